@@ -1,0 +1,23 @@
+/**
+ * A CLI command is one file under src/cli/commands/ plus one line in its index: it declares its
+ * arguments on a commander `Command` and runs with the CLI's io.
+ */
+import type { Command } from 'commander';
+import type { CliIo } from './io.js';
+
+export interface CliCommand {
+  /** Adds the sub-command to `program`; its action must call `run` with the parsed arguments. */
+  register(program: Command, io: CliIo): void;
+}
+
+/** Parses a numeric option, failing with a message that names the flag. */
+export function parseNumberOption(flag: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) {
+    throw new InvalidOptionValue(`${flag} expects a number, got '${value}'`);
+  }
+  return n;
+}
+
+import { UsageError } from '../errors.js';
+class InvalidOptionValue extends UsageError {}

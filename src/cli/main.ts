@@ -1,0 +1,34 @@
+/**
+ * The `lemsim` command line. `main` never throws and never exits the process: it returns the exit
+ * code, so the same function serves the bin launcher and in-process tests. Input errors
+ * (`LemsimError`) are printed as one message without a stack trace.
+ */
+import { Command, CommanderError } from 'commander';
+import { LemsimError } from '../errors.js';
+import { commands } from './commands/index.js';
+import { type CliIo, processIo } from './io.js';
+
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const program = new Command('lemsim')
+    .description('Local electricity markets inside real three-phase distribution grids')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError(false);
+  for (const c of commands) c.register(program, io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed its message (or the help text)
+      return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
+    }
+    if (err instanceof LemsimError) {
+      io.err(`lemsim: ${err.message}\n`);
+      return err.exitCode;
+    }
+    const e = err as Error;
+    io.err(`lemsim: internal error: ${e?.stack ?? String(err)}\n`);
+    return 70;
+  }
+}
