@@ -1,0 +1,93 @@
+/**
+ * Tokeniser for one logical line of the OpenDSS script language, following the rules of OpenDSS's
+ * own parser (ParserDel): tokens are separated by white space or commas; `name=value` pairs may have
+ * blanks around `=`; a value may be grouped by "…", '…', (…), […] or {…}; `!` and `//` outside a
+ * group start a comment. The group's delimiters are stripped: `mult=(file=a.txt)` yields the value
+ * `file=a.txt`, and `kvs=[11 .416]` yields `11 .416`, which the value parsers split further.
+ */
+import { DssError, type DssLocation } from '../../src/errors.js';
+
+/** One token: `name` is undefined for a positional value. */
+export interface DssToken {
+  readonly name: string | undefined;
+  readonly value: string;
+  /** The opening delimiter when the value was grouped (`"`, `'`, `(`, `[`, `{`), else ''. */
+  readonly group: string;
+}
+
+const CLOSERS: Record<string, string> = { '"': '"', "'": "'", '(': ')', '[': ']', '{': '}' };
+
+function isBlank(c: string): boolean {
+  return c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\f' || c === '\v';
+}
+
+/** Strips a trailing comment (`!` or `//` outside any group) from a physical line. */
+export function stripComment(line: string): string {
+  let close = '';
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (close) {
+      if (c === close) close = '';
+      continue;
+    }
+    if (c === '!') return line.slice(0, i);
+    if (c === '/' && line[i + 1] === '/') return line.slice(0, i);
+    const cl = CLOSERS[c];
+    // a quote or bracket opens a group only at the start of a value
+    if (cl && (i === 0 || isBlank(line[i - 1]) || line[i - 1] === '=' || line[i - 1] === ',')) close = cl;
+  }
+  return line;
+}
+
+/**
+ * Splits a comment-free line into tokens. Throws a DssError at `loc` for an unclosed group.
+ */
+export function tokenize(text: string, loc: DssLocation): DssToken[] {
+  const tokens: DssToken[] = [];
+  let i = 0;
+  const n = text.length;
+
+  const skipBlanks = (): void => {
+    while (i < n && isBlank(text[i])) i++;
+  };
+
+  /** Reads a bare word or a grouped value starting at i. */
+  const readValue = (): { value: string; group: string } => {
+    const c = text[i];
+    const closer = CLOSERS[c];
+    if (closer) {
+      const end = text.indexOf(closer, i + 1);
+      if (end < 0) throw new DssError(loc, `unclosed ${c}…${closer} in "${text.trim()}"`);
+      const value = text.slice(i + 1, end);
+      i = end + 1;
+      return { value, group: c };
+    }
+    const start = i;
+    while (i < n && !isBlank(text[i]) && text[i] !== ',' && text[i] !== '=') i++;
+    return { value: text.slice(start, i), group: '' };
+  };
+
+  while (true) {
+    skipBlanks();
+    while (i < n && text[i] === ',') {
+      i++;
+      skipBlanks();
+    }
+    if (i >= n) break;
+    const first = readValue();
+    skipBlanks();
+    if (first.group === '' && text[i] === '=') {
+      i++;
+      skipBlanks();
+      if (i >= n || text[i] === ',') {
+        tokens.push({ name: first.value, value: '', group: '' });
+        continue;
+      }
+      const v = readValue();
+      tokens.push({ name: first.value, value: v.value, group: v.group });
+    } else {
+      tokens.push({ name: undefined, value: first.value, group: first.group });
+    }
+  }
+  return tokens;
+}

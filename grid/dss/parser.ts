@@ -1,0 +1,165 @@
+/**
+ * Reads an OpenDSS script into a flat list of located statements. `Redirect` and `Compile` are
+ * expanded in place (paths relative to the including file, `\` or `/` separators, `.dss` appended
+ * when the bare name does not exist, a case-insensitive match as a last resort for scripts written on
+ * Windows); an include cycle is an error naming the chain. Block comments `/* … *\/` are dropped.
+ * Executing the statements is the interpreter's business (`interpreter.ts`).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { DssError, type DssLocation } from '../../src/errors.js';
+import { type DssToken, stripComment, tokenize } from './lexer.js';
+
+/** One command of the script, with its tokens and where it was written. */
+export interface DssStatement {
+  /** Lower-case command verb (`new`, `edit`, `more`, `set`, `batchedit`, …). */
+  readonly verb: string;
+  readonly args: readonly DssToken[];
+  readonly loc: DssLocation;
+  /** Directory of the file the statement is in: base of relative paths in its values. */
+  readonly dir: string;
+}
+
+/** Reads files for the parser; tests substitute an in-memory file system. */
+export interface DssFileSystem {
+  readText(path: string): string;
+  exists(path: string): boolean;
+  /** Names in a directory, for the case-insensitive fallback; may return [] */
+  list(dir: string): string[];
+}
+
+export const nodeFileSystem: DssFileSystem = {
+  readText: (p) => readFileSync(p, 'utf8'),
+  exists: (p) => existsSync(p) && statSync(p).isFile(),
+  list: (d) => {
+    try {
+      return readdirSync(d);
+    } catch {
+      return [];
+    }
+  },
+};
+
+/**
+ * Resolves a file name written in a script relative to `dir`: separators normalised; tries the name,
+ * then `name.dss`, then a case-insensitive match of each. Returns undefined when nothing exists.
+ */
+export function resolveScriptPath(fs: DssFileSystem, dir: string, written: string, extensions: readonly string[] = ['', '.dss']): string | undefined {
+  const normal = written.replace(/\\/g, '/');
+  const base = isAbsolute(normal) ? normal : resolve(dir, normal);
+  for (const ext of extensions) {
+    const p = base + ext;
+    if (fs.exists(p)) return p;
+  }
+  // case-insensitive fallback, component by component below `dir`
+  for (const ext of extensions) {
+    const found = caseInsensitive(fs, base + ext);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function caseInsensitive(fs: DssFileSystem, path: string): string | undefined {
+  const parts = path.split('/');
+  let cur = parts[0] === '' ? '/' : parts[0];
+  for (let k = 1; k < parts.length; k++) {
+    const want = parts[k];
+    if (want === '' || want === '.') continue;
+    if (want === '..') {
+      cur = dirname(cur);
+      continue;
+    }
+    const exact = join(cur, want);
+    if (k < parts.length - 1 ? existsSync(exact) : fs.exists(exact)) {
+      cur = exact;
+      continue;
+    }
+    const match = fs.list(cur).find((e) => e.toLowerCase() === want.toLowerCase());
+    if (!match) return undefined;
+    cur = join(cur, match);
+  }
+  return fs.exists(cur) ? cur : undefined;
+}
+
+/**
+ * Parses a script file and everything it redirects to.
+ * @param path file to read (absolute or relative to the working directory)
+ */
+export function parseDssFile(path: string, fs: DssFileSystem = nodeFileSystem): DssStatement[] {
+  const abs = resolve(path);
+  if (!fs.exists(abs)) throw new DssError(undefined, `cannot open OpenDSS script '${path}': no such file`);
+  const out: DssStatement[] = [];
+  parseInto(abs, fs, out, []);
+  return out;
+}
+
+/** Parses script text given in memory (its relative paths resolve against `dir`). */
+export function parseDssText(text: string, file: string, dir: string, fs: DssFileSystem = nodeFileSystem): DssStatement[] {
+  const out: DssStatement[] = [];
+  parseLines(text, file, dir, fs, out, [file]);
+  return out;
+}
+
+function parseInto(abs: string, fs: DssFileSystem, out: DssStatement[], stack: string[]): void {
+  if (stack.includes(abs)) {
+    const chain = [...stack.slice(stack.indexOf(abs)), abs].map((p) => basename(p)).join(' → ');
+    throw new DssError(undefined, `Redirect cycle: ${chain}`);
+  }
+  const text = fs.readText(abs);
+  parseLines(text, abs, dirname(abs), fs, out, [...stack, abs]);
+}
+
+function parseLines(text: string, file: string, dir: string, fs: DssFileSystem, out: DssStatement[], stack: string[]): void {
+  const lines = text.split('\n');
+  let inBlock = false;
+  for (let ln = 0; ln < lines.length; ln++) {
+    let raw = lines[ln];
+    const loc: DssLocation = { file, line: ln + 1 };
+    if (inBlock) {
+      const end = raw.indexOf('*/');
+      if (end < 0) continue;
+      inBlock = false;
+      raw = raw.slice(end + 2);
+    }
+    const trimmed = raw.trimStart();
+    if (trimmed.startsWith('/*')) {
+      const end = trimmed.indexOf('*/', 2);
+      if (end < 0) {
+        inBlock = true;
+        continue;
+      }
+      raw = trimmed.slice(end + 2);
+    }
+    const body = stripComment(raw).trim();
+    if (body === '') continue;
+    let verb: string;
+    let rest: string;
+    if (body.startsWith('~')) {
+      verb = 'more';
+      rest = body.slice(1);
+    } else {
+      const m = /^([^\s,=]+)\s*(.*)$/s.exec(body)!;
+      verb = m[1].toLowerCase();
+      rest = m[2];
+      if (rest.startsWith('=')) {
+        // "Class.name.prop=value" style or a bare property assignment: not supported
+        throw new DssError(loc, `expected a command (New, Edit, Set, Redirect, …), got '${body.slice(0, 40)}'`);
+      }
+    }
+    const args = tokenize(rest, loc);
+    if (verb === 'redirect' || verb === 'compile') {
+      const target = args[0];
+      if (!target || target.value === '') throw new DssError(loc, `${verb} needs a file name`);
+      const resolved = resolveScriptPath(fs, dir, target.value);
+      if (!resolved) throw new DssError(loc, `${verb}: cannot find file '${target.value}' (looked in ${dir})`);
+      try {
+        parseInto(resolved, fs, out, stack);
+      } catch (err) {
+        if (err instanceof DssError && err.location === undefined) throw new DssError(loc, err.detail);
+        throw err;
+      }
+      continue;
+    }
+    out.push({ verb, args, loc, dir });
+  }
+}

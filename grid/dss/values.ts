@@ -1,0 +1,152 @@
+/**
+ * Parsers for OpenDSS property values: numbers, arrays (`[1 2 3]`, `(1,2,3)`, `"1 2 3"`), lower-
+ * triangular or full matrices with `|` row separators, booleans, length units, and
+ * `(file=… col=… header=…)` references to data files. Each failure is a DssError naming the
+ * statement's file:line and the property.
+ */
+import { DssError, type DssLocation } from '../../src/errors.js';
+import { type DssFileSystem, resolveScriptPath } from './parser.js';
+
+/** Parses one number. OpenDSS accepts plain decimal and exponent forms. */
+export function parseNumber(text: string, loc: DssLocation, prop: string): number {
+  const t = text.trim();
+  const n = Number(t);
+  if (t === '' || !Number.isFinite(n)) throw new DssError(loc, `${prop}: expected a number, got '${text}'`);
+  return n;
+}
+
+/** Parses an integer ≥ `min`. */
+export function parseInteger(text: string, loc: DssLocation, prop: string, min = 0): number {
+  const n = parseNumber(text, loc, prop);
+  if (!Number.isInteger(n) || n < min) throw new DssError(loc, `${prop}: expected a whole number ≥ ${min}, got '${text}'`);
+  return n;
+}
+
+const TRUE = new Set(['y', 'yes', 't', 'true']);
+const FALSE = new Set(['n', 'no', 'f', 'false']);
+
+/** Parses an OpenDSS boolean (y/yes/t/true, n/no/f/false; by first letter as OpenDSS does). */
+export function parseBoolean(text: string, loc: DssLocation, prop: string): boolean {
+  const t = text.trim().toLowerCase();
+  if (TRUE.has(t) || (t.length > 0 && (t[0] === 'y' || t[0] === 't'))) return true;
+  if (FALSE.has(t) || (t.length > 0 && (t[0] === 'n' || t[0] === 'f'))) return false;
+  throw new DssError(loc, `${prop}: expected yes/no, got '${text}'`);
+}
+
+/** Splits an array body into its items (blanks and commas separate; quotes group). */
+export function splitItems(text: string): string[] {
+  const items: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|([^\s,]+)/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) items.push(m[1] ?? m[2] ?? m[3]);
+  return items;
+}
+
+/** Parses an array of strings (`buses=[a b c]`, `conns=[wye delta]`). */
+export function parseStringArray(text: string): string[] {
+  return splitItems(text.replace(/\|/g, ' '));
+}
+
+/** Where file references in a value resolve from, and how to read them. */
+export interface FileContext {
+  readonly dir: string;
+  readonly fs: DssFileSystem;
+}
+
+/**
+ * Parses a numeric array, or reads it from a file when the value is `file=…` (optionally with
+ * `col=` (1-based) and `header=yes`). `sngfile`/`dblfile` binary files are refused by name.
+ */
+export function parseNumberArray(text: string, loc: DssLocation, prop: string, files?: FileContext): number[] {
+  const t = text.trim();
+  const lower = t.toLowerCase();
+  if (/^(file|sngfile|dblfile)\s*=/.test(lower)) return readNumberFile(t, loc, prop, files);
+  const items = splitItems(t.replace(/\|/g, ' '));
+  return items.map((s) => parseNumber(s, loc, prop));
+}
+
+function readNumberFile(spec: string, loc: DssLocation, prop: string, files: FileContext | undefined): number[] {
+  const opts = new Map<string, string>();
+  for (const m of spec.matchAll(/([A-Za-z]+)\s*=\s*("[^"]*"|'[^']*'|[^\s,]+)/g)) {
+    opts.set(m[1].toLowerCase(), m[2].replace(/^["']|["']$/g, ''));
+  }
+  if (opts.has('sngfile') || opts.has('dblfile')) throw new DssError(loc, `${prop}: binary sngfile/dblfile data is not supported; use file=`);
+  const name = opts.get('file')!;
+  if (!files) throw new DssError(loc, `${prop}: file references are not allowed here`);
+  const path = resolveScriptPath(files.fs, files.dir, name, ['']);
+  if (!path) throw new DssError(loc, `${prop}: cannot find data file '${name}' (looked in ${files.dir})`);
+  const col = opts.has('column') || opts.has('col') ? parseInteger(opts.get('column') ?? opts.get('col')!, loc, `${prop} col`, 1) : 1;
+  const header = opts.has('header') ? parseBoolean(opts.get('header')!, loc, `${prop} header`) : false;
+  const lines = files.fs.readText(path).split('\n');
+  const values: number[] = [];
+  for (let k = header ? 1 : 0; k < lines.length; k++) {
+    const line = lines[k].trim();
+    if (line === '') continue;
+    const cells = line.split(/[\s,]+/);
+    const cell = cells[col - 1];
+    const v = cell === undefined ? NaN : Number(cell);
+    if (!Number.isFinite(v)) {
+      throw new DssError({ file: path, line: k + 1 }, `expected a number in column ${col} (for ${prop} at ${loc.file}:${loc.line}), got '${line}'`);
+    }
+    values.push(v);
+  }
+  return values;
+}
+
+/**
+ * Parses a matrix given as rows separated by `|`: full (n×n) or lower triangle (row k has k items),
+ * returned full, row-major, symmetric when given as a triangle.
+ */
+export function parseMatrix(text: string, loc: DssLocation, prop: string): { n: number; values: Float64Array } {
+  const rows = text.split('|').map((r) => splitItems(r).map((s) => parseNumber(s, loc, prop)));
+  while (rows.length > 0 && rows[rows.length - 1].length === 0) rows.pop();
+  const n = rows.length;
+  const values = new Float64Array(n * n);
+  const lower = rows.every((r, k) => r.length === k + 1);
+  const full = rows.every((r) => r.length === n);
+  if (!lower && !full) {
+    // a single row of n² numbers is also accepted
+    if (n === 1 && Number.isInteger(Math.sqrt(rows[0].length))) {
+      const m = Math.sqrt(rows[0].length);
+      return { n: m, values: Float64Array.from(rows[0]) };
+    }
+    throw new DssError(loc, `${prop}: expected a full or lower-triangular matrix with rows separated by '|'`);
+  }
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < rows[r].length; c++) {
+      values[r * n + c] = rows[r][c];
+      if (lower) values[c * n + r] = rows[r][c];
+    }
+  }
+  return { n, values };
+}
+
+/** Length units and their size in metres (OpenDSS LineUnits). `none` means 1 (no conversion). */
+export const LENGTH_UNITS_M: Readonly<Record<string, number>> = {
+  none: 1,
+  mi: 1609.344,
+  kft: 304.8,
+  km: 1000,
+  m: 1,
+  meter: 1,
+  ft: 0.3048,
+  in: 0.0254,
+  cm: 0.01,
+  mm: 0.001,
+};
+
+/** Parses a length-unit name; returns its canonical key. */
+export function parseLengthUnit(text: string, loc: DssLocation, prop: string): string {
+  const t = text.trim().toLowerCase();
+  if (t in LENGTH_UNITS_M) return t === 'meter' ? 'm' : t;
+  throw new DssError(loc, `${prop}: unknown length unit '${text}' (expected one of mi kft km m ft in cm mm none)`);
+}
+
+/**
+ * Factor converting a quantity per `fromUnit` of length to per `toUnit` (e.g. Ω/km → Ω/m = 1e-3).
+ * `none` on either side means no conversion, as in OpenDSS.
+ */
+export function perLengthFactor(fromUnit: string, toUnit: string): number {
+  if (fromUnit === 'none' || toUnit === 'none') return 1;
+  return LENGTH_UNITS_M[toUnit] / LENGTH_UNITS_M[fromUnit];
+}

@@ -1,0 +1,158 @@
+/**
+ * Small complex helpers for model building (not for hot loops, which work on split re/im typed
+ * arrays). A complex matrix is `CMatrix`: order n, row-major re and im arrays.
+ */
+
+export interface Complex {
+  re: number;
+  im: number;
+}
+
+export interface CMatrix {
+  readonly n: number;
+  readonly re: Float64Array;
+  readonly im: Float64Array;
+}
+
+export function cmatrix(n: number): CMatrix {
+  return { n, re: new Float64Array(n * n), im: new Float64Array(n * n) };
+}
+
+export function cdiv(a: Complex, b: Complex): Complex {
+  const d = b.re * b.re + b.im * b.im;
+  return { re: (a.re * b.re + a.im * b.im) / d, im: (a.im * b.re - a.re * b.im) / d };
+}
+
+export function cmul(a: Complex, b: Complex): Complex {
+  return { re: a.re * b.re - a.im * b.im, im: a.re * b.im + a.im * b.re };
+}
+
+export function polar(mag: number, angleRad: number): Complex {
+  return { re: mag * Math.cos(angleRad), im: mag * Math.sin(angleRad) };
+}
+
+/**
+ * Inverts a complex matrix by Gauss-Jordan elimination with partial pivoting. Returns undefined
+ * when the matrix is singular (pivot magnitude below `eps` × max element).
+ */
+export function cinvert(m: CMatrix, eps = 1e-300): CMatrix | undefined {
+  const n = m.n;
+  const w = 2 * n;
+  const ar = new Float64Array(n * w);
+  const ai = new Float64Array(n * w);
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < n; c++) {
+      ar[r * w + c] = m.re[r * n + c];
+      ai[r * w + c] = m.im[r * n + c];
+    }
+    ar[r * w + n + r] = 1;
+  }
+  for (let col = 0; col < n; col++) {
+    let piv = col;
+    let best = -1;
+    for (let r = col; r < n; r++) {
+      const mag = Math.hypot(ar[r * w + col], ai[r * w + col]);
+      if (mag > best) {
+        best = mag;
+        piv = r;
+      }
+    }
+    if (!(best > eps)) return undefined;
+    if (piv !== col) {
+      for (let c = 0; c < w; c++) {
+        let t = ar[col * w + c];
+        ar[col * w + c] = ar[piv * w + c];
+        ar[piv * w + c] = t;
+        t = ai[col * w + c];
+        ai[col * w + c] = ai[piv * w + c];
+        ai[piv * w + c] = t;
+      }
+    }
+    const pr = ar[col * w + col];
+    const pi = ai[col * w + col];
+    const d = pr * pr + pi * pi;
+    const ir = pr / d;
+    const ii = -pi / d;
+    for (let c = 0; c < w; c++) {
+      const xr = ar[col * w + c];
+      const xi = ai[col * w + c];
+      ar[col * w + c] = xr * ir - xi * ii;
+      ai[col * w + c] = xr * ii + xi * ir;
+    }
+    for (let r = 0; r < n; r++) {
+      if (r === col) continue;
+      const fr = ar[r * w + col];
+      const fi = ai[r * w + col];
+      if (fr === 0 && fi === 0) continue;
+      for (let c = 0; c < w; c++) {
+        const xr = ar[col * w + c];
+        const xi = ai[col * w + c];
+        ar[r * w + c] -= fr * xr - fi * xi;
+        ai[r * w + c] -= fr * xi + fi * xr;
+      }
+    }
+  }
+  const out = cmatrix(n);
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < n; c++) {
+      out.re[r * n + c] = ar[r * w + n + c];
+      out.im[r * n + c] = ai[r * w + n + c];
+    }
+  }
+  return out;
+}
+
+/** Scales a complex matrix by a real factor, in place; returns it. */
+export function cscale(m: CMatrix, f: number): CMatrix {
+  for (let k = 0; k < m.re.length; k++) {
+    m.re[k] *= f;
+    m.im[k] *= f;
+  }
+  return m;
+}
+
+/**
+ * Kron reduction: eliminates the conductors `keep..n-1` (the neutrals, last rows/columns) from an
+ * impedance matrix: Zpp − Zpn Znn⁻¹ Znp. Returns the keep×keep matrix.
+ */
+export function kronReduce(z: CMatrix, keep: number): CMatrix {
+  const n = z.n;
+  const nn = n - keep;
+  if (nn <= 0) return z;
+  const znn = cmatrix(nn);
+  for (let r = 0; r < nn; r++) {
+    for (let c = 0; c < nn; c++) {
+      znn.re[r * nn + c] = z.re[(keep + r) * n + keep + c];
+      znn.im[r * nn + c] = z.im[(keep + r) * n + keep + c];
+    }
+  }
+  const inv = cinvert(znn);
+  if (!inv) throw new Error('Kron reduction: singular neutral block');
+  const out = cmatrix(keep);
+  for (let i = 0; i < keep; i++) {
+    for (let j = 0; j < keep; j++) {
+      let sr = z.re[i * n + j];
+      let si = z.im[i * n + j];
+      for (let a = 0; a < nn; a++) {
+        // (Zpn Znn^-1)[i][a]
+        let tr = 0;
+        let ti = 0;
+        for (let b = 0; b < nn; b++) {
+          const pr = z.re[i * n + keep + b];
+          const pi = z.im[i * n + keep + b];
+          const qr = inv.re[b * nn + a];
+          const qi = inv.im[b * nn + a];
+          tr += pr * qr - pi * qi;
+          ti += pr * qi + pi * qr;
+        }
+        const ur = z.re[(keep + a) * n + j];
+        const ui = z.im[(keep + a) * n + j];
+        sr -= tr * ur - ti * ui;
+        si -= tr * ui + ti * ur;
+      }
+      out.re[i * keep + j] = sr;
+      out.im[i * keep + j] = si;
+    }
+  }
+  return out;
+}

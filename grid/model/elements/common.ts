@@ -1,0 +1,68 @@
+/**
+ * Pieces shared by the element definitions: bus references (`bus.1.2.0`), numeric setters, and the
+ * properties every circuit element accepts (`enabled`, `like` is handled by the interpreter).
+ */
+import { DssError } from '../../../src/errors.js';
+import type { PropertyDef, SetContext, Setter } from '../../dss/object-class.js';
+import { parseBoolean, parseNumber } from '../../dss/values.js';
+
+/** A terminal's connection: bus name (lower case) and, when written, its node numbers. */
+export interface BusRef {
+  readonly bus: string;
+  /** Node numbers as written after the bus name (`34.1` → [1]); undefined when none were written. */
+  readonly nodes: readonly number[] | undefined;
+}
+
+/** Parses `name.1.2.0`. Node numbers must be whole numbers ≥ 0. */
+export function parseBusRef(text: string, ctx: SetContext): BusRef {
+  const t = text.trim();
+  if (t === '') throw new DssError(ctx.loc, `${ctx.prop}: empty bus name`);
+  const parts = t.split('.');
+  const bus = parts[0].toLowerCase();
+  if (parts.length === 1) return { bus, nodes: undefined };
+  const nodes = parts.slice(1).map((p) => {
+    const n = Number(p);
+    if (p === '' || !Number.isInteger(n) || n < 0) throw new DssError(ctx.loc, `${ctx.prop}: bad node number '${p}' in bus '${text}'`);
+    return n;
+  });
+  return { bus, nodes };
+}
+
+/**
+ * Node numbers of a terminal's `nconds` conductors, following OpenDSS: written nodes first; when no
+ * node is written the phases take 1..nphases; every remaining conductor goes to node 0 (ground).
+ */
+export function terminalNodes(ref: BusRef, nconds: number, nphases: number): number[] {
+  const out: number[] = [];
+  if (ref.nodes === undefined) {
+    for (let k = 0; k < nconds; k++) out.push(k < nphases ? k + 1 : 0);
+  } else {
+    for (let k = 0; k < nconds; k++) out.push(k < ref.nodes.length ? ref.nodes[k] : 0);
+  }
+  return out;
+}
+
+/** Setter of a numeric field. */
+export function num<S>(name: string, apply: (s: S, v: number, ctx: SetContext) => void): PropertyDef<S> {
+  return { name, set: (s, v, ctx) => apply(s, parseNumber(v, ctx.loc, name), ctx) };
+}
+
+/** Setter of a boolean field. */
+export function bool<S>(name: string, apply: (s: S, v: boolean) => void): PropertyDef<S> {
+  return { name, set: (s, v, ctx) => apply(s, parseBoolean(v, ctx.loc, name)) };
+}
+
+/** Setter of a free-text field. */
+export function text<S>(name: string, apply: Setter<S>): PropertyDef<S> {
+  return { name, set: apply };
+}
+
+/** State every circuit element carries. */
+export interface ElementBase {
+  readonly name: string;
+  enabled: boolean;
+}
+
+export function enabledProperty<S extends ElementBase>(): PropertyDef<S> {
+  return bool<S>('enabled', (s, v) => void (s.enabled = v));
+}

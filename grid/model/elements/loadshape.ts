@@ -1,0 +1,111 @@
+/**
+ * LoadShape: multipliers at a fixed interval (npts with interval h, minterval min or sinterval s) or
+ * at given hours (variable interval, interpolated), with separate Pmult/Qmult; values inline or read
+ * from files (`mult=(file=… col=… header=…)`). Evaluation at time t follows OpenDSS's
+ * LoadShape.GetMult: fixed interval → point round(t/interval) (1-based, banker's rounding as
+ * Delphi's Round, wrapping past npts); `useactual` means the values are kW/kvar, not multipliers.
+ */
+import { DssError } from '../../../src/errors.js';
+import type { DssClass, SetContext } from '../../dss/object-class.js';
+import { ignoredProperty } from '../../dss/object-class.js';
+import { parseBoolean, parseNumberArray } from '../../dss/values.js';
+import { num, text } from './common.js';
+
+export interface LoadShapeState {
+  readonly name: string;
+  npts: number;
+  /** hours; 0 means variable interval given by `hours` */
+  intervalH: number;
+  pmult: number[];
+  qmult: number[] | undefined;
+  hours: number[] | undefined;
+  useActual: boolean;
+}
+
+function readValues(v: string, ctx: SetContext): number[] {
+  return parseNumberArray(v, ctx.loc, ctx.prop, { dir: ctx.dir, fs: ctx.fs });
+}
+
+export const loadShapeClass: DssClass<LoadShapeState> = {
+  name: 'loadshape',
+  create: (name) => ({ name, npts: 0, intervalH: 1, pmult: [], qmult: undefined, hours: undefined, useActual: false }),
+  properties: [
+    num('npts', (s, v, ctx) => {
+      if (!Number.isInteger(v) || v < 0) throw new DssError(ctx.loc, `npts: expected a whole number ≥ 0, got ${v}`);
+      s.npts = v;
+    }),
+    num('interval', (s, v) => void (s.intervalH = v)),
+    text('mult', (s, v, ctx) => void (s.pmult = readValues(v, ctx))),
+    text('hour', (s, v, ctx) => void (s.hours = readValues(v, ctx))),
+    ignoredProperty('mean'),
+    ignoredProperty('stddev'),
+    text('csvfile', (s, v, ctx) => void (s.pmult = readValues(`file=${v}`, ctx))),
+    text('sngfile', (_s, _v, ctx) => {
+      throw new DssError(ctx.loc, 'sngfile: binary load shape files are not supported; use mult=(file=…)');
+    }),
+    text('dblfile', (_s, _v, ctx) => {
+      throw new DssError(ctx.loc, 'dblfile: binary load shape files are not supported; use mult=(file=…)');
+    }),
+    text('action', (_s, v, ctx) => {
+      throw new DssError(ctx.loc, `action: LoadShape action '${v}' is not supported`);
+    }),
+    text('qmult', (s, v, ctx) => void (s.qmult = readValues(v, ctx))),
+    text('UseActual', (s, v, ctx) => void (s.useActual = parseBoolean(v, ctx.loc, 'UseActual'))),
+    ignoredProperty('Pmax'),
+    ignoredProperty('Qmax'),
+    num('sinterval', (s, v) => void (s.intervalH = v / 3600)),
+    num('minterval', (s, v) => void (s.intervalH = v / 60)),
+    ignoredProperty('Pbase'),
+    ignoredProperty('Qbase'),
+    text('Pmult', (s, v, ctx) => void (s.pmult = readValues(v, ctx))),
+    ignoredProperty('PQCSVFile'),
+    ignoredProperty('MemoryMapping'),
+  ],
+  finish: (s, ctx) => {
+    if (s.npts === 0 && s.pmult.length > 0) s.npts = s.pmult.length;
+    if (s.pmult.length > s.npts) s.pmult = s.pmult.slice(0, s.npts);
+    if (s.qmult && s.qmult.length > s.npts) s.qmult = s.qmult.slice(0, s.npts);
+    if (s.pmult.length > 0 && s.pmult.length < s.npts) {
+      throw new DssError(ctx.loc, `LoadShape.${s.name}: npts=${s.npts} but only ${s.pmult.length} multipliers were given`);
+    }
+    if (s.qmult && s.qmult.length < s.npts) {
+      throw new DssError(ctx.loc, `LoadShape.${s.name}: npts=${s.npts} but only ${s.qmult.length} Q multipliers were given`);
+    }
+  },
+};
+
+/** Delphi's Round: to nearest, ties to even. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * Multipliers of a shape at `hour` (h since the start of the day/year). Q falls back to P when the
+ * shape has no Qmult, as OpenDSS does.
+ */
+export function shapeMultipliers(s: LoadShapeState, hour: number): { p: number; q: number } {
+  const n = s.npts;
+  if (n === 0 || s.pmult.length === 0) return { p: 1, q: 1 };
+  if (n === 1) return { p: s.pmult[0], q: s.qmult ? s.qmult[0] : s.pmult[0] };
+  if (s.intervalH > 0) {
+    let idx = roundHalfEven(hour / s.intervalH);
+    if (idx > n) idx = idx % n;
+    if (idx === 0) idx = n;
+    const p = s.pmult[idx - 1];
+    return { p, q: s.qmult ? s.qmult[idx - 1] : p };
+  }
+  // variable interval: linear interpolation on the hour array, wrapping at its last hour
+  const hours = s.hours ?? [];
+  const last = hours[n - 1];
+  let t = hour;
+  if (last > 0 && t > last) t = t - Math.floor(t / last) * last;
+  let k = 0;
+  while (k < n - 1 && hours[k + 1] < t) k++;
+  if (t <= hours[0]) return { p: s.pmult[0], q: s.qmult ? s.qmult[0] : s.pmult[0] };
+  if (k >= n - 1) return { p: s.pmult[n - 1], q: s.qmult ? s.qmult[n - 1] : s.pmult[n - 1] };
+  const f = (t - hours[k]) / (hours[k + 1] - hours[k]);
+  const p = s.pmult[k] + f * (s.pmult[k + 1] - s.pmult[k]);
+  const q = s.qmult ? s.qmult[k] + f * (s.qmult[k + 1] - s.qmult[k]) : p;
+  return { p, q };
+}

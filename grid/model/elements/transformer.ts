@@ -1,0 +1,201 @@
+/**
+ * Transformer: N windings per phase, each wye or delta, modelled exactly as OpenDSS's Transformer.pas
+ * does (see `transformerYprim` in grid/model/yprim.ts). Property semantics follow OpenDSS: `wdg=`
+ * selects the winding that `bus/conn/kv/kva/tap/%r` address; the array forms set all windings;
+ * `windings=` re-creates the winding list with default windings, keeping the names of the buses
+ * already connected and naming new terminals `<name>_<k>` (the quirk the Costa Rica substation
+ * relies on); `%loadloss` splits into %R of windings 1 and 2.
+ */
+import { DssError } from '../../../src/errors.js';
+import type { DssClass, SetContext } from '../../dss/object-class.js';
+import { ignoredProperty } from '../../dss/object-class.js';
+import { parseBoolean, parseInteger, parseNumberArray, parseStringArray } from '../../dss/values.js';
+import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text } from './common.js';
+
+export interface Winding {
+  bus: BusRef;
+  conn: 'wye' | 'delta';
+  kV: number;
+  kVA: number;
+  tap: number;
+  /** per unit (not %) */
+  rPu: number;
+  /** Ω; negative = open (not connected through an impedance) */
+  rNeut: number;
+  xNeut: number;
+}
+
+export interface TransformerState extends ElementBase {
+  phases: number;
+  windings: Winding[];
+  active: number;
+  /** Short-circuit reactances between winding pairs, per unit on winding 1 kVA: 12, 13, …, 23, … */
+  xsc: number[];
+  xhl: number;
+  xht: number;
+  xlt: number;
+  xscExplicit: boolean;
+  noLoadLossPct: number;
+  imagPct: number;
+  ppmAntiFloat: number;
+  sub: boolean;
+  normHkVA: number | undefined;
+  emergHkVA: number | undefined;
+  hvLeadsLv: boolean;
+}
+
+function defaultWinding(bus: string): Winding {
+  return { bus: { bus, nodes: undefined }, conn: 'wye', kV: 12.47, kVA: 1000, tap: 1, rPu: 0.002, rNeut: -1, xNeut: 0 };
+}
+
+function setWindingCount(s: TransformerState, n: number, ctx: SetContext): void {
+  if (!Number.isInteger(n) || n < 2) throw new DssError(ctx.loc, `windings: expected a whole number ≥ 2, got ${n}`);
+  const old = s.windings;
+  s.windings = [];
+  for (let k = 0; k < n; k++) {
+    const w = defaultWinding(`${s.name}_${k + 1}`);
+    if (k < old.length) w.bus = old[k].bus;
+    s.windings.push(w);
+  }
+  const pairs = (n * (n - 1)) / 2;
+  const oldPairs = s.xsc.length;
+  s.xsc = Array.from({ length: pairs }, (_v, k) => (k < oldPairs ? s.xsc[k] : 0.3));
+  s.active = 0;
+}
+
+function active(s: TransformerState): Winding {
+  return s.windings[s.active];
+}
+
+/** Applies an array property item by item to the windings (omitted items leave a winding as is). */
+function perWinding(s: TransformerState, items: string[], apply: (w: Winding, item: string) => void): void {
+  for (let k = 0; k < s.windings.length && k < items.length; k++) {
+    if (items[k] !== '') apply(s.windings[k], items[k]);
+  }
+}
+
+function parseConn(v: string, ctx: SetContext): 'wye' | 'delta' {
+  const t = v.trim().toLowerCase();
+  if (t.startsWith('w') || t.startsWith('y') || t === 'ln') return 'wye';
+  if (t.startsWith('d') || t === 'll') return 'delta';
+  throw new DssError(ctx.loc, `${ctx.prop}: expected wye or delta, got '${v}'`);
+}
+
+export const transformerClass: DssClass<TransformerState> = {
+  name: 'transformer',
+  create: (name) => ({
+    name,
+    enabled: true,
+    phases: 3,
+    windings: [defaultWinding(`${name}_1`), defaultWinding(`${name}_2`)],
+    active: 0,
+    xsc: [0.07],
+    xhl: 0.07,
+    xht: 0.35,
+    xlt: 0.3,
+    xscExplicit: false,
+    noLoadLossPct: 0,
+    imagPct: 0,
+    ppmAntiFloat: 1,
+    sub: false,
+    normHkVA: undefined,
+    emergHkVA: undefined,
+    hvLeadsLv: false,
+  }),
+  properties: [
+    num('phases', (s, v, ctx) => {
+      if (!Number.isInteger(v) || v < 1) throw new DssError(ctx.loc, `phases: expected a whole number ≥ 1, got ${v}`);
+      s.phases = v;
+    }),
+    text('windings', (s, v, ctx) => setWindingCount(s, parseInteger(v, ctx.loc, 'windings', 2), ctx)),
+    text('wdg', (s, v, ctx) => {
+      const k = parseInteger(v, ctx.loc, 'wdg', 1);
+      if (k > s.windings.length) throw new DssError(ctx.loc, `wdg: winding ${k} does not exist (windings=${s.windings.length})`);
+      s.active = k - 1;
+    }),
+    text('bus', (s, v, ctx) => void (active(s).bus = parseBusRef(v, ctx))),
+    text('conn', (s, v, ctx) => void (active(s).conn = parseConn(v, ctx))),
+    num('kV', (s, v) => void (active(s).kV = v)),
+    num('kVA', (s, v) => void (active(s).kVA = v)),
+    num('tap', (s, v) => void (active(s).tap = v)),
+    num('%R', (s, v) => void (active(s).rPu = v / 100)),
+    num('Rneut', (s, v) => void (active(s).rNeut = v)),
+    num('Xneut', (s, v) => void (active(s).xNeut = v)),
+    text('buses', (s, v, ctx) => perWinding(s, parseStringArray(v), (w, item) => void (w.bus = parseBusRef(item, ctx)))),
+    text('conns', (s, v, ctx) => perWinding(s, parseStringArray(v), (w, item) => void (w.conn = parseConn(item, ctx)))),
+    text('kVs', (s, v, ctx) => {
+      const vals = parseNumberArray(v, ctx.loc, 'kVs');
+      for (let k = 0; k < s.windings.length && k < vals.length; k++) s.windings[k].kV = vals[k];
+    }),
+    text('kVAs', (s, v, ctx) => {
+      const vals = parseNumberArray(v, ctx.loc, 'kVAs');
+      for (let k = 0; k < s.windings.length && k < vals.length; k++) s.windings[k].kVA = vals[k];
+    }),
+    text('taps', (s, v, ctx) => {
+      const vals = parseNumberArray(v, ctx.loc, 'taps');
+      for (let k = 0; k < s.windings.length && k < vals.length; k++) s.windings[k].tap = vals[k];
+    }),
+    num('XHL', (s, v) => void ((s.xhl = v / 100), (s.xscExplicit = false))),
+    num('XHT', (s, v) => void ((s.xht = v / 100), (s.xscExplicit = false))),
+    num('XLT', (s, v) => void ((s.xlt = v / 100), (s.xscExplicit = false))),
+    text('Xscarray', (s, v, ctx) => {
+      const vals = parseNumberArray(v, ctx.loc, 'Xscarray');
+      for (let k = 0; k < s.xsc.length && k < vals.length; k++) s.xsc[k] = vals[k] / 100;
+      s.xscExplicit = true;
+    }),
+    ignoredProperty('thermal'),
+    ignoredProperty('n'),
+    ignoredProperty('m'),
+    ignoredProperty('flrise'),
+    ignoredProperty('hsrise'),
+    num('%loadloss', (s, v) => {
+      s.windings[0].rPu = v / 200;
+      s.windings[1].rPu = v / 200;
+    }),
+    num('%noloadloss', (s, v) => void (s.noLoadLossPct = v)),
+    num('normhkVA', (s, v) => void (s.normHkVA = v)),
+    num('emerghkVA', (s, v) => void (s.emergHkVA = v)),
+    text('sub', (s, v, ctx) => void (s.sub = parseBoolean(v, ctx.loc, 'sub'))),
+    ignoredProperty('MaxTap'),
+    ignoredProperty('MinTap'),
+    ignoredProperty('NumTaps'),
+    ignoredProperty('subname'),
+    num('%imag', (s, v) => void (s.imagPct = v)),
+    num('ppm_antifloat', (s, v) => void (s.ppmAntiFloat = v)),
+    text('%Rs', (s, v, ctx) => {
+      const vals = parseNumberArray(v, ctx.loc, '%Rs');
+      for (let k = 0; k < s.windings.length && k < vals.length; k++) s.windings[k].rPu = vals[k] / 100;
+    }),
+    ignoredProperty('bank'),
+    text('XfmrCode', (_s, v, ctx) => {
+      throw new DssError(ctx.loc, `XfmrCode: transformer codes ('${v}') are not supported yet`);
+    }),
+    ignoredProperty('XRConst'),
+    num('X12', (s, v) => void ((s.xhl = v / 100), (s.xscExplicit = false))),
+    num('X13', (s, v) => void ((s.xht = v / 100), (s.xscExplicit = false))),
+    num('X23', (s, v) => void ((s.xlt = v / 100), (s.xscExplicit = false))),
+    text('LeadLag', (s, v) => {
+      const t = v.trim().toLowerCase();
+      s.hvLeadsLv = t.startsWith('lead') || t.startsWith('euro');
+    }),
+    ignoredProperty('WdgCurrents'),
+    ignoredProperty('Core'),
+    ignoredProperty('RdcOhms'),
+    ignoredProperty('Seasons'),
+    ignoredProperty('Ratings'),
+    ignoredProperty('normamps'),
+    ignoredProperty('emergamps'),
+    ignoredProperty('faultrate'),
+    ignoredProperty('pctperm'),
+    ignoredProperty('repair'),
+    ignoredProperty('basefreq'),
+    enabledProperty(),
+  ],
+  finish: (s) => {
+    // OpenDSS RecalcElementData: for up to 3 windings the pair reactances come from XHL/XHT/XLT
+    if (!s.xscExplicit && s.windings.length <= 3) {
+      const src = [s.xhl, s.xht, s.xlt];
+      for (let k = 0; k < s.xsc.length; k++) s.xsc[k] = src[k];
+    }
+  },
+};

@@ -1,0 +1,189 @@
+/**
+ * The user-facing network (DESIGN rule 3, engineering model): buses with their voltage bases and
+ * coordinates, linear elements with their primitive admittance (lines, transformers), sources as
+ * Norton equivalents, and loads with their base power, voltage model and load shapes. Built from an
+ * interpreted OpenDSS circuit; the power flow compiles it into index arrays (grid/powerflow).
+ */
+import { DssError } from '../../src/errors.js';
+import type { DssCircuit, IgnoredItem } from '../dss/interpreter.js';
+import type { CMatrix, Complex } from './complex.js';
+import { type BusRef, terminalNodes } from './elements/common.js';
+import type { LineState } from './elements/line.js';
+import { type LoadState, loadBasePower } from './elements/load.js';
+import type { LoadShapeState } from './elements/loadshape.js';
+import type { TransformerState } from './elements/transformer.js';
+import type { VsourceState } from './elements/vsource.js';
+import { lineYprim, transformerYprim, vsourceNorton } from './yprim.js';
+
+export interface Bus {
+  readonly name: string;
+  /** Line-to-neutral voltage base in kV, when known (SetkVBase or Calcvoltagebases). */
+  kvBaseLn: number | undefined;
+  readonly coords: { x: number; y: number } | undefined;
+}
+
+/** Where one terminal's conductors connect: bus index and node number per conductor (0 = ground). */
+export interface Terminal {
+  readonly bus: number;
+  readonly nodes: readonly number[];
+}
+
+/** A linear element (line or transformer) with its primitive admittance. */
+export interface Branch {
+  readonly kind: 'line' | 'transformer';
+  readonly name: string;
+  readonly terminals: readonly Terminal[];
+  /** Siemens; order = Σ conductors of the terminals. */
+  readonly y: CMatrix;
+  readonly phases: number;
+  /** Line current ratings in A (lines only; 0 when unknown). */
+  readonly normAmps: number;
+  readonly emergAmps: number;
+  /** Transformer flagged `sub=y`. */
+  readonly substation: boolean;
+}
+
+/** A voltage source behind an impedance: injects y·emf into terminal 0 and −y·emf into terminal 1. */
+export interface Source {
+  readonly name: string;
+  readonly terminals: readonly Terminal[];
+  readonly y: CMatrix;
+  readonly emf: readonly Complex[];
+}
+
+export interface Load {
+  readonly name: string;
+  readonly terminal: Terminal;
+  readonly phases: number;
+  readonly conn: 'wye' | 'delta';
+  /** Base power of the whole load (all phases): kW consumed > 0, kvar. */
+  readonly kW: number;
+  readonly kvar: number;
+  readonly model: 1 | 2 | 3 | 5;
+  /** Voltage base of one load branch (phase-neutral for wye, phase-phase for delta), V. */
+  readonly vBase: number;
+  readonly vminpu: number;
+  readonly vmaxpu: number;
+  readonly vlowpu: number;
+  readonly status: 'variable' | 'fixed' | 'exempt';
+  readonly daily: LoadShapeState | undefined;
+  readonly yearly: LoadShapeState | undefined;
+  readonly duty: LoadShapeState | undefined;
+}
+
+export interface Network {
+  readonly name: string;
+  readonly file: string;
+  readonly baseFrequencyHz: number;
+  readonly voltageBasesKv: readonly number[];
+  readonly calcVoltageBases: boolean;
+  readonly buses: Bus[];
+  readonly busIndex: ReadonlyMap<string, number>;
+  readonly branches: readonly Branch[];
+  readonly sources: readonly Source[];
+  readonly loads: readonly Load[];
+  readonly shapes: ReadonlyMap<string, LoadShapeState>;
+  readonly options: ReadonlyMap<string, string>;
+  readonly ignored: readonly IgnoredItem[];
+}
+
+/** Builds the network of an interpreted circuit. */
+export function buildNetwork(c: DssCircuit): Network {
+  const buses: Bus[] = [];
+  const busIndex = new Map<string, number>();
+  const busOf = (name: string): number => {
+    let k = busIndex.get(name);
+    if (k === undefined) {
+      k = buses.length;
+      busIndex.set(name, k);
+      buses.push({ name, kvBaseLn: c.busKvBaseLn.get(name), coords: c.busCoords.get(name) });
+    }
+    return k;
+  };
+  const terminal = (ref: BusRef, nconds: number, nphases: number): Terminal => ({ bus: busOf(ref.bus), nodes: terminalNodes(ref, nconds, nphases) });
+  const objects = <T>(cls: string): T[] => [...(c.objects.get(cls)?.values() ?? [])] as T[];
+
+  const sources: Source[] = [];
+  for (const s of objects<VsourceState>('vsource')) {
+    if (!s.enabled) continue;
+    const { y, emf } = vsourceNorton(s);
+    const bus2: BusRef = s.bus2 ?? { bus: s.bus1.bus, nodes: new Array(s.phases).fill(0) };
+    sources.push({ name: `vsource.${s.name}`, terminals: [terminal(s.bus1, s.phases, s.phases), terminal(bus2, s.phases, s.phases)], y, emf });
+  }
+  if (sources.length === 0) throw new DssError({ file: c.file, line: 1 }, 'no circuit defined (expected New Circuit.<name>)');
+
+  const branches: Branch[] = [];
+  for (const l of objects<LineState>('line')) {
+    if (!l.enabled) continue;
+    branches.push({
+      kind: 'line',
+      name: `line.${l.name}`,
+      terminals: [terminal(l.bus1, l.phases, l.phases), terminal(l.bus2, l.phases, l.phases)],
+      y: lineYprim(l, c.baseFrequencyHz, undefined),
+      phases: l.phases,
+      normAmps: l.normAmps,
+      emergAmps: l.emergAmps,
+      substation: false,
+    });
+  }
+  for (const t of objects<TransformerState>('transformer')) {
+    if (!t.enabled) continue;
+    branches.push({
+      kind: 'transformer',
+      name: `transformer.${t.name}`,
+      terminals: t.windings.map((w) => terminal(w.bus, t.phases + 1, t.phases)),
+      y: transformerYprim(t),
+      phases: t.phases,
+      normAmps: 0,
+      emergAmps: 0,
+      substation: t.sub,
+    });
+  }
+
+  const shapes = new Map<string, LoadShapeState>(c.objects.get('loadshape') ?? []);
+  const shapeOf = (load: LoadState, name: string | undefined, kind: string): LoadShapeState | undefined => {
+    if (name === undefined) return undefined;
+    const s = shapes.get(name);
+    if (!s) throw new DssError({ file: c.file, line: 1 }, `Load.${load.name}: ${kind} load shape '${name}' is not defined`);
+    return s;
+  };
+  const loads: Load[] = [];
+  for (const l of objects<LoadState>('load')) {
+    if (!l.enabled) continue;
+    const nconds = l.conn === 'wye' ? l.phases + 1 : l.phases === 1 ? 2 : l.phases;
+    const { kW, kvar } = loadBasePower(l);
+    const vBase = l.conn === 'delta' ? l.kV * 1000 : l.phases === 2 || l.phases === 3 ? (l.kV * 1000) / Math.sqrt(3) : l.kV * 1000;
+    loads.push({
+      name: `load.${l.name}`,
+      terminal: terminal(l.bus1, nconds, l.phases),
+      phases: l.phases,
+      conn: l.conn,
+      kW,
+      kvar,
+      model: l.model,
+      vBase,
+      vminpu: l.vminpu,
+      vmaxpu: l.vmaxpu,
+      vlowpu: l.vlowpu,
+      status: l.status,
+      daily: shapeOf(l, l.daily, 'daily'),
+      yearly: shapeOf(l, l.yearly, 'yearly'),
+      duty: shapeOf(l, l.duty, 'duty'),
+    });
+  }
+  return {
+    name: c.name,
+    file: c.file,
+    baseFrequencyHz: c.baseFrequencyHz,
+    voltageBasesKv: c.voltageBasesKv,
+    calcVoltageBases: c.calcVoltageBases,
+    buses,
+    busIndex,
+    branches,
+    sources,
+    loads,
+    shapes,
+    options: c.options,
+    ignored: c.ignored,
+  };
+}

@@ -1,0 +1,324 @@
+/**
+ * compile(network) → SolverModel (DESIGN rule 3, the mathematical model): one index per non-ground
+ * node, the nodal admittance matrix of lines, transformers, source impedances and the linear part of
+ * constant-impedance loads, factorised once; the source's Norton injections and the no-load voltages;
+ * load branches (one per load phase) as flat typed arrays; and, when the loads touch few nodes, the
+ * dense impedance matrix between those nodes, on which the iteration runs (a Thevenin/Kron reduction
+ * of the linear network onto the load nodes: exact, because the network is linear outside the loads).
+ */
+import { DssError, LemsimError } from '../../src/errors.js';
+import type { Load, Network } from '../model/network.js';
+import { SparseLU, TripletMatrix, ZeroPivotError } from './sparse-lu.js';
+
+/** Largest number of load nodes for which the dense reduced impedance matrix is used. */
+export const REDUCED_MAX_NODES = 1200;
+
+export interface SolverModel {
+  readonly network: Network;
+  readonly nNodes: number;
+  /** bus index and OpenDSS node number of each system node */
+  readonly nodeBus: Int32Array;
+  readonly nodeNumber: Int32Array;
+  /** system nodes of each bus, in increasing node number */
+  readonly busNodes: readonly Int32Array[];
+  readonly lu: SparseLU;
+  /** Norton injections of the sources (A) */
+  readonly iSrcRe: Float64Array;
+  readonly iSrcIm: Float64Array;
+  /** voltages with every load current zero (V) */
+  readonly v0Re: Float64Array;
+  readonly v0Im: Float64Array;
+  /** voltage scale per node for convergence tests: the largest no-load magnitude on its bus (V) */
+  readonly nodeVScale: Float64Array;
+  /** conductor → system node (−1 = ground) for each branch, source and load of the network */
+  readonly branchNodes: readonly Int32Array[];
+  readonly sourceNodes: readonly Int32Array[];
+  readonly loadNodes: readonly Int32Array[];
+  /** load branches: one per load phase, from node a to node b (−1 = ground) */
+  readonly nBr: number;
+  readonly brLoad: Int32Array;
+  readonly brA: Int32Array;
+  readonly brB: Int32Array;
+  readonly brModel: Uint8Array;
+  readonly brVBase: Float64Array;
+  readonly brVminPu: Float64Array;
+  readonly brVmaxPu: Float64Array;
+  readonly brVlowPu: Float64Array;
+  /** linear part of each branch stamped into Y (S) */
+  readonly brYlinRe: Float64Array;
+  readonly brYlinIm: Float64Array;
+  /** first branch of each load, and one past the last (length loads + 1) */
+  readonly loadBrStart: Int32Array;
+  readonly reduced: ReducedModel | undefined;
+}
+
+export interface ReducedModel {
+  /** system nodes touched by loads */
+  readonly nodes: Int32Array;
+  /** branch ends in reduced numbering (−1 = ground) */
+  readonly brA: Int32Array;
+  readonly brB: Int32Array;
+  /** dense Z between load nodes, row-major (Ω) */
+  readonly zRe: Float64Array;
+  readonly zIm: Float64Array;
+  /** forward-substitution rows reached from the load nodes (SparseLU.reach) */
+  readonly reachRows: Int32Array;
+  /** load branches touching each load node (CSR: nodeBr[nodeBrPtr[k] … nodeBrPtr[k+1]]) */
+  readonly nodeBrPtr: Int32Array;
+  readonly nodeBr: Int32Array;
+}
+
+/** Compiles a network; throws LemsimError for an island or a floating node. */
+export function compile(network: Network): SolverModel {
+  // node numbering: per bus, every non-zero node number any terminal uses, increasing
+  const used: Set<number>[] = network.buses.map(() => new Set<number>());
+  const mark = (t: { bus: number; nodes: readonly number[] }): void => {
+    for (const n of t.nodes) if (n !== 0) used[t.bus].add(n);
+  };
+  for (const b of network.branches) b.terminals.forEach(mark);
+  for (const s of network.sources) s.terminals.forEach(mark);
+  for (const l of network.loads) mark(l.terminal);
+  const busNodes: Int32Array[] = [];
+  const nodeBusArr: number[] = [];
+  const nodeNumArr: number[] = [];
+  for (let b = 0; b < network.buses.length; b++) {
+    const nums = [...used[b]].sort((x, y) => x - y);
+    const idx = new Int32Array(nums.length);
+    nums.forEach((num, k) => {
+      idx[k] = nodeBusArr.length;
+      nodeBusArr.push(b);
+      nodeNumArr.push(num);
+    });
+    busNodes.push(idx);
+  }
+  const n = nodeBusArr.length;
+  const nodeOf = (bus: number, num: number): number => {
+    if (num === 0) return -1;
+    const nums = busNodes[bus];
+    for (let k = 0; k < nums.length; k++) if (nodeNumArr[nums[k]] === num) return nums[k];
+    throw new Error('unreachable: node not numbered');
+  };
+  const conductorNodes = (terms: readonly { bus: number; nodes: readonly number[] }[]): Int32Array =>
+    Int32Array.from(terms.flatMap((t) => t.nodes.map((num) => nodeOf(t.bus, num))));
+
+  const y = new TripletMatrix(n);
+  const stamp = (nodes: Int32Array, re: Float64Array, im: Float64Array): void => {
+    const m = nodes.length;
+    for (let r = 0; r < m; r++) {
+      const a = nodes[r];
+      if (a < 0) continue;
+      for (let c = 0; c < m; c++) {
+        const b = nodes[c];
+        if (b < 0) continue;
+        y.add(a, b, re[r * m + c], im[r * m + c]);
+      }
+    }
+  };
+  const branchNodes = network.branches.map((b) => {
+    const nodes = conductorNodes(b.terminals);
+    stamp(nodes, b.y.re, b.y.im);
+    return nodes;
+  });
+  const iSrcRe = new Float64Array(n);
+  const iSrcIm = new Float64Array(n);
+  const sourceNodes = network.sources.map((s) => {
+    const nodes = conductorNodes(s.terminals);
+    stamp(nodes, s.y.re, s.y.im);
+    // Norton: I = Yprim · [emf; 0] (EMF between the conductors of terminal 1 and those of terminal 2)
+    const m = nodes.length;
+    const np = s.emf.length;
+    for (let r = 0; r < m; r++) {
+      if (nodes[r] < 0) continue;
+      let sr = 0;
+      let si = 0;
+      for (let c = 0; c < np; c++) {
+        const yr = s.y.re[r * m + c];
+        const yi = s.y.im[r * m + c];
+        sr += yr * s.emf[c].re - yi * s.emf[c].im;
+        si += yr * s.emf[c].im + yi * s.emf[c].re;
+      }
+      iSrcRe[nodes[r]] += sr;
+      iSrcIm[nodes[r]] += si;
+    }
+    return nodes;
+  });
+
+  // load branches
+  const brLoad: number[] = [];
+  const brA: number[] = [];
+  const brB: number[] = [];
+  const brModel: number[] = [];
+  const brVBase: number[] = [];
+  const brVmin: number[] = [];
+  const brVmax: number[] = [];
+  const brVlow: number[] = [];
+  const brYlinRe: number[] = [];
+  const brYlinIm: number[] = [];
+  const loadBrStart = new Int32Array(network.loads.length + 1);
+  const loadNodes = network.loads.map((l, li) => {
+    const nodes = conductorNodes([l.terminal]);
+    loadBrStart[li] = brLoad.length;
+    const nc = nodes.length;
+    for (let p = 0; p < l.phases; p++) {
+      const a = nodes[p];
+      const b = l.conn === 'wye' ? nodes[l.phases] : nodes[(p + 1) % nc];
+      brLoad.push(li);
+      brA.push(a);
+      brB.push(b);
+      brModel.push(l.model);
+      brVBase.push(l.vBase);
+      brVmin.push(l.vminpu);
+      brVmax.push(l.vmaxpu);
+      brVlow.push(l.vlowpu);
+      const [gr, gi] = linearPart(l);
+      brYlinRe.push(gr);
+      brYlinIm.push(gi);
+      if (gr !== 0 || gi !== 0) {
+        if (a >= 0) y.add(a, a, gr, gi);
+        if (b >= 0) y.add(b, b, gr, gi);
+        if (a >= 0 && b >= 0) {
+          y.add(a, b, -gr, -gi);
+          y.add(b, a, -gr, -gi);
+        }
+      }
+    }
+    return nodes;
+  });
+  loadBrStart[network.loads.length] = brLoad.length;
+
+  checkConnected(network, n, nodeBusArr, branchNodes, sourceNodes);
+  let lu: SparseLU;
+  try {
+    lu = new SparseLU(y);
+  } catch (err) {
+    if (err instanceof ZeroPivotError) {
+      const bus = network.buses[nodeBusArr[err.index]].name;
+      throw new LemsimError(`${network.file}: node ${bus}.${nodeNumArr[err.index]} has no path to ground or source through any impedance (floating node)`);
+    }
+    throw err;
+  }
+  const v0Re = new Float64Array(n);
+  const v0Im = new Float64Array(n);
+  lu.solve(iSrcRe, iSrcIm, v0Re, v0Im);
+  const nodeVScale = new Float64Array(n);
+  for (const nodes of busNodes) {
+    let mx = 0;
+    for (const k of nodes) mx = Math.max(mx, Math.hypot(v0Re[k], v0Im[k]));
+    for (const k of nodes) nodeVScale[k] = mx > 0 ? mx : 1;
+  }
+
+  const model: SolverModel = {
+    network,
+    nNodes: n,
+    nodeBus: Int32Array.from(nodeBusArr),
+    nodeNumber: Int32Array.from(nodeNumArr),
+    busNodes,
+    lu,
+    iSrcRe,
+    iSrcIm,
+    v0Re,
+    v0Im,
+    nodeVScale,
+    branchNodes,
+    sourceNodes,
+    loadNodes,
+    nBr: brLoad.length,
+    brLoad: Int32Array.from(brLoad),
+    brA: Int32Array.from(brA),
+    brB: Int32Array.from(brB),
+    brModel: Uint8Array.from(brModel),
+    brVBase: Float64Array.from(brVBase),
+    brVminPu: Float64Array.from(brVmin),
+    brVmaxPu: Float64Array.from(brVmax),
+    brVlowPu: Float64Array.from(brVlow),
+    brYlinRe: Float64Array.from(brYlinRe),
+    brYlinIm: Float64Array.from(brYlinIm),
+    loadBrStart,
+    reduced: undefined,
+  };
+  return { ...model, reduced: reduce(model) };
+}
+
+/**
+ * The part of a load stamped into Y: its constant-impedance part at base power (model 2 all of it,
+ * model 3 its reactive part). Constant-power and constant-current parts stay out of Y: putting their
+ * nominal admittance in would double, not cancel, the sensitivity the fixed-point iteration sees.
+ */
+function linearPart(l: Load): [number, number] {
+  const p = (l.kW * 1000) / l.phases;
+  const q = (l.kvar * 1000) / l.phases;
+  const v2 = l.vBase * l.vBase;
+  if (l.model === 2) return [p / v2, -q / v2];
+  if (l.model === 3) return [0, -q / v2];
+  return [0, 0];
+}
+
+/** Rejects buses that no source reaches through lines and transformers. */
+function checkConnected(network: Network, n: number, nodeBus: number[], branchNodes: Int32Array[], sourceNodes: Int32Array[]): void {
+  const nb = network.buses.length;
+  const adj: number[][] = Array.from({ length: nb }, () => []);
+  for (const b of network.branches) {
+    const buses = [...new Set(b.terminals.map((t) => t.bus))];
+    for (let i = 1; i < buses.length; i++) {
+      adj[buses[0]].push(buses[i]);
+      adj[buses[i]].push(buses[0]);
+    }
+  }
+  const seen = new Uint8Array(nb);
+  const stack: number[] = [];
+  for (const s of network.sources) for (const t of s.terminals) if (!seen[t.bus]) (seen[t.bus] = 1), stack.push(t.bus);
+  while (stack.length > 0) {
+    const b = stack.pop()!;
+    for (const c of adj[b]) if (!seen[c]) (seen[c] = 1), stack.push(c);
+  }
+  const isolated = network.buses.filter((_b, k) => !seen[k]).map((b) => b.name);
+  if (isolated.length > 0) {
+    const list = isolated.slice(0, 5).join(', ') + (isolated.length > 5 ? `, … (${isolated.length} buses)` : '');
+    throw new DssError({ file: network.file, line: 1 }, `buses not connected to any source: ${list}`);
+  }
+  void n;
+  void nodeBus;
+  void branchNodes;
+  void sourceNodes;
+}
+
+/** Dense impedance matrix between the load nodes: columns of Y⁻¹, one sparse solve per node. */
+function reduce(m: SolverModel): ReducedModel | undefined {
+  const touched = new Set<number>();
+  for (let k = 0; k < m.nBr; k++) {
+    if (m.brA[k] >= 0) touched.add(m.brA[k]);
+    if (m.brB[k] >= 0) touched.add(m.brB[k]);
+  }
+  const nodes = Int32Array.from([...touched].sort((a, b) => a - b));
+  const r = nodes.length;
+  if (r === 0 || r > REDUCED_MAX_NODES) return undefined;
+  const local = new Map<number, number>();
+  nodes.forEach((node, k) => local.set(node, k));
+  const zRe = new Float64Array(r * r);
+  const zIm = new Float64Array(r * r);
+  const eRe = new Float64Array(m.nNodes);
+  const eIm = new Float64Array(m.nNodes);
+  const xRe = new Float64Array(m.nNodes);
+  const xIm = new Float64Array(m.nNodes);
+  for (let c = 0; c < r; c++) {
+    eRe[nodes[c]] = 1;
+    m.lu.solve(eRe, eIm, xRe, xIm);
+    eRe[nodes[c]] = 0;
+    for (let k = 0; k < r; k++) {
+      zRe[k * r + c] = xRe[nodes[k]];
+      zIm[k * r + c] = xIm[nodes[k]];
+    }
+  }
+  const mapEnd = (a: number): number => (a < 0 ? -1 : local.get(a)!);
+  const brA = m.brA.map(mapEnd);
+  const brB = m.brB.map(mapEnd);
+  const touching: number[][] = Array.from({ length: r }, () => []);
+  for (let k = 0; k < m.nBr; k++) {
+    if (brA[k] >= 0) touching[brA[k]].push(k);
+    if (brB[k] >= 0) touching[brB[k]].push(k);
+  }
+  const nodeBrPtr = new Int32Array(r + 1);
+  touching.forEach((t, k) => (nodeBrPtr[k + 1] = nodeBrPtr[k] + t.length));
+  const nodeBr = Int32Array.from(touching.flat());
+  return { nodes, brA, brB, zRe, zIm, reachRows: m.lu.reach(nodes), nodeBrPtr, nodeBr };
+}

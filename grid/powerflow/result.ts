@@ -1,0 +1,177 @@
+/**
+ * Power-flow results as a new object (DESIGN rule 3): node voltages, then, computed from them,
+ * terminal currents and powers of every element, losses, load and source power, and the power-
+ * balance invariant (DESIGN rule 9): power delivered by the sources = power of the loads + losses.
+ * Powers: W and var, positive into the element at that terminal.
+ */
+import { LemsimError } from '../../src/errors.js';
+import type { SolverModel } from './compile.js';
+import { type LoadPowers, type SolveStatus, branchCurrent } from './solve.js';
+
+export interface PowerFlowResult extends SolveStatus {
+  /** complex node voltages, V (copies; index = system node) */
+  readonly vRe: Float64Array;
+  readonly vIm: Float64Array;
+}
+
+/** Snapshot of a solve. */
+export function snapshot(status: SolveStatus, vRe: Float64Array, vIm: Float64Array): PowerFlowResult {
+  return { ...status, vRe: Float64Array.from(vRe), vIm: Float64Array.from(vIm) };
+}
+
+/** Currents into an element's conductors: I = Yprim·V_terminals (A), re/im per conductor. */
+export function elementCurrents(nodes: Int32Array, yRe: Float64Array, yIm: Float64Array, vRe: Float64Array, vIm: Float64Array): { re: Float64Array; im: Float64Array } {
+  const m = nodes.length;
+  const re = new Float64Array(m);
+  const im = new Float64Array(m);
+  for (let r = 0; r < m; r++) {
+    let sr = 0;
+    let si = 0;
+    for (let c = 0; c < m; c++) {
+      const node = nodes[c];
+      if (node < 0) continue;
+      const ar = yRe[r * m + c];
+      const ai = yIm[r * m + c];
+      sr += ar * vRe[node] - ai * vIm[node];
+      si += ar * vIm[node] + ai * vRe[node];
+    }
+    re[r] = sr;
+    im[r] = si;
+  }
+  return { re, im };
+}
+
+/** Σ V·conj(I) over conductors, W and var. */
+function conductorPower(nodes: Int32Array, iRe: Float64Array, iIm: Float64Array, vRe: Float64Array, vIm: Float64Array, from = 0, to = nodes.length): { p: number; q: number } {
+  let p = 0;
+  let q = 0;
+  for (let k = from; k < to; k++) {
+    const node = nodes[k];
+    if (node < 0) continue;
+    p += vRe[node] * iRe[k] + vIm[node] * iIm[k];
+    q += vIm[node] * iRe[k] - vRe[node] * iIm[k];
+  }
+  return { p, q };
+}
+
+/** Power flowing into each terminal of branch `b` (W, var), terminal by terminal. */
+export function branchTerminalPowers(m: SolverModel, b: number, vRe: Float64Array, vIm: Float64Array): { p: number; q: number }[] {
+  const br = m.network.branches[b];
+  const nodes = m.branchNodes[b];
+  const i = elementCurrents(nodes, br.y.re, br.y.im, vRe, vIm);
+  const out: { p: number; q: number }[] = [];
+  let start = 0;
+  for (const t of br.terminals) {
+    out.push(conductorPower(nodes, i.re, i.im, vRe, vIm, start, start + t.nodes.length));
+    start += t.nodes.length;
+  }
+  return out;
+}
+
+/** Current magnitudes (A) at each conductor of branch `b`. */
+export function branchCurrentMagnitudes(m: SolverModel, b: number, vRe: Float64Array, vIm: Float64Array): Float64Array {
+  const br = m.network.branches[b];
+  const i = elementCurrents(m.branchNodes[b], br.y.re, br.y.im, vRe, vIm);
+  return i.re.map((re, k) => Math.hypot(re, i.im[k]));
+}
+
+/** Power consumed by each load (W, var), from the final voltages. */
+export function loadPowersConsumed(m: SolverModel, vRe: Float64Array, vIm: Float64Array, powers: LoadPowers): { p: Float64Array; q: Float64Array } {
+  const nl = m.network.loads.length;
+  const p = new Float64Array(nl);
+  const q = new Float64Array(nl);
+  const cur = new Float64Array(2);
+  for (let k = 0; k < m.nBr; k++) {
+    const a = m.brA[k];
+    const b = m.brB[k];
+    const vr = (a >= 0 ? vRe[a] : 0) - (b >= 0 ? vRe[b] : 0);
+    const vi = (a >= 0 ? vIm[a] : 0) - (b >= 0 ? vIm[b] : 0);
+    branchCurrent(m, k, vr, vi, powers.pW[k], powers.qVar[k], cur);
+    p[m.brLoad[k]] += vr * cur[0] + vi * cur[1];
+    q[m.brLoad[k]] += vi * cur[0] - vr * cur[1];
+  }
+  return { p, q };
+}
+
+/** Power delivered by the sources into the network (W, var). */
+export function sourcePower(m: SolverModel, vRe: Float64Array, vIm: Float64Array): { p: number; q: number } {
+  let p = 0;
+  let q = 0;
+  m.network.sources.forEach((s, k) => {
+    const nodes = m.sourceNodes[k];
+    const i = elementCurrents(nodes, s.y.re, s.y.im, vRe, vIm);
+    // current delivered into the network = Norton injection − Yprim·V
+    const np = s.emf.length;
+    const mm = nodes.length;
+    for (let r = 0; r < mm; r++) {
+      let sr = 0;
+      let si = 0;
+      for (let c = 0; c < np; c++) {
+        sr += s.y.re[r * mm + c] * s.emf[c].re - s.y.im[r * mm + c] * s.emf[c].im;
+        si += s.y.re[r * mm + c] * s.emf[c].im + s.y.im[r * mm + c] * s.emf[c].re;
+      }
+      i.re[r] = sr - i.re[r];
+      i.im[r] = si - i.im[r];
+    }
+    const s1 = conductorPower(nodes, i.re, i.im, vRe, vIm);
+    p += s1.p;
+    q += s1.q;
+  });
+  return { p, q };
+}
+
+/** Total losses of lines and transformers (W, var): Σ of power into all their terminals. */
+export function totalLosses(m: SolverModel, vRe: Float64Array, vIm: Float64Array): { p: number; q: number } {
+  let p = 0;
+  let q = 0;
+  m.network.branches.forEach((br, b) => {
+    const nodes = m.branchNodes[b];
+    const i = elementCurrents(nodes, br.y.re, br.y.im, vRe, vIm);
+    const s = conductorPower(nodes, i.re, i.im, vRe, vIm);
+    p += s.p;
+    q += s.q;
+  });
+  return { p, q };
+}
+
+export interface PowerBalance {
+  readonly sourceKw: number;
+  readonly sourceKvar: number;
+  readonly loadKw: number;
+  readonly loadKvar: number;
+  readonly lossesKw: number;
+  readonly lossesKvar: number;
+  /** |S_source − S_loads − S_losses| / max(|S_source|, 1 VA) */
+  readonly relativeMismatch: number;
+}
+
+/** Power balance of a solution; `check` throws when the mismatch exceeds `tolerance`. */
+export function powerBalance(m: SolverModel, vRe: Float64Array, vIm: Float64Array, powers: LoadPowers): PowerBalance {
+  const src = sourcePower(m, vRe, vIm);
+  const loads = loadPowersConsumed(m, vRe, vIm, powers);
+  const loss = totalLosses(m, vRe, vIm);
+  let lp = 0;
+  let lq = 0;
+  for (let k = 0; k < loads.p.length; k++) {
+    lp += loads.p[k];
+    lq += loads.q[k];
+  }
+  const dp = src.p - lp - loss.p;
+  const dq = src.q - lq - loss.q;
+  return {
+    sourceKw: src.p / 1000,
+    sourceKvar: src.q / 1000,
+    loadKw: lp / 1000,
+    loadKvar: lq / 1000,
+    lossesKw: loss.p / 1000,
+    lossesKvar: loss.q / 1000,
+    relativeMismatch: Math.hypot(dp, dq) / Math.max(Math.hypot(src.p, src.q), 1),
+  };
+}
+
+/** Throws when a converged solution violates the power balance by more than `tolerance` (relative). */
+export function checkPowerBalance(b: PowerBalance, tolerance = 1e-6): void {
+  if (!(b.relativeMismatch <= tolerance)) {
+    throw new LemsimError(`power balance violated: source − loads − losses is ${b.relativeMismatch.toExponential(2)} of the source power (limit ${tolerance})`);
+  }
+}

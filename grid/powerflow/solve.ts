@@ -1,0 +1,410 @@
+/**
+ * The power flow: a fixed-point (current-injection) iteration V = V0 − Z·I_load(V), the method of
+ * OpenDSS's "Normal" solution, run on the load nodes only when the model has a reduced impedance
+ * matrix (then one sparse solve recovers every node voltage), else on all nodes through the sparse LU.
+ * Load currents follow OpenDSS's voltage models exactly (Load.pas: DoConstantPQLoad,
+ * DoConstantZLoad, DoMotorTypeLoad, DoConstantILoad). Each solve can warm-start from the previous
+ * one; the iteration allocates nothing.
+ *
+ * Sign convention (grid layer, DESIGN rule 2): load power consumed is positive (W, var);
+ * generation entered as a load is negative.
+ */
+import type { SolverModel } from './compile.js';
+import type { Load } from '../model/network.js';
+
+export interface SolveOptions {
+  /** convergence tolerance on the largest voltage change, per unit of the node's voltage scale */
+  readonly tolerance?: number;
+  readonly maxIterations?: number;
+}
+
+/** Per-load-branch power for one solve: W and var per phase. */
+export interface LoadPowers {
+  readonly pW: Float64Array;
+  readonly qVar: Float64Array;
+}
+
+export interface SolveStatus {
+  readonly converged: boolean;
+  readonly iterations: number;
+  /** largest voltage change of the last iteration, per unit */
+  readonly lastChangePu: number;
+}
+
+/** Working state of a solver: node voltages (V) and scratch arrays, reused across solves. */
+export class PowerFlowState {
+  readonly vRe: Float64Array;
+  readonly vIm: Float64Array;
+  /** compensation currents drawn at each node by the loads, beyond their linear part (A) */
+  readonly icRe: Float64Array;
+  readonly icIm: Float64Array;
+  private readonly rRe: Float64Array;
+  private readonly rIm: Float64Array;
+  private readonly rIcRe: Float64Array;
+  private readonly rIcIm: Float64Array;
+  private readonly tRe: Float64Array;
+  private readonly tIm: Float64Array;
+  private readonly brIcRe: Float64Array;
+  private readonly brIcIm: Float64Array;
+  private warm = false;
+
+  constructor(readonly model: SolverModel) {
+    const n = model.nNodes;
+    this.vRe = Float64Array.from(model.v0Re);
+    this.vIm = Float64Array.from(model.v0Im);
+    this.icRe = new Float64Array(n);
+    this.icIm = new Float64Array(n);
+    const r = model.reduced ? model.reduced.nodes.length : 0;
+    this.rRe = new Float64Array(r);
+    this.rIm = new Float64Array(r);
+    this.rIcRe = new Float64Array(r);
+    this.rIcIm = new Float64Array(r);
+    this.tRe = new Float64Array(n);
+    this.tIm = new Float64Array(n);
+    this.brIcRe = new Float64Array(model.nBr);
+    this.brIcIm = new Float64Array(model.nBr);
+  }
+
+  /** Forgets the previous solution: the next solve starts from the no-load voltages. */
+  coldStart(): void {
+    this.vRe.set(this.model.v0Re);
+    this.vIm.set(this.model.v0Im);
+    this.warm = false;
+  }
+
+  /**
+   * Solves for the given load powers, starting from the last solution. Returns the status; the
+   * voltages are in `vRe`/`vIm`. Never produces NaN: a diverging iteration stops with converged =
+   * false and the last finite voltages.
+   */
+  solve(powers: LoadPowers, options: SolveOptions = {}): SolveStatus {
+    const tol = options.tolerance ?? 1e-10;
+    const maxIt = options.maxIterations ?? 100;
+    const m = this.model;
+    const red = m.reduced;
+    if (!this.warm) {
+      this.vRe.set(m.v0Re);
+      this.vIm.set(m.v0Im);
+    }
+    let status: SolveStatus;
+    if (red) {
+      const r = red.nodes.length;
+      for (let k = 0; k < r; k++) {
+        this.rRe[k] = this.vRe[red.nodes[k]];
+        this.rIm[k] = this.vIm[red.nodes[k]];
+      }
+      status = this.iterateReduced(powers, tol, maxIt);
+      // every node: V = V0 − Y⁻¹·Ic, Ic from the final load-node voltages
+      loadCurrents(m, red.brA, red.brB, this.rRe, this.rIm, powers, this.rIcRe, this.rIcIm);
+      this.icRe.fill(0);
+      this.icIm.fill(0);
+      for (let k = 0; k < r; k++) {
+        this.icRe[red.nodes[k]] = this.rIcRe[k];
+        this.icIm[red.nodes[k]] = this.rIcIm[k];
+      }
+      if (status.converged) {
+        m.lu.solveSparse(red.nodes, this.rIcRe, this.rIcIm, red.reachRows, this.tRe, this.tIm);
+        for (let k = 0; k < m.nNodes; k++) {
+          this.vRe[k] = m.v0Re[k] - this.tRe[k];
+          this.vIm[k] = m.v0Im[k] - this.tIm[k];
+        }
+      }
+    } else {
+      status = this.iterateFull(powers, tol, maxIt);
+    }
+    this.warm = status.converged;
+    return status;
+  }
+
+  /**
+   * Z-bus Gauss-Seidel on the load nodes: each node's voltage is updated from the latest currents,
+   * and the currents of the loads at that node are refreshed at once. It converges to the same fixed
+   * point as the Jacobi form in about half the sweeps; the node order is fixed, so results are
+   * deterministic.
+   */
+  private iterateReduced(powers: LoadPowers, tol: number, maxIt: number): SolveStatus {
+    const m = this.model;
+    const red = m.reduced!;
+    const r = red.nodes.length;
+    const zRe = red.zRe;
+    const zIm = red.zIm;
+    const vr = this.rRe;
+    const vi = this.rIm;
+    const icr = this.rIcRe;
+    const ici = this.rIcIm;
+    const nodes = red.nodes;
+    const v0r = m.v0Re;
+    const v0i = m.v0Im;
+    const scale = m.nodeVScale;
+    const brA = red.brA;
+    const brB = red.brB;
+    const bcr = this.brIcRe;
+    const bci = this.brIcIm;
+    const nodeBrPtr = red.nodeBrPtr;
+    const nodeBr = red.nodeBr;
+    // all branch compensation currents at the starting voltages
+    icr.fill(0);
+    ici.fill(0);
+    for (let k = 0; k < m.nBr; k++) {
+      compensation(m, k, brA[k], brB[k], vr, vi, powers, scratch);
+      bcr[k] = scratch[0];
+      bci[k] = scratch[1];
+      if (brA[k] >= 0) {
+        icr[brA[k]] += scratch[0];
+        ici[brA[k]] += scratch[1];
+      }
+      if (brB[k] >= 0) {
+        icr[brB[k]] -= scratch[0];
+        ici[brB[k]] -= scratch[1];
+      }
+    }
+    let change = Infinity;
+    for (let it = 1; it <= maxIt; it++) {
+      change = 0;
+      for (let row = 0; row < r; row++) {
+        let sr = 0;
+        let si = 0;
+        const base = row * r;
+        for (let c = 0; c < r; c++) {
+          const ar = zRe[base + c];
+          const ai = zIm[base + c];
+          const br = icr[c];
+          const bi = ici[c];
+          sr += ar * br - ai * bi;
+          si += ar * bi + ai * br;
+        }
+        const node = nodes[row];
+        const nr = v0r[node] - sr;
+        const ni = v0i[node] - si;
+        if (!(Math.abs(nr) < 1e12 && Math.abs(ni) < 1e12)) return { converged: false, iterations: it, lastChangePu: Infinity };
+        const dr = nr - vr[row];
+        const di = ni - vi[row];
+        const d = Math.sqrt(dr * dr + di * di) / scale[node];
+        if (d > change) change = d;
+        vr[row] = nr;
+        vi[row] = ni;
+        for (let p = nodeBrPtr[row]; p < nodeBrPtr[row + 1]; p++) {
+          const k = nodeBr[p];
+          compensation(m, k, brA[k], brB[k], vr, vi, powers, scratch);
+          const er = scratch[0] - bcr[k];
+          const ei = scratch[1] - bci[k];
+          bcr[k] = scratch[0];
+          bci[k] = scratch[1];
+          if (brA[k] >= 0) {
+            icr[brA[k]] += er;
+            ici[brA[k]] += ei;
+          }
+          if (brB[k] >= 0) {
+            icr[brB[k]] -= er;
+            ici[brB[k]] -= ei;
+          }
+        }
+      }
+      if (change < tol) return { converged: true, iterations: it, lastChangePu: change };
+    }
+    return { converged: false, iterations: maxIt, lastChangePu: change };
+  }
+
+  private iterateFull(powers: LoadPowers, tol: number, maxIt: number): SolveStatus {
+    const m = this.model;
+    const n = m.nNodes;
+    let change = Infinity;
+    for (let it = 1; it <= maxIt; it++) {
+      loadCurrents(m, m.brA, m.brB, this.vRe, this.vIm, powers, this.icRe, this.icIm);
+      for (let k = 0; k < n; k++) {
+        this.icRe[k] = m.iSrcRe[k] - this.icRe[k];
+        this.icIm[k] = m.iSrcIm[k] - this.icIm[k];
+      }
+      m.lu.solve(this.icRe, this.icIm, this.tRe, this.tIm);
+      change = 0;
+      let finite = true;
+      for (let k = 0; k < n; k++) {
+        const dr = this.tRe[k] - this.vRe[k];
+        const di = this.tIm[k] - this.vIm[k];
+        const d = Math.sqrt(dr * dr + di * di) / m.nodeVScale[k];
+        if (d > change) change = d;
+        if (!(Math.abs(this.tRe[k]) < 1e12 && Math.abs(this.tIm[k]) < 1e12)) finite = false;
+      }
+      if (!finite) return { converged: false, iterations: it, lastChangePu: change };
+      this.vRe.set(this.tRe);
+      this.vIm.set(this.tIm);
+      if (change < tol) {
+        loadCurrents(m, m.brA, m.brB, this.vRe, this.vIm, powers, this.icRe, this.icIm);
+        return { converged: true, iterations: it, lastChangePu: change };
+      }
+    }
+    return { converged: false, iterations: maxIt, lastChangePu: change };
+  }
+}
+
+/**
+ * Current drawn by one load branch (A, flowing from end a through the load to end b) at branch
+ * voltage v = Va − Vb, per OpenDSS's load models. Writes into `out[0..1]`.
+ */
+export function branchCurrent(m: SolverModel, k: number, vr: number, vi: number, p: number, q: number, out: Float64Array): void {
+  const vbase = m.brVBase[k];
+  const v2 = vbase * vbase;
+  // Yeq at the present power (OpenDSS SetNominalLoad)
+  const yr = p / v2;
+  const yi = -q / v2;
+  const model = m.brModel[k];
+  if (model === 2) {
+    out[0] = yr * vr - yi * vi;
+    out[1] = yr * vi + yi * vr;
+    return;
+  }
+  const vmag = Math.sqrt(vr * vr + vi * vi);
+  const vmin = m.brVminPu[k];
+  const vmax = m.brVmaxPu[k];
+  const vLow = m.brVlowPu[k] * vbase;
+  const v95 = vmin * vbase;
+  const v105 = vmax * vbase;
+  let gr: number;
+  let gi: number;
+  if (vmag <= vLow) {
+    gr = yr;
+    gi = yi;
+  } else if (vmag <= v95) {
+    // interpolate between the constant-Z current at vLow and the model's current at v95
+    const lowR = yr * vLow;
+    const lowI = yi * vLow;
+    let hiR: number;
+    let hiI: number;
+    if (model === 5) {
+      hiR = yr * vbase;
+      hiI = yi * vbase;
+    } else {
+      const f = vmin !== 0 ? v95 / (vmin * vmin) : 0;
+      hiR = yr * f;
+      hiI = yi * f;
+    }
+    const span = v95 - vLow;
+    const mr = (hiR - lowR) / span;
+    const mi = (hiI - lowI) / span;
+    gr = (lowR + mr * (vmag - vLow)) / vmag;
+    gi = (lowI + mi * (vmag - vLow)) / vmag;
+  } else if (vmag > v105) {
+    const f = vmax !== 0 ? (model === 5 ? 1 / vmax : 1 / (vmax * vmax)) : 1;
+    gr = yr * f;
+    gi = yi * f;
+  } else {
+    if (model === 1) {
+      // I = conj(S / V)
+      const d = vr * vr + vi * vi;
+      out[0] = (p * vr + q * vi) / d;
+      out[1] = (p * vi - q * vr) / d;
+    } else if (model === 3) {
+      // constant P plus the reactive part of constant Z
+      const d = vr * vr + vi * vi;
+      out[0] = (p * vr) / d - yi * vi;
+      out[1] = (p * vi) / d + yi * vr;
+    } else {
+      // model 5: constant |I| = |S| / Vbase at the voltage's angle
+      const ur = vr / vmag;
+      const ui = vi / vmag;
+      out[0] = (p * ur + q * ui) / vbase;
+      out[1] = (p * ui - q * ur) / vbase;
+    }
+    return;
+  }
+  out[0] = gr * vr - gi * vi;
+  out[1] = gr * vi + gi * vr;
+}
+
+const scratch = new Float64Array(2);
+
+/** Compensation current of branch k (drawn a→b, minus its linear part in Y) at voltages vr/vi. */
+function compensation(m: SolverModel, k: number, a: number, b: number, vr: Float64Array, vi: Float64Array, powers: LoadPowers, out: Float64Array): void {
+  let br = a >= 0 ? vr[a] : 0;
+  let bi = a >= 0 ? vi[a] : 0;
+  if (b >= 0) {
+    br -= vr[b];
+    bi -= vi[b];
+  }
+  branchCurrent(m, k, br, bi, powers.pW[k], powers.qVar[k], out);
+  const gr = m.brYlinRe[k];
+  const gi = m.brYlinIm[k];
+  out[0] -= gr * br - gi * bi;
+  out[1] -= gr * bi + gi * br;
+}
+
+/**
+ * Compensation currents: for every load branch, the current it draws minus its linear part already
+ * in Y, accumulated at its ends (drawn out of a, returned into b). `aIdx/bIdx` index `vr/vi`.
+ */
+function loadCurrents(
+  m: SolverModel,
+  aIdx: Int32Array,
+  bIdx: Int32Array,
+  vr: Float64Array,
+  vi: Float64Array,
+  powers: LoadPowers,
+  outRe: Float64Array,
+  outIm: Float64Array,
+): void {
+  outRe.fill(0);
+  outIm.fill(0);
+  const nBr = m.nBr;
+  for (let k = 0; k < nBr; k++) {
+    const a = aIdx[k];
+    const b = bIdx[k];
+    compensation(m, k, a, b, vr, vi, powers, scratch);
+    if (a >= 0) {
+      outRe[a] += scratch[0];
+      outIm[a] += scratch[1];
+    }
+    if (b >= 0) {
+      outRe[b] -= scratch[0];
+      outIm[b] -= scratch[1];
+    }
+  }
+}
+
+/** Allocates a LoadPowers for a model. */
+export function newLoadPowers(m: SolverModel): LoadPowers {
+  return { pW: new Float64Array(m.nBr), qVar: new Float64Array(m.nBr) };
+}
+
+/** Which load shape drives a load in a solution mode (OpenDSS: daily mode uses Daily, …). */
+export type ShapeMode = 'snapshot' | 'daily' | 'yearly' | 'duty';
+
+function shapeFor(l: Load, mode: ShapeMode) {
+  if (l.status === 'fixed' || mode === 'snapshot') return undefined;
+  // a load with only one kind of shape is driven by it in the other modes too (lemsim's rule;
+  // the IEEE feeder's loads carry only Yearly= shapes and its reference runs them over a day)
+  if (mode === 'daily') return l.daily ?? l.yearly ?? l.duty;
+  if (mode === 'yearly') return l.yearly ?? l.daily;
+  return l.duty ?? l.daily ?? l.yearly;
+}
+
+import { shapeMultipliers } from '../model/elements/loadshape.js';
+
+/**
+ * Sets every load branch's power for time `hour` (h) in `mode`: base kW/kvar × shape multipliers
+ * (or the shape's actual kW/kvar when it says useactual), split equally over the load's phases.
+ */
+export function setLoadPowersAt(m: SolverModel, hour: number, mode: ShapeMode, out: LoadPowers): void {
+  const loads = m.network.loads;
+  for (let li = 0; li < loads.length; li++) {
+    const l = loads[li];
+    const shape = shapeFor(l, mode);
+    let pKw = l.kW;
+    let qKvar = l.kvar;
+    if (shape) {
+      const mult = shapeMultipliers(shape, hour);
+      if (shape.useActual) {
+        pKw = mult.p;
+        qKvar = shape.qmult ? mult.q : l.kW !== 0 ? mult.p * (l.kvar / l.kW) : 0;
+      } else {
+        pKw = l.kW * mult.p;
+        qKvar = l.kvar * mult.q;
+      }
+    }
+    const pPh = (pKw * 1000) / l.phases;
+    const qPh = (qKvar * 1000) / l.phases;
+    for (let k = m.loadBrStart[li]; k < m.loadBrStart[li + 1]; k++) {
+      out.pW[k] = pPh;
+      out.qVar[k] = qPh;
+    }
+  }
+}
