@@ -59,3 +59,12 @@ export class UsageError extends LemsimError {
     this.name = 'UsageError';
   }
 }
+
+/** A power flow that did not converge: results were written and say so; the exit code is 3. */
+export class NotConvergedError extends LemsimError {
+  override readonly exitCode = 3;
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotConvergedError';
+  }
+}

@@ -1,5 +1,9 @@
 /** The registry of CLI sub-commands: one line per command. */
 import type { CliCommand } from '../command.js';
+import { powerflowCommand } from './powerflow.js';
+import { timeseriesCommand } from './timeseries.js';
 
 export const commands: readonly CliCommand[] = [
+  powerflowCommand,
+  timeseriesCommand,
 ];
