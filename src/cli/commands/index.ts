@@ -1,9 +1,11 @@
 /** The registry of CLI sub-commands: one line per command. */
 import type { CliCommand } from '../command.js';
+import { clearAuctionCommand } from './clear-auction.js';
 import { powerflowCommand } from './powerflow.js';
 import { timeseriesCommand } from './timeseries.js';
 
 export const commands: readonly CliCommand[] = [
+  clearAuctionCommand,
   powerflowCommand,
   timeseriesCommand,
 ];

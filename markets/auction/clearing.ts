@@ -1,0 +1,214 @@
+/**
+ * The block auction of seed 004 as a pure function (DESIGN rule 4): `clear(book, config)` returns a
+ * `ClearingResult` and touches nothing else. Periods are independent — each is validated, put in merit
+ * order, solved for maximum welfare (seed 004, Eqs. (1)–(2); the per-peer limits of Eqs. (3)–(4) are
+ * built into the blocks by the offer helpers, whose blocks of one peer never add up past q_MAX), priced
+ * by the chosen rule and checked, so a caller may shard periods across workers with `clearPeriod`.
+ *
+ * Solution method per period: the exact structured path (`merit-order.ts`) first; only when its branch
+ * and bound hits the node limit, the MILP backend in `config.solver` (HiGHS by default in the CLI).
+ * `method: 'milp'` skips the structured path, which tests and the benchmark use to compare backends.
+ * A backend that fails or returns a selection breaking the grid limits makes the period
+ * `solver_failed` with nothing accepted — a status, never NaN, and never a crash of the other periods.
+ *
+ * After pricing, market balance and individual rationality are checked at run time (DESIGN rule 9):
+ * balance always, individual rationality as the rule promises it — always for `uniform` (a violation
+ * is a bug and throws), and for `midpoint` reported as the status `paradoxically_accepted`.
+ */
+import { type AuctionBook, type GridTerms, type PeriodBook, validateBook } from './orders.js';
+import { type Acceptance, type Flows, type PreparedPeriod, flowsOf, periodMilp, preparePeriod, withinGridLimits } from './period-model.js';
+import { DEFAULT_MAX_NODES, solveStructured } from './merit-order.js';
+import {
+  PRICE_TOL,
+  type PricingRule,
+  midpointPrice,
+  mostParadoxicalBlock,
+  paradoxical,
+  supportingRange,
+  uniformPrice,
+} from './pricing.js';
+import type { MilpSolver, MilpSolverName } from '../solvers/milp.js';
+import { InvariantError, assertMarketBalance, individualRationalityViolations } from '../invariants.js';
+
+export interface ClearingConfig {
+  readonly pricing: PricingRule;
+  /** MILP backend for periods the structured path cannot prove (and for `method: 'milp'`). */
+  readonly solver?: MilpSolver;
+  /** `structured` (default): exact merit order + branch and bound, MILP only as fallback. `milp`: always the backend. */
+  readonly method?: 'structured' | 'milp';
+  /** Node limit of the structured branch and bound. */
+  readonly maxNodes?: number;
+  /** Wall-clock limit per MILP solve, seconds. */
+  readonly timeLimitS?: number;
+}
+
+/**
+ * `cleared`: welfare-optimal selection (for `uniform`: the best selection found by EUPHEMIA-style
+ * removal of paradoxically accepted blocks) with every accepted block in the money at the price.
+ * `paradoxically_accepted`: `midpoint` only — the welfare optimum keeps a block the price puts out of the
+ * money. `solver_failed`: no proven solution; nothing accepted; `detail` says why.
+ */
+export type PeriodStatus = 'cleared' | 'paradoxically_accepted' | 'solver_failed';
+
+export type SolveMethod = 'none' | 'structured' | MilpSolverName;
+
+export interface PeriodResult {
+  readonly id: string;
+  readonly status: PeriodStatus;
+  /** Welfare of the accepted selection over the period (seed 004, Eq. (1) plus grid terms), EUR. */
+  readonly welfareEur: number;
+  /** Welfare of the unrestricted optimum, EUR; above `welfareEur` when `uniform` removed blocks. */
+  readonly welfareOptimumEur: number;
+  /** Price for peer blocks, EUR/kWh; null when nothing is traded. */
+  readonly priceEurPerKwh: number | null;
+  /** Power bought from the upstream grid over the period, kW (≥ 0). */
+  readonly importKw: number;
+  /** Power sold to the upstream grid over the period, kW (≥ 0). */
+  readonly exportKw: number;
+  /** Order ids, in book order. */
+  readonly acceptedSupply: readonly string[];
+  readonly acceptedDemand: readonly string[];
+  /** Rejected blocks in the money at the price (supply ids, then demand ids, in book order). */
+  readonly paradoxicallyRejected: readonly string[];
+  /** Accepted blocks out of the money at the price (only ever non-empty under `midpoint`). */
+  readonly paradoxicallyAccepted: readonly string[];
+  readonly method: SolveMethod;
+  /** Solves of the period (more than one when `uniform` removed paradoxically accepted blocks). */
+  readonly iterations: number;
+  readonly detail?: string;
+}
+
+export interface ClearingResult {
+  readonly periods: readonly PeriodResult[];
+  /** Σ period welfare, EUR. */
+  readonly welfareEur: number;
+}
+
+type WelfareSolve =
+  | { readonly ok: true; readonly acceptance: Acceptance; readonly flows: Flows; readonly method: SolveMethod }
+  | { readonly ok: false; readonly detail: string; readonly method: SolveMethod };
+
+function solveWelfare(p: PreparedPeriod, excluded: Acceptance, config: ClearingConfig): WelfareSolve {
+  let unproven = '';
+  if (config.method !== 'milp') {
+    const s = solveStructured(p, excluded, config.maxNodes ?? DEFAULT_MAX_NODES);
+    if (s.proven) return { ok: true, acceptance: s.acceptance, flows: flowsOf(p, s.acceptance), method: 'structured' };
+    unproven = `structured search stopped at ${s.nodes} nodes`;
+  }
+  const solver = config.solver;
+  if (!solver) return { ok: false, detail: `${unproven || 'method milp'}; no MILP solver configured`, method: 'structured' };
+  const { model, demandVar, supplyVar } = periodMilp(p, excluded, `auction period '${p.book.id}'`);
+  const sol = solver.solve(model, config.timeLimitS !== undefined ? { timeLimitS: config.timeLimitS } : {});
+  if (sol.status !== 'optimal') return { ok: false, detail: sol.detail, method: solver.name };
+  const acceptance: Acceptance = { demand: new Uint8Array(demandVar.length), supply: new Uint8Array(supplyVar.length) };
+  // binaries come back within the integrality tolerance of 0 or 1
+  for (let k = 0; k < demandVar.length; k++) if (demandVar[k] >= 0 && sol.values[demandVar[k]] > 0.5) acceptance.demand[k] = 1;
+  for (let k = 0; k < supplyVar.length; k++) if (supplyVar[k] >= 0 && sol.values[supplyVar[k]] > 0.5) acceptance.supply[k] = 1;
+  const flows = flowsOf(p, acceptance);
+  if (!withinGridLimits(p.grid, flows)) {
+    return { ok: false, detail: `${solver.name} returned a selection needing ${flows.importKw} kW import / ${flows.exportKw} kW export, beyond the grid limits`, method: solver.name };
+  }
+  return { ok: true, acceptance, flows, method: solver.name };
+}
+
+/** Ids of flagged merit-order positions, in book order. */
+function idsInBookOrder(p: PreparedPeriod, side: 'demand' | 'supply', flags: Uint8Array): string[] {
+  const ps = p[side];
+  const bookIdx: number[] = [];
+  for (let k = 0; k < flags.length; k++) if (flags[k]) bookIdx.push(ps.order[k]);
+  bookIdx.sort((x, y) => x - y);
+  const orders = p.book[side];
+  return bookIdx.map((i) => orders[i].id);
+}
+
+/**
+ * Clears one period (already validated). Pure; independent of every other period.
+ *
+ * @param periodHours period length in hours: welfare rates in EUR/h become EUR.
+ */
+export function clearPeriod(book: PeriodBook, grid: GridTerms, periodHours: number, config: ClearingConfig): PeriodResult {
+  const p = preparePeriod(book, grid);
+  const excluded: Acceptance = { demand: new Uint8Array(book.demand.length), supply: new Uint8Array(book.supply.length) };
+  let iterations = 0;
+  let optimumEurPerH: number | undefined;
+  for (;;) {
+    iterations++;
+    const w = solveWelfare(p, excluded, config);
+    if (!w.ok) {
+      return {
+        id: book.id, status: 'solver_failed', welfareEur: 0, welfareOptimumEur: 0, priceEurPerKwh: null, importKw: 0, exportKw: 0,
+        acceptedSupply: [], acceptedDemand: [], paradoxicallyRejected: [], paradoxicallyAccepted: [], method: w.method, iterations, detail: w.detail,
+      };
+    }
+    const { acceptance: a, flows: f } = w;
+    optimumEurPerH ??= f.welfareEurPerH;
+    let price: number | null;
+    if (config.pricing === 'midpoint') {
+      price = midpointPrice(p, a, f);
+    } else {
+      const range = supportingRange(p, a, f);
+      if (range.lo > range.hi + PRICE_TOL) {
+        // EUPHEMIA's iteration: no price supports this selection; drop its worst block and re-solve
+        const worst = mostParadoxicalBlock(p, a, f);
+        excluded[worst.side][worst.position] = 1;
+        continue;
+      }
+      price = uniformPrice(p, a, f, range);
+    }
+    return finish(p, book, a, f, price, periodHours, optimumEurPerH, w.method, iterations, config.pricing);
+  }
+}
+
+function finish(
+  p: PreparedPeriod, book: PeriodBook, a: Acceptance, f: Flows, price: number | null,
+  periodHours: number, optimumEurPerH: number, method: SolveMethod, iterations: number, rule: PricingRule,
+): PeriodResult {
+  // DESIGN rule 9: balance (Eq. (2) with the grid) always holds
+  assertMarketBalance(`auction period '${book.id}'`, [f.supplyKw, f.importKw], [f.demandKw, f.exportKw]);
+  let paradoxicallyAccepted: string[] = [];
+  let paradoxicallyRejected: string[] = [];
+  if (price !== null) {
+    const par = paradoxical(p, a, price);
+    paradoxicallyAccepted = [...idsInBookOrder(p, 'supply', par.accepted.supply), ...idsInBookOrder(p, 'demand', par.accepted.demand)];
+    paradoxicallyRejected = [...idsInBookOrder(p, 'supply', par.rejected.supply), ...idsInBookOrder(p, 'demand', par.rejected.demand)];
+    // DESIGN rule 9: individual rationality, checked independently of the pricing code
+    const accepted = [
+      ...Array.from(a.supply, (x, k) => ({ x, k })).filter((e) => e.x).map((e) => ({ id: p.supply.ids[e.k], side: 'sell' as const, limitEurPerKwh: p.supply.priceEurPerKwh[e.k] })),
+      ...Array.from(a.demand, (x, k) => ({ x, k })).filter((e) => e.x).map((e) => ({ id: p.demand.ids[e.k], side: 'buy' as const, limitEurPerKwh: p.demand.priceEurPerKwh[e.k] })),
+    ];
+    const violations = individualRationalityViolations(accepted, price, PRICE_TOL);
+    if (violations.length !== paradoxicallyAccepted.length) {
+      throw new InvariantError(`auction period '${book.id}': individual-rationality check disagrees with the pricing (${violations.join(', ')})`);
+    }
+    if (rule === 'uniform' && violations.length > 0) {
+      throw new InvariantError(`auction period '${book.id}': uniform price ${price} leaves ${violations.join(', ')} out of the money`);
+    }
+  }
+  return {
+    id: book.id,
+    status: paradoxicallyAccepted.length > 0 ? 'paradoxically_accepted' : 'cleared',
+    welfareEur: f.welfareEurPerH * periodHours,
+    welfareOptimumEur: optimumEurPerH * periodHours,
+    priceEurPerKwh: price,
+    importKw: f.importKw,
+    exportKw: f.exportKw,
+    acceptedSupply: idsInBookOrder(p, 'supply', a.supply),
+    acceptedDemand: idsInBookOrder(p, 'demand', a.demand),
+    paradoxicallyRejected,
+    paradoxicallyAccepted,
+    method,
+    iterations,
+  };
+}
+
+/**
+ * Clears every period of `book`: validates it (a `ScenarioError` naming period and order on bad
+ * input), then clears each period independently. An empty period — or an empty book — clears to zero.
+ */
+export function clear(book: AuctionBook, config: ClearingConfig): ClearingResult {
+  validateBook(book);
+  const periods = book.periods.map((pb) => clearPeriod(pb, book.grid, book.periodHours, config));
+  let welfareEur = 0;
+  for (const r of periods) welfareEur += r.welfareEur;
+  return { periods, welfareEur };
+}
