@@ -438,7 +438,12 @@ function overheadCapacitance(g: LineGeometry, name: string): Float64Array {
       p[i * n + j] = p[j * n + i] = k * Math.log(dImage / d);
     }
   }
-  return invertReal(p, n, name);
+  const c = invertReal(p, n, name);
+  // Elimination leaves ~1 ulp of asymmetry; the physical matrix is symmetric, so make it exactly so.
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) c[i * n + j] = c[j * n + i] = 0.5 * (c[i * n + j] + c[j * n + i]);
+  }
+  return c;
 }
 
 /**
