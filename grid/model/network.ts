@@ -41,6 +41,8 @@ export interface Branch {
   readonly emergAmps: number;
   /** Transformer flagged `sub=y`. */
   readonly substation: boolean;
+  /** Total series impedance (Ω) of a line without shunt admittance, else undefined. */
+  readonly seriesZ: CMatrix | undefined;
 }
 
 /** A voltage source behind an impedance: injects y·emf into terminal 0 and −y·emf into terminal 1. */
@@ -115,15 +117,17 @@ export function buildNetwork(c: DssCircuit): Network {
   const branches: Branch[] = [];
   for (const l of objects<LineState>('line')) {
     if (!l.enabled) continue;
+    const prim = lineYprim(l, c.baseFrequencyHz, undefined);
     branches.push({
       kind: 'line',
       name: `line.${l.name}`,
       terminals: [terminal(l.bus1, l.phases, l.phases), terminal(l.bus2, l.phases, l.phases)],
-      y: lineYprim(l, c.baseFrequencyHz, undefined),
+      y: prim.y,
       phases: l.phases,
       normAmps: l.normAmps,
       emergAmps: l.emergAmps,
       substation: false,
+      seriesZ: prim.shunt ? undefined : prim.z,
     });
   }
   for (const t of objects<TransformerState>('transformer')) {
@@ -137,6 +141,7 @@ export function buildNetwork(c: DssCircuit): Network {
       normAmps: 0,
       emergAmps: 0,
       substation: t.sub,
+      seriesZ: undefined,
     });
   }
 

@@ -35,7 +35,7 @@ function stampSeries(out: CMatrix, y: CMatrix): void {
  * Line: series Y = (Z_per_length · length)⁻¹ and half the shunt capacitance at each end (pi model).
  * The length is converted from the line's unit to the unit of its impedance data when both are set.
  */
-export function lineYprim(s: LineState, frequencyHz: number, loc: DssLocation | undefined): CMatrix {
+export function lineYprim(s: LineState, frequencyHz: number, loc: DssLocation | undefined): { y: CMatrix; z: CMatrix; shunt: boolean } {
   const n = s.phases;
   const { z, cNf } = perLengthMatrices(s, n);
   const factor = s.units === 'none' || s.lengthUnits === 'none' ? 1 : LENGTH_UNITS_M[s.lengthUnits] / LENGTH_UNITS_M[s.units];
@@ -49,14 +49,16 @@ export function lineYprim(s: LineState, frequencyHz: number, loc: DssLocation | 
   const out = cmatrix(2 * n);
   stampSeries(out, y);
   const w = 2 * Math.PI * frequencyHz;
+  let shunt = false;
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < n; c++) {
       const b = (w * cNf[r * n + c] * len * 1e-9) / 2;
+      if (b !== 0) shunt = true;
       out.im[r * 2 * n + c] += b;
       out.im[(r + n) * 2 * n + c + n] += b;
     }
   }
-  return out;
+  return { y: out, z, shunt };
 }
 
 /** The Thevenin source as a Norton equivalent: admittance and the source EMF per phase (V). */

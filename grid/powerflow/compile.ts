@@ -8,6 +8,7 @@
  */
 import { DssError, LemsimError } from '../../src/errors.js';
 import type { Load, Network } from '../model/network.js';
+import { type SeriesChains, expandChains, findSeriesChains } from './series-chains.js';
 import { SparseLU, TripletMatrix, ZeroPivotError } from './sparse-lu.js';
 
 /** Largest number of load nodes for which the dense reduced impedance matrix is used. */
@@ -21,11 +22,17 @@ export interface SolverModel {
   readonly nodeNumber: Int32Array;
   /** system nodes of each bus, in increasing node number */
   readonly busNodes: readonly Int32Array[];
+  /** series chains folded out of the nodal matrix; their inner nodes are recovered by `expandChains` */
+  readonly chains: SeriesChains;
+  /** nodes kept in the nodal matrix: reduced index → system node, and system node → reduced (−1) */
+  readonly keptNodes: Int32Array;
+  readonly keptIndex: Int32Array;
+  /** LU of the nodal matrix over the kept nodes */
   readonly lu: SparseLU;
-  /** Norton injections of the sources (A) */
+  /** Norton injections of the sources (A), by reduced index */
   readonly iSrcRe: Float64Array;
   readonly iSrcIm: Float64Array;
-  /** voltages with every load current zero (V) */
+  /** voltages with every load current zero (V), every system node */
   readonly v0Re: Float64Array;
   readonly v0Im: Float64Array;
   /** voltage scale per node for convergence tests: the largest no-load magnitude on its bus (V) */
@@ -53,8 +60,9 @@ export interface SolverModel {
 }
 
 export interface ReducedModel {
-  /** system nodes touched by loads */
+  /** system nodes touched by loads, and the same nodes as reduced indices of the LU */
   readonly nodes: Int32Array;
+  readonly luNodes: Int32Array;
   /** branch ends in reduced numbering (−1 = ground) */
   readonly brA: Int32Array;
   readonly brB: Int32Array;
@@ -68,8 +76,13 @@ export interface ReducedModel {
   readonly nodeBr: Int32Array;
 }
 
+export interface CompileOptions {
+  /** fold chains of shunt-free series lines out of the nodal matrix (exact; default true) */
+  readonly foldSeriesChains?: boolean;
+}
+
 /** Compiles a network; throws LemsimError for an island or a floating node. */
-export function compile(network: Network): SolverModel {
+export function compile(network: Network, options: CompileOptions = {}): SolverModel {
   // node numbering: per bus, every non-zero node number any terminal uses, increasing
   const used: Set<number>[] = network.buses.map(() => new Set<number>());
   const mark = (t: { bus: number; nodes: readonly number[] }): void => {
@@ -101,26 +114,57 @@ export function compile(network: Network): SolverModel {
   const conductorNodes = (terms: readonly { bus: number; nodes: readonly number[] }[]): Int32Array =>
     Int32Array.from(terms.flatMap((t) => t.nodes.map((num) => nodeOf(t.bus, num))));
 
-  const y = new TripletMatrix(n);
+  const chains = findSeriesChains(network, nodeOf, options.foldSeriesChains ?? true);
+  const keptIndex = new Int32Array(n).fill(-1);
+  const keptArr: number[] = [];
+  for (let k = 0; k < n; k++) {
+    if (chains.interiorBus[nodeBusArr[k]]) continue;
+    keptIndex[k] = keptArr.length;
+    keptArr.push(k);
+  }
+  const keptNodes = Int32Array.from(keptArr);
+  const nk = keptNodes.length;
+  /** reduced index of a system node (−1 ground); interior chain nodes never reach the matrix */
+  const red = (k: number): number => (k < 0 ? -1 : keptIndex[k]);
+
+  const y = new TripletMatrix(nk);
   const stamp = (nodes: Int32Array, re: Float64Array, im: Float64Array): void => {
     const m = nodes.length;
     for (let r = 0; r < m; r++) {
-      const a = nodes[r];
+      const a = red(nodes[r]);
       if (a < 0) continue;
       for (let c = 0; c < m; c++) {
-        const b = nodes[c];
+        const b = red(nodes[c]);
         if (b < 0) continue;
         y.add(a, b, re[r * m + c], im[r * m + c]);
       }
     }
   };
-  const branchNodes = network.branches.map((b) => {
+  const branchNodes = network.branches.map((b, k) => {
     const nodes = conductorNodes(b.terminals);
-    stamp(nodes, b.y.re, b.y.im);
+    if (!chains.inChain[k]) stamp(nodes, b.y.re, b.y.im);
     return nodes;
   });
-  const iSrcRe = new Float64Array(n);
-  const iSrcIm = new Float64Array(n);
+  for (let c = 0; c < chains.count; c++) {
+    // a chain is one series branch [[Y, −Y], [−Y, Y]] between its two ends
+    const m = chains.nc[c];
+    const nodes = Int32Array.from([...chains.endA.subarray(chains.condOff[c], chains.condOff[c] + m), ...chains.endB.subarray(chains.condOff[c], chains.condOff[c] + m)]);
+    const re = new Float64Array(4 * m * m);
+    const im = new Float64Array(4 * m * m);
+    for (let r = 0; r < m; r++) {
+      for (let q = 0; q < m; q++) {
+        const yr = chains.yRe[chains.matOff[c] + r * m + q];
+        const yi = chains.yIm[chains.matOff[c] + r * m + q];
+        for (const [dr, dq, sign] of [[0, 0, 1], [m, m, 1], [0, m, -1], [m, 0, -1]] as const) {
+          re[(r + dr) * 2 * m + q + dq] = sign * yr;
+          im[(r + dr) * 2 * m + q + dq] = sign * yi;
+        }
+      }
+    }
+    stamp(nodes, re, im);
+  }
+  const iSrcRe = new Float64Array(nk);
+  const iSrcIm = new Float64Array(nk);
   const sourceNodes = network.sources.map((s) => {
     const nodes = conductorNodes(s.terminals);
     stamp(nodes, s.y.re, s.y.im);
@@ -137,8 +181,8 @@ export function compile(network: Network): SolverModel {
         sr += yr * s.emf[c].re - yi * s.emf[c].im;
         si += yr * s.emf[c].im + yi * s.emf[c].re;
       }
-      iSrcRe[nodes[r]] += sr;
-      iSrcIm[nodes[r]] += si;
+      iSrcRe[red(nodes[r])] += sr;
+      iSrcIm[red(nodes[r])] += si;
     }
     return nodes;
   });
@@ -174,11 +218,13 @@ export function compile(network: Network): SolverModel {
       brYlinRe.push(gr);
       brYlinIm.push(gi);
       if (gr !== 0 || gi !== 0) {
-        if (a >= 0) y.add(a, a, gr, gi);
-        if (b >= 0) y.add(b, b, gr, gi);
-        if (a >= 0 && b >= 0) {
-          y.add(a, b, -gr, -gi);
-          y.add(b, a, -gr, -gi);
+        const ra = red(a);
+        const rb = red(b);
+        if (ra >= 0) y.add(ra, ra, gr, gi);
+        if (rb >= 0) y.add(rb, rb, gr, gi);
+        if (ra >= 0 && rb >= 0) {
+          y.add(ra, rb, -gr, -gi);
+          y.add(rb, ra, -gr, -gi);
         }
       }
     }
@@ -192,14 +238,22 @@ export function compile(network: Network): SolverModel {
     lu = new SparseLU(y);
   } catch (err) {
     if (err instanceof ZeroPivotError) {
-      const bus = network.buses[nodeBusArr[err.index]].name;
-      throw new LemsimError(`${network.file}: node ${bus}.${nodeNumArr[err.index]} has no path to ground or source through any impedance (floating node)`);
+      const node = keptNodes[err.index];
+      const bus = network.buses[nodeBusArr[node]].name;
+      throw new LemsimError(`${network.file}: node ${bus}.${nodeNumArr[node]} has no path to ground or source through any impedance (floating node)`);
     }
     throw err;
   }
+  const xRe = new Float64Array(nk);
+  const xIm = new Float64Array(nk);
+  lu.solve(iSrcRe, iSrcIm, xRe, xIm);
   const v0Re = new Float64Array(n);
   const v0Im = new Float64Array(n);
-  lu.solve(iSrcRe, iSrcIm, v0Re, v0Im);
+  for (let i = 0; i < nk; i++) {
+    v0Re[keptNodes[i]] = xRe[i];
+    v0Im[keptNodes[i]] = xIm[i];
+  }
+  expandChains(chains, v0Re, v0Im);
   const nodeVScale = new Float64Array(n);
   for (const nodes of busNodes) {
     let mx = 0;
@@ -213,6 +267,9 @@ export function compile(network: Network): SolverModel {
     nodeBus: Int32Array.from(nodeBusArr),
     nodeNumber: Int32Array.from(nodeNumArr),
     busNodes,
+    chains,
+    keptNodes,
+    keptIndex,
     lu,
     iSrcRe,
     iSrcIm,
@@ -294,19 +351,21 @@ function reduce(m: SolverModel): ReducedModel | undefined {
   if (r === 0 || r > REDUCED_MAX_NODES) return undefined;
   const local = new Map<number, number>();
   nodes.forEach((node, k) => local.set(node, k));
+  const luNodes = nodes.map((node) => m.keptIndex[node]);
+  const nk = m.keptNodes.length;
   const zRe = new Float64Array(r * r);
   const zIm = new Float64Array(r * r);
-  const eRe = new Float64Array(m.nNodes);
-  const eIm = new Float64Array(m.nNodes);
-  const xRe = new Float64Array(m.nNodes);
-  const xIm = new Float64Array(m.nNodes);
+  const eRe = new Float64Array(nk);
+  const eIm = new Float64Array(nk);
+  const xRe = new Float64Array(nk);
+  const xIm = new Float64Array(nk);
   for (let c = 0; c < r; c++) {
-    eRe[nodes[c]] = 1;
+    eRe[luNodes[c]] = 1;
     m.lu.solve(eRe, eIm, xRe, xIm);
-    eRe[nodes[c]] = 0;
+    eRe[luNodes[c]] = 0;
     for (let k = 0; k < r; k++) {
-      zRe[k * r + c] = xRe[nodes[k]];
-      zIm[k * r + c] = xIm[nodes[k]];
+      zRe[k * r + c] = xRe[luNodes[k]];
+      zIm[k * r + c] = xIm[luNodes[k]];
     }
   }
   const mapEnd = (a: number): number => (a < 0 ? -1 : local.get(a)!);
@@ -320,5 +379,5 @@ function reduce(m: SolverModel): ReducedModel | undefined {
   const nodeBrPtr = new Int32Array(r + 1);
   touching.forEach((t, k) => (nodeBrPtr[k + 1] = nodeBrPtr[k] + t.length));
   const nodeBr = Int32Array.from(touching.flat());
-  return { nodes, brA, brB, zRe, zIm, reachRows: m.lu.reach(nodes), nodeBrPtr, nodeBr };
+  return { nodes, luNodes, brA, brB, zRe, zIm, reachRows: m.lu.reach(luNodes), nodeBrPtr, nodeBr };
 }

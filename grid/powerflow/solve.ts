@@ -10,6 +10,7 @@
  * generation entered as a load is negative.
  */
 import type { SolverModel } from './compile.js';
+import { expandChains } from './series-chains.js';
 import type { Load } from '../model/network.js';
 
 export interface SolveOptions {
@@ -44,6 +45,8 @@ export class PowerFlowState {
   private readonly rIcIm: Float64Array;
   private readonly tRe: Float64Array;
   private readonly tIm: Float64Array;
+  private readonly kRe: Float64Array;
+  private readonly kIm: Float64Array;
   private readonly brIcRe: Float64Array;
   private readonly brIcIm: Float64Array;
   private warm = false;
@@ -61,6 +64,8 @@ export class PowerFlowState {
     this.rIcIm = new Float64Array(r);
     this.tRe = new Float64Array(n);
     this.tIm = new Float64Array(n);
+    this.kRe = new Float64Array(model.keptNodes.length);
+    this.kIm = new Float64Array(model.keptNodes.length);
     this.brIcRe = new Float64Array(model.nBr);
     this.brIcIm = new Float64Array(model.nBr);
   }
@@ -96,18 +101,9 @@ export class PowerFlowState {
       status = this.iterateReduced(powers, tol, maxIt);
       // every node: V = V0 − Y⁻¹·Ic, Ic from the final load-node voltages
       loadCurrents(m, red.brA, red.brB, this.rRe, this.rIm, powers, this.rIcRe, this.rIcIm);
-      this.icRe.fill(0);
-      this.icIm.fill(0);
-      for (let k = 0; k < r; k++) {
-        this.icRe[red.nodes[k]] = this.rIcRe[k];
-        this.icIm[red.nodes[k]] = this.rIcIm[k];
-      }
       if (status.converged) {
-        m.lu.solveSparse(red.nodes, this.rIcRe, this.rIcIm, red.reachRows, this.tRe, this.tIm);
-        for (let k = 0; k < m.nNodes; k++) {
-          this.vRe[k] = m.v0Re[k] - this.tRe[k];
-          this.vIm[k] = m.v0Im[k] - this.tIm[k];
-        }
+        m.lu.solveSparse(red.luNodes, this.rIcRe, this.rIcIm, red.reachRows, this.tRe, this.tIm);
+        this.setKept(this.tRe, this.tIm);
       }
     } else {
       status = this.iterateFull(powers, tol, maxIt);
@@ -205,34 +201,54 @@ export class PowerFlowState {
     return { converged: false, iterations: maxIt, lastChangePu: change };
   }
 
+  /** V_kept = V0 − x (x by reduced index), then the chain interiors. */
+  private setKept(xRe: Float64Array, xIm: Float64Array): void {
+    const m = this.model;
+    const kept = m.keptNodes;
+    for (let i = 0; i < kept.length; i++) {
+      const k = kept[i];
+      this.vRe[k] = m.v0Re[k] - xRe[i];
+      this.vIm[k] = m.v0Im[k] - xIm[i];
+    }
+    expandChains(m.chains, this.vRe, this.vIm);
+  }
+
+  /** Fixed point on every kept node: V = Y⁻¹ (I_src − Ic(V)), one sparse solve per iteration. */
   private iterateFull(powers: LoadPowers, tol: number, maxIt: number): SolveStatus {
     const m = this.model;
-    const n = m.nNodes;
+    const kept = m.keptNodes;
+    const nk = kept.length;
+    const bRe = this.kRe;
+    const bIm = this.kIm;
     let change = Infinity;
     for (let it = 1; it <= maxIt; it++) {
       loadCurrents(m, m.brA, m.brB, this.vRe, this.vIm, powers, this.icRe, this.icIm);
-      for (let k = 0; k < n; k++) {
-        this.icRe[k] = m.iSrcRe[k] - this.icRe[k];
-        this.icIm[k] = m.iSrcIm[k] - this.icIm[k];
+      for (let i = 0; i < nk; i++) {
+        bRe[i] = m.iSrcRe[i] - this.icRe[kept[i]];
+        bIm[i] = m.iSrcIm[i] - this.icIm[kept[i]];
       }
-      m.lu.solve(this.icRe, this.icIm, this.tRe, this.tIm);
+      m.lu.solve(bRe, bIm, bRe, bIm);
       change = 0;
       let finite = true;
-      for (let k = 0; k < n; k++) {
-        const dr = this.tRe[k] - this.vRe[k];
-        const di = this.tIm[k] - this.vIm[k];
+      for (let i = 0; i < nk; i++) {
+        const k = kept[i];
+        const dr = bRe[i] - this.vRe[k];
+        const di = bIm[i] - this.vIm[k];
         const d = Math.sqrt(dr * dr + di * di) / m.nodeVScale[k];
         if (d > change) change = d;
-        if (!(Math.abs(this.tRe[k]) < 1e12 && Math.abs(this.tIm[k]) < 1e12)) finite = false;
+        if (!(Math.abs(bRe[i]) < 1e12 && Math.abs(bIm[i]) < 1e12)) finite = false;
       }
       if (!finite) return { converged: false, iterations: it, lastChangePu: change };
-      this.vRe.set(this.tRe);
-      this.vIm.set(this.tIm);
+      for (let i = 0; i < nk; i++) {
+        this.vRe[kept[i]] = bRe[i];
+        this.vIm[kept[i]] = bIm[i];
+      }
       if (change < tol) {
-        loadCurrents(m, m.brA, m.brB, this.vRe, this.vIm, powers, this.icRe, this.icIm);
+        expandChains(m.chains, this.vRe, this.vIm);
         return { converged: true, iterations: it, lastChangePu: change };
       }
     }
+    expandChains(m.chains, this.vRe, this.vIm);
     return { converged: false, iterations: maxIt, lastChangePu: change };
   }
 }
