@@ -7,14 +7,14 @@
  * Every period in `day.hours` must list the same agents (ids, kinds, communities) in the same order;
  * battery soc is read from hour 0 only.
  */
-import { ScenarioError } from '../../src/errors.js';
+import { ScenarioError, SolverError } from '../../src/errors.js';
 import { socAfter } from './battery.js';
 import { clearCommunityFast } from './fast-solver.js';
 import type { BatteryAgent, CommunityAgent, CommunityDay, CommunityProblem, CommunityResult, DayResult } from './model.js';
 import { validateProblem } from './problem-json.js';
 import { solveQp } from './qp-oracle.js';
 import { toCanonical } from './canonical.js';
-import { infeasibleResult, settle } from './settle.js';
+import { type CanonicalSolution, infeasibleResult, settle } from './settle.js';
 
 /** Checks that every hour is valid and lists the same agents as hour 0. Throws `ScenarioError`. */
 export function validateDay(day: CommunityDay): void {
@@ -71,7 +71,7 @@ export async function clearDayHourly(day: CommunityDay, clear: (p: CommunityProb
  * is settled with the soc the solution reached at its start, so per-hour battery welfare v·ΔE adds up
  * to the day's.
  */
-export function settleDay(day: CommunityDay, perHour: ReadonlyArray<{ dKw: Float64Array; priceEurPerKwh: Float64Array; flows: Array<{ from: number; to: number; kw: number }>; alphaKw?: Float64Array; betaKw?: Float64Array }>): DayResult {
+export function settleDay(day: CommunityDay, perHour: readonly CanonicalSolution[]): DayResult {
   const soc = Float64Array.from(day.hours[0].agents, (ag) => (ag.kind === 'battery' ? ag.soc : NaN));
   const results: CommunityResult[] = [];
   for (let t = 0; t < day.hours.length; t++) {
@@ -93,6 +93,12 @@ export async function clearDayAheadQp(day: CommunityDay): Promise<DayResult> {
   validateDay(day);
   const m0 = toCanonical(day.hours[0]);
   if (m0.infeasible !== undefined) return { status: 'infeasible', welfareEur: null, hours: [infeasibleResult(m0.infeasible)], reason: m0.infeasible };
-  const sols = await solveQp(day.hours, 'community-day-ahead-qp');
-  return settleDay(day, sols);
+  try {
+    return settleDay(day, await solveQp(day.hours, 'community-day-ahead-qp'));
+  } catch (err) {
+    if (err instanceof SolverError && /infeasible/i.test(err.status)) {
+      return { status: 'infeasible', welfareEur: null, hours: [], reason: 'no battery schedule keeps every soc within its bounds over the day' };
+    }
+    throw err;
+  }
 }

@@ -20,6 +20,7 @@
  * Cost: O(N log N) for the knot sort plus O(N log N) response evaluations, N = number of agents.
  */
 import { type CanonicalMarket, pushKnots, responseHigh, responseLow, toCanonical } from './canonical.js';
+import { assertMarketInvariants } from './kkt.js';
 import type { CommunityProblem, CommunityResult } from './model.js';
 import { type CanonicalSolution, infeasibleResult, settle } from './settle.js';
 
@@ -271,5 +272,7 @@ export function clearCommunityFast(problem: CommunityProblem): CommunityResult {
   const m = toCanonical(problem);
   const sol = solveCanonical(m);
   if (!sol) return infeasibleResult(m.infeasible ?? 'infeasible');
-  return settle(problem, m, sol);
+  const result = settle(problem, m, sol);
+  assertMarketInvariants('community-fast', problem, m, result);
+  return result;
 }

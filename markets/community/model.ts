@@ -142,7 +142,13 @@ export interface CommunityDay {
 
 export interface DayResult {
   readonly status: ClearingStatus;
+  /** Welfare summed over the hours, EUR; null when infeasible. */
   readonly welfareEur: number | null;
   readonly hours: readonly CommunityResult[];
   readonly reason?: string;
+  /**
+   * Day-ahead only: ν[t][i], value of a kWh stored by battery i at the end of hour t (the multiplier
+   * of the soc coupling, EUR/kWh; 0 for other agents). The certificate `dayAheadKktResiduals` checks.
+   */
+  readonly energyValueEurPerKwh?: readonly Float64Array[];
 }

@@ -50,7 +50,7 @@ export function parseCommunityProblem(json: unknown, file?: string): CommunityPr
   const top = new Reader(file, '', json);
   const periodHours = top.number('period_hours');
   if (!isObject(json.grid)) top.fail('grid', json.grid === undefined ? 'missing field' : 'expected an object');
-  const grid = new Reader(file, 'grid', json.grid);
+  const grid = new Reader(file, 'grid', json.grid as Json);
   const importPriceEurPerKwh = grid.number('import_price');
   const exportPriceEurPerKwh = grid.number('export_price');
   const interCommunityFeeEurPerKwh = top.number('inter_community_fee', 0);

@@ -16,6 +16,7 @@ import { solveLpFormat } from '../solvers/highs.js';
 import { chargeLimitKw, dischargeLimitKw } from './battery.js';
 import { toCanonical } from './canonical.js';
 import type { BatteryAgent, CommunityProblem, CommunityResult } from './model.js';
+import { assertMarketInvariants } from './kkt.js';
 import { infeasibleResult, settle } from './settle.js';
 
 /** Exact QP options: HiGHS regularises QPs by default, which moves the optimum by ~1e-5. */
@@ -217,5 +218,7 @@ export async function clearCommunityQp(problem: CommunityProblem): Promise<Commu
   const m = toCanonical(problem);
   if (m.infeasible !== undefined) return infeasibleResult(m.infeasible);
   const [s] = await solveQp([problem]);
-  return settle(problem, m, { dKw: s.dKw, priceEurPerKwh: s.priceEurPerKwh, flows: s.flows, alphaKw: s.alphaKw, betaKw: s.betaKw });
+  const result = settle(problem, m, { dKw: s.dKw, priceEurPerKwh: s.priceEurPerKwh, flows: s.flows, alphaKw: s.alphaKw, betaKw: s.betaKw });
+  assertMarketInvariants('community-qp', problem, m, result);
+  return result;
 }

@@ -1,11 +1,13 @@
 /** The registry of CLI sub-commands: one line per command. */
 import type { CliCommand } from '../command.js';
 import { clearAuctionCommand } from './clear-auction.js';
+import { clearCommunityCommand } from './clear-community.js';
 import { powerflowCommand } from './powerflow.js';
 import { timeseriesCommand } from './timeseries.js';
 
 export const commands: readonly CliCommand[] = [
   clearAuctionCommand,
+  clearCommunityCommand,
   powerflowCommand,
   timeseriesCommand,
 ];

@@ -1,0 +1,286 @@
+/**
+ * Day-ahead clearing with the soc coupling across hours, fast enough for 24 h × hundreds of agents.
+ *
+ * The generic QP (one variable per agent and hour) took seconds: an active-set QP solver moves one
+ * agent at a time. The structure lets us hand HiGHS a far smaller, equivalent QP:
+ *   1. Prices always lie in [π_exp, π_imp] (every community can trade with the grid), so each
+ *      community's non-battery agents only matter through their aggregate response X_c(λ) on that
+ *      band. Its inverse is the community's aggregate marginal value; integrated, it is a concave
+ *      piecewise-quadratic welfare W_c(y) of the community's non-battery net demand y, with one piece
+ *      per knot of X_c inside the band (`canonical.ts`). In the QP each piece is a bounded variable
+ *      δ_k with its own linear and quadratic cost; concavity makes the pieces fill in order, so the
+ *      reduced QP has the same optimum as the full one, with few free variables.
+ *   2. The batteries keep their full model: charge, discharge and stored energy per hour, the energy
+ *      rows of seed 000 Eq. (9) linking hours, and the value v of the energy left at the end.
+ *   3. With the battery schedule S fixed from that QP, every hour is re-cleared by the exact fast
+ *      solver (batteries pinned to S), which gives agent responses, prices and flows exactly; the
+ *      stored-energy values ν (duals of the energy rows) certify the intertemporal KKT conditions,
+ *      checked by `checkDayAheadKkt`.
+ */
+import { SolverError } from '../../src/errors.js';
+import { solveLpFormat } from '../solvers/highs.js';
+import { chargeLimitKw, dischargeLimitKw } from './battery.js';
+import { type CanonicalMarket, pushKnots, responseHigh, responseLow, toCanonical } from './canonical.js';
+import { settleDay, validateDay, withSoc } from './day.js';
+import { solveCanonical } from './fast-solver.js';
+import type { BatteryAgent, CommunityDay, CommunityProblem, DayResult } from './model.js';
+import { type CanonicalSolution, infeasibleResult } from './settle.js';
+
+const HIGHS_QP_OPTIONS = { qp_regularization_value: 0, primal_feasibility_tolerance: 1e-10, dual_feasibility_tolerance: 1e-10 };
+
+function term(v: number, name: string): string {
+  return `${v < 0 ? '-' : '+'} ${Math.abs(v)} ${name}`;
+}
+
+/** Sum of responses of the non-battery agents of community c at price λ (low or high end), kW. */
+function sumNonBattery(m: CanonicalMarket, isBattery: Uint8Array, c: number, price: number, high: boolean): number {
+  let s = 0;
+  for (let k = m.start[c]; k < m.start[c + 1]; k++) {
+    const i = m.order[k];
+    if (isBattery[i]) continue;
+    s += high ? responseHigh(m, i, price) : responseLow(m, i, price);
+  }
+  return s;
+}
+
+/** A day-ahead solution: battery schedules and their stored-energy values. */
+export interface DayAheadSchedule {
+  /** Net charging per hour and agent (0 for non-batteries), kW. */
+  readonly sKw: Float64Array[];
+  /** ν_t: value of a kWh stored at the end of hour t, per agent (batteries), EUR/kWh. */
+  readonly energyValueEurPerKwh: Float64Array[];
+  /** Per hour, the price window used to reduce the QP. */
+  readonly windows: PriceWindow[];
+}
+
+/**
+ * Solves the reduced day-ahead QP (see module comment) with HiGHS and returns the battery
+ * schedules. Throws `SolverError` when HiGHS fails.
+ */
+export async function solveDayAheadSchedule(day: CommunityDay, useWindows = true): Promise<DayAheadSchedule> {
+  const T = day.hours.length;
+  const first = day.hours[0];
+  const n = first.agents.length;
+  const nc = first.communities.length;
+  const isBattery = Uint8Array.from(first.agents, (a) => (a.kind === 'battery' ? 1 : 0));
+  const obj: string[] = [];
+  const quad: string[] = [];
+  const rows: string[] = [];
+  const bounds: string[] = [];
+  const knotBuf: number[] = [];
+  const windows: PriceWindow[] = [];
+  for (let t = 0; t < T; t++) {
+    const p = day.hours[t];
+    const h = p.periodHours;
+    const m = toCanonical(p);
+    const pe = m.exportPrice;
+    const pi = m.importPrice;
+    const poolIn: string[] = [];
+    const poolOut: string[] = [];
+    const window = useWindows ? priceWindow(p, m, isBattery) : fullBand(m);
+    windows.push(window);
+    for (let c = 0; c < nc; c++) {
+      // knots of the community's non-battery response inside its price window, highest price first
+      const top = window.highEurPerKwh[c];
+      const bottom = window.lowEurPerKwh[c];
+      knotBuf.length = 0;
+      for (let k = m.start[c]; k < m.start[c + 1]; k++) if (!isBattery[m.order[k]]) pushKnots(m, m.order[k], knotBuf);
+      const inside = Float64Array.from(knotBuf.filter((x) => x > bottom && x < top)).sort();
+      const prices: number[] = [top];
+      for (let j = inside.length - 1; j >= 0; j--) if (inside[j] !== prices[prices.length - 1]) prices.push(inside[j]);
+      if (bottom < top) prices.push(bottom);
+      // y starts at X_c(π_imp) (its low end) and grows piece by piece as the price falls: a jump
+      // [lo, hi] at each knot (linear agents at their marginal price), an affine piece between knots
+      const lhs: string[] = [];
+      let seg = 0;
+      let filledKw = 0;
+      const ref = window.referenceEurPerKwh[c];
+      const addPiece = (lengthKw: number, priceHigh: number, priceLow: number) => {
+        if (!(lengthKw > 1e-12)) return;
+        const v = `d${t}_${c}_${seg++}`;
+        bounds.push(`0 <= ${v} <= ${lengthKw}`);
+        const curvature = (h * (priceHigh - priceLow)) / lengthKw;
+        if (curvature > 0) quad.push(`${curvature} ${v} ^ 2`);
+        if (priceLow >= ref) {
+          // a piece full at the reference price is written as what is left unused, u = length − δ,
+          // so that the all-zero start of the QP is the reference market (fewer solver iterations):
+          // −h·∫ marginal value becomes +h·priceLow·u + ½·curvature·u² (plus a constant)
+          filledKw += lengthKw;
+          lhs.push(`+ ${v}`);
+          obj.push(term(h * priceLow, v));
+        } else {
+          // −h·∫ marginal value, the marginal value falling linearly from priceHigh to priceLow
+          lhs.push(`- ${v}`);
+          obj.push(term(-h * priceHigh, v));
+        }
+      };
+      const y0 = sumNonBattery(m, isBattery, c, top, false);
+      let prevHi = y0;
+      for (let j = 0; j < prices.length; j++) {
+        const x = prices[j];
+        const lo = sumNonBattery(m, isBattery, c, x, false);
+        const hi = sumNonBattery(m, isBattery, c, x, true);
+        if (j > 0) addPiece(lo - prevHi, prices[j - 1], x);
+        addPiece(hi - lo, x, x);
+        prevHi = hi;
+      }
+      for (let k = m.start[c]; k < m.start[c + 1]; k++) {
+        const i = m.order[k];
+        if (!isBattery[i]) continue;
+        lhs.push(`- c${t}_${i}`, `+ x${t}_${i}`);
+      }
+      const gi = `gi${t}_${c}`;
+      const ge = `ge${t}_${c}`;
+      lhs.unshift(`${gi}`, `- ${ge}`);
+      obj.push(term(h * pi, gi), term(-h * pe, ge));
+      if (nc > 1 && m.fee < pi - pe) {
+        const qi = `qi${t}_${c}`;
+        const qo = `qo${t}_${c}`;
+        lhs.push(`+ ${qi}`, `- ${qo}`);
+        poolIn.push(qi);
+        poolOut.push(qo);
+        if (m.fee !== 0) obj.push(term(h * m.fee, qi));
+      }
+      // balance: imports − exports = non-battery net demand + battery charging
+      rows.push(`bal${t}_${c}: ${lhs.join(' ')} = ${y0 + filledKw}`);
+    }
+    if (poolIn.length > 0) rows.push(`pool${t}: ${[...poolOut.map((v) => `+ ${v}`), ...poolIn.map((v) => `- ${v}`)].join(' ')} = 0`);
+    for (let i = 0; i < n; i++) {
+      if (!isBattery[i]) continue;
+      const ag = p.agents[i] as BatteryAgent;
+      const ch = `c${t}_${i}`;
+      const dis = `x${t}_${i}`;
+      const e = `e${t}_${i}`;
+      bounds.push(`0 <= ${ch} <= ${chargeLimitKw(ag)}`, `0 <= ${dis} <= ${dischargeLimitKw(ag)}`, `${ag.socMin * ag.capacityKwh} <= ${e} <= ${ag.socMax * ag.capacityKwh}`);
+      const keep = 1 - ag.selfDischargePerPeriod;
+      // seed 000, Eq. (9) across hours
+      if (t === 0) rows.push(`s${t}_${i}: ${e} ${term(-h * ag.etaCh, ch)} ${term(h / ag.etaDis, dis)} = ${keep * ag.soc * ag.capacityKwh}`);
+      else rows.push(`s${t}_${i}: ${e} ${term(-keep, `e${t - 1}_${i}`)} ${term(-h * ag.etaCh, ch)} ${term(h / ag.etaDis, dis)} = 0`);
+      const next = t + 1 < T ? (day.hours[t + 1].agents[i] as BatteryAgent).valueEurPerKwh : 0;
+      if (ag.valueEurPerKwh - next !== 0) obj.push(term(-(ag.valueEurPerKwh - next), e));
+      if (ag.aEurPerKwhPerKw > 0) quad.push(`${ag.aEurPerKwhPerKw * h} ${ch} ^ 2`, `${ag.aEurPerKwhPerKw * h} ${dis} ^ 2`);
+    }
+  }
+  const text = ['Minimize', ` obj: ${obj.join(' ')}${quad.length > 0 ? ` + [ ${quad.join(' + ')} ] / 2` : ''}`, 'Subject To', ...rows.map((r) => ` ${r}`), 'Bounds', ...bounds.map((b) => ` ${b}`), 'End', ''].join('\n');
+  const sol = await solveLpFormat('community-day-ahead', text, HIGHS_QP_OPTIONS);
+  const dual = new Map<string, number>();
+  for (const r of sol.Rows) dual.set(r.Name, r.Dual ?? NaN);
+  const sKw: Float64Array[] = [];
+  const nu: Float64Array[] = [];
+  for (let t = 0; t < T; t++) {
+    const s = new Float64Array(n);
+    const v = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      if (!isBattery[i]) continue;
+      const ch = sol.Columns[`c${t}_${i}`];
+      const dis = sol.Columns[`x${t}_${i}`];
+      if (!ch || !dis) throw new SolverError('community-day-ahead', 'missing column', `c${t}_${i}`);
+      s[i] = ch.Primal - dis.Primal;
+      // the dual of the energy row is ∂(−welfare)/∂(energy added): minus the value of stored energy
+      v[i] = -(dual.get(`s${t}_${i}`) ?? NaN);
+    }
+    sKw.push(s);
+    nu.push(v);
+  }
+  return { sKw, energyValueEurPerKwh: nu, windows };
+}
+
+/** Range of community prices any battery schedule can bring about in one hour, EUR/kWh. */
+export interface PriceWindow {
+  readonly lowEurPerKwh: Float64Array;
+  readonly highEurPerKwh: Float64Array;
+  /** Prices with every battery idle: the QP's starting point. */
+  readonly referenceEurPerKwh: Float64Array;
+}
+
+/** The whole band [π_exp, π_imp]: always valid, since a community can always trade with the grid. */
+function fullBand(m: CanonicalMarket): PriceWindow {
+  const nc = m.nCommunities;
+  return { lowEurPerKwh: new Float64Array(nc).fill(m.exportPrice), highEurPerKwh: new Float64Array(nc).fill(m.importPrice), referenceEurPerKwh: new Float64Array(nc).fill(m.importPrice) };
+}
+
+/**
+ * Why the window is exact: a community's price never falls when any community's load rises (one
+ * commodity, substitutes everywhere), so every schedule's prices lie between those with all
+ * batteries discharging at full power and all charging at full power. Pieces of W_c outside the
+ * window are always full (above it) or empty (below it) and leave the QP. `clearDayAhead` checks the
+ * final prices against the window and falls back to the full band if this ever failed.
+ */
+function priceWindow(p: CommunityProblem, m: CanonicalMarket, isBattery: Uint8Array): PriceWindow {
+  const full = (sign: 1 | 0 | -1) => {
+    const s = new Float64Array(m.nAgents);
+    p.agents.forEach((ag, i) => {
+      if (ag.kind === 'battery') s[i] = sign > 0 ? chargeLimitKw(ag) : sign < 0 ? -dischargeLimitKw(ag) : 0;
+    });
+    const sol = solveCanonical(pinBatteries(m, s, isBattery, false));
+    if (!sol) throw new SolverError('community-day-ahead', 'internal', 'price window market infeasible');
+    return sol.priceEurPerKwh;
+  };
+  return { lowEurPerKwh: full(-1), highEurPerKwh: full(1), referenceEurPerKwh: full(0) };
+}
+
+/**
+ * Day-ahead clearing of `day` (all hours at once, soc coupled). Batteries' schedules come from the
+ * reduced QP; each hour is then cleared exactly with batteries pinned to their schedule. Returns
+ * status `infeasible` when no battery schedule keeps every soc in bounds.
+ */
+export async function clearDayAhead(day: CommunityDay): Promise<DayResult> {
+  validateDay(day);
+  const m0 = toCanonical(day.hours[0]);
+  if (m0.infeasible !== undefined) return { status: 'infeasible', welfareEur: null, hours: [infeasibleResult(m0.infeasible)], reason: m0.infeasible };
+  let schedule: DayAheadSchedule;
+  try {
+    schedule = await solveDayAheadSchedule(day);
+    let cleared = reclear(day, schedule);
+    if (!insideWindows(cleared, schedule.windows)) {
+      // the monotonicity behind the windows failed (never seen): solve again on the full band
+      schedule = await solveDayAheadSchedule(day, false);
+      cleared = reclear(day, schedule);
+    }
+    return { ...settleDay(day, cleared), energyValueEurPerKwh: schedule.energyValueEurPerKwh };
+  } catch (err) {
+    if (err instanceof SolverError && /infeasible/i.test(err.status)) {
+      return { status: 'infeasible', welfareEur: null, hours: [], reason: 'no battery schedule keeps every soc within its bounds over the day' };
+    }
+    throw err;
+  }
+}
+
+/** Each hour cleared exactly by the fast solver with batteries pinned to the schedule. */
+function reclear(day: CommunityDay, schedule: DayAheadSchedule): CanonicalSolution[] {
+  const perHour: CanonicalSolution[] = [];
+  const isBattery = Uint8Array.from(day.hours[0].agents, (a) => (a.kind === 'battery' ? 1 : 0));
+  const soc = Float64Array.from(day.hours[0].agents, (ag) => (ag.kind === 'battery' ? ag.soc : NaN));
+  for (let t = 0; t < day.hours.length; t++) {
+    const p = withSoc(day.hours[t], soc);
+    const m = pinBatteries(toCanonical(p), schedule.sKw[t], isBattery);
+    const sol = solveCanonical(m);
+    if (!sol) throw new SolverError('community-day-ahead', 'internal', `hour ${t} infeasible with pinned batteries`);
+    perHour.push(sol);
+    p.agents.forEach((ag, i) => {
+      if (ag.kind === 'battery') soc[i] = nextSoc(ag, sol.dKw[i], p.periodHours);
+    });
+  }
+  return perHour;
+}
+
+function insideWindows(perHour: readonly CanonicalSolution[], windows: readonly PriceWindow[]): boolean {
+  const tol = 1e-9;
+  return perHour.every((s, t) => s.priceEurPerKwh.every((p, c) => p >= windows[t].lowEurPerKwh[c] - tol && p <= windows[t].highEurPerKwh[c] + tol));
+}
+
+function nextSoc(b: BatteryAgent, sKw: number, h: number): number {
+  const e = b.soc * b.capacityKwh * (1 - b.selfDischargePerPeriod) + (sKw >= 0 ? b.etaCh * sKw * h : (sKw * h) / b.etaDis);
+  return Math.min(b.socMax, Math.max(b.socMin, e / b.capacityKwh));
+}
+
+/** The canonical market with battery i's net charging fixed to s[i] (box collapsed to a point). */
+function pinBatteries(m: CanonicalMarket, s: Float64Array, isBattery: Uint8Array, clip = true): CanonicalMarket {
+  const lo = m.lo.slice();
+  const hi = m.hi.slice();
+  for (let i = 0; i < m.nAgents; i++) {
+    // clipped into the hour's own range: the QP's rounding must not push soc out of bounds
+    if (isBattery[i]) lo[i] = hi[i] = clip ? Math.min(m.hi[i], Math.max(m.lo[i], s[i])) : s[i];
+  }
+  return { ...m, lo, hi, infeasible: undefined };
+}
