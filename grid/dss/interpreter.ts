@@ -12,6 +12,7 @@ import { loadClass } from '../model/elements/load.js';
 import { loadShapeClass } from '../model/elements/loadshape.js';
 import { transformerClass } from '../model/elements/transformer.js';
 import { vsourceClass } from '../model/elements/vsource.js';
+import { cnDataClass, lineGeometryClass, lineSpacingClass, tsDataClass, wireDataClass } from '../model/elements/conductors.js';
 import { type DssClass, type SetContext, findProperty } from './object-class.js';
 import { type DssFileSystem, type DssStatement, nodeFileSystem, parseDssFile, resolveScriptPath } from './parser.js';
 import { parseNumber, parseNumberArray } from './values.js';
@@ -21,7 +22,19 @@ import type { DssToken } from './lexer.js';
 type AnyClass = DssClass<any>;
 
 /** Classes lemsim models. Order is irrelevant; names are OpenDSS's (lower case). */
-const CLASSES: readonly AnyClass[] = [vsourceClass, lineCodeClass, lineClass, transformerClass, loadClass, loadShapeClass];
+const CLASSES: readonly AnyClass[] = [
+  vsourceClass,
+  lineCodeClass,
+  lineClass,
+  transformerClass,
+  loadClass,
+  loadShapeClass,
+  wireDataClass,
+  cnDataClass,
+  tsDataClass,
+  lineSpacingClass,
+  lineGeometryClass,
+];
 
 /** Classes accepted and ignored: they only observe or report (monitors, meters, curves for them). */
 const IGNORED_CLASSES = new Set(['monitor', 'energymeter', 'tcc_curve', 'sensor', 'fmonitor']);
@@ -275,6 +288,7 @@ function setOption(circuit: DssCircuit, tok: DssToken, st: DssStatement, ignore:
     case 'algorithm':
     case 'loadmult':
     case 'controlmode':
+    case 'earthmodel':
       circuit.options.set(name, tok.value);
       break;
     default:

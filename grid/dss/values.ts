@@ -135,10 +135,15 @@ export const LENGTH_UNITS_M: Readonly<Record<string, number>> = {
   mm: 0.001,
 };
 
-/** Parses a length-unit name; returns its canonical key. */
+/**
+ * Parses a length-unit name as OpenDSS's GetUnitsCode does, by its first two letters (`mile`,
+ * `meter`, `feet` are accepted); returns the canonical key.
+ */
 export function parseLengthUnit(text: string, loc: DssLocation, prop: string): string {
-  const t = text.trim().toLowerCase();
-  if (t in LENGTH_UNITS_M) return t === 'meter' ? 'm' : t;
+  const t = text.trim().toLowerCase().slice(0, 2);
+  const code: Record<string, string> = { no: 'none', mi: 'mi', kf: 'kft', km: 'km', m: 'm', me: 'm', ft: 'ft', fe: 'ft', in: 'in', cm: 'cm', mm: 'mm' };
+  const unit = code[t];
+  if (unit) return unit;
   throw new DssError(loc, `${prop}: unknown length unit '${text}' (expected one of mi kft km m ft in cm mm none)`);
 }
 

@@ -14,6 +14,10 @@ import type { LoadShapeState } from './elements/loadshape.js';
 import type { TransformerState } from './elements/transformer.js';
 import type { VsourceState } from './elements/vsource.js';
 import { lineYprim, transformerYprim, vsourceNorton } from './yprim.js';
+import { type LineGeometryState, type ObjectLookup, geometrySpec, resolveConductor } from './elements/conductors.js';
+import type { LineSpacingState, ConductorState } from './elements/conductors.js';
+import { type EarthModel, type LineGeometry as GeometrySpec, lineConstants } from '../line-constants/index.js';
+import { LENGTH_UNITS_M } from '../dss/values.js';
 
 export interface Bus {
   readonly name: string;
@@ -41,8 +45,10 @@ export interface Branch {
   readonly emergAmps: number;
   /** Transformer flagged `sub=y`. */
   readonly substation: boolean;
-  /** Total series impedance (Ω) of a line without shunt admittance, else undefined. */
+  /** Total series impedance of a line (Ω), else undefined. */
   readonly seriesZ: CMatrix | undefined;
+  /** Whether the element has shunt admittance (line capacitance, transformer magnetising). */
+  readonly shunt: boolean;
 }
 
 /** A voltage source behind an impedance: injects y·emf into terminal 0 and −y·emf into terminal 1. */
@@ -115,19 +121,40 @@ export function buildNetwork(c: DssCircuit): Network {
   if (sources.length === 0) throw new DssError({ file: c.file, line: 1 }, 'no circuit defined (expected New Circuit.<name>)');
 
   const branches: Branch[] = [];
+  const find = <T>(cls: string, name: string): T | undefined => c.objects.get(cls)?.get(name) as T | undefined;
+  const earthModel = earthModelOf(c.options.get('earthmodel'));
+  const constantsCache = new Map<string, { z: CMatrix; cNf: Float64Array; normAmps: number | undefined }>();
+  const perMetre = (l: LineState) => {
+    if (l.geometry === undefined && l.spacing === undefined) return undefined;
+    const key = `${l.geometry ?? `${l.spacing}|${l.conductors.map((x) => `${x.cls}.${x.name}`).join(',')}`}|${l.rho}`;
+    let hit = constantsCache.get(key);
+    if (!hit) {
+      const spec = l.geometry !== undefined ? geometrySpec(find<LineGeometryState>('linegeometry', l.geometry)!, find, undefined) : spacingSpec(l, find);
+      const res = lineConstants(spec, { frequencyHz: c.baseFrequencyHz, earthResistivityOhmM: l.rho, earthModel });
+      const first = spec.conductors[0]?.conductor;
+      const firstWire = first ? (first.kind === 'wire' ? first : first.core) : undefined;
+      hit = { z: res.zOhmPerM, cNf: res.cFPerM.map((v) => v * 1e9), normAmps: firstWire?.normAmps };
+      constantsCache.set(key, hit);
+    }
+    return hit;
+  };
   for (const l of objects<LineState>('line')) {
     if (!l.enabled) continue;
-    const prim = lineYprim(l, c.baseFrequencyHz, undefined);
+    const geo = perMetre(l);
+    const prim = lineYprim(l, c.baseFrequencyHz, undefined, geo);
+    const phases = prim.z.n;
+    const geometryAmps = l.geometry !== undefined ? find<LineGeometryState>('linegeometry', l.geometry)?.normAmps : undefined;
     branches.push({
       kind: 'line',
       name: `line.${l.name}`,
-      terminals: [terminal(l.bus1, l.phases, l.phases), terminal(l.bus2, l.phases, l.phases)],
+      terminals: [terminal(l.bus1, phases, phases), terminal(l.bus2, phases, phases)],
       y: prim.y,
-      phases: l.phases,
-      normAmps: l.normAmps,
+      phases,
+      normAmps: geo ? (geometryAmps ?? geo.normAmps ?? l.normAmps) : l.normAmps,
       emergAmps: l.emergAmps,
       substation: false,
-      seriesZ: prim.shunt ? undefined : prim.z,
+      seriesZ: prim.z,
+      shunt: prim.shunt,
     });
   }
   for (const t of objects<TransformerState>('transformer')) {
@@ -142,6 +169,7 @@ export function buildNetwork(c: DssCircuit): Network {
       emergAmps: 0,
       substation: t.sub,
       seriesZ: undefined,
+      shunt: true,
     });
   }
 
@@ -191,4 +219,29 @@ export function buildNetwork(c: DssCircuit): Network {
     options: c.options,
     ignored: c.ignored,
   };
+}
+
+function earthModelOf(v: string | undefined): EarthModel {
+  const t = (v ?? 'deri').toLowerCase();
+  if (t.startsWith('full')) return 'full-carson';
+  if (t.startsWith('c')) return 'carson';
+  return 'deri';
+}
+
+/**
+ * Geometry of a line given as spacing + conductors on the line itself (OpenDSS
+ * LoadSpacingAndWires): neutrals are reduced whenever there are more conductors than phases.
+ */
+function spacingSpec(l: LineState, find: ObjectLookup): GeometrySpec {
+  const sp = find<LineSpacingState>('linespacing', l.spacing!)!;
+  if (l.conductors.length < sp.nconds) {
+    throw new DssError(undefined, `Line.${l.name}: spacing ${sp.name} has ${sp.nconds} conductors but ${l.conductors.length} wires/cables are given`);
+  }
+  const unit = LENGTH_UNITS_M[sp.units];
+  const conductors = [];
+  for (let k = 0; k < sp.nconds; k++) {
+    const ref = l.conductors[k];
+    conductors.push({ xM: sp.x[k] * unit, hM: sp.h[k] * unit, conductor: resolveConductor(find<ConductorState>(ref.cls, ref.name)!, undefined) });
+  }
+  return { nphases: sp.nphases, conductors, reduce: sp.nconds > sp.nphases, nconds: sp.nconds, name: sp.name };
 }

@@ -35,11 +35,26 @@ function stampSeries(out: CMatrix, y: CMatrix): void {
  * Line: series Y = (Z_per_length · length)⁻¹ and half the shunt capacitance at each end (pi model).
  * The length is converted from the line's unit to the unit of its impedance data when both are set.
  */
-export function lineYprim(s: LineState, frequencyHz: number, loc: DssLocation | undefined): { y: CMatrix; z: CMatrix; shunt: boolean } {
-  const n = s.phases;
-  const { z, cNf } = perLengthMatrices(s, n);
-  const factor = s.units === 'none' || s.lengthUnits === 'none' ? 1 : LENGTH_UNITS_M[s.lengthUnits] / LENGTH_UNITS_M[s.units];
-  const len = s.length * factor;
+export function lineYprim(
+  s: LineState,
+  frequencyHz: number,
+  loc: DssLocation | undefined,
+  perMetre?: { z: CMatrix; cNf: Float64Array },
+): { y: CMatrix; z: CMatrix; shunt: boolean } {
+  let z: CMatrix;
+  let cNf: Float64Array;
+  let len: number;
+  if (perMetre) {
+    // geometry lines: constants per metre, length converted to metres ('none' taken as metres)
+    z = { n: perMetre.z.n, re: Float64Array.from(perMetre.z.re), im: Float64Array.from(perMetre.z.im) };
+    cNf = perMetre.cNf;
+    len = s.length * LENGTH_UNITS_M[s.lengthUnits];
+  } else {
+    ({ z, cNf } = perLengthMatrices(s, s.phases));
+    const factor = s.units === 'none' || s.lengthUnits === 'none' ? 1 : LENGTH_UNITS_M[s.lengthUnits] / LENGTH_UNITS_M[s.units];
+    len = s.length * factor;
+  }
+  const n = z.n;
   for (let k = 0; k < n * n; k++) {
     z.re[k] *= len;
     z.im[k] *= len;

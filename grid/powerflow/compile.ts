@@ -11,8 +11,16 @@ import type { Load, Network } from '../model/network.js';
 import { type SeriesChains, expandChains, findSeriesChains } from './series-chains.js';
 import { SparseLU, TripletMatrix, ZeroPivotError } from './sparse-lu.js';
 
-/** Largest number of load nodes for which the dense reduced impedance matrix is used. */
+/** Largest number of load branches for which the dense reduced impedance matrix is used. */
 export const REDUCED_MAX_NODES = 1200;
+
+/**
+ * A line with an admittance above 1/JUMPER_OHMS siemens (some mode of its impedance is below this
+ * many ohms) is a jumper: its two ends are merged into one node. Such lines (QGIS2OpenDSS writes meters as r1 = 1e-5 Ω/m over 1e-5 m)
+ * would put admittances of 1e10 S beside ordinary ones of 1–100 S; double precision then loses
+ * about 1e-6 pu in the solution. The voltage across a merged jumper is zero instead of ~1e-9 V.
+ */
+export const JUMPER_OHMS = 1e-6;
 
 export interface SolverModel {
   readonly network: Network;
@@ -24,9 +32,15 @@ export interface SolverModel {
   readonly busNodes: readonly Int32Array[];
   /** series chains folded out of the nodal matrix; their inner nodes are recovered by `expandChains` */
   readonly chains: SeriesChains;
-  /** nodes kept in the nodal matrix: reduced index → system node, and system node → reduced (−1) */
-  readonly keptNodes: Int32Array;
-  readonly keptIndex: Int32Array;
+  /**
+   * system node → row of the nodal matrix (−1: chain interior, or grounded through a jumper);
+   * nodes joined by a jumper share a row. `matrixNodes` lists the system nodes that have a row.
+   */
+  readonly nodeMap: Int32Array;
+  readonly matrixNodes: Int32Array;
+  readonly nMatrix: number;
+  /** lines of near-zero impedance whose two ends were merged into one node (see JUMPER_OHMS) */
+  readonly jumpers: Uint8Array;
   /** LU of the nodal matrix over the kept nodes */
   readonly lu: SparseLU;
   /** Norton injections of the sources (A), by reduced index */
@@ -60,20 +74,25 @@ export interface SolverModel {
 }
 
 export interface ReducedModel {
-  /** system nodes touched by loads, and the same nodes as reduced indices of the LU */
+  /** system nodes touched by loads, and the same nodes as rows of the nodal matrix */
   readonly nodes: Int32Array;
   readonly luNodes: Int32Array;
-  /** branch ends in reduced numbering (−1 = ground) */
+  /** load-branch ends as indices into `nodes` (−1 = ground) */
   readonly brA: Int32Array;
   readonly brB: Int32Array;
-  /** dense Z between load nodes, row-major (Ω) */
+  /**
+   * Dense impedance between load-branch voltages (v = Va − Vb), nBr × nBr row-major (Ω):
+   * Zbb[k][l] = Z[a_k][a_l] − Z[a_k][b_l] − Z[b_k][a_l] + Z[b_k][b_l]. A load between two nodes
+   * (the 240 V loads of split-phase services) is one unknown here, not two.
+   */
   readonly zRe: Float64Array;
   readonly zIm: Float64Array;
+  /** branch voltages with every load current zero (V), and their convergence scale (V) */
+  readonly v0Re: Float64Array;
+  readonly v0Im: Float64Array;
+  readonly scale: Float64Array;
   /** forward-substitution rows reached from the load nodes (SparseLU.reach) */
   readonly reachRows: Int32Array;
-  /** load branches touching each load node (CSR: nodeBr[nodeBrPtr[k] … nodeBrPtr[k+1]]) */
-  readonly nodeBrPtr: Int32Array;
-  readonly nodeBr: Int32Array;
 }
 
 export interface CompileOptions {
@@ -114,18 +133,46 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
   const conductorNodes = (terms: readonly { bus: number; nodes: readonly number[] }[]): Int32Array =>
     Int32Array.from(terms.flatMap((t) => t.nodes.map((num) => nodeOf(t.bus, num))));
 
-  const chains = findSeriesChains(network, nodeOf, options.foldSeriesChains ?? true);
-  const keptIndex = new Int32Array(n).fill(-1);
-  const keptArr: number[] = [];
+  const jumpers = Uint8Array.from(network.branches, (b) => (b.kind === 'line' && isJumper(b.y) ? 1 : 0));
+  const chains = findSeriesChains(network, nodeOf, options.foldSeriesChains ?? true, jumpers);
+  // union-find over nodes (index n = ground) joining the two ends of every jumper, conductor by conductor
+  const parent = Int32Array.from({ length: n + 1 }, (_v, k) => k);
+  const find = (k: number): number => {
+    while (parent[k] !== k) k = parent[k] = parent[parent[k]];
+    return k;
+  };
+  network.branches.forEach((b, bi) => {
+    if (!jumpers[bi]) return;
+    const [ta, tb] = b.terminals;
+    ta.nodes.forEach((num, c) => {
+      const a = find(nodeOf(ta.bus, num) < 0 ? n : nodeOf(ta.bus, num));
+      const z = find(nodeOf(tb.bus, tb.nodes[c]) < 0 ? n : nodeOf(tb.bus, tb.nodes[c]));
+      if (a !== z) {
+        // the ground stays the root so that a grounded jumper end stays grounded
+        if (a === n) parent[z] = a;
+        else parent[a] = z;
+      }
+    });
+  });
+  const nodeMap = new Int32Array(n).fill(-1);
+  const rowOfRoot = new Map<number, number>();
+  const matrixArr: number[] = [];
   for (let k = 0; k < n; k++) {
     if (chains.interiorBus[nodeBusArr[k]]) continue;
-    keptIndex[k] = keptArr.length;
-    keptArr.push(k);
+    const root = find(k);
+    if (root === n) continue;
+    let row = rowOfRoot.get(root);
+    if (row === undefined) {
+      row = rowOfRoot.size;
+      rowOfRoot.set(root, row);
+    }
+    nodeMap[k] = row;
+    matrixArr.push(k);
   }
-  const keptNodes = Int32Array.from(keptArr);
-  const nk = keptNodes.length;
-  /** reduced index of a system node (−1 ground); interior chain nodes never reach the matrix */
-  const red = (k: number): number => (k < 0 ? -1 : keptIndex[k]);
+  const matrixNodes = Int32Array.from(matrixArr);
+  const nk = rowOfRoot.size;
+  /** matrix row of a system node (−1 ground); interior chain nodes never reach the matrix */
+  const red = (k: number): number => (k < 0 ? -1 : nodeMap[k]);
 
   const y = new TripletMatrix(nk);
   const stamp = (nodes: Int32Array, re: Float64Array, im: Float64Array): void => {
@@ -142,7 +189,7 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
   };
   const branchNodes = network.branches.map((b, k) => {
     const nodes = conductorNodes(b.terminals);
-    if (!chains.inChain[k]) stamp(nodes, b.y.re, b.y.im);
+    if (!chains.inChain[k] && !jumpers[k]) stamp(nodes, b.y.re, b.y.im);
     return nodes;
   });
   for (let c = 0; c < chains.count; c++) {
@@ -238,7 +285,7 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
     lu = new SparseLU(y);
   } catch (err) {
     if (err instanceof ZeroPivotError) {
-      const node = keptNodes[err.index];
+      const node = matrixNodes.find((k) => nodeMap[k] === err.index) ?? 0;
       const bus = network.buses[nodeBusArr[node]].name;
       throw new LemsimError(`${network.file}: node ${bus}.${nodeNumArr[node]} has no path to ground or source through any impedance (floating node)`);
     }
@@ -249,9 +296,9 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
   lu.solve(iSrcRe, iSrcIm, xRe, xIm);
   const v0Re = new Float64Array(n);
   const v0Im = new Float64Array(n);
-  for (let i = 0; i < nk; i++) {
-    v0Re[keptNodes[i]] = xRe[i];
-    v0Im[keptNodes[i]] = xIm[i];
+  for (const k of matrixNodes) {
+    v0Re[k] = xRe[nodeMap[k]];
+    v0Im[k] = xIm[nodeMap[k]];
   }
   expandChains(chains, v0Re, v0Im);
   const nodeVScale = new Float64Array(n);
@@ -268,8 +315,10 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
     nodeNumber: Int32Array.from(nodeNumArr),
     busNodes,
     chains,
-    keptNodes,
-    keptIndex,
+    nodeMap,
+    matrixNodes,
+    nMatrix: nk,
+    jumpers,
     lu,
     iSrcRe,
     iSrcIm,
@@ -348,13 +397,15 @@ function reduce(m: SolverModel): ReducedModel | undefined {
   }
   const nodes = Int32Array.from([...touched].sort((a, b) => a - b));
   const r = nodes.length;
-  if (r === 0 || r > REDUCED_MAX_NODES) return undefined;
+  const nb = m.nBr;
+  if (r === 0 || nb > REDUCED_MAX_NODES) return undefined;
   const local = new Map<number, number>();
   nodes.forEach((node, k) => local.set(node, k));
-  const luNodes = nodes.map((node) => m.keptIndex[node]);
-  const nk = m.keptNodes.length;
-  const zRe = new Float64Array(r * r);
-  const zIm = new Float64Array(r * r);
+  const luNodes = nodes.map((node) => m.nodeMap[node]);
+  const nk = m.nMatrix;
+  // node-to-node Z between the load nodes: one sparse solve per node
+  const znRe = new Float64Array(r * r);
+  const znIm = new Float64Array(r * r);
   const eRe = new Float64Array(nk);
   const eIm = new Float64Array(nk);
   const xRe = new Float64Array(nk);
@@ -364,20 +415,43 @@ function reduce(m: SolverModel): ReducedModel | undefined {
     m.lu.solve(eRe, eIm, xRe, xIm);
     eRe[luNodes[c]] = 0;
     for (let k = 0; k < r; k++) {
-      zRe[k * r + c] = xRe[luNodes[k]];
-      zIm[k * r + c] = xIm[luNodes[k]];
+      znRe[k * r + c] = xRe[luNodes[k]];
+      znIm[k * r + c] = xIm[luNodes[k]];
     }
   }
   const mapEnd = (a: number): number => (a < 0 ? -1 : local.get(a)!);
   const brA = m.brA.map(mapEnd);
   const brB = m.brB.map(mapEnd);
-  const touching: number[][] = Array.from({ length: r }, () => []);
-  for (let k = 0; k < m.nBr; k++) {
-    if (brA[k] >= 0) touching[brA[k]].push(k);
-    if (brB[k] >= 0) touching[brB[k]].push(k);
+  // branch-to-branch Z: Zbb = A·Zn·Aᵀ with A[k] = e(a_k) − e(b_k)
+  const zRe = new Float64Array(nb * nb);
+  const zIm = new Float64Array(nb * nb);
+  const at = (i: number, j: number): [number, number] => (i < 0 || j < 0 ? [0, 0] : [znRe[i * r + j], znIm[i * r + j]]);
+  for (let k = 0; k < nb; k++) {
+    for (let l = 0; l < nb; l++) {
+      const [aaR, aaI] = at(brA[k], brA[l]);
+      const [abR, abI] = at(brA[k], brB[l]);
+      const [baR, baI] = at(brB[k], brA[l]);
+      const [bbR, bbI] = at(brB[k], brB[l]);
+      zRe[k * nb + l] = aaR - abR - baR + bbR;
+      zIm[k * nb + l] = aaI - abI - baI + bbI;
+    }
   }
-  const nodeBrPtr = new Int32Array(r + 1);
-  touching.forEach((t, k) => (nodeBrPtr[k + 1] = nodeBrPtr[k] + t.length));
-  const nodeBr = Int32Array.from(touching.flat());
-  return { nodes, luNodes, brA, brB, zRe, zIm, reachRows: m.lu.reach(luNodes), nodeBrPtr, nodeBr };
+  const v0Re = new Float64Array(nb);
+  const v0Im = new Float64Array(nb);
+  const scale = new Float64Array(nb);
+  for (let k = 0; k < nb; k++) {
+    const a = m.brA[k];
+    const b = m.brB[k];
+    v0Re[k] = (a >= 0 ? m.v0Re[a] : 0) - (b >= 0 ? m.v0Re[b] : 0);
+    v0Im[k] = (a >= 0 ? m.v0Im[a] : 0) - (b >= 0 ? m.v0Im[b] : 0);
+    // the branch's own base voltage, or its no-load voltage when that is larger
+    scale[k] = Math.max(m.brVBase[k], Math.hypot(v0Re[k], v0Im[k]), 1);
+  }
+  return { nodes, luNodes, brA, brB, zRe, zIm, v0Re, v0Im, scale, reachRows: m.lu.reach(luNodes) };
+}
+
+function isJumper(y: { re: Float64Array; im: Float64Array }): boolean {
+  const limit = 1 / JUMPER_OHMS;
+  for (let k = 0; k < y.re.length; k++) if (Math.abs(y.re[k]) > limit || Math.abs(y.im[k]) > limit) return true;
+  return false;
 }

@@ -41,11 +41,17 @@ export interface SeriesChains {
  * Finds every maximal chain of shunt-free lines through buses that join exactly those two lines
  * with the same nodes on both sides and nothing else. `nodeOf(bus, number)` gives the full index.
  */
-export function findSeriesChains(network: Network, nodeOf: (bus: number, num: number) => number, enabled = true): SeriesChains {
+export function findSeriesChains(network: Network, nodeOf: (bus: number, num: number) => number, enabled = true, excluded?: Uint8Array): SeriesChains {
   const nb = network.buses.length;
   const uses: { branch: number; terminal: number }[][] = Array.from({ length: nb }, () => []);
   const other = new Uint8Array(nb);
-  network.branches.forEach((br, b) => br.terminals.forEach((t, ti) => uses[t.bus].push({ branch: b, terminal: ti })));
+  network.branches.forEach((br, b) =>
+    br.terminals.forEach((t, ti) => {
+      // an excluded branch (a jumper folded elsewhere) counts as another element at its buses
+      if (excluded?.[b]) other[t.bus] = 1;
+      else uses[t.bus].push({ branch: b, terminal: ti });
+    }),
+  );
   for (const s of network.sources) for (const t of s.terminals) other[t.bus] = 1;
   for (const l of network.loads) other[l.terminal.bus] = 1;
 
@@ -56,7 +62,7 @@ export function findSeriesChains(network: Network, nodeOf: (bus: number, num: nu
     if (u.branch === v.branch) return false;
     const bu = network.branches[u.branch];
     const bv = network.branches[v.branch];
-    if (!bu.seriesZ || !bv.seriesZ || bu.phases !== bv.phases || bu.phases > MAX_CONDUCTORS) return false;
+    if (!bu.seriesZ || !bv.seriesZ || bu.shunt || bv.shunt || bu.phases !== bv.phases || bu.phases > MAX_CONDUCTORS) return false;
     const nu = bu.terminals[u.terminal].nodes;
     const nv = bv.terminals[v.terminal].nodes;
     return sameNodes(nu, nv) && !nu.includes(0) && new Set(nu).size === nu.length;
@@ -86,7 +92,7 @@ export function findSeriesChains(network: Network, nodeOf: (bus: number, num: nu
 
   // start a walk at every line terminal on a non-interior bus whose other end is interior
   network.branches.forEach((br, b0) => {
-    if (inChain[b0] || !br.seriesZ || br.kind !== 'line') return;
+    if (inChain[b0] || !br.seriesZ || br.shunt || br.kind !== 'line' || excluded?.[b0]) return;
     for (const startTerm of [0, 1]) {
       const farTerm = 1 - startTerm;
       if (interiorBus[br.terminals[startTerm].bus] || !interiorBus[br.terminals[farTerm].bus]) continue;

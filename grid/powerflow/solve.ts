@@ -39,16 +39,17 @@ export class PowerFlowState {
   /** compensation currents drawn at each node by the loads, beyond their linear part (A) */
   readonly icRe: Float64Array;
   readonly icIm: Float64Array;
-  private readonly rRe: Float64Array;
-  private readonly rIm: Float64Array;
   private readonly rIcRe: Float64Array;
   private readonly rIcIm: Float64Array;
   private readonly tRe: Float64Array;
   private readonly tIm: Float64Array;
   private readonly kRe: Float64Array;
   private readonly kIm: Float64Array;
-  private readonly brIcRe: Float64Array;
-  private readonly brIcIm: Float64Array;
+  /** load-branch voltages and compensation currents of the reduced iteration */
+  private readonly bvRe: Float64Array;
+  private readonly bvIm: Float64Array;
+  private readonly biRe: Float64Array;
+  private readonly biIm: Float64Array;
   private warm = false;
 
   constructor(readonly model: SolverModel) {
@@ -58,16 +59,16 @@ export class PowerFlowState {
     this.icRe = new Float64Array(n);
     this.icIm = new Float64Array(n);
     const r = model.reduced ? model.reduced.nodes.length : 0;
-    this.rRe = new Float64Array(r);
-    this.rIm = new Float64Array(r);
     this.rIcRe = new Float64Array(r);
     this.rIcIm = new Float64Array(r);
     this.tRe = new Float64Array(n);
     this.tIm = new Float64Array(n);
-    this.kRe = new Float64Array(model.keptNodes.length);
-    this.kIm = new Float64Array(model.keptNodes.length);
-    this.brIcRe = new Float64Array(model.nBr);
-    this.brIcIm = new Float64Array(model.nBr);
+    this.kRe = new Float64Array(model.nMatrix);
+    this.kIm = new Float64Array(model.nMatrix);
+    this.bvRe = new Float64Array(model.nBr);
+    this.bvIm = new Float64Array(model.nBr);
+    this.biRe = new Float64Array(model.nBr);
+    this.biIm = new Float64Array(model.nBr);
   }
 
   /** Forgets the previous solution: the next solve starts from the no-load voltages. */
@@ -93,15 +94,31 @@ export class PowerFlowState {
     }
     let status: SolveStatus;
     if (red) {
-      const r = red.nodes.length;
-      for (let k = 0; k < r; k++) {
-        this.rRe[k] = this.vRe[red.nodes[k]];
-        this.rIm[k] = this.vIm[red.nodes[k]];
+      // start from the present branch voltages
+      for (let k = 0; k < m.nBr; k++) {
+        const a = m.brA[k];
+        const b = m.brB[k];
+        this.bvRe[k] = (a >= 0 ? this.vRe[a] : 0) - (b >= 0 ? this.vRe[b] : 0);
+        this.bvIm[k] = (a >= 0 ? this.vIm[a] : 0) - (b >= 0 ? this.vIm[b] : 0);
       }
       status = this.iterateReduced(powers, tol, maxIt);
-      // every node: V = V0 − Y⁻¹·Ic, Ic from the final load-node voltages
-      loadCurrents(m, red.brA, red.brB, this.rRe, this.rIm, powers, this.rIcRe, this.rIcIm);
       if (status.converged) {
+        // every node: V = V0 − Y⁻¹·Ic, Ic from the final branch voltages, gathered at the load nodes
+        this.rIcRe.fill(0);
+        this.rIcIm.fill(0);
+        for (let k = 0; k < m.nBr; k++) {
+          compensationAt(m, k, this.bvRe[k], this.bvIm[k], powers, scratch);
+          const a = red.brA[k];
+          const b = red.brB[k];
+          if (a >= 0) {
+            this.rIcRe[a] += scratch[0];
+            this.rIcIm[a] += scratch[1];
+          }
+          if (b >= 0) {
+            this.rIcRe[b] -= scratch[0];
+            this.rIcIm[b] -= scratch[1];
+          }
+        }
         m.lu.solveSparse(red.luNodes, this.rIcRe, this.rIcIm, red.reachRows, this.tRe, this.tIm);
         this.setKept(this.tRe, this.tIm);
       }
@@ -113,55 +130,36 @@ export class PowerFlowState {
   }
 
   /**
-   * Z-bus Gauss-Seidel on the load nodes: each node's voltage is updated from the latest currents,
-   * and the currents of the loads at that node are refreshed at once. It converges to the same fixed
-   * point as the Jacobi form in about half the sweeps; the node order is fixed, so results are
-   * deterministic.
+   * Z-bus Gauss-Seidel on the load-branch voltages: each branch voltage is updated from the latest
+   * currents, and that branch's current is refreshed at once. It converges to the same fixed point as
+   * the Jacobi form in fewer sweeps; the order is fixed, so results are deterministic.
    */
   private iterateReduced(powers: LoadPowers, tol: number, maxIt: number): SolveStatus {
     const m = this.model;
     const red = m.reduced!;
-    const r = red.nodes.length;
+    const nb = m.nBr;
     const zRe = red.zRe;
     const zIm = red.zIm;
-    const vr = this.rRe;
-    const vi = this.rIm;
-    const icr = this.rIcRe;
-    const ici = this.rIcIm;
-    const nodes = red.nodes;
-    const v0r = m.v0Re;
-    const v0i = m.v0Im;
-    const scale = m.nodeVScale;
-    const brA = red.brA;
-    const brB = red.brB;
-    const bcr = this.brIcRe;
-    const bci = this.brIcIm;
-    const nodeBrPtr = red.nodeBrPtr;
-    const nodeBr = red.nodeBr;
-    // all branch compensation currents at the starting voltages
-    icr.fill(0);
-    ici.fill(0);
-    for (let k = 0; k < m.nBr; k++) {
-      compensation(m, k, brA[k], brB[k], vr, vi, powers, scratch);
-      bcr[k] = scratch[0];
-      bci[k] = scratch[1];
-      if (brA[k] >= 0) {
-        icr[brA[k]] += scratch[0];
-        ici[brA[k]] += scratch[1];
-      }
-      if (brB[k] >= 0) {
-        icr[brB[k]] -= scratch[0];
-        ici[brB[k]] -= scratch[1];
-      }
+    const vr = this.bvRe;
+    const vi = this.bvIm;
+    const icr = this.biRe;
+    const ici = this.biIm;
+    const v0r = red.v0Re;
+    const v0i = red.v0Im;
+    const scale = red.scale;
+    for (let k = 0; k < nb; k++) {
+      compensationAt(m, k, vr[k], vi[k], powers, scratch);
+      icr[k] = scratch[0];
+      ici[k] = scratch[1];
     }
     let change = Infinity;
     for (let it = 1; it <= maxIt; it++) {
       change = 0;
-      for (let row = 0; row < r; row++) {
+      for (let row = 0; row < nb; row++) {
         let sr = 0;
         let si = 0;
-        const base = row * r;
-        for (let c = 0; c < r; c++) {
+        const base = row * nb;
+        for (let c = 0; c < nb; c++) {
           const ar = zRe[base + c];
           const ai = zIm[base + c];
           const br = icr[c];
@@ -169,79 +167,68 @@ export class PowerFlowState {
           sr += ar * br - ai * bi;
           si += ar * bi + ai * br;
         }
-        const node = nodes[row];
-        const nr = v0r[node] - sr;
-        const ni = v0i[node] - si;
+        const nr = v0r[row] - sr;
+        const ni = v0i[row] - si;
         if (!(Math.abs(nr) < 1e12 && Math.abs(ni) < 1e12)) return { converged: false, iterations: it, lastChangePu: Infinity };
         const dr = nr - vr[row];
         const di = ni - vi[row];
-        const d = Math.sqrt(dr * dr + di * di) / scale[node];
+        const d = Math.sqrt(dr * dr + di * di) / scale[row];
         if (d > change) change = d;
         vr[row] = nr;
         vi[row] = ni;
-        for (let p = nodeBrPtr[row]; p < nodeBrPtr[row + 1]; p++) {
-          const k = nodeBr[p];
-          compensation(m, k, brA[k], brB[k], vr, vi, powers, scratch);
-          const er = scratch[0] - bcr[k];
-          const ei = scratch[1] - bci[k];
-          bcr[k] = scratch[0];
-          bci[k] = scratch[1];
-          if (brA[k] >= 0) {
-            icr[brA[k]] += er;
-            ici[brA[k]] += ei;
-          }
-          if (brB[k] >= 0) {
-            icr[brB[k]] -= er;
-            ici[brB[k]] -= ei;
-          }
-        }
+        compensationAt(m, row, nr, ni, powers, scratch);
+        icr[row] = scratch[0];
+        ici[row] = scratch[1];
       }
       if (change < tol) return { converged: true, iterations: it, lastChangePu: change };
     }
     return { converged: false, iterations: maxIt, lastChangePu: change };
   }
 
-  /** V_kept = V0 − x (x by reduced index), then the chain interiors. */
+  /** V = V0 − x at every node with a matrix row (x by row), then the chain interiors. */
   private setKept(xRe: Float64Array, xIm: Float64Array): void {
     const m = this.model;
-    const kept = m.keptNodes;
-    for (let i = 0; i < kept.length; i++) {
-      const k = kept[i];
-      this.vRe[k] = m.v0Re[k] - xRe[i];
-      this.vIm[k] = m.v0Im[k] - xIm[i];
+    const nodes = m.matrixNodes;
+    const map = m.nodeMap;
+    for (let i = 0; i < nodes.length; i++) {
+      const k = nodes[i];
+      this.vRe[k] = m.v0Re[k] - xRe[map[k]];
+      this.vIm[k] = m.v0Im[k] - xIm[map[k]];
     }
     expandChains(m.chains, this.vRe, this.vIm);
   }
 
-  /** Fixed point on every kept node: V = Y⁻¹ (I_src − Ic(V)), one sparse solve per iteration. */
+  /** Fixed point on every matrix row: V = Y⁻¹ (I_src − Ic(V)), one sparse solve per iteration. */
   private iterateFull(powers: LoadPowers, tol: number, maxIt: number): SolveStatus {
     const m = this.model;
-    const kept = m.keptNodes;
-    const nk = kept.length;
+    const nodes = m.matrixNodes;
+    const map = m.nodeMap;
     const bRe = this.kRe;
     const bIm = this.kIm;
     let change = Infinity;
     for (let it = 1; it <= maxIt; it++) {
       loadCurrents(m, m.brA, m.brB, this.vRe, this.vIm, powers, this.icRe, this.icIm);
-      for (let i = 0; i < nk; i++) {
-        bRe[i] = m.iSrcRe[i] - this.icRe[kept[i]];
-        bIm[i] = m.iSrcIm[i] - this.icIm[kept[i]];
+      bRe.set(m.iSrcRe);
+      bIm.set(m.iSrcIm);
+      for (let i = 0; i < nodes.length; i++) {
+        bRe[map[nodes[i]]] -= this.icRe[nodes[i]];
+        bIm[map[nodes[i]]] -= this.icIm[nodes[i]];
       }
       m.lu.solve(bRe, bIm, bRe, bIm);
       change = 0;
       let finite = true;
-      for (let i = 0; i < nk; i++) {
-        const k = kept[i];
-        const dr = bRe[i] - this.vRe[k];
-        const di = bIm[i] - this.vIm[k];
+      for (let i = 0; i < nodes.length; i++) {
+        const k = nodes[i];
+        const dr = bRe[map[k]] - this.vRe[k];
+        const di = bIm[map[k]] - this.vIm[k];
         const d = Math.sqrt(dr * dr + di * di) / m.nodeVScale[k];
         if (d > change) change = d;
-        if (!(Math.abs(bRe[i]) < 1e12 && Math.abs(bIm[i]) < 1e12)) finite = false;
+        if (!(Math.abs(bRe[map[k]]) < 1e12 && Math.abs(bIm[map[k]]) < 1e12)) finite = false;
       }
       if (!finite) return { converged: false, iterations: it, lastChangePu: change };
-      for (let i = 0; i < nk; i++) {
-        this.vRe[kept[i]] = bRe[i];
-        this.vIm[kept[i]] = bIm[i];
+      for (let i = 0; i < nodes.length; i++) {
+        this.vRe[nodes[i]] = bRe[map[nodes[i]]];
+        this.vIm[nodes[i]] = bIm[map[nodes[i]]];
       }
       if (change < tol) {
         expandChains(m.chains, this.vRe, this.vIm);
@@ -329,19 +316,20 @@ export function branchCurrent(m: SolverModel, k: number, vr: number, vi: number,
 
 const scratch = new Float64Array(2);
 
-/** Compensation current of branch k (drawn a→b, minus its linear part in Y) at voltages vr/vi. */
-function compensation(m: SolverModel, k: number, a: number, b: number, vr: Float64Array, vi: Float64Array, powers: LoadPowers, out: Float64Array): void {
-  let br = a >= 0 ? vr[a] : 0;
-  let bi = a >= 0 ? vi[a] : 0;
-  if (b >= 0) {
-    br -= vr[b];
-    bi -= vi[b];
-  }
+/** Compensation current of branch k at branch voltage v (drawn a→b, minus its linear part in Y). */
+function compensationAt(m: SolverModel, k: number, br: number, bi: number, powers: LoadPowers, out: Float64Array): void {
   branchCurrent(m, k, br, bi, powers.pW[k], powers.qVar[k], out);
   const gr = m.brYlinRe[k];
   const gi = m.brYlinIm[k];
   out[0] -= gr * br - gi * bi;
   out[1] -= gr * bi + gi * br;
+}
+
+/** Compensation current of branch k (drawn a→b, minus its linear part in Y) at node voltages vr/vi. */
+function compensation(m: SolverModel, k: number, a: number, b: number, vr: Float64Array, vi: Float64Array, powers: LoadPowers, out: Float64Array): void {
+  const br = (a >= 0 ? vr[a] : 0) - (b >= 0 ? vr[b] : 0);
+  const bi = (a >= 0 ? vi[a] : 0) - (b >= 0 ? vi[b] : 0);
+  compensationAt(m, k, br, bi, powers, out);
 }
 
 /**

@@ -5,9 +5,10 @@
  * converted from the line's length unit to the unit of the impedance data when both are given.
  */
 import { DssError } from '../../../src/errors.js';
-import type { DssClass } from '../../dss/object-class.js';
+import type { DssClass, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
-import { parseLengthUnit } from '../../dss/values.js';
+import { parseLengthUnit, parseStringArray } from '../../dss/values.js';
+import type { LineGeometryState, LineSpacingState } from './conductors.js';
 import { type BusRef, type ElementBase, bool, enabledProperty, num, parseBusRef, text } from './common.js';
 import { type ImpedanceData, type LineCodeState, defaultImpedance, impedanceProperties } from './linecode.js';
 
@@ -19,7 +20,12 @@ export interface LineState extends ElementBase, ImpedanceData {
   /** Unit of `length`; 'none' = same as the impedance data. */
   lengthUnits: string;
   linecode: string | undefined;
+  /** LineGeometry name, or the spacing + conductors written on the line itself */
   geometry: string | undefined;
+  spacing: string | undefined;
+  conductors: { cls: 'wiredata' | 'cndata' | 'tsdata'; name: string }[];
+  /** earth resistivity for geometry lines, Ω·m */
+  rho: number;
   isSwitch: boolean;
 }
 
@@ -38,6 +44,9 @@ export const lineClass: DssClass<LineState> = {
     lengthUnits: 'none',
     linecode: undefined,
     geometry: undefined,
+    spacing: undefined,
+    conductors: [],
+    rho: 100,
     isSwitch: false,
   }),
   properties: [
@@ -98,28 +107,34 @@ export const lineClass: DssClass<LineState> = {
     }),
     ignoredProperty('Rg'),
     ignoredProperty('Xg'),
-    ignoredProperty('rho'),
-    text('geometry', (_s, v, ctx) => {
-      throw new DssError(ctx.loc, `geometry: line geometries (LineGeometry '${v}') are not supported yet`);
+    num('rho', (s, v) => void (s.rho = v)),
+    text('geometry', (s, v, ctx) => {
+      const g = ctx.find<LineGeometryState>('linegeometry', v);
+      if (!g) throw new DssError(ctx.loc, `geometry: LineGeometry '${v}' is not defined (define it before the line)`);
+      s.geometry = g.name;
+      s.linecode = undefined;
+      s.spacing = undefined;
+      s.phases = g.reduce ? g.nphases : g.nconds;
+      s.normAmps = g.normAmps ?? s.normAmps;
+      s.emergAmps = g.emergAmps ?? s.emergAmps;
     }),
     text('units', (s, v, ctx) => {
       s.lengthUnits = parseLengthUnit(v, ctx.loc, 'units');
       // impedances written on the line itself are per the line's own length unit
-      if (s.linecode === undefined && s.geometry === undefined) s.units = s.lengthUnits;
+      if (s.linecode === undefined && s.geometry === undefined && s.spacing === undefined) s.units = s.lengthUnits;
     }),
-    text('spacing', (_s, v, ctx) => {
-      throw new DssError(ctx.loc, `spacing: LineSpacing '${v}' is not supported yet`);
+    text('spacing', (s, v, ctx) => {
+      const sp = ctx.find<LineSpacingState>('linespacing', v);
+      if (!sp) throw new DssError(ctx.loc, `spacing: LineSpacing '${v}' is not defined`);
+      s.spacing = sp.name;
+      s.geometry = undefined;
+      s.linecode = undefined;
+      s.phases = sp.nphases;
     }),
-    text('wires', (_s, _v, ctx) => {
-      throw new DssError(ctx.loc, 'wires: line wires are not supported yet');
-    }),
+    text('wires', lineConductors('wiredata')),
     ignoredProperty('EarthModel'),
-    text('cncables', (_s, _v, ctx) => {
-      throw new DssError(ctx.loc, 'cncables: concentric-neutral cables are not supported yet');
-    }),
-    text('tscables', (_s, _v, ctx) => {
-      throw new DssError(ctx.loc, 'tscables: tape-shielded cables are not supported yet');
-    }),
+    text('cncables', lineConductors('cndata')),
+    text('tscables', lineConductors('tsdata')),
     imp.b1,
     imp.b0,
     ignoredProperty('Seasons'),
@@ -135,10 +150,20 @@ export const lineClass: DssClass<LineState> = {
   ],
 };
 
+function lineConductors(cls: 'wiredata' | 'cndata' | 'tsdata') {
+  return (s: LineState, v: string, ctx: SetContext): void => {
+    for (const name of parseStringArray(v)) {
+      if (!ctx.find(cls, name)) throw new DssError(ctx.loc, `${ctx.prop}: ${cls} '${name}' is not defined`);
+      s.conductors.push({ cls, name: name.toLowerCase() });
+    }
+  };
+}
+
 function directImpedance(s: LineState): void {
-  if (s.linecode !== undefined || s.geometry !== undefined) {
+  if (s.linecode !== undefined || s.geometry !== undefined || s.spacing !== undefined) {
     s.linecode = undefined;
     s.geometry = undefined;
+    s.spacing = undefined;
   }
   if (s.lengthUnits !== 'none') s.units = s.lengthUnits;
 }

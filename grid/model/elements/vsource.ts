@@ -119,17 +119,20 @@ export const vsourceClass: DssClass<VsourceState> = {
 };
 
 /**
- * Positive- and zero-sequence source impedance in ohms (OpenDSS VSource RecalcElementData):
- * Z1 from the 3-phase strength at X1/R1; Z0 solves |2·Z1 + Z0| = 3·V_LN / Isc1 with X0 = R0·X0R0.
+ * Positive- and zero-sequence source impedance in ohms (OpenDSS VSource CalcYPrim): Z1 from the
+ * 3-phase strength at X1/R1; Z0 solves |2·Z1 + Z0| = 3·V / Isc1 with X0 = R0·X0R0, where
+ * Isc1 = MVAsc1·1000 / (F·kV) and V = kV·1000 / F, F = √3 (1 for a single-phase source).
  */
 export function vsourceImpedance(s: VsourceState): { r1: number; x1: number; r0: number; x0: number } {
   if (s.zSpec === 3) return { r1: s.r1, x1: s.x1, r0: s.r0, x0: s.x0 };
   const kv = s.basekV;
+  // OpenDSS's Factor: √3 for a three-phase source, 1 for a single-phase one
+  const factor = s.phases === 1 ? 1 : Math.sqrt(3);
   let mvasc3: number;
   let isc1: number;
   if (s.zSpec === 1) {
     mvasc3 = s.mvasc3;
-    isc1 = (s.mvasc1 * 1000) / (kv / Math.sqrt(3));
+    isc1 = (s.mvasc1 * 1000) / (factor * kv);
   } else {
     mvasc3 = (Math.sqrt(3) * kv * s.isc3) / 1000;
     isc1 = s.isc1;
@@ -138,8 +141,7 @@ export function vsourceImpedance(s: VsourceState): { r1: number; x1: number; r0:
   const r1 = x1 / s.x1r1;
   const a = 1 + s.x0r0 * s.x0r0;
   const b = 4 * (r1 + x1 * s.x0r0);
-  const vln = (kv * 1000) / Math.sqrt(3);
-  const c = 4 * (r1 * r1 + x1 * x1) - (3 * vln / isc1) ** 2;
+  const c = 4 * (r1 * r1 + x1 * x1) - ((3 * kv * 1000) / factor / isc1) ** 2;
   const r0 = (-b + Math.sqrt(b * b - 4 * a * c)) / (2 * a);
   return { r1, x1, r0, x0: r0 * s.x0r0 };
 }
