@@ -102,3 +102,40 @@ describeWithShared('lemsim timeseries on the IEEE feeder', ['reference/ieee-eulv
     expect(summary.converged_steps).toBe(30);
   });
 });
+
+describe('lemsim describe', () => {
+  it('reports classes, levels, phases, load and ignored input with file:line', async () => {
+    const dir = tempScripts({ 'small.dss': `${SMALL}\nNew Monitor.m1 element=line.l1\nsolve\nshow voltages\n` });
+    const { c, io } = capture();
+    expect(await main(['describe', join(dir, 'small.dss'), '--json'], io)).toBe(0);
+    const d = JSON.parse(c.out);
+    expect(d.objects).toMatchObject({ vsource: 1, transformer: 1, linecode: 1, line: 2, loadshape: 1, load: 3 });
+    expect(d.buses).toBe(4);
+    expect(d.voltage_levels.map((l: { kv_ll: number }) => l.kv_ll)).toEqual([11, 0.416]);
+    expect(d.buses_by_phase_nodes).toEqual({ '3': 4 });
+    expect(d.total_load_kw).toBeCloseTo(7, 9);
+    expect(d.ignored.map((i: { what: string }) => i.what)).toEqual(['New monitor', 'command solve', 'command show']);
+    expect(d.ignored[1].at).toMatch(/small\.dss:\d+$/);
+    const t = capture();
+    expect(await main(['describe', join(dir, 'small.dss')], t.io)).toBe(0);
+    expect(t.c.out).toContain('voltage levels:');
+  });
+});
+
+describeWithShared('the Costa Rica circuit through the CLI', ['feeders/costa-rica-mar/Master.dss'], () => {
+  it('runs the 96-step day with --all-buses and describes the feeder', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'lemsim-cr-'));
+    const master = sharedPath('feeders/costa-rica-mar/Master.dss');
+    expect(await main(['timeseries', master, '--from', '15', '--to', '1440', '--step-min', '15', '--all-buses', '--out', out], capture().io)).toBe(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.steps).toBe(96);
+    expect(summary.converged_steps).toBe(96);
+    expect(readFileSync(join(out, 'bus_voltages.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + 96 * 661);
+    expect(readFileSync(join(out, 'load_voltages.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + 96 * 184);
+    const d = capture();
+    expect(await main(['describe', master, '--json'], d.io)).toBe(0);
+    const desc = JSON.parse(d.c.out);
+    expect(desc.objects).toMatchObject({ line: 312, load: 92, transformer: 4, linegeometry: 186 });
+    expect(desc.jumpers_merged).toBe(1);
+  });
+});

@@ -2,6 +2,7 @@
 import type { CliCommand } from '../command.js';
 import { clearAuctionCommand } from './clear-auction.js';
 import { clearCommunityCommand } from './clear-community.js';
+import { describeCommand } from './describe.js';
 import { powerflowCommand } from './powerflow.js';
 import { timeseriesCommand } from './timeseries.js';
 
@@ -10,4 +11,5 @@ export const commands: readonly CliCommand[] = [
   clearCommunityCommand,
   powerflowCommand,
   timeseriesCommand,
+  describeCommand,
 ];
