@@ -18,15 +18,7 @@
 import { type AuctionBook, type GridTerms, type PeriodBook, validateBook } from './orders.js';
 import { type Acceptance, type Flows, type PreparedPeriod, flowsOf, periodMilp, preparePeriod, withinGridLimits } from './period-model.js';
 import { DEFAULT_MAX_NODES, solveStructured } from './merit-order.js';
-import {
-  PRICE_TOL,
-  type PricingRule,
-  midpointPrice,
-  mostParadoxicalBlock,
-  paradoxical,
-  supportingRange,
-  uniformPrice,
-} from './pricing.js';
+import { PRICE_TOL, type PricingRule, midpointPrice, paradoxical, supportingRange, uniformPrice } from './pricing.js';
 import type { MilpSolver, MilpSolverName } from '../solvers/milp.js';
 import { InvariantError, assertMarketBalance, individualRationalityViolations } from '../invariants.js';
 
@@ -43,8 +35,8 @@ export interface ClearingConfig {
 }
 
 /**
- * `cleared`: welfare-optimal selection (for `uniform`: the best selection found by EUPHEMIA-style
- * removal of paradoxically accepted blocks) with every accepted block in the money at the price.
+ * `cleared`: welfare-optimal selection (for `uniform`: when the optimum admits no price, the best
+ * priceable selection of the candidate-price search) with every accepted block in the money at the price.
  * `paradoxically_accepted`: `midpoint` only — the welfare optimum keeps a block the price puts out of the
  * money. `solver_failed`: no proven solution; nothing accepted; `detail` says why.
  */
@@ -73,7 +65,7 @@ export interface PeriodResult {
   /** Accepted blocks out of the money at the price (only ever non-empty under `midpoint`). */
   readonly paradoxicallyAccepted: readonly string[];
   readonly method: SolveMethod;
-  /** Solves of the period (more than one when `uniform` removed paradoxically accepted blocks). */
+  /** Welfare solves of the period (more than one when `uniform` had to search for a priceable selection). */
   readonly iterations: number;
   readonly detail?: string;
 }
@@ -88,13 +80,25 @@ type WelfareSolve =
   | { readonly ok: true; readonly acceptance: Acceptance; readonly flows: Flows; readonly method: SolveMethod }
   | { readonly ok: false; readonly detail: string; readonly method: SolveMethod };
 
-function solveWelfare(p: PreparedPeriod, excluded: Acceptance, config: ClearingConfig): WelfareSolve {
+/**
+ * Effort for the candidate solves of the `uniform` search: cheap and without MILP. The search is a
+ * heuristic (as EUPHEMIA's is), so a candidate's best feasible selection counts even when unproven.
+ */
+const CANDIDATE_BUDGET = { maxNodes: 200, coreDpMaxWork: 2e6, fallback: false, acceptUnproven: true } as const;
+
+function solveWelfare(
+  p: PreparedPeriod,
+  excluded: Acceptance,
+  config: ClearingConfig,
+  budget: { maxNodes?: number; coreDpMaxWork?: number; fallback?: boolean; acceptUnproven?: boolean } = {},
+): WelfareSolve {
   let unproven = '';
-  if (config.method !== 'milp') {
-    const s = solveStructured(p, excluded, config.maxNodes ?? DEFAULT_MAX_NODES);
-    if (s.proven) return { ok: true, acceptance: s.acceptance, flows: flowsOf(p, s.acceptance), method: 'structured' };
+  if (config.method !== 'milp' || budget.fallback === false) {
+    const s = solveStructured(p, excluded, { maxNodes: budget.maxNodes ?? config.maxNodes ?? DEFAULT_MAX_NODES, coreDpMaxWork: budget.coreDpMaxWork });
+    if (s.proven || budget.acceptUnproven) return { ok: true, acceptance: s.acceptance, flows: flowsOf(p, s.acceptance), method: 'structured' };
     unproven = `structured search stopped at ${s.nodes} nodes`;
   }
+  if (budget.fallback === false) return { ok: false, detail: unproven, method: 'structured' };
   const solver = config.solver;
   if (!solver) return { ok: false, detail: `${unproven || 'method milp'}; no MILP solver configured`, method: 'structured' };
   const { model, demandVar, supplyVar } = periodMilp(p, excluded, `auction period '${p.book.id}'`);
@@ -128,35 +132,66 @@ function idsInBookOrder(p: PreparedPeriod, side: 'demand' | 'supply', flags: Uin
  */
 export function clearPeriod(book: PeriodBook, grid: GridTerms, periodHours: number, config: ClearingConfig): PeriodResult {
   const p = preparePeriod(book, grid);
-  const excluded: Acceptance = { demand: new Uint8Array(book.demand.length), supply: new Uint8Array(book.supply.length) };
-  let iterations = 0;
-  let optimumEurPerH: number | undefined;
-  for (;;) {
-    iterations++;
-    const w = solveWelfare(p, excluded, config);
-    if (!w.ok) {
-      return {
-        id: book.id, status: 'solver_failed', welfareEur: 0, welfareOptimumEur: 0, priceEurPerKwh: null, importKw: 0, exportKw: 0,
-        acceptedSupply: [], acceptedDemand: [], paradoxicallyRejected: [], paradoxicallyAccepted: [], method: w.method, iterations, detail: w.detail,
-      };
-    }
-    const { acceptance: a, flows: f } = w;
-    optimumEurPerH ??= f.welfareEurPerH;
-    let price: number | null;
-    if (config.pricing === 'midpoint') {
-      price = midpointPrice(p, a, f);
-    } else {
-      const range = supportingRange(p, a, f);
-      if (range.lo > range.hi + PRICE_TOL) {
-        // EUPHEMIA's iteration: no price supports this selection; drop its worst block and re-solve
-        const worst = mostParadoxicalBlock(p, a, f);
-        excluded[worst.side][worst.position] = 1;
-        continue;
-      }
-      price = uniformPrice(p, a, f, range);
-    }
-    return finish(p, book, a, f, price, periodHours, optimumEurPerH, w.method, iterations, config.pricing);
+  const none: Acceptance = { demand: new Uint8Array(book.demand.length), supply: new Uint8Array(book.supply.length) };
+  const failed = (w: { detail: string; method: SolveMethod }, iterations: number): PeriodResult => ({
+    id: book.id, status: 'solver_failed', welfareEur: 0, welfareOptimumEur: 0, priceEurPerKwh: null, importKw: 0, exportKw: 0,
+    acceptedSupply: [], acceptedDemand: [], paradoxicallyRejected: [], paradoxicallyAccepted: [], method: w.method, iterations, detail: w.detail,
+  });
+  const w = solveWelfare(p, none, config);
+  if (!w.ok) return failed(w, 1);
+  const optimumEurPerH = w.flows.welfareEurPerH;
+  if (config.pricing === 'midpoint') {
+    return finish(p, book, w.acceptance, w.flows, midpointPrice(p, w.acceptance, w.flows), periodHours, optimumEurPerH, w.method, 1, 'midpoint');
   }
+  const range = supportingRange(p, w.acceptance, w.flows);
+  if (range.lo <= range.hi + PRICE_TOL) {
+    return finish(p, book, w.acceptance, w.flows, uniformPrice(p, w.acceptance, w.flows, range), periodHours, optimumEurPerH, w.method, 1, 'uniform');
+  }
+  // No price supports the welfare optimum. EUPHEMIA searches on with the paradoxical combination
+  // excluded; here the search is over candidate prices π near the optimum's marginal price: at each,
+  // only blocks in the money at π may be accepted and the grid only on its in-the-money side, and the
+  // welfare problem is re-solved exactly on that restricted book. The best priceable selection wins
+  // (the empty selection, worth zero, always is). Blocks it leaves in the money are reported as
+  // paradoxically rejected.
+  let best: { acceptance: Acceptance; flows: Flows; method: SolveMethod } = { acceptance: none, flows: flowsOf(p, none), method: w.method };
+  let iterations = 1;
+  for (const price of candidatePrices(p, w.acceptance, w.flows)) {
+    const restricted: PreparedPeriod = {
+      ...p,
+      grid: {
+        ...grid,
+        maxImportKw: price >= grid.importPriceEurPerKwh ? grid.maxImportKw : 0,
+        maxExportKw: price <= grid.exportPriceEurPerKwh ? grid.maxExportKw : 0,
+      },
+    };
+    const out: Acceptance = { demand: new Uint8Array(book.demand.length), supply: new Uint8Array(book.supply.length) };
+    for (let k = 0; k < out.demand.length; k++) out.demand[k] = p.demand.priceEurPerKwh[k] < price ? 1 : 0;
+    for (let k = 0; k < out.supply.length; k++) out.supply[k] = p.supply.priceEurPerKwh[k] > price ? 1 : 0;
+    iterations++;
+    const c = solveWelfare(restricted, out, config, config.method === 'milp' ? {} : CANDIDATE_BUDGET);
+    if (!c.ok) continue;
+    const r = supportingRange(p, c.acceptance, c.flows);
+    if (r.lo > r.hi + PRICE_TOL) continue; // e.g. above the import price without importing at the limit
+    if (c.flows.welfareEurPerH > best.flows.welfareEurPerH + 1e-12) best = c;
+  }
+  const r = supportingRange(p, best.acceptance, best.flows);
+  return finish(p, book, best.acceptance, best.flows, uniformPrice(p, best.acceptance, best.flows, r), periodHours, optimumEurPerH, best.method, iterations, 'uniform');
+}
+
+/** How many distinct block prices on each side of the optimum's marginal price `uniform` tries. */
+export const UNIFORM_CANDIDATES_PER_SIDE = 8;
+
+/**
+ * Candidate uniform prices, in ascending order: the grid prices and the distinct block prices nearest
+ * the midpoint of the welfare optimum (where a supporting price would have been).
+ */
+function candidatePrices(p: PreparedPeriod, a: Acceptance, f: Flows): number[] {
+  const centre = midpointPrice(p, a, f) ?? (p.grid.importPriceEurPerKwh + p.grid.exportPriceEurPerKwh) / 2;
+  const all = [...new Set([...p.demand.priceEurPerKwh, ...p.supply.priceEurPerKwh])].sort((x, y) => x - y);
+  let at = 0;
+  while (at < all.length && all[at] < centre) at++;
+  const near = all.slice(Math.max(0, at - UNIFORM_CANDIDATES_PER_SIDE), at + UNIFORM_CANDIDATES_PER_SIDE);
+  return [...new Set([...near, p.grid.exportPriceEurPerKwh, p.grid.importPriceEurPerKwh])].sort((x, y) => x - y);
 }
 
 function finish(

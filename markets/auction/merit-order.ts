@@ -9,10 +9,11 @@
  * supply until the next match has no positive surplus), and a basic solution has at most ONE
  * fractional block — the marginal one. If the marginal item is a grid order (the usual case with an
  * unlimited grid and 0.5 kW blocks) the relaxation is integral and therefore the MILP optimum. If a
- * block is fractional, a depth-first branch and bound on that block (accept it / reject it) with the
- * merit-order relaxation as bound closes the gap, as Horowitz–Sahni do for knapsacks; it explores only
- * the few blocks around the intersection. A node limit bounds the work: past it the outcome is
- * `proven: false` and the clearing falls back to a MILP backend.
+ * block is fractional, the exact imbalance DP of `core-dp.ts` repairs it when the quantities share a
+ * quantum (0.5 kW blocks, watts); otherwise a depth-first branch and bound on the fractional block
+ * (accept it / reject it) with the merit-order relaxation as bound closes the gap, as Horowitz–Sahni
+ * do for knapsacks. A node limit bounds that search: past it the outcome is `proven: false` and the
+ * clearing falls back to a MILP backend.
  *
  *   price                          merit order, one period (drawn for the unit test):
  *    0.19 |██ d1 (0.5 kW)
@@ -26,10 +27,14 @@
  * Ties between equal prices follow the merit order of `preparePeriod` (id ascending) and equal-welfare
  * alternatives are pruned, so the first one found — the id-ordered one — is kept: deterministic.
  */
-import { type Acceptance, KW_TOL, type PreparedPeriod } from './period-model.js';
+import { type Acceptance, KW_TOL, type PreparedPeriod, flowsOf, withinGridLimits } from './period-model.js';
+import { solveByCoreDp } from './core-dp.js';
 
 export interface StructuredOutcome {
-  /** True when the search finished within the node limit: the acceptance is welfare-optimal. */
+  /**
+   * True when the search finished within its limits: the acceptance is welfare-optimal. Otherwise the
+   * acceptance is the best feasible selection found (possibly none).
+   */
   readonly proven: boolean;
   readonly acceptance: Acceptance;
   /** Branch-and-bound nodes visited (1 when the merit order is already integral). */
@@ -74,9 +79,21 @@ function mergeGrid(price: Float64Array, kw: Float64Array, excluded: Uint8Array, 
  * Solves one period exactly by merit order plus branch and bound.
  *
  * @param excluded blocks (by merit-order position) that must stay rejected.
- * @param maxNodes node limit; beyond it the best acceptance found is returned with `proven: false`.
+ * @param options node limit (beyond it the best acceptance found is returned with `proven: false`),
+ *   whether to repair a fractional merit order with the exact imbalance DP (`core-dp.ts`) before
+ *   branching (tests switch it off to exercise the branch and bound alone), and the DP's work limit.
  */
-export function solveStructured(p: PreparedPeriod, excluded: Acceptance, maxNodes = DEFAULT_MAX_NODES): StructuredOutcome {
+export interface StructuredOptions {
+  /** Branch-and-bound node limit (default `DEFAULT_MAX_NODES`). */
+  readonly maxNodes?: number;
+  /** Try the imbalance DP before branching (default true; false forces branch and bound). */
+  readonly useCoreDp?: boolean;
+  /** Work limit of one DP pass, core size × imbalance states (default 4e7). */
+  readonly coreDpMaxWork?: number;
+}
+
+export function solveStructured(p: PreparedPeriod, excluded: Acceptance, options: StructuredOptions = {}): StructuredOutcome {
+  const maxNodes = options.maxNodes ?? DEFAULT_MAX_NODES;
   const D = mergeGrid(p.demand.priceEurPerKwh, p.demand.kw, excluded.demand, p.grid.exportPriceEurPerKwh, p.grid.maxExportKw ?? Infinity, true);
   const S = mergeGrid(p.supply.priceEurPerKwh, p.supply.kw, excluded.supply, p.grid.importPriceEurPerKwh, p.grid.maxImportKw ?? Infinity, false);
   const nD = D.kw.length;
@@ -223,6 +240,21 @@ export function solveStructured(p: PreparedPeriod, excluded: Acceptance, maxNode
   };
 
   const root = relax();
+  if (root !== -Infinity && fracSide !== 0 && options.useCoreDp !== false) {
+    // a fractional block: repair exactly by the imbalance DP when the book's quantities allow it
+    const lambda = (fracSide === 1 ? D : S).price[fracPos];
+    const dp = solveByCoreDp(p, excluded, lambda, options.coreDpMaxWork);
+    if (dp?.proven) return { proven: true, acceptance: dp.acceptance, nodes: 1 };
+    if (dp) {
+      // not proven, but a good incumbent: the branch and bound starts from it
+      const w = flowsOf(p, dp.acceptance);
+      if (withinGridLimits(p.grid, w) && w.welfareEurPerH > best) {
+        best = w.welfareEurPerH;
+        bestDemand.set(dp.acceptance.demand);
+        bestSupply.set(dp.acceptance.supply);
+      }
+    }
+  }
   if (root !== -Infinity) dfs(snapshot(root));
   return { proven: !aborted, acceptance: { demand: bestDemand, supply: bestSupply }, nodes };
 }

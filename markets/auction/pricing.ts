@@ -13,8 +13,8 @@
  * `uniform` — as EUPHEMIA: a single price at which no accepted block is out of the money. The grid
  * orders count as divisible orders: importing below the import limit pins the price to the import
  * price, not importing caps it there, and the same for export. When the welfare optimum admits no such
- * price, the most out-of-the-money accepted block is removed and the period re-solved, until one
- * exists (EUPHEMIA's iteration; removing blocks always ends, the empty selection is priceable).
+ * price, the clearing searches on (EUPHEMIA's iteration; see `clearPeriod`) for the best selection
+ * that has one.
  * Within the supporting range the price minimises the surplus the paradoxically rejected blocks forgo
  * — the in-the-money blocks left out — and sits at the middle of the minimising interval.
  *
@@ -152,34 +152,6 @@ export function uniformPrice(p: PreparedPeriod, a: Acceptance, f: Flows, range: 
   const rd = pick(p.demand, a.demand, 0); // forgone q·(v − π)⁺: a "down" kink at v
   const rs = pick(p.supply, a.supply, 0); // forgone q·(π − c)⁺: an "up" kink at c
   return middleOfArgmin(rd.b, rd.q, rs.b, rs.q, range);
-}
-
-/**
- * When no uniform price supports `a`: the accepted block to remove next, as a side and merit-order
- * position. It is the block losing the most (kW × EUR/kWh) at the price that minimises the total loss
- * of the accepted blocks within the grid's range; equal losses go to the smaller id.
- */
-export function mostParadoxicalBlock(p: PreparedPeriod, a: Acceptance, f: Flows): { side: 'demand' | 'supply'; position: number } {
-  const ad = pick(p.demand, a.demand, 1); // loss q·(π − v)⁺: an "up" kink at v
-  const as = pick(p.supply, a.supply, 1); // loss q·(c − π)⁺: a "down" kink at c
-  const price = middleOfArgmin(as.b, as.q, ad.b, ad.q, gridRange(p, f)) ?? 0;
-  let bestLoss = 0;
-  let best: { side: 'demand' | 'supply'; position: number; id: string } | undefined;
-  const consider = (side: 'demand' | 'supply', k: number, loss: number): void => {
-    const id = (side === 'demand' ? p.demand : p.supply).ids[k];
-    if (best === undefined || loss > bestLoss + 1e-15 || (Math.abs(loss - bestLoss) <= 1e-15 && id < best.id)) {
-      bestLoss = loss;
-      best = { side, position: k, id };
-    }
-  };
-  for (let k = 0; k < a.demand.length; k++) {
-    if (a.demand[k]) consider('demand', k, p.demand.kw[k] * Math.max(0, price - p.demand.priceEurPerKwh[k]));
-  }
-  for (let k = 0; k < a.supply.length; k++) {
-    if (a.supply[k]) consider('supply', k, p.supply.kw[k] * Math.max(0, p.supply.priceEurPerKwh[k] - price));
-  }
-  if (best === undefined) throw new Error('mostParadoxicalBlock: no accepted block to remove');
-  return { side: best.side, position: best.position };
 }
 
 /** Merit-order positions of blocks out of the money at `price` (accepted) or in the money (rejected). */

@@ -1,0 +1,171 @@
+/**
+ * Exact repair of a fractional merit order by dynamic programming over the imbalance, on an
+ * expanding "core" of blocks (after Pisinger's expanding-core knapsack algorithms).
+ *
+ * Take λ, the price of the fractional marginal block (the LP dual of the balance row, seed 004
+ * Eq. (2)). Every block has a reduced surplus r = (v − λ)·q for demand, (λ − c)·q for supply, and the
+ * welfare of ANY selection X is exactly Σ_{j∈X} r_j + g(N_X), where N_X = accepted demand − accepted
+ * supply (kW) and g(N) = (λ − p_import)·N for N ≥ 0, (λ − p_export)·N for N < 0 (−∞ beyond the
+ * grid limits). Writing X = S0 Δ F with S0 = {r > 0}, welfare = Σ_{S0} r − Σ_F |r_j| + g(N): a
+ * min-cost subset-sum over the imbalance. Lagrangian duality bounds every selection that flips block j
+ * by U − |r_j|, with U = Σ r⁺ + the grid's Lagrangian terms, so once the best selection Z found with
+ * flips restricted to the core (the blocks of smallest |r|) satisfies U − Z ≤ min |r| outside the core,
+ * it is optimal. Otherwise the core grows.
+ *
+ * The DP needs quantities on a common grid δ (0.5 kW blocks, or watts); when the book has none, or the
+ * core would need too much work, it returns null and the caller falls back to branch and bound.
+ */
+import { type Acceptance, KW_TOL, type PreparedPeriod } from './period-model.js';
+
+const QUANTA = [1, 0.5, 0.25, 0.1, 0.05, 0.01, 0.005, 0.001, 0.0005, 0.0001];
+
+function quantum(values: ArrayLike<number>, count: number, extra: number): number | null {
+  const fits = (x: number, d: number): boolean => Math.abs(x / d - Math.round(x / d)) <= 1e-6;
+  for (const d of QUANTA) {
+    let ok = fits(extra, d);
+    for (let i = 0; ok && i < count; i++) ok = fits(values[i], d);
+    if (ok) return d;
+  }
+  return null;
+}
+
+/** The DP's answer: `proven` when the selection is welfare-optimal, else the best feasible one it found. */
+export interface CoreDpOutcome {
+  readonly acceptance: Acceptance;
+  readonly proven: boolean;
+}
+
+/**
+ * The welfare-optimal acceptance for a period whose merit order has a fractional block at price
+ * `lambdaEurPerKwh`. When the core would outgrow `maxWork` the best selection found so far comes back
+ * with `proven: false`; null when the DP does not apply (no common quantum) or found nothing feasible.
+ *
+ * @param maxWork limit on core size × imbalance states per DP pass.
+ */
+export function solveByCoreDp(p: PreparedPeriod, excluded: Acceptance, lambdaEurPerKwh: number, maxWork = 4e7): CoreDpOutcome | null {
+  const lam = lambdaEurPerKwh;
+  const g = p.grid;
+  const nD = p.demand.kw.length;
+  const n = nD + p.supply.kw.length;
+  // block j < nD is demand position j, otherwise supply position j − nD
+  const r = new Float64Array(n);
+  const shiftKw = new Float64Array(n); // change of N when block j is flipped
+  const inS0 = new Uint8Array(n);
+  let r0 = 0;
+  let n0Kw = 0;
+  let live = 0;
+  const order: number[] = [];
+  for (let j = 0; j < n; j++) {
+    const isD = j < nD;
+    const k = isD ? j : j - nD;
+    if ((isD ? excluded.demand : excluded.supply)[k]) continue;
+    const q = (isD ? p.demand : p.supply).kw[k];
+    const price = (isD ? p.demand : p.supply).priceEurPerKwh[k];
+    r[j] = isD ? (price - lam) * q : (lam - price) * q;
+    const sign = isD ? 1 : -1; // accepting demand raises N, accepting supply lowers it
+    if (r[j] > 0) {
+      inS0[j] = 1;
+      r0 += r[j];
+      n0Kw += sign * q;
+      shiftKw[j] = -sign * q;
+    } else {
+      shiftKw[j] = sign * q;
+    }
+    order.push(j);
+    live++;
+  }
+  // Lagrangian upper bound (weak duality holds for any λ): Σ r⁺ plus the best grid terms at λ
+  let u = r0;
+  if (lam > g.importPriceEurPerKwh) {
+    if (g.maxImportKw === null) return null;
+    u += (lam - g.importPriceEurPerKwh) * g.maxImportKw;
+  }
+  if (lam < g.exportPriceEurPerKwh) {
+    if (g.maxExportKw === null) return null;
+    u += (g.exportPriceEurPerKwh - lam) * g.maxExportKw;
+  }
+  const gridValue = (nKw: number): number => {
+    if (nKw > KW_TOL) return g.maxImportKw !== null && nKw > g.maxImportKw + KW_TOL ? -Infinity : (lam - g.importPriceEurPerKwh) * nKw;
+    if (nKw < -KW_TOL) return g.maxExportKw !== null && -nKw > g.maxExportKw + KW_TOL ? -Infinity : (lam - g.exportPriceEurPerKwh) * nKw;
+    return 0;
+  };
+  const absR = (j: number): number => Math.abs(r[j]);
+  // cheapest flips first; equal costs in merit order (demand, then supply), so ties resolve by id
+  order.sort((a, b) => absR(a) - absR(b) || a - b);
+  const tol = 1e-9 * Math.max(1, Math.abs(u));
+
+  let found: Acceptance | null = null;
+  for (let core = Math.min(16, live); ; core = Math.min(core * 4, live)) {
+    const shifts = new Float64Array(core);
+    for (let i = 0; i < core; i++) shifts[i] = shiftKw[order[i]];
+    const d = quantum(shifts, core, n0Kw);
+    if (d === null) return found && { acceptance: found, proven: false };
+    const units = new Int32Array(core);
+    let lo = Math.round(n0Kw / d);
+    let hi = lo;
+    const start = lo;
+    for (let i = 0; i < core; i++) {
+      units[i] = Math.round(shifts[i] / d);
+      if (units[i] > 0) hi += units[i];
+      else lo += units[i];
+    }
+    const size = hi - lo + 1;
+    if (core * size > maxWork) return found && { acceptance: found, proven: false };
+    const cost = new Float64Array(size).fill(Infinity);
+    cost[start - lo] = 0;
+    const took = new Uint32Array(Math.ceil((core * size) / 32));
+    for (let i = 0; i < core; i++) {
+      const s = units[i];
+      const c = absR(order[i]);
+      const base = i * size;
+      if (s > 0) {
+        for (let x = size - 1; x >= s; x--) {
+          const cand = cost[x - s] + c;
+          if (cand < cost[x]) {
+            cost[x] = cand;
+            took[(base + x) >>> 5] |= 1 << ((base + x) & 31);
+          }
+        }
+      } else {
+        for (let x = 0; x < size + s; x++) {
+          const cand = cost[x - s] + c;
+          if (cand < cost[x]) {
+            cost[x] = cand;
+            took[(base + x) >>> 5] |= 1 << ((base + x) & 31);
+          }
+        }
+      }
+    }
+    let bestW = -Infinity;
+    let bestX = -1;
+    for (let x = 0; x < size; x++) {
+      if (cost[x] === Infinity) continue;
+      const w = r0 - cost[x] + gridValue((x + lo) * d);
+      if (w > bestW + 1e-12) {
+        bestW = w;
+        bestX = x;
+      }
+    }
+    const outside = core < live ? absR(order[core]) : Infinity;
+    if (bestX >= 0) {
+      const flip = new Uint8Array(n);
+      let x = bestX;
+      for (let i = core - 1; i >= 0; i--) {
+        const bit = i * size + x;
+        if (took[bit >>> 5] & (1 << (bit & 31))) {
+          flip[order[i]] = 1;
+          x -= units[i];
+        }
+      }
+      const acc: Acceptance = { demand: new Uint8Array(nD), supply: new Uint8Array(n - nD) };
+      for (const j of order) {
+        const on = inS0[j] ^ flip[j];
+        if (j < nD) acc.demand[j] = on;
+        else acc.supply[j - nD] = on;
+      }
+      if (core === live || outside >= u - bestW - tol) return { acceptance: acc, proven: true };
+      found = acc;
+    }
+    if (core === live) return found && { acceptance: found, proven: false };
+  }
+}
