@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { type AuctionBook, type BlockOrder, clear, pricingRules, type PricingRule } from '../../../markets/auction/index.js';
+import { type AuctionBook, type BlockOrder, clear, pricingRules, type PricingRule, validateBook } from '../../../markets/auction/index.js';
 import { loadMilpSolver, milpSolverNames, type MilpSolverName } from '../../../markets/solvers/milp.js';
 import { ScenarioError, UsageError } from '../../errors.js';
 import { writeTextAtomic } from '../../io/atomic.js';
@@ -54,7 +54,7 @@ function whereIn(raw: unknown, path: readonly PropertyKey[]): string {
   return `${s}: `;
 }
 
-/** Parses and shape-checks an order file; every problem is a `ScenarioError` naming the field. */
+/** Parses and validates an order file; every problem is a `ScenarioError` naming the file, field, period and order. */
 export function parseOrdersFile(text: string, file: string): AuctionBook {
   let raw: unknown;
   try {
@@ -75,7 +75,9 @@ export function parseOrdersFile(text: string, file: string): AuctionBook {
     }
     throw new ScenarioError(file, pathText(path), `${whereIn(raw, issue.path)}${detail}`);
   }
-  return toBook(parsed.data);
+  const book = toBook(parsed.data);
+  validateBook(book, file); // meaning (duplicates, quantities, prices), with the file named
+  return book;
 }
 
 function toBook(f: OrdersFile): AuctionBook {
