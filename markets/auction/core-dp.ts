@@ -29,7 +29,7 @@ function quantum(values: ArrayLike<number>, count: number, extra: number): numbe
   return null;
 }
 
-/** The DP's answer: `proven` when the selection is welfare-optimal, else the best feasible one it found. */
+/** The DP's answer: `proven` when the selection is welfare-optimal, else the best feasible one it found (possibly empty). */
 export interface CoreDpOutcome {
   readonly acceptance: Acceptance;
   readonly proven: boolean;
@@ -37,8 +37,9 @@ export interface CoreDpOutcome {
 
 /**
  * The welfare-optimal acceptance for a period whose merit order has a fractional block at price
- * `lambdaEurPerKwh`. When the core would outgrow `maxWork` the best selection found so far comes back
- * with `proven: false`; null when the DP does not apply (no common quantum) or found nothing feasible.
+ * `lambdaEurPerKwh`. When the core would outgrow `maxWork`, or its quantities share no quantum, the
+ * best selection found so far comes back with `proven: false`; null when λ leaves the Lagrangian bound
+ * unbounded (it cannot for the fractional block's price with an unlimited grid side).
  *
  * @param maxWork limit on core size × imbalance states per DP pass.
  */
@@ -94,12 +95,28 @@ export function solveByCoreDp(p: PreparedPeriod, excluded: Acceptance, lambdaEur
   order.sort((a, b) => absR(a) - absR(b) || a - b);
   const tol = 1e-9 * Math.max(1, Math.abs(u));
 
-  let found: Acceptance | null = null;
-  for (let core = Math.min(16, live); ; core = Math.min(core * 4, live)) {
+  const selection = (flip: Uint8Array | null): Acceptance => {
+    const acc: Acceptance = { demand: new Uint8Array(nD), supply: new Uint8Array(n - nD) };
+    for (const j of order) {
+      const on = flip === null ? inS0[j] : inS0[j] ^ flip[j];
+      if (j < nD) acc.demand[j] = on;
+      else acc.supply[j - nD] = on;
+    }
+    return acc;
+  };
+  // the best selection known so far bounds which flip costs can still matter: S0 itself, or nothing
+  const s0 = r0 + gridValue(n0Kw);
+  let known = 0;
+  let knownAcc: Acceptance = { demand: new Uint8Array(nD), supply: new Uint8Array(n - nD) };
+  if (s0 > 0) {
+    known = s0;
+    knownAcc = selection(null);
+  }
+  for (let core = Math.min(16, live); ; core = Math.min(core * 2, live)) {
     const shifts = new Float64Array(core);
     for (let i = 0; i < core; i++) shifts[i] = shiftKw[order[i]];
     const d = quantum(shifts, core, n0Kw);
-    if (d === null) return found && { acceptance: found, proven: false };
+    if (d === null) return { acceptance: knownAcc, proven: false };
     const units = new Int32Array(core);
     let lo = Math.round(n0Kw / d);
     let hi = lo;
@@ -110,30 +127,38 @@ export function solveByCoreDp(p: PreparedPeriod, excluded: Acceptance, lambdaEur
       else lo += units[i];
     }
     const size = hi - lo + 1;
-    if (core * size > maxWork) return found && { acceptance: found, proven: false };
+    if (core * size > maxWork) return { acceptance: knownAcc, proven: false };
+    // flips costing more than U − known cannot beat what is known (Lagrangian bound)
+    const budget = u - known + tol;
     const cost = new Float64Array(size).fill(Infinity);
     cost[start - lo] = 0;
+    // states reached so far lie in [reachLo, reachHi]: each item only scans what it can extend
+    let reachLo = start - lo;
+    let reachHi = reachLo;
     const took = new Uint32Array(Math.ceil((core * size) / 32));
     for (let i = 0; i < core; i++) {
       const s = units[i];
       const c = absR(order[i]);
+      if (c > budget) break; // the order is by cost: no later item fits either
       const base = i * size;
       if (s > 0) {
-        for (let x = size - 1; x >= s; x--) {
+        for (let x = Math.min(size - 1, reachHi + s); x >= reachLo + s; x--) {
           const cand = cost[x - s] + c;
-          if (cand < cost[x]) {
+          if (cand < cost[x] && cand <= budget) {
             cost[x] = cand;
             took[(base + x) >>> 5] |= 1 << ((base + x) & 31);
           }
         }
+        reachHi = Math.min(size - 1, reachHi + s);
       } else {
-        for (let x = 0; x < size + s; x++) {
+        for (let x = Math.max(0, reachLo + s); x <= reachHi + s; x++) {
           const cand = cost[x - s] + c;
-          if (cand < cost[x]) {
+          if (cand < cost[x] && cand <= budget) {
             cost[x] = cand;
             took[(base + x) >>> 5] |= 1 << ((base + x) & 31);
           }
         }
+        reachLo = Math.max(0, reachLo + s);
       }
     }
     let bestW = -Infinity;
@@ -147,7 +172,7 @@ export function solveByCoreDp(p: PreparedPeriod, excluded: Acceptance, lambdaEur
       }
     }
     const outside = core < live ? absR(order[core]) : Infinity;
-    if (bestX >= 0) {
+    if (bestX >= 0 && bestW > known) {
       const flip = new Uint8Array(n);
       let x = bestX;
       for (let i = core - 1; i >= 0; i--) {
@@ -157,15 +182,10 @@ export function solveByCoreDp(p: PreparedPeriod, excluded: Acceptance, lambdaEur
           x -= units[i];
         }
       }
-      const acc: Acceptance = { demand: new Uint8Array(nD), supply: new Uint8Array(n - nD) };
-      for (const j of order) {
-        const on = inS0[j] ^ flip[j];
-        if (j < nD) acc.demand[j] = on;
-        else acc.supply[j - nD] = on;
-      }
-      if (core === live || outside >= u - bestW - tol) return { acceptance: acc, proven: true };
-      found = acc;
+      known = bestW;
+      knownAcc = selection(flip);
     }
-    if (core === live) return found && { acceptance: found, proven: false };
+    // any selection flipping a block outside the core is worth at most U − |r| ≤ U − outside
+    if (core === live || outside >= u - known - tol) return { acceptance: knownAcc, proven: true };
   }
 }

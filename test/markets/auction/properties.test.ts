@@ -147,4 +147,20 @@ describe('exact structured path, each repair method alone', () => {
       { numRuns: 300 },
     );
   });
+
+  it('an imbalance DP stopped by its work limit hands a feasible incumbent to the branch and bound', async () => {
+    const { preparePeriod, flowsOf } = await import('../../../markets/auction/period-model.js');
+    const { solveStructured } = await import('../../../markets/auction/merit-order.js');
+    fc.assert(
+      fc.property(bookArb(5), (book) => {
+        const pb = book.periods[0];
+        const p = preparePeriod(pb, book.grid);
+        const none = { demand: new Uint8Array(pb.demand.length), supply: new Uint8Array(pb.supply.length) };
+        const s = solveStructured(p, none, { maxNodes: 100_000, coreDpMaxWork: 40 });
+        expect(s.proven).toBe(true);
+        expect(flowsOf(p, s.acceptance).welfareEurPerH).toBeCloseTo(bruteForce(pb, book.grid).welfareEurPerH, 9);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
