@@ -2,6 +2,8 @@
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** standard input (the debugger's commands); process.stdin when absent */
+  readonly input?: NodeJS.ReadableStream;
 }
 
 export const processIo: CliIo = {

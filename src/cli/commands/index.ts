@@ -2,8 +2,10 @@
 import type { CliCommand } from '../command.js';
 import { clearAuctionCommand } from './clear-auction.js';
 import { clearCommunityCommand } from './clear-community.js';
+import { debugCommand } from './debug.js';
 import { describeCommand } from './describe.js';
 import { powerflowCommand } from './powerflow.js';
+import { runCommand } from './run.js';
 import { timeseriesCommand } from './timeseries.js';
 
 export const commands: readonly CliCommand[] = [
@@ -12,4 +14,6 @@ export const commands: readonly CliCommand[] = [
   powerflowCommand,
   timeseriesCommand,
   describeCommand,
+  runCommand,
+  debugCommand,
 ];

@@ -1,0 +1,167 @@
+/**
+ * Market operator: collects bids from `period-opened` until its gate closure (it closes the gate at
+ * the period's opening time, after every bid: the bus orders `bid-submitted` before `gate-closed`),
+ * calls the configured clearing — a pure function of markets/ (DESIGN rule 4): the block auction
+ * (markets/auction) or the multi-community market (markets/community) — and publishes the result
+ * and one `dispatched` per bidder. Dispatch is in the grid convention: consumed kW > 0.
+ */
+import { clearPeriod, type BlockOrder } from '../markets/auction/index.js';
+import { clearCommunityFast, type CommunityAgent, type CommunityProblem } from '../markets/community/index.js';
+import type { MilpSolver } from '../markets/solvers/milp.js';
+import type { AnyDraft, Bid } from '../src/events.js';
+import type { AgentKind, World } from './agent.js';
+
+export interface MarketOperatorConfig {
+  /** MILP backend for the auction (loaded before the run; the structured path rarely needs it) */
+  readonly solver: MilpSolver | undefined;
+}
+
+export interface SubmittedBid {
+  readonly agent: string;
+  readonly community: string;
+  readonly bid: Bid;
+}
+
+export interface ClearingSnapshot {
+  readonly period: number;
+  readonly status: string;
+  readonly welfareEur: number;
+  readonly prices: Readonly<Record<string, number>>;
+  readonly importKw: number;
+  readonly exportKw: number;
+  readonly dispatch: readonly { readonly agent: string; readonly pKw: number; readonly boughtKw: number; readonly soldKw: number; readonly priceEurPerKwh: number; readonly welfareEur: number }[];
+  /** accepted block ids (auction) */
+  readonly accepted: readonly string[];
+}
+
+export interface MarketOperatorState {
+  readonly id: string;
+  readonly solver: MilpSolver | undefined;
+  readonly period: number;
+  readonly bids: readonly SubmittedBid[];
+  /** the last gate closure's bids and result, for the debugger's `book` and `result` */
+  readonly lastBids: readonly SubmittedBid[];
+  readonly lastResult: ClearingSnapshot | undefined;
+}
+
+/** Clears one auction period from the submitted bids. */
+function clearAuction(world: World, period: number, bids: readonly SubmittedBid[], solver: MilpSolver | undefined): ClearingSnapshot {
+  const m = world.scenario.market;
+  const supply: BlockOrder[] = [];
+  const demand: BlockOrder[] = [];
+  for (const b of bids) {
+    if (b.bid.market !== 'auction') continue;
+    for (const o of b.bid.supply) supply.push({ id: o.id, agent: b.agent, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
+    for (const o of b.bid.demand) demand.push({ id: o.id, agent: b.agent, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
+  }
+  const r = clearPeriod(
+    { id: world.periods[period].label, supply, demand },
+    { importPriceEurPerKwh: m.import_price, exportPriceEurPerKwh: m.export_price, maxImportKw: null, maxExportKw: null },
+    world.periodHours,
+    { pricing: m.pricing, solver },
+  );
+  const acc = new Set([...r.acceptedSupply, ...r.acceptedDemand]);
+  // with nothing traded locally, peers face the grid's prices: a buyer pays import, a seller gets export
+  const price = r.priceEurPerKwh;
+  const dispatch = bids.map((b) => {
+    if (b.bid.market !== 'auction') return { agent: b.agent, pKw: 0, boughtKw: 0, soldKw: 0, priceEurPerKwh: 0, welfareEur: 0 };
+    let bought = 0;
+    let sold = 0;
+    let value = 0;
+    for (const o of b.bid.demand) if (acc.has(o.id)) (bought += o.kw), (value += o.kw * o.priceEurPerKwh);
+    for (const o of b.bid.supply) if (acc.has(o.id)) (sold += o.kw), (value -= o.kw * o.priceEurPerKwh);
+    const p = price ?? (bought > sold ? m.import_price : m.export_price);
+    // individual welfare: offered value of what it bought minus cost of what it sold, minus net payment
+    const welfare = (value - (bought - sold) * p) * world.periodHours;
+    return { agent: b.agent, pKw: bought - sold, boughtKw: bought, soldKw: sold, priceEurPerKwh: p, welfareEur: welfare };
+  });
+  return {
+    period,
+    status: r.status,
+    welfareEur: r.welfareEur,
+    prices: price === null ? {} : { market: price },
+    importKw: r.importKw,
+    exportKw: r.exportKw,
+    dispatch,
+    accepted: [...r.acceptedSupply, ...r.acceptedDemand],
+  };
+}
+
+/** Clears one community-market period. */
+function clearCommunity(world: World, period: number, bids: readonly SubmittedBid[]): ClearingSnapshot {
+  const m = world.scenario.market;
+  const agents: CommunityAgent[] = [];
+  const owner = new Map<string, string>();
+  const communities = new Set<string>();
+  for (const b of bids) {
+    if (b.bid.market !== 'community') continue;
+    communities.add(b.community);
+    for (const a of b.bid.agents) {
+      agents.push({ ...(a as unknown as CommunityAgent), community: b.community });
+      owner.set(a.id as string, b.agent);
+    }
+  }
+  const problem: CommunityProblem = {
+    periodHours: world.periodHours,
+    grid: { importPriceEurPerKwh: m.import_price, exportPriceEurPerKwh: m.export_price },
+    interCommunityFeeEurPerKwh: m.inter_community_fee,
+    communities: [...communities].sort().map((id) => ({ id })),
+    agents,
+  } as unknown as CommunityProblem;
+  const r = clearCommunityFast(problem);
+  const prices: Record<string, number> = {};
+  let importKw = 0;
+  let exportKw = 0;
+  for (const c of r.communities) {
+    prices[c.id] = c.priceEurPerKwh;
+    importKw += c.importKw;
+    exportKw += c.exportKw;
+  }
+  const byAgent = new Map<string, { pKw: number; boughtKw: number; soldKw: number; welfareEur: number }>();
+  for (const o of r.agents) {
+    const who = owner.get(o.id)!;
+    const cur = byAgent.get(who) ?? { pKw: 0, boughtKw: 0, soldKw: 0, welfareEur: 0 };
+    const net = o.pKw + o.sKw; // consumer P ≥ 0, producer P ≤ 0, battery charge S > 0: grid sign
+    cur.pKw += net;
+    if (net > 0) cur.boughtKw += net;
+    else cur.soldKw -= net;
+    cur.welfareEur += o.welfareEur;
+    byAgent.set(who, cur);
+  }
+  const dispatch = bids.map((b) => {
+    const d = byAgent.get(b.agent) ?? { pKw: 0, boughtKw: 0, soldKw: 0, welfareEur: 0 };
+    return { agent: b.agent, ...d, priceEurPerKwh: prices[b.community] ?? 0 };
+  });
+  return { period, status: r.status, welfareEur: r.welfareEur ?? 0, prices, importKw, exportKw, dispatch, accepted: [] };
+}
+
+export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorConfig> = {
+  kind: 'market-operator',
+  handles: ['period-opened', 'bid-submitted', 'gate-closed'],
+  init: (id, config) => ({ id, solver: config.solver, period: -1, bids: [], lastBids: [], lastResult: undefined }),
+  transition(state, event, world) {
+    if (event.type === 'period-opened') {
+      const gate: AnyDraft = { type: 'gate-closed', time: event.time, payload: { period: event.payload.period } };
+      return { state: { ...state, period: event.payload.period, bids: [] }, emit: [gate] };
+    }
+    if (event.type === 'bid-submitted') {
+      const p = event.payload;
+      return { state: { ...state, bids: [...state.bids, { agent: p.agent, community: p.community ?? 'c1', bid: p.bid }] } };
+    }
+    if (event.type === 'gate-closed') {
+      const result = world.scenario.market.mechanism === 'auction' ? clearAuction(world, state.period, state.bids, state.solver) : clearCommunity(world, state.period, state.bids);
+      const emit: AnyDraft[] = [
+        {
+          type: 'market-cleared',
+          time: event.time,
+          payload: { period: state.period, status: result.status, welfareEur: result.welfareEur, prices: result.prices, importKw: result.importKw, exportKw: result.exportKw, dispatches: result.dispatch.length },
+        },
+        ...result.dispatch.map(
+          (d): AnyDraft => ({ type: 'dispatched', time: event.time, payload: { period: state.period, agent: d.agent, pKw: d.pKw, priceEurPerKwh: d.priceEurPerKwh, boughtKw: d.boughtKw, soldKw: d.soldKw, welfareEur: d.welfareEur } }),
+        ),
+      ];
+      return { state: { ...state, lastBids: state.bids, lastResult: result, bids: [] }, emit };
+    }
+    return { state };
+  },
+};

@@ -1,0 +1,15 @@
+/** The registry of bidding strategies: one line per strategy. */
+import { elasticDemand } from './elastic-demand.js';
+import { markup } from './markup.js';
+import { passive } from './passive.js';
+import { quadratic } from './quadratic.js';
+import { srmc } from './srmc.js';
+import type { Strategy } from './strategy.js';
+
+export const strategies: Readonly<Record<string, Strategy>> = {
+  srmc,
+  markup,
+  'elastic-demand': elasticDemand,
+  passive,
+  quadratic,
+};

@@ -1,0 +1,115 @@
+/**
+ * Every event of a simulation, as one tagged union (DESIGN: the event chain). Each event carries its
+ * simulated time (seconds since the start of the simulated day), the reinforcement iteration it
+ * belongs to, a sequence number given by the bus, and a readonly payload. Events at the same time
+ * are ordered by (time, priority of their type, sequence), so a run is deterministic.
+ *
+ * Sign convention of dispatch (grid layer, DESIGN rule 2): `pKw` consumed is positive, produced
+ * negative; the market layer's own convention stays inside markets/.
+ */
+
+/** A bid of one agent for one period: blocks for the auction, or its parameters for the community market. */
+export type Bid =
+  | {
+      readonly market: 'auction';
+      readonly supply: readonly { readonly id: string; readonly kw: number; readonly priceEurPerKwh: number }[];
+      readonly demand: readonly { readonly id: string; readonly kw: number; readonly priceEurPerKwh: number }[];
+    }
+  | {
+      readonly market: 'community';
+      /** agents of the community market (markets/community model) without their community */
+      readonly agents: readonly Readonly<Record<string, unknown>>[];
+    };
+
+export interface EventPayloads {
+  'iteration-started': { readonly batteries: readonly { readonly bus: string; readonly units: number }[] };
+  'period-opened': { readonly period: number; readonly label: string; readonly endS: number };
+  'bid-submitted': { readonly period: number; readonly agent: string; readonly community: string | undefined; readonly bid: Bid };
+  'gate-closed': { readonly period: number };
+  'market-cleared': {
+    readonly period: number;
+    readonly status: string;
+    readonly welfareEur: number;
+    /** one price per community (community market) or `market` (auction); absent when nothing traded */
+    readonly prices: Readonly<Record<string, number>>;
+    readonly importKw: number;
+    readonly exportKw: number;
+    /** how many `dispatched` events follow */
+    readonly dispatches: number;
+  };
+  dispatched: {
+    readonly period: number;
+    readonly agent: string;
+    /** net power, grid convention: consumed > 0, produced < 0 */
+    readonly pKw: number;
+    readonly priceEurPerKwh: number;
+    readonly boughtKw: number;
+    readonly soldKw: number;
+    readonly welfareEur: number;
+  };
+  'grid-solved': {
+    readonly period: number;
+    readonly converged: boolean;
+    readonly iterations: number;
+    readonly minVPu: number;
+    readonly maxVPu: number;
+    readonly lossesKw: number;
+    readonly sourceKw: number;
+    /** voltage of every load node in the order of the run's `loadNodes` list, pu (NaN-free: 0 when unknown) */
+    readonly loadVPu: readonly number[];
+  };
+  'violation-detected': {
+    readonly period: number;
+    readonly element: string;
+    readonly bus: string;
+    readonly kind: 'undervoltage' | 'overvoltage' | 'overcurrent';
+    readonly value: number;
+    readonly limit: number;
+  };
+  'period-closed': { readonly period: number };
+  'run-completed': { readonly welfareEur: number; readonly violations: number; readonly violatingBuses: readonly string[] };
+  reinforced: { readonly added: readonly { readonly bus: string; readonly units: number }[]; readonly reason: string };
+}
+
+export type EventType = keyof EventPayloads;
+
+export interface LemEvent<T extends EventType = EventType> {
+  readonly type: T;
+  /** simulated seconds since the start of the simulated day */
+  readonly time: number;
+  readonly iteration: number;
+  readonly seq: number;
+  readonly payload: Readonly<EventPayloads[T]>;
+}
+
+/** Any event, discriminated on `type`. */
+export type AnyEvent = { [T in EventType]: LemEvent<T> }[EventType];
+
+/** An event as an agent emits it: the bus adds the sequence number (and the iteration). */
+export interface EventDraft<T extends EventType = EventType> {
+  readonly type: T;
+  readonly time: number;
+  readonly payload: EventPayloads[T];
+}
+
+export type AnyDraft = { [T in EventType]: EventDraft<T> }[EventType];
+
+/** Order of event types at the same simulated time (lower first). */
+export const EVENT_PRIORITY: Readonly<Record<EventType, number>> = {
+  'iteration-started': 0,
+  'period-opened': 10,
+  'bid-submitted': 20,
+  'gate-closed': 30,
+  'market-cleared': 40,
+  dispatched: 50,
+  'grid-solved': 60,
+  'violation-detected': 70,
+  'period-closed': 80,
+  'run-completed': 90,
+  reinforced: 100,
+};
+
+/** Builds a draft (typed helper). */
+export function draft<T extends EventType>(type: T, time: number, payload: EventPayloads[T]): EventDraft<T> {
+  return { type, time, payload };
+}

@@ -1,0 +1,139 @@
+/**
+ * The files of `lemsim run` (issue contract): summary.json, market.csv, violations.csv,
+ * voltages.csv, events.jsonl, and timing.json (wall clock; the only file allowed to differ between
+ * two runs of the same scenario and seed). A recorder listens to every iteration's bus; the files
+ * are written as one set, renamed into place only when all are complete.
+ */
+import type { EventBus } from '../bus.js';
+import type { AnyEvent } from '../events.js';
+import type { IterationSummary, Simulation } from '../simulation.js';
+import { writeFileSet } from './atomic.js';
+import { fixed } from './grid-results.js';
+
+const minute = (t: number): string => {
+  const m = t / 60;
+  return Number.isInteger(m) ? String(m) : m.toFixed(4);
+};
+
+/** Collects rows from the bus as the simulation runs. */
+export class RunRecorder {
+  readonly events: string[] = [];
+  readonly market: string[] = ['iteration,period,time,agent,community,bid_supply_kw,bid_demand_kw,bought_kw,sold_kw,dispatch_kw,price_eur_per_kwh,welfare_eur\n'];
+  readonly violations: string[] = ['iteration,minute,element,bus,kind,value,limit\n'];
+  readonly voltages: string[] = ['iteration,minute,load,bus,node,v_pu\n'];
+  private bids = new Map<string, { community: string; supply: number; demand: number }>();
+  private periodLabel = new Map<number, string>();
+  eventCount = 0;
+
+  constructor(private readonly sim: Simulation) {
+    sim.onBus((bus) => this.attach(bus));
+  }
+
+  private attach(bus: EventBus): void {
+    bus.events$.subscribe((e) => this.record(e));
+  }
+
+  private record(e: AnyEvent): void {
+    this.eventCount++;
+    this.events.push(`${JSON.stringify(e)}\n`);
+    switch (e.type) {
+      case 'period-opened':
+        this.periodLabel.set(e.payload.period, e.payload.label);
+        this.bids.clear();
+        break;
+      case 'bid-submitted': {
+        const b = e.payload.bid;
+        let supply = 0;
+        let demand = 0;
+        if (b.market === 'auction') {
+          for (const o of b.supply) supply += o.kw;
+          for (const o of b.demand) demand += o.kw;
+        } else {
+          for (const a of b.agents) {
+            if (a.kind === 'consumer') demand += Number(a.pMaxKw);
+            else if (a.kind === 'producer') supply += Number(a.pMaxKw);
+            else if (a.kind === 'battery') {
+              supply += Number(a.powerKw);
+              demand += Number(a.powerKw);
+            }
+          }
+        }
+        this.bids.set(e.payload.agent, { community: e.payload.community ?? '', supply, demand });
+        break;
+      }
+      case 'dispatched': {
+        const p = e.payload;
+        const bid = this.bids.get(p.agent) ?? { community: '', supply: 0, demand: 0 };
+        this.market.push(
+          `${e.iteration},${this.periodLabel.get(p.period) ?? p.period},${minute(e.time)},${p.agent},${bid.community},${fixed(bid.supply, 4)},${fixed(bid.demand, 4)},${fixed(p.boughtKw, 4)},${fixed(p.soldKw, 4)},${fixed(p.pKw, 4)},${fixed(p.priceEurPerKwh, 6)},${fixed(p.welfareEur, 6)}\n`,
+        );
+        break;
+      }
+      case 'violation-detected': {
+        const p = e.payload;
+        this.violations.push(`${e.iteration},${minute(e.time)},${p.element},${p.bus},${p.kind},${p.value},${p.limit}\n`);
+        break;
+      }
+      case 'grid-solved': {
+        const nodes = this.sim.world.loadNodes;
+        const rows: string[] = [];
+        e.payload.loadVPu.forEach((v, k) => {
+          const [load, bus, node] = nodes[k];
+          rows.push(`${e.iteration},${minute(e.time)},${load},${bus},${node},${v === 0 ? '' : fixed(v, 6)}\n`);
+        });
+        this.voltages.push(rows.join(''));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+export interface RunSummaryJson {
+  scenario: string;
+  seed: number;
+  feeder: string;
+  market: string;
+  periods: number;
+  sub_step_s: number;
+  events: number;
+  iterations: { iteration: number; welfare_eur: number; violations: number; violating_buses: readonly string[]; batteries: readonly { bus: string; units: number }[]; decision: string | null }[];
+  final: { iteration: number; welfare_eur: number; violations: number; batteries: readonly { bus: string; units: number }[]; stopped_because: string | null };
+}
+
+export function runSummary(sim: Simulation, summaries: readonly IterationSummary[], events: number): RunSummaryJson {
+  const iterations = summaries.map((s) => ({
+    iteration: s.iteration,
+    welfare_eur: s.welfareEur,
+    violations: s.violations,
+    violating_buses: s.violatingBuses,
+    batteries: s.batteries,
+    decision: s.decision ?? null,
+  }));
+  const last = iterations[iterations.length - 1];
+  return {
+    scenario: sim.scenario.name,
+    seed: sim.scenario.seed,
+    feeder: sim.scenario.feeder,
+    market: sim.scenario.market.mechanism,
+    periods: sim.world.periods.length,
+    sub_step_s: sim.world.subStepS,
+    events,
+    iterations,
+    final: { iteration: last.iteration, welfare_eur: last.welfare_eur, violations: last.violations, batteries: last.batteries, stopped_because: last.decision },
+  };
+}
+
+/** Writes every result file of a run into `dir` as one set. */
+export function writeRunResults(dir: string, sim: Simulation, rec: RunRecorder, summaries: readonly IterationSummary[], timing: Record<string, number>, extra: Record<string, (f: import('./atomic.js').AtomicFile) => void> = {}): void {
+  writeFileSet(dir, {
+    'summary.json': (f) => f.write(`${JSON.stringify(runSummary(sim, summaries, rec.eventCount), null, 2)}\n`),
+    'market.csv': (f) => rec.market.forEach((r) => f.write(r)),
+    'violations.csv': (f) => rec.violations.forEach((r) => f.write(r)),
+    'voltages.csv': (f) => rec.voltages.forEach((r) => f.write(r)),
+    'events.jsonl': (f) => rec.events.forEach((r) => f.write(r)),
+    'timing.json': (f) => f.write(`${JSON.stringify(timing, null, 2)}\n`),
+    ...extra,
+  });
+}
