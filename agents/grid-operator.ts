@@ -6,7 +6,7 @@
  * scenario's `line_amps`) — and publishes `grid-solved` per sub-step and one `violation-detected`
  * per element and sub-step. The power-flow state is the agent's physics, kept between periods.
  */
-import { branchCurrentMagnitudes, powerBalance } from '../grid/powerflow/result.js';
+import { GridMeter, checkPowerBalance } from '../grid/powerflow/result.js';
 import { type LoadPowers, PowerFlowState, newLoadPowers, setLoadPowersAt } from '../grid/powerflow/solve.js';
 import type { AnyDraft } from '../src/events.js';
 import type { AgentKind, World } from './agent.js';
@@ -26,6 +26,7 @@ export interface GridOperatorConfig {
 export interface GridEngine {
   readonly pf: PowerFlowState;
   readonly powers: LoadPowers;
+  readonly meter: GridMeter;
 }
 
 export interface GridOperatorState {
@@ -79,6 +80,9 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
       continue;
     }
     const { vRe, vIm } = state.engine.pf;
+    // run-time invariant (DESIGN rule 9): source = loads + losses after every power flow
+    const bal = state.engine.meter.measure(vRe, vIm, state.engine.powers);
+    checkPowerBalance(bal);
     let minV = Infinity;
     let maxV = -Infinity;
     for (let b = 0; b < network.buses.length; b++) {
@@ -89,7 +93,7 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
       for (const k of model.busNodes[b]) {
         const num = model.nodeNumber[k];
         if (num < 1 || num > 3) continue;
-        const pu = Math.hypot(vRe[k], vIm[k]) / (kv * 1000);
+        const pu = Math.sqrt(vRe[k] * vRe[k] + vIm[k] * vIm[k]) / (kv * 1000);
         minV = Math.min(minV, pu);
         maxV = Math.max(maxV, pu);
         const dev = pu < lim.v_min_pu ? lim.v_min_pu - pu : pu > lim.v_max_pu ? pu - lim.v_max_pu : 0;
@@ -113,9 +117,7 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
         if (br.kind !== 'line' || model.jumpers[bi]) return;
         const limit = lim.line_amps ?? br.normAmps;
         if (!(limit > 0)) return;
-        const amps = branchCurrentMagnitudes(model, bi, vRe, vIm);
-        let worst = 0;
-        for (const a of amps) worst = Math.max(worst, a);
+        const worst = state.engine.meter.maxAmps[bi];
         if (worst > limit) {
           violations++;
           emit.push({
@@ -127,10 +129,9 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
         }
       });
     }
-    const bal = powerBalance(model, vRe, vIm, state.engine.powers);
     const loadVPu = world.loadNodes.map(([, , , k]) => {
       const kv = world.busKvBaseLn[model.nodeBus[k]];
-      return kv ? round(Math.hypot(vRe[k], vIm[k]) / (kv * 1000), 6) : 0;
+      return kv ? round(Math.sqrt(vRe[k] * vRe[k] + vIm[k] * vIm[k]) / (kv * 1000), 6) : 0;
     });
     emit.push({
       type: 'grid-solved',
@@ -159,7 +160,7 @@ export const gridOperatorKind: AgentKind<GridOperatorState, GridOperatorConfig> 
   handles: ['market-cleared', 'dispatched'],
   init(id, config, world) {
     const pf = new PowerFlowState(world.feeder.model);
-    return { id, elementOf: config.elementOf, engine: { pf, powers: newLoadPowers(world.feeder.model) }, period: -1, expected: 0, dispatch: {}, solves: 0, nonConverged: 0, violations: 0 };
+    return { id, elementOf: config.elementOf, engine: { pf, powers: newLoadPowers(world.feeder.model), meter: new GridMeter(world.feeder.model) }, period: -1, expected: 0, dispatch: {}, solves: 0, nonConverged: 0, violations: 0 };
   },
   transition(state, event, world) {
     if (event.type === 'market-cleared') {
