@@ -11,7 +11,8 @@ import { syntheticDay, syntheticLargePeriod } from '../markets/auction/synthetic
 import { loadMilpSolver } from '../markets/solvers/milp.js';
 import { type Benchmark, peakMb, secondsSince } from './bench.js';
 
-const LP_SOLVER_LIMIT_S = 30;
+/** Per-period wall-clock limit for javascript-lp-solver: its branch and bound can run for minutes. */
+const LP_SOLVER_LIMIT_S = 5;
 
 function timed(book: AuctionBook, config: ClearingConfig, repeats: number): { ms: number; result: ClearingResult } {
   let best = Infinity;
@@ -24,12 +25,9 @@ function timed(book: AuctionBook, config: ClearingConfig, repeats: number): { ms
   return { ms: Math.round(best * 10) / 10, result: result! };
 }
 
-function summary(r: ClearingResult): Record<string, unknown> {
-  const count = (f: (p: ClearingResult['periods'][number]) => boolean) => r.periods.filter(f).length;
-  return {
-    welfare_eur: Math.round(r.welfareEur * 1e6) / 1e6,
-    failed: count((p) => p.status === 'solver_failed'),
-  };
+function summary(r: ClearingResult): { welfare_eur: number; failed: number; first_failure: string | undefined } {
+  const failed = r.periods.filter((p) => p.status === 'solver_failed');
+  return { welfare_eur: Math.round(r.welfareEur * 1e6) / 1e6, failed: failed.length, first_failure: failed[0]?.detail };
 }
 
 async function compare(book: AuctionBook, repeats: number): Promise<Record<string, unknown>> {
@@ -52,11 +50,13 @@ async function compare(book: AuctionBook, repeats: number): Promise<Record<strin
     highs_ms: h.ms,
     lp_solver_ms: l.ms,
     structured_periods: s.result.periods.filter((p) => p.method === 'structured').length,
-    ...summary(s.result),
+    welfare_eur: summary(s.result).welfare_eur,
+    failed: summary(s.result).failed,
     highs_welfare_eur: summary(h.result).welfare_eur,
     highs_failed: summary(h.result).failed,
     lp_solver_welfare_eur: summary(l.result).welfare_eur,
     lp_solver_failed: summary(l.result).failed,
+    ...(summary(l.result).first_failure ? { lp_solver_failure: summary(l.result).first_failure } : {}),
     lp_solver_limit_s: LP_SOLVER_LIMIT_S,
     uniform_welfare_eur: summary(u.result).welfare_eur,
     uniform_iterations: u.result.periods.reduce((n, p) => n + p.iterations, 0),
