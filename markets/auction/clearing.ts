@@ -5,8 +5,9 @@
  * built into the blocks by the offer helpers, whose blocks of one peer never add up past q_MAX), priced
  * by the chosen rule and checked, so a caller may shard periods across workers with `clearPeriod`.
  *
- * Solution method per period: the exact structured path (`merit-order.ts`) first; only when its branch
- * and bound hits the node limit, the MILP backend in `config.solver` (HiGHS by default in the CLI).
+ * Solution method per period: the exact structured path (`merit-order.ts`: merit order, imbalance DP,
+ * branch and bound) first; only when it cannot prove the optimum within its limits, the MILP backend in
+ * `config.solver` (HiGHS by default in the CLI).
  * `method: 'milp'` skips the structured path, which tests and the benchmark use to compare backends.
  * A backend that fails or returns a selection breaking the grid limits makes the period
  * `solver_failed` with nothing accepted — a status, never NaN, and never a crash of the other periods.
@@ -26,7 +27,7 @@ export interface ClearingConfig {
   readonly pricing: PricingRule;
   /** MILP backend for periods the structured path cannot prove (and for `method: 'milp'`). */
   readonly solver?: MilpSolver;
-  /** `structured` (default): exact merit order + branch and bound, MILP only as fallback. `milp`: always the backend. */
+  /** `structured` (default): the exact structured path, MILP only as fallback. `milp`: always the backend. */
   readonly method?: 'structured' | 'milp';
   /** Node limit of the structured branch and bound. */
   readonly maxNodes?: number;
@@ -42,14 +43,15 @@ export interface ClearingConfig {
  */
 export type PeriodStatus = 'cleared' | 'paradoxically_accepted' | 'solver_failed';
 
-export type SolveMethod = 'none' | 'structured' | MilpSolverName;
+/** What solved the period's welfare problem. */
+export type SolveMethod = 'structured' | MilpSolverName;
 
 export interface PeriodResult {
   readonly id: string;
   readonly status: PeriodStatus;
   /** Welfare of the accepted selection over the period (seed 004, Eq. (1) plus grid terms), EUR. */
   readonly welfareEur: number;
-  /** Welfare of the unrestricted optimum, EUR; above `welfareEur` when `uniform` removed blocks. */
+  /** Welfare of the unrestricted optimum, EUR; above `welfareEur` when `uniform` had to give it up. */
   readonly welfareOptimumEur: number;
   /** Price for peer blocks, EUR/kWh; null when nothing is traded. */
   readonly priceEurPerKwh: number | null;
