@@ -59,6 +59,10 @@ export const scenarioSchema = z
           .object({ supply: strategyRef.default({ name: 'srmc', params: {} }), demand: strategyRef.default({ name: 'elastic-demand', params: {} }) })
           .strict()
           .default({ supply: { name: 'srmc', params: {} }, demand: { name: 'elastic-demand', params: {} } }),
+        /** strategy per group: the listed loads bid with these strategies instead (later groups win) */
+        groups: z
+          .array(z.object({ loads: z.array(z.string()).min(1), supply: strategyRef.optional(), demand: strategyRef.optional() }).strict())
+          .default([]),
       })
       .strict()
       .default({
@@ -66,6 +70,7 @@ export const scenarioSchema = z
         pv: { every: 4, offset: 0, kw: 4 },
         communities: { count: 1 },
         strategy: { supply: { name: 'srmc', params: {} }, demand: { name: 'elastic-demand', params: {} } },
+        groups: [],
       }),
     batteries: z
       .object({

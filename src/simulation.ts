@@ -269,7 +269,13 @@ export class Simulation {
     prosumers.forEach((id, i) => {
       const load = id.slice(2);
       const pv = i % s.prosumers.pv.every === s.prosumers.pv.offset ? s.prosumers.pv.kw : 0;
-      add(id, 'prosumer', { load, pvKwp: pv, supply: s.prosumers.strategy.supply, demand: s.prosumers.strategy.demand });
+      let { supply, demand } = s.prosumers.strategy;
+      for (const g of s.prosumers.groups) {
+        if (!g.loads.some((l) => l.toLowerCase() === load)) continue;
+        supply = g.supply ?? supply;
+        demand = g.demand ?? demand;
+      }
+      add(id, 'prosumer', { load, pvKwp: pv, supply, demand });
       elementOf.set(id, { load: w.loadIndex.get(load)!, keepsPowerFactor: true });
     });
     const unit = batteryUnit(s);
@@ -312,14 +318,20 @@ export function batteryUnit(s: Scenario): BatteryParams {
 
 /** Checks references the schema cannot: strategy names and the sides they serve. */
 function validateScenario(s: Scenario, file: string): void {
-  for (const side of ['supply', 'demand'] as const) {
-    const ref = s.prosumers.strategy[side];
+  const check = (ref: { name: string; params: Record<string, number> }, side: 'supply' | 'demand', path: string): void => {
     const st = strategies[ref.name];
-    if (!st) throw new ScenarioError(file, `prosumers.strategy.${side}.name`, `unknown strategy '${ref.name}' (known: ${Object.keys(strategies).join(', ')})`);
-    if (!st.sides.includes(side)) throw new ScenarioError(file, `prosumers.strategy.${side}.name`, `strategy '${ref.name}' does not bid on the ${side} side`);
+    if (!st) throw new ScenarioError(file, `${path}.name`, `unknown strategy '${ref.name}' (known: ${Object.keys(strategies).join(', ')})`);
+    if (!st.sides.includes(side)) throw new ScenarioError(file, `${path}.name`, `strategy '${ref.name}' does not bid on the ${side} side`);
     for (const key of Object.keys(ref.params)) {
-      if (!(key in st.defaults) && key !== 'nominal_price') throw new ScenarioError(file, `prosumers.strategy.${side}.params.${key}`, `unknown parameter of strategy '${ref.name}' (known: ${Object.keys(st.defaults).join(', ')})`);
+      if (!(key in st.defaults) && key !== 'nominal_price') throw new ScenarioError(file, `${path}.params.${key}`, `unknown parameter of strategy '${ref.name}' (known: ${Object.keys(st.defaults).join(', ')})`);
     }
+  };
+  for (const side of ['supply', 'demand'] as const) {
+    check(s.prosumers.strategy[side], side, `prosumers.strategy.${side}`);
+    s.prosumers.groups.forEach((g, k) => {
+      const ref = g[side];
+      if (ref) check(ref, side, `prosumers.groups[${k}].${side}`);
+    });
   }
   if (s.horizon.to <= s.horizon.from && s.horizon.to !== '24:00') throw new ScenarioError(file, 'horizon.to', `must be after horizon.from (${s.horizon.from})`);
   if (s.batteries.unit.soc_min > s.batteries.unit.soc_max) throw new ScenarioError(file, 'batteries.unit.soc_min', 'is above soc_max');

@@ -120,3 +120,25 @@ describe('simulation on example-small', () => {
     expect(c3.c.err).toMatch(/prosumers\.strategy\.supply\.name: unknown strategy 'nosuch'/);
   });
 });
+
+describe('scenario groups', () => {
+  it('gives the listed loads their group strategy', async () => {
+    const { parseScenario } = await import('../../src/scenario.js');
+    const scenario = parseScenario(
+      {
+        feeder: join(projectDir(), 'scenarios/feeders/example-small.dss'),
+        horizon: { from: '17:00', to: '17:30' },
+        market: { period_min: 15 },
+        power_flow: { step_s: 900 },
+        prosumers: { strategy: { supply: { name: 'srmc' } }, groups: [{ loads: ['h1', 'H2'], supply: { name: 'markup', params: { markup: 0.1 } } }] },
+        reinforcement: { enabled: false },
+      },
+      'inline',
+    );
+    const sim = await Simulation.create({ file: 'inline', scenario, feederPath: join(projectDir(), 'scenarios/feeders/example-small.dss') });
+    const supplyOf = (id: string) => (sim.agent(id)!.state as { supply: { name: string } }).supply.name;
+    expect([supplyOf('p-h1'), supplyOf('p-h2'), supplyOf('p-h3')]).toEqual(['markup', 'markup', 'srmc']);
+    const summaries = sim.run();
+    expect(summaries).toHaveLength(1);
+  });
+});
