@@ -22,15 +22,12 @@ import { solveLpFormat } from '../solvers/highs.js';
 import { chargeLimitKw, dischargeLimitKw } from './battery.js';
 import { type CanonicalMarket, pushKnots, responseHigh, responseLow, toCanonical } from './canonical.js';
 import { settleDay, validateDay, withSoc } from './day.js';
+import { lpModel, lpNumber, lpTerm, OBJECTIVE_SCALE, objectiveTerm, quadraticTerm } from './lp-text.js';
 import { solveCanonical } from './fast-solver.js';
 import type { BatteryAgent, CommunityDay, CommunityProblem, DayResult } from './model.js';
 import { type CanonicalSolution, infeasibleResult } from './settle.js';
 
 const HIGHS_QP_OPTIONS = { qp_regularization_value: 0, primal_feasibility_tolerance: 1e-10, dual_feasibility_tolerance: 1e-10 };
-
-function term(v: number, name: string): string {
-  return `${v < 0 ? '-' : '+'} ${Math.abs(v)} ${name}`;
-}
 
 /** Sum of responses of the non-battery agents of community c at price λ (low or high end), kW. */
 function sumNonBattery(m: CanonicalMarket, isBattery: Uint8Array, c: number, price: number, high: boolean): number {
@@ -98,20 +95,20 @@ export async function solveDayAheadSchedule(day: CommunityDay, useWindows = true
       const addPiece = (lengthKw: number, priceHigh: number, priceLow: number) => {
         if (!(lengthKw > 1e-12)) return;
         const v = `d${t}_${c}_${seg++}`;
-        bounds.push(`0 <= ${v} <= ${lengthKw}`);
+        bounds.push(`0 <= ${v} <= ${lpNumber(lengthKw)}`);
         const curvature = (h * (priceHigh - priceLow)) / lengthKw;
-        if (curvature > 0) quad.push(`${curvature} ${v} ^ 2`);
+        if (curvature > 0) quad.push(quadraticTerm(curvature, v));
         if (priceLow >= ref) {
           // a piece full at the reference price is written as what is left unused, u = length − δ,
           // so that the all-zero start of the QP is the reference market (fewer solver iterations):
           // −h·∫ marginal value becomes +h·priceLow·u + ½·curvature·u² (plus a constant)
           filledKw += lengthKw;
           lhs.push(`+ ${v}`);
-          obj.push(term(h * priceLow, v));
+          obj.push(objectiveTerm(h * priceLow, v));
         } else {
           // −h·∫ marginal value, the marginal value falling linearly from priceHigh to priceLow
           lhs.push(`- ${v}`);
-          obj.push(term(-h * priceHigh, v));
+          obj.push(objectiveTerm(-h * priceHigh, v));
         }
       };
       const y0 = sumNonBattery(m, isBattery, c, top, false);
@@ -132,17 +129,17 @@ export async function solveDayAheadSchedule(day: CommunityDay, useWindows = true
       const gi = `gi${t}_${c}`;
       const ge = `ge${t}_${c}`;
       lhs.unshift(`${gi}`, `- ${ge}`);
-      obj.push(term(h * pi, gi), term(-h * pe, ge));
+      obj.push(objectiveTerm(h * pi, gi), objectiveTerm(-h * pe, ge));
       if (nc > 1 && m.fee < pi - pe) {
         const qi = `qi${t}_${c}`;
         const qo = `qo${t}_${c}`;
         lhs.push(`+ ${qi}`, `- ${qo}`);
         poolIn.push(qi);
         poolOut.push(qo);
-        if (m.fee !== 0) obj.push(term(h * m.fee, qi));
+        if (m.fee !== 0) obj.push(objectiveTerm(h * m.fee, qi));
       }
       // balance: imports − exports = non-battery net demand + battery charging
-      rows.push(`bal${t}_${c}: ${lhs.join(' ')} = ${y0 + filledKw}`);
+      rows.push(`bal${t}_${c}: ${lhs.join(' ')} = ${lpNumber(y0 + filledKw)}`);
     }
     if (poolIn.length > 0) rows.push(`pool${t}: ${[...poolOut.map((v) => `+ ${v}`), ...poolIn.map((v) => `- ${v}`)].join(' ')} = 0`);
     for (let i = 0; i < n; i++) {
@@ -151,17 +148,17 @@ export async function solveDayAheadSchedule(day: CommunityDay, useWindows = true
       const ch = `c${t}_${i}`;
       const dis = `x${t}_${i}`;
       const e = `e${t}_${i}`;
-      bounds.push(`0 <= ${ch} <= ${chargeLimitKw(ag)}`, `0 <= ${dis} <= ${dischargeLimitKw(ag)}`, `${ag.socMin * ag.capacityKwh} <= ${e} <= ${ag.socMax * ag.capacityKwh}`);
+      bounds.push(`0 <= ${ch} <= ${lpNumber(chargeLimitKw(ag))}`, `0 <= ${dis} <= ${lpNumber(dischargeLimitKw(ag))}`, `${lpNumber(ag.socMin * ag.capacityKwh)} <= ${e} <= ${lpNumber(ag.socMax * ag.capacityKwh)}`);
       const keep = 1 - ag.selfDischargePerPeriod;
       // seed 000, Eq. (9) across hours
-      if (t === 0) rows.push(`s${t}_${i}: ${e} ${term(-h * ag.etaCh, ch)} ${term(h / ag.etaDis, dis)} = ${keep * ag.soc * ag.capacityKwh}`);
-      else rows.push(`s${t}_${i}: ${e} ${term(-keep, `e${t - 1}_${i}`)} ${term(-h * ag.etaCh, ch)} ${term(h / ag.etaDis, dis)} = 0`);
+      if (t === 0) rows.push(`s${t}_${i}: ${e} ${lpTerm(-h * ag.etaCh, ch)} ${lpTerm(h / ag.etaDis, dis)} = ${lpNumber(keep * ag.soc * ag.capacityKwh)}`);
+      else rows.push(`s${t}_${i}: ${e} ${lpTerm(-keep, `e${t - 1}_${i}`)} ${lpTerm(-h * ag.etaCh, ch)} ${lpTerm(h / ag.etaDis, dis)} = 0`);
       const next = t + 1 < T ? (day.hours[t + 1].agents[i] as BatteryAgent).valueEurPerKwh : 0;
-      if (ag.valueEurPerKwh - next !== 0) obj.push(term(-(ag.valueEurPerKwh - next), e));
-      if (ag.aEurPerKwhPerKw > 0) quad.push(`${ag.aEurPerKwhPerKw * h} ${ch} ^ 2`, `${ag.aEurPerKwhPerKw * h} ${dis} ^ 2`);
+      if (ag.valueEurPerKwh - next !== 0) obj.push(objectiveTerm(-(ag.valueEurPerKwh - next), e));
+      if (ag.aEurPerKwhPerKw > 0) quad.push(quadraticTerm(ag.aEurPerKwhPerKw * h, ch), quadraticTerm(ag.aEurPerKwhPerKw * h, dis));
     }
   }
-  const text = ['Minimize', ` obj: ${obj.join(' ')}${quad.length > 0 ? ` + [ ${quad.join(' + ')} ] / 2` : ''}`, 'Subject To', ...rows.map((r) => ` ${r}`), 'Bounds', ...bounds.map((b) => ` ${b}`), 'End', ''].join('\n');
+  const text = lpModel(obj, quad, rows, bounds);
   const sol = await solveLpFormat('community-day-ahead', text, HIGHS_QP_OPTIONS);
   const dual = new Map<string, number>();
   for (const r of sol.Rows) dual.set(r.Name, r.Dual ?? NaN);
@@ -177,7 +174,7 @@ export async function solveDayAheadSchedule(day: CommunityDay, useWindows = true
       if (!ch || !dis) throw new SolverError('community-day-ahead', 'missing column', `c${t}_${i}`);
       s[i] = ch.Primal - dis.Primal;
       // the dual of the energy row is ∂(−welfare)/∂(energy added): minus the value of stored energy
-      v[i] = -(dual.get(`s${t}_${i}`) ?? NaN);
+      v[i] = -(dual.get(`s${t}_${i}`) ?? NaN) / OBJECTIVE_SCALE;
     }
     sKw.push(s);
     nu.push(v);

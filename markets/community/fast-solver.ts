@@ -111,7 +111,7 @@ function sortedUnique(values: number[]): Float64Array {
 }
 
 /** Whether trade between communities can ever pay (fee below the grid's import/export spread). */
-function interTradePays(m: CanonicalMarket): boolean {
+export function interTradePays(m: CanonicalMarket): boolean {
   return m.nCommunities > 1 && m.fee < m.importPrice - m.exportPrice;
 }
 
@@ -236,9 +236,11 @@ export function solveCanonical(m: CanonicalMarket): CanonicalSolution | undefine
 
 /**
  * Border flows from net imports: exporters (y < 0) serve importers (y > 0) first, in community order,
- * when inter-community trade pays; what is left trades with the grid (index −1).
+ * when inter-community trade pays; what is left trades with the grid (index −1). Optimal for the given
+ * net imports: every kWh between communities saves π_imp − π_exp − fee > 0 against the grid, and no
+ * community both imports and exports (that would pay a fee or the grid spread for nothing).
  */
-function routeFlows(y: Float64Array, inter: boolean): Array<{ from: number; to: number; kw: number }> {
+export function routeFlows(y: Float64Array, inter: boolean): Array<{ from: number; to: number; kw: number }> {
   const flows: Array<{ from: number; to: number; kw: number }> = [];
   const left = Float64Array.from(y, (v) => Math.abs(v));
   if (inter) {

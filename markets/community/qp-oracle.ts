@@ -1,10 +1,13 @@
 /**
  * The generic QP of seed 000, Eqs. (1)–(18), solved by HiGHS: the oracle the structured solvers are
- * tested against, and the fallback for extensions that break their structure. It keeps the paper's
- * variables — P, S (= ch − dis), Φ, α, β per agent and γ per community — and one row per equation,
- * so it checks the structured solver through a different formulation. Eqs. (6)–(8) over a full mesh
- * of communities with one fee are written through a pool (export to the pool, import from it, the
- * pool balances), which has the same optimum with C instead of C² variables.
+ * tested against, and the fallback for extensions that break their structure. A general QP over
+ * P per agent, charge/discharge/energy per battery and γ (grid and inter-community trade) per
+ * community. Φ, α and β per agent are eliminated: they carry no cost, so Eqs. (2)–(7) only say that a
+ * community's imports minus exports equal Σ (P + S) — and left in, their zero-curvature directions
+ * made HiGHS's active-set QP fail (error −1) or hang even on ten agents. The split of a community's
+ * trade into α/β/Φ is then the same deterministic allocation as the fast solver's (`settle.ts`).
+ * Eqs. (6)–(8) over a full mesh of communities with one fee are written through a pool (export to
+ * the pool, import from it, the pool balances): the same optimum with C instead of C² variables.
  *
  * It handles T ≥ 1 periods at once, with battery energy carried from one period to the next
  * (day-ahead); T = 1 is the single-period market. HiGHS is called through `solveLpFormat` with a
@@ -15,6 +18,8 @@ import { SolverError } from '../../src/errors.js';
 import { solveLpFormat } from '../solvers/highs.js';
 import { chargeLimitKw, dischargeLimitKw } from './battery.js';
 import { toCanonical } from './canonical.js';
+import { interTradePays, routeFlows } from './fast-solver.js';
+import { lpModel, lpNumber, lpTerm, OBJECTIVE_SCALE, objectiveTerm, quadraticTerm } from './lp-text.js';
 import type { BatteryAgent, CommunityProblem, CommunityResult } from './model.js';
 import { assertMarketInvariants } from './kkt.js';
 import { infeasibleResult, settle } from './settle.js';
@@ -26,15 +31,9 @@ const HIGHS_QP_OPTIONS = {
   dual_feasibility_tolerance: 1e-10,
 };
 
-function coef(v: number, name: string): string {
-  return `${v < 0 ? '-' : '+'} ${Math.abs(v)} ${name}`;
-}
-
 /** Solution of the T-period QP in the paper's variables, per period. */
 export interface QpPeriodSolution {
   readonly dKw: Float64Array;
-  readonly alphaKw: Float64Array;
-  readonly betaKw: Float64Array;
   readonly priceEurPerKwh: Float64Array;
   readonly flows: Array<{ from: number; to: number; kw: number }>;
   /** Stored energy at the end of the period per agent (batteries), kWh. */
@@ -59,46 +58,44 @@ export function buildQpText(hours: readonly CommunityProblem[]): string {
     const p = hours[t];
     const h = p.periodHours;
     const m = toCanonical(p);
-    const members: string[][] = Array.from({ length: nc }, () => []);
-    const alphas: string[][] = Array.from({ length: nc }, () => []);
-    const betas: string[][] = Array.from({ length: nc }, () => []);
+    // per community: imports − exports − Σ net demand = 0 (Eqs. (2)–(7) with Φ, α, β eliminated)
+    const balance: string[][] = Array.from({ length: nc }, () => []);
+    const shiftKw = new Float64Array(nc);
     for (let i = 0; i < nAgents; i++) {
       const ag = p.agents[i];
       const c = m.communityOf[i];
-      const phi = `f${t}_${i}`;
-      const al = `a${t}_${i}`;
-      const be = `b${t}_${i}`;
-      members[c].push(phi);
-      alphas[c].push(al);
-      betas[c].push(be);
-      bounds.push(`${phi} free`);
       if (ag.kind === 'battery') {
         const ch = `c${t}_${i}`;
         const dis = `x${t}_${i}`;
         const e = `e${t}_${i}`;
-        // seed 000, Eq. (2) with S = ch − dis
-        rows.push(`r${t}_${i}: ${ch} - ${dis} + ${phi} - ${al} + ${be} = 0`);
-        bounds.push(`0 <= ${ch} <= ${chargeLimitKw(ag)}`, `0 <= ${dis} <= ${dischargeLimitKw(ag)}`);
-        bounds.push(`${ag.socMin * ag.capacityKwh} <= ${e} <= ${ag.socMax * ag.capacityKwh}`);
+        balance[c].push(`- ${ch}`, `+ ${dis}`); // S = ch − dis
+        bounds.push(`0 <= ${ch} <= ${lpNumber(chargeLimitKw(ag))}`, `0 <= ${dis} <= ${lpNumber(dischargeLimitKw(ag))}`);
+        bounds.push(`${lpNumber(ag.socMin * ag.capacityKwh)} <= ${e} <= ${lpNumber(ag.socMax * ag.capacityKwh)}`);
         // seed 000, Eq. (9): e_t = (1 − λ_sd)·e_{t−1} + h·(η_ch·ch − dis/η_dis)
         const keep = 1 - ag.selfDischargePerPeriod;
         if (t === 0) {
-          rows.push(`s${t}_${i}: ${e} ${coef(-h * ag.etaCh, ch)} ${coef(h / ag.etaDis, dis)} = ${keep * ag.soc * ag.capacityKwh}`);
+          rows.push(`s${t}_${i}: ${e} ${lpTerm(-h * ag.etaCh, ch)} ${lpTerm(h / ag.etaDis, dis)} = ${lpNumber(keep * ag.soc * ag.capacityKwh)}`);
         } else {
-          rows.push(`s${t}_${i}: ${e} ${coef(-keep, `e${t - 1}_${i}`)} ${coef(-h * ag.etaCh, ch)} ${coef(h / ag.etaDis, dis)} = 0`);
+          rows.push(`s${t}_${i}: ${e} ${lpTerm(-keep, `e${t - 1}_${i}`)} ${lpTerm(-h * ag.etaCh, ch)} ${lpTerm(h / ag.etaDis, dis)} = 0`);
         }
         // welfare v·ΔE summed over periods: Σ_t v_t·(e_t − e_{t−1}) → coefficient v_t − v_{t+1} on e_t
         const next = t + 1 < T ? (hours[t + 1].agents[i] as BatteryAgent).valueEurPerKwh : 0;
         const w = ag.valueEurPerKwh - next;
-        if (w !== 0) obj.push(coef(-w, e));
-        if (ag.aEurPerKwhPerKw > 0) quad.push(`${ag.aEurPerKwhPerKw * h} ${ch} ^ 2`, `${ag.aEurPerKwhPerKw * h} ${dis} ^ 2`);
+        if (w !== 0) obj.push(objectiveTerm(-w, e));
+        if (ag.aEurPerKwhPerKw > 0) quad.push(quadraticTerm(ag.aEurPerKwhPerKw * h, ch), quadraticTerm(ag.aEurPerKwhPerKw * h, dis));
       } else {
         const pv = `p${t}_${i}`;
-        rows.push(`r${t}_${i}: ${pv} + ${phi} - ${al} + ${be} = 0`);
-        bounds.push(`${m.lo[i]} <= ${pv} <= ${m.hi[i]}`);
-        // −h·(b·P − ½·a·P²): consumer utility, or producer −cost with G = −P
-        if (ag.bEurPerKwh !== 0) obj.push(coef(-h * ag.bEurPerKwh, pv));
-        if (ag.aEurPerKwhPerKw > 0) quad.push(`${ag.aEurPerKwhPerKw * h} ${pv} ^ 2`);
+        // P = lo + p with p ∈ [0, hi − lo]: HiGHS's QP solver failed (error −1) on boxes such as
+        // [5e-5, 0.1] and solved the same model with the box moved to start at 0
+        const lo = m.lo[i];
+        balance[c].push(`- ${pv}`);
+        shiftKw[c] += lo;
+        bounds.push(`0 <= ${pv} <= ${lpNumber(m.hi[i] - lo)}`);
+        // −h·(b·P − ½·a·P²): consumer utility, or producer −cost with G = −P; in p: linear
+        // coefficient −h·(b − a·lo), curvature a·h, constant dropped
+        const linear = -h * (ag.bEurPerKwh - ag.aEurPerKwhPerKw * lo);
+        if (linear !== 0) obj.push(objectiveTerm(linear, pv));
+        if (ag.aEurPerKwhPerKw > 0) quad.push(quadraticTerm(ag.aEurPerKwhPerKw * h, pv));
       }
     }
     const poolIn: string[] = [];
@@ -106,54 +103,22 @@ export function buildQpText(hours: readonly CommunityProblem[]): string {
     for (let c = 0; c < nc; c++) {
       const gi = `gi${t}_${c}`;
       const ge = `ge${t}_${c}`;
-      // seed 000, Eq. (3)
-      rows.push(`cb${t}_${c}: ${members[c].length > 0 ? members[c].join(' + ') : `0 ${gi}`} = 0`);
-      // Eqs. (4)–(7): γ_imp = Σ α = grid import + pool import; γ_exp = Σ β = grid export + pool export
-      const imp = [gi];
-      const exp = [ge];
-      obj.push(coef(h * p.grid.importPriceEurPerKwh, gi), coef(-h * p.grid.exportPriceEurPerKwh, ge));
+      const terms = [`${gi}`, `- ${ge}`];
+      obj.push(objectiveTerm(h * p.grid.importPriceEurPerKwh, gi), objectiveTerm(-h * p.grid.exportPriceEurPerKwh, ge));
       if (nc > 1) {
-        const pin = `qi${t}_${c}`;
-        const pout = `qo${t}_${c}`;
-        imp.push(pin);
-        exp.push(pout);
-        poolIn.push(pin);
-        poolOut.push(pout);
-        if (p.interCommunityFeeEurPerKwh !== 0) obj.push(coef(h * p.interCommunityFeeEurPerKwh, pin));
+        const qi = `qi${t}_${c}`;
+        const qo = `qo${t}_${c}`;
+        terms.push(`+ ${qi}`, `- ${qo}`);
+        poolIn.push(qi);
+        poolOut.push(qo);
+        if (p.interCommunityFeeEurPerKwh !== 0) obj.push(objectiveTerm(h * p.interCommunityFeeEurPerKwh, qi));
       }
-      rows.push(`ci${t}_${c}: ${[...alphas[c].map((v) => `+ ${v}`), ...imp.map((v) => `- ${v}`)].join(' ')} = 0`);
-      rows.push(`ce${t}_${c}: ${[...betas[c].map((v) => `+ ${v}`), ...exp.map((v) => `- ${v}`)].join(' ')} = 0`);
+      rows.push(`cb${t}_${c}: ${[...terms, ...balance[c]].join(' ')} = ${lpNumber(shiftKw[c])}`);
     }
     // Eq. (8) through the pool
     if (nc > 1) rows.push(`pool${t}: ${[...poolOut.map((v) => `+ ${v}`), ...poolIn.map((v) => `- ${v}`)].join(' ')} = 0`);
   }
-  const objective = obj.length > 0 ? obj.join(' ') : '0 gi0_0';
-  const lines = ['Minimize', ` obj: ${objective}${quad.length > 0 ? ` + [ ${quad.join(' + ')} ] / 2` : ''}`, 'Subject To', ...rows.map((r) => ` ${r}`), 'Bounds', ...bounds.map((b) => ` ${b}`), 'End', ''];
-  return lines.join('\n');
-}
-
-/** Matches pool exporters to pool importers in community order; grid trades as they are. */
-function flowsOf(gi: Float64Array, ge: Float64Array, qi: Float64Array, qo: Float64Array): Array<{ from: number; to: number; kw: number }> {
-  const snap = (v: number) => (v > 1e-9 ? v : 0);
-  const flows: Array<{ from: number; to: number; kw: number }> = [];
-  const out = Float64Array.from(qo, snap);
-  let e = 0;
-  for (let c = 0; c < qi.length; c++) {
-    let need = snap(qi[c]);
-    while (need > 0) {
-      while (e < out.length && out[e] <= 0) e++;
-      if (e === out.length) break;
-      const kw = Math.min(need, out[e]);
-      if (e !== c) flows.push({ from: e, to: c, kw });
-      need -= kw;
-      out[e] -= kw;
-    }
-  }
-  for (let c = 0; c < gi.length; c++) {
-    if (snap(gi[c]) > 0) flows.push({ from: -1, to: c, kw: gi[c] });
-    if (snap(ge[c]) > 0) flows.push({ from: c, to: -1, kw: ge[c] });
-  }
-  return flows;
+  return lpModel(obj, quad, rows, bounds);
 }
 
 /**
@@ -176,36 +141,30 @@ export async function solveQp(hours: readonly CommunityProblem[], modelName = 'c
     const n = p.agents.length;
     const nc = p.communities.length;
     const dKw = new Float64Array(n);
-    const alphaKw = new Float64Array(n);
-    const betaKw = new Float64Array(n);
     const energyKwh = new Float64Array(n);
+    const m = toCanonical(p);
+    const lower = m.lo;
     for (let i = 0; i < n; i++) {
       const ag = p.agents[i];
       if (ag.kind === 'battery') {
         dKw[i] = col(`c${t}_${i}`) - col(`x${t}_${i}`);
         energyKwh[i] = col(`e${t}_${i}`);
-      } else dKw[i] = col(`p${t}_${i}`);
-      alphaKw[i] = Math.max(0, col(`a${t}_${i}`));
-      betaKw[i] = Math.max(0, col(`b${t}_${i}`));
+      } else dKw[i] = lower[i] + col(`p${t}_${i}`);
     }
     const price = new Float64Array(nc);
-    const gi = new Float64Array(nc);
-    const ge = new Float64Array(nc);
-    const qi = new Float64Array(nc);
-    const qo = new Float64Array(nc);
     for (let c = 0; c < nc; c++) {
-      // a dual is ∂objective/∂rhs; one more kWh that must be sold inside c costs λ_c·h
+      // a dual is ∂objective/∂rhs; one more kWh that must be brought into c costs λ_c·h
       const dual = rowDual.get(`cb${t}_${c}`);
       if (dual === undefined || !Number.isFinite(dual)) throw new SolverError(modelName, 'missing dual', `cb${t}_${c}`);
-      price[c] = dual / p.periodHours;
-      gi[c] = col(`gi${t}_${c}`);
-      ge[c] = col(`ge${t}_${c}`);
-      if (nc > 1) {
-        qi[c] = col(`qi${t}_${c}`);
-        qo[c] = col(`qo${t}_${c}`);
-      }
+      price[c] = dual / (OBJECTIVE_SCALE * p.periodHours);
     }
-    out.push({ dKw, alphaKw, betaKw, priceEurPerKwh: price, flows: flowsOf(gi, ge, qi, qo), energyKwh });
+    // net import per community = Σ (P + S) of its agents (HiGHS's gi + qi − ge − qo to its
+    // tolerance); the routing is rebuilt canonically because with a zero fee (or equal grid prices)
+    // HiGHS may return transit through a community, an equally good optimum
+    const net = new Float64Array(nc);
+    for (let i = 0; i < n; i++) net[m.communityOf[i]] += dKw[i];
+    for (let c = 0; c < nc; c++) if (Math.abs(net[c]) < 1e-10) net[c] = 0;
+    out.push({ dKw, priceEurPerKwh: price, flows: routeFlows(net, interTradePays(m)), energyKwh });
   }
   return out;
 }
@@ -218,7 +177,7 @@ export async function clearCommunityQp(problem: CommunityProblem): Promise<Commu
   const m = toCanonical(problem);
   if (m.infeasible !== undefined) return infeasibleResult(m.infeasible);
   const [s] = await solveQp([problem]);
-  const result = settle(problem, m, { dKw: s.dKw, priceEurPerKwh: s.priceEurPerKwh, flows: s.flows, alphaKw: s.alphaKw, betaKw: s.betaKw });
+  const result = settle(problem, m, { dKw: s.dKw, priceEurPerKwh: s.priceEurPerKwh, flows: s.flows });
   assertMarketInvariants('community-qp', problem, m, result);
   return result;
 }
