@@ -39,6 +39,36 @@ export interface GridOperatorState {
   readonly solves: number;
   readonly nonConverged: number;
   readonly violations: number;
+  /** voltage statistics over every sub-step, bus and phase node (seed 004, Tables 3–4) */
+  readonly vStats: VoltageStats;
+}
+
+/** Running sums for the average voltage and the mean absolute deviation from nominal. */
+export interface VoltageStats {
+  n: number;
+  sumPu: number;
+  sumAbsDev: number;
+  nPos: number;
+  sumPos: number;
+  nNeg: number;
+  sumNeg: number;
+}
+
+export function emptyVoltageStats(): VoltageStats {
+  return { n: 0, sumPu: 0, sumAbsDev: 0, nPos: 0, sumPos: 0, nNeg: 0, sumNeg: 0 };
+}
+
+/** Average voltage (pu) and MAE of deviations from `nominalPu`, in % of nominal (all, >0, <0). */
+export function voltageSummary(s: VoltageStats, nominalPu: number): { average_pu: number; difference_from_nominal_pct: number; mae_all_pct: number; mae_positive_pct: number; mae_negative_pct: number } {
+  const r = (x: number) => Number(x.toFixed(6));
+  const avg = s.n > 0 ? s.sumPu / s.n : 0;
+  return {
+    average_pu: r(avg),
+    difference_from_nominal_pct: r(s.n > 0 ? ((avg - nominalPu) / nominalPu) * 100 : 0),
+    mae_all_pct: r(s.n > 0 ? (s.sumAbsDev / s.n / nominalPu) * 100 : 0),
+    mae_positive_pct: r(s.nPos > 0 ? (s.sumPos / s.nPos / nominalPu) * 100 : 0),
+    mae_negative_pct: r(s.nNeg > 0 ? (s.sumNeg / s.nNeg / nominalPu) * 100 : 0),
+  };
 }
 
 /** Sets load powers for time `hourOfDay`: shapes for the others, dispatch for agents' elements. */
@@ -94,6 +124,18 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
         const num = model.nodeNumber[k];
         if (num < 1 || num > 3) continue;
         const pu = Math.sqrt(vRe[k] * vRe[k] + vIm[k] * vIm[k]) / (kv * 1000);
+        const st = state.vStats;
+        const d = pu - lim.nominal_v_pu;
+        st.n++;
+        st.sumPu += pu;
+        st.sumAbsDev += Math.abs(d);
+        if (d > 0) {
+          st.nPos++;
+          st.sumPos += d;
+        } else if (d < 0) {
+          st.nNeg++;
+          st.sumNeg -= d;
+        }
         minV = Math.min(minV, pu);
         maxV = Math.max(maxV, pu);
         const dev = pu < lim.v_min_pu ? lim.v_min_pu - pu : pu > lim.v_max_pu ? pu - lim.v_max_pu : 0;
@@ -160,7 +202,7 @@ export const gridOperatorKind: AgentKind<GridOperatorState, GridOperatorConfig> 
   handles: ['market-cleared', 'dispatched'],
   init(id, config, world) {
     const pf = new PowerFlowState(world.feeder.model);
-    return { id, elementOf: config.elementOf, engine: { pf, powers: newLoadPowers(world.feeder.model), meter: new GridMeter(world.feeder.model) }, period: -1, expected: 0, dispatch: {}, solves: 0, nonConverged: 0, violations: 0 };
+    return { id, elementOf: config.elementOf, engine: { pf, powers: newLoadPowers(world.feeder.model), meter: new GridMeter(world.feeder.model) }, period: -1, expected: 0, dispatch: {}, solves: 0, nonConverged: 0, violations: 0, vStats: emptyVoltageStats() };
   },
   transition(state, event, world) {
     if (event.type === 'market-cleared') {

@@ -121,10 +121,10 @@ function clearCommunity(world: World, period: number, bids: readonly SubmittedBi
   for (const o of r.agents) {
     const who = owner.get(o.id)!;
     const cur = byAgent.get(who) ?? { pKw: 0, boughtKw: 0, soldKw: 0, welfareEur: 0 };
-    const net = o.pKw + o.sKw; // consumer P ≥ 0, producer P ≤ 0, battery charge S > 0: grid sign
-    cur.pKw += net;
-    if (net > 0) cur.boughtKw += net;
-    else cur.soldKw -= net;
+    // consumer P ≥ 0, producer P ≤ 0, battery charge S > 0: the grid sign; bought and sold kept apart
+    cur.pKw += o.pKw + o.sKw;
+    cur.boughtKw += Math.max(0, o.pKw) + Math.max(0, o.sKw);
+    cur.soldKw += Math.max(0, -o.pKw) + Math.max(0, -o.sKw);
     cur.welfareEur += o.welfareEur;
     byAgent.set(who, cur);
   }

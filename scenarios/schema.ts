@@ -108,9 +108,11 @@ export const scenarioSchema = z
         /** a line current limit for every line, A; default: each line's normamps */
         line_amps: z.number().positive().optional(),
         check_lines: z.boolean().default(true),
+        /** the voltage the deviation statistics are measured from (seed 004: 1.05, the tap setting) */
+        nominal_v_pu: z.number().positive().default(1),
       })
       .strict()
-      .default({ v_min_pu: 0.9, v_max_pu: 1.1, check_lines: true }),
+      .default({ v_min_pu: 0.9, v_max_pu: 1.1, check_lines: true, nominal_v_pu: 1 }),
     reinforcement: z
       .object({
         enabled: z.boolean().default(true),

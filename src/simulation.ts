@@ -11,7 +11,7 @@ import { compile } from '../grid/powerflow/compile.js';
 import { type MilpSolver, loadMilpSolver } from '../markets/solvers/milp.js';
 import type { AgentInstance, Period, PlacedBattery, World } from '../agents/agent.js';
 import { type BatteryParams, scaleUnits } from '../agents/battery.js';
-import type { DrivenElement } from '../agents/grid-operator.js';
+import { type DrivenElement, type GridOperatorState, voltageSummary } from '../agents/grid-operator.js';
 import { agentKinds } from '../agents/registry.js';
 import { dayOfYear } from '../agents/solar.js';
 import { strategies } from '../agents/strategies/index.js';
@@ -21,6 +21,20 @@ import { ScenarioError } from './errors.js';
 import type { AnyDraft, AnyEvent } from './events.js';
 import type { LoadedScenario } from './scenario.js';
 
+/**
+ * Energy balance of a run (seed 004, Table 2), kWh: self-consumption is each participant's own
+ * production consumed on the spot, min(bought, sold) per period; local trading is the rest of the
+ * production sold to peers (production − self-consumption − export).
+ */
+export interface EnergyBalanceKwh {
+  consumption: number;
+  production: number;
+  self_consumption: number;
+  local_trading: number;
+  import: number;
+  export: number;
+}
+
 export interface IterationSummary {
   readonly iteration: number;
   readonly welfareEur: number;
@@ -28,6 +42,8 @@ export interface IterationSummary {
   readonly violatingBuses: readonly string[];
   readonly batteries: readonly { readonly bus: string; readonly units: number }[];
   readonly decision: string | undefined;
+  readonly energyBalanceKwh: EnergyBalanceKwh;
+  readonly voltage: ReturnType<typeof voltageSummary>;
 }
 
 type ClockPhase = 'start' | 'open' | 'close' | 'complete' | 'after' | 'finished';
@@ -53,6 +69,7 @@ export class Simulation {
   private phase: ClockPhase = 'start';
   private nextPeriod = 0;
   private welfare = 0;
+  private balance: EnergyBalanceKwh = emptyBalance();
   private violations = 0;
   private violatingBuses = new Set<string>();
   private reinforcedWith: { bus: string; units: number }[] | undefined;
@@ -157,7 +174,19 @@ export class Simulation {
       }
       case 'complete': {
         const dso = this.agent('dso')?.state as { decision?: string } | undefined;
+        const go = this.agent('go')?.state as GridOperatorState;
+        const b = this.balance;
+        const round = (x: number) => Number(x.toFixed(6));
         this.summaries.push({
+          energyBalanceKwh: {
+            consumption: round(b.consumption),
+            production: round(b.production),
+            self_consumption: round(b.self_consumption),
+            local_trading: round(b.production - b.self_consumption - b.export),
+            import: round(b.import),
+            export: round(b.export),
+          },
+          voltage: voltageSummary(go.vStats, this.scenario.limits.nominal_v_pu),
           iteration: this.iteration,
           welfareEur: Number(this.welfare.toFixed(6)),
           violations: this.violations,
@@ -187,6 +216,7 @@ export class Simulation {
     this.phase = 'start';
     this.nextPeriod = 0;
     this.welfare = 0;
+    this.balance = emptyBalance();
     this.violations = 0;
     this.violatingBuses = new Set();
     this.reinforcedWith = undefined;
@@ -194,9 +224,18 @@ export class Simulation {
     const bus = this.bus;
     const world = this.world;
     // agents in a fixed order; each sees every event once, in bus order
+    const h = world.periodHours;
     bus.events$.subscribe((e) => {
-      if (e.type === 'market-cleared') this.welfare += e.payload.welfareEur;
-      else if (e.type === 'violation-detected') {
+      if (e.type === 'market-cleared') {
+        this.welfare += e.payload.welfareEur;
+        this.balance.import += e.payload.importKw * h;
+        this.balance.export += e.payload.exportKw * h;
+      } else if (e.type === 'dispatched') {
+        const p = e.payload;
+        this.balance.consumption += p.boughtKw * h;
+        this.balance.production += p.soldKw * h;
+        this.balance.self_consumption += Math.min(p.boughtKw, p.soldKw) * h;
+      } else if (e.type === 'violation-detected') {
         this.violations++;
         this.violatingBuses.add(e.payload.bus);
       } else if (e.type === 'reinforced') this.reinforcedWith = [...e.payload.added];
@@ -396,4 +435,8 @@ function nearestCommunity(b: PlacedBattery, network: Network, communityOf: Map<s
     if (li !== undefined && network.loads[li].terminal.bus === bus) return c;
   }
   return [...communityOf.values()][0] ?? 'c1';
+}
+
+function emptyBalance(): EnergyBalanceKwh {
+  return { consumption: 0, production: 0, self_consumption: 0, local_trading: 0, import: 0, export: 0 };
 }

@@ -98,7 +98,19 @@ export interface RunSummaryJson {
   periods: number;
   sub_step_s: number;
   events: number;
-  iterations: { iteration: number; welfare_eur: number; violations: number; violating_buses: readonly string[]; batteries: readonly { bus: string; units: number }[]; decision: string | null }[];
+  /** the final iteration's energy balance (seed 004, Table 2) and voltage statistics (Tables 3–4) */
+  energy_balance_kwh: IterationSummary['energyBalanceKwh'];
+  voltage: IterationSummary['voltage'];
+  iterations: {
+    iteration: number;
+    welfare_eur: number;
+    violations: number;
+    violating_buses: readonly string[];
+    batteries: readonly { bus: string; units: number }[];
+    decision: string | null;
+    energy_balance_kwh: IterationSummary['energyBalanceKwh'];
+    voltage: IterationSummary['voltage'];
+  }[];
   final: { iteration: number; welfare_eur: number; violations: number; batteries: readonly { bus: string; units: number }[]; stopped_because: string | null };
 }
 
@@ -110,6 +122,8 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     violating_buses: s.violatingBuses,
     batteries: s.batteries,
     decision: s.decision ?? null,
+    energy_balance_kwh: s.energyBalanceKwh,
+    voltage: s.voltage,
   }));
   const last = iterations[iterations.length - 1];
   return {
@@ -120,6 +134,8 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     periods: sim.world.periods.length,
     sub_step_s: sim.world.subStepS,
     events,
+    energy_balance_kwh: last.energy_balance_kwh,
+    voltage: last.voltage,
     iterations,
     final: { iteration: last.iteration, welfare_eur: last.welfare_eur, violations: last.violations, batteries: last.batteries, stopped_because: last.decision },
   };
