@@ -94,9 +94,10 @@ export function kktResidualsCanonical(problem: CommunityProblem, m: CanonicalMar
   result.agents.forEach((a, i) => {
     const d = a.pKw + a.sKw;
     const lam = price[m.communityOf[i]];
-    const right = (d >= 0 ? m.bPos[i] : m.bNeg[i]) - m.a[i] * d;
-    const left = (d > 0 ? m.bPos[i] : m.bNeg[i]) - m.a[i] * d;
     const tolKw = 1e-9 * (1 + Math.abs(d));
+    // within rounding of the kink at d = 0 the whole subgradient [bPos, bNeg] applies
+    const right = (d >= -tolKw ? m.bPos[i] : m.bNeg[i]) - m.a[i] * d;
+    const left = (d > tolKw ? m.bPos[i] : m.bNeg[i]) - m.a[i] * d;
     if (d > m.lo[i] + tolKw) dual = Math.max(dual, lam - left);
     if (d < m.hi[i] - tolKw) dual = Math.max(dual, right - lam);
   });
