@@ -19,6 +19,7 @@
 import { type AuctionBook, type GridTerms, type PeriodBook, validateBook } from './orders.js';
 import { type Acceptance, type Flows, type PreparedPeriod, flowsOf, periodMilp, preparePeriod, withinGridLimits } from './period-model.js';
 import { DEFAULT_MAX_NODES, solveStructured } from './merit-order.js';
+import { reducedCostFixing } from './core-dp.js';
 import { PRICE_TOL, type PricingRule, midpointPrice, paradoxical, supportingRange, uniformPrice } from './pricing.js';
 import type { MilpSolver, MilpSolverName } from '../solvers/milp.js';
 import { InvariantError, assertMarketBalance, individualRationalityViolations } from '../invariants.js';
@@ -95,21 +96,38 @@ function solveWelfare(
   budget: { maxNodes?: number; coreDpMaxWork?: number; fallback?: boolean; acceptUnproven?: boolean } = {},
 ): WelfareSolve {
   let unproven = '';
+  let milpExcluded = excluded;
+  let milpForced: Acceptance | undefined;
   if (config.method !== 'milp' || budget.fallback === false) {
     const s = solveStructured(p, excluded, { maxNodes: budget.maxNodes ?? config.maxNodes ?? DEFAULT_MAX_NODES, coreDpMaxWork: budget.coreDpMaxWork });
     if (s.proven || budget.acceptUnproven) return { ok: true, acceptance: s.acceptance, flows: flowsOf(p, s.acceptance), method: 'structured' };
     unproven = `structured search stopped at ${s.nodes} nodes`;
+    if (s.lambdaEurPerKwh !== undefined) {
+      // the MILP only needs the blocks whose reduced surplus is within the gap of the incumbent
+      const fixing = reducedCostFixing(p, excluded, s.lambdaEurPerKwh, flowsOf(p, s.acceptance).welfareEurPerH);
+      if (fixing) {
+        milpExcluded = {
+          demand: excluded.demand.map((x, k) => x | fixing.fixedOut.demand[k]),
+          supply: excluded.supply.map((x, k) => x | fixing.fixedOut.supply[k]),
+        };
+        milpForced = fixing.fixedIn;
+      }
+    }
   }
   if (budget.fallback === false) return { ok: false, detail: unproven, method: 'structured' };
   const solver = config.solver;
   if (!solver) return { ok: false, detail: `${unproven || 'method milp'}; no MILP solver configured`, method: 'structured' };
-  const { model, demandVar, supplyVar } = periodMilp(p, excluded, `auction period '${p.book.id}'`);
+  const { model, demandVar, supplyVar } = periodMilp(p, milpExcluded, `auction period '${p.book.id}'`, milpForced);
   const sol = solver.solve(model, config.timeLimitS !== undefined ? { timeLimitS: config.timeLimitS } : {});
   if (sol.status !== 'optimal') return { ok: false, detail: sol.detail, method: solver.name };
   const acceptance: Acceptance = { demand: new Uint8Array(demandVar.length), supply: new Uint8Array(supplyVar.length) };
   // binaries come back within the integrality tolerance of 0 or 1
-  for (let k = 0; k < demandVar.length; k++) if (demandVar[k] >= 0 && sol.values[demandVar[k]] > 0.5) acceptance.demand[k] = 1;
-  for (let k = 0; k < supplyVar.length; k++) if (supplyVar[k] >= 0 && sol.values[supplyVar[k]] > 0.5) acceptance.supply[k] = 1;
+  for (let k = 0; k < demandVar.length; k++) {
+    if (milpForced?.demand[k] || (demandVar[k] >= 0 && sol.values[demandVar[k]] > 0.5)) acceptance.demand[k] = 1;
+  }
+  for (let k = 0; k < supplyVar.length; k++) {
+    if (milpForced?.supply[k] || (supplyVar[k] >= 0 && sol.values[supplyVar[k]] > 0.5)) acceptance.supply[k] = 1;
+  }
   const flows = flowsOf(p, acceptance);
   if (!withinGridLimits(p.grid, flows)) {
     return { ok: false, detail: `${solver.name} returned a selection needing ${flows.importKw} kW import / ${flows.exportKw} kW export, beyond the grid limits`, method: solver.name };

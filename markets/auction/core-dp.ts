@@ -12,15 +12,20 @@
  * flips restricted to the core (the blocks of smallest |r|) satisfies U − Z ≤ min |r| outside the core,
  * it is optimal. Otherwise the core grows.
  *
- * The DP needs quantities on a common grid δ (0.5 kW blocks, or watts); when the book has none, or the
- * core would need too much work, it returns null and the caller falls back to branch and bound.
+ * The DP needs quantities on a common grid δ (0.5 kW blocks, watts, down to 0.1 W); when the book has
+ * none, or the core would need too much work, it returns its best selection unproven and the caller
+ * goes on with branch and bound from that incumbent.
  */
 import { type Acceptance, KW_TOL, type PreparedPeriod } from './period-model.js';
 
 const QUANTA = [1, 0.5, 0.25, 0.1, 0.05, 0.01, 0.005, 0.001, 0.0005, 0.0001];
 
+/**
+ * The coarsest δ of which every value is a multiple, to 1e-12 kW: only float round-off (~1e-16 kW) is
+ * forgiven, never a real difference, so the DP's integer imbalance is the true one to far below KW_TOL.
+ */
 function quantum(values: ArrayLike<number>, count: number, extra: number): number | null {
-  const fits = (x: number, d: number): boolean => Math.abs(x / d - Math.round(x / d)) <= 1e-6;
+  const fits = (x: number, d: number): boolean => Math.abs(x - Math.round(x / d) * d) <= 1e-12;
   for (const d of QUANTA) {
     let ok = fits(extra, d);
     for (let i = 0; ok && i < count; i++) ok = fits(values[i], d);
@@ -188,4 +193,50 @@ export function solveByCoreDp(p: PreparedPeriod, excluded: Acceptance, lambdaEur
     // any selection flipping a block outside the core is worth at most U − |r| ≤ U − outside
     if (core === live || outside >= u - known - tol) return { acceptance: knownAcc, proven: true };
   }
+}
+
+/**
+ * Reduced-cost fixing for the MILP fallback: with λ and the Lagrangian bound U of the module comment,
+ * a selection that flips block j is worth at most U − |r_j|, so when that is below the welfare of a
+ * known feasible selection (`incumbentEurPerH`) block j keeps its side of S0 in every optimum. Returns
+ * the blocks fixed in and out (the rest stay free for the solver), or null when U is unbounded.
+ */
+export function reducedCostFixing(
+  p: PreparedPeriod,
+  excluded: Acceptance,
+  lambdaEurPerKwh: number,
+  incumbentEurPerH: number,
+): { readonly fixedIn: Acceptance; readonly fixedOut: Acceptance; readonly free: number } | null {
+  const lam = lambdaEurPerKwh;
+  const g = p.grid;
+  let u = 0;
+  const side = (s: PreparedPeriod['demand'], ex: Uint8Array, isD: boolean, f: (k: number, r: number) => void): void => {
+    for (let k = 0; k < s.kw.length; k++) {
+      if (ex[k]) continue;
+      const r = isD ? (s.priceEurPerKwh[k] - lam) * s.kw[k] : (lam - s.priceEurPerKwh[k]) * s.kw[k];
+      f(k, r);
+    }
+  };
+  side(p.demand, excluded.demand, true, (_, r) => (u += Math.max(0, r)));
+  side(p.supply, excluded.supply, false, (_, r) => (u += Math.max(0, r)));
+  if (lam > g.importPriceEurPerKwh) {
+    if (g.maxImportKw === null) return null;
+    u += (lam - g.importPriceEurPerKwh) * g.maxImportKw;
+  }
+  if (lam < g.exportPriceEurPerKwh) {
+    if (g.maxExportKw === null) return null;
+    u += (g.exportPriceEurPerKwh - lam) * g.maxExportKw;
+  }
+  const gap = u - incumbentEurPerH + 1e-9 * Math.max(1, Math.abs(u));
+  const fixedIn: Acceptance = { demand: new Uint8Array(p.demand.kw.length), supply: new Uint8Array(p.supply.kw.length) };
+  const fixedOut: Acceptance = { demand: new Uint8Array(p.demand.kw.length), supply: new Uint8Array(p.supply.kw.length) };
+  let free = 0;
+  const fix = (into: 'demand' | 'supply') => (k: number, r: number) => {
+    if (Math.abs(r) <= gap) free++;
+    else if (r > 0) fixedIn[into][k] = 1;
+    else fixedOut[into][k] = 1;
+  };
+  side(p.demand, excluded.demand, true, fix('demand'));
+  side(p.supply, excluded.supply, false, fix('supply'));
+  return { fixedIn, fixedOut, free };
 }

@@ -39,6 +39,8 @@ export interface StructuredOutcome {
   readonly acceptance: Acceptance;
   /** Branch-and-bound nodes visited (1 when the merit order is already integral). */
   readonly nodes: number;
+  /** Price of the merit order's fractional block (the LP dual), when there was one. */
+  readonly lambdaEurPerKwh?: number;
 }
 
 /** Default node limit: far above what books of 0.5 kW blocks need, far below a slow search. */
@@ -240,11 +242,14 @@ export function solveStructured(p: PreparedPeriod, excluded: Acceptance, options
   };
 
   const root = relax();
+  let lambda: number | undefined;
+  if (root !== -Infinity && fracSide !== 0) lambda = (fracSide === 1 ? D : S).price[fracPos];
   if (root !== -Infinity && fracSide !== 0 && options.useCoreDp !== false) {
     // a fractional block: repair exactly by the imbalance DP when the book's quantities allow it
-    const lambda = (fracSide === 1 ? D : S).price[fracPos];
+    lambda = (fracSide === 1 ? D : S).price[fracPos];
     const dp = solveByCoreDp(p, excluded, lambda, options.coreDpMaxWork);
-    if (dp?.proven) return { proven: true, acceptance: dp.acceptance, nodes: 1 };
+    // the DP's imbalance is exact to ~1e-12 kW; the limits are re-checked on the real sums all the same
+    if (dp?.proven && withinGridLimits(p.grid, flowsOf(p, dp.acceptance))) return { proven: true, acceptance: dp.acceptance, nodes: 1, lambdaEurPerKwh: lambda };
     if (dp) {
       // not proven, but a good incumbent: the branch and bound starts from it
       const w = flowsOf(p, dp.acceptance);
@@ -256,5 +261,5 @@ export function solveStructured(p: PreparedPeriod, excluded: Acceptance, options
     }
   }
   if (root !== -Infinity) dfs(snapshot(root));
-  return { proven: !aborted, acceptance: { demand: bestDemand, supply: bestSupply }, nodes };
+  return { proven: !aborted, acceptance: { demand: bestDemand, supply: bestSupply }, nodes, ...(lambda !== undefined ? { lambdaEurPerKwh: lambda } : {}) };
 }

@@ -11,7 +11,9 @@
  * Each block is priced at its upper quantity edge, the point of the curve least favourable to the
  * peer's counterpart: the last supply block is offered at p_N, the demand block ending at q_N bids p_N
  * exactly, as the paper anchors its curves. A peer's blocks never add up past its q_MAX, which is how
- * the capacity limits of Eqs. (3)–(4) reach the clearing.
+ * the capacity limits of Eqs. (3)–(4) reach the clearing. q_MAX is taken to the nearest watt, the
+ * market's quantity tick: blocks on a common grid let the clearing repair fractional merit orders by
+ * its exact imbalance DP instead of a MILP (markets/auction/core-dp.ts).
  *
  *   EUR/kWh   Figure 2 shapes (p_N,d = 0.100, q_N,d = 1 kW; q_MAX,s = 3 kW)
  *    0.2 |▀▀▀▀▄▄                    demand, k = 1: 0.5 kW steps on a line through (1 kW, 0.100)
@@ -24,6 +26,13 @@ import type { BlockOrder } from './orders.js';
 
 /** The block size of seed 004, kW. */
 export const SEED004_BLOCK_KW = 0.5;
+
+/** Quantity tick of the offers, kW (1 W). */
+export const QUANTITY_TICK_KW = 0.001;
+
+function toTick(kw: number): number {
+  return Math.round(kw / QUANTITY_TICK_KW) * QUANTITY_TICK_KW;
+}
 
 /** Supply price on the curve of seed 004, Eq. (5), EUR/kWh at `qKw` (0 ≤ qKw ≤ qMaxKw). */
 export function supplyCurvePrice(qKw: number, qMaxKw: number, nominalPriceEurPerKwh: number): number {
@@ -62,8 +71,9 @@ function edges(qMaxKw: number, blockKw: number): number[] {
 
 function blocks(agent: string, tag: string, qMaxKw: number, blockKw: number, price: (q: number) => number): BlockOrder[] {
   let lower = 0;
-  return edges(qMaxKw, blockKw).map((upper, b) => {
-    const o: BlockOrder = { id: `${agent}-${tag}${b + 1}`, agent, kw: upper - lower, priceEurPerKwh: price(upper) };
+  return edges(toTick(qMaxKw), blockKw).map((upper, b) => {
+    // the curve is defined up to the exact q_MAX; the ticked last edge may sit half a watt beyond it
+    const o: BlockOrder = { id: `${agent}-${tag}${b + 1}`, agent, kw: toTick(upper - lower), priceEurPerKwh: price(Math.min(upper, qMaxKw)) };
     lower = upper;
     return o;
   });
@@ -81,8 +91,10 @@ export interface SupplyCurve {
 export function supplyBlocks(c: SupplyCurve, blockKw = SEED004_BLOCK_KW): BlockOrder[] {
   check(c.agent, 'maxKw', c.maxKw, Number.isFinite(c.maxKw) && c.maxKw >= 0, 'a non-negative number of kW');
   check(c.agent, 'nominalPriceEurPerKwh', c.nominalPriceEurPerKwh, Number.isFinite(c.nominalPriceEurPerKwh), 'a finite price');
-  if (c.maxKw <= 1e-9) return [];
-  return blocks(c.agent, 's', c.maxKw, blockKw, (q) => supplyCurvePrice(q, c.maxKw, c.nominalPriceEurPerKwh));
+  // the PV output in whole watts is the curve's q_MAX, so the last block still offers at p_N
+  const qMaxKw = toTick(c.maxKw);
+  if (qMaxKw <= 1e-9) return [];
+  return blocks(c.agent, 's', qMaxKw, blockKw, (q) => supplyCurvePrice(q, qMaxKw, c.nominalPriceEurPerKwh));
 }
 
 export interface DemandCurve {

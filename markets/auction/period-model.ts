@@ -115,18 +115,29 @@ export function withinGridLimits(grid: GridTerms, f: Flows): boolean {
 
 /**
  * The period as a MILP (seed 004, Eqs. (1)–(2) with binary ACCEPT variables, plus continuous import
- * and export bounded by the grid limits). Blocks flagged in `excluded` get no variable: the uniform
- * pricing rule removes paradoxically accepted blocks this way. Variable order: demand blocks in merit
- * order, supply blocks in merit order, import, export.
+ * and export bounded by the grid limits). Blocks flagged in `excluded` get no variable (rejected), nor
+ * do blocks flagged in `forced` (accepted: their kW moves to the right-hand side of the balance) — the
+ * uniform rule's restricted books and reduced-cost fixing use these. Variable order: free demand
+ * blocks in merit order, free supply blocks in merit order, import, export.
  */
-export function periodMilp(p: PreparedPeriod, excluded: Acceptance, name: string): { model: MilpModel; demandVar: Int32Array; supplyVar: Int32Array } {
+export function periodMilp(
+  p: PreparedPeriod,
+  excluded: Acceptance,
+  name: string,
+  forced?: Acceptance,
+): { model: MilpModel; demandVar: Int32Array; supplyVar: Int32Array } {
   const variables: MilpVariable[] = [];
   const indices: number[] = [];
   const coefficients: number[] = [];
   const demandVar = new Int32Array(p.demand.kw.length).fill(-1);
   const supplyVar = new Int32Array(p.supply.kw.length).fill(-1);
+  let forcedNetKw = 0; // forced demand − forced supply
   for (let k = 0; k < p.demand.kw.length; k++) {
     if (excluded.demand[k]) continue;
+    if (forced?.demand[k]) {
+      forcedNetKw += p.demand.kw[k];
+      continue;
+    }
     demandVar[k] = variables.length;
     indices.push(variables.length);
     coefficients.push(-p.demand.kw[k]);
@@ -134,6 +145,10 @@ export function periodMilp(p: PreparedPeriod, excluded: Acceptance, name: string
   }
   for (let k = 0; k < p.supply.kw.length; k++) {
     if (excluded.supply[k]) continue;
+    if (forced?.supply[k]) {
+      forcedNetKw -= p.supply.kw[k];
+      continue;
+    }
     supplyVar[k] = variables.length;
     indices.push(variables.length);
     coefficients.push(p.supply.kw[k]);
@@ -146,5 +161,6 @@ export function periodMilp(p: PreparedPeriod, excluded: Acceptance, name: string
   coefficients.push(-1);
   variables.push({ name: 'export', objective: p.grid.exportPriceEurPerKwh, lower: 0, upper: p.grid.maxExportKw ?? Infinity, integer: false });
   // seed 004, Eq. (2), with the grid closing it: Σ supply + import − Σ demand − export = 0
-  return { model: { name, variables, rows: [{ name: 'balance', indices, coefficients, lower: 0, upper: 0 }] }, demandVar, supplyVar };
+  const rhs = forcedNetKw;
+  return { model: { name, variables, rows: [{ name: 'balance', indices, coefficients, lower: rhs, upper: rhs }] }, demandVar, supplyVar };
 }

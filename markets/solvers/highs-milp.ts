@@ -6,8 +6,17 @@
 import { type MilpModel, type MilpSolution, type MilpSolveOptions, type MilpSolver, failedSolution } from './milp.js';
 import { type HighsSolution, loadHighs } from './highs.js';
 
-/** Gaps tight enough that a 0.5 kW block at a 0.001 EUR/kWh price difference is never given up. */
-const highsMipOptions = { output_flag: false, mip_rel_gap: 1e-9, mip_abs_gap: 1e-12 } as const;
+/**
+ * Gaps tight enough that a 0.5 kW block at a 0.001 EUR/kWh price difference is never given up, and
+ * feasibility tolerances at the clearing's 1 mW so a balance row is never "satisfied" by round-off.
+ */
+const highsMipOptions = {
+  output_flag: false,
+  mip_rel_gap: 1e-9,
+  mip_abs_gap: 1e-12,
+  primal_feasibility_tolerance: 1e-9,
+  mip_feasibility_tolerance: 1e-9,
+} as const;
 
 function num(x: number): string {
   // LP format reads exponent notation; String() of a finite double round-trips exactly

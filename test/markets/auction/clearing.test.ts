@@ -155,6 +155,13 @@ describe('hand-solved clearings', () => {
     expect(Number.isNaN(r.welfareEur)).toBe(false);
   });
 
+  it('regression: a block 0.45 mW above the import limit is not accepted (the DP quantum once forgave it)', () => {
+    const b = one([], [o('d0', 0.5000004499999999, 0.041)], { importPriceEurPerKwh: 0.04, exportPriceEurPerKwh: 0.04, maxImportKw: 0.5, maxExportKw: null });
+    const r = clear(b, { pricing: 'midpoint' }).periods[0];
+    expect(r.acceptedDemand).toEqual([]);
+    expect(r.importKw).toBe(0);
+  });
+
   it('is deterministic: the same book twice gives deep-equal results', () => {
     for (const pricing of ['midpoint', 'uniform'] as const) expect(clear(caseA, { pricing })).toEqual(clear(caseA, { pricing }));
   });

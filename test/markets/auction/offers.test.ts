@@ -54,3 +54,15 @@ describe('seed 004 Figure 2: demand curves (Eq. 6), p_N = 0.100 EUR/kWh at q_N =
     expect(() => demandBlocks({ agent: 'load7', nominalKw: 1, nominalPriceEurPerKwh: 0.1, elasticityK: -2 })).toThrow(/load7/);
   });
 });
+
+describe('quantity tick', () => {
+  it('cuts curves on whole watts so the clearing can use its exact imbalance DP', () => {
+    const b = demandBlocks({ agent: 'load3', nominalKw: 0.73248, nominalPriceEurPerKwh: 0.1, elasticityK: 1 });
+    for (const o of b) expect(Math.abs(o.kw * 1000 - Math.round(o.kw * 1000))).toBeLessThan(1e-6);
+    expect(sum(b.map((o) => o.kw))).toBeCloseTo(1.732, 9);
+    expect(b[b.length - 1].priceEurPerKwh).toBeGreaterThanOrEqual(0);
+    const s = supplyBlocks({ agent: 'pv', maxKw: 2.71828, nominalPriceEurPerKwh: 0.075 });
+    expect(sum(s.map((o) => o.kw))).toBeCloseTo(2.718, 9);
+    expect(s[s.length - 1].priceEurPerKwh).toBeCloseTo(0.075, 15);
+  });
+});

@@ -70,6 +70,27 @@ describe('auction clearing against brute force', () => {
     );
   });
 
+  it('the MILP fallback after reduced-cost fixing is welfare-optimal (off-grid quantities, no branch and bound)', () => {
+    const offGrid = bookArb(5).map((b) => ({
+      ...b,
+      periods: b.periods.map((p) => ({
+        ...p,
+        // break the common quantum so the imbalance DP cannot apply
+        supply: p.supply.map((o, i) => ({ ...o, kw: o.kw * (1 + 1e-7 * (i + 1)) + 1e-7 })),
+        demand: p.demand.map((o, i) => ({ ...o, kw: o.kw * (1 + 3e-7 * (i + 1)) + 3e-7 })),
+      })),
+    }));
+    fc.assert(
+      fc.property(offGrid, (book) => {
+        const r = clear(book, { pricing: 'midpoint', solver: highs, maxNodes: 1 }).periods[0];
+        expect(r.status).not.toBe('solver_failed');
+        expect(welfarePerH(book, r.welfareEur)).toBeCloseTo(bruteForce(book.periods[0], book.grid).welfareEurPerH, 9);
+        checkPhysical(book, r);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('uniform never returns a paradoxically accepted block and never beats the optimum', () => {
     fc.assert(
       fc.property(bookArb(5), (book) => {
