@@ -9,6 +9,7 @@ import type { AnyEvent } from '../events.js';
 import type { IterationSummary, Simulation } from '../simulation.js';
 import { writeFileSet } from './atomic.js';
 import { fixed } from './grid-results.js';
+import type { ReportData } from '../report/report-data.js';
 
 const minute = (t: number): string => {
   const m = t / 60;
@@ -24,6 +25,13 @@ export class RunRecorder {
   private bids = new Map<string, { community: string; supply: number; demand: number }>();
   private periodLabel = new Map<number, string>();
   eventCount = 0;
+  /** per iteration and period: clearing and dispatch totals (for the report) */
+  readonly periodRows: ReportData['periods'][number][] = [];
+  /** the book of the middle period of the last iteration (auction), for the merit-order plot */
+  meritOrder: ReportData['meritOrder'] = null;
+  private pendingBook: { supply: { kw: number; priceEurPerKwh: number }[]; demand: { kw: number; priceEurPerKwh: number }[] } = { supply: [], demand: [] };
+  /** violations per element of each iteration */
+  readonly violationsByElement = new Map<number, Map<string, number>>();
 
   constructor(private readonly sim: Simulation) {
     sim.onBus((bus) => this.attach(bus));
@@ -40,14 +48,30 @@ export class RunRecorder {
       case 'period-opened':
         this.periodLabel.set(e.payload.period, e.payload.label);
         this.bids.clear();
+        this.pendingBook = { supply: [], demand: [] };
+        this.periodRows.push({ iteration: e.iteration, label: e.payload.label, startMinute: e.time / 60, prices: {}, tradedKw: 0, importKw: 0, exportKw: 0, consumptionKw: 0, productionKw: 0 });
         break;
+      case 'market-cleared': {
+        const row = this.periodRows[this.periodRows.length - 1];
+        this.periodRows[this.periodRows.length - 1] = { ...row, prices: e.payload.prices, importKw: e.payload.importKw, exportKw: e.payload.exportKw };
+        if (e.payload.period === Math.floor(this.sim.world.periods.length / 2)) {
+          this.meritOrder = { label: row.label, supply: this.pendingBook.supply, demand: this.pendingBook.demand, priceEurPerKwh: e.payload.prices.market ?? null };
+        }
+        break;
+      }
       case 'bid-submitted': {
         const b = e.payload.bid;
         let supply = 0;
         let demand = 0;
         if (b.market === 'auction') {
-          for (const o of b.supply) supply += o.kw;
-          for (const o of b.demand) demand += o.kw;
+          for (const o of b.supply) {
+            supply += o.kw;
+            this.pendingBook.supply.push({ kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
+          }
+          for (const o of b.demand) {
+            demand += o.kw;
+            this.pendingBook.demand.push({ kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
+          }
         } else {
           for (const a of b.agents) {
             if (a.kind === 'consumer') demand += Number(a.pMaxKw);
@@ -64,6 +88,8 @@ export class RunRecorder {
       case 'dispatched': {
         const p = e.payload;
         const bid = this.bids.get(p.agent) ?? { community: '', supply: 0, demand: 0 };
+        const row = this.periodRows[this.periodRows.length - 1];
+        this.periodRows[this.periodRows.length - 1] = { ...row, consumptionKw: row.consumptionKw + p.boughtKw, productionKw: row.productionKw + p.soldKw, tradedKw: row.tradedKw + p.soldKw };
         this.market.push(
           `${e.iteration},${this.periodLabel.get(p.period) ?? p.period},${minute(e.time)},${p.agent},${bid.community},${fixed(bid.supply, 4)},${fixed(bid.demand, 4)},${fixed(p.boughtKw, 4)},${fixed(p.soldKw, 4)},${fixed(p.pKw, 4)},${fixed(p.priceEurPerKwh, 6)},${fixed(p.welfareEur, 6)}\n`,
         );
@@ -72,6 +98,9 @@ export class RunRecorder {
       case 'violation-detected': {
         const p = e.payload;
         this.violations.push(`${e.iteration},${minute(e.time)},${p.element},${p.bus},${p.kind},${p.value},${p.limit}\n`);
+        const byEl = this.violationsByElement.get(e.iteration) ?? new Map<string, number>();
+        byEl.set(p.element, (byEl.get(p.element) ?? 0) + 1);
+        this.violationsByElement.set(e.iteration, byEl);
         break;
       }
       case 'grid-solved': {

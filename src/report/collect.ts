@@ -1,0 +1,81 @@
+/**
+ * Gathers the ReportData of a finished run from the simulation, its recorder and the iteration
+ * summaries: the tables of the papers (energy balance, voltage statistics, violations and welfare
+ * per battery configuration), per-period clearing outcomes, the merit order of the middle period,
+ * load-node voltages of the last iteration and the feeder map with violation counts.
+ */
+import type { RunRecorder } from '../io/run-results.js';
+import type { IterationSummary, Simulation } from '../simulation.js';
+import type { ReportData, ReportTable } from './report-data.js';
+
+export function collectReportData(sim: Simulation, rec: RunRecorder, summaries: readonly IterationSummary[]): ReportData {
+  const s = sim.scenario;
+  const last = summaries[summaries.length - 1];
+  const lastIt = last.iteration;
+  const e = last.energyBalanceKwh;
+  const v = last.voltage;
+  const tables: ReportTable[] = [
+    {
+      id: 'energy_balance',
+      title: 'Energy balance over the horizon, kWh (seed 004, Table 2)',
+      columns: ['item', 'kwh'],
+      rows: [
+        ['consumption', e.consumption],
+        ['production', e.production],
+        ['self_consumption', e.self_consumption],
+        ['local_trading', e.local_trading],
+        ['import', e.import],
+        ['export', e.export],
+      ],
+    },
+    {
+      id: 'voltage',
+      title: `Voltage over every sub-step, bus and phase node, deviations from ${s.limits.nominal_v_pu} pu (seed 004, Tables 3–4)`,
+      columns: ['statistic', 'value'],
+      rows: [
+        ['average_pu', v.average_pu],
+        ['difference_from_nominal_pct', v.difference_from_nominal_pct],
+        ['mae_all_pct', v.mae_all_pct],
+        ['mae_positive_pct', v.mae_positive_pct],
+        ['mae_negative_pct', v.mae_negative_pct],
+      ],
+    },
+    {
+      id: 'iterations',
+      title: 'Violations and social welfare per battery configuration (seed 000, Tables II, IV, V)',
+      columns: ['iteration', 'welfare_eur', 'violations', 'violating_buses', 'battery_sites', 'battery_units', 'decision'],
+      rows: summaries.map((it) => [it.iteration, it.welfareEur, it.violations, it.violatingBuses.length, it.batteries.length, it.batteries.reduce((a, b) => a + b.units, 0), it.decision ?? '']),
+    },
+  ];
+  // traded locally = production not exported (self-consumption included, as in seed 004's Figure 5)
+  const periods = rec.periodRows.map((p) => ({ ...p, tradedKw: Math.max(0, p.productionKw - p.exportKw) }));
+  // load-node voltages of the last iteration
+  const voltages: { minute: number; node: string; vPu: number }[] = [];
+  for (const line of rec.voltages.slice(1)) {
+    for (const row of line.split('\n')) {
+      if (row === '') continue;
+      const [it, minute, load, bus, node, vpu] = row.split(',');
+      if (Number(it) !== lastIt || vpu === '') continue;
+      voltages.push({ minute: Number(minute), node: `${load} ${bus}.${node}`, vPu: Number(vpu) });
+    }
+  }
+  const byEl = rec.violationsByElement.get(lastIt) ?? new Map<string, number>();
+  const net = sim.base.network;
+  const buses = net.buses.filter((b) => b.coords).map((b) => ({ name: b.name, x: b.coords!.x, y: b.coords!.y, violations: byEl.get(`bus.${b.name}`) ?? 0 }));
+  const withCoords = new Set(buses.map((b) => b.name));
+  const lines = net.branches
+    .filter((br) => br.kind === 'line')
+    .map((br) => ({ from: net.buses[br.terminals[0].bus].name, to: net.buses[br.terminals[1].bus].name, violations: byEl.get(br.name) ?? 0 }))
+    .filter((l) => withCoords.has(l.from) && withCoords.has(l.to));
+  return {
+    title: `lemsim — ${s.name}`,
+    subtitle: `${s.market.mechanism} market, ${s.market.period_min}-minute periods ${s.horizon.from}–${s.horizon.to}, power flow every ${s.power_flow.step_s} s, ${summaries.length} iteration(s), seed ${s.seed}`,
+    tables,
+    iterations: summaries.map((it) => ({ iteration: it.iteration, welfareEur: it.welfareEur, violations: it.violations, batteryUnits: it.batteries.reduce((a, b) => a + b.units, 0) })),
+    periods,
+    meritOrder: rec.meritOrder,
+    voltages,
+    map: { buses, lines },
+    limits: { vMinPu: s.limits.v_min_pu, vMaxPu: s.limits.v_max_pu },
+  };
+}
