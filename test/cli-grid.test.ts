@@ -1,13 +1,12 @@
 /** The powerflow and timeseries commands end to end: files, columns, errors. */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { sharedPath } from '../src/shared-data.js';
 import { tempScripts } from './helpers/dss.js';
 import { describeWithShared } from './helpers/shared.js';
+import { tempDir } from './helpers/temp.js';
 
 function capture() {
   const c = { out: '', err: '' };
@@ -93,7 +92,7 @@ describe('lemsim powerflow / timeseries', () => {
 
 describeWithShared('lemsim timeseries on the IEEE feeder', ['reference/ieee-eulv/constant-pq.dss'], () => {
   it('writes the contract files for a stretch of the day', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'lemsim-ts-'));
+    const out = tempDir('lemsim-ts-');
     expect(await main(['timeseries', sharedPath('reference/ieee-eulv/constant-pq.dss'), '--from', '1', '--to', '30', '--out', out], capture().io)).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['load_voltages.csv', 'source_pq.csv', 'summary.json']);
     const rows = readFileSync(join(out, 'load_voltages.csv'), 'utf8').trim().split('\n');
@@ -124,7 +123,7 @@ describe('lemsim describe', () => {
 
 describeWithShared('the Costa Rica circuit through the CLI', ['feeders/costa-rica-mar/Master.dss'], () => {
   it('runs the 96-step day with --all-buses and describes the feeder', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'lemsim-cr-'));
+    const out = tempDir('lemsim-cr-');
     const master = sharedPath('feeders/costa-rica-mar/Master.dss');
     expect(await main(['timeseries', master, '--from', '15', '--to', '1440', '--step-min', '15', '--all-buses', '--out', out], capture().io)).toBe(0);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));

@@ -1,13 +1,13 @@
 /** Helpers for tests that write small OpenDSS scripts into a temporary folder. */
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type Feeder, loadFeeder } from '../../grid/feeder.js';
 import { PowerFlowState, newLoadPowers, setLoadPowersAt } from '../../grid/powerflow/solve.js';
+import { tempDir } from './temp.js';
 
 /** Writes files (name → text) into a fresh temp folder; returns its path. */
 export function tempScripts(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'lemsim-dss-'));
+  const dir = tempDir('lemsim-dss-');
   for (const [name, text] of Object.entries(files)) {
     const p = join(dir, name);
     mkdirSync(dirname(p), { recursive: true });

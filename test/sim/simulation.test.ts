@@ -3,8 +3,7 @@
  * with a weak branch): the event order of one period, byte-identical results for the same seed, the
  * reinforcement loop, and the debugger driven from stdin.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import type { AnyEvent } from '../../src/events.js';
 import { loadScenario } from '../../src/scenario.js';
 import { projectDir } from '../../src/shared-data.js';
 import { Simulation } from '../../src/simulation.js';
+import { tempDir } from '../helpers/temp.js';
 
 const EXAMPLE = join(projectDir(), 'scenarios/example-small.yaml');
 
@@ -56,7 +56,7 @@ describe('simulation on example-small', () => {
   });
 
   it('writes the result files, byte-identical for the same scenario and seed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lemsim-run-'));
+    const dir = tempDir('lemsim-run-');
     const a = join(dir, 'a');
     const b = join(dir, 'b');
     for (const out of [a, b]) expect(await main(['run', EXAMPLE, '--out', out, '--log-level', 'silent'], capture().io)).toBe(0);
@@ -72,7 +72,7 @@ describe('simulation on example-small', () => {
   });
 
   it('adds batteries where violations were and violations fall', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lemsim-run-'));
+    const dir = tempDir('lemsim-run-');
     expect(await main(['run', EXAMPLE, '--out', dir, '--log-level', 'silent'], capture().io)).toBe(0);
     const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
     expect(s.iterations.length).toBeGreaterThanOrEqual(2);
@@ -102,7 +102,7 @@ describe('simulation on example-small', () => {
   });
 
   it('a scenario error names the field path, exits non-zero and writes nothing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lemsim-bad-'));
+    const dir = tempDir('lemsim-bad-');
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, readFileSync(EXAMPLE, 'utf8').replace('period_min: 15', 'period_min: -5').replace('feeder: feeders/example-small.dss', `feeder: ${join(projectDir(), 'scenarios/feeders/example-small.dss')}`));
     const out = join(dir, 'out');
