@@ -2,4 +2,5 @@
 export * from './orders.js';
 export * from './offers.js';
 export * from './clearing.js';
+export * from './dispatch.js';
 export { type PricingRule, pricingRules } from './pricing.js';

@@ -199,3 +199,15 @@ describe('bad books are rejected with the period and order named', () => {
     expectError({ ...one([], []), periodHours: 0 }, 'period_hours', /positive/);
   });
 });
+
+describe('dispatch in the market sign convention', () => {
+  it('consumers positive, producers negative, a prosumer netted (case A)', async () => {
+    const { dispatchKwByAgent } = await import('../../../markets/auction/dispatch.js');
+    const b = one([o('s1', 1, 0.01, 'pv'), o('s2', 1, 0.06, 'home')], [o('d1', 0.5, 0.19, 'home'), o('d2', 1, 0.09, 'shop')]);
+    const r = clear(b, { pricing: 'midpoint' }).periods[0];
+    const d = dispatchKwByAgent(b.periods[0], r);
+    expect([...d.entries()]).toEqual([['pv', -1], ['home', -0.5], ['shop', 1]]);
+    // the peers' net plus the grid exchange balances (seed 004, Eq. (2))
+    expect([...d.values()].reduce((x, y) => x + y, 0) - r.importKw + r.exportKw).toBeCloseTo(0, 12);
+  });
+});
