@@ -1,10 +1,12 @@
 /** The registry of benchmarks: one line per benchmark module. */
 import type { Benchmark } from './bench.js';
 import { auction10k, auctionDay } from './auction.js';
+import { community10kHour, communityCs2Hour, communityDayAhead } from './community.js';
 import { powerflowCostaRicaDay, powerflowDay } from './powerflow-day.js';
 
 export const benchmarks: readonly Benchmark[] = [
   auctionDay, auction10k,
+  communityCs2Hour, community10kHour, communityDayAhead,
   powerflowDay,
   powerflowCostaRicaDay,
 ];

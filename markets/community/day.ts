@@ -12,7 +12,7 @@ import { socAfter } from './battery.js';
 import { clearCommunityFast } from './fast-solver.js';
 import type { BatteryAgent, CommunityAgent, CommunityDay, CommunityProblem, CommunityResult, DayResult } from './model.js';
 import { validateProblem } from './problem-json.js';
-import { solveQp } from './qp-oracle.js';
+import { type QpOptions, solveQp } from './qp-oracle.js';
 import { toCanonical } from './canonical.js';
 import { type CanonicalSolution, infeasibleResult, settle } from './settle.js';
 
@@ -89,12 +89,12 @@ export function settleDay(day: CommunityDay, perHour: readonly CanonicalSolution
  * Day-ahead with the generic QP (HiGHS) over all hours and the soc coupling (seed 000, Eq. (9)
  * across hours). The oracle of `clearDayAhead`; throws `SolverError` when HiGHS fails.
  */
-export async function clearDayAheadQp(day: CommunityDay): Promise<DayResult> {
+export async function clearDayAheadQp(day: CommunityDay, options: QpOptions = {}): Promise<DayResult> {
   validateDay(day);
   const m0 = toCanonical(day.hours[0]);
   if (m0.infeasible !== undefined) return { status: 'infeasible', welfareEur: null, hours: [infeasibleResult(m0.infeasible)], reason: m0.infeasible };
   try {
-    return settleDay(day, await solveQp(day.hours, 'community-day-ahead-qp'));
+    return settleDay(day, await solveQp(day.hours, 'community-day-ahead-qp', options));
   } catch (err) {
     if (err instanceof SolverError && /infeasible/i.test(err.status)) {
       return { status: 'infeasible', welfareEur: null, hours: [], reason: 'no battery schedule keeps every soc within its bounds over the day' };

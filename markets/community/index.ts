@@ -18,7 +18,7 @@ export interface CommunitySolver {
 
 export const communitySolvers: Readonly<Record<string, CommunitySolver>> = {
   fast: { name: 'fast', clear: async (p) => clearCommunityFast(p) },
-  qp: { name: 'qp', clear: clearCommunityQp },
+  qp: { name: 'qp', clear: (p) => clearCommunityQp(p) },
 };
 
 export type DayMode = 'hourly' | 'day-ahead';

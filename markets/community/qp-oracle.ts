@@ -121,13 +121,18 @@ export function buildQpText(hours: readonly CommunityProblem[]): string {
   return lpModel(obj, quad, rows, bounds);
 }
 
+export interface QpOptions {
+  /** HiGHS time limit, s; reaching it is a `SolverError` (status "Time limit reached"). */
+  readonly timeLimitS?: number;
+}
+
 /**
  * Solves the T-period QP with HiGHS. Throws `SolverError` if HiGHS fails or reports anything but
  * an optimum. `modelName` names the model in errors.
  */
-export async function solveQp(hours: readonly CommunityProblem[], modelName = 'community-qp'): Promise<QpPeriodSolution[]> {
+export async function solveQp(hours: readonly CommunityProblem[], modelName = 'community-qp', options: QpOptions = {}): Promise<QpPeriodSolution[]> {
   const text = buildQpText(hours);
-  const sol = await solveLpFormat(modelName, text, HIGHS_QP_OPTIONS);
+  const sol = await solveLpFormat(modelName, text, { ...HIGHS_QP_OPTIONS, ...(options.timeLimitS !== undefined ? { time_limit: options.timeLimitS } : {}) });
   const col = (name: string): number => {
     const c = sol.Columns[name];
     if (!c) throw new SolverError(modelName, 'missing column', name);
@@ -173,10 +178,10 @@ export async function solveQp(hours: readonly CommunityProblem[], modelName = 'c
  * Clears one period with the generic QP (HiGHS). Same contract as `clearCommunityFast`; slower, and
  * fails with `SolverError` on large instances.
  */
-export async function clearCommunityQp(problem: CommunityProblem): Promise<CommunityResult> {
+export async function clearCommunityQp(problem: CommunityProblem, options: QpOptions = {}): Promise<CommunityResult> {
   const m = toCanonical(problem);
   if (m.infeasible !== undefined) return infeasibleResult(m.infeasible);
-  const [s] = await solveQp([problem]);
+  const [s] = await solveQp([problem], 'community-qp', options);
   const result = settle(problem, m, { dKw: s.dKw, priceEurPerKwh: s.priceEurPerKwh, flows: s.flows });
   assertMarketInvariants('community-qp', problem, m, result);
   return result;
