@@ -62,6 +62,11 @@ export function advanceSoc(p: BatteryParams, soc: number, pKw: number, h: number
   return { soc: next, curtailedKwh: Math.abs(raw - next) * p.capacityKwh };
 }
 
+/** Rounds a power down to whole watts, kW. */
+function wholeWatts(kw: number): number {
+  return Math.floor(kw * 1000 + 1e-9) / 1000;
+}
+
 /** Scales one unit to `units` units (capacity and converter power; rates per capacity unchanged). */
 export function scaleUnits(unit: BatteryParams, units: number): BatteryParams {
   return { ...unit, capacityKwh: unit.capacityKwh * units, powerKw: unit.powerKw * units };
@@ -92,8 +97,9 @@ export const batteryKind: AgentKind<BatteryState, BatteryConfig> = {
             community: state.community,
             bid: {
               market: 'auction',
-              supply: lim.dischargeKw > 1e-9 ? [{ id: `${state.id}:s:1`, kw: lim.dischargeKw, priceEurPerKwh: dischargePrice }] : [],
-              demand: lim.chargeKw > 1e-9 ? [{ id: `${state.id}:d:1`, kw: lim.chargeKw, priceEurPerKwh: chargePrice }] : [],
+              // blocks on whole watts keep the book on the auction's exact quantity grid
+              supply: wholeWatts(lim.dischargeKw) > 0 ? [{ id: `${state.id}:s:1`, kw: wholeWatts(lim.dischargeKw), priceEurPerKwh: dischargePrice }] : [],
+              demand: wholeWatts(lim.chargeKw) > 0 ? [{ id: `${state.id}:d:1`, kw: wholeWatts(lim.chargeKw), priceEurPerKwh: chargePrice }] : [],
             },
           },
         };
