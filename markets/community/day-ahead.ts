@@ -128,6 +128,8 @@ export async function solveDayAheadSchedule(day: CommunityDay, useWindows = true
       }
       const gi = `gi${t}_${c}`;
       const ge = `ge${t}_${c}`;
+      // grid trade stays in every hour even where the window excludes the grid price: without these
+      // columns HiGHS took five times longer (they give it an easy feasible start)
       lhs.unshift(`${gi}`, `- ${ge}`);
       obj.push(objectiveTerm(h * pi, gi), objectiveTerm(-h * pe, ge));
       if (nc > 1 && m.fee < pi - pe) {
