@@ -222,14 +222,25 @@ export function solveCanonical(m: CanonicalMarket): CanonicalSolution | undefine
     }
     const theta = sumHi > sumLo ? Math.min(1, Math.max(0, (y[c] - sumLo) / (sumHi - sumLo))) : 0;
     let total = 0;
+    let roomiest = -1;
+    let room = 0;
     for (let k = m.start[c]; k < m.start[c + 1]; k++) {
       const i = m.order[k];
       const lo = responseLow(m, i, p);
       const di = theta === 0 ? lo : lo + theta * (responseHigh(m, i, p) - lo);
       d[i] = di;
       total += di;
+      const r = Math.min(di - m.lo[i], m.hi[i] - di);
+      if (r > room) {
+        room = r;
+        roomiest = i;
+      }
     }
-    y[c] = total; // the balance Σ Φ = 0 then holds by construction
+    // rounding leaves Σ d a few ulps off the net import the prices call for; the agent furthest from
+    // its bounds absorbs that, so an autarkic community shows no 1e-15 kW trade with the grid
+    const residual = total - y[c];
+    if (residual !== 0 && roomiest >= 0 && Math.abs(residual) <= Math.min(room, 1e-9 * (1 + Math.abs(y[c])))) d[roomiest] -= residual;
+    else y[c] = total;
   }
   return { dKw: d, priceEurPerKwh: price, flows: routeFlows(y, inter) };
 }
@@ -242,6 +253,10 @@ export function solveCanonical(m: CanonicalMarket): CanonicalSolution | undefine
  */
 export function routeFlows(y: Float64Array, inter: boolean): Array<{ from: number; to: number; kw: number }> {
   const flows: Array<{ from: number; to: number; kw: number }> = [];
+  // imbalances of a few ulps between exporters and importers are rounding, not trade with the grid
+  let scale = 0;
+  for (const v of y) scale = Math.max(scale, Math.abs(v));
+  const eps = 1e-12 * (1 + scale);
   const left = Float64Array.from(y, (v) => Math.abs(v));
   if (inter) {
     let e = 0;
@@ -254,12 +269,13 @@ export function routeFlows(y: Float64Array, inter: boolean): Array<{ from: numbe
         flows.push({ from: e, to: c, kw });
         left[c] -= kw;
         left[e] -= kw;
-        if (left[e] <= 0) left[e] = 0;
+        if (left[e] <= eps) left[e] = 0;
+        if (left[c] <= eps) left[c] = 0;
       }
     }
   }
   for (let c = 0; c < y.length; c++) {
-    if (left[c] <= 0) continue;
+    if (left[c] <= eps) continue;
     if (y[c] > 0) flows.push({ from: -1, to: c, kw: left[c] });
     else if (y[c] < 0) flows.push({ from: c, to: -1, kw: left[c] });
   }
