@@ -3,7 +3,8 @@ import { clearCommunityFast } from '../../../markets/community/fast-solver.js';
 import { kktHolds, kktResiduals } from '../../../markets/community/kkt.js';
 import type { CommunityResult } from '../../../markets/community/model.js';
 import { syntheticProblem } from '../../../markets/community/synthetic.js';
-import { battery, consumer, market, producer } from './helpers.js';
+import { parseCommunityProblem } from '../../../markets/community/problem-json.js';
+import { battery, consumer, ISSUE_EXAMPLE, market, producer } from './helpers.js';
 
 const agent = (r: CommunityResult, id: string) => {
   const a = r.agents.find((x) => x.id === id);
@@ -108,6 +109,18 @@ describe('fast community solver: batteries', () => {
     // seed 000, Eq. (9): soc' = soc·(1 − λ_sd) + η_ch·S·h/cap
     expect(b.soc).toBeCloseTo(0.5 * (1 - 1.72e-5) + (0.96 * 2.56) / 10.24, 14);
     expect(kktHolds(kktResiduals(p, r), 1e-12)).toBe(true);
+  });
+
+  it('the issue example: the battery takes the local surplus and sets the price; no grid trade (regression: no 1e-15 kW flows)', () => {
+    // load53 wants (0.15 − λ)/0.02 > 3.2 kW, so it takes p_max = 3.2; pv53 offers (λ − 0.02)/0.01 > 4,
+    // so p_max = 4; the battery absorbs the 0.8 kW surplus: S = (v·η_ch − λ)/a = (0.072 − λ)/0.001 = 0.8
+    // → λ = 0.0712 EUR/kWh, inside [0.05, 0.10]: the community is autarkic.
+    const r = clearCommunityFast(parseCommunityProblem(ISSUE_EXAMPLE));
+    expect(r.communities[0].priceEurPerKwh).toBeCloseTo(0.0712, 14);
+    expect(agent(r, 'bat1').sKw).toBeCloseTo(0.8, 12);
+    expect(r.flows).toEqual([]);
+    expect(r.communities[0]).toMatchObject({ importKw: 0, exportKw: 0 });
+    expect(agent(r, 'pv53').betaKw).toBe(0);
   });
 
   it('a battery at soc_min with self-discharge must charge a little, and cannot discharge', () => {
