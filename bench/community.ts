@@ -18,7 +18,7 @@ function median(xs: number[]): number {
 }
 
 /** The oracle gets at most this long per instance (HiGHS `time_limit`); past it, `oracle_error`. */
-const ORACLE_TIME_LIMIT_S = 60;
+const ORACLE_TIME_LIMIT_S = 30;
 
 const round = (v: number, digits = 3) => Math.round(v * 10 ** digits) / 10 ** digits;
 
