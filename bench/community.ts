@@ -7,6 +7,7 @@
 import { clearDayAhead } from '../markets/community/day-ahead.js';
 import { clearDayAheadQp, clearDayHourly } from '../markets/community/day.js';
 import { clearCommunityFast } from '../markets/community/fast-solver.js';
+import { dayAheadKktResiduals, type KktReport, kktResiduals } from '../markets/community/kkt.js';
 import type { CommunityProblem } from '../markets/community/model.js';
 import { clearCommunityQp } from '../markets/community/qp-oracle.js';
 import { caseStudy2Like, syntheticDay, syntheticProblem } from '../markets/community/synthetic.js';
@@ -19,6 +20,8 @@ function median(xs: number[]): number {
 
 /** The oracle gets at most this long per instance (HiGHS `time_limit`); past it, `oracle_error`. */
 const ORACLE_TIME_LIMIT_S = 30;
+
+const maxResidual = (k: KktReport) => Math.max(k.primalKw, k.dualEurPerKwh, k.complementarityEurPerH);
 
 const round = (v: number, digits = 3) => Math.round(v * 10 ** digits) / 10 ** digits;
 
@@ -57,6 +60,7 @@ async function hourBench(problem: CommunityProblem, runs: number): Promise<Recor
     ...o,
     welfare_eur: r.welfareEur,
     welfare_diff_eur: o.oracle_welfare_eur != null && r.welfareEur !== null ? Math.abs(o.oracle_welfare_eur - r.welfareEur) : null,
+    kkt_max_residual: maxResidual(kktResiduals(problem, r)),
     peak_mb: peakMb(),
   };
 }
@@ -87,6 +91,7 @@ export const communityDayAhead: Benchmark = {
       ...o,
       welfare_eur: ahead.welfareEur,
       welfare_diff_eur: o.oracle_welfare_eur != null && ahead.welfareEur !== null ? Math.abs(o.oracle_welfare_eur - ahead.welfareEur) : null,
+      kkt_max_residual: maxResidual(dayAheadKktResiduals(day, ahead, ahead.energyValueEurPerKwh ?? [])),
       hourly_ms: round(hourlyMs, 1),
       hourly_welfare_eur: hourly.welfareEur,
       peak_mb: peakMb(),
