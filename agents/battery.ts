@@ -9,7 +9,7 @@
  *   `discharge_price` (defaults: a quarter of the import/export spread inside it); in the community
  *   market it enters as a battery agent whose welfare term values stored energy (markets/community).
  */
-import type { AnyDraft } from '../src/events.js';
+import type { AnyDraft, Bid } from '../src/events.js';
 import type { AgentKind, World } from './agent.js';
 
 export interface BatteryParams {
@@ -83,60 +83,45 @@ export const batteryKind: AgentKind<BatteryState, BatteryConfig> = {
     if (event.type === 'period-opened') {
       const m = world.scenario.market;
       const lim = batteryLimits(state.params, state.soc, h);
-      let bid: AnyDraft;
+      let bid: Bid;
       if (m.mechanism === 'auction') {
         const spread = m.import_price - m.export_price;
         const chargePrice = world.scenario.batteries.charge_price ?? m.export_price + spread / 4;
         const dischargePrice = world.scenario.batteries.discharge_price ?? m.import_price - spread / 4;
+        // blocks on whole watts keep the book on the auction's exact quantity grid
+        const dis = wholeWatts(lim.dischargeKw);
+        const ch = wholeWatts(lim.chargeKw);
         bid = {
-          type: 'bid-submitted',
-          time: event.time,
-          payload: {
-            period: event.payload.period,
-            agent: state.id,
-            community: state.community,
-            bid: {
-              market: 'auction',
-              // blocks on whole watts keep the book on the auction's exact quantity grid
-              supply: wholeWatts(lim.dischargeKw) > 0 ? [{ id: `${state.id}:s:1`, kw: wholeWatts(lim.dischargeKw), priceEurPerKwh: dischargePrice }] : [],
-              demand: wholeWatts(lim.chargeKw) > 0 ? [{ id: `${state.id}:d:1`, kw: wholeWatts(lim.chargeKw), priceEurPerKwh: chargePrice }] : [],
-            },
-          },
+          market: 'auction',
+          supply: dis > 0 ? [{ id: `${state.id}:s:1`, kw: dis, priceEurPerKwh: dischargePrice }] : [],
+          demand: ch > 0 ? [{ id: `${state.id}:d:1`, kw: ch, priceEurPerKwh: chargePrice }] : [],
         };
       } else {
         const p = state.params;
         bid = {
-          type: 'bid-submitted',
-          time: event.time,
-          payload: {
-            period: event.payload.period,
-            agent: state.id,
-            community: state.community,
-            bid: {
-              market: 'community',
-              agents: [
-                {
-                  id: `${state.id}:bat`,
-                  kind: 'battery',
-                  capacityKwh: p.capacityKwh,
-                  powerKw: p.powerKw,
-                  soc: state.soc,
-                  socMin: p.socMin,
-                  socMax: p.socMax,
-                  etaCh: p.etaCh,
-                  etaDis: p.etaDis,
-                  rateChPerH: p.rateChPerH,
-                  rateDisPerH: p.rateDisPerH,
-                  selfDischargePerPeriod: p.selfDischargePerH * h,
-                  aEurPerKwhPerKw: p.aEurPerKwhPerKw,
-                  valueEurPerKwh: (m.import_price + m.export_price) / 2,
-                },
-              ],
+          market: 'community',
+          agents: [
+            {
+              id: `${state.id}:bat`,
+              kind: 'battery',
+              capacityKwh: p.capacityKwh,
+              powerKw: p.powerKw,
+              soc: state.soc,
+              socMin: p.socMin,
+              socMax: p.socMax,
+              etaCh: p.etaCh,
+              etaDis: p.etaDis,
+              rateChPerH: p.rateChPerH,
+              rateDisPerH: p.rateDisPerH,
+              selfDischargePerPeriod: p.selfDischargePerH * h,
+              aEurPerKwhPerKw: p.aEurPerKwhPerKw,
+              valueEurPerKwh: (m.import_price + m.export_price) / 2,
             },
-          },
+          ],
         };
       }
-      return { state, emit: [bid] };
+      const draft: AnyDraft = { type: 'bid-submitted', time: event.time, payload: { period: event.payload.period, agent: state.id, community: state.community, bid } };
+      return { state, emit: [draft] };
     }
     if (event.type === 'dispatched' && event.payload.agent === state.id) {
       const next = advanceSoc(state.params, state.soc, event.payload.pKw, h);

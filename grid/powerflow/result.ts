@@ -68,31 +68,6 @@ export function branchTerminalPowers(m: SolverModel, b: number, vRe: Float64Arra
   return out;
 }
 
-/** Current magnitudes (A) at each conductor of branch `b`. */
-export function branchCurrentMagnitudes(m: SolverModel, b: number, vRe: Float64Array, vIm: Float64Array): Float64Array {
-  const br = m.network.branches[b];
-  const i = elementCurrents(m.branchNodes[b], br.y.re, br.y.im, vRe, vIm);
-  return i.re.map((re, k) => Math.hypot(re, i.im[k]));
-}
-
-/** Power consumed by each load (W, var), from the final voltages. */
-export function loadPowersConsumed(m: SolverModel, vRe: Float64Array, vIm: Float64Array, powers: LoadPowers): { p: Float64Array; q: Float64Array } {
-  const nl = m.network.loads.length;
-  const p = new Float64Array(nl);
-  const q = new Float64Array(nl);
-  const cur = new Float64Array(2);
-  for (let k = 0; k < m.nBr; k++) {
-    const a = m.brA[k];
-    const b = m.brB[k];
-    const vr = (a >= 0 ? vRe[a] : 0) - (b >= 0 ? vRe[b] : 0);
-    const vi = (a >= 0 ? vIm[a] : 0) - (b >= 0 ? vIm[b] : 0);
-    branchCurrent(m, k, vr, vi, powers.pW[k], powers.qVar[k], cur);
-    p[m.brLoad[k]] += vr * cur[0] + vi * cur[1];
-    q[m.brLoad[k]] += vi * cur[0] - vr * cur[1];
-  }
-  return { p, q };
-}
-
 /** Power delivered by the sources into the network (W, var). */
 export function sourcePower(m: SolverModel, vRe: Float64Array, vIm: Float64Array): { p: number; q: number } {
   let p = 0;
@@ -120,20 +95,6 @@ export function sourcePower(m: SolverModel, vRe: Float64Array, vIm: Float64Array
   return { p, q };
 }
 
-/** Total losses of lines and transformers (W, var): Σ of power into all their terminals. */
-export function totalLosses(m: SolverModel, vRe: Float64Array, vIm: Float64Array): { p: number; q: number } {
-  let p = 0;
-  let q = 0;
-  m.network.branches.forEach((br, b) => {
-    const nodes = m.branchNodes[b];
-    const i = elementCurrents(nodes, br.y.re, br.y.im, vRe, vIm);
-    const s = conductorPower(nodes, i.re, i.im, vRe, vIm);
-    p += s.p;
-    q += s.q;
-  });
-  return { p, q };
-}
-
 export interface PowerBalance {
   readonly sourceKw: number;
   readonly sourceKvar: number;
@@ -145,28 +106,9 @@ export interface PowerBalance {
   readonly relativeMismatch: number;
 }
 
-/** Power balance of a solution; `check` throws when the mismatch exceeds `tolerance`. */
+/** Power balance of a solution (for repeated use in a loop, keep one `GridMeter`). */
 export function powerBalance(m: SolverModel, vRe: Float64Array, vIm: Float64Array, powers: LoadPowers): PowerBalance {
-  const src = sourcePower(m, vRe, vIm);
-  const loads = loadPowersConsumed(m, vRe, vIm, powers);
-  const loss = totalLosses(m, vRe, vIm);
-  let lp = 0;
-  let lq = 0;
-  for (let k = 0; k < loads.p.length; k++) {
-    lp += loads.p[k];
-    lq += loads.q[k];
-  }
-  const dp = src.p - lp - loss.p;
-  const dq = src.q - lq - loss.q;
-  return {
-    sourceKw: src.p / 1000,
-    sourceKvar: src.q / 1000,
-    loadKw: lp / 1000,
-    loadKvar: lq / 1000,
-    lossesKw: loss.p / 1000,
-    lossesKvar: loss.q / 1000,
-    relativeMismatch: Math.hypot(dp, dq) / Math.max(Math.hypot(src.p, src.q), 1),
-  };
+  return new GridMeter(m).measure(vRe, vIm, powers);
 }
 
 /** Throws when a converged solution violates the power balance by more than `tolerance` (relative). */
@@ -179,7 +121,7 @@ export function checkPowerBalance(b: PowerBalance, tolerance = 1e-6): void {
 /**
  * Allocation-free meter for the hot loop of a time series: one pass over every branch's Yprim gives
  * the largest conductor current of each branch (A) and the losses; with the source and load powers
- * it checks the power balance. Same quantities as `branchCurrentMagnitudes` and `powerBalance`.
+ * it checks the power balance: source power = loads + losses.
  */
 export class GridMeter {
   /** largest conductor current magnitude of each branch at the last `measure`, A */

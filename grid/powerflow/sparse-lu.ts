@@ -118,6 +118,8 @@ export class SparseLU {
   private readonly dIm: Float64Array;
   private readonly wRe: Float64Array;
   private readonly wIm: Float64Array;
+  /** 0 … n−1, the rows of a full forward substitution */
+  private readonly allRows: Int32Array;
 
   /** Factorises; throws ZeroPivotError (original index) for a singular matrix. */
   constructor(a: TripletMatrix) {
@@ -179,6 +181,7 @@ export class SparseLU {
     this.dIm = new Float64Array(n);
     this.wRe = new Float64Array(n);
     this.wIm = new Float64Array(n);
+    this.allRows = Int32Array.from({ length: n }, (_v, k) => k);
     const wr = new Float64Array(n);
     const wi = new Float64Array(n);
     let lp = 0;
@@ -268,16 +271,36 @@ export class SparseLU {
     wr.fill(0);
     wi.fill(0);
     for (let k = 0; k < nodes.length; k++) {
+      // += : two load nodes joined by a jumper share one row
       const i = this.iperm[nodes[k]];
-      wr[i] = bRe[k];
-      wi[i] = bIm[k];
+      wr[i] += bRe[k];
+      wi[i] += bIm[k];
     }
+    this.forward(reachRows);
+    this.backward(xRe, xIm);
+  }
+
+  /** Solves A·x = b; b and x in original indexing (may be the same arrays). */
+  solve(bRe: Float64Array, bIm: Float64Array, xRe: Float64Array, xIm: Float64Array): void {
+    const perm = this.perm;
+    for (let i = 0; i < this.n; i++) {
+      this.wRe[i] = bRe[perm[i]];
+      this.wIm[i] = bIm[perm[i]];
+    }
+    this.forward(this.allRows);
+    this.backward(xRe, xIm);
+  }
+
+  /** Forward substitution (unit L) on the work vector, over `rows` in increasing order. */
+  private forward(rows: Int32Array): void {
+    const wr = this.wRe;
+    const wi = this.wIm;
     const lPtr = this.lPtr;
     const lIdx = this.lIdx;
     const lRe = this.lRe;
     const lIm = this.lIm;
-    for (let r = 0; r < reachRows.length; r++) {
-      const i = reachRows[r];
+    for (let r = 0; r < rows.length; r++) {
+      const i = rows[r];
       let sr = wr[i];
       let si = wi[i];
       for (let p = lPtr[i], e = lPtr[i + 1]; p < e; p++) {
@@ -292,36 +315,6 @@ export class SparseLU {
       wr[i] = sr;
       wi[i] = si;
     }
-    this.backward(xRe, xIm);
-  }
-
-  /** Solves A·x = b; b and x in original indexing (may be the same arrays). */
-  solve(bRe: Float64Array, bIm: Float64Array, xRe: Float64Array, xIm: Float64Array): void {
-    const n = this.n;
-    const wr = this.wRe;
-    const wi = this.wIm;
-    const perm = this.perm;
-    const lPtr = this.lPtr;
-    const lIdx = this.lIdx;
-    const lRe = this.lRe;
-    const lIm = this.lIm;
-    for (let i = 0; i < n; i++) {
-      const o = perm[i];
-      let sr = bRe[o];
-      let si = bIm[o];
-      for (let p = lPtr[i], e = lPtr[i + 1]; p < e; p++) {
-        const k = lIdx[p];
-        const ar = lRe[p];
-        const ai = lIm[p];
-        const yr = wr[k];
-        const yi = wi[k];
-        sr -= ar * yr - ai * yi;
-        si -= ar * yi + ai * yr;
-      }
-      wr[i] = sr;
-      wi[i] = si;
-    }
-    this.backward(xRe, xIm);
   }
 
   /** Back substitution on the work vector, then un-permutes into x. */

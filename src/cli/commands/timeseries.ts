@@ -8,7 +8,7 @@
  */
 import type { Command } from 'commander';
 import { loadFeeder, runTimeSeries } from '../../../grid/feeder.js';
-import { checkPowerBalance, powerBalance } from '../../../grid/powerflow/result.js';
+import { GridMeter, checkPowerBalance } from '../../../grid/powerflow/result.js';
 import { NotConvergedError, UsageError } from '../../errors.js';
 import { writeFileSet } from '../../io/atomic.js';
 import { angleDeg, fixed, loadTerminalNodes, magnitude, nodePu, nodesInOrder, substationPowerFn } from '../../io/grid-results.js';
@@ -52,6 +52,7 @@ export const timeseriesCommand: CliCommand = {
         const busChunks: string[] = ['minute,bus,node,v_volts,angle_deg\n'];
         const notConverged: number[] = [];
         let worstMismatch = 0;
+        const meter = new GridMeter(feeder.model);
         const run = runTimeSeries(
           feeder,
           { from, to, stepMin },
@@ -60,7 +61,7 @@ export const timeseriesCommand: CliCommand = {
             const { vRe, vIm } = state;
             if (!status.converged) notConverged.push(minute);
             else {
-              const b = powerBalance(feeder.model, vRe, vIm, powers);
+              const b = meter.measure(vRe, vIm, powers);
               checkPowerBalance(b);
               worstMismatch = Math.max(worstMismatch, b.relativeMismatch);
             }
