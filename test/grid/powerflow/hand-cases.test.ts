@@ -127,4 +127,34 @@ describe('hand-solvable power flows', () => {
     const bal = powerBalance(f.model, state.vRe, state.vIm, powers);
     expect(bal.loadKw).toBeCloseTo(2.4, 4);
   });
+
+  /*
+   * Case 5 — a meshed feeder: two resistive paths in parallel from the source to bus b, one line of
+   * 0.2 Ω and a chain of two 0.1 Ω segments through bus m (folded into one 0.2 Ω line by the solver):
+   *
+   *            ┌──( 0.2 Ω )──────────────┐
+   *   source ──┤                         ├── b ──[ 8 kW ]
+   *            └──( 0.1 Ω )── m ──( 0.1 Ω )┘
+   *
+   * The loop is 0.2 ∥ 0.2 = 0.1 Ω, so Vb = (Vs + √(Vs² − 4·P·0.1)) / 2, each path carries half the
+   * current, and m sits halfway: Vm = (Vs + Vb) / 2.
+   */
+  it('meshed feeder: parallel paths solve like their equivalent', () => {
+    const f = feederFromText(`
+      clear
+      New Circuit.c5 basekv=0.4 pu=1 phases=3 ${STIFF}
+      New Line.direct bus1=sourcebus.1 bus2=b.1 phases=1 r1=0.2 x1=0 r0=0.2 x0=0 c1=0 c0=0 length=1
+      New Line.half1 bus1=sourcebus.1 bus2=m.1 phases=1 r1=0.1 x1=0 r0=0.1 x0=0 c1=0 c0=0 length=1
+      New Line.half2 bus1=m.1 bus2=b.1 phases=1 r1=0.1 x1=0 r0=0.1 x0=0 c1=0 c0=0 length=1
+      New Load.ld bus1=b.1 phases=1 kV=0.23094 kW=8 kvar=0 vminpu=0.8
+    `);
+    const { status, v } = solveSnapshot(f);
+    expect(status.converged).toBe(true);
+    expect(f.model.chains.count).toBe(1);
+    const vs = 400 / Math.sqrt(3);
+    const vb = (vs + Math.sqrt(vs * vs - 4 * 8000 * 0.1)) / 2;
+    expect(v('b.1').mag).toBeCloseTo(vb, 4);
+    expect(v('m.1').mag).toBeCloseTo((vs + vb) / 2, 4);
+  });
 });
+
