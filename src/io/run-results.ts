@@ -171,7 +171,7 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
 }
 
 /** Writes every result file of a run into `dir` as one set. */
-export function writeRunResults(dir: string, sim: Simulation, rec: RunRecorder, summaries: readonly IterationSummary[], timing: Record<string, number>, extra: Record<string, (f: import('./atomic.js').AtomicFile) => void> = {}): void {
+export function writeRunResults(dir: string, sim: Simulation, rec: RunRecorder, summaries: readonly IterationSummary[], timing: Record<string, number>, extra: Record<string, (f: { write(text: string): void }) => void> = {}): void {
   writeFileSet(dir, {
     'summary.json': (f) => f.write(`${JSON.stringify(runSummary(sim, summaries, rec.eventCount), null, 2)}\n`),
     'market.csv': (f) => rec.market.forEach((r) => f.write(r)),

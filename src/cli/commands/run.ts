@@ -1,12 +1,15 @@
 /**
  * `lemsim run [scenario.yaml] --out DIR [--log-level L] [--no-progress]`: runs a scenario — agents,
  * market, power flow, violations, reinforcement iterations — and writes its result files
- * (src/io/run-results.ts). Without a scenario it runs scenarios/example-small.yaml.
+ * (src/io/run-results.ts) and its report (report.html and the tables as CSV, src/report/). Without a
+ * scenario it runs scenarios/example-small.yaml.
  */
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { writeRunResults, RunRecorder } from '../../io/run-results.js';
+import { collectReportData } from '../../report/collect.js';
+import { reportFiles } from '../../report/report.js';
 import { createLogger } from '../../log.js';
 import { loadScenario } from '../../scenario.js';
 import { projectDir } from '../../shared-data.js';
@@ -43,7 +46,10 @@ export const runCommand: CliCommand = {
         for (const s of summaries) log.info({ iteration: s.iteration, welfare_eur: s.welfareEur, violations: s.violations, batteries: s.batteries.length, decision: s.decision }, 'iteration completed');
         const tRun = process.hrtime.bigint();
         const seconds = (a: bigint, b: bigint) => Number(b - a) / 1e9;
-        writeRunResults(opts.out, sim, recorder, summaries, { setup_s: seconds(t0, tSetup), run_s: seconds(tSetup, tRun), events: recorder.eventCount });
+        // the report joins the result files in one set: all appear, or none
+        const report = await reportFiles(collectReportData(sim, recorder, summaries));
+        const tReport = process.hrtime.bigint();
+        writeRunResults(opts.out, sim, recorder, summaries, { setup_s: seconds(t0, tSetup), run_s: seconds(tSetup, tRun), report_s: seconds(tRun, tReport), events: recorder.eventCount }, report);
         const last = summaries[summaries.length - 1];
         io.out(`${loaded.scenario.name}: ${summaries.length} iteration(s), final welfare ${last.welfareEur.toFixed(4)} EUR, ${last.violations} violations, ${last.batteries.length} battery sites → ${opts.out}\n`);
         log.info({ out: opts.out, run_s: seconds(tSetup, tRun) }, 'results written');

@@ -1,0 +1,91 @@
+/**
+ * A small hand-made ReportData for the report tests: two iterations, two communities, six 5-minute
+ * periods, a merit order that crosses at 0.075 EUR/kWh, three load nodes over twelve minutes with
+ * one over-voltage at n2 (1.12 pu > 1.10) and one under-voltage at n3 (0.88 pu < 0.90), and a
+ * five-bus feeder drawn as
+ *
+ *   b1 ── b2 ── b3 ── b4
+ *          └── b5            (b4 has 3 violations, line b3–b4 has 1)
+ *
+ * Text fields carry HTML metacharacters so that escaping is exercised.
+ */
+import type { ReportData } from '../../src/report/report-data.js';
+
+export function smallReportData(): ReportData {
+  const periods: ReportData['periods'][number][] = [];
+  for (const iteration of [0, 1]) {
+    for (let k = 0; k < 6; k++) {
+      const startMinute = 480 + 5 * k;
+      periods.push({
+        iteration,
+        label: `08:${String(5 * k).padStart(2, '0')}`,
+        startMinute,
+        prices: { 'community-b': 0.06 + 0.002 * k, 'community-a': 0.05 + 0.003 * k + 0.001 * iteration },
+        tradedKw: 10 + k - iteration,
+        importKw: 20 - k,
+        exportKw: 2 + k / 2,
+        consumptionKw: 40,
+        productionKw: 22 + k * 1.5,
+      });
+    }
+  }
+  const voltages: { minute: number; node: string; vPu: number }[] = [];
+  for (let minute = 480; minute < 492; minute++) {
+    voltages.push({ minute, node: 'n1', vPu: 1.0 + 0.001 * (minute - 480) });
+    voltages.push({ minute, node: 'n2', vPu: minute === 485 ? 1.12 : 1.05 });
+    voltages.push({ minute, node: 'n3', vPu: minute === 490 ? 0.88 : 0.95 });
+  }
+  return {
+    title: 'Test <run> & "report"',
+    subtitle: "S1: high supply price, k = 0.5 — it's a test",
+    tables: [
+      {
+        id: 'table2-energy-balance',
+        title: 'Table 2 <energy balance>',
+        columns: ['scenario', 'consumption_kwh', 'production_kwh'],
+        rows: [
+          ['S1, high', 123.456789012, 45],
+          ['S"2"', 0.1 + 0.2, -3],
+        ],
+      },
+      { id: 'table3-voltage', title: 'Table 3', columns: ['bus', 'v_pu'], rows: [['<b>bold</b>', 1.0123]] },
+    ],
+    iterations: [
+      { iteration: 0, welfareEur: 12.5, violations: 7, batteryUnits: 0 },
+      { iteration: 1, welfareEur: 13.75, violations: 2, batteryUnits: 3 },
+    ],
+    periods,
+    meritOrder: {
+      label: '08:10',
+      supply: [
+        { kw: 0.5, priceEurPerKwh: 0.075 },
+        { kw: 1, priceEurPerKwh: 0.05 },
+        { kw: 2, priceEurPerKwh: 0.1 },
+      ],
+      demand: [
+        { kw: 1, priceEurPerKwh: 0.08 },
+        { kw: 1.5, priceEurPerKwh: 0.12 },
+        { kw: 0.5, priceEurPerKwh: 0.06 },
+      ],
+      priceEurPerKwh: 0.075,
+    },
+    voltages,
+    map: {
+      buses: [
+        { name: 'b1', x: 0, y: 0, violations: 0 },
+        { name: 'b2', x: 10, y: 0, violations: 0 },
+        { name: 'b3', x: 20, y: 2, violations: 1 },
+        { name: 'b4', x: 30, y: 2, violations: 3 },
+        { name: 'b5', x: 10, y: -8, violations: 0 },
+      ],
+      lines: [
+        { from: 'b1', to: 'b2', violations: 0 },
+        { from: 'b2', to: 'b3', violations: 0 },
+        { from: 'b3', to: 'b4', violations: 1 },
+        { from: 'b2', to: 'b5', violations: 0 },
+        { from: 'b5', to: 'nowhere', violations: 0 },
+      ],
+    },
+    limits: { vMinPu: 0.9, vMaxPu: 1.1 },
+  };
+}
