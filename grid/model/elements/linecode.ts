@@ -8,7 +8,8 @@ import { DssError } from '../../../src/errors.js';
 import type { DssClass, PropertyDef, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseLengthUnit, parseMatrix } from '../../dss/values.js';
-import { type CMatrix, cmatrix, kronReduce } from '../complex.js';
+import { kronReduce } from '../../line-constants/index.js';
+import { type CMatrix, cmatrix } from '../complex.js';
 import { bool, num, text } from './common.js';
 
 /** Per-length impedance data, in the unit `units` of length. */
