@@ -5,12 +5,14 @@
  *   discharge ≤ min(power, rate_dis·capacity, energy above soc_min); after a period,
  *   soc' = soc + [(η_ch·ch − dis/η_dis)·h − λ_sd·soc·capacity] / capacity (seed 000, Eqs. 9–13 with
  *   consistent signs: charge > 0 raises the stored energy);
- * - behaviour: in the auction it offers to charge below `charge_price` and to discharge above
- *   `discharge_price` (defaults: a quarter of the import/export spread inside it); in the community
- *   market it enters as a battery agent whose welfare term values stored energy (markets/community).
+ * - behaviour: in the auction, the scenario's battery strategy (`batteries.strategy`, default
+ *   `storage-threshold`) turns the limits into blocks; in the community market it enters as a battery
+ *   agent whose welfare term values stored energy (markets/community).
  */
 import type { AnyDraft, Bid } from '../src/events.js';
 import type { AgentKind, World } from './agent.js';
+import { strategies } from './strategies/index.js';
+import { withDefaults } from './strategies/strategy.js';
 
 export interface BatteryParams {
   readonly capacityKwh: number;
@@ -62,11 +64,6 @@ export function advanceSoc(p: BatteryParams, soc: number, pKw: number, h: number
   return { soc: next, curtailedKwh: Math.abs(raw - next) * p.capacityKwh };
 }
 
-/** Rounds a power down to whole watts, kW. */
-function wholeWatts(kw: number): number {
-  return Math.floor(kw * 1000 + 1e-9) / 1000;
-}
-
 /** Scales one unit to `units` units (capacity and converter power; rates per capacity unchanged). */
 export function scaleUnits(unit: BatteryParams, units: number): BatteryParams {
   return { ...unit, capacityKwh: unit.capacityKwh * units, powerKw: unit.powerKw * units };
@@ -85,17 +82,20 @@ export const batteryKind: AgentKind<BatteryState, BatteryConfig> = {
       const lim = batteryLimits(state.params, state.soc, h);
       let bid: Bid;
       if (m.mechanism === 'auction') {
-        const spread = m.import_price - m.export_price;
-        const chargePrice = world.scenario.batteries.charge_price ?? m.export_price + spread / 4;
-        const dischargePrice = world.scenario.batteries.discharge_price ?? m.import_price - spread / 4;
-        // blocks on whole watts keep the book on the auction's exact quantity grid
-        const dis = wholeWatts(lim.dischargeKw);
-        const ch = wholeWatts(lim.chargeKw);
-        bid = {
-          market: 'auction',
-          supply: dis > 0 ? [{ id: `${state.id}:s:1`, kw: dis, priceEurPerKwh: dischargePrice }] : [],
-          demand: ch > 0 ? [{ id: `${state.id}:d:1`, kw: ch, priceEurPerKwh: chargePrice }] : [],
+        // behaviour: the scenario's battery strategy turns the physical limits into blocks
+        const ref = world.scenario.batteries.strategy;
+        const strategy = strategies[ref.name];
+        const input = {
+          agent: state.id,
+          market: m.mechanism,
+          nominalDemandKw: lim.chargeKw,
+          availableSupplyKw: lim.dischargeKw,
+          periodHours: h,
+          importPriceEurPerKwh: m.import_price,
+          exportPriceEurPerKwh: m.export_price,
+          params: withDefaults(strategy, ref.params),
         };
+        bid = { market: 'auction', supply: strategy.offer('supply', input).supply, demand: strategy.offer('demand', input).demand };
       } else {
         const p = state.params;
         bid = {

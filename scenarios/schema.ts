@@ -92,14 +92,14 @@ export const scenarioSchema = z
           .strict()
           .default({ capacity_kwh: 10.24, power_kw: 2.56, soc: 0.5, soc_min: 0.2, soc_max: 0.8, eta_ch: 0.96, eta_dis: 0.96, rate_ch: 0.25, rate_dis: 0.9375, self_discharge: 1.72e-5, a: 0.001 }),
         initial: z.array(z.object({ bus: z.string(), units: z.number().int().positive() }).strict()).default([]),
-        /** auction bidding of batteries: charge below `charge_price`, discharge above `discharge_price` */
-        charge_price: z.number().optional(),
-        discharge_price: z.number().optional(),
+        /** how batteries bid in the auction (agents/strategies); the community market takes them as battery agents */
+        strategy: strategyRef.default({ name: 'storage-threshold', params: {} }),
       })
       .strict()
       .default({
         unit: { capacity_kwh: 10.24, power_kw: 2.56, soc: 0.5, soc_min: 0.2, soc_max: 0.8, eta_ch: 0.96, eta_dis: 0.96, rate_ch: 0.25, rate_dis: 0.9375, self_discharge: 1.72e-5, a: 0.001 },
         initial: [],
+        strategy: { name: 'storage-threshold', params: {} },
       }),
     limits: z
       .object({

@@ -366,6 +366,7 @@ function validateScenario(s: Scenario, file: string): void {
     }
   };
   for (const side of ['supply', 'demand'] as const) {
+    check(s.batteries.strategy, side, 'batteries.strategy');
     check(s.prosumers.strategy[side], side, `prosumers.strategy.${side}`);
     s.prosumers.groups.forEach((g, k) => {
       const ref = g[side];

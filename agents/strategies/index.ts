@@ -4,6 +4,7 @@ import { markup } from './markup.js';
 import { passive } from './passive.js';
 import { quadratic } from './quadratic.js';
 import { srmc } from './srmc.js';
+import { storageThreshold } from './storage-threshold.js';
 import type { Strategy } from './strategy.js';
 
 export const strategies: Readonly<Record<string, Strategy>> = {
@@ -12,4 +13,5 @@ export const strategies: Readonly<Record<string, Strategy>> = {
   'elastic-demand': elasticDemand,
   passive,
   quadratic,
+  'storage-threshold': storageThreshold,
 };
