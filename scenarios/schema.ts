@@ -13,6 +13,8 @@ export const scenarioSchema = z
     name: z.string().default('scenario'),
     seed: z.number().int().default(1),
     feeder: z.string(),
+    /** bus-coordinate files (`bus, x, y` lines) for feeders that load none; relative to the scenario */
+    bus_coords: z.array(z.string()).default([]),
     /** voltage bases (kV line-to-line) for feeders that set none, assigned to buses like Calcvoltagebases */
     voltage_bases_kv: z.array(z.number().positive()).optional(),
     horizon: z.object({ from: clock.default('00:00'), to: clock.default('24:00') }).strict().default({ from: '00:00', to: '24:00' }),

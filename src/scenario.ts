@@ -55,8 +55,13 @@ export function loadScenario(path: string): LoadedScenario {
 
 /** Resolves the feeder path of a scenario (variables expanded, relative to the scenario's folder). */
 export function resolveFeeder(feeder: string, scenarioFile: string): string {
-  const expanded = expandVars(feeder, scenarioFile, 'feeder');
+  return resolveScenarioPath(feeder, scenarioFile, 'feeder');
+}
+
+/** Resolves a path written in a scenario: variables expanded, relative to the scenario's folder, must exist. */
+export function resolveScenarioPath(written: string, scenarioFile: string, field: string): string {
+  const expanded = expandVars(written, scenarioFile, field);
   const p = isAbsolute(expanded) ? expanded : resolve(dirname(scenarioFile), expanded);
-  if (!existsSync(p)) throw new ScenarioError(scenarioFile, 'feeder', `feeder file '${p}' does not exist`);
+  if (!existsSync(p)) throw new ScenarioError(scenarioFile, field, `${field === 'feeder' ? 'feeder ' : ''}file '${p}' does not exist`);
   return p;
 }

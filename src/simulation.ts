@@ -19,7 +19,9 @@ import type { Scenario } from '../scenarios/schema.js';
 import { EventBus } from './bus.js';
 import { ScenarioError } from './errors.js';
 import type { AnyDraft, AnyEvent } from './events.js';
-import type { LoadedScenario } from './scenario.js';
+import { type LoadedScenario, resolveScenarioPath } from './scenario.js';
+import { readFileSync } from 'node:fs';
+import { parseBusCoords } from '../grid/dss/interpreter.js';
 
 /**
  * Energy balance of a run (seed 004, Table 2), kWh: self-consumption is each participant's own
@@ -81,6 +83,8 @@ export class Simulation {
     readonly base: Feeder,
     readonly baseKvLn: readonly (number | undefined)[],
     private readonly solver: MilpSolver | undefined,
+    /** bus coordinates: the feeder's own, completed from the scenario's `bus_coords` files */
+    readonly busCoords: ReadonlyMap<string, { x: number; y: number }>,
   ) {
     const s = loaded.scenario;
     this.placed = Object.fromEntries(s.batteries.initial.map((b) => [b.bus.toLowerCase(), b.units]));
@@ -96,7 +100,13 @@ export class Simulation {
     const base = loadFeeder(loaded.feederPath);
     const kv = baseVoltages(base, s.voltage_bases_kv);
     const solver = s.market.mechanism === 'auction' ? await loadMilpSolver(s.market.solver) : undefined;
-    return new Simulation(loaded, base, kv, solver);
+    const coords = new Map<string, { x: number; y: number }>();
+    for (const b of base.network.buses) if (b.coords) coords.set(b.name, b.coords);
+    s.bus_coords.forEach((written, k) => {
+      const path = resolveScenarioPath(written, loaded.file, `bus_coords[${k}]`);
+      for (const [bus, xy] of parseBusCoords(readFileSync(path, 'utf8'), path)) if (!coords.has(bus)) coords.set(bus, xy);
+    });
+    return new Simulation(loaded, base, kv, solver, coords);
   }
 
   get scenario(): Scenario {

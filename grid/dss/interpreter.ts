@@ -297,6 +297,12 @@ function setOption(circuit: DssCircuit, tok: DssToken, st: DssStatement, ignore:
 }
 
 function readBusCoords(text: string, path: string, circuit: DssCircuit): void {
+  for (const [bus, xy] of parseBusCoords(text, path)) circuit.busCoords.set(bus, xy);
+}
+
+/** Parses a bus-coordinates file (`bus, x, y` per line, as OpenDSS's Buscoords reads); names lower case. */
+export function parseBusCoords(text: string, path: string): Map<string, { x: number; y: number }> {
+  const out = new Map<string, { x: number; y: number }>();
   const lines = text.split('\n');
   for (let k = 0; k < lines.length; k++) {
     const line = lines[k].replace(/!.*$/, '').trim();
@@ -307,6 +313,7 @@ function readBusCoords(text: string, path: string, circuit: DssCircuit): void {
     if (cells.length < 3 || !Number.isFinite(x) || !Number.isFinite(y)) {
       throw new DssError({ file: path, line: k + 1 }, `bus coordinates: expected 'bus, x, y', got '${line}'`);
     }
-    circuit.busCoords.set(cells[0].toLowerCase(), { x, y });
+    out.set(cells[0].toLowerCase(), { x, y });
   }
+  return out;
 }

@@ -61,7 +61,9 @@ export function collectReportData(sim: Simulation, rec: RunRecorder, summaries: 
   }
   const byEl = rec.violationsByElement.get(lastIt) ?? new Map<string, number>();
   const net = sim.base.network;
-  const buses = net.buses.filter((b) => b.coords).map((b) => ({ name: b.name, x: b.coords!.x, y: b.coords!.y, violations: byEl.get(`bus.${b.name}`) ?? 0 }));
+  const buses = net.buses
+    .filter((b) => sim.busCoords.has(b.name))
+    .map((b) => ({ name: b.name, x: sim.busCoords.get(b.name)!.x, y: sim.busCoords.get(b.name)!.y, violations: byEl.get(`bus.${b.name}`) ?? 0 }));
   const withCoords = new Set(buses.map((b) => b.name));
   const lines = net.branches
     .filter((br) => br.kind === 'line')

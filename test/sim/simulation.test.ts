@@ -142,3 +142,20 @@ describe('scenario groups', () => {
     expect(summaries).toHaveLength(1);
   });
 });
+
+describe('scenario bus_coords', () => {
+  it('completes coordinates the feeder lacks and names a missing file by its field path', async () => {
+    const { parseScenario } = await import('../../src/scenario.js');
+    const dir = tempDir('lemsim-coords-');
+    const coords = join(dir, 'coords.csv');
+    writeFileSync(coords, 'w2,999,999\nextra,1,2\n');
+    const feeder = join(projectDir(), 'scenarios/feeders/example-small.dss');
+    const file = join(dir, 's.yaml');
+    const scenario = parseScenario({ feeder, bus_coords: ['coords.csv'], horizon: { from: '17:00', to: '17:15' }, market: { period_min: 15 }, power_flow: { step_s: 900 } }, file);
+    const sim = await Simulation.create({ file, scenario, feederPath: feeder });
+    expect(sim.busCoords.get('w2')).toEqual({ x: 160, y: -380 }); // the feeder's own coordinates win
+    expect(sim.busCoords.get('extra')).toEqual({ x: 1, y: 2 });
+    const bad = parseScenario({ feeder, bus_coords: ['nothere.csv'] }, file);
+    await expect(Simulation.create({ file, scenario: bad, feederPath: feeder })).rejects.toThrow(/bus_coords\[0\]: file .*nothere\.csv' does not exist/);
+  });
+});
