@@ -2,6 +2,7 @@
 import type { CliCommand } from '../command.js';
 import { clearAuctionCommand } from './clear-auction.js';
 import { clearCommunityCommand } from './clear-community.js';
+import { compareCommand } from './compare.js';
 import { debugCommand } from './debug.js';
 import { describeCommand } from './describe.js';
 import { powerflowCommand } from './powerflow.js';
@@ -16,4 +17,5 @@ export const commands: readonly CliCommand[] = [
   describeCommand,
   runCommand,
   debugCommand,
+  compareCommand,
 ];

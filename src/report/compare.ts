@@ -1,0 +1,168 @@
+/**
+ * Comparing finished runs (seed 004's cross-scenario figures): energy balance per scenario
+ * (Figure 6), average voltage (Figure 8), MAE of voltage deviations (Figure 9) and the voltage
+ * difference of each run against a reference run over time and load node (Figure 7). Input is the
+ * runs' own result files (summary.json, voltages.csv, last iteration); output one self-contained
+ * page of static SVG and `comparison.csv`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import { LemsimError } from '../errors.js';
+import type { RunSummaryJson } from '../io/run-results.js';
+import { renderSvg } from './render-svg.js';
+import type { ReportTable } from './report-data.js';
+import { escapeHtml, tableCsv, tableHtml } from './table-text.js';
+
+export interface RunForComparison {
+  readonly name: string;
+  readonly summary: RunSummaryJson;
+  /** last iteration's load-node voltages: `minute|node` → v_pu */
+  readonly voltages: ReadonlyMap<string, number>;
+}
+
+/** Reads a run directory written by `lemsim run`. */
+export function readRun(dir: string): RunForComparison {
+  const summaryPath = join(dir, 'summary.json');
+  const voltagesPath = join(dir, 'voltages.csv');
+  if (!existsSync(summaryPath) || !existsSync(voltagesPath)) throw new LemsimError(`${dir}: not a lemsim run folder (summary.json and voltages.csv expected)`);
+  const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as RunSummaryJson;
+  if (!summary.energy_balance_kwh || !summary.voltage) throw new LemsimError(`${summaryPath}: energy_balance_kwh and voltage are missing (written by an older lemsim?)`);
+  const last = summary.final.iteration;
+  const voltages = new Map<string, number>();
+  const lines = readFileSync(voltagesPath, 'utf8').split('\n');
+  for (let k = 1; k < lines.length; k++) {
+    const [it, minute, load, bus, node, v] = lines[k].split(',');
+    if (Number(it) !== last || v === undefined || v === '') continue;
+    voltages.set(`${minute}|${load} ${bus}.${node}`, Number(v));
+  }
+  return { name: summary.scenario || basename(dir), summary, voltages };
+}
+
+const WIDTH = 640;
+const CONFIG = { font: 'sans-serif', view: { stroke: null } };
+
+function bars(id: string, rows: { run: string; key: string; value: number }[], yTitle: string): TopLevelSpec {
+  return {
+    config: CONFIG,
+    background: 'white',
+    width: WIDTH,
+    height: 260,
+    data: { values: rows },
+    mark: 'bar',
+    encoding: {
+      x: { field: 'key', type: 'nominal', title: null, sort: null, axis: { labelAngle: 0 } },
+      xOffset: { field: 'run', type: 'nominal', sort: null },
+      y: { field: 'value', type: 'quantitative', title: yTitle },
+      color: { field: 'run', type: 'nominal', title: 'run', sort: null },
+    },
+    description: id,
+  } as TopLevelSpec;
+}
+
+/** The comparison page and its CSV. `reference` names the run the differences are taken against. */
+export async function renderComparison(runs: readonly RunForComparison[], reference: string): Promise<{ html: string; csv: string }> {
+  if (runs.length < 2) throw new LemsimError('compare needs at least two runs');
+  const ref = runs.find((r) => r.name === reference);
+  if (!ref) throw new LemsimError(`--reference '${reference}' is not one of the runs (${runs.map((r) => r.name).join(', ')})`);
+  const energyKeys = ['consumption', 'production', 'self_consumption', 'local_trading', 'import', 'export'] as const;
+  const energy = runs.flatMap((r) => energyKeys.map((k) => ({ run: r.name, key: k, value: r.summary.energy_balance_kwh[k] })));
+  const avg = runs.map((r) => ({ run: r.name, key: 'average voltage', value: r.summary.voltage.average_pu }));
+  const maeKeys = ['mae_all_pct', 'mae_positive_pct', 'mae_negative_pct'] as const;
+  const mae = runs.flatMap((r) => maeKeys.map((k) => ({ run: r.name, key: k.replace('_pct', '').replace('mae_', 'MAE '), value: r.summary.voltage[k] })));
+  // Figure 7: difference of each run against the reference, per minute and load node
+  const diff: { run: string; minute: number; node: string; dv: number }[] = [];
+  for (const r of runs) {
+    if (r === ref) continue;
+    for (const [key, v] of r.voltages) {
+      const w = ref.voltages.get(key);
+      if (w === undefined) continue;
+      const [minute, node] = key.split('|');
+      diff.push({ run: `${r.name} − ${ref.name}`, minute: Number(minute), node, dv: Number((v - w).toFixed(6)) });
+    }
+  }
+  const plots: { id: string; title: string; caption: string; spec: TopLevelSpec }[] = [
+    { id: 'energy', title: 'Energy balance per run, kWh (seed 004, Figure 6 / Table 2)', caption: 'Over the horizon, last iteration of each run.', spec: bars('energy', energy, 'kWh') },
+    {
+      id: 'average-voltage',
+      title: 'Average voltage per run, pu (seed 004, Figure 8 / Table 3)',
+      caption: 'Over every sub-step, bus and phase node; the axis does not start at zero.',
+      spec: {
+        config: CONFIG,
+        background: 'white',
+        width: WIDTH,
+        height: 220,
+        data: { values: avg },
+        mark: { type: 'point', filled: true, size: 120 },
+        encoding: {
+          x: { field: 'run', type: 'nominal', title: null, sort: null, axis: { labelAngle: 0 } },
+          y: { field: 'value', type: 'quantitative', title: 'pu', scale: { zero: false } },
+          color: { field: 'run', type: 'nominal', title: 'run', sort: null },
+        },
+      } as TopLevelSpec,
+    },
+    { id: 'mae', title: 'MAE of voltage deviations per run, % of nominal (seed 004, Figure 9 / Table 4)', caption: 'All, positive and negative deviations from the nominal voltage of each run.', spec: bars('mae', mae, '% of nominal') },
+  ];
+  if (diff.length > 0) {
+    plots.push({
+      id: 'voltage-difference',
+      title: `Voltage difference against ${ref.name} over time and load node, pu (seed 004, Figure 7)`,
+      caption: 'Each panel is one run minus the reference; blue below, red above.',
+      spec: {
+        config: CONFIG,
+        background: 'white',
+        data: { values: diff },
+        facet: { row: { field: 'run', type: 'nominal', title: null, sort: null } },
+        spec: {
+          width: WIDTH,
+          height: 180,
+          mark: 'rect',
+          encoding: {
+            x: { field: 'minute', type: 'ordinal', title: 'minute', axis: { labelOverlap: true } },
+            y: { field: 'node', type: 'nominal', title: 'load node', axis: null },
+            color: { field: 'dv', type: 'quantitative', title: 'ΔV pu', scale: { scheme: 'redblue', reverse: true, domainMid: 0 } },
+          },
+        },
+      } as unknown as TopLevelSpec,
+    });
+  }
+  const figures: string[] = [];
+  for (const p of plots) {
+    const { svg } = await renderSvg(p.spec, `cmp-${p.id}`);
+    figures.push(`<figure class="plot" id="plot-${p.id}" data-plot="${p.id}">\n<figcaption><h3>${escapeHtml(p.title)}</h3>${escapeHtml(p.caption)}</figcaption>\n${svg}\n</figure>`);
+  }
+  const table: ReportTable = {
+    id: 'comparison',
+    title: 'Table figures per run',
+    columns: ['run', ...energyKeys.map((k) => `${k}_kwh`), 'average_pu', 'mae_all_pct', 'mae_positive_pct', 'mae_negative_pct', 'welfare_eur', 'violations'],
+    rows: runs.map((r) => [
+      r.name,
+      ...energyKeys.map((k) => r.summary.energy_balance_kwh[k]),
+      r.summary.voltage.average_pu,
+      r.summary.voltage.mae_all_pct,
+      r.summary.voltage.mae_positive_pct,
+      r.summary.voltage.mae_negative_pct,
+      r.summary.final.welfare_eur,
+      r.summary.final.violations,
+    ]),
+  };
+  const html = [
+    '<!DOCTYPE html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
+    `<title>${escapeHtml(`lemsim — ${runs.map((r) => r.name).join(', ')}`)}</title>`,
+    '<style>body{font-family:sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#222}figure.plot{margin:1.5rem 0;border-top:1px solid #ddd}figure.plot svg{display:block;max-width:100%;height:auto}figcaption{color:#444;font-size:.9rem}table{border-collapse:collapse;font-size:.9rem}th,td{border:1px solid #ccc;padding:.2rem .5rem}td.num{text-align:right}</style>',
+    '</head>',
+    '<body>',
+    `<h1>Comparison of ${runs.length} runs</h1>`,
+    `<p>Reference for differences: ${escapeHtml(ref.name)}.</p>`,
+    ...figures,
+    tableHtml(table),
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+  return { html, csv: tableCsv(table) };
+}
