@@ -47,6 +47,8 @@ export interface World {
   readonly busKvBaseLn: readonly (number | undefined)[];
   /** load nodes reported in `grid-solved` and voltages.csv: [load, bus, node, system node] */
   readonly loadNodes: readonly (readonly [string, string, number, number])[];
+  /** buses with a voltage base and phase nodes, reported in `grid-solved` (the report's heatmap) */
+  readonly voltageBuses: readonly { readonly name: string; readonly index: number }[];
 }
 
 export interface Transition<S> {

@@ -106,7 +106,7 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
     if (!status.converged) {
       nonConverged++;
       state.engine.pf.coldStart();
-      emit.push({ type: 'grid-solved', time: t, payload: { period: state.period, converged: false, iterations: status.iterations, minVPu: 0, maxVPu: 0, lossesKw: 0, sourceKw: 0, loadVPu: [] } });
+      emit.push({ type: 'grid-solved', time: t, payload: { period: state.period, converged: false, iterations: status.iterations, minVPu: 0, maxVPu: 0, lossesKw: 0, sourceKw: 0, loadVPu: [], busVPu: [] } });
       continue;
     }
     const { vRe, vIm } = state.engine.pf;
@@ -175,6 +175,18 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
       const kv = world.busKvBaseLn[model.nodeBus[k]];
       return kv ? round(Math.sqrt(vRe[k] * vRe[k] + vIm[k] * vIm[k]) / (kv * 1000), 6) : 0;
     });
+    const busVPu = world.voltageBuses.map(({ index }) => {
+      const kv = world.busKvBaseLn[index]!;
+      let sum = 0;
+      let n = 0;
+      for (const k of model.busNodes[index]) {
+        const num = model.nodeNumber[k];
+        if (num < 1 || num > 3) continue;
+        sum += Math.sqrt(vRe[k] * vRe[k] + vIm[k] * vIm[k]);
+        n++;
+      }
+      return round(sum / n / (kv * 1000), 6);
+    });
     emit.push({
       type: 'grid-solved',
       time: t,
@@ -187,6 +199,7 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
         lossesKw: round(bal.lossesKw, 6),
         sourceKw: round(bal.sourceKw, 6),
         loadVPu,
+        busVPu,
       },
     });
   }

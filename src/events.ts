@@ -57,6 +57,8 @@ export interface EventPayloads {
     readonly sourceKw: number;
     /** voltage of every load node in the order of the run's `loadNodes` list, pu (NaN-free: 0 when unknown) */
     readonly loadVPu: readonly number[];
+    /** mean voltage of the phase nodes of every bus in the run's `voltageBuses` list, pu */
+    readonly busVPu: readonly number[];
   };
   'violation-detected': {
     readonly period: number;

@@ -289,8 +289,12 @@ export class Simulation {
         if (nodes[c] >= 0 && !loadNodes.some((x) => x[3] === nodes[c] && x[0] === l.name.slice(5))) loadNodes.push([l.name.slice('load.'.length), network.buses[l.terminal.bus].name, num, nodes[c]]);
       });
     });
+    const voltageBuses = network.buses
+      .map((b, index) => ({ name: b.name, index }))
+      .filter(({ index }) => this.baseKvLn[index] !== undefined && [...model.busNodes[index]].some((k) => model.nodeNumber[k] >= 1 && model.nodeNumber[k] <= 3));
     return {
       scenario: s,
+      voltageBuses,
       periods,
       periodHours: s.market.period_min / 60,
       subStepS: s.power_flow.step_s,

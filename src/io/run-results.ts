@@ -30,6 +30,9 @@ export class RunRecorder {
   /** the book of the middle period of the last iteration (auction), for the merit-order plot */
   meritOrder: ReportData['meritOrder'] = null;
   private pendingBook: { supply: { kw: number; priceEurPerKwh: number }[]; demand: { kw: number; priceEurPerKwh: number }[] } = { supply: [], demand: [] };
+  /** bus voltages of the latest iteration: per sub-step, its minute and one value per world.voltageBuses */
+  busVoltages: { minute: number; vPu: Float32Array }[] = [];
+  private busIteration = -1;
   /** violations per element of each iteration */
   readonly violationsByElement = new Map<number, Map<string, number>>();
 
@@ -104,6 +107,11 @@ export class RunRecorder {
         break;
       }
       case 'grid-solved': {
+        if (e.iteration !== this.busIteration) {
+          this.busIteration = e.iteration;
+          this.busVoltages = [];
+        }
+        if (e.payload.busVPu.length > 0) this.busVoltages.push({ minute: e.time / 60, vPu: Float32Array.from(e.payload.busVPu) });
         const nodes = this.sim.world.loadNodes;
         const rows: string[] = [];
         e.payload.loadVPu.forEach((v, k) => {

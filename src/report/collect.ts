@@ -49,15 +49,11 @@ export function collectReportData(sim: Simulation, rec: RunRecorder, summaries: 
   ];
   // traded locally = production not exported (self-consumption included, as in seed 004's Figure 5)
   const periods = rec.periodRows.map((p) => ({ ...p, tradedKw: Math.max(0, p.productionKw - p.exportKw) }));
-  // load-node voltages of the last iteration
+  // bus voltages of the last iteration (mean of each bus's phase nodes), bus × time
   const voltages: { minute: number; node: string; vPu: number }[] = [];
-  for (const line of rec.voltages.slice(1)) {
-    for (const row of line.split('\n')) {
-      if (row === '') continue;
-      const [it, minute, load, bus, node, vpu] = row.split(',');
-      if (Number(it) !== lastIt || vpu === '') continue;
-      voltages.push({ minute: Number(minute), node: `${load} ${bus}.${node}`, vPu: Number(vpu) });
-    }
+  const busNames = sim.world.voltageBuses.map((b) => b.name);
+  for (const step of rec.busVoltages) {
+    step.vPu.forEach((v, k) => voltages.push({ minute: step.minute, node: busNames[k], vPu: Number(v.toFixed(6)) }));
   }
   const byEl = rec.violationsByElement.get(lastIt) ?? new Map<string, number>();
   const net = sim.base.network;

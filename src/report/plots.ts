@@ -240,15 +240,15 @@ export function heatmapCells(voltages: ReportData['voltages'], maxCells = MAX_HE
   return { cells, nodes, binMinutes: perBin * stepMinutes, binned: perBin > 1 };
 }
 
-/** Voltage heatmap: sub-step minute × load node, colour v_pu, the limits marked on the legend. */
+/** Voltage heatmap: sub-step minute × bus (mean of its phase nodes), colour v_pu, the limits marked on the legend. */
 export function voltageHeatmapPlot(data: ReportData): ReportPlot {
-  const base = { id: 'voltage-heatmap', title: 'Load-node voltages over time (last iteration)' };
+  const base = { id: 'voltage-heatmap', title: 'Bus voltages over time (last iteration)' };
   const { cells, nodes, binMinutes, binned } = heatmapCells(data.voltages);
   const { vMinPu, vMaxPu } = data.limits;
   const caption =
     `Colour is v_pu; blue below 1 pu, red above, darker beyond the limits ${vMinPu} and ${vMaxPu} pu marked on the legend.` +
     (binned ? ` Cells span ${Number(binMinutes.toPrecision(4))} min; each shows the value furthest from 1 pu within it.` : '');
-  if (cells.length === 0) return { ...base, caption, spec: null, emptyReason: 'no load-node voltage was recorded' };
+  if (cells.length === 0) return { ...base, caption, spec: null, emptyReason: 'no bus voltage was recorded' };
   let lo = vMinPu;
   let hi = vMaxPu;
   for (const c of cells) {
@@ -270,7 +270,7 @@ export function voltageHeatmapPlot(data: ReportData): ReportPlot {
     encoding: {
       x: { field: 'minuteStart', type: 'quantitative', title: 'time (h:mm)', scale: { zero: false, nice: false }, axis: { labelExpr: MINUTE_LABEL } },
       x2: { field: 'minuteEnd' },
-      y: { field: 'node', type: 'nominal', title: 'load node', sort: nodes, axis: { labelOverlap: true, labelFontSize: stepPx < 9 ? 7 : 10 } },
+      y: { field: 'node', type: 'nominal', title: 'bus', sort: nodes, axis: { labelOverlap: true, labelFontSize: stepPx < 9 ? 7 : 10 } },
       color: {
         field: 'vPu',
         type: 'quantitative',

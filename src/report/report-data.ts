@@ -37,7 +37,7 @@ export interface ReportData {
     readonly demand: readonly { readonly kw: number; readonly priceEurPerKwh: number }[];
     readonly priceEurPerKwh: number | null;
   } | null;
-  /** load-node voltages of the last iteration: one row per sub-step and node */
+  /** bus voltages of the last iteration (mean of the phase nodes): one row per sub-step and bus */
   readonly voltages: readonly { readonly minute: number; readonly node: string; readonly vPu: number }[];
   /** the feeder drawn from its bus coordinates; buses without coordinates are absent */
   readonly map: {
