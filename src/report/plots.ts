@@ -118,7 +118,8 @@ export function pricesVolumesPlot(data: ReportData): ReportPlot {
     volumes.push({ iteration: p.iteration, startMinute: p.startMinute, tradedKw: p.tradedKw });
   }
   const x = { field: 'startMinute', type: 'quantitative', title: 'period start (h:mm)', scale: { zero: false }, axis: { labelExpr: MINUTE_LABEL } };
-  const dash = { field: 'iteration', type: 'ordinal', title: 'iteration' };
+  // a stroke symbol, so the legend shows the dash pattern (a point symbol would hide it)
+  const dash = { field: 'iteration', type: 'ordinal', title: 'iteration', legend: { symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 300 } };
   const spec = {
     config: CONFIG,
     background: 'white',
@@ -340,8 +341,8 @@ export function violationMapPlot(data: ReportData): ReportPlot {
       encoding: {
         x: xEnc,
         y: yEnc,
-        size: { field: 'violations', type: 'quantitative', title: 'violations at bus', scale: { range: [40, 400], zero: false } },
-        color: { field: 'violations', type: 'quantitative', title: 'violations at bus', scale: { scheme: 'orangered', zero: false } },
+        size: { field: 'violations', type: 'quantitative', title: 'violations at bus', scale: { range: [40, 400], zero: false }, legend: { format: 'd', tickMinStep: 1 } },
+        color: { field: 'violations', type: 'quantitative', title: 'violations at bus', scale: { scheme: 'orangered', zero: false }, legend: { format: 'd', tickMinStep: 1 } },
         order: { field: 'violations', type: 'quantitative' },
       },
     });
@@ -358,7 +359,7 @@ export function reinforcementPlot(data: ReportData): ReportPlot {
     caption: 'Left: social welfare in EUR. Right: violations, with the battery units installed in that iteration above each bar.',
   };
   if (data.iterations.length === 0) return { ...base, spec: null, emptyReason: 'no iteration was recorded' };
-  const values = data.iterations.map((it) => ({ ...it, units: `${it.batteryUnits} u` }));
+  const values = data.iterations.map((it) => ({ ...it, units: `${it.batteryUnits} units` }));
   const x = { field: 'iteration', type: 'ordinal', title: 'iteration', axis: { labelAngle: 0 } };
   const spec = {
     config: CONFIG,
