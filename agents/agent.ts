@@ -58,7 +58,10 @@ export interface Transition<S> {
 
 export interface AgentKind<S, C = unknown> {
   readonly kind: string;
+  /** event types delivered to this kind: broadcast ones, and addressed ones sent to the agent itself */
   readonly handles: readonly EventType[];
+  /** addressed event types this kind also receives when they are addressed to others (e.g. a community manager follows its members' dispatch) */
+  readonly observes?: readonly EventType[];
   init(id: string, config: C, world: World): S;
   transition(state: S, event: AnyEvent, world: World): Transition<S>;
 }

@@ -18,7 +18,7 @@ import { strategies } from '../agents/strategies/index.js';
 import type { Scenario } from '../scenarios/schema.js';
 import { EventBus } from './bus.js';
 import { ScenarioError } from './errors.js';
-import type { AnyDraft, AnyEvent } from './events.js';
+import { type AnyDraft, type AnyEvent, type EventType, recipientOf } from './events.js';
 import { type LoadedScenario, resolveScenarioPath } from './scenario.js';
 import { readFileSync } from 'node:fs';
 import { parseBusCoords } from '../grid/dss/interpreter.js';
@@ -231,6 +231,7 @@ export class Simulation {
     this.violatingBuses = new Set();
     this.reinforcedWith = undefined;
     this.agents = this.buildAgents();
+    const routes = deliveryRoutes(this.agents);
     const bus = this.bus;
     const world = this.world;
     // agents in a fixed order; each sees every event once, in bus order
@@ -249,11 +250,27 @@ export class Simulation {
         this.violations++;
         this.violatingBuses.add(e.payload.bus);
       } else if (e.type === 'reinforced') this.reinforcedWith = [...e.payload.added];
-      for (const a of this.agents) {
-        if (!a.kind.handles.includes(e.type)) continue;
+      const to = recipientOf(e);
+      const deliver = (a: AgentInstance): void => {
         const r = a.kind.transition(a.state, e, world);
         a.state = r.state;
         if (r.emit) for (const d of r.emit) bus.publish(d);
+      };
+      if (to === undefined) {
+        for (const a of routes.broadcast.get(e.type) ?? []) deliver(a);
+      } else {
+        // an addressed event: its observers and its recipient, in the agents' fixed order
+        const target = routes.addressed.get(e.type)?.get(to);
+        const observers = routes.observers.get(e.type) ?? [];
+        let placed = target === undefined || observers.includes(target);
+        for (const a of observers) {
+          if (!placed && routes.order.get(target!)! < routes.order.get(a)!) {
+            deliver(target!);
+            placed = true;
+          }
+          deliver(a);
+        }
+        if (!placed) deliver(target!);
       }
     });
     for (const fn of this.busListeners) fn(bus, this);
@@ -350,6 +367,33 @@ export class Simulation {
     });
     return agents;
   }
+}
+
+/**
+ * Who receives what, computed once per iteration: broadcast events go to every agent that handles
+ * their type; an addressed event (`recipientOf`) goes to its recipient, if it handles the type, and to
+ * the agents that observe the type. Delivery keeps the agents' fixed order, so runs stay
+ * deterministic, and a period costs O(agents) however many addressed events it carries.
+ */
+function deliveryRoutes(agents: readonly AgentInstance[]) {
+  const broadcast = new Map<EventType, AgentInstance[]>();
+  const addressed = new Map<EventType, Map<string, AgentInstance>>();
+  const observers = new Map<EventType, AgentInstance[]>();
+  const order = new Map<AgentInstance, number>();
+  agents.forEach((a, i) => {
+    order.set(a, i);
+    for (const t of a.kind.handles) {
+      if (!broadcast.has(t)) broadcast.set(t, []);
+      broadcast.get(t)!.push(a);
+      if (!addressed.has(t)) addressed.set(t, new Map());
+      addressed.get(t)!.set(a.id, a);
+    }
+    for (const t of a.kind.observes ?? []) {
+      if (!observers.has(t)) observers.set(t, []);
+      observers.get(t)!.push(a);
+    }
+  });
+  return { broadcast, addressed, observers, order };
 }
 
 /** One Standard Battery Unit from the scenario (rates per hour; self-discharge per hour). */
