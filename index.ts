@@ -23,10 +23,27 @@ export { EventBus } from './src/bus.js';
 export { main as runCli } from './src/cli/main.js';
 
 // ── agents and strategies ──────────────────────────────────────────────────────────────────────
-export type { AgentInstance, AgentKind, Period, PlacedBattery, Transition, World } from './agents/agent.js';
-export { agentKinds } from './agents/registry.js';
-export { strategies } from './agents/strategies/index.js';
-export { NO_OFFER, type Offer, type Side, type Strategy, type StrategyInput, withDefaults } from './agents/strategies/strategy.js';
+export { type AgentInstance, type AgentKind, defineAgentKind, type Period, type PlacedBattery, type Transition, type World } from './agents/agent.js';
+export { type ClearingInput, type ClearingMechanism, defineMechanism } from './agents/mechanisms.js';
+export type { ClearingSnapshot, SubmittedBid } from './agents/market-operator.js';
+export {
+  type AnyStrategy,
+  type BatteryView,
+  checkParams,
+  defineStrategy,
+  type JsonValue,
+  NO_OFFER,
+  type Offer,
+  type Settlement,
+  type Side,
+  type Strategy,
+  type StrategyClock,
+  type StrategyContext,
+  type StrategyInput,
+  type StrategyResult,
+  withDefaults,
+} from './agents/strategies/strategy.js';
+export { BUILTINS, buildRegistry, type Registry } from './src/plugins.js';
 
 // ── the pure libraries ───────────────────────────────────────────────────────────────────────────
 export * as grid from './grid/index.js';

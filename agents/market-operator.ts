@@ -49,7 +49,7 @@ export interface MarketOperatorState {
 }
 
 /** Clears one auction period from the submitted bids. */
-function clearAuction(world: World, period: number, bids: readonly SubmittedBid[], solver: MilpSolver | undefined): ClearingSnapshot {
+export function clearAuction(world: World, period: number, bids: readonly SubmittedBid[], solver: MilpSolver | undefined): ClearingSnapshot {
   const m = world.scenario.market;
   const supply: BlockOrder[] = [];
   const demand: BlockOrder[] = [];
@@ -92,7 +92,7 @@ function clearAuction(world: World, period: number, bids: readonly SubmittedBid[
 }
 
 /** Clears one community-market period. */
-function clearCommunity(world: World, period: number, bids: readonly SubmittedBid[]): ClearingSnapshot {
+export function clearCommunity(world: World, period: number, bids: readonly SubmittedBid[]): ClearingSnapshot {
   const m = world.scenario.market;
   const agents: CommunityAgent[] = [];
   const owner = new Map<string, string>();
@@ -159,7 +159,8 @@ export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorCo
     }
     if (event.type === 'gate-closed') {
       const bids = openBids(state);
-      const result = world.scenario.market.mechanism === 'auction' ? clearAuction(world, state.period, bids, state.solver) : clearCommunity(world, state.period, bids);
+      // the scenario's clearing mechanism, from the registry (built-in or plugin)
+      const result = world.mechanism.clear({ world, period: state.period, bids, solver: state.solver });
       const emit: AnyDraft[] = [
         {
           type: 'market-cleared',

@@ -12,9 +12,10 @@ import { type MilpSolver, loadMilpSolver } from '../markets/solvers/milp.js';
 import type { AgentInstance, Period, PlacedBattery, World } from '../agents/agent.js';
 import { type BatteryParams, scaleUnits } from '../agents/battery.js';
 import { type DrivenElement, type GridOperatorState, voltageSummary } from '../agents/grid-operator.js';
-import { agentKinds } from '../agents/registry.js';
 import { dayOfYear } from '../agents/solar.js';
-import { strategies } from '../agents/strategies/index.js';
+import { Forecasts } from '../agents/forecast.js';
+import { type JsonValue, checkParams, withDefaults } from '../agents/strategies/strategy.js';
+import { type Registry, buildRegistry } from './plugins.js';
 import type { Scenario } from '../scenarios/schema.js';
 import { EventBus } from './bus.js';
 import { ScenarioError } from './errors.js';
@@ -55,6 +56,18 @@ function clockLabel(s: number): string {
   return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 }
 
+/** ISO 8601 local date-time of `seconds` after midnight of `date` (YYYY-MM-DD); no time zone involved. */
+export function isoLocal(date: string, seconds: number): string {
+  const [y, m, d] = date.split('-').map(Number);
+  const day = Math.floor(seconds / 86400);
+  const rest = Math.round(seconds - day * 86400);
+  const ymd = new Date(Date.UTC(y, m - 1, d) + day * 86400000).toISOString().slice(0, 10);
+  const hh = String(Math.floor(rest / 3600)).padStart(2, '0');
+  const mm = String(Math.floor((rest % 3600) / 60)).padStart(2, '0');
+  const ss = String(rest % 60).padStart(2, '0');
+  return `${ymd}T${hh}:${mm}:${ss}`;
+}
+
 function parseClock(hhmm: string): number {
   const [h, m] = hhmm.split(':').map(Number);
   return (h * 60 + m) * 60;
@@ -77,12 +90,15 @@ export class Simulation {
   private reinforcedWith: { bus: string; units: number }[] | undefined;
   private placed: Record<string, number>;
   private readonly history: number[] = [];
+  private forecasts: { periods: readonly Period[]; forecast: Forecasts } | undefined;
 
   private constructor(
     readonly loaded: LoadedScenario,
     readonly base: Feeder,
     readonly baseKvLn: readonly (number | undefined)[],
     private readonly solver: MilpSolver | undefined,
+    /** the run's registries: built-ins plus the scenario's plugins */
+    readonly registry: Registry,
     /** bus coordinates: the feeder's own, completed from the scenario's `bus_coords` files */
     readonly busCoords: ReadonlyMap<string, { x: number; y: number }>,
   ) {
@@ -96,17 +112,29 @@ export class Simulation {
   /** Loads the feeder and the MILP backend, and builds the first iteration. */
   static async create(loaded: LoadedScenario): Promise<Simulation> {
     const s = loaded.scenario;
-    validateScenario(s, loaded.file);
+    const registry = await buildRegistry(s.plugins, loaded.file);
+    validateScenario(s, loaded.file, registry);
     const base = loadFeeder(loaded.feederPath);
     const kv = baseVoltages(base, s.voltage_bases_kv);
-    const solver = s.market.mechanism === 'auction' ? await loadMilpSolver(s.market.solver) : undefined;
+    const solver = registry.mechanisms[s.market.mechanism].needsMilp ? await loadMilpSolver(s.market.solver) : undefined;
     const coords = new Map<string, { x: number; y: number }>();
     for (const b of base.network.buses) if (b.coords) coords.set(b.name, b.coords);
     s.bus_coords.forEach((written, k) => {
       const path = resolveScenarioPath(written, loaded.file, `bus_coords[${k}]`);
       for (const [bus, xy] of parseBusCoords(readFileSync(path, 'utf8'), path)) if (!coords.has(bus)) coords.set(bus, xy);
     });
-    return new Simulation(loaded, base, kv, solver, coords);
+    return new Simulation(loaded, base, kv, solver, registry, coords);
+  }
+
+  /** One forecast service for the run: the feeder loads keep their indices in every iteration's network. */
+  private forecastFor(periods: readonly Period[]): Forecasts {
+    const same = this.forecasts && this.forecasts.periods.length === periods.length && this.forecasts.periods.every((p, k) => p.startS === periods[k].startS && p.endS === periods[k].endS);
+    if (!same) {
+      const s = this.scenario;
+      const site = { latitudeDeg: s.solar.latitude, longitudeDeg: s.solar.longitude, dayOfYear: dayOfYear(s.solar.date), utcOffsetH: s.solar.utc_offset_h };
+      this.forecasts = { periods, forecast: new Forecasts(this.base.network, periods, site, s.solar.derate, this.base.network.loads.map((_, i) => i)) };
+    }
+    return this.forecasts!.forecast;
   }
 
   get scenario(): Scenario {
@@ -282,7 +310,7 @@ export class Simulation {
     const to = parseClock(s.horizon.to);
     const step = s.market.period_min * 60;
     const periods: Period[] = [];
-    for (let t = from, k = 0; t + step <= to + 1e-9; t += step, k++) periods.push({ index: k, startS: t, endS: t + step, label: clockLabel(t) });
+    for (let t = from, k = 0; t + step <= to + 1e-9; t += step, k++) periods.push({ index: k, startS: t, endS: t + step, label: clockLabel(t), iso: isoLocal(s.solar.date, t) });
     const batteries = Object.entries(this.placed)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([bus, units]) => ({ bus, units }));
@@ -323,6 +351,9 @@ export class Simulation {
       communityOf,
       busKvBaseLn: this.baseKvLn,
       loadNodes,
+      strategies: this.registry.strategies,
+      mechanism: this.registry.mechanisms[s.market.mechanism],
+      forecast: this.forecastFor(periods),
     };
   }
 
@@ -330,8 +361,9 @@ export class Simulation {
     const s = this.scenario;
     const w = this.world;
     const agents: AgentInstance[] = [];
+    // every agent is built through the kind registry: built-in kinds and plugins' alike
     const add = (id: string, kind: string, config: unknown): void => {
-      const k = agentKinds[kind];
+      const k = this.registry.agentKinds[kind];
       agents.push({ id, kind: k, state: k.init(id, config, w) });
     };
     const elementOf = new Map<string, DrivenElement>();
@@ -345,16 +377,17 @@ export class Simulation {
         supply = g.supply ?? supply;
         demand = g.demand ?? demand;
       }
-      add(id, 'prosumer', { load, pvKwp: pv, supply, demand });
+      add(id, s.prosumers.kind, { load, pvKwp: pv, supply, demand });
       elementOf.set(id, { load: w.loadIndex.get(load)!, keepsPowerFactor: true });
     });
     const unit = batteryUnit(s);
     for (const b of w.batteries) {
-      add(b.id, 'battery', { bus: b.bus, units: b.units, params: scaleUnits(unit, b.units), soc: s.batteries.unit.soc });
+      add(b.id, s.batteries.kind, { bus: b.bus, units: b.units, params: scaleUnits(unit, b.units), soc: s.batteries.unit.soc });
       elementOf.set(b.id, { load: b.loadIndex, keepsPowerFactor: false });
     }
     const communities = [...new Set(w.communityOf.values())].sort();
     for (const c of communities) add(`cm-${c}`, 'community-manager', { community: c, members: [...w.communityOf].filter(([, cc]) => cc === c).map(([id]) => id) });
+    for (const extra of s.agents) add(extra.id, extra.kind, extra.config);
     add('mo', 'market-operator', { solver: this.solver });
     add('go', 'grid-operator', { elementOf });
     add('dso', 'dso-planner', {
@@ -413,15 +446,14 @@ export function batteryUnit(s: Scenario): BatteryParams {
   };
 }
 
-/** Checks references the schema cannot: strategy names and the sides they serve. */
-function validateScenario(s: Scenario, file: string): void {
-  const check = (ref: { name: string; params: Record<string, number> }, side: 'supply' | 'demand', path: string): void => {
-    const st = strategies[ref.name];
-    if (!st) throw new ScenarioError(file, `${path}.name`, `unknown strategy '${ref.name}' (known: ${Object.keys(strategies).join(', ')})`);
+/** Checks references the schema cannot: strategies, agent kinds and the mechanism, against the run's registries. */
+function validateScenario(s: Scenario, file: string, registry: Registry): void {
+  const check = (ref: { name: string; params: Record<string, JsonValue> }, side: 'supply' | 'demand', path: string): void => {
+    const st = Object.hasOwn(registry.strategies, ref.name) ? registry.strategies[ref.name] : undefined;
+    if (!st) throw new ScenarioError(file, `${path}.name`, `unknown strategy '${ref.name}' (known: ${Object.keys(registry.strategies).join(', ')})`);
     if (!st.sides.includes(side)) throw new ScenarioError(file, `${path}.name`, `strategy '${ref.name}' does not bid on the ${side} side`);
-    for (const key of Object.keys(ref.params)) {
-      if (!(key in st.defaults) && key !== 'nominal_price') throw new ScenarioError(file, `${path}.params.${key}`, `unknown parameter of strategy '${ref.name}' (known: ${Object.keys(st.defaults).join(', ')})`);
-    }
+    const problem = checkParams(st, withDefaults(st, ref.params));
+    if (problem) throw new ScenarioError(file, `${path}.params`, problem);
   };
   for (const side of ['supply', 'demand'] as const) {
     check(s.batteries.strategy, side, 'batteries.strategy');
@@ -431,6 +463,18 @@ function validateScenario(s: Scenario, file: string): void {
       if (ref) check(ref, side, `prosumers.groups[${k}].${side}`);
     });
   }
+  const kind = (name: string, path: string): void => {
+    if (!Object.hasOwn(registry.agentKinds, name)) throw new ScenarioError(file, path, `unknown agent kind '${name}' (known: ${Object.keys(registry.agentKinds).join(', ')})`);
+  };
+  kind(s.prosumers.kind, 'prosumers.kind');
+  kind(s.batteries.kind, 'batteries.kind');
+  const ids = new Set<string>();
+  s.agents.forEach((a, k) => {
+    kind(a.kind, `agents[${k}].kind`);
+    if (ids.has(a.id) || a.id === 'mo' || a.id === 'go' || a.id === 'dso' || /^(p-|cm-)/.test(a.id)) throw new ScenarioError(file, `agents[${k}].id`, `id '${a.id}' is taken (ids must be unique and not 'mo', 'go', 'dso', 'p-…' or 'cm-…')`);
+    ids.add(a.id);
+  });
+  if (!Object.hasOwn(registry.mechanisms, s.market.mechanism)) throw new ScenarioError(file, 'market.mechanism', `unknown clearing mechanism '${s.market.mechanism}' (known: ${Object.keys(registry.mechanisms).join(', ')})`);
   if (s.horizon.to <= s.horizon.from && s.horizon.to !== '24:00') throw new ScenarioError(file, 'horizon.to', `must be after horizon.from (${s.horizon.from})`);
   if (s.batteries.unit.soc_min > s.batteries.unit.soc_max) throw new ScenarioError(file, 'batteries.unit.soc_min', 'is above soc_max');
 }

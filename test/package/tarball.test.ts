@@ -57,13 +57,13 @@ describe('the packed tarball, installed into an empty project', () => {
   it('JavaScript imports the API from "lemsim" and runs a scenario in memory', () => {
     writeFileSync(
       join(user, 'run.mjs'),
-      `import { LEMSIM_VERSION, loadScenario, Simulation, strategies, grid, auction, community } from 'lemsim';
+      `import { LEMSIM_VERSION, loadScenario, Simulation, BUILTINS, grid, auction, community } from 'lemsim';
 import { createRequire } from 'node:module';
 const scen = new URL('./node_modules/lemsim/scenarios/example-small.yaml', import.meta.url).pathname;
 const sim = await Simulation.create(loadScenario(scen));
 const summaries = sim.run();
 console.log(JSON.stringify({ v: LEMSIM_VERSION, n: summaries.length, welfare: summaries[0].welfareEur,
-  strategies: Object.keys(strategies).length, grid: typeof grid.loadFeeder, auction: typeof auction.clear, community: typeof community.clearCommunityFast }));
+  strategies: Object.keys(BUILTINS.strategies).length, grid: typeof grid.loadFeeder, auction: typeof auction.clear, community: typeof community.clearCommunityFast }));
 `,
     );
     const out = JSON.parse(sh('node', ['run.mjs'], user)) as Record<string, unknown>;
@@ -76,12 +76,15 @@ console.log(JSON.stringify({ v: LEMSIM_VERSION, n: summaries.length, welfare: su
     writeFileSync(join(user, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] } }));
     writeFileSync(
       join(user, 'check.ts'),
-      `import { type Strategy, type Scenario, Simulation, loadScenario, NO_OFFER } from 'lemsim';
-const mine: Strategy = { name: 'mine', sides: ['supply'], defaults: { k: 1 }, offer: () => NO_OFFER };
+      `import { type Strategy, type Scenario, Simulation, loadScenario, NO_OFFER, defineStrategy } from 'lemsim';
+const mine: Strategy<{ k: number }, { n: number }> = defineStrategy<{ k: number }, { n: number }>({
+  name: 'mine', sides: ['supply'], defaults: { k: 1 }, initialState: { n: 0 },
+  offer: (ctx, state) => ({ offer: ctx.clock.periodIndex >= 0 ? NO_OFFER : NO_OFFER, state: { n: state.n + ctx.params.k } }),
+});
 const load: (p: string) => ReturnType<typeof loadScenario> = loadScenario;
-export const used: [Strategy, typeof Simulation, typeof load, Scenario | undefined] = [mine, Simulation, load, undefined];
+export const used: [Strategy<{ k: number }, { n: number }>, typeof Simulation, typeof load, Scenario | undefined] = [mine, Simulation, load, undefined];
 // @ts-expect-error a strategy needs its offer function
-export const broken: Strategy = { name: 'x', sides: [], defaults: {} };
+export const broken: Strategy = { name: 'x', sides: [], defaults: {}, initialState: null };
 `,
     );
     // the project's own TypeScript compiler checks the user's file against the installed declarations
