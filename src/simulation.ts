@@ -17,7 +17,7 @@ import { dayOfYear } from '../agents/solar.js';
 import { strategies } from '../agents/strategies/index.js';
 import type { Scenario } from '../scenarios/schema.js';
 import { EventBus } from './bus.js';
-import { ScenarioError } from './errors.js';
+import { LemsimError, ScenarioError } from './errors.js';
 import type { AnyDraft, AnyEvent } from './events.js';
 import { type LoadedScenario, resolveScenarioPath } from './scenario.js';
 import { readFileSync } from 'node:fs';
@@ -46,6 +46,29 @@ export interface IterationSummary {
   readonly decision: string | undefined;
   readonly energyBalanceKwh: EnergyBalanceKwh;
   readonly voltage: ReturnType<typeof voltageSummary>;
+  /** power flows solved, and those that did not converge (their voltages and violations are unknown) */
+  readonly gridSolves: number;
+  readonly nonConvergedSteps: number;
+}
+
+/**
+ * An agent's transition threw: the run stops at that event (DESIGN rule 15: a failure is reported,
+ * never swallowed). Names the agent, its kind, the event and the simulated time; keeps the exit code
+ * of an input error, and is an internal error (70) otherwise.
+ */
+export class AgentError extends LemsimError {
+  override readonly exitCode: number;
+  constructor(
+    readonly agent: string,
+    readonly agentKind: string,
+    readonly event: AnyEvent,
+    override readonly cause: unknown,
+  ) {
+    const inner = cause instanceof Error ? cause.message : String(cause);
+    super(`${cause instanceof LemsimError ? '' : 'internal error: '}agent '${agent}' (${agentKind}) failed on ${event.type} at ${clockLabel(event.time)} (iteration ${event.iteration}${'period' in event.payload ? `, period ${String(event.payload.period)}` : ''}): ${inner}`);
+    this.name = 'AgentError';
+    this.exitCode = cause instanceof LemsimError ? cause.exitCode : 70;
+  }
 }
 
 type ClockPhase = 'start' | 'open' | 'close' | 'complete' | 'after' | 'finished';
@@ -73,6 +96,7 @@ export class Simulation {
   private welfare = 0;
   private balance: EnergyBalanceKwh = emptyBalance();
   private violations = 0;
+  private nonConverged = 0;
   private violatingBuses = new Set<string>();
   private reinforcedWith: { bus: string; units: number }[] | undefined;
   private placed: Record<string, number>;
@@ -170,7 +194,7 @@ export class Simulation {
           this.publish({
             type: 'run-completed',
             time: periods[periods.length - 1].endS,
-            payload: { welfareEur: Number(this.welfare.toFixed(6)), violations: this.violations, violatingBuses: buses },
+            payload: { welfareEur: Number(this.welfare.toFixed(6)), violations: this.violations, violatingBuses: buses, nonConvergedSteps: this.nonConverged },
           });
           this.phase = 'complete';
         }
@@ -203,6 +227,8 @@ export class Simulation {
           violatingBuses: [...this.violatingBuses].sort(),
           batteries: this.world.batteries.map((b) => ({ bus: b.bus, units: b.units })),
           decision: dso?.decision,
+          gridSolves: go.solves,
+          nonConvergedSteps: go.nonConverged,
         });
         this.history.push(this.violations);
         if (this.reinforcedWith) {
@@ -228,6 +254,7 @@ export class Simulation {
     this.welfare = 0;
     this.balance = emptyBalance();
     this.violations = 0;
+    this.nonConverged = 0;
     this.violatingBuses = new Set();
     this.reinforcedWith = undefined;
     this.agents = this.buildAgents();
@@ -235,7 +262,7 @@ export class Simulation {
     const world = this.world;
     // agents in a fixed order; each sees every event once, in bus order
     const h = world.periodHours;
-    bus.events$.subscribe((e) => {
+    bus.listen((e) => {
       if (e.type === 'market-cleared') {
         this.welfare += e.payload.welfareEur;
         this.balance.import += e.payload.importKw * h;
@@ -248,10 +275,16 @@ export class Simulation {
       } else if (e.type === 'violation-detected') {
         this.violations++;
         this.violatingBuses.add(e.payload.bus);
-      } else if (e.type === 'reinforced') this.reinforcedWith = [...e.payload.added];
+      } else if (e.type === 'power-flow-not-converged') this.nonConverged++;
+      else if (e.type === 'reinforced') this.reinforcedWith = [...e.payload.added];
       for (const a of this.agents) {
         if (!a.kind.handles.includes(e.type)) continue;
-        const r = a.kind.transition(a.state, e, world);
+        let r;
+        try {
+          r = a.kind.transition(a.state, e, world);
+        } catch (err) {
+          throw new AgentError(a.id, a.kind.kind, e, err);
+        }
         a.state = r.state;
         if (r.emit) for (const d of r.emit) bus.publish(d);
       }
