@@ -17,9 +17,10 @@ import { dayOfYear } from '../agents/solar.js';
 import { strategies } from '../agents/strategies/index.js';
 import type { Scenario } from '../scenarios/schema.js';
 import { EventBus } from './bus.js';
-import { LemsimError, ScenarioError } from './errors.js';
+import { LemsimError, ScenarioError, excerpt } from './errors.js';
 import type { AnyDraft, AnyEvent } from './events.js';
-import { type LoadedScenario, resolveScenarioPath } from './scenario.js';
+import { clockLabel, clockSeconds } from './clock.js';
+import { type LoadedScenario, confine, confinedFileSystem, resolveScenarioPath } from './scenario.js';
 import { readFileSync } from 'node:fs';
 import { parseBusCoords } from '../grid/dss/interpreter.js';
 
@@ -73,15 +74,6 @@ export class AgentError extends LemsimError {
 
 type ClockPhase = 'start' | 'open' | 'close' | 'complete' | 'after' | 'finished';
 
-function clockLabel(s: number): string {
-  const m = Math.round(s / 60);
-  return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
-}
-
-function parseClock(hhmm: string): number {
-  const [h, m] = hhmm.split(':').map(Number);
-  return (h * 60 + m) * 60;
-}
 
 export class Simulation {
   bus: EventBus;
@@ -121,13 +113,16 @@ export class Simulation {
   static async create(loaded: LoadedScenario): Promise<Simulation> {
     const s = loaded.scenario;
     validateScenario(s, loaded.file);
-    const base = loadFeeder(loaded.feederPath);
+    const roots = loaded.allowPaths ?? [];
+    const base = loadFeeder(loaded.feederPath, confinedFileSystem(roots));
+    checkLoadNames(s, base, loaded.file);
     const kv = baseVoltages(base, s.voltage_bases_kv);
     const solver = s.market.mechanism === 'auction' ? await loadMilpSolver(s.market.solver) : undefined;
     const coords = new Map<string, { x: number; y: number }>();
     for (const b of base.network.buses) if (b.coords) coords.set(b.name, b.coords);
     s.bus_coords.forEach((written, k) => {
       const path = resolveScenarioPath(written, loaded.file, `bus_coords[${k}]`);
+      confine(path, roots, loaded.file, `bus_coords[${k}]`);
       for (const [bus, xy] of parseBusCoords(readFileSync(path, 'utf8'), path)) if (!coords.has(bus)) coords.set(bus, xy);
     });
     return new Simulation(loaded, base, kv, solver, coords);
@@ -294,8 +289,8 @@ export class Simulation {
 
   private buildWorld(): World {
     const s = this.scenario;
-    const from = parseClock(s.horizon.from);
-    const to = parseClock(s.horizon.to);
+    const from = clockSeconds(s.horizon.from);
+    const to = clockSeconds(s.horizon.to);
     const step = s.market.period_min * 60;
     const periods: Period[] = [];
     for (let t = from, k = 0; t + step <= to + 1e-9; t += step, k++) periods.push({ index: k, startS: t, endS: t + step, label: clockLabel(t) });
@@ -312,7 +307,7 @@ export class Simulation {
     prosumerLoads.forEach((load, i) => {
       const id = `p-${load}`;
       if ('count' in comm) communityOf.set(id, `c${Math.floor((i * comm.count) / prosumerLoads.length) + 1}`);
-      else communityOf.set(id, comm.map[load] ?? 'c1');
+      else communityOf.set(id, Object.hasOwn(comm.map, load) ? comm.map[load] : 'c1');
     });
     for (const b of placed) communityOf.set(b.id, nearestCommunity(b, network, communityOf, loadIndex));
     const loadNodes: [string, string, number, number][] = [];
@@ -405,11 +400,12 @@ export function batteryUnit(s: Scenario): BatteryParams {
 /** Checks references the schema cannot: strategy names and the sides they serve. */
 function validateScenario(s: Scenario, file: string): void {
   const check = (ref: { name: string; params: Record<string, number> }, side: 'supply' | 'demand', path: string): void => {
-    const st = strategies[ref.name];
-    if (!st) throw new ScenarioError(file, `${path}.name`, `unknown strategy '${ref.name}' (known: ${Object.keys(strategies).join(', ')})`);
+    // own names only: 'constructor' or 'toString' must not find Object.prototype's
+    const st = Object.hasOwn(strategies, ref.name) ? strategies[ref.name] : undefined;
+    if (!st) throw new ScenarioError(file, `${path}.name`, `unknown strategy '${excerpt(ref.name)}' (known: ${Object.keys(strategies).join(', ')})`);
     if (!st.sides.includes(side)) throw new ScenarioError(file, `${path}.name`, `strategy '${ref.name}' does not bid on the ${side} side`);
     for (const key of Object.keys(ref.params)) {
-      if (!(key in st.defaults) && key !== 'nominal_price') throw new ScenarioError(file, `${path}.params.${key}`, `unknown parameter of strategy '${ref.name}' (known: ${Object.keys(st.defaults).join(', ')})`);
+      if (!Object.hasOwn(st.defaults, key) && key !== 'nominal_price') throw new ScenarioError(file, `${path}.params.${excerpt(key)}`, `unknown parameter of strategy '${ref.name}' (known: ${Object.keys(st.defaults).join(', ')})`);
     }
   };
   for (const side of ['supply', 'demand'] as const) {
@@ -420,8 +416,18 @@ function validateScenario(s: Scenario, file: string): void {
       if (ref) check(ref, side, `prosumers.groups[${k}].${side}`);
     });
   }
-  if (s.horizon.to <= s.horizon.from && s.horizon.to !== '24:00') throw new ScenarioError(file, 'horizon.to', `must be after horizon.from (${s.horizon.from})`);
-  if (s.batteries.unit.soc_min > s.batteries.unit.soc_max) throw new ScenarioError(file, 'batteries.unit.soc_min', 'is above soc_max');
+}
+
+/** Every load a scenario names (prosumers, groups, community map) must be a load of the feeder. */
+function checkLoadNames(s: Scenario, f: Feeder, file: string): void {
+  const known = new Set(f.network.loads.map((l) => l.name.slice('load.'.length)));
+  const check = (name: string, field: string): void => {
+    if (!known.has(name.toLowerCase())) throw new ScenarioError(file, field, `'${excerpt(name)}' is not a load of the feeder (${known.size} loads, e.g. ${[...known].slice(0, 3).join(', ')})`);
+  };
+  if (s.prosumers.loads !== 'all') s.prosumers.loads.forEach((l, k) => check(l, `prosumers.loads[${k}]`));
+  s.prosumers.groups.forEach((g, k) => g.loads.forEach((l, j) => check(l, `prosumers.groups[${k}].loads[${j}]`)));
+  const comm = s.prosumers.communities;
+  if ('map' in comm) for (const l of Object.keys(comm.map)) check(l, `prosumers.communities.map.${excerpt(l)}`);
 }
 
 /** The feeder's bus bases, completed from the scenario's `voltage_bases_kv` where it has none. */

@@ -19,13 +19,6 @@ export function parseNumberOption(flag: string, value: string): number {
   return n;
 }
 
-/**
- * Power-flow convergence tolerances (per unit of voltage change) that lemsim accepts: tighter than
- * 1e-14 is below double-precision noise on a 1 pu voltage and never converges; looser than 1e-6
- * lets the power-balance invariant (source = loads + losses to 1e-6) fail at run time.
- */
-export const TOLERANCE_RANGE_PU = { min: 1e-14, max: 1e-6 } as const;
-
 /** Checks a convergence tolerance against TOLERANCE_RANGE_PU, naming `field` in the message. */
 export function checkTolerance(field: string, tolerance: number): void {
   if (!(tolerance >= TOLERANCE_RANGE_PU.min && tolerance <= TOLERANCE_RANGE_PU.max)) {
@@ -33,5 +26,6 @@ export function checkTolerance(field: string, tolerance: number): void {
   }
 }
 
+import { TOLERANCE_RANGE_PU } from '../limits.js';
 import { UsageError } from '../errors.js';
 class InvalidOptionValue extends UsageError {}

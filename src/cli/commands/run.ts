@@ -1,5 +1,5 @@
 /**
- * `lemsim run [scenario.yaml] --out DIR [--log-level L] [--no-progress]`: runs a scenario — agents,
+ * `lemsim run [scenario.yaml] --out DIR [--log-level L] [--no-progress] [--allow-path DIR]…`: runs a scenario — agents,
  * market, power flow, violations, reinforcement iterations — and writes its result files
  * (src/io/run-results.ts) and its report (report.html and the tables as CSV, src/report/). Without a
  * scenario it runs scenarios/example-small.yaml.
@@ -30,10 +30,11 @@ export const runCommand: CliCommand = {
       .requiredOption('--out <DIR>', 'output directory')
       .option('--log-level <level>', 'pino log level: fatal|error|warn|info|debug|trace|silent', 'info')
       .option('--no-progress', 'no progress bar even on a terminal')
-      .action(async (file: string | undefined, opts: { out: string; logLevel: string; progress: boolean }) => {
+      .option('--allow-path <DIR>', 'confine every file the scenario reads (scenario, feeder and its redirects, bus_coords) to DIR; repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
+      .action(async (file: string | undefined, opts: { out: string; logLevel: string; progress: boolean; allowPath: string[] }) => {
         const log = createLogger(opts.logLevel);
         const t0 = process.hrtime.bigint();
-        const loaded = loadScenario(file ?? join(projectDir(), DEFAULT_SCENARIO));
+        const loaded = loadScenario(file ?? join(projectDir(), DEFAULT_SCENARIO), { allowPaths: opts.allowPath });
         log.info({ scenario: loaded.file, feeder: loaded.feederPath }, 'scenario loaded');
         // the output location is checked before simulating; rows stream into it as the run goes
         const set = OutputSet.open(opts.out);

@@ -12,6 +12,7 @@ import { GridMeter, checkPowerBalance } from '../../../grid/powerflow/result.js'
 import { NotConvergedError, UsageError } from '../../errors.js';
 import { OutputSet } from '../../io/atomic.js';
 import { CsvTable } from '../../io/csv.js';
+import { MAX_TIMESERIES_STEPS } from '../../limits.js';
 import { angleDeg, fixed, loadTerminalNodes, magnitude, nodePu, nodesInOrder, substationPowerFn } from '../../io/grid-results.js';
 import { type CliCommand, checkTolerance, parseNumberOption } from '../command.js';
 import type { CliIo } from '../io.js';
@@ -117,8 +118,6 @@ const LOAD_VOLTAGES = new CsvTable([['minute', 'number'], ['load', 'text'], ['bu
 const SOURCE_PQ = new CsvTable([['minute', 'number'], ['p_kw', 'number'], ['q_kvar', 'number']]);
 const BUS_VOLTAGES = new CsvTable([['minute', 'number'], ['bus', 'text'], ['node', 'number'], ['v_volts', 'number'], ['angle_deg', 'number']]);
 
-/** The most steps one time series may take: a year of 1-minute steps, or 11.5 days of 1-second steps. */
-export const MAX_TIMESERIES_STEPS = 1_000_000;
 
 /** Checks the minute range: finite, ordered, a step of at least one second, and a bounded step count. */
 function checkTimeSeriesRange(from: number, to: number, stepMin: number, opts: Options): void {
