@@ -39,6 +39,9 @@ export const dsoPlannerKind: AgentKind<DsoPlannerState, DsoPlannerConfig> = {
     const v = event.payload.violations;
     const prev = state.history.length > 0 ? state.history[state.history.length - 1] : undefined;
     const stop = (decision: string) => ({ state: { ...state, decision } });
+    const failed = event.payload.nonConvergedSteps;
+    // voltages of a non-converged sub-step are unknown: "no violations" would be a quiet zero
+    if (failed > 0) return stop(`power flow did not converge at ${failed} sub-steps: violations unknown, no reinforcement planned`);
     if (v === 0) return stop('no violations');
     if (!state.enabled) return stop('reinforcement disabled');
     if (state.iteration + 1 >= state.maxIterations) return stop(`iteration limit (${state.maxIterations}) reached with ${v} violations`);

@@ -58,14 +58,18 @@ export function emptyVoltageStats(): VoltageStats {
   return { n: 0, sumPu: 0, sumAbsDev: 0, nPos: 0, sumPos: 0, nNeg: 0, sumNeg: 0 };
 }
 
-/** Average voltage (pu) and MAE of deviations from `nominalPu`, in % of nominal (all, >0, <0). */
-export function voltageSummary(s: VoltageStats, nominalPu: number): { average_pu: number; difference_from_nominal_pct: number; mae_all_pct: number; mae_positive_pct: number; mae_negative_pct: number } {
+/**
+ * Average voltage (pu) and MAE of deviations from `nominalPu`, in % of nominal (all, >0, <0); null
+ * when no power flow converged (no voltage was measured: never a quiet zero).
+ */
+export function voltageSummary(s: VoltageStats, nominalPu: number): { average_pu: number | null; difference_from_nominal_pct: number | null; mae_all_pct: number | null; mae_positive_pct: number | null; mae_negative_pct: number | null } {
   const r = (x: number) => Number(x.toFixed(6));
-  const avg = s.n > 0 ? s.sumPu / s.n : 0;
+  if (s.n === 0) return { average_pu: null, difference_from_nominal_pct: null, mae_all_pct: null, mae_positive_pct: null, mae_negative_pct: null };
+  const avg = s.sumPu / s.n;
   return {
     average_pu: r(avg),
-    difference_from_nominal_pct: r(s.n > 0 ? ((avg - nominalPu) / nominalPu) * 100 : 0),
-    mae_all_pct: r(s.n > 0 ? (s.sumAbsDev / s.n / nominalPu) * 100 : 0),
+    difference_from_nominal_pct: r(((avg - nominalPu) / nominalPu) * 100),
+    mae_all_pct: r((s.sumAbsDev / s.n / nominalPu) * 100),
     mae_positive_pct: r(s.nPos > 0 ? (s.sumPos / s.nPos / nominalPu) * 100 : 0),
     mae_negative_pct: r(s.nNeg > 0 ? (s.sumNeg / s.nNeg / nominalPu) * 100 : 0),
   };
@@ -107,6 +111,9 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
       nonConverged++;
       state.engine.pf.coldStart();
       emit.push({ type: 'grid-solved', time: t, payload: { period: state.period, converged: false, iterations: status.iterations, minVPu: 0, maxVPu: 0, lossesKw: 0, sourceKw: 0, loadVPu: [], busVPu: [] } });
+      // a failure is a result (DESIGN rule 15): counted, seen by the DSO planner, exit 3
+      const change = status.lastChangePu;
+      emit.push({ type: 'power-flow-not-converged', time: t, payload: { period: state.period, iterations: status.iterations, lastChangePu: Number.isFinite(change) ? change : null } });
       continue;
     }
     const { vRe, vIm } = state.engine.pf;

@@ -4,50 +4,79 @@
  * scenarios/example-small.yaml for a commented template.
  */
 import { z } from 'zod';
+import { checkIsoDate, parseClock } from '../src/clock.js';
+import { TOLERANCE_RANGE_PU } from '../src/limits.js';
 
-const clock = z.string().regex(/^\d{1,2}:\d{2}$/, 'expected HH:MM');
-/** a strategy by name, with parameters of any JSON value (numbers, strings, arrays, schedules …) */
-const strategyRef = z.object({ name: z.string(), params: z.record(z.string(), z.json()).default({}) }).strict();
+/** A clock time (src/clock.ts): `HH:MM`, or `D+HH:MM` on a later day. */
+const clock = z.string().superRefine((text, ctx) => {
+  const r = parseClock(text);
+  if ('error' in r) ctx.addIssue({ code: 'custom', message: r.error });
+});
+/** A finite number of at most `max` in magnitude: absurd magnitudes (1e296) are refused at input. */
+const num = (max: number) => z.number().min(-max).max(max);
+/** JSON whose numbers are finite and at most `max` in magnitude */
+function boundedJson(max: number) {
+  return z.json().superRefine((value, ctx) => {
+    const walk = (v: unknown): boolean => (typeof v === 'number' ? Math.abs(v) <= max : Array.isArray(v) ? v.every(walk) : v !== null && typeof v === 'object' ? Object.values(v).every(walk) : true);
+    if (!walk(value)) ctx.addIssue({ code: 'custom', message: `numbers must be at most ${max} in magnitude` });
+  });
+}
+/** a strategy by name, with parameters of any JSON value (numbers, strings, arrays, schedules …); numbers far below 1e9 */
+const strategyRef = z.object({ name: z.string(), params: z.record(z.string(), boundedJson(1e9)).default({}) }).strict();
 /** an agent kind by name (built-in or a plugin's) */
 const kindName = z.string().regex(/^[A-Za-z][\w.-]*$/, 'expected a kind name');
+
 
 export const scenarioSchema = z
   .object({
     name: z.string().default('scenario'),
-    seed: z.number().int().default(1),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
     feeder: z.string(),
     /** plugin modules (.js/.mjs/.ts/.mts), relative to the scenario: strategies, agent kinds, mechanisms */
     plugins: z.array(z.string().min(1)).default([]),
     /** extra agents built through the kind registry: `{ kind, id, config }` */
-    agents: z.array(z.object({ kind: kindName, id: z.string().regex(/^[A-Za-z][\w.:-]*$/, 'expected an id'), config: z.json().default({}) }).strict()).default([]),
+    agents: z.array(z.object({ kind: kindName, id: z.string().regex(/^[A-Za-z][\w.:-]*$/, 'expected an id'), config: boundedJson(1e12).default({}) }).strict()).default([]),
     /** bus-coordinate files (`bus, x, y` lines) for feeders that load none; relative to the scenario */
     bus_coords: z.array(z.string()).default([]),
     /** voltage bases (kV line-to-line) for feeders that set none, assigned to buses like Calcvoltagebases */
-    voltage_bases_kv: z.array(z.number().positive()).optional(),
+    voltage_bases_kv: z.array(z.number().positive().max(1000)).optional(),
     horizon: z.object({ from: clock.default('00:00'), to: clock.default('24:00') }).strict().default({ from: '00:00', to: '24:00' }),
     market: z
       .object({
         /** a clearing mechanism by name: auction (seed 004), community (seed 000), or a plugin's */
         mechanism: z.string().default('auction'),
-        period_min: z.number().positive().default(5),
-        import_price: z.number().default(0.1),
-        export_price: z.number().default(0.05),
+        /** trading period, minutes: at least one minute, at most a day */
+        period_min: z.number().min(1).max(1440).default(5),
+        /** EUR/kWh; may be negative, at most 1000 in magnitude; export_price ≤ import_price (src/scenario.ts) */
+        import_price: num(1000).default(0.1),
+        export_price: num(1000).default(0.05),
         pricing: z.enum(['midpoint', 'uniform']).default('midpoint'),
         solver: z.enum(['highs', 'lp-solver']).default('highs'),
-        inter_community_fee: z.number().nonnegative().default(0.01),
+        inter_community_fee: z.number().nonnegative().max(1000).default(0.01),
       })
       .strict()
       .default({ mechanism: 'auction', period_min: 5, import_price: 0.1, export_price: 0.05, pricing: 'midpoint', solver: 'highs', inter_community_fee: 0.01 }),
     power_flow: z
-      .object({ step_s: z.number().positive().default(60), tolerance: z.number().positive().default(1e-8) })
+      .object({
+        /** seconds between power flows: at least 1 s (quasi-static power flow), at most a period (src/scenario.ts) */
+        step_s: z.number().min(1).max(86_400).default(60),
+        tolerance: z.number().min(TOLERANCE_RANGE_PU.min).max(TOLERANCE_RANGE_PU.max).default(1e-8),
+      })
       .strict()
       .default({ step_s: 60, tolerance: 1e-8 }),
     solar: z
       .object({
         latitude: z.number().min(-90).max(90).default(45.07),
         longitude: z.number().min(-180).max(180).default(14.6),
-        date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').default('2019-06-01'),
-        utc_offset_h: z.number().default(2),
+        date: z
+          .string()
+          .superRefine((text, ctx) => {
+            const why = checkIsoDate(text);
+            if (why) ctx.addIssue({ code: 'custom', message: why });
+          })
+          .default('2019-06-01'),
+        /** civil time zones run from UTC−12 to UTC+14 */
+        utc_offset_h: z.number().min(-12).max(14).default(2),
         derate: z.number().positive().max(1).default(0.85),
       })
       .strict()
@@ -58,7 +87,7 @@ export const scenarioSchema = z
         kind: kindName.default('prosumer'),
         loads: z.union([z.literal('all'), z.array(z.string()).min(1)]).default('all'),
         pv: z
-          .object({ every: z.number().int().positive().default(4), offset: z.number().int().nonnegative().default(0), kw: z.number().nonnegative().default(4) })
+          .object({ every: z.number().int().positive().max(1e6).default(4), offset: z.number().int().nonnegative().max(1e6).default(0), kw: z.number().nonnegative().max(1e5).default(4) })
           .strict()
           .default({ every: 4, offset: 0, kw: 4 }),
         communities: z
@@ -90,23 +119,23 @@ export const scenarioSchema = z
         /** one Standard Battery Unit (seed 000, Table III); units scale capacity and power */
         unit: z
           .object({
-            capacity_kwh: z.number().positive().default(10.24),
-            power_kw: z.number().positive().default(2.56),
+            capacity_kwh: z.number().positive().max(1e6).default(10.24),
+            power_kw: z.number().positive().max(1e6).default(2.56),
             soc: z.number().min(0).max(1).default(0.5),
             soc_min: z.number().min(0).max(1).default(0.2),
             soc_max: z.number().min(0).max(1).default(0.8),
             eta_ch: z.number().positive().max(1).default(0.96),
             eta_dis: z.number().positive().max(1).default(0.96),
-            rate_ch: z.number().positive().default(0.25),
-            rate_dis: z.number().positive().default(0.9375),
-            self_discharge: z.number().nonnegative().default(1.72e-5),
-            a: z.number().nonnegative().default(0.001),
+            rate_ch: z.number().positive().max(1000).default(0.25),
+            rate_dis: z.number().positive().max(1000).default(0.9375),
+            self_discharge: z.number().nonnegative().max(1).default(1.72e-5),
+            a: z.number().nonnegative().max(1000).default(0.001),
           })
           .strict()
           .default({ capacity_kwh: 10.24, power_kw: 2.56, soc: 0.5, soc_min: 0.2, soc_max: 0.8, eta_ch: 0.96, eta_dis: 0.96, rate_ch: 0.25, rate_dis: 0.9375, self_discharge: 1.72e-5, a: 0.001 }),
         /** the agent kind of batteries (default: the built-in `battery`) */
         kind: kindName.default('battery'),
-        initial: z.array(z.object({ bus: z.string(), units: z.number().int().positive() }).strict()).default([]),
+        initial: z.array(z.object({ bus: z.string(), units: z.number().int().positive().max(10_000) }).strict()).default([]),
         /** how batteries bid in the auction (agents/strategies); the community market takes them as battery agents */
         strategy: strategyRef.default({ name: 'storage-threshold', params: {} }),
       })
@@ -119,21 +148,21 @@ export const scenarioSchema = z
       }),
     limits: z
       .object({
-        v_min_pu: z.number().positive().default(0.9),
-        v_max_pu: z.number().positive().default(1.1),
+        v_min_pu: z.number().positive().max(2).default(0.9),
+        v_max_pu: z.number().positive().max(2).default(1.1),
         /** a line current limit for every line, A; default: each line's normamps */
-        line_amps: z.number().positive().optional(),
+        line_amps: z.number().positive().max(1e6).optional(),
         check_lines: z.boolean().default(true),
         /** the voltage the deviation statistics are measured from (seed 004: 1.05, the tap setting) */
-        nominal_v_pu: z.number().positive().default(1),
+        nominal_v_pu: z.number().positive().max(2).default(1),
       })
       .strict()
       .default({ v_min_pu: 0.9, v_max_pu: 1.1, check_lines: true, nominal_v_pu: 1 }),
     reinforcement: z
       .object({
         enabled: z.boolean().default(true),
-        max_iterations: z.number().int().positive().default(4),
-        unit_steps: z.array(z.number().int().positive()).min(1).default([1, 3, 5]),
+        max_iterations: z.number().int().positive().max(100).default(4),
+        unit_steps: z.array(z.number().int().positive().max(10_000)).min(1).default([1, 3, 5]),
       })
       .strict()
       .default({ enabled: true, max_iterations: 4, unit_steps: [1, 3, 5] }),

@@ -5,7 +5,7 @@
  * the wall clock, so the same inputs give the same event sequence. Stepping one event at a time is
  * what the debugger does; `drain` is what a run does.
  */
-import { Observable, Subject, filter } from 'rxjs';
+import { Observable, Subject, type Subscription, filter } from 'rxjs';
 import { LemsimError } from './errors.js';
 import { type AnyDraft, type AnyEvent, EVENT_PRIORITY, type EventType, type LemEvent } from './events.js';
 
@@ -26,8 +26,28 @@ export class EventBus {
   private nowS = -Infinity;
   /** the reinforcement iteration stamped on published events */
   iteration = 0;
-  /** every dispatched event, in order */
+  /**
+   * every dispatched event, in order. RxJS reports an error thrown by a plain subscriber later and
+   * asynchronously (after the run looked successful); simulation code subscribes with `listen`.
+   */
   readonly events$: Observable<AnyEvent> = this.subject.asObservable();
+  private failure: { error: unknown } | undefined;
+
+  /**
+   * Subscribes `fn` to every dispatched event. An error thrown by `fn` is not left to RxJS (which
+   * would swallow it and rethrow it asynchronously): it stops delivery to every listener and is
+   * rethrown by `step` before it returns, so the run stops at the event that failed.
+   */
+  listen(fn: (e: AnyEvent) => void): Subscription {
+    return this.subject.subscribe((e) => {
+      if (this.failure) return;
+      try {
+        fn(e);
+      } catch (error) {
+        this.failure = { error };
+      }
+    });
+  }
 
   /** Simulated time of the last dispatched event (s). */
   get now(): number {
@@ -58,11 +78,17 @@ export class EventBus {
 
   /** Dispatches the earliest queued event; returns it, or undefined when the queue is empty. */
   step(): AnyEvent | undefined {
+    this.rethrow();
     const q = this.pop();
     if (!q) return undefined;
     this.nowS = q.t;
     this.subject.next(q.e);
+    this.rethrow();
     return q.e;
+  }
+
+  private rethrow(): void {
+    if (this.failure) throw this.failure.error;
   }
 
   /** Dispatches until the queue is empty; returns how many events were dispatched. */

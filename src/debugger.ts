@@ -62,7 +62,7 @@ export class Debugger {
     private readonly out: (text: string) => void,
   ) {
     sim.onBus((bus) =>
-      bus.events$.subscribe((e) => {
+      bus.listen((e) => {
         if (e.type === 'grid-solved') this.lastVoltages = e.payload.loadVPu;
       }),
     );

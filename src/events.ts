@@ -71,8 +71,16 @@ export interface EventPayloads {
     readonly value: number;
     readonly limit: number;
   };
+  /** a power flow of one sub-step that did not converge: its voltages are unknown (issue 11, item 1) */
+  'power-flow-not-converged': { readonly period: number; readonly iterations: number; readonly lastChangePu: number | null };
   'period-closed': { readonly period: number };
-  'run-completed': { readonly welfareEur: number; readonly violations: number; readonly violatingBuses: readonly string[] };
+  'run-completed': {
+    readonly welfareEur: number;
+    readonly violations: number;
+    readonly violatingBuses: readonly string[];
+    /** sub-steps whose power flow did not converge: their violations are unknown, not zero */
+    readonly nonConvergedSteps: number;
+  };
   reinforced: { readonly added: readonly { readonly bus: string; readonly units: number }[]; readonly reason: string };
 }
 
@@ -108,6 +116,7 @@ export const EVENT_PRIORITY: Readonly<Record<EventType, number>> = {
   'market-cleared': 40,
   dispatched: 50,
   'grid-solved': 60,
+  'power-flow-not-converged': 65,
   'violation-detected': 70,
   'period-closed': 80,
   'run-completed': 90,

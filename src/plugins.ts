@@ -18,7 +18,7 @@ import { agentKinds as builtinKinds } from '../agents/registry.js';
 import { strategies as builtinStrategies } from '../agents/strategies/index.js';
 import type { AnyStrategy } from '../agents/strategies/strategy.js';
 import { ScenarioError } from './errors.js';
-import { resolveScenarioPath } from './scenario.js';
+import { confine, resolveScenarioPath } from './scenario.js';
 
 export interface Registry {
   readonly strategies: Readonly<Record<string, AnyStrategy>>;
@@ -72,8 +72,8 @@ function shapeProblem(kind: (typeof EXPORTS)[number], name: string, v: unknown):
   return undefined;
 }
 
-/** Loads the scenario's plugins and returns the run's registries. */
-export async function buildRegistry(plugins: readonly string[], scenarioFile: string): Promise<Registry> {
+/** Loads the scenario's plugins (each confined to `allowPaths` when given) and returns the run's registries. */
+export async function buildRegistry(plugins: readonly string[], scenarioFile: string, allowPaths: readonly string[] = []): Promise<Registry> {
   const strategies: Record<string, AnyStrategy> = { ...BUILTINS.strategies };
   const agentKinds: Record<string, Registry['agentKinds'][string]> = { ...BUILTINS.agentKinds };
   const mechanisms: Record<string, ClearingMechanism> = { ...BUILTINS.mechanisms };
@@ -81,6 +81,7 @@ export async function buildRegistry(plugins: readonly string[], scenarioFile: st
   for (const [k, written] of plugins.entries()) {
     const field = `plugins[${k}]`;
     const path = resolveScenarioPath(written, scenarioFile, field);
+    confine(path, allowPaths, scenarioFile, field);
     if (!statSync(path).isFile()) throw new ScenarioError(scenarioFile, field, `plugin '${path}' is not a file`);
     const ext = extname(path).toLowerCase();
     if (TS_EXTENSIONS.has(ext)) registerTsHook();

@@ -18,9 +18,10 @@ import { type JsonValue, checkParams, withDefaults } from '../agents/strategies/
 import { type Registry, buildRegistry } from './plugins.js';
 import type { Scenario } from '../scenarios/schema.js';
 import { EventBus } from './bus.js';
-import { ScenarioError } from './errors.js';
+import { LemsimError, ScenarioError, excerpt } from './errors.js';
 import { type AnyDraft, type AnyEvent, type EventType, recipientOf } from './events.js';
-import { type LoadedScenario, resolveScenarioPath } from './scenario.js';
+import { clockLabel, clockSeconds } from './clock.js';
+import { type LoadedScenario, confine, confinedFileSystem, resolveScenarioPath } from './scenario.js';
 import { readFileSync } from 'node:fs';
 import { parseBusCoords } from '../grid/dss/interpreter.js';
 
@@ -47,14 +48,32 @@ export interface IterationSummary {
   readonly decision: string | undefined;
   readonly energyBalanceKwh: EnergyBalanceKwh;
   readonly voltage: ReturnType<typeof voltageSummary>;
+  /** power flows solved, and those that did not converge (their voltages and violations are unknown) */
+  readonly gridSolves: number;
+  readonly nonConvergedSteps: number;
+}
+
+/**
+ * An agent's transition threw: the run stops at that event (DESIGN rule 15: a failure is reported,
+ * never swallowed). Names the agent, its kind, the event and the simulated time; keeps the exit code
+ * of an input error, and is an internal error (70) otherwise.
+ */
+export class AgentError extends LemsimError {
+  override readonly exitCode: number;
+  constructor(
+    readonly agent: string,
+    readonly agentKind: string,
+    readonly event: AnyEvent,
+    override readonly cause: unknown,
+  ) {
+    const inner = cause instanceof Error ? cause.message : String(cause);
+    super(`${cause instanceof LemsimError ? '' : 'internal error: '}agent '${agent}' (${agentKind}) failed on ${event.type} at ${clockLabel(event.time)} (iteration ${event.iteration}${'period' in event.payload ? `, period ${String(event.payload.period)}` : ''}): ${inner}`);
+    this.name = 'AgentError';
+    this.exitCode = cause instanceof LemsimError ? cause.exitCode : 70;
+  }
 }
 
 type ClockPhase = 'start' | 'open' | 'close' | 'complete' | 'after' | 'finished';
-
-function clockLabel(s: number): string {
-  const m = Math.round(s / 60);
-  return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
-}
 
 /** ISO 8601 local date-time of `seconds` after midnight of `date` (YYYY-MM-DD); no time zone involved. */
 export function isoLocal(date: string, seconds: number): string {
@@ -66,11 +85,6 @@ export function isoLocal(date: string, seconds: number): string {
   const mm = String(Math.floor((rest % 3600) / 60)).padStart(2, '0');
   const ss = String(rest % 60).padStart(2, '0');
   return `${ymd}T${hh}:${mm}:${ss}`;
-}
-
-function parseClock(hhmm: string): number {
-  const [h, m] = hhmm.split(':').map(Number);
-  return (h * 60 + m) * 60;
 }
 
 export class Simulation {
@@ -86,6 +100,7 @@ export class Simulation {
   private welfare = 0;
   private balance: EnergyBalanceKwh = emptyBalance();
   private violations = 0;
+  private nonConverged = 0;
   private violatingBuses = new Set<string>();
   private reinforcedWith: { bus: string; units: number }[] | undefined;
   private placed: Record<string, number>;
@@ -112,15 +127,18 @@ export class Simulation {
   /** Loads the feeder and the MILP backend, and builds the first iteration. */
   static async create(loaded: LoadedScenario): Promise<Simulation> {
     const s = loaded.scenario;
-    const registry = await buildRegistry(s.plugins, loaded.file);
+    const registry = await buildRegistry(s.plugins, loaded.file, loaded.allowPaths ?? []);
     validateScenario(s, loaded.file, registry);
-    const base = loadFeeder(loaded.feederPath);
+    const roots = loaded.allowPaths ?? [];
+    const base = loadFeeder(loaded.feederPath, confinedFileSystem(roots));
+    checkLoadNames(s, base, loaded.file);
     const kv = baseVoltages(base, s.voltage_bases_kv);
     const solver = registry.mechanisms[s.market.mechanism].needsMilp ? await loadMilpSolver(s.market.solver) : undefined;
     const coords = new Map<string, { x: number; y: number }>();
     for (const b of base.network.buses) if (b.coords) coords.set(b.name, b.coords);
     s.bus_coords.forEach((written, k) => {
       const path = resolveScenarioPath(written, loaded.file, `bus_coords[${k}]`);
+      confine(path, roots, loaded.file, `bus_coords[${k}]`);
       for (const [bus, xy] of parseBusCoords(readFileSync(path, 'utf8'), path)) if (!coords.has(bus)) coords.set(bus, xy);
     });
     return new Simulation(loaded, base, kv, solver, registry, coords);
@@ -198,7 +216,7 @@ export class Simulation {
           this.publish({
             type: 'run-completed',
             time: periods[periods.length - 1].endS,
-            payload: { welfareEur: Number(this.welfare.toFixed(6)), violations: this.violations, violatingBuses: buses },
+            payload: { welfareEur: Number(this.welfare.toFixed(6)), violations: this.violations, violatingBuses: buses, nonConvergedSteps: this.nonConverged },
           });
           this.phase = 'complete';
         }
@@ -231,6 +249,8 @@ export class Simulation {
           violatingBuses: [...this.violatingBuses].sort(),
           batteries: this.world.batteries.map((b) => ({ bus: b.bus, units: b.units })),
           decision: dso?.decision,
+          gridSolves: go.solves,
+          nonConvergedSteps: go.nonConverged,
         });
         this.history.push(this.violations);
         if (this.reinforcedWith) {
@@ -256,6 +276,7 @@ export class Simulation {
     this.welfare = 0;
     this.balance = emptyBalance();
     this.violations = 0;
+    this.nonConverged = 0;
     this.violatingBuses = new Set();
     this.reinforcedWith = undefined;
     this.agents = this.buildAgents();
@@ -264,7 +285,7 @@ export class Simulation {
     const world = this.world;
     // agents in a fixed order; each sees every event once, in bus order
     const h = world.periodHours;
-    bus.events$.subscribe((e) => {
+    bus.listen((e) => {
       if (e.type === 'market-cleared') {
         this.welfare += e.payload.welfareEur;
         this.balance.import += e.payload.importKw * h;
@@ -277,10 +298,16 @@ export class Simulation {
       } else if (e.type === 'violation-detected') {
         this.violations++;
         this.violatingBuses.add(e.payload.bus);
-      } else if (e.type === 'reinforced') this.reinforcedWith = [...e.payload.added];
+      } else if (e.type === 'power-flow-not-converged') this.nonConverged++;
+      else if (e.type === 'reinforced') this.reinforcedWith = [...e.payload.added];
       const to = recipientOf(e);
       const deliver = (a: AgentInstance): void => {
-        const r = a.kind.transition(a.state, e, world);
+        let r;
+        try {
+          r = a.kind.transition(a.state, e, world);
+        } catch (err) {
+          throw new AgentError(a.id, a.kind.kind, e, err);
+        }
         a.state = r.state;
         if (r.emit) for (const d of r.emit) bus.publish(d);
       };
@@ -306,8 +333,8 @@ export class Simulation {
 
   private buildWorld(): World {
     const s = this.scenario;
-    const from = parseClock(s.horizon.from);
-    const to = parseClock(s.horizon.to);
+    const from = clockSeconds(s.horizon.from);
+    const to = clockSeconds(s.horizon.to);
     const step = s.market.period_min * 60;
     const periods: Period[] = [];
     for (let t = from, k = 0; t + step <= to + 1e-9; t += step, k++) periods.push({ index: k, startS: t, endS: t + step, label: clockLabel(t), iso: isoLocal(s.solar.date, t) });
@@ -324,7 +351,7 @@ export class Simulation {
     prosumerLoads.forEach((load, i) => {
       const id = `p-${load}`;
       if ('count' in comm) communityOf.set(id, `c${Math.floor((i * comm.count) / prosumerLoads.length) + 1}`);
-      else communityOf.set(id, comm.map[load] ?? 'c1');
+      else communityOf.set(id, Object.hasOwn(comm.map, load) ? comm.map[load] : 'c1');
     });
     for (const b of placed) communityOf.set(b.id, nearestCommunity(b, network, communityOf, loadIndex));
     const loadNodes: [string, string, number, number][] = [];
@@ -449,11 +476,12 @@ export function batteryUnit(s: Scenario): BatteryParams {
 /** Checks references the schema cannot: strategies, agent kinds and the mechanism, against the run's registries. */
 function validateScenario(s: Scenario, file: string, registry: Registry): void {
   const check = (ref: { name: string; params: Record<string, JsonValue> }, side: 'supply' | 'demand', path: string): void => {
+    // own names only: 'constructor' or 'toString' must not find Object.prototype's
     const st = Object.hasOwn(registry.strategies, ref.name) ? registry.strategies[ref.name] : undefined;
-    if (!st) throw new ScenarioError(file, `${path}.name`, `unknown strategy '${ref.name}' (known: ${Object.keys(registry.strategies).join(', ')})`);
+    if (!st) throw new ScenarioError(file, `${path}.name`, `unknown strategy '${excerpt(ref.name)}' (known: ${Object.keys(registry.strategies).join(', ')})`);
     if (!st.sides.includes(side)) throw new ScenarioError(file, `${path}.name`, `strategy '${ref.name}' does not bid on the ${side} side`);
     const problem = checkParams(st, withDefaults(st, ref.params));
-    if (problem) throw new ScenarioError(file, `${path}.params`, problem);
+    if (problem) throw new ScenarioError(file, problem.param === undefined ? `${path}.params` : `${path}.params.${excerpt(problem.param)}`, excerpt(problem.message, 300));
   };
   for (const side of ['supply', 'demand'] as const) {
     check(s.batteries.strategy, side, 'batteries.strategy');
@@ -464,19 +492,29 @@ function validateScenario(s: Scenario, file: string, registry: Registry): void {
     });
   }
   const kind = (name: string, path: string): void => {
-    if (!Object.hasOwn(registry.agentKinds, name)) throw new ScenarioError(file, path, `unknown agent kind '${name}' (known: ${Object.keys(registry.agentKinds).join(', ')})`);
+    if (!Object.hasOwn(registry.agentKinds, name)) throw new ScenarioError(file, path, `unknown agent kind '${excerpt(name)}' (known: ${Object.keys(registry.agentKinds).join(', ')})`);
   };
   kind(s.prosumers.kind, 'prosumers.kind');
   kind(s.batteries.kind, 'batteries.kind');
   const ids = new Set<string>();
   s.agents.forEach((a, k) => {
     kind(a.kind, `agents[${k}].kind`);
-    if (ids.has(a.id) || a.id === 'mo' || a.id === 'go' || a.id === 'dso' || /^(p-|cm-)/.test(a.id)) throw new ScenarioError(file, `agents[${k}].id`, `id '${a.id}' is taken (ids must be unique and not 'mo', 'go', 'dso', 'p-…' or 'cm-…')`);
+    if (ids.has(a.id) || a.id === 'mo' || a.id === 'go' || a.id === 'dso' || /^(p-|cm-)/.test(a.id)) throw new ScenarioError(file, `agents[${k}].id`, `id '${excerpt(a.id)}' is taken (ids must be unique and not 'mo', 'go', 'dso', 'p-…' or 'cm-…')`);
     ids.add(a.id);
   });
-  if (!Object.hasOwn(registry.mechanisms, s.market.mechanism)) throw new ScenarioError(file, 'market.mechanism', `unknown clearing mechanism '${s.market.mechanism}' (known: ${Object.keys(registry.mechanisms).join(', ')})`);
-  if (s.horizon.to <= s.horizon.from && s.horizon.to !== '24:00') throw new ScenarioError(file, 'horizon.to', `must be after horizon.from (${s.horizon.from})`);
-  if (s.batteries.unit.soc_min > s.batteries.unit.soc_max) throw new ScenarioError(file, 'batteries.unit.soc_min', 'is above soc_max');
+  if (!Object.hasOwn(registry.mechanisms, s.market.mechanism)) throw new ScenarioError(file, 'market.mechanism', `unknown clearing mechanism '${excerpt(s.market.mechanism)}' (known: ${Object.keys(registry.mechanisms).join(', ')})`);
+}
+
+/** Every load a scenario names (prosumers, groups, community map) must be a load of the feeder. */
+function checkLoadNames(s: Scenario, f: Feeder, file: string): void {
+  const known = new Set(f.network.loads.map((l) => l.name.slice('load.'.length)));
+  const check = (name: string, field: string): void => {
+    if (!known.has(name.toLowerCase())) throw new ScenarioError(file, field, `'${excerpt(name)}' is not a load of the feeder (${known.size} loads, e.g. ${[...known].slice(0, 3).join(', ')})`);
+  };
+  if (s.prosumers.loads !== 'all') s.prosumers.loads.forEach((l, k) => check(l, `prosumers.loads[${k}]`));
+  s.prosumers.groups.forEach((g, k) => g.loads.forEach((l, j) => check(l, `prosumers.groups[${k}].loads[${j}]`)));
+  const comm = s.prosumers.communities;
+  if ('map' in comm) for (const l of Object.keys(comm.map)) check(l, `prosumers.communities.map.${excerpt(l)}`);
 }
 
 /** The feeder's bus bases, completed from the scenario's `voltage_bases_kv` where it has none. */

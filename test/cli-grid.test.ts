@@ -94,7 +94,7 @@ describeWithShared('lemsim timeseries on the IEEE feeder', ['reference/ieee-eulv
   it('writes the contract files for a stretch of the day', async () => {
     const out = tempDir('lemsim-ts-');
     expect(await main(['timeseries', sharedPath('reference/ieee-eulv/constant-pq.dss'), '--from', '1', '--to', '30', '--out', out], capture().io)).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['load_voltages.csv', 'source_pq.csv', 'summary.json']);
+    expect(readdirSync(out).sort()).toEqual(['.lemsim-output', 'load_voltages.csv', 'source_pq.csv', 'summary.json']);
     const rows = readFileSync(join(out, 'load_voltages.csv'), 'utf8').trim().split('\n');
     expect(rows).toHaveLength(1 + 30 * 55);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));

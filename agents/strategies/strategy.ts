@@ -153,15 +153,18 @@ export function withDefaults(s: AnyStrategy, params: Readonly<Record<string, Jso
   return { ...s.defaults, ...params };
 }
 
-/** The default parameter check (see `Strategy.validate`). */
-export function checkParams(s: AnyStrategy, params: Readonly<Record<string, JsonValue>>): string | undefined {
-  if (s.validate) return s.validate(params);
+/** The parameter check (the strategy's own `validate`, else the default one; see `Strategy.validate`). */
+export function checkParams(s: AnyStrategy, params: Readonly<Record<string, JsonValue>>): { readonly param?: string; readonly message: string } | undefined {
+  if (s.validate) {
+    const message = s.validate(params);
+    return message === undefined ? undefined : { message };
+  }
   for (const [key, value] of Object.entries(params)) {
-    if (!Object.hasOwn(s.defaults, key)) return `unknown parameter '${key}' of strategy '${s.name}' (known: ${Object.keys(s.defaults).join(', ') || 'none'})`;
+    if (!Object.hasOwn(s.defaults, key)) return { param: key, message: `unknown parameter of strategy '${s.name}' (known: ${Object.keys(s.defaults).join(', ') || 'none'})` };
     const d = s.defaults[key];
     // a number default asks for a number; a null default means "derived when unset" and takes a number or null
-    if (typeof d === 'number' && (typeof value !== 'number' || !Number.isFinite(value))) return `parameter '${key}' of strategy '${s.name}' must be a finite number`;
-    if (d === null && value !== null && (typeof value !== 'number' || !Number.isFinite(value))) return `parameter '${key}' of strategy '${s.name}' must be a finite number or null`;
+    if (typeof d === 'number' && (typeof value !== 'number' || !Number.isFinite(value))) return { param: key, message: `must be a finite number (strategy '${s.name}')` };
+    if (d === null && value !== null && (typeof value !== 'number' || !Number.isFinite(value))) return { param: key, message: `must be a finite number or null (strategy '${s.name}')` };
   }
   return undefined;
 }

@@ -310,8 +310,10 @@ export function parseBusCoords(text: string, path: string): Map<string, { x: num
     const cells = line.split(/[\s,]+/);
     const x = Number(cells[1]);
     const y = Number(cells[2]);
-    if (cells.length < 3 || !Number.isFinite(x) || !Number.isFinite(y)) {
-      throw new DssError({ file: path, line: k + 1 }, `bus coordinates: expected 'bus, x, y', got '${line}'`);
+    // the message names the field, never the line's text: the file may be anything (a key file, /proc/self/environ)
+    if (cells.length < 3) throw new DssError({ file: path, line: k + 1 }, `bus coordinates: expected 'bus, x, y', got ${cells.length} field${cells.length === 1 ? '' : 's'}`);
+    if (!Number.isFinite(x) || !Number.isFinite(y)) {
+      throw new DssError({ file: path, line: k + 1 }, `bus coordinates: ${Number.isFinite(x) ? 'y (field 3)' : 'x (field 2)'} is not a number`);
     }
     out.set(cells[0].toLowerCase(), { x, y });
   }

@@ -96,7 +96,11 @@ export function socAfter(b: BatteryAgent, sKw: number, periodHours: number): num
   return soc;
 }
 
-/** Default stored-energy value: midpoint of the grid's export and import prices (issue 5). */
+/**
+ * Default stored-energy value: midpoint of the grid's export and import prices (issue 5), and 0
+ * when that midpoint is negative (negative grid prices are valid input; a negative stored value is
+ * not, so a default the user never wrote must not turn valid prices into an error: issue 11).
+ */
 export function defaultStoredValueEurPerKwh(importPriceEurPerKwh: number, exportPriceEurPerKwh: number): number {
-  return (importPriceEurPerKwh + exportPriceEurPerKwh) / 2;
+  return Math.max(0, (importPriceEurPerKwh + exportPriceEurPerKwh) / 2);
 }

@@ -27,6 +27,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     }
     if (err instanceof LemsimError) {
       io.err(`lemsim: ${err.message}\n`);
+      // a bug wrapped as a located error (an agent's failure): its stack only when asked for
+      if (err.exitCode === 70 && process.env.LEMSIM_DEBUG) io.err(`${(err.cause as Error | undefined)?.stack ?? ''}\n`);
       return err.exitCode;
     }
     const e = err as Error;

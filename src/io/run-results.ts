@@ -1,13 +1,14 @@
 /**
  * The files of `lemsim run` (issue contract): summary.json, market.csv, violations.csv,
  * voltages.csv, events.jsonl, and timing.json (wall clock; the only file allowed to differ between
- * two runs of the same scenario and seed). A recorder listens to every iteration's bus; the files
- * are written as one set, renamed into place only when all are complete.
+ * two runs of the same scenario and seed). A recorder listens to every iteration's bus and streams
+ * rows into the run's output set (src/io/atomic.ts), which is swapped in only when all are complete.
  */
 import type { EventBus } from '../bus.js';
 import type { AnyEvent } from '../events.js';
 import type { IterationSummary, Simulation } from '../simulation.js';
-import { writeFileSet } from './atomic.js';
+import type { OutputSet } from './atomic.js';
+import { CsvTable } from './csv.js';
 import { fixed } from './grid-results.js';
 import type { ReportData } from '../report/report-data.js';
 
@@ -16,12 +17,32 @@ const minute = (t: number): string => {
   return Number.isInteger(m) ? String(m) : m.toFixed(4);
 };
 
-/** Collects rows from the bus as the simulation runs. */
+const MARKET = new CsvTable([
+  ['iteration', 'number'], ['period', 'text'], ['time', 'number'], ['agent', 'text'], ['community', 'text'], ['bid_supply_kw', 'number'], ['bid_demand_kw', 'number'],
+  ['bought_kw', 'number'], ['sold_kw', 'number'], ['dispatch_kw', 'number'], ['price_eur_per_kwh', 'number'], ['welfare_eur', 'number'],
+]);
+const VIOLATIONS = new CsvTable([['iteration', 'number'], ['minute', 'number'], ['element', 'text'], ['bus', 'text'], ['kind', 'text'], ['value', 'number'], ['limit', 'number']]);
+const VOLTAGES = new CsvTable([['iteration', 'number'], ['minute', 'number'], ['load', 'text'], ['bus', 'text'], ['node', 'number'], ['v_pu', 'number']]);
+
+/** Where the recorder's rows go: a file of the output set, or nowhere (a run without --out). */
+interface RowSink {
+  write(text: string): void;
+}
+const nowhere: RowSink = { write: () => undefined };
+
+/** Bus voltages are kept for the report at most once per this many simulated seconds (memory bound). */
+const REPORT_SAMPLE_S = 60;
+
+/**
+ * Streams rows to the output set as the simulation runs (memory bounded by what is kept for the
+ * report, not by the horizon): market.csv, violations.csv, voltages.csv and events.jsonl are written
+ * as events arrive; only per-period totals and the report's samples stay in memory.
+ */
 export class RunRecorder {
-  readonly events: string[] = [];
-  readonly market: string[] = ['iteration,period,time,agent,community,bid_supply_kw,bid_demand_kw,bought_kw,sold_kw,dispatch_kw,price_eur_per_kwh,welfare_eur\n'];
-  readonly violations: string[] = ['iteration,minute,element,bus,kind,value,limit\n'];
-  readonly voltages: string[] = ['iteration,minute,load,bus,node,v_pu\n'];
+  private readonly events: RowSink;
+  private readonly market: RowSink;
+  private readonly violations: RowSink;
+  private readonly voltages: RowSink;
   private bids = new Map<string, { community: string; supply: number; demand: number }>();
   private periodLabel = new Map<number, string>();
   eventCount = 0;
@@ -30,23 +51,37 @@ export class RunRecorder {
   /** the book of the middle period of the last iteration (auction), for the merit-order plot */
   meritOrder: ReportData['meritOrder'] = null;
   private pendingBook: { supply: { kw: number; priceEurPerKwh: number }[]; demand: { kw: number; priceEurPerKwh: number }[] } = { supply: [], demand: [] };
-  /** bus voltages of the latest iteration: per sub-step, its minute and one value per world.voltageBuses */
+  /** bus voltages of the latest iteration, at most one sample per simulated minute: its minute and one value per world.voltageBuses */
   busVoltages: { minute: number; vPu: Float32Array }[] = [];
   private busIteration = -1;
+  private lastSampleS = -Infinity;
   /** violations per element of each iteration */
   readonly violationsByElement = new Map<number, Map<string, number>>();
 
-  constructor(private readonly sim: Simulation) {
+  constructor(
+    private readonly sim: Simulation,
+    set?: OutputSet,
+  ) {
+    const open = (name: string, header: string): RowSink => {
+      if (!set) return nowhere;
+      const f = set.file(name);
+      f.write(header);
+      return f;
+    };
+    this.market = open('market.csv', MARKET.header);
+    this.violations = open('violations.csv', VIOLATIONS.header);
+    this.voltages = open('voltages.csv', VOLTAGES.header);
+    this.events = open('events.jsonl', '');
     sim.onBus((bus) => this.attach(bus));
   }
 
   private attach(bus: EventBus): void {
-    bus.events$.subscribe((e) => this.record(e));
+    bus.listen((e) => this.record(e));
   }
 
   private record(e: AnyEvent): void {
     this.eventCount++;
-    this.events.push(`${JSON.stringify(e)}\n`);
+    this.events.write(`${JSON.stringify(e)}\n`);
     switch (e.type) {
       case 'period-opened':
         this.periodLabel.set(e.payload.period, e.payload.label);
@@ -93,14 +128,14 @@ export class RunRecorder {
         const bid = this.bids.get(p.agent) ?? { community: '', supply: 0, demand: 0 };
         const row = this.periodRows[this.periodRows.length - 1];
         this.periodRows[this.periodRows.length - 1] = { ...row, consumptionKw: row.consumptionKw + p.boughtKw, productionKw: row.productionKw + p.soldKw, tradedKw: row.tradedKw + p.soldKw };
-        this.market.push(
-          `${e.iteration},${this.periodLabel.get(p.period) ?? p.period},${minute(e.time)},${p.agent},${bid.community},${fixed(bid.supply, 4)},${fixed(bid.demand, 4)},${fixed(p.boughtKw, 4)},${fixed(p.soldKw, 4)},${fixed(p.pKw, 4)},${fixed(p.priceEurPerKwh, 6)},${fixed(p.welfareEur, 6)}\n`,
+        this.market.write(
+          MARKET.line([e.iteration, this.periodLabel.get(p.period) ?? String(p.period), minute(e.time), p.agent, bid.community, fixed(bid.supply, 4), fixed(bid.demand, 4), fixed(p.boughtKw, 4), fixed(p.soldKw, 4), fixed(p.pKw, 4), fixed(p.priceEurPerKwh, 6), fixed(p.welfareEur, 6)]),
         );
         break;
       }
       case 'violation-detected': {
         const p = e.payload;
-        this.violations.push(`${e.iteration},${minute(e.time)},${p.element},${p.bus},${p.kind},${p.value},${p.limit}\n`);
+        this.violations.write(VIOLATIONS.line([e.iteration, minute(e.time), p.element, p.bus, p.kind, p.value, p.limit]));
         const byEl = this.violationsByElement.get(e.iteration) ?? new Map<string, number>();
         byEl.set(p.element, (byEl.get(p.element) ?? 0) + 1);
         this.violationsByElement.set(e.iteration, byEl);
@@ -110,15 +145,19 @@ export class RunRecorder {
         if (e.iteration !== this.busIteration) {
           this.busIteration = e.iteration;
           this.busVoltages = [];
+          this.lastSampleS = -Infinity;
         }
-        if (e.payload.busVPu.length > 0) this.busVoltages.push({ minute: e.time / 60, vPu: Float32Array.from(e.payload.busVPu) });
+        if (e.payload.busVPu.length > 0 && e.time >= this.lastSampleS + REPORT_SAMPLE_S - 1e-9) {
+          this.lastSampleS = e.time;
+          this.busVoltages.push({ minute: e.time / 60, vPu: Float32Array.from(e.payload.busVPu) });
+        }
         const nodes = this.sim.world.loadNodes;
-        const rows: string[] = [];
+        let rows = '';
         e.payload.loadVPu.forEach((v, k) => {
           const [load, bus, node] = nodes[k];
-          rows.push(`${e.iteration},${minute(e.time)},${load},${bus},${node},${v === 0 ? '' : fixed(v, 6)}\n`);
+          rows += VOLTAGES.line([e.iteration, minute(e.time), load, bus, node, v === 0 ? '' : fixed(v, 6)]);
         });
-        this.voltages.push(rows.join(''));
+        this.voltages.write(rows);
         break;
       }
       default:
@@ -135,6 +174,9 @@ export interface RunSummaryJson {
   periods: number;
   sub_step_s: number;
   events: number;
+  /** power flows solved over every iteration, and those that did not converge (exit 3 when > 0) */
+  grid_solves: number;
+  non_converged_steps: number;
   /** the final iteration's energy balance (seed 004, Table 2) and voltage statistics (Tables 3–4) */
   energy_balance_kwh: IterationSummary['energyBalanceKwh'];
   voltage: IterationSummary['voltage'];
@@ -145,10 +187,12 @@ export interface RunSummaryJson {
     violating_buses: readonly string[];
     batteries: readonly { bus: string; units: number }[];
     decision: string | null;
+    grid_solves: number;
+    non_converged_steps: number;
     energy_balance_kwh: IterationSummary['energyBalanceKwh'];
     voltage: IterationSummary['voltage'];
   }[];
-  final: { iteration: number; welfare_eur: number; violations: number; batteries: readonly { bus: string; units: number }[]; stopped_because: string | null };
+  final: { iteration: number; welfare_eur: number; violations: number; non_converged_steps: number; batteries: readonly { bus: string; units: number }[]; stopped_because: string | null };
 }
 
 export function runSummary(sim: Simulation, summaries: readonly IterationSummary[], events: number): RunSummaryJson {
@@ -159,6 +203,8 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     violating_buses: s.violatingBuses,
     batteries: s.batteries,
     decision: s.decision ?? null,
+    grid_solves: s.gridSolves,
+    non_converged_steps: s.nonConvergedSteps,
     energy_balance_kwh: s.energyBalanceKwh,
     voltage: s.voltage,
   }));
@@ -171,22 +217,20 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     periods: sim.world.periods.length,
     sub_step_s: sim.world.subStepS,
     events,
+    grid_solves: iterations.reduce((a, it) => a + it.grid_solves, 0),
+    non_converged_steps: iterations.reduce((a, it) => a + it.non_converged_steps, 0),
     energy_balance_kwh: last.energy_balance_kwh,
     voltage: last.voltage,
     iterations,
-    final: { iteration: last.iteration, welfare_eur: last.welfare_eur, violations: last.violations, batteries: last.batteries, stopped_because: last.decision },
+    final: { iteration: last.iteration, welfare_eur: last.welfare_eur, violations: last.violations, non_converged_steps: last.non_converged_steps, batteries: last.batteries, stopped_because: last.decision },
   };
 }
 
-/** Writes every result file of a run into `dir` as one set. */
-export function writeRunResults(dir: string, sim: Simulation, rec: RunRecorder, summaries: readonly IterationSummary[], timing: Record<string, number>, extra: Record<string, (f: { write(text: string): void }) => void> = {}): void {
-  writeFileSet(dir, {
-    'summary.json': (f) => f.write(`${JSON.stringify(runSummary(sim, summaries, rec.eventCount), null, 2)}\n`),
-    'market.csv': (f) => rec.market.forEach((r) => f.write(r)),
-    'violations.csv': (f) => rec.violations.forEach((r) => f.write(r)),
-    'voltages.csv': (f) => rec.voltages.forEach((r) => f.write(r)),
-    'events.jsonl': (f) => rec.events.forEach((r) => f.write(r)),
-    'timing.json': (f) => f.write(`${JSON.stringify(timing, null, 2)}\n`),
-    ...extra,
-  });
+/**
+ * Writes the remaining files of a run (summary.json, timing.json and `extra`, e.g. the report) into
+ * the recorder's output set; the caller commits the set.
+ */
+export function writeRunSummary(set: OutputSet, sim: Simulation, rec: RunRecorder, summaries: readonly IterationSummary[], timing: Record<string, number>): void {
+  set.write('summary.json', `${JSON.stringify(runSummary(sim, summaries, rec.eventCount), null, 2)}\n`);
+  set.write('timing.json', `${JSON.stringify(timing, null, 2)}\n`);
 }

@@ -33,11 +33,11 @@ export function collectReportData(sim: Simulation, rec: RunRecorder, summaries: 
       title: `Voltage over every sub-step, bus and phase node, deviations from ${s.limits.nominal_v_pu} pu (seed 004, Tables 3–4)`,
       columns: ['statistic', 'value'],
       rows: [
-        ['average_pu', v.average_pu],
-        ['difference_from_nominal_pct', v.difference_from_nominal_pct],
-        ['mae_all_pct', v.mae_all_pct],
-        ['mae_positive_pct', v.mae_positive_pct],
-        ['mae_negative_pct', v.mae_negative_pct],
+        ['average_pu', v.average_pu ?? 'not measured'],
+        ['difference_from_nominal_pct', v.difference_from_nominal_pct ?? 'not measured'],
+        ['mae_all_pct', v.mae_all_pct ?? 'not measured'],
+        ['mae_positive_pct', v.mae_positive_pct ?? 'not measured'],
+        ['mae_negative_pct', v.mae_negative_pct ?? 'not measured'],
       ],
     },
     {

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { type AuctionBook, type BlockOrder, clear, pricingRules, type PricingRule, validateBook } from '../../../markets/auction/index.js';
 import { loadMilpSolver, milpSolverNames, type MilpSolverName } from '../../../markets/solvers/milp.js';
 import { ScenarioError, UsageError } from '../../errors.js';
-import { writeTextAtomic } from '../../io/atomic.js';
+import { OutputTextFile } from '../../io/atomic.js';
 import type { CliCommand } from '../command.js';
 import type { CliIo } from '../io.js';
 
@@ -129,23 +129,32 @@ export const clearAuctionCommand: CliCommand = {
           throw new ScenarioError(file, '', `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
         }
         const book = parseOrdersFile(text, file);
-        const solver = await loadMilpSolver(opts.solver as MilpSolverName);
-        const result = clear(book, { pricing: opts.pricing as PricingRule, solver });
-        const out = {
-          periods: result.periods.map((r) => ({
-            id: r.id,
-            status: r.status,
-            welfare_eur: round(r.welfareEur, 1e12),
-            price_eur_per_kwh: r.priceEurPerKwh === null ? null : round(r.priceEurPerKwh, 1e12),
-            import_kw: round(r.importKw, 1e9),
-            export_kw: round(r.exportKw, 1e9),
-            accepted_supply: r.acceptedSupply,
-            accepted_demand: r.acceptedDemand,
-            paradoxically_rejected: r.paradoxicallyRejected,
-          })),
-          welfare_eur: round(result.welfareEur, 1e12),
-        };
-        writeTextAtomic(opts.out, `${JSON.stringify(out, null, 2)}\n`);
+        const outFile = OutputTextFile.open(opts.out);
+        let out;
+        let result;
+        try {
+          const solver = await loadMilpSolver(opts.solver as MilpSolverName);
+          result = clear(book, { pricing: opts.pricing as PricingRule, solver });
+          out = {
+            periods: result.periods.map((r) => ({
+              id: r.id,
+              status: r.status,
+              welfare_eur: round(r.welfareEur, 1e12),
+              price_eur_per_kwh: r.priceEurPerKwh === null ? null : round(r.priceEurPerKwh, 1e12),
+              import_kw: round(r.importKw, 1e9),
+              export_kw: round(r.exportKw, 1e9),
+              accepted_supply: r.acceptedSupply,
+              accepted_demand: r.acceptedDemand,
+              paradoxically_rejected: r.paradoxicallyRejected,
+            })),
+            welfare_eur: round(result.welfareEur, 1e12),
+          };
+          outFile.write(`${JSON.stringify(out, null, 2)}\n`);
+        } catch (err) {
+          outFile.abort();
+          throw err;
+        }
+        outFile.commit();
         for (const r of result.periods) {
           if (r.status === 'solver_failed') io.err(`lemsim: warning: period '${r.id}' not cleared: ${r.detail ?? 'solver failed'}\n`);
         }

@@ -7,11 +7,16 @@ import type { Command } from 'commander';
 import { loadFeeder } from '../../../grid/feeder.js';
 import { PowerFlowState, newLoadPowers, setLoadPowersAt } from '../../../grid/powerflow/solve.js';
 import { checkPowerBalance, powerBalance } from '../../../grid/powerflow/result.js';
-import { writeFileSet } from '../../io/atomic.js';
-import { NotConvergedError } from '../../errors.js';
+import { OutputSet } from '../../io/atomic.js';
+import { CsvTable } from '../../io/csv.js';
+import { NotConvergedError, UsageError } from '../../errors.js';
 import { angleDeg, fixed, magnitude, nodePu, nodesInOrder } from '../../io/grid-results.js';
-import { type CliCommand, parseNumberOption } from '../command.js';
+import { type CliCommand, checkTolerance, parseNumberOption } from '../command.js';
 import type { CliIo } from '../io.js';
+
+const VOLTAGES = new CsvTable([['bus', 'text'], ['node', 'number'], ['v_volts', 'number'], ['angle_deg', 'number'], ['v_pu', 'number']]);
+/** The last daily-mode minute `--minute` accepts: one year. */
+const MAX_MINUTE = 525_600;
 
 export const powerflowCommand: CliCommand = {
   register(program: Command, io: CliIo) {
@@ -22,10 +27,13 @@ export const powerflowCommand: CliCommand = {
       .option('--minute <M>', 'daily-mode minute (t = M·60 s); default: loads at base power')
       .requiredOption('--out <DIR>', 'output directory')
       .option('--tolerance <pu>', 'convergence tolerance on voltage change, per unit', '1e-10')
-      .action((file: string, opts: { minute?: string; out: string; tolerance: string }) => {
+      .action(async (file: string, opts: { minute?: string; out: string; tolerance: string }) => {
         const tolerance = parseNumberOption('--tolerance', opts.tolerance);
+        checkTolerance('--tolerance', tolerance);
         const minute = opts.minute === undefined ? undefined : parseNumberOption('--minute', opts.minute);
+        if (minute !== undefined && !(minute >= 0 && minute <= MAX_MINUTE)) throw new UsageError(`--minute must be between 0 and ${MAX_MINUTE} (a year), got ${opts.minute}`);
         const feeder = loadFeeder(file);
+        const set = OutputSet.open(opts.out);
         const { model } = feeder;
         const powers = newLoadPowers(model);
         setLoadPowersAt(model, minute === undefined ? 0 : minute / 60, minute === undefined ? 'snapshot' : 'daily', powers);
@@ -36,7 +44,7 @@ export const powerflowCommand: CliCommand = {
 
         let minPu = Infinity;
         let maxPu = -Infinity;
-        const rows: string[] = ['bus,node,v_volts,angle_deg,v_pu\n'];
+        const rows: string[] = [VOLTAGES.header];
         for (const [bus, node, k] of nodesInOrder(feeder)) {
           const v = magnitude(state.vRe[k], state.vIm[k]);
           const pu = nodePu(feeder, k, v);
@@ -44,7 +52,7 @@ export const powerflowCommand: CliCommand = {
             minPu = Math.min(minPu, pu);
             maxPu = Math.max(maxPu, pu);
           }
-          rows.push(`${bus},${node},${fixed(v, 6)},${fixed(angleDeg(state.vRe[k], state.vIm[k]), 6)},${pu === undefined ? '' : fixed(pu, 8)}\n`);
+          rows.push(VOLTAGES.line([bus, node, fixed(v, 6), fixed(angleDeg(state.vRe[k], state.vIm[k]), 6), pu === undefined ? '' : fixed(pu, 8)]));
         }
         const summary = {
           file,
@@ -63,9 +71,9 @@ export const powerflowCommand: CliCommand = {
           buses: feeder.network.buses.length,
           nodes: model.nNodes,
         };
-        writeFileSet(opts.out, {
-          'voltages.csv': (f) => f.write(rows.join('')),
-          'summary.json': (f) => f.write(`${JSON.stringify(summary, null, 2)}\n`),
+        await OutputSet.produce(set, () => {
+          set.write('voltages.csv', rows.join(''));
+          set.write('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
         });
         if (!status.converged) {
           throw new NotConvergedError(`power flow did not converge in ${status.iterations} iterations (last change ${status.lastChangePu.toExponential(2)} pu); results written with converged=false`);
