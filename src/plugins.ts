@@ -8,10 +8,10 @@
  * build step for the user. Every problem is a `ScenarioError` naming the plugin file and the
  * `plugins[k]` field.
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { register } from 'node:module';
-import { extname } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { extname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AgentKind } from '../agents/agent.js';
 import { type ClearingMechanism, mechanisms as builtinMechanisms } from '../agents/mechanisms.js';
 import { agentKinds as builtinKinds } from '../agents/registry.js';
@@ -19,6 +19,7 @@ import { strategies as builtinStrategies } from '../agents/strategies/index.js';
 import type { AnyStrategy } from '../agents/strategies/strategy.js';
 import { ScenarioError } from './errors.js';
 import { confine, resolveScenarioPath } from './scenario.js';
+import { projectDir } from './shared-data.js';
 
 export interface Registry {
   readonly strategies: Readonly<Record<string, AnyStrategy>>;
@@ -37,7 +38,10 @@ let tsHookRegistered = false;
 
 function registerTsHook(): void {
   if (tsHookRegistered) return;
-  register(new URL('./ts-hook.js', import.meta.url));
+  // the compiled hook beside this module; from the TypeScript sources (tests), the build's copy
+  const beside = new URL('./ts-hook.js', import.meta.url);
+  const built = pathToFileURL(join(projectDir(), 'dist', 'src', 'ts-hook.js'));
+  register(existsSync(fileURLToPath(beside)) ? beside : built);
   tsHookRegistered = true;
 }
 

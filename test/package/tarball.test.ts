@@ -5,7 +5,7 @@
  * whenever `npm ci` has run before it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +72,17 @@ console.log(JSON.stringify({ v: LEMSIM_VERSION, n: summaries.length, welfare: su
     expect(Number.isFinite(out.welfare)).toBe(true);
   }, 120_000);
 
+  it('runs the example plugin project (JavaScript and TypeScript plugins) without touching lemsim', () => {
+    cpSync(join(root, 'examples'), join(user, 'examples'), { recursive: true });
+    sh('npx', ['--no-install', 'lemsim', 'run', 'examples/scenarios/street-plugins.yaml', '--out', 'out-plugins', '--no-progress', '--log-level', 'silent'], user);
+    const summary = JSON.parse(readFileSync(join(user, 'out-plugins', 'summary.json'), 'utf8')) as { iterations: { welfare_eur: number }[] };
+    expect(summary.iterations).toHaveLength(1);
+    expect(Number.isFinite(summary.iterations[0].welfare_eur)).toBe(true);
+    const market = readFileSync(join(user, 'out-plugins', 'market.csv'), 'utf8');
+    // the battery at h12 bid through the TypeScript plugin and traded
+    expect(market).toMatch(/,bat-h12,/);
+  }, 180_000);
+
   it('TypeScript resolves the API types from "lemsim"', () => {
     writeFileSync(join(user, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] } }));
     writeFileSync(
@@ -87,7 +98,9 @@ export const used: [Strategy<{ k: number }, { n: number }>, typeof Simulation, t
 export const broken: Strategy = { name: 'x', sides: [], defaults: {}, initialState: null };
 `,
     );
-    // the project's own TypeScript compiler checks the user's file against the installed declarations
+    // the project's own TypeScript compiler checks the user's file, and the example TypeScript
+    // plugin, against the installed declarations
+    cpSync(join(root, 'examples', 'plugins', 'peak-aware-battery.ts'), join(user, 'peak-aware-battery.ts'));
     sh(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(user, 'tsconfig.json')], user);
   }, 120_000);
 });
