@@ -10,6 +10,7 @@ import { GridMeter, checkPowerBalance } from '../grid/powerflow/result.js';
 import { type LoadPowers, PowerFlowState, newLoadPowers, setLoadPowersAt } from '../grid/powerflow/solve.js';
 import type { AnyDraft } from '../src/events.js';
 import type { AgentKind, World } from './agent.js';
+import { solveRegulated } from '../grid/powerflow/regulate.js';
 
 /** The feeder element an agent drives: a load index, and whether it draws reactive power. */
 export interface DrivenElement {
@@ -101,7 +102,9 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
   let violations = 0;
   for (let t = startS; t < period.endS - 1e-9; t += world.subStepS) {
     applyDispatch(world, state, t / 3600);
-    const status = state.engine.pf.solve(state.engine.powers, { tolerance: world.scenario.power_flow.tolerance });
+    const tolerance = world.scenario.power_flow.tolerance;
+    // paper 004: a regulated LV bus (the transformer's tap holds it) moves the source EMF each sub-step
+    const status = world.regulated ? solveRegulated(state.engine.pf, state.engine.powers, world.regulated, { tolerance }) : state.engine.pf.solve(state.engine.powers, { tolerance });
     solves++;
     if (!status.converged) {
       nonConverged++;
@@ -111,7 +114,7 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
     }
     const { vRe, vIm } = state.engine.pf;
     // run-time invariant (DESIGN rule 9): source = loads + losses after every power flow
-    const bal = state.engine.meter.measure(vRe, vIm, state.engine.powers);
+    const bal = state.engine.meter.measure(vRe, vIm, state.engine.powers, state.engine.pf.sourceScale);
     checkPowerBalance(bal);
     let minV = Infinity;
     let maxV = -Infinity;
@@ -120,22 +123,13 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
       if (!kv) continue;
       let worst = 0;
       let worstPu = 1;
+      // paper 004: statistics only over the studied voltage level (limits.statistics_kv)
+      const counted = !world.inStatistics || world.inStatistics[b] === 1;
       for (const k of model.busNodes[b]) {
         const num = model.nodeNumber[k];
         if (num < 1 || num > 3) continue;
         const pu = Math.sqrt(vRe[k] * vRe[k] + vIm[k] * vIm[k]) / (kv * 1000);
-        const st = state.vStats;
-        const d = pu - lim.nominal_v_pu;
-        st.n++;
-        st.sumPu += pu;
-        st.sumAbsDev += Math.abs(d);
-        if (d > 0) {
-          st.nPos++;
-          st.sumPos += d;
-        } else if (d < 0) {
-          st.nNeg++;
-          st.sumNeg -= d;
-        }
+        if (counted) addToStats(state.vStats, pu - lim.nominal_v_pu, pu);
         minV = Math.min(minV, pu);
         maxV = Math.max(maxV, pu);
         const dev = pu < lim.v_min_pu ? lim.v_min_pu - pu : pu > lim.v_max_pu ? pu - lim.v_max_pu : 0;
@@ -204,6 +198,20 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
     });
   }
   return { emit, solves, nonConverged, violations };
+}
+
+/** Adds one node's voltage `pu` (deviation `d` from nominal) to the running sums. */
+function addToStats(st: VoltageStats, d: number, pu: number): void {
+  st.n++;
+  st.sumPu += pu;
+  st.sumAbsDev += Math.abs(d);
+  if (d > 0) {
+    st.nPos++;
+    st.sumPos += d;
+  } else if (d < 0) {
+    st.nNeg++;
+    st.sumNeg -= d;
+  }
 }
 
 function round(x: number, d: number): number {

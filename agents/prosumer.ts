@@ -8,7 +8,7 @@
 import { shapeMultipliers } from '../grid/model/elements/loadshape.js';
 import type { AnyDraft } from '../src/events.js';
 import type { AgentKind, World } from './agent.js';
-import { meanPvKw } from './solar.js';
+import { meanProfileKw } from './solar.js';
 import { strategies } from './strategies/index.js';
 import { type Offer, type Side, withDefaults } from './strategies/strategy.js';
 
@@ -72,8 +72,8 @@ export const prosumerKind: AgentKind<ProsumerState, ProsumerConfig> = {
   transition(state, event, world) {
     if (event.type === 'period-opened') {
       const p = world.periods[event.payload.period];
-      const nominal = nominalDemandKw(world, state.loadIndex, p.startS, p.endS);
-      const pv = state.pvKwp > 0 ? meanPvKw(world.site, state.pvKwp, p.startS / 3600, p.endS / 3600, world.scenario.solar.derate) : 0;
+      const nominal = nominalDemandKw(world, state.loadIndex, p.startS, p.endS) * world.scenario.prosumers.load_scale;
+      const pv = state.pvKwp > 0 ? meanProfileKw(world.pv, state.pvKwp, p.startS / 3600, p.endS / 3600) : 0;
       const demand = offerFor(state, 'demand', world, nominal, pv);
       const supply = offerFor(state, 'supply', world, nominal, pv);
       const bid: AnyDraft =
