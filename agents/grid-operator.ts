@@ -11,12 +11,15 @@ import { type LoadPowers, PowerFlowState, newLoadPowers, setLoadPowersAt } from 
 import type { AnyDraft } from '../src/events.js';
 import type { AgentKind, World } from './agent.js';
 import { solveRegulated } from '../grid/powerflow/regulate.js';
+import { demandKwAt } from './prosumer.js';
 
 /** The feeder element an agent drives: a load index, and whether it draws reactive power. */
 export interface DrivenElement {
   readonly load: number;
   /** prosumers keep their load's power factor when consuming; batteries run at unity */
   readonly keepsPowerFactor: boolean;
+  /** paper 004 (`power_flow.passive_demand: load-shape`): a passive consumer draws its own profile within the period */
+  readonly followsShape?: boolean;
 }
 
 export interface GridOperatorConfig {
@@ -73,13 +76,13 @@ export function voltageSummary(s: VoltageStats, nominalPu: number): { average_pu
 }
 
 /** Sets load powers for time `hourOfDay`: shapes for the others, dispatch for agents' elements. */
-function applyDispatch(world: World, state: GridOperatorState, hour: number): void {
+function applyDispatch(world: World, state: GridOperatorState, hour: number, within?: ReadonlyMap<string, number>): void {
   const m = world.feeder.model;
   setLoadPowersAt(m, hour, 'daily', state.engine.powers);
   const loads = world.feeder.network.loads;
   for (const [agent, el] of state.elementOf) {
     const li = el.load;
-    const pKw = state.dispatch[agent] ?? 0;
+    const pKw = (state.dispatch[agent] ?? 0) + (within?.get(agent) ?? 0);
     const l = loads[li];
     // consumption keeps the load's own power factor; net export is at unity power factor
     const ratio = l.kW !== 0 ? l.kvar / l.kW : 0;
@@ -100,8 +103,9 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
   let solves = 0;
   let nonConverged = 0;
   let violations = 0;
+  const profile = passiveProfiles(world, state, startS, period.endS);
   for (let t = startS; t < period.endS - 1e-9; t += world.subStepS) {
-    applyDispatch(world, state, t / 3600);
+    applyDispatch(world, state, t / 3600, profile && deviationsAt(world, profile, t / 3600));
     const tolerance = world.scenario.power_flow.tolerance;
     // paper 004: a regulated LV bus (the transformer's tap holds it) moves the source EMF each sub-step
     const status = world.regulated ? solveRegulated(state.engine.pf, state.engine.powers, world.regulated, { tolerance }) : state.engine.pf.solve(state.engine.powers, { tolerance });
@@ -198,6 +202,31 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
     });
   }
   return { emit, solves, nonConverged, violations };
+}
+
+/**
+ * Paper 004's reference scenario is the feeder's own simulation: passive consumers draw their load
+ * profile, minute by minute, not the period's mean the market cleared. For each element that
+ * follows its shape: its load and the profile's mean over the period's sub-steps (unscaled kW).
+ */
+function passiveProfiles(world: World, state: GridOperatorState, startS: number, endS: number): Map<string, { load: number; meanKw: number }> | undefined {
+  let out: Map<string, { load: number; meanKw: number }> | undefined;
+  for (const [agent, el] of state.elementOf) {
+    if (!el.followsShape) continue;
+    let sum = 0;
+    let n = 0;
+    for (let t = startS; t < endS - 1e-9; t += world.subStepS, n++) sum += demandKwAt(world, el.load, t / 3600);
+    (out ??= new Map()).set(agent, { load: el.load, meanKw: sum / Math.max(1, n) });
+  }
+  return out;
+}
+
+/** kW each shape-following consumer draws above (+) or below (−) its cleared mean at `hour`; the period's energy is unchanged. */
+function deviationsAt(world: World, profile: ReadonlyMap<string, { load: number; meanKw: number }>, hour: number): Map<string, number> {
+  const scale = world.scenario.prosumers.load_scale;
+  const out = new Map<string, number>();
+  for (const [agent, p] of profile) out.set(agent, scale * (demandKwAt(world, p.load, hour) - p.meanKw));
+  return out;
 }
 
 /** Adds one node's voltage `pu` (deviation `d` from nominal) to the running sums. */

@@ -45,6 +45,13 @@ export function nominalDemandKw(world: World, loadIndex: number, fromS: number, 
   return Math.max(0, sum / n);
 }
 
+/** Demand of a feeder load at clock `hour` from its load shape (daily mode), kW (≥ 0), unscaled. */
+export function demandKwAt(world: World, loadIndex: number, hour: number): number {
+  const l = world.feeder.network.loads[loadIndex];
+  const shape = l.status === 'fixed' ? undefined : (l.daily ?? l.yearly ?? l.duty);
+  return Math.max(0, shape ? (shape.useActual ? shapeMultipliers(shape, hour).p : l.kW * shapeMultipliers(shape, hour).p) : l.kW);
+}
+
 function offerFor(state: ProsumerState, side: Side, world: World, nominal: number, pv: number): Offer {
   const ref = side === 'supply' ? state.supply : state.demand;
   const strategy = strategies[ref.name];

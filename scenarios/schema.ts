@@ -52,9 +52,12 @@ export const scenarioSchema = z
         tolerance: z.number().positive().default(1e-8),
         // paper 004: the LV bus the transformer's regulator holds (seed 004: bus 1 at 1.05 pu)
         regulated_bus: regulatedBus.optional(),
+        // paper 004: what a passive consumer draws within its period: the cleared mean, or its own
+        // load profile around that mean (the reference feeder simulation the paper's SREF is)
+        passive_demand: z.enum(['flat', 'load-shape']).default('flat'),
       })
       .strict()
-      .default({ step_s: 60, tolerance: 1e-8 }),
+      .default({ step_s: 60, tolerance: 1e-8, passive_demand: 'flat' }),
     solar: z
       .object({
         latitude: z.number().min(-90).max(90).default(45.07),

@@ -344,7 +344,7 @@ export class Simulation {
         demand = g.demand ?? demand;
       }
       add(id, 'prosumer', { load, pvKwp: pv, supply, demand });
-      elementOf.set(id, { load: w.loadIndex.get(load)!, keepsPowerFactor: true });
+      elementOf.set(id, { load: w.loadIndex.get(load)!, keepsPowerFactor: true, followsShape: demand.name === 'passive' && s.power_flow.passive_demand === 'load-shape' });
     });
     const unit = batteryUnit(s);
     for (const b of w.batteries) {
