@@ -165,3 +165,51 @@ describe('limits.statistics_kv and power_flow.regulated_bus', () => {
     await expect(Simulation.create(loadScenario(bad))).rejects.toThrow(/power_flow\.regulated_bus\.bus: bus 'nowhere' is not on the feeder/);
   });
 });
+
+describe('power_flow.passive_demand', () => {
+  // two passive households on one 416 V cable, a 1-minute profile repeating every 10 minutes
+  const feeder = `clear
+Set DefaultBaseFrequency=50
+New Circuit.pd basekv=11 pu=1.0 ISC3=3000 ISC1=2000
+New Transformer.tr phases=3 windings=2 buses=[sourcebus lv] conns=[delta wye] kVs=[11 0.416] kVAs=[250 250] XHL=4 %Rs=[0.5 0.5] sub=y
+New LineCode.al nphases=3 r1=0.320 x1=0.075 r0=1.280 x0=0.300 c1=0 c0=0 units=km normamps=200
+New Line.t1 bus1=lv bus2=n1 linecode=al length=200 units=m
+New LoadShape.m npts=10 minterval=1 mult=[0.2 0.9 1.6 0.4 0.3 1.2 2.0 0.5 0.1 0.8]
+New Load.a bus1=n1.1 phases=1 kV=0.24 kW=3 pf=0.95 daily=m
+New Load.b bus1=n1.2 phases=1 kV=0.24 kW=2 pf=0.95 daily=m
+Set voltagebases=[11 0.416]
+Calcvoltagebases
+`;
+  const passive = (mode: string) =>
+    scenarioWith(
+      (s) => {
+        s.feeder = 'pd.dss';
+        s.horizon = { from: '08:00', to: '08:10' };
+        s.market = { mechanism: 'auction', period_min: 5 };
+        s.power_flow = { step_s: 60, passive_demand: mode };
+        s.prosumers = { loads: 'all', load_scale: 1.5, pv: { every: 1, kw: 0 }, strategy: { supply: { name: 'passive' }, demand: { name: 'passive' } } };
+        s.limits = { v_min_pu: 0.5, v_max_pu: 1.5, check_lines: false };
+      },
+      { 'pd.dss': feeder },
+    );
+  const loadKw = (events: AnyEvent[]) => events.flatMap((e) => (e.type === 'grid-solved' ? [e.payload.sourceKw - e.payload.lossesKw] : []));
+
+  it('flat draws the cleared mean all period; load-shape draws the profile around it, same energy', async () => {
+    const flat = await run(passive('flat'));
+    const shaped = await run(passive('load-shape'));
+    const f = loadKw(flat.events);
+    const s = loadKw(shaped.events);
+    expect(f).toHaveLength(10);
+    expect(s).toHaveLength(10);
+    // flat: every sub-step of a period alike
+    for (const p of [0, 5]) for (let k = 1; k < 5; k++) expect(f[p + k]).toBeCloseTo(f[p], 9);
+    // load-shape: follows the multipliers (×1.5 × 5 kW), minute by minute
+    expect(Math.max(...s) - Math.min(...s)).toBeGreaterThan(5);
+    // and the period's mean load is the cleared consumption (Table 2's energy is unchanged)
+    for (const p of [0, 5]) {
+      const mean = (xs: number[]) => xs.slice(p, p + 5).reduce((a, b) => a + b, 0) / 5;
+      expect(mean(s)).toBeCloseTo(mean(f), 2); // losses differ slightly between the two
+    }
+    expect(shaped.sim.summaries[0].energyBalanceKwh.consumption).toBe(flat.sim.summaries[0].energyBalanceKwh.consumption);
+  });
+});
