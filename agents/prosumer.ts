@@ -1,7 +1,8 @@
 /**
  * Prosumer: a feeder load with optional PV. Physics: its nominal demand in a period is the load's
- * own shape (the feeder's load shape, averaged over the period's minutes, daily mode) and its PV
- * is the clear-sky output of its system (agents/solar.ts) over the period. Behaviour: one strategy
+ * own shape (the feeder's load shape, averaged over the period's minutes, daily mode, times
+ * `prosumers.load_scale`) and its PV is its system's output over the period from the scenario's PV
+ * profile (clear sky or a measured file, agents/solar.ts). Behaviour: one strategy
  * per side (agents/strategies) turns those into offers. After clearing it keeps its dispatch; the
  * grid operator applies it to the feeder.
  */
