@@ -180,6 +180,8 @@ export interface RunSummaryJson {
   non_converged_steps: number;
   /** the final iteration's energy balance (seed 004, Table 2) and voltage statistics (Tables 3–4) */
   energy_balance_kwh: IterationSummary['energyBalanceKwh'];
+  /** the same in seed 004's Table 2 unit: kW summed over the market periods (= kWh ÷ period hours) */
+  energy_balance_kw_periods: IterationSummary['energyBalanceKwh'];
   voltage: IterationSummary['voltage'];
   iterations: {
     iteration: number;
@@ -191,6 +193,7 @@ export interface RunSummaryJson {
     grid_solves: number;
     non_converged_steps: number;
     energy_balance_kwh: IterationSummary['energyBalanceKwh'];
+    energy_balance_kw_periods: IterationSummary['energyBalanceKwh'];
     voltage: IterationSummary['voltage'];
   }[];
   final: { iteration: number; welfare_eur: number; violations: number; non_converged_steps: number; batteries: readonly { bus: string; units: number }[]; stopped_because: string | null };
@@ -209,6 +212,7 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     grid_solves: s.gridSolves,
     non_converged_steps: s.nonConvergedSteps,
     energy_balance_kwh: s.energyBalanceKwh,
+    energy_balance_kw_periods: s.energyBalanceKwPeriods,
     voltage: s.voltage,
   }));
   const last = iterations[iterations.length - 1];
@@ -223,6 +227,7 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     grid_solves: iterations.reduce((a, it) => a + it.grid_solves, 0),
     non_converged_steps: iterations.reduce((a, it) => a + it.non_converged_steps, 0),
     energy_balance_kwh: last.energy_balance_kwh,
+    energy_balance_kw_periods: last.energy_balance_kw_periods,
     voltage: last.voltage,
     iterations,
     final: { iteration: last.iteration, welfare_eur: last.welfare_eur, violations: last.violations, non_converged_steps: last.non_converged_steps, batteries: last.batteries, stopped_because: last.decision },
