@@ -26,6 +26,8 @@ export interface ProsumerConfig {
   readonly pvKwp: number;
   readonly supply: StrategyRef;
   readonly demand: StrategyRef;
+  /** demand factor per period (`prosumers.load_noise`; all 1 without noise) */
+  readonly loadNoise?: ArrayLike<number>;
 }
 
 export interface ProsumerState extends ProsumerConfig {
@@ -73,7 +75,8 @@ export const prosumerKind: AgentKind<ProsumerState, ProsumerConfig> = {
         const k = event.payload.period;
         const demandKw = world.forecast.demandKw(state.loadIndex);
         const pvKw = world.forecast.pvKw(state.pvKwp);
-        const nominal = demandKw[k];
+        // the demand the agent has this period: its load shape, times its noise draw (the forecast stays noiseless)
+        const nominal = demandKw[k] * (state.loadNoise ? state.loadNoise[k] : 1);
         const pv = pvKw[k];
         const forecast = { demandKw: demandKw.subarray(k), pvKw: pvKw.subarray(k), feederLoadKw: world.forecast.feederLoadKw().subarray(k) };
         const r = runStrategies(world, state.id, k, state, { nominalDemandKw: nominal, availableSupplyKw: pv, forecast }, state.memory);

@@ -103,8 +103,16 @@ export const scenarioSchema = z
         // clock, then `pv_kw_per_kwp` or `ghi_w_per_m2`), relative to the scenario
         source: solarSource.default('clear-sky'),
         file: z.string().optional(),
+        /** shorthand for `source: file` with `file: <profile>` (a measured PV or irradiance CSV) */
+        profile: z.string().optional(),
       })
       .strict()
+      .transform((o, ctx) => {
+        if (o.profile === undefined) return o;
+        if (o.file !== undefined && o.file !== o.profile) ctx.addIssue({ code: 'custom', path: ['profile'], message: 'names another file than solar.file: give one of them' });
+        if (o.source === 'clear-sky' && o.file !== undefined) ctx.addIssue({ code: 'custom', path: ['profile'], message: 'contradicts solar.source: clear-sky' });
+        return { ...o, source: 'file' as const, file: o.profile };
+      })
       .default({ latitude: 45.07, longitude: 14.6, date: '2019-06-01', utc_offset_h: 2, derate: 0.85, source: 'clear-sky' }),
     prosumers: z
       .object({
@@ -113,10 +121,28 @@ export const scenarioSchema = z
         loads: z.union([z.literal('all'), z.array(z.string()).min(1)]).default('all'),
         /** paper 004: factor on every prosumer's nominal demand (the load shapes as published: 1) */
         load_scale: z.number().positive().default(1),
+        /**
+         * who has PV and how much: every `every`-th prosumer from `offset` (deterministic), or a seeded
+         * `share` of them (placement drawn from `seed`); `kw` is one size, a list (one per PV prosumer,
+         * in prosumer order) or a range `{ min, max }` drawn per system (0.1 kW steps)
+         */
         pv: z
-          .object({ every: z.number().int().positive().max(1e6).default(4), offset: z.number().int().nonnegative().max(1e6).default(0), kw: z.number().nonnegative().max(1e5).default(4) })
+          .object({
+            every: z.number().int().positive().max(1e6).default(4),
+            offset: z.number().int().nonnegative().max(1e6).default(0),
+            share: z.number().min(0).max(1).optional(),
+            kw: z
+              .union([
+                z.number().nonnegative().max(1e5),
+                z.array(z.number().nonnegative().max(1e5)).min(1),
+                z.object({ min: z.number().nonnegative().max(1e5), max: z.number().nonnegative().max(1e5) }).strict(),
+              ])
+              .default(4),
+          })
           .strict()
           .default({ every: 4, offset: 0, kw: 4 }),
+        /** multiplicative noise on each prosumer's demand, per period: lognormal with mean 1 and this sigma (seeded) */
+        load_noise: z.object({ sigma: z.number().min(0).max(2) }).strict().optional(),
         communities: z
           .union([
             z.object({ count: z.number().int().positive() }).strict(),

@@ -14,6 +14,7 @@ import { type BatteryParams, scaleUnits } from '../agents/battery.js';
 import { type DrivenElement, type GridOperatorState, voltageSummary } from '../agents/grid-operator.js';
 import { type PvProfile, dayOfYear } from '../agents/solar.js';
 import { Forecasts } from '../agents/forecast.js';
+import { loadNoiseFactors, pvSizes } from '../agents/pv-placement.js';
 import { type JsonValue, checkParams, withDefaults } from '../agents/strategies/strategy.js';
 import { type Registry, buildRegistry } from './plugins.js';
 import type { RegulatedBusNodes } from '../agents/agent.js';
@@ -416,16 +417,18 @@ export class Simulation {
     };
     const elementOf = new Map<string, DrivenElement>();
     const prosumers = [...w.communityOf.keys()].filter((id) => id.startsWith('p-'));
+    const pvKwp = pvSizes(s, prosumers);
     prosumers.forEach((id, i) => {
       const load = id.slice(2);
-      const pv = i % s.prosumers.pv.every === s.prosumers.pv.offset ? s.prosumers.pv.kw : 0;
+      const pv = pvKwp[i];
       let { supply, demand } = s.prosumers.strategy;
       for (const g of s.prosumers.groups) {
         if (!g.loads.some((l) => l.toLowerCase() === load)) continue;
         supply = g.supply ?? supply;
         demand = g.demand ?? demand;
       }
-      add(id, s.prosumers.kind, { load, pvKwp: pv, supply, demand });
+      const sigma = s.prosumers.load_noise?.sigma ?? 0;
+      add(id, s.prosumers.kind, { load, pvKwp: pv, supply, demand, ...(sigma > 0 ? { loadNoise: Array.from(loadNoiseFactors(s.seed, id, sigma, w.periods.length)) } : {}) });
       elementOf.set(id, { load: w.loadIndex.get(load)!, keepsPowerFactor: true, followsShape: demand.name === 'passive' && s.power_flow.passive_demand === 'load-shape' });
     });
     const unit = batteryUnit(s);
