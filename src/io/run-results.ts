@@ -82,7 +82,9 @@ export class RunRecorder {
 
   private record(e: AnyEvent): void {
     this.eventCount++;
-    this.events.write(`${JSON.stringify(e)}\n`);
+    // every file counts time in minutes from midnight of the horizon's first day (summary.json
+    // time_origin); events keep their seconds in `time` and carry the same minute
+    this.events.write(`${JSON.stringify({ ...e, minute: e.time / 60 })}\n`);
     switch (e.type) {
       case 'period-opened':
         this.periodLabel.set(e.payload.period, e.payload.label);
@@ -199,6 +201,8 @@ export interface RunSummaryJson {
   final: { iteration: number; welfare_eur: number; violations: number; non_converged_steps: number; batteries: readonly { bus: string; units: number }[]; stopped_because: string | null };
   /** what produced these results: lemsim version, git commit, seed, the resolved scenario */
   provenance: Provenance;
+  /** the instant every `minute` (and market.csv `time`) of the run's files counts from: midnight of the horizon's first day, ISO local time */
+  time_origin: string;
 }
 
 export function runSummary(sim: Simulation, summaries: readonly IterationSummary[], events: number): RunSummaryJson {
@@ -232,6 +236,7 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     iterations,
     final: { iteration: last.iteration, welfare_eur: last.welfare_eur, violations: last.violations, non_converged_steps: last.non_converged_steps, batteries: last.batteries, stopped_because: last.decision },
     provenance: provenance(sim.scenario),
+    time_origin: `${sim.scenario.solar.date}T00:00:00`,
   };
 }
 
