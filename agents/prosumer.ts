@@ -10,7 +10,7 @@
 import { shapeMultipliers } from '../grid/model/elements/loadshape.js';
 import type { AnyDraft } from '../src/events.js';
 import type { AgentKind, World } from './agent.js';
-import { type BidderMemory, type StrategyRef, initialMemory, meanOf, rememberPrices, rememberSettlement, runStrategies } from './bidding.js';
+import { type BidderMemory, type StrategyRef, initialMemory, meanOf, rememberPrices, rememberSettlement, rememberVoltage, runStrategies } from './bidding.js';
 
 export { nominalDemandKw } from './forecast.js';
 
@@ -101,8 +101,8 @@ export const prosumerKind: AgentKind<ProsumerState, ProsumerConfig> = {
         };
       case 'grid-solved': {
         if (!event.payload.converged) return { state };
-        const v = meanOf(event.payload.loadVPu, state.voltageEntries);
-        return v === undefined ? { state } : { state: { ...state, memory: { ...state.memory, voltagePu: v } } };
+        const memory = rememberVoltage(state.memory, meanOf(event.payload.loadVPu, state.voltageEntries));
+        return memory === state.memory ? { state } : { state: { ...state, memory } };
       }
       default:
         return { state };

@@ -21,6 +21,7 @@ import type { RegulatedBusNodes } from '../agents/agent.js';
 import type { SolverModel } from '../grid/powerflow/compile.js';
 import { readPvProfile } from './io/pv-profile.js';
 import type { Scenario } from '../scenarios/schema.js';
+import { EventEmitter } from 'eventemitter3';
 import { EventBus } from './bus.js';
 import { LemsimError, ScenarioError, excerpt } from './errors.js';
 import { type AnyDraft, type AnyEvent, type EventType, recipientOf } from './events.js';
@@ -100,7 +101,12 @@ export class Simulation {
   iteration = 0;
   readonly summaries: IterationSummary[] = [];
   /** subscribers told of every new iteration's bus (the recorder, the debugger) */
-  private readonly busListeners: ((bus: EventBus, sim: Simulation) => void)[] = [];
+  /**
+   * Lifecycle notifications for observers outside the bus (the recorder, the debugger, a progress
+   * bar, a user's script): `bus` with each iteration's new bus, `iteration` with each summary. A
+   * plain emitter fits here: synchronous calls to a few listeners, no stream operators.
+   */
+  readonly lifecycle = new EventEmitter<{ bus: [bus: EventBus, sim: Simulation]; iteration: [summary: IterationSummary] }>();
   private phase: ClockPhase = 'start';
   private nextPeriod = 0;
   private welfare = 0;
@@ -181,7 +187,7 @@ export class Simulation {
 
   /** Calls `fn` with the bus of every iteration, now and later. */
   onBus(fn: (bus: EventBus, sim: Simulation) => void): void {
-    this.busListeners.push(fn);
+    this.lifecycle.on('bus', fn);
     fn(this.bus, this);
   }
 
@@ -270,6 +276,7 @@ export class Simulation {
           gridSolves: go.solves,
           nonConvergedSteps: go.nonConverged,
         });
+        this.lifecycle.emit('iteration', this.summaries[this.summaries.length - 1]);
         this.history.push(this.violations);
         if (this.reinforcedWith) {
           for (const a of this.reinforcedWith) this.placed[a.bus] = a.units;
@@ -346,7 +353,7 @@ export class Simulation {
         if (!placed) deliver(target!);
       }
     });
-    for (const fn of this.busListeners) fn(bus, this);
+    this.lifecycle.emit('bus', bus, this);
   }
 
   private buildWorld(): World {
