@@ -120,6 +120,8 @@ export interface DssCircuit {
   // biome-ignore lint: states of different classes
   readonly objects: Map<string, Map<string, any>>;
   readonly options: Map<string, string>;
+  /** `Set loadmult=`: multiplies every load but fixed ones (and exempt ones outside yearly mode) */
+  loadMult: number;
   /** accepted, no effect on the power flow (reported once per kind) */
   readonly ignored: IgnoredItem[];
   /** accepted, changes the physics, not applied by lemsim (one entry per object or command) */
@@ -426,6 +428,7 @@ function emptyCircuit(file: string, baseFrequencyHz = 60): DssCircuit {
     busCoords: new Map(),
     objects: new Map(),
     options: new Map(),
+    loadMult: 1,
     ignored: [],
     notApplied: [],
     switches: [],
@@ -448,6 +451,13 @@ function setOption(circuit: DssCircuit, tok: DssToken, st: DssStatement, ignore:
     case 'voltagebases':
       circuit.voltageBasesKv = parseNumberArray(tok.value, st.loc, name);
       break;
+    case 'loadmult': {
+      const f = parseNumber(tok.value, st.loc, name);
+      if (!(f >= 0)) throw new DssError(st.loc, `loadmult: expected a multiplier ≥ 0, got ${f}`);
+      circuit.loadMult = f;
+      circuit.options.set(name, tok.value);
+      break;
+    }
     case 'mode':
     case 'number':
     case 'stepsize':
@@ -455,7 +465,6 @@ function setOption(circuit: DssCircuit, tok: DssToken, st: DssStatement, ignore:
     case 'tolerance':
     case 'maxiterations':
     case 'algorithm':
-    case 'loadmult':
     case 'controlmode':
     case 'earthmodel':
       circuit.options.set(name, tok.value);
