@@ -60,7 +60,8 @@ const OTHERS: readonly string[] = [
 ];
 
 /** Classes that change the physics and may be reported as not applied yet (by the other helpers' work). */
-const MAY_BE_NOT_APPLIED = new Set(['regcontrol', 'capcontrol', 'generator', 'pvsystem', 'storage', 'invcontrol', 'storagecontroller', 'swtcontrol']);
+// (vsource: a source voltage following a shape, which only time-series modes would apply)
+const MAY_BE_NOT_APPLIED = new Set(['regcontrol', 'capcontrol', 'generator', 'pvsystem', 'storage', 'invcontrol', 'storagecontroller', 'swtcontrol', 'vsource']);
 
 function readReference(path: string): Map<string, OracleNode> {
   const map = new Map<string, OracleNode>();
