@@ -82,9 +82,12 @@ export const scenarioSchema = z
         // paper 004: what a passive consumer draws within its period: the cleared mean, or its own
         // load profile around that mean (the reference feeder simulation the paper's SREF is)
         passive_demand: z.enum(['flat', 'load-shape']).default('flat'),
+        // OpenDSS's daily mode leaves a load with only a Yearly shape at base power; true drives it
+        // by that shape (the IEEE European LV feeder's loads carry their day as a Yearly shape)
+        yearly_shapes_in_daily: z.boolean().default(false),
       })
       .strict()
-      .default({ step_s: 60, tolerance: 1e-8, passive_demand: 'flat' }),
+      .default({ step_s: 60, tolerance: 1e-8, passive_demand: 'flat', yearly_shapes_in_daily: false }),
     solar: z
       .object({
         latitude: z.number().min(-90).max(90).default(45.07),

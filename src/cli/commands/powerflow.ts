@@ -1,6 +1,7 @@
 /**
- * `lemsim powerflow <file.dss> [--minute M] --out DIR`: one power flow. Without --minute the loads
- * are at their base kW/kvar (snapshot); with it, at daily-mode minute M (t = M·60 s).
+ * `lemsim powerflow <file.dss> [--minute M [--mode daily|yearly|duty]] --out DIR`: one power flow.
+ * Without --minute the loads are at their base kW/kvar (snapshot); with it, at minute M (t = M·60 s)
+ * of OpenDSS's daily (default), yearly or duty mode.
  * Writes DIR/voltages.csv (bus,node,v_volts,angle_deg,v_pu) and DIR/summary.json.
  */
 import type { Command } from 'commander';
@@ -11,6 +12,8 @@ import { OutputSet } from '../../io/atomic.js';
 import { CsvTable } from '../../io/csv.js';
 import { NotConvergedError, UsageError } from '../../errors.js';
 import { angleDeg, fixed, magnitude, nodePu, nodesInOrder } from '../../io/grid-results.js';
+import { located, warnNotApplied } from './describe.js';
+import { parseShapeMode } from './timeseries.js';
 import { type CliCommand, checkTolerance, parseNumberOption } from '../command.js';
 import type { CliIo } from '../io.js';
 
@@ -27,20 +30,24 @@ export const powerflowCommand: CliCommand = {
       .option('--minute <M>', 'daily-mode minute (t = M·60 s); default: loads at base power')
       .requiredOption('--out <DIR>', 'output directory')
       .option('--tolerance <pu>', 'convergence tolerance on voltage change, per unit', '1e-10')
-      .action(async (file: string, opts: { minute?: string; out: string; tolerance: string }) => {
+      .option('--mode <daily|yearly|duty>', 'with --minute: load shapes as in that OpenDSS solution mode', 'daily')
+      .option('--yearly-shapes-in-daily', 'in daily mode, also drive loads that have only a Yearly shape by it')
+      .action(async (file: string, opts: { minute?: string; out: string; tolerance: string; mode: string; yearlyShapesInDaily?: boolean }) => {
+        const mode = parseShapeMode(opts.mode);
         const tolerance = parseNumberOption('--tolerance', opts.tolerance);
         checkTolerance('--tolerance', tolerance);
         const minute = opts.minute === undefined ? undefined : parseNumberOption('--minute', opts.minute);
         if (minute !== undefined && !(minute >= 0 && minute <= MAX_MINUTE)) throw new UsageError(`--minute must be between 0 and ${MAX_MINUTE} (a year), got ${opts.minute}`);
         const feeder = loadFeeder(file);
         const set = OutputSet.open(opts.out);
+        warnNotApplied(io, feeder.network.notApplied);
         const { model } = feeder;
         const powers = newLoadPowers(model);
-        setLoadPowersAt(model, minute === undefined ? 0 : minute / 60, minute === undefined ? 'snapshot' : 'daily', powers);
+        setLoadPowersAt(model, minute === undefined ? 0 : minute / 60, minute === undefined ? 'snapshot' : mode, powers, { yearlyShapesInDaily: opts.yearlyShapesInDaily === true });
         const state = new PowerFlowState(model);
         const status = state.solve(powers, { tolerance });
         const balance = powerBalance(model, state.vRe, state.vIm, powers);
-        if (status.converged) checkPowerBalance(balance);
+        if (status.converged) checkPowerBalance(balance, tolerance);
 
         let minPu = Infinity;
         let maxPu = -Infinity;
@@ -70,6 +77,7 @@ export const powerflowCommand: CliCommand = {
           power_balance_relative_mismatch: Number(balance.relativeMismatch.toExponential(3)),
           buses: feeder.network.buses.length,
           nodes: model.nNodes,
+          not_applied: feeder.network.notApplied.map(located),
         };
         await OutputSet.produce(set, () => {
           set.write('voltages.csv', rows.join(''));
