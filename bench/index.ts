@@ -3,6 +3,7 @@ import type { Benchmark } from './bench.js';
 import { auction10k, auctionDay } from './auction.js';
 import { community10kHour, communityCs2Hour, communityDayAhead } from './community.js';
 import { powerflowCostaRicaDay, powerflowDay } from './powerflow-day.js';
+import { memRunPaper004Second, memTimeseries10k } from './memory.js';
 import { simPaper004Minute, simPaper004Second } from './simulation.js';
 
 export const benchmarks: readonly Benchmark[] = [
@@ -12,4 +13,6 @@ export const benchmarks: readonly Benchmark[] = [
   powerflowCostaRicaDay,
   simPaper004Minute,
   simPaper004Second,
+  memRunPaper004Second,
+  memTimeseries10k,
 ];

@@ -225,3 +225,14 @@ describe('--allow-path confines what a scenario reads', () => {
     expectLocated(r, /example-small\.yaml: '.*' is outside the allowed paths/);
   });
 });
+
+describe('absurd magnitudes in order books are refused at input', () => {
+  it('clear-auction with a 1e296 price is exit 1 at the field, not welfare_eur: null', async () => {
+    const dir = tempDir();
+    const p = join(dir, 'orders.json');
+    writeFileSync(p, JSON.stringify({ period_hours: 1, grid: { import_price: 0.1, export_price: 0.05 }, periods: [{ id: 'p', supply: [{ id: 's', agent: 'a', kw: 1, price: 1e296 }], demand: [] }] }));
+    const r = await cli(['clear-auction', p, '--out', join(dir, 'r.json')]);
+    expectLocated(r, /periods\[0\]\.supply\[0\]\.price/);
+    expect(existsSync(join(dir, 'r.json'))).toBe(false);
+  });
+});
