@@ -236,3 +236,18 @@ describe('absurd magnitudes in order books are refused at input', () => {
     expect(existsSync(join(dir, 'r.json'))).toBe(false);
   });
 });
+
+describe('a feeder or data file that is not a script is not echoed', () => {
+  it('feeder: /etc/shadow-like text and a LoadShape mult file of secrets quote at most a capped token', async () => {
+    const dir = tempDir();
+    const secret = 'root:$y$j9T$SECRETSECRETSECRETSECRETSECRET:19000:0:99999:7:::';
+    writeFileSync(join(dir, 'shadow'), `${secret}\ndaemon:*:19000:0:99999:7:::\n`);
+    let r = await cli(['powerflow', join(dir, 'shadow'), '--out', join(dir, 'o')]);
+    expectLocated(r, /shadow:1: /);
+    expect(r.err).not.toContain('SECRETSECRET');
+    writeFileSync(join(dir, 'm.dss'), `New Circuit.c basekv=11\nNew LoadShape.s npts=2 interval=1 mult=(file=shadow)\n`);
+    r = await cli(['powerflow', join(dir, 'm.dss'), '--out', join(dir, 'o')]);
+    expectLocated(r, /shadow:1: expected a number in column 1 \(for mult at .*m\.dss:2\), got text/);
+    expect(r.err).not.toContain('SECRET');
+  });
+});

@@ -7,7 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { DssError, type DssLocation } from '../../src/errors.js';
+import { DssError, type DssLocation, excerpt } from '../../src/errors.js';
 import { type DssToken, stripComment, tokenize } from './lexer.js';
 
 /** One command of the script, with its tokens and where it was written. */
@@ -147,7 +147,7 @@ function parseLines(text: string, file: string, dir: string, fs: DssFileSystem, 
       rest = m[2];
       if (rest.startsWith('=')) {
         // "Class.name.prop=value" style or a bare property assignment: not supported
-        throw new DssError(loc, `expected a command (New, Edit, Set, Redirect, …), got '${body.slice(0, 40)}'`);
+        throw new DssError(loc, `expected a command (New, Edit, Set, Redirect, …), got '${excerpt(verb, 20)}'`);
       }
     }
     const args = tokenize(rest, loc);
