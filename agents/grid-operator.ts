@@ -219,23 +219,18 @@ function round(x: number, d: number): number {
 
 export const gridOperatorKind: AgentKind<GridOperatorState, GridOperatorConfig> = {
   kind: 'grid-operator',
-  handles: ['market-cleared', 'dispatched'],
+  handles: ['market-cleared'],
   init(id, config, world) {
     const pf = new PowerFlowState(world.feeder.model);
     return { id, elementOf: config.elementOf, engine: { pf, powers: newLoadPowers(world.feeder.model), meter: new GridMeter(world.feeder.model) }, period: -1, expected: 0, dispatch: {}, solves: 0, nonConverged: 0, violations: 0, vStats: emptyVoltageStats() };
   },
   transition(state, event, world) {
     if (event.type === 'market-cleared') {
-      const next = { ...state, period: event.payload.period, expected: event.payload.dispatches, dispatch: {} };
-      if (next.expected > 0) return { state: next };
-      const r = solvePeriod(world, next, event.time);
-      return { state: { ...next, solves: state.solves + r.solves, nonConverged: state.nonConverged + r.nonConverged, violations: state.violations + r.violations }, emit: r.emit };
-    }
-    if (event.type === 'dispatched') {
-      const dispatch = { ...state.dispatch, [event.payload.agent]: event.payload.pKw };
-      const next = { ...state, dispatch };
-      if (Object.keys(dispatch).length < state.expected) return { state: next };
-      const r = solvePeriod(world, next, world.periods[state.period].startS);
+      // the period's whole dispatch arrives as one batch with the clearing: O(agents) per period
+      const dispatch: Record<string, number> = {};
+      for (const d of event.payload.dispatch) dispatch[d.agent] = d.pKw;
+      const next = { ...state, period: event.payload.period, expected: event.payload.dispatches, dispatch };
+      const r = solvePeriod(world, next, world.periods[event.payload.period].startS);
       return { state: { ...next, solves: state.solves + r.solves, nonConverged: state.nonConverged + r.nonConverged, violations: state.violations + r.violations }, emit: r.emit };
     }
     return { state };

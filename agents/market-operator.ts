@@ -3,13 +3,16 @@
  * the period's opening time, after every bid: the bus orders `bid-submitted` before `gate-closed`),
  * calls the configured clearing — a pure function of markets/ (DESIGN rule 4): the block auction
  * (markets/auction) or the multi-community market (markets/community) — and publishes the result
- * and one `dispatched` per bidder. Dispatch is in the grid convention: consumed kW > 0.
+ * with the whole dispatch as one batch (for the grid operator), then one `dispatched` addressed to each
+ * bidder. Dispatch is in the grid convention: consumed kW > 0. Bids are collected in an immutable
+ * linked list, so a period costs O(bidders).
  */
 import { clearPeriod, type BlockOrder } from '../markets/auction/index.js';
 import { clearCommunityFast, type CommunityAgent, type CommunityProblem } from '../markets/community/index.js';
 import type { MilpSolver } from '../markets/solvers/milp.js';
 import type { AnyDraft, Bid } from '../src/events.js';
 import type { AgentKind, World } from './agent.js';
+import { type ConsList, cons, inInsertionOrder } from './cons-list.js';
 
 export interface MarketOperatorConfig {
   /** MILP backend for the auction (loaded before the run; the structured path rarely needs it) */
@@ -38,14 +41,15 @@ export interface MarketOperatorState {
   readonly id: string;
   readonly solver: MilpSolver | undefined;
   readonly period: number;
-  readonly bids: readonly SubmittedBid[];
+  /** bids of the open period, newest first (see `openBids`) */
+  readonly pending: ConsList<SubmittedBid>;
   /** the last gate closure's bids and result, for the debugger's `book` and `result` */
   readonly lastBids: readonly SubmittedBid[];
   readonly lastResult: ClearingSnapshot | undefined;
 }
 
 /** Clears one auction period from the submitted bids. */
-function clearAuction(world: World, period: number, bids: readonly SubmittedBid[], solver: MilpSolver | undefined): ClearingSnapshot {
+export function clearAuction(world: World, period: number, bids: readonly SubmittedBid[], solver: MilpSolver | undefined): ClearingSnapshot {
   const m = world.scenario.market;
   const supply: BlockOrder[] = [];
   const demand: BlockOrder[] = [];
@@ -88,7 +92,7 @@ function clearAuction(world: World, period: number, bids: readonly SubmittedBid[
 }
 
 /** Clears one community-market period. */
-function clearCommunity(world: World, period: number, bids: readonly SubmittedBid[]): ClearingSnapshot {
+export function clearCommunity(world: World, period: number, bids: readonly SubmittedBid[]): ClearingSnapshot {
   const m = world.scenario.market;
   const agents: CommunityAgent[] = [];
   const owner = new Map<string, string>();
@@ -135,32 +139,48 @@ function clearCommunity(world: World, period: number, bids: readonly SubmittedBi
   return { period, status: r.status, welfareEur: r.welfareEur ?? 0, prices, importKw, exportKw, dispatch, accepted: [] };
 }
 
+/** The bids of the open period, in the order they were submitted. */
+export function openBids(state: MarketOperatorState): SubmittedBid[] {
+  return inInsertionOrder(state.pending);
+}
+
 export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorConfig> = {
   kind: 'market-operator',
   handles: ['period-opened', 'bid-submitted', 'gate-closed'],
-  init: (id, config) => ({ id, solver: config.solver, period: -1, bids: [], lastBids: [], lastResult: undefined }),
+  init: (id, config) => ({ id, solver: config.solver, period: -1, pending: null, lastBids: [], lastResult: undefined }),
   transition(state, event, world) {
     if (event.type === 'period-opened') {
       const gate: AnyDraft = { type: 'gate-closed', time: event.time, payload: { period: event.payload.period } };
-      return { state: { ...state, period: event.payload.period, bids: [] }, emit: [gate] };
+      return { state: { ...state, period: event.payload.period, pending: null }, emit: [gate] };
     }
     if (event.type === 'bid-submitted') {
       const p = event.payload;
-      return { state: { ...state, bids: [...state.bids, { agent: p.agent, community: p.community ?? 'c1', bid: p.bid }] } };
+      return { state: { ...state, pending: cons({ agent: p.agent, community: p.community ?? 'c1', bid: p.bid }, state.pending) } };
     }
     if (event.type === 'gate-closed') {
-      const result = world.scenario.market.mechanism === 'auction' ? clearAuction(world, state.period, state.bids, state.solver) : clearCommunity(world, state.period, state.bids);
+      const bids = openBids(state);
+      // the scenario's clearing mechanism, from the registry (built-in or plugin)
+      const result = world.mechanism.clear({ world, period: state.period, bids, solver: state.solver });
       const emit: AnyDraft[] = [
         {
           type: 'market-cleared',
           time: event.time,
-          payload: { period: state.period, status: result.status, welfareEur: result.welfareEur, prices: result.prices, importKw: result.importKw, exportKw: result.exportKw, dispatches: result.dispatch.length },
+          payload: {
+            period: state.period,
+            status: result.status,
+            welfareEur: result.welfareEur,
+            prices: result.prices,
+            importKw: result.importKw,
+            exportKw: result.exportKw,
+            dispatches: result.dispatch.length,
+            dispatch: result.dispatch.map((d) => ({ agent: d.agent, pKw: d.pKw })),
+          },
         },
         ...result.dispatch.map(
           (d): AnyDraft => ({ type: 'dispatched', time: event.time, payload: { period: state.period, agent: d.agent, pKw: d.pKw, priceEurPerKwh: d.priceEurPerKwh, boughtKw: d.boughtKw, soldKw: d.soldKw, welfareEur: d.welfareEur } }),
         ),
       ];
-      return { state: { ...state, lastBids: state.bids, lastResult: result, bids: [] }, emit };
+      return { state: { ...state, lastBids: bids, lastResult: result, pending: null }, emit };
     }
     return { state };
   },

@@ -14,14 +14,28 @@ const clock = z.string().superRefine((text, ctx) => {
 });
 /** A finite number of at most `max` in magnitude: absurd magnitudes (1e296) are refused at input. */
 const num = (max: number) => z.number().min(-max).max(max);
-/** strategy parameters: prices, quantities and factors, all far below 1e6 */
-const strategyRef = z.object({ name: z.string(), params: z.record(z.string(), num(1e6)).default({}) }).strict();
+/** JSON whose numbers are finite and at most `max` in magnitude */
+function boundedJson(max: number) {
+  return z.json().superRefine((value, ctx) => {
+    const walk = (v: unknown): boolean => (typeof v === 'number' ? Math.abs(v) <= max : Array.isArray(v) ? v.every(walk) : v !== null && typeof v === 'object' ? Object.values(v).every(walk) : true);
+    if (!walk(value)) ctx.addIssue({ code: 'custom', message: `numbers must be at most ${max} in magnitude` });
+  });
+}
+/** a strategy by name, with parameters of any JSON value (numbers, strings, arrays, schedules …); numbers far below 1e9 */
+const strategyRef = z.object({ name: z.string(), params: z.record(z.string(), boundedJson(1e9)).default({}) }).strict();
+/** an agent kind by name (built-in or a plugin's) */
+const kindName = z.string().regex(/^[A-Za-z][\w.-]*$/, 'expected a kind name');
+
 
 export const scenarioSchema = z
   .object({
     name: z.string().default('scenario'),
     seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
     feeder: z.string(),
+    /** plugin modules (.js/.mjs/.ts/.mts), relative to the scenario: strategies, agent kinds, mechanisms */
+    plugins: z.array(z.string().min(1)).default([]),
+    /** extra agents built through the kind registry: `{ kind, id, config }` */
+    agents: z.array(z.object({ kind: kindName, id: z.string().regex(/^[A-Za-z][\w.:-]*$/, 'expected an id'), config: boundedJson(1e12).default({}) }).strict()).default([]),
     /** bus-coordinate files (`bus, x, y` lines) for feeders that load none; relative to the scenario */
     bus_coords: z.array(z.string()).default([]),
     /** voltage bases (kV line-to-line) for feeders that set none, assigned to buses like Calcvoltagebases */
@@ -29,7 +43,8 @@ export const scenarioSchema = z
     horizon: z.object({ from: clock.default('00:00'), to: clock.default('24:00') }).strict().default({ from: '00:00', to: '24:00' }),
     market: z
       .object({
-        mechanism: z.enum(['auction', 'community']).default('auction'),
+        /** a clearing mechanism by name: auction (seed 004), community (seed 000), or a plugin's */
+        mechanism: z.string().default('auction'),
         /** trading period, minutes: at least one minute, at most a day */
         period_min: z.number().min(1).max(1440).default(5),
         /** EUR/kWh; may be negative, at most 1000 in magnitude; export_price ≤ import_price (src/scenario.ts) */
@@ -68,6 +83,8 @@ export const scenarioSchema = z
       .default({ latitude: 45.07, longitude: 14.6, date: '2019-06-01', utc_offset_h: 2, derate: 0.85 }),
     prosumers: z
       .object({
+        /** the agent kind of prosumers (default: the built-in `prosumer`; a plugin kind takes the same config) */
+        kind: kindName.default('prosumer'),
         loads: z.union([z.literal('all'), z.array(z.string()).min(1)]).default('all'),
         pv: z
           .object({ every: z.number().int().positive().max(1e6).default(4), offset: z.number().int().nonnegative().max(1e6).default(0), kw: z.number().nonnegative().max(1e5).default(4) })
@@ -90,6 +107,7 @@ export const scenarioSchema = z
       })
       .strict()
       .default({
+        kind: 'prosumer',
         loads: 'all',
         pv: { every: 4, offset: 0, kw: 4 },
         communities: { count: 1 },
@@ -115,6 +133,8 @@ export const scenarioSchema = z
           })
           .strict()
           .default({ capacity_kwh: 10.24, power_kw: 2.56, soc: 0.5, soc_min: 0.2, soc_max: 0.8, eta_ch: 0.96, eta_dis: 0.96, rate_ch: 0.25, rate_dis: 0.9375, self_discharge: 1.72e-5, a: 0.001 }),
+        /** the agent kind of batteries (default: the built-in `battery`) */
+        kind: kindName.default('battery'),
         initial: z.array(z.object({ bus: z.string(), units: z.number().int().positive().max(10_000) }).strict()).default([]),
         /** how batteries bid in the auction (agents/strategies); the community market takes them as battery agents */
         strategy: strategyRef.default({ name: 'storage-threshold', params: {} }),
@@ -122,6 +142,7 @@ export const scenarioSchema = z
       .strict()
       .default({
         unit: { capacity_kwh: 10.24, power_kw: 2.56, soc: 0.5, soc_min: 0.2, soc_max: 0.8, eta_ch: 0.96, eta_dis: 0.96, rate_ch: 0.25, rate_dis: 0.9375, self_discharge: 1.72e-5, a: 0.001 },
+        kind: 'battery',
         initial: [],
         strategy: { name: 'storage-threshold', params: {} },
       }),

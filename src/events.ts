@@ -36,7 +36,10 @@ export interface EventPayloads {
     readonly exportKw: number;
     /** how many `dispatched` events follow */
     readonly dispatches: number;
+    /** the whole dispatch as one batch (grid convention: consumed kW > 0), for the grid operator */
+    readonly dispatch: readonly { readonly agent: string; readonly pKw: number }[];
   };
+  /** addressed to `agent` (see `recipientOf`) */
   dispatched: {
     readonly period: number;
     readonly agent: string;
@@ -119,6 +122,15 @@ export const EVENT_PRIORITY: Readonly<Record<EventType, number>> = {
   'run-completed': 90,
   reinforced: 100,
 };
+
+/**
+ * The one agent an event is addressed to, if any. An addressed event reaches its recipient and the
+ * agents that observe its type (`AgentKind.observes`), not every agent that handles the type: one
+ * `dispatched` per bidder then costs O(agents) per period, not O(agents²).
+ */
+export function recipientOf(e: AnyEvent): string | undefined {
+  return e.type === 'dispatched' ? e.payload.agent : undefined;
+}
 
 /** Builds a draft (typed helper). */
 export function draft<T extends EventType>(type: T, time: number, payload: EventPayloads[T]): EventDraft<T> {

@@ -12,13 +12,14 @@ import { type MilpSolver, loadMilpSolver } from '../markets/solvers/milp.js';
 import type { AgentInstance, Period, PlacedBattery, World } from '../agents/agent.js';
 import { type BatteryParams, scaleUnits } from '../agents/battery.js';
 import { type DrivenElement, type GridOperatorState, voltageSummary } from '../agents/grid-operator.js';
-import { agentKinds } from '../agents/registry.js';
 import { dayOfYear } from '../agents/solar.js';
-import { strategies } from '../agents/strategies/index.js';
+import { Forecasts } from '../agents/forecast.js';
+import { type JsonValue, checkParams, withDefaults } from '../agents/strategies/strategy.js';
+import { type Registry, buildRegistry } from './plugins.js';
 import type { Scenario } from '../scenarios/schema.js';
 import { EventBus } from './bus.js';
 import { LemsimError, ScenarioError, excerpt } from './errors.js';
-import type { AnyDraft, AnyEvent } from './events.js';
+import { type AnyDraft, type AnyEvent, type EventType, recipientOf } from './events.js';
 import { clockLabel, clockSeconds } from './clock.js';
 import { type LoadedScenario, confine, confinedFileSystem, resolveScenarioPath } from './scenario.js';
 import { readFileSync } from 'node:fs';
@@ -74,6 +75,17 @@ export class AgentError extends LemsimError {
 
 type ClockPhase = 'start' | 'open' | 'close' | 'complete' | 'after' | 'finished';
 
+/** ISO 8601 local date-time of `seconds` after midnight of `date` (YYYY-MM-DD); no time zone involved. */
+export function isoLocal(date: string, seconds: number): string {
+  const [y, m, d] = date.split('-').map(Number);
+  const day = Math.floor(seconds / 86400);
+  const rest = Math.round(seconds - day * 86400);
+  const ymd = new Date(Date.UTC(y, m - 1, d) + day * 86400000).toISOString().slice(0, 10);
+  const hh = String(Math.floor(rest / 3600)).padStart(2, '0');
+  const mm = String(Math.floor((rest % 3600) / 60)).padStart(2, '0');
+  const ss = String(rest % 60).padStart(2, '0');
+  return `${ymd}T${hh}:${mm}:${ss}`;
+}
 
 export class Simulation {
   bus: EventBus;
@@ -93,12 +105,15 @@ export class Simulation {
   private reinforcedWith: { bus: string; units: number }[] | undefined;
   private placed: Record<string, number>;
   private readonly history: number[] = [];
+  private forecasts: { periods: readonly Period[]; forecast: Forecasts } | undefined;
 
   private constructor(
     readonly loaded: LoadedScenario,
     readonly base: Feeder,
     readonly baseKvLn: readonly (number | undefined)[],
     private readonly solver: MilpSolver | undefined,
+    /** the run's registries: built-ins plus the scenario's plugins */
+    readonly registry: Registry,
     /** bus coordinates: the feeder's own, completed from the scenario's `bus_coords` files */
     readonly busCoords: ReadonlyMap<string, { x: number; y: number }>,
   ) {
@@ -112,12 +127,13 @@ export class Simulation {
   /** Loads the feeder and the MILP backend, and builds the first iteration. */
   static async create(loaded: LoadedScenario): Promise<Simulation> {
     const s = loaded.scenario;
-    validateScenario(s, loaded.file);
+    const registry = await buildRegistry(s.plugins, loaded.file, loaded.allowPaths ?? []);
+    validateScenario(s, loaded.file, registry);
     const roots = loaded.allowPaths ?? [];
     const base = loadFeeder(loaded.feederPath, confinedFileSystem(roots));
     checkLoadNames(s, base, loaded.file);
     const kv = baseVoltages(base, s.voltage_bases_kv);
-    const solver = s.market.mechanism === 'auction' ? await loadMilpSolver(s.market.solver) : undefined;
+    const solver = registry.mechanisms[s.market.mechanism].needsMilp ? await loadMilpSolver(s.market.solver) : undefined;
     const coords = new Map<string, { x: number; y: number }>();
     for (const b of base.network.buses) if (b.coords) coords.set(b.name, b.coords);
     s.bus_coords.forEach((written, k) => {
@@ -125,7 +141,18 @@ export class Simulation {
       confine(path, roots, loaded.file, `bus_coords[${k}]`);
       for (const [bus, xy] of parseBusCoords(readFileSync(path, 'utf8'), path)) if (!coords.has(bus)) coords.set(bus, xy);
     });
-    return new Simulation(loaded, base, kv, solver, coords);
+    return new Simulation(loaded, base, kv, solver, registry, coords);
+  }
+
+  /** One forecast service for the run: the feeder loads keep their indices in every iteration's network. */
+  private forecastFor(periods: readonly Period[]): Forecasts {
+    const same = this.forecasts && this.forecasts.periods.length === periods.length && this.forecasts.periods.every((p, k) => p.startS === periods[k].startS && p.endS === periods[k].endS);
+    if (!same) {
+      const s = this.scenario;
+      const site = { latitudeDeg: s.solar.latitude, longitudeDeg: s.solar.longitude, dayOfYear: dayOfYear(s.solar.date), utcOffsetH: s.solar.utc_offset_h };
+      this.forecasts = { periods, forecast: new Forecasts(this.base.network, periods, site, s.solar.derate, this.base.network.loads.map((_, i) => i)) };
+    }
+    return this.forecasts!.forecast;
   }
 
   get scenario(): Scenario {
@@ -253,6 +280,7 @@ export class Simulation {
     this.violatingBuses = new Set();
     this.reinforcedWith = undefined;
     this.agents = this.buildAgents();
+    const routes = deliveryRoutes(this.agents);
     const bus = this.bus;
     const world = this.world;
     // agents in a fixed order; each sees every event once, in bus order
@@ -272,8 +300,8 @@ export class Simulation {
         this.violatingBuses.add(e.payload.bus);
       } else if (e.type === 'power-flow-not-converged') this.nonConverged++;
       else if (e.type === 'reinforced') this.reinforcedWith = [...e.payload.added];
-      for (const a of this.agents) {
-        if (!a.kind.handles.includes(e.type)) continue;
+      const to = recipientOf(e);
+      const deliver = (a: AgentInstance): void => {
         let r;
         try {
           r = a.kind.transition(a.state, e, world);
@@ -282,6 +310,22 @@ export class Simulation {
         }
         a.state = r.state;
         if (r.emit) for (const d of r.emit) bus.publish(d);
+      };
+      if (to === undefined) {
+        for (const a of routes.broadcast.get(e.type) ?? []) deliver(a);
+      } else {
+        // an addressed event: its observers and its recipient, in the agents' fixed order
+        const target = routes.addressed.get(e.type)?.get(to);
+        const observers = routes.observers.get(e.type) ?? [];
+        let placed = target === undefined || observers.includes(target);
+        for (const a of observers) {
+          if (!placed && routes.order.get(target!)! < routes.order.get(a)!) {
+            deliver(target!);
+            placed = true;
+          }
+          deliver(a);
+        }
+        if (!placed) deliver(target!);
       }
     });
     for (const fn of this.busListeners) fn(bus, this);
@@ -293,7 +337,7 @@ export class Simulation {
     const to = clockSeconds(s.horizon.to);
     const step = s.market.period_min * 60;
     const periods: Period[] = [];
-    for (let t = from, k = 0; t + step <= to + 1e-9; t += step, k++) periods.push({ index: k, startS: t, endS: t + step, label: clockLabel(t) });
+    for (let t = from, k = 0; t + step <= to + 1e-9; t += step, k++) periods.push({ index: k, startS: t, endS: t + step, label: clockLabel(t), iso: isoLocal(s.solar.date, t) });
     const batteries = Object.entries(this.placed)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([bus, units]) => ({ bus, units }));
@@ -334,6 +378,9 @@ export class Simulation {
       communityOf,
       busKvBaseLn: this.baseKvLn,
       loadNodes,
+      strategies: this.registry.strategies,
+      mechanism: this.registry.mechanisms[s.market.mechanism],
+      forecast: this.forecastFor(periods),
     };
   }
 
@@ -341,8 +388,9 @@ export class Simulation {
     const s = this.scenario;
     const w = this.world;
     const agents: AgentInstance[] = [];
+    // every agent is built through the kind registry: built-in kinds and plugins' alike
     const add = (id: string, kind: string, config: unknown): void => {
-      const k = agentKinds[kind];
+      const k = this.registry.agentKinds[kind];
       agents.push({ id, kind: k, state: k.init(id, config, w) });
     };
     const elementOf = new Map<string, DrivenElement>();
@@ -356,16 +404,17 @@ export class Simulation {
         supply = g.supply ?? supply;
         demand = g.demand ?? demand;
       }
-      add(id, 'prosumer', { load, pvKwp: pv, supply, demand });
+      add(id, s.prosumers.kind, { load, pvKwp: pv, supply, demand });
       elementOf.set(id, { load: w.loadIndex.get(load)!, keepsPowerFactor: true });
     });
     const unit = batteryUnit(s);
     for (const b of w.batteries) {
-      add(b.id, 'battery', { bus: b.bus, units: b.units, params: scaleUnits(unit, b.units), soc: s.batteries.unit.soc });
+      add(b.id, s.batteries.kind, { bus: b.bus, units: b.units, params: scaleUnits(unit, b.units), soc: s.batteries.unit.soc });
       elementOf.set(b.id, { load: b.loadIndex, keepsPowerFactor: false });
     }
     const communities = [...new Set(w.communityOf.values())].sort();
     for (const c of communities) add(`cm-${c}`, 'community-manager', { community: c, members: [...w.communityOf].filter(([, cc]) => cc === c).map(([id]) => id) });
+    for (const extra of s.agents) add(extra.id, extra.kind, extra.config);
     add('mo', 'market-operator', { solver: this.solver });
     add('go', 'grid-operator', { elementOf });
     add('dso', 'dso-planner', {
@@ -378,6 +427,33 @@ export class Simulation {
     });
     return agents;
   }
+}
+
+/**
+ * Who receives what, computed once per iteration: broadcast events go to every agent that handles
+ * their type; an addressed event (`recipientOf`) goes to its recipient, if it handles the type, and to
+ * the agents that observe the type. Delivery keeps the agents' fixed order, so runs stay
+ * deterministic, and a period costs O(agents) however many addressed events it carries.
+ */
+function deliveryRoutes(agents: readonly AgentInstance[]) {
+  const broadcast = new Map<EventType, AgentInstance[]>();
+  const addressed = new Map<EventType, Map<string, AgentInstance>>();
+  const observers = new Map<EventType, AgentInstance[]>();
+  const order = new Map<AgentInstance, number>();
+  agents.forEach((a, i) => {
+    order.set(a, i);
+    for (const t of a.kind.handles) {
+      if (!broadcast.has(t)) broadcast.set(t, []);
+      broadcast.get(t)!.push(a);
+      if (!addressed.has(t)) addressed.set(t, new Map());
+      addressed.get(t)!.set(a.id, a);
+    }
+    for (const t of a.kind.observes ?? []) {
+      if (!observers.has(t)) observers.set(t, []);
+      observers.get(t)!.push(a);
+    }
+  });
+  return { broadcast, addressed, observers, order };
 }
 
 /** One Standard Battery Unit from the scenario (rates per hour; self-discharge per hour). */
@@ -397,16 +473,15 @@ export function batteryUnit(s: Scenario): BatteryParams {
   };
 }
 
-/** Checks references the schema cannot: strategy names and the sides they serve. */
-function validateScenario(s: Scenario, file: string): void {
-  const check = (ref: { name: string; params: Record<string, number> }, side: 'supply' | 'demand', path: string): void => {
+/** Checks references the schema cannot: strategies, agent kinds and the mechanism, against the run's registries. */
+function validateScenario(s: Scenario, file: string, registry: Registry): void {
+  const check = (ref: { name: string; params: Record<string, JsonValue> }, side: 'supply' | 'demand', path: string): void => {
     // own names only: 'constructor' or 'toString' must not find Object.prototype's
-    const st = Object.hasOwn(strategies, ref.name) ? strategies[ref.name] : undefined;
-    if (!st) throw new ScenarioError(file, `${path}.name`, `unknown strategy '${excerpt(ref.name)}' (known: ${Object.keys(strategies).join(', ')})`);
+    const st = Object.hasOwn(registry.strategies, ref.name) ? registry.strategies[ref.name] : undefined;
+    if (!st) throw new ScenarioError(file, `${path}.name`, `unknown strategy '${excerpt(ref.name)}' (known: ${Object.keys(registry.strategies).join(', ')})`);
     if (!st.sides.includes(side)) throw new ScenarioError(file, `${path}.name`, `strategy '${ref.name}' does not bid on the ${side} side`);
-    for (const key of Object.keys(ref.params)) {
-      if (!Object.hasOwn(st.defaults, key) && key !== 'nominal_price') throw new ScenarioError(file, `${path}.params.${excerpt(key)}`, `unknown parameter of strategy '${ref.name}' (known: ${Object.keys(st.defaults).join(', ')})`);
-    }
+    const problem = checkParams(st, withDefaults(st, ref.params));
+    if (problem) throw new ScenarioError(file, problem.param === undefined ? `${path}.params` : `${path}.params.${excerpt(problem.param)}`, excerpt(problem.message, 300));
   };
   for (const side of ['supply', 'demand'] as const) {
     check(s.batteries.strategy, side, 'batteries.strategy');
@@ -416,6 +491,18 @@ function validateScenario(s: Scenario, file: string): void {
       if (ref) check(ref, side, `prosumers.groups[${k}].${side}`);
     });
   }
+  const kind = (name: string, path: string): void => {
+    if (!Object.hasOwn(registry.agentKinds, name)) throw new ScenarioError(file, path, `unknown agent kind '${excerpt(name)}' (known: ${Object.keys(registry.agentKinds).join(', ')})`);
+  };
+  kind(s.prosumers.kind, 'prosumers.kind');
+  kind(s.batteries.kind, 'batteries.kind');
+  const ids = new Set<string>();
+  s.agents.forEach((a, k) => {
+    kind(a.kind, `agents[${k}].kind`);
+    if (ids.has(a.id) || a.id === 'mo' || a.id === 'go' || a.id === 'dso' || /^(p-|cm-)/.test(a.id)) throw new ScenarioError(file, `agents[${k}].id`, `id '${excerpt(a.id)}' is taken (ids must be unique and not 'mo', 'go', 'dso', 'p-…' or 'cm-…')`);
+    ids.add(a.id);
+  });
+  if (!Object.hasOwn(registry.mechanisms, s.market.mechanism)) throw new ScenarioError(file, 'market.mechanism', `unknown clearing mechanism '${excerpt(s.market.mechanism)}' (known: ${Object.keys(registry.mechanisms).join(', ')})`);
 }
 
 /** Every load a scenario names (prosumers, groups, community map) must be a load of the feeder. */

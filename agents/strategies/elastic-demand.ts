@@ -4,16 +4,16 @@
  * are bought when prices are low (`k`, the elasticity factor; default 2).
  */
 import { demandBlocks } from '../../markets/auction/index.js';
-import { NO_OFFER, type Strategy } from './strategy.js';
+import { NO_OFFER, defineStrategy } from './strategy.js';
 
-export const elasticDemand: Strategy = {
+export const elasticDemand = defineStrategy<{ k: number; block_kw: number; nominal_price: number | null }>({
   name: 'elastic-demand',
   sides: ['demand'],
-  defaults: { k: 2, block_kw: 0.5 },
-  offer: (_side, input) => {
+  defaults: { k: 2, block_kw: 0.5, nominal_price: null },
+  stateless: (_side, input) => {
     if (!(input.nominalDemandKw > 0)) return NO_OFFER;
     const nominalPrice = input.params.nominal_price ?? input.importPriceEurPerKwh;
     const blocks = demandBlocks({ agent: input.agent, nominalKw: input.nominalDemandKw, nominalPriceEurPerKwh: nominalPrice, elasticityK: input.params.k }, input.params.block_kw);
     return { ...NO_OFFER, demand: blocks.map((b) => ({ id: b.id, kw: b.kw, priceEurPerKwh: b.priceEurPerKwh })) };
   },
-};
+});

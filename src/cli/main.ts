@@ -5,12 +5,14 @@
  */
 import { Command, CommanderError } from 'commander';
 import { LemsimError } from '../errors.js';
+import { LEMSIM_VERSION } from '../version.js';
 import { commands } from './commands/index.js';
 import { type CliIo, processIo } from './io.js';
 
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const program = new Command('lemsim')
     .description('Local electricity markets inside real three-phase distribution grids')
+    .version(LEMSIM_VERSION, '-V, --version', 'print the lemsim version')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError(false);

@@ -6,6 +6,7 @@
  */
 import type { EventBus } from '../bus.js';
 import type { AnyEvent } from '../events.js';
+import { type Provenance, provenance } from '../provenance.js';
 import type { IterationSummary, Simulation } from '../simulation.js';
 import type { OutputSet } from './atomic.js';
 import { CsvTable } from './csv.js';
@@ -202,6 +203,8 @@ export interface RunSummaryJson {
     voltage: IterationSummary['voltage'];
   }[];
   final: { iteration: number; welfare_eur: number; violations: number; non_converged_steps: number; batteries: readonly { bus: string; units: number }[]; stopped_because: string | null };
+  /** what produced these results: lemsim version, git commit, seed, the resolved scenario */
+  provenance: Provenance;
 }
 
 export function runSummary(sim: Simulation, summaries: readonly IterationSummary[], events: number): RunSummaryJson {
@@ -232,6 +235,7 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     voltage: last.voltage,
     iterations,
     final: { iteration: last.iteration, welfare_eur: last.welfare_eur, violations: last.violations, non_converged_steps: last.non_converged_steps, batteries: last.batteries, stopped_because: last.decision },
+    provenance: provenance(sim.scenario),
   };
 }
 

@@ -77,7 +77,7 @@ describe('errors inside agents (item 2)', () => {
   it('stop the run at the failing event, naming agent, event and time', async () => {
     const dir = tempDir();
     gridOperatorKind.transition = (state, event, world) => {
-      if (event.type === 'dispatched' && event.time >= 12.25 * 3600) throw new LemsimError('power balance violated: injected');
+      if (event.type === 'market-cleared' && event.time >= 12.25 * 3600) throw new LemsimError('power balance violated: injected');
       return realTransition(state, event, world);
     };
     const sim = await Simulation.create(loadScenario(scenario(dir, BODY)));
@@ -88,7 +88,7 @@ describe('errors inside agents (item 2)', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(AgentError);
-    expect((err as Error).message).toMatch(/^agent 'go' \(grid-operator\) failed on dispatched at 12:15 \(iteration 0, period 3\): power balance violated: injected$/);
+    expect((err as Error).message).toMatch(/^agent 'go' \(grid-operator\) failed on market-cleared at 12:15 \(iteration 0, period 3\): power balance violated: injected$/);
     // the run stopped there: no later period was opened
     expect(sim.summaries).toHaveLength(0);
   });
@@ -99,13 +99,13 @@ describe('errors inside agents (item 2)', () => {
   ])('reach the CLI as a located message without a stack, no folder committed: %s', async (_n, make, code) => {
     const dir = tempDir();
     gridOperatorKind.transition = (state, event, world) => {
-      if (event.type === 'dispatched') throw make();
+      if (event.type === 'market-cleared') throw make();
       return realTransition(state, event, world);
     };
     const out = join(dir, 'out');
     const c = capture();
     expect(await main(['run', scenario(dir, BODY), '--out', out, '--log-level', 'silent', '--no-progress'], c.io)).toBe(code);
-    expect(c.c.err).toMatch(/^lemsim: .*agent 'go' \(grid-operator\) failed on dispatched at 12:00/);
+    expect(c.c.err).toMatch(/^lemsim: .*agent 'go' \(grid-operator\) failed on market-cleared at 12:00/);
     expect(c.c.err).not.toMatch(/\n\s+at /);
     expect(c.c.out).toBe('');
     expect(existsSync(out)).toBe(false);
