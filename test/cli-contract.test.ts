@@ -30,6 +30,12 @@ async function runBody(body: string, extra: string[] = []) {
   return { ...r, out, dir };
 }
 
+function jsonFile(value: unknown): string {
+  const p = join(tempDir(), 'input.json');
+  writeFileSync(p, JSON.stringify(value));
+  return p;
+}
+
 function expectLocated(r: { code: number; err: string }, message: RegExp, codes = [1]) {
   expect(codes, r.err).toContain(r.code);
   expect(r.err).toMatch(message);
@@ -141,12 +147,13 @@ describe('the output location is checked before simulating and never hangs', () 
     ['run', (out: string) => ['run', EXAMPLE, '--out', out, '--log-level', 'silent', '--no-progress']],
     ['powerflow', (out: string) => ['powerflow', FEEDER, '--out', out]],
     ['timeseries', (out: string) => ['timeseries', FEEDER, '--from', '0', '--to', '5', '--out', out]],
-    ['clear-auction', (out: string) => ['clear-auction', join(tempDir(), 'absent.json'), '--out', out]],
+    ['clear-auction', (out: string) => ['clear-auction', jsonFile({ period_hours: 1, grid: { import_price: 0.1, export_price: 0.05 }, periods: [] }), '--out', out]],
+    ['clear-community', (out: string) => ['clear-community', jsonFile({ period_hours: 1, grid: { import_price: 0.1, export_price: 0.05 }, communities: [{ id: 'c1' }], agents: [] }), '--out', out]],
   ])('%s --out /proc/x', async (name, args) => {
     const t0 = Date.now();
     const r = await cli(args('/proc/lemsim-x/y'));
-    expect(r.code).toBe(1);
-    if (name !== 'clear-auction') expect(r.err).toMatch(/\/proc\/lemsim-x\/y: cannot create folder '\/proc\/lemsim-x'/);
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(/\/proc\/lemsim-x\/y: cannot create folder '\/proc\/lemsim-x'/);
     expect(r.err).not.toMatch(/\n\s+at /);
     // no simulation ran before the check (the example takes seconds)
     if (name === 'run') expect(Date.now() - t0).toBeLessThan(5000);
