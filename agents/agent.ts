@@ -10,7 +10,7 @@ import type { Scenario } from '../scenarios/schema.js';
 import type { AnyDraft, AnyEvent, EventType } from '../src/events.js';
 import type { Forecasts } from './forecast.js';
 import type { ClearingMechanism } from './mechanisms.js';
-import type { SolarSite } from './solar.js';
+import type { PvProfile, SolarSite } from './solar.js';
 import type { AnyStrategy } from './strategies/strategy.js';
 
 export interface Period {
@@ -60,6 +60,21 @@ export interface World {
   readonly mechanism: ClearingMechanism;
   /** forecasts of demand, PV and feeder load per period (a shared service, computed on first use) */
   readonly forecast: Forecasts;
+  // ---- paper 004 (issue 10) ----
+  /** where prosumers' PV comes from (clear sky over `site`, or a measured profile) */
+  readonly pv: PvProfile;
+  /** the LV bus an ideal regulator holds at a set voltage (`power_flow.regulated_bus`) */
+  readonly regulated: RegulatedBusNodes | undefined;
+  /** 1 for buses the voltage statistics cover (`limits.statistics_kv`); undefined: every bus */
+  readonly inStatistics: Uint8Array | undefined;
+}
+
+/** The regulated bus: its phase nodes, their line-to-neutral base (V) and the setpoint (pu). */
+export interface RegulatedBusNodes {
+  readonly bus: string;
+  readonly nodes: readonly number[];
+  readonly baseV: number;
+  readonly setpointPu: number;
 }
 
 export interface Transition<S> {

@@ -13,7 +13,7 @@
  */
 import type { AnyDraft, Bid } from '../src/events.js';
 import type { AgentKind, World } from './agent.js';
-import { type BidderMemory, initialMemory, meanOf, rememberPrices, rememberSettlement, runStrategies } from './bidding.js';
+import { type BidderMemory, initialMemory, meanOf, rememberPrices, rememberSettlement, rememberVoltage, runStrategies } from './bidding.js';
 
 export interface BatteryParams {
   readonly capacityKwh: number;
@@ -151,8 +151,8 @@ export const batteryKind: AgentKind<BatteryState, BatteryConfig> = {
       }
       case 'grid-solved': {
         if (!event.payload.converged) return { state };
-        const v = meanOf(event.payload.busVPu, state.voltageEntries);
-        return v === undefined ? { state } : { state: { ...state, memory: { ...state.memory, voltagePu: v } } };
+        const memory = rememberVoltage(state.memory, meanOf(event.payload.busVPu, state.voltageEntries));
+        return memory === state.memory ? { state } : { state: { ...state, memory } };
       }
       default:
         return { state };

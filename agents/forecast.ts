@@ -1,7 +1,8 @@
 /**
  * Forecasts an agent may read (a service of the world, not agent state): per market period of the
  * horizon, a feeder load's nominal demand (its own load shape averaged over the period's minutes,
- * as the prosumer draws it), a PV system's clear-sky output, and the feeder's total nominal load.
+ * times `prosumers.load_scale`, as the prosumer draws it), a PV system's output from the
+ * scenario's PV profile (clear sky or a measured file), and the feeder's total nominal load.
  * Each series is computed once, on first use, and shared; strategies see them through their context
  * as read-only views starting at the period being bid for (a perfect forecast: the physics the
  * simulation will then apply).
@@ -9,7 +10,7 @@
 import type { Network } from '../grid/model/network.js';
 import { shapeMultipliers } from '../grid/model/elements/loadshape.js';
 import type { Period } from './agent.js';
-import { type SolarSite, meanPvKw } from './solar.js';
+import { type PvProfile, meanProfileKw } from './solar.js';
 
 /** Mean nominal demand of a feeder load over [fromS, toS), kW, from its load shape (daily mode). */
 export function nominalDemandKw(network: Network, loadIndex: number, fromS: number, toS: number): number {
@@ -34,8 +35,9 @@ export class Forecasts {
   constructor(
     private readonly network: Network,
     private readonly periods: readonly Period[],
-    private readonly site: SolarSite,
-    private readonly derate: number,
+    private readonly pvProfile: PvProfile,
+    /** `prosumers.load_scale`: multiplies every nominal demand */
+    private readonly loadScale: number,
     /** the feeder loads whose nominal demand makes up the feeder's total */
     private readonly loadIndices: readonly number[],
   ) {}
@@ -44,17 +46,17 @@ export class Forecasts {
   demandKw(loadIndex: number): Float64Array {
     let s = this.demand.get(loadIndex);
     if (!s) {
-      s = Float64Array.from(this.periods, (p) => nominalDemandKw(this.network, loadIndex, p.startS, p.endS));
+      s = Float64Array.from(this.periods, (p) => nominalDemandKw(this.network, loadIndex, p.startS, p.endS) * this.loadScale);
       this.demand.set(loadIndex, s);
     }
     return s;
   }
 
-  /** Clear-sky output of a `kwp` system in every period, kW (zeros for kwp = 0). */
+  /** Output of a `kwp` system in every period, kW (zeros for kwp = 0). */
   pvKw(kwp: number): Float64Array {
     let s = this.pv.get(kwp);
     if (!s) {
-      s = Float64Array.from(this.periods, (p) => (kwp > 0 ? meanPvKw(this.site, kwp, p.startS / 3600, p.endS / 3600, this.derate) : 0));
+      s = Float64Array.from(this.periods, (p) => (kwp > 0 ? meanProfileKw(this.pvProfile, kwp, p.startS / 3600, p.endS / 3600) : 0));
       this.pv.set(kwp, s);
     }
     return s;

@@ -1,23 +1,33 @@
 /**
  * Prosumer: a feeder load with optional PV. Physics: its nominal demand in a period is the load's
- * own shape (the feeder's load shape, averaged over the period's minutes, daily mode) and its PV
- * is the clear-sky output of its system (agents/solar.ts) over the period, both read from the
- * world's forecasts. Behaviour: one strategy per side (agents/strategies, or a plugin's) turns those
+ * own shape (the feeder's load shape, averaged over the period's minutes, daily mode, times
+ * `prosumers.load_scale`) and its PV is its system's output over the period from the scenario's PV
+ * profile (clear sky or a measured file, agents/solar.ts), both read from the world's forecasts. Behaviour: one strategy per side (agents/strategies, or a plugin's) turns those
  * into offers, with a context of the clock, its forecasts, its past settlements, the last prices and
  * the last voltage at its bus (agents/bidding.ts). After clearing it keeps its dispatch; the grid
  * operator applies it to the feeder.
  */
+import { shapeMultipliers } from '../grid/model/elements/loadshape.js';
 import type { AnyDraft } from '../src/events.js';
-import type { AgentKind } from './agent.js';
-import { type BidderMemory, type StrategyRef, initialMemory, meanOf, rememberPrices, rememberSettlement, runStrategies } from './bidding.js';
+import type { AgentKind, World } from './agent.js';
+import { type BidderMemory, type StrategyRef, initialMemory, meanOf, rememberPrices, rememberSettlement, rememberVoltage, runStrategies } from './bidding.js';
 
 export { nominalDemandKw } from './forecast.js';
+
+/** Demand of a feeder load at clock `hour` from its load shape (daily mode), kW (≥ 0), unscaled. */
+export function demandKwAt(world: World, loadIndex: number, hour: number): number {
+  const l = world.feeder.network.loads[loadIndex];
+  const shape = l.status === 'fixed' ? undefined : (l.daily ?? l.yearly ?? l.duty);
+  return Math.max(0, shape ? (shape.useActual ? shapeMultipliers(shape, hour).p : l.kW * shapeMultipliers(shape, hour).p) : l.kW);
+}
 
 export interface ProsumerConfig {
   readonly load: string;
   readonly pvKwp: number;
   readonly supply: StrategyRef;
   readonly demand: StrategyRef;
+  /** demand factor per period (`prosumers.load_noise`; all 1 without noise) */
+  readonly loadNoise?: ArrayLike<number>;
 }
 
 export interface ProsumerState extends ProsumerConfig {
@@ -65,7 +75,8 @@ export const prosumerKind: AgentKind<ProsumerState, ProsumerConfig> = {
         const k = event.payload.period;
         const demandKw = world.forecast.demandKw(state.loadIndex);
         const pvKw = world.forecast.pvKw(state.pvKwp);
-        const nominal = demandKw[k];
+        // the demand the agent has this period: its load shape, times its noise draw (the forecast stays noiseless)
+        const nominal = demandKw[k] * (state.loadNoise ? state.loadNoise[k] : 1);
         const pv = pvKw[k];
         const forecast = { demandKw: demandKw.subarray(k), pvKw: pvKw.subarray(k), feederLoadKw: world.forecast.feederLoadKw().subarray(k) };
         const r = runStrategies(world, state.id, k, state, { nominalDemandKw: nominal, availableSupplyKw: pv, forecast }, state.memory);
@@ -90,8 +101,8 @@ export const prosumerKind: AgentKind<ProsumerState, ProsumerConfig> = {
         };
       case 'grid-solved': {
         if (!event.payload.converged) return { state };
-        const v = meanOf(event.payload.loadVPu, state.voltageEntries);
-        return v === undefined ? { state } : { state: { ...state, memory: { ...state.memory, voltagePu: v } } };
+        const memory = rememberVoltage(state.memory, meanOf(event.payload.loadVPu, state.voltageEntries));
+        return memory === state.memory ? { state } : { state: { ...state, memory } };
       }
       default:
         return { state };

@@ -4,6 +4,7 @@ import { auction10k, auctionDay } from './auction.js';
 import { community10kHour, communityCs2Hour, communityDayAhead } from './community.js';
 import { powerflowCostaRicaDay, powerflowDay } from './powerflow-day.js';
 import { memRunPaper004Second, memTimeseries10k } from './memory.js';
+import { sim10kAgents, sim2kAgents } from './sim-scale.js';
 import { simPaper004Minute, simPaper004Second } from './simulation.js';
 
 export const benchmarks: readonly Benchmark[] = [
@@ -13,6 +14,8 @@ export const benchmarks: readonly Benchmark[] = [
   powerflowCostaRicaDay,
   simPaper004Minute,
   simPaper004Second,
+  sim2kAgents,
+  sim10kAgents,
   memRunPaper004Second,
   memTimeseries10k,
 ];

@@ -27,6 +27,18 @@ const strategyRef = z.object({ name: z.string(), params: z.record(z.string(), bo
 const kindName = z.string().regex(/^[A-Za-z][\w.-]*$/, 'expected a kind name');
 
 
+// ---- paper 004 (issue 10): the grid's role in the auction, measured PV, regulated LV bus ----
+/** `counterparty`: the grid buys and sells any amount at its prices (limits optional).
+ *  `residual` (seed 004, Eq. 2): peers clear among themselves, the grid only takes the surplus
+ *  (import limit 0 unless `max_import_kw` says otherwise). */
+const marketGrid = z.enum(['counterparty', 'residual']);
+const gridLimitKw = z.number().nonnegative().optional();
+/** `clear-sky`: Haurwitz over the site (agents/solar.ts); `file`: a CSV of measured PV or irradiance */
+const solarSource = z.enum(['clear-sky', 'file']);
+/** a bus held at a set voltage by an ideal regulator at the source (every sub-step) */
+const regulatedBus = z.object({ bus: z.string(), v_pu: z.number().positive() }).strict();
+// ---- end paper 004 ----
+
 export const scenarioSchema = z
   .object({
     name: z.string().default('scenario'),
@@ -53,17 +65,26 @@ export const scenarioSchema = z
         pricing: z.enum(['midpoint', 'uniform']).default('midpoint'),
         solver: z.enum(['highs', 'lp-solver']).default('highs'),
         inter_community_fee: z.number().nonnegative().max(1000).default(0.01),
+        // paper 004: the grid's role in the clearing, and its limits, kW
+        grid: marketGrid.default('counterparty'),
+        max_import_kw: gridLimitKw,
+        max_export_kw: gridLimitKw,
       })
       .strict()
-      .default({ mechanism: 'auction', period_min: 5, import_price: 0.1, export_price: 0.05, pricing: 'midpoint', solver: 'highs', inter_community_fee: 0.01 }),
+      .default({ mechanism: 'auction', period_min: 5, import_price: 0.1, export_price: 0.05, pricing: 'midpoint', solver: 'highs', inter_community_fee: 0.01, grid: 'counterparty' }),
     power_flow: z
       .object({
         /** seconds between power flows: at least 1 s (quasi-static power flow), at most a period (src/scenario.ts) */
         step_s: z.number().min(1).max(86_400).default(60),
         tolerance: z.number().min(TOLERANCE_RANGE_PU.min).max(TOLERANCE_RANGE_PU.max).default(1e-8),
+        // paper 004: the LV bus the transformer's regulator holds (seed 004: bus 1 at 1.05 pu)
+        regulated_bus: regulatedBus.optional(),
+        // paper 004: what a passive consumer draws within its period: the cleared mean, or its own
+        // load profile around that mean (the reference feeder simulation the paper's SREF is)
+        passive_demand: z.enum(['flat', 'load-shape']).default('flat'),
       })
       .strict()
-      .default({ step_s: 60, tolerance: 1e-8 }),
+      .default({ step_s: 60, tolerance: 1e-8, passive_demand: 'flat' }),
     solar: z
       .object({
         latitude: z.number().min(-90).max(90).default(45.07),
@@ -78,18 +99,50 @@ export const scenarioSchema = z
         /** civil time zones run from UTC−12 to UTC+14 */
         utc_offset_h: z.number().min(-12).max(14).default(2),
         derate: z.number().positive().max(1).default(0.85),
+        // paper 004: where the PV profile comes from; `file` is a CSV (`time` HH:MM on the scenario's
+        // clock, then `pv_kw_per_kwp` or `ghi_w_per_m2`), relative to the scenario
+        source: solarSource.default('clear-sky'),
+        file: z.string().optional(),
+        /** shorthand for `source: file` with `file: <profile>` (a measured PV or irradiance CSV) */
+        profile: z.string().optional(),
       })
       .strict()
-      .default({ latitude: 45.07, longitude: 14.6, date: '2019-06-01', utc_offset_h: 2, derate: 0.85 }),
+      .transform((o, ctx) => {
+        if (o.profile === undefined) return o;
+        if (o.file !== undefined && o.file !== o.profile) ctx.addIssue({ code: 'custom', path: ['profile'], message: 'names another file than solar.file: give one of them' });
+        if (o.source === 'clear-sky' && o.file !== undefined) ctx.addIssue({ code: 'custom', path: ['profile'], message: 'contradicts solar.source: clear-sky' });
+        return { ...o, source: 'file' as const, file: o.profile };
+      })
+      .default({ latitude: 45.07, longitude: 14.6, date: '2019-06-01', utc_offset_h: 2, derate: 0.85, source: 'clear-sky' }),
     prosumers: z
       .object({
         /** the agent kind of prosumers (default: the built-in `prosumer`; a plugin kind takes the same config) */
         kind: kindName.default('prosumer'),
         loads: z.union([z.literal('all'), z.array(z.string()).min(1)]).default('all'),
+        /** paper 004: factor on every prosumer's nominal demand (the load shapes as published: 1) */
+        load_scale: z.number().positive().default(1),
+        /**
+         * who has PV and how much: every `every`-th prosumer from `offset` (deterministic), or a seeded
+         * `share` of them (placement drawn from `seed`); `kw` is one size, a list (one per PV prosumer,
+         * in prosumer order) or a range `{ min, max }` drawn per system (0.1 kW steps)
+         */
         pv: z
-          .object({ every: z.number().int().positive().max(1e6).default(4), offset: z.number().int().nonnegative().max(1e6).default(0), kw: z.number().nonnegative().max(1e5).default(4) })
+          .object({
+            every: z.number().int().positive().max(1e6).default(4),
+            offset: z.number().int().nonnegative().max(1e6).default(0),
+            share: z.number().min(0).max(1).optional(),
+            kw: z
+              .union([
+                z.number().nonnegative().max(1e5),
+                z.array(z.number().nonnegative().max(1e5)).min(1),
+                z.object({ min: z.number().nonnegative().max(1e5), max: z.number().nonnegative().max(1e5) }).strict(),
+              ])
+              .default(4),
+          })
           .strict()
           .default({ every: 4, offset: 0, kw: 4 }),
+        /** multiplicative noise on each prosumer's demand, per period: lognormal with mean 1 and this sigma (seeded) */
+        load_noise: z.object({ sigma: z.number().min(0).max(2) }).strict().optional(),
         communities: z
           .union([
             z.object({ count: z.number().int().positive() }).strict(),
@@ -109,6 +162,7 @@ export const scenarioSchema = z
       .default({
         kind: 'prosumer',
         loads: 'all',
+        load_scale: 1,
         pv: { every: 4, offset: 0, kw: 4 },
         communities: { count: 1 },
         strategy: { supply: { name: 'srmc', params: {} }, demand: { name: 'elastic-demand', params: {} } },
@@ -155,6 +209,8 @@ export const scenarioSchema = z
         check_lines: z.boolean().default(true),
         /** the voltage the deviation statistics are measured from (seed 004: 1.05, the tap setting) */
         nominal_v_pu: z.number().positive().max(2).default(1),
+        /** paper 004: the voltage levels (kV line-to-line bases) the voltage statistics cover; default all */
+        statistics_kv: z.array(z.number().positive()).min(1).optional(),
       })
       .strict()
       .default({ v_min_pu: 0.9, v_max_pu: 1.1, check_lines: true, nominal_v_pu: 1 }),

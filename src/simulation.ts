@@ -12,11 +12,16 @@ import { type MilpSolver, loadMilpSolver } from '../markets/solvers/milp.js';
 import type { AgentInstance, Period, PlacedBattery, World } from '../agents/agent.js';
 import { type BatteryParams, scaleUnits } from '../agents/battery.js';
 import { type DrivenElement, type GridOperatorState, voltageSummary } from '../agents/grid-operator.js';
-import { dayOfYear } from '../agents/solar.js';
+import { type PvProfile, dayOfYear } from '../agents/solar.js';
 import { Forecasts } from '../agents/forecast.js';
+import { loadNoiseFactors, pvSizes } from '../agents/pv-placement.js';
 import { type JsonValue, checkParams, withDefaults } from '../agents/strategies/strategy.js';
 import { type Registry, buildRegistry } from './plugins.js';
+import type { RegulatedBusNodes } from '../agents/agent.js';
+import type { SolverModel } from '../grid/powerflow/compile.js';
+import { readPvProfile } from './io/pv-profile.js';
 import type { Scenario } from '../scenarios/schema.js';
+import { EventEmitter } from 'eventemitter3';
 import { EventBus } from './bus.js';
 import { LemsimError, ScenarioError, excerpt } from './errors.js';
 import { type AnyDraft, type AnyEvent, type EventType, recipientOf } from './events.js';
@@ -47,6 +52,8 @@ export interface IterationSummary {
   readonly batteries: readonly { readonly bus: string; readonly units: number }[];
   readonly decision: string | undefined;
   readonly energyBalanceKwh: EnergyBalanceKwh;
+  /** the same balance in seed 004's Table 2 unit: kW summed over the market periods (kWh / period h) */
+  readonly energyBalanceKwPeriods: EnergyBalanceKwh;
   readonly voltage: ReturnType<typeof voltageSummary>;
   /** power flows solved, and those that did not converge (their voltages and violations are unknown) */
   readonly gridSolves: number;
@@ -94,7 +101,12 @@ export class Simulation {
   iteration = 0;
   readonly summaries: IterationSummary[] = [];
   /** subscribers told of every new iteration's bus (the recorder, the debugger) */
-  private readonly busListeners: ((bus: EventBus, sim: Simulation) => void)[] = [];
+  /**
+   * Lifecycle notifications for observers outside the bus (the recorder, the debugger, a progress
+   * bar, a user's script): `bus` with each iteration's new bus, `iteration` with each summary. A
+   * plain emitter fits here: synchronous calls to a few listeners, no stream operators.
+   */
+  readonly lifecycle = new EventEmitter<{ bus: [bus: EventBus, sim: Simulation]; iteration: [summary: IterationSummary] }>();
   private phase: ClockPhase = 'start';
   private nextPeriod = 0;
   private welfare = 0;
@@ -116,6 +128,8 @@ export class Simulation {
     readonly registry: Registry,
     /** bus coordinates: the feeder's own, completed from the scenario's `bus_coords` files */
     readonly busCoords: ReadonlyMap<string, { x: number; y: number }>,
+    /** `solar.source: file`: the measured profile */
+    private readonly pvFile?: PvProfile,
   ) {
     const s = loaded.scenario;
     this.placed = Object.fromEntries(s.batteries.initial.map((b) => [b.bus.toLowerCase(), b.units]));
@@ -141,7 +155,16 @@ export class Simulation {
       confine(path, roots, loaded.file, `bus_coords[${k}]`);
       for (const [bus, xy] of parseBusCoords(readFileSync(path, 'utf8'), path)) if (!coords.has(bus)) coords.set(bus, xy);
     });
-    return new Simulation(loaded, base, kv, solver, registry, coords);
+    const pvFile = s.solar.source === 'file' ? readPvProfile(resolveScenarioPath(s.solar.file!, loaded.file, 'solar.file'), s.solar.derate) : undefined;
+    if (pvFile) checkProfileCovers(pvFile, s, loaded.file);
+    return new Simulation(loaded, base, kv, solver, registry, coords, pvFile);
+  }
+
+  /** The scenario's PV profile: a measured file, or clear sky over the site. */
+  private pvProfile(): PvProfile {
+    const s = this.scenario;
+    const site = { latitudeDeg: s.solar.latitude, longitudeDeg: s.solar.longitude, dayOfYear: dayOfYear(s.solar.date), utcOffsetH: s.solar.utc_offset_h };
+    return this.pvFile ?? { kind: 'clear-sky', site, derate: s.solar.derate };
   }
 
   /** One forecast service for the run: the feeder loads keep their indices in every iteration's network. */
@@ -149,8 +172,7 @@ export class Simulation {
     const same = this.forecasts && this.forecasts.periods.length === periods.length && this.forecasts.periods.every((p, k) => p.startS === periods[k].startS && p.endS === periods[k].endS);
     if (!same) {
       const s = this.scenario;
-      const site = { latitudeDeg: s.solar.latitude, longitudeDeg: s.solar.longitude, dayOfYear: dayOfYear(s.solar.date), utcOffsetH: s.solar.utc_offset_h };
-      this.forecasts = { periods, forecast: new Forecasts(this.base.network, periods, site, s.solar.derate, this.base.network.loads.map((_, i) => i)) };
+      this.forecasts = { periods, forecast: new Forecasts(this.base.network, periods, this.pvProfile(), s.prosumers.load_scale, this.base.network.loads.map((_, i) => i)) };
     }
     return this.forecasts!.forecast;
   }
@@ -165,7 +187,7 @@ export class Simulation {
 
   /** Calls `fn` with the bus of every iteration, now and later. */
   onBus(fn: (bus: EventBus, sim: Simulation) => void): void {
-    this.busListeners.push(fn);
+    this.lifecycle.on('bus', fn);
     fn(this.bus, this);
   }
 
@@ -233,15 +255,17 @@ export class Simulation {
         const go = this.agent('go')?.state as GridOperatorState;
         const b = this.balance;
         const round = (x: number) => Number(x.toFixed(6));
+        const energyBalanceKwh = {
+          consumption: round(b.consumption),
+          production: round(b.production),
+          self_consumption: round(b.self_consumption),
+          local_trading: round(b.production - b.self_consumption - b.export),
+          import: round(b.import),
+          export: round(b.export),
+        };
         this.summaries.push({
-          energyBalanceKwh: {
-            consumption: round(b.consumption),
-            production: round(b.production),
-            self_consumption: round(b.self_consumption),
-            local_trading: round(b.production - b.self_consumption - b.export),
-            import: round(b.import),
-            export: round(b.export),
-          },
+          energyBalanceKwh,
+          energyBalanceKwPeriods: kwPeriods(b, this.world.periodHours),
           voltage: voltageSummary(go.vStats, this.scenario.limits.nominal_v_pu),
           iteration: this.iteration,
           welfareEur: Number(this.welfare.toFixed(6)),
@@ -252,6 +276,7 @@ export class Simulation {
           gridSolves: go.solves,
           nonConvergedSteps: go.nonConverged,
         });
+        this.lifecycle.emit('iteration', this.summaries[this.summaries.length - 1]);
         this.history.push(this.violations);
         if (this.reinforcedWith) {
           for (const a of this.reinforcedWith) this.placed[a.bus] = a.units;
@@ -328,7 +353,7 @@ export class Simulation {
         if (!placed) deliver(target!);
       }
     });
-    for (const fn of this.busListeners) fn(bus, this);
+    this.lifecycle.emit('bus', bus, this);
   }
 
   private buildWorld(): World {
@@ -364,13 +389,17 @@ export class Simulation {
     const voltageBuses = network.buses
       .map((b, index) => ({ name: b.name, index }))
       .filter(({ index }) => this.baseKvLn[index] !== undefined && [...model.busNodes[index]].some((k) => model.nodeNumber[k] >= 1 && model.nodeNumber[k] <= 3));
+    const site = { latitudeDeg: s.solar.latitude, longitudeDeg: s.solar.longitude, dayOfYear: dayOfYear(s.solar.date), utcOffsetH: s.solar.utc_offset_h };
     return {
       scenario: s,
       voltageBuses,
       periods,
       periodHours: s.market.period_min / 60,
       subStepS: s.power_flow.step_s,
-      site: { latitudeDeg: s.solar.latitude, longitudeDeg: s.solar.longitude, dayOfYear: dayOfYear(s.solar.date), utcOffsetH: s.solar.utc_offset_h },
+      site,
+      pv: this.pvProfile(),
+      regulated: regulatedBusNodes(s, network, model, this.baseKvLn, this.loaded.file),
+      inStatistics: statisticsBuses(s, this.baseKvLn),
       feeder,
       baseNetwork: this.base.network,
       loadIndex,
@@ -395,17 +424,19 @@ export class Simulation {
     };
     const elementOf = new Map<string, DrivenElement>();
     const prosumers = [...w.communityOf.keys()].filter((id) => id.startsWith('p-'));
+    const pvKwp = pvSizes(s, prosumers);
     prosumers.forEach((id, i) => {
       const load = id.slice(2);
-      const pv = i % s.prosumers.pv.every === s.prosumers.pv.offset ? s.prosumers.pv.kw : 0;
+      const pv = pvKwp[i];
       let { supply, demand } = s.prosumers.strategy;
       for (const g of s.prosumers.groups) {
         if (!g.loads.some((l) => l.toLowerCase() === load)) continue;
         supply = g.supply ?? supply;
         demand = g.demand ?? demand;
       }
-      add(id, s.prosumers.kind, { load, pvKwp: pv, supply, demand });
-      elementOf.set(id, { load: w.loadIndex.get(load)!, keepsPowerFactor: true });
+      const sigma = s.prosumers.load_noise?.sigma ?? 0;
+      add(id, s.prosumers.kind, { load, pvKwp: pv, supply, demand, ...(sigma > 0 ? { loadNoise: Array.from(loadNoiseFactors(s.seed, id, sigma, w.periods.length)) } : {}) });
+      elementOf.set(id, { load: w.loadIndex.get(load)!, keepsPowerFactor: true, followsShape: demand.name === 'passive' && s.power_flow.passive_demand === 'load-shape' });
     });
     const unit = batteryUnit(s);
     for (const b of w.batteries) {
@@ -515,7 +546,63 @@ function checkLoadNames(s: Scenario, f: Feeder, file: string): void {
   s.prosumers.groups.forEach((g, k) => g.loads.forEach((l, j) => check(l, `prosumers.groups[${k}].loads[${j}]`)));
   const comm = s.prosumers.communities;
   if ('map' in comm) for (const l of Object.keys(comm.map)) check(l, `prosumers.communities.map.${excerpt(l)}`);
+  validatePaper004(s, file);
 }
+
+// ---- paper 004 (issue 10): grid role, Table 2 unit, PV source, regulated bus, statistics level ----
+
+function validatePaper004(s: Scenario, file: string): void {
+  const m = s.market;
+  if (m.mechanism !== 'auction') {
+    if (m.grid !== 'counterparty') throw new ScenarioError(file, 'market.grid', `'${m.grid}' needs market.mechanism: auction (the community market takes the grid as counterparty)`);
+    for (const f of ['max_import_kw', 'max_export_kw'] as const) if (m[f] !== undefined) throw new ScenarioError(file, `market.${f}`, 'grid limits need market.mechanism: auction');
+  }
+  if (s.solar.source === 'file' && s.solar.file === undefined) throw new ScenarioError(file, 'solar.file', "is required with solar.source: file");
+  if (s.solar.source !== 'file' && s.solar.file !== undefined) throw new ScenarioError(file, 'solar.file', "is only read with solar.source: file");
+}
+
+/** kWh → seed 004's Table 2 unit, kW summed over periods (every figure ÷ the period length in h). */
+function kwPeriods(b: EnergyBalanceKwh, periodHours: number): EnergyBalanceKwh {
+  const r = (x: number) => Number((x / periodHours).toFixed(6));
+  return {
+    consumption: r(b.consumption),
+    production: r(b.production),
+    self_consumption: r(b.self_consumption),
+    local_trading: r(b.production - b.self_consumption - b.export),
+    import: r(b.import),
+    export: r(b.export),
+  };
+}
+
+/** A measured profile must cover the horizon (no silent zeros outside its samples). */
+function checkProfileCovers(p: Extract<PvProfile, { kind: 'file' }>, s: Scenario, file: string): void {
+  const from = clockSeconds(s.horizon.from) / 3600;
+  const to = clockSeconds(s.horizon.to) / 3600;
+  if (p.hours[0] > from + 1e-9 || p.hours[p.hours.length - 1] < to - 1e-9) {
+    throw new ScenarioError(file, 'solar.file', `samples span ${clockLabel(p.hours[0] * 3600)}–${clockLabel(p.hours[p.hours.length - 1] * 3600)}, not the horizon ${s.horizon.from}–${s.horizon.to}`);
+  }
+}
+
+/** The regulated bus's phase nodes and base, or undefined when the scenario names none. */
+function regulatedBusNodes(s: Scenario, network: Network, model: SolverModel, kvLn: readonly (number | undefined)[], file: string): RegulatedBusNodes | undefined {
+  const r = s.power_flow.regulated_bus;
+  if (!r) return undefined;
+  const b = network.busIndex.get(r.bus.toLowerCase());
+  if (b === undefined) throw new ScenarioError(file, 'power_flow.regulated_bus.bus', `bus '${r.bus}' is not on the feeder`);
+  const kv = kvLn[b];
+  if (kv === undefined) throw new ScenarioError(file, 'power_flow.regulated_bus.bus', `bus '${r.bus}' has no voltage base (set voltage_bases_kv)`);
+  const nodes = [...model.busNodes[b]].filter((k) => model.nodeNumber[k] >= 1 && model.nodeNumber[k] <= 3);
+  if (nodes.length === 0) throw new ScenarioError(file, 'power_flow.regulated_bus.bus', `bus '${r.bus}' has no phase node`);
+  return { bus: network.buses[b].name, nodes, baseV: kv * 1000, setpointPu: r.v_pu };
+}
+
+/** Buses whose line-to-line base is one of `limits.statistics_kv` (within 1 %); undefined: all. */
+function statisticsBuses(s: Scenario, kvLn: readonly (number | undefined)[]): Uint8Array | undefined {
+  const levels = s.limits.statistics_kv;
+  if (!levels) return undefined;
+  return Uint8Array.from(kvLn, (kv) => (kv !== undefined && levels.some((l) => Math.abs((kv * Math.sqrt(3)) / l - 1) < 0.01) ? 1 : 0));
+}
+// ---- end paper 004 ----
 
 /** The feeder's bus bases, completed from the scenario's `voltage_bases_kv` where it has none. */
 function baseVoltages(f: Feeder, basesKv: readonly number[] | undefined): (number | undefined)[] {

@@ -91,7 +91,9 @@ export class RunRecorder {
 
   private record(e: AnyEvent): void {
     this.eventCount++;
-    this.events.write(`${JSON.stringify(e)}\n`);
+    // every file counts time in minutes from midnight of the horizon's first day (summary.json
+    // time_origin); events keep their seconds in `time` and carry the same minute
+    this.events.write(`${JSON.stringify({ ...e, minute: e.time / 60 })}\n`);
     switch (e.type) {
       case 'period-opened':
         this.periodLabel.set(e.payload.period, e.payload.label);
@@ -189,6 +191,8 @@ export interface RunSummaryJson {
   non_converged_steps: number;
   /** the final iteration's energy balance (seed 004, Table 2) and voltage statistics (Tables 3–4) */
   energy_balance_kwh: IterationSummary['energyBalanceKwh'];
+  /** the same in seed 004's Table 2 unit: kW summed over the market periods (= kWh ÷ period hours) */
+  energy_balance_kw_periods: IterationSummary['energyBalanceKwh'];
   voltage: IterationSummary['voltage'];
   iterations: {
     iteration: number;
@@ -200,11 +204,14 @@ export interface RunSummaryJson {
     grid_solves: number;
     non_converged_steps: number;
     energy_balance_kwh: IterationSummary['energyBalanceKwh'];
+    energy_balance_kw_periods: IterationSummary['energyBalanceKwh'];
     voltage: IterationSummary['voltage'];
   }[];
   final: { iteration: number; welfare_eur: number; violations: number; non_converged_steps: number; batteries: readonly { bus: string; units: number }[]; stopped_because: string | null };
   /** what produced these results: lemsim version, git commit, seed, the resolved scenario */
   provenance: Provenance;
+  /** the instant every `minute` (and market.csv `time`) of the run's files counts from: midnight of the horizon's first day, ISO local time */
+  time_origin: string;
 }
 
 export function runSummary(sim: Simulation, summaries: readonly IterationSummary[], events: number): RunSummaryJson {
@@ -218,6 +225,7 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     grid_solves: s.gridSolves,
     non_converged_steps: s.nonConvergedSteps,
     energy_balance_kwh: s.energyBalanceKwh,
+    energy_balance_kw_periods: s.energyBalanceKwPeriods,
     voltage: s.voltage,
   }));
   const last = iterations[iterations.length - 1];
@@ -232,10 +240,12 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     grid_solves: iterations.reduce((a, it) => a + it.grid_solves, 0),
     non_converged_steps: iterations.reduce((a, it) => a + it.non_converged_steps, 0),
     energy_balance_kwh: last.energy_balance_kwh,
+    energy_balance_kw_periods: last.energy_balance_kw_periods,
     voltage: last.voltage,
     iterations,
     final: { iteration: last.iteration, welfare_eur: last.welfare_eur, violations: last.violations, non_converged_steps: last.non_converged_steps, batteries: last.batteries, stopped_because: last.decision },
     provenance: provenance(sim.scenario),
+    time_origin: `${sim.scenario.solar.date}T00:00:00`,
   };
 }
 
