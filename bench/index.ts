@@ -3,6 +3,7 @@ import type { Benchmark } from './bench.js';
 import { auction10k, auctionDay } from './auction.js';
 import { community10kHour, communityCs2Hour, communityDayAhead } from './community.js';
 import { powerflowCostaRicaDay, powerflowDay } from './powerflow-day.js';
+import { memRunPaper004Second, memTimeseries10k } from './memory.js';
 import { sim10kAgents, sim2kAgents } from './sim-scale.js';
 import { simPaper004Minute, simPaper004Second } from './simulation.js';
 
@@ -15,4 +16,6 @@ export const benchmarks: readonly Benchmark[] = [
   simPaper004Second,
   sim2kAgents,
   sim10kAgents,
+  memRunPaper004Second,
+  memTimeseries10k,
 ];

@@ -88,7 +88,7 @@ export type EventType = keyof EventPayloads;
 
 export interface LemEvent<T extends EventType = EventType> {
   readonly type: T;
-  /** simulated seconds since the start of the simulated day */
+  /** simulated seconds since 00:00 of the first simulated day (src/clock.ts) */
   readonly time: number;
   readonly iteration: number;
   readonly seq: number;

@@ -30,6 +30,12 @@ async function runBody(body: string, extra: string[] = []) {
   return { ...r, out, dir };
 }
 
+function jsonFile(value: unknown): string {
+  const p = join(tempDir(), 'input.json');
+  writeFileSync(p, JSON.stringify(value));
+  return p;
+}
+
 function expectLocated(r: { code: number; err: string }, message: RegExp, codes = [1]) {
   expect(codes, r.err).toContain(r.code);
   expect(r.err).toMatch(message);
@@ -141,12 +147,13 @@ describe('the output location is checked before simulating and never hangs', () 
     ['run', (out: string) => ['run', EXAMPLE, '--out', out, '--log-level', 'silent', '--no-progress']],
     ['powerflow', (out: string) => ['powerflow', FEEDER, '--out', out]],
     ['timeseries', (out: string) => ['timeseries', FEEDER, '--from', '0', '--to', '5', '--out', out]],
-    ['clear-auction', (out: string) => ['clear-auction', join(tempDir(), 'absent.json'), '--out', out]],
+    ['clear-auction', (out: string) => ['clear-auction', jsonFile({ period_hours: 1, grid: { import_price: 0.1, export_price: 0.05 }, periods: [] }), '--out', out]],
+    ['clear-community', (out: string) => ['clear-community', jsonFile({ period_hours: 1, grid: { import_price: 0.1, export_price: 0.05 }, communities: [{ id: 'c1' }], agents: [] }), '--out', out]],
   ])('%s --out /proc/x', async (name, args) => {
     const t0 = Date.now();
     const r = await cli(args('/proc/lemsim-x/y'));
-    expect(r.code).toBe(1);
-    if (name !== 'clear-auction') expect(r.err).toMatch(/\/proc\/lemsim-x\/y: cannot create folder '\/proc\/lemsim-x'/);
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(/\/proc\/lemsim-x\/y: cannot create folder '\/proc\/lemsim-x'/);
     expect(r.err).not.toMatch(/\n\s+at /);
     // no simulation ran before the check (the example takes seconds)
     if (name === 'run') expect(Date.now() - t0).toBeLessThan(5000);
@@ -223,5 +230,31 @@ describe('--allow-path confines what a scenario reads', () => {
     const { inside, root } = setUp();
     const r = await run(EXAMPLE, inside, join(root, 'o'));
     expectLocated(r, /example-small\.yaml: '.*' is outside the allowed paths/);
+  });
+});
+
+describe('absurd magnitudes in order books are refused at input', () => {
+  it('clear-auction with a 1e296 price is exit 1 at the field, not welfare_eur: null', async () => {
+    const dir = tempDir();
+    const p = join(dir, 'orders.json');
+    writeFileSync(p, JSON.stringify({ period_hours: 1, grid: { import_price: 0.1, export_price: 0.05 }, periods: [{ id: 'p', supply: [{ id: 's', agent: 'a', kw: 1, price: 1e296 }], demand: [] }] }));
+    const r = await cli(['clear-auction', p, '--out', join(dir, 'r.json')]);
+    expectLocated(r, /periods\[0\]\.supply\[0\]\.price/);
+    expect(existsSync(join(dir, 'r.json'))).toBe(false);
+  });
+});
+
+describe('a feeder or data file that is not a script is not echoed', () => {
+  it('feeder: /etc/shadow-like text and a LoadShape mult file of secrets quote at most a capped token', async () => {
+    const dir = tempDir();
+    const secret = 'root:$y$j9T$SECRETSECRETSECRETSECRETSECRET:19000:0:99999:7:::';
+    writeFileSync(join(dir, 'shadow'), `${secret}\ndaemon:*:19000:0:99999:7:::\n`);
+    let r = await cli(['powerflow', join(dir, 'shadow'), '--out', join(dir, 'o')]);
+    expectLocated(r, /shadow:1: /);
+    expect(r.err).not.toContain('SECRETSECRET');
+    writeFileSync(join(dir, 'm.dss'), `New Circuit.c basekv=11\nNew LoadShape.s npts=2 interval=1 mult=(file=shadow)\n`);
+    r = await cli(['powerflow', join(dir, 'm.dss'), '--out', join(dir, 'o')]);
+    expectLocated(r, /shadow:1: expected a number in column 1 \(for mult at .*m\.dss:2\), got text/);
+    expect(r.err).not.toContain('SECRET');
   });
 });

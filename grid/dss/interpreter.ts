@@ -5,7 +5,7 @@
  * each, for `lemsim describe`). Unknown classes, unknown properties of known classes and malformed
  * values are DssErrors naming file:line.
  */
-import { DssError, type DssLocation } from '../../src/errors.js';
+import { DssError, type DssLocation, excerpt } from '../../src/errors.js';
 import { lineCodeClass } from '../model/elements/linecode.js';
 import { lineClass } from '../model/elements/line.js';
 import { loadClass } from '../model/elements/load.js';
@@ -372,9 +372,9 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
           break;
         }
         if (CHANGING_COMMANDS.has(st.verb)) {
-          throw new DssError(st.loc, `OpenDSS command '${st.verb}' changes the circuit and is not supported by lemsim; write the circuit it produces instead`);
+          throw new DssError(st.loc, `OpenDSS command '${excerpt(st.verb, 20)}' changes the circuit and is not supported by lemsim; write the circuit it produces instead`);
         }
-        throw new DssError(st.loc, `unknown or unsupported OpenDSS command '${st.verb}'`);
+        throw new DssError(st.loc, `unknown or unsupported OpenDSS command '${excerpt(st.verb, 20)}'`);
     }
   }
   return circuit;

@@ -31,6 +31,9 @@ const HIGHS_QP_OPTIONS = {
   dual_feasibility_tolerance: 1e-10,
 };
 
+/** Regularisation of the one retry after HiGHS error −1 (HiGHS's own default). */
+const QP_RETRY_REGULARIZATION = 1e-7;
+
 /** Solution of the T-period QP in the paper's variables, per period. */
 export interface QpPeriodSolution {
   readonly dKw: Float64Array;
@@ -132,7 +135,19 @@ export interface QpOptions {
  */
 export async function solveQp(hours: readonly CommunityProblem[], modelName = 'community-qp', options: QpOptions = {}): Promise<QpPeriodSolution[]> {
   const text = buildQpText(hours);
-  const sol = await solveLpFormat(modelName, text, { ...HIGHS_QP_OPTIONS, ...(options.timeLimitS !== undefined ? { time_limit: options.timeLimitS } : {}) });
+  const limit = options.timeLimitS !== undefined ? { time_limit: options.timeLimitS } : {};
+  let sol;
+  try {
+    sol = await solveLpFormat(modelName, text, { ...HIGHS_QP_OPTIONS, ...limit });
+  } catch (err) {
+    // HiGHS's active-set QP without regularisation fails (error −1) on some instances from a few
+    // hundred agents (issue 11: 300 agents in 30 communities, seed 2): the Hessian is only
+    // semidefinite (a = 0 producers, battery losses) and the unregularised factorisation breaks
+    // down. Retried once with HiGHS's default proximal regularisation (1e-7); the invariants
+    // below (balance, KKT) still certify the result, or it is reported as the SolverError it is.
+    if (!(err instanceof SolverError) || err.status !== 'error') throw err;
+    sol = await solveLpFormat(modelName, text, { ...HIGHS_QP_OPTIONS, qp_regularization_value: QP_RETRY_REGULARIZATION, ...limit });
+  }
   const col = (name: string): number => {
     const c = sol.Columns[name];
     if (!c) throw new SolverError(modelName, 'missing column', name);

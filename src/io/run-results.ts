@@ -31,8 +31,13 @@ interface RowSink {
 }
 const nowhere: RowSink = { write: () => undefined };
 
-/** Bus voltages are kept for the report at most once per this many simulated seconds (memory bound). */
+/**
+ * Bus voltages are kept for the report's heatmap at most once per simulated minute, and at most
+ * about REPORT_MAX_SAMPLES times per iteration (a week-long horizon keeps one sample per 7
+ * minutes), so what stays in memory does not grow with the horizon or the sub-step.
+ */
 const REPORT_SAMPLE_S = 60;
+const REPORT_MAX_SAMPLES = 1440;
 
 /**
  * Streams rows to the output set as the simulation runs (memory bounded by what is kept for the
@@ -56,6 +61,7 @@ export class RunRecorder {
   busVoltages: { minute: number; vPu: Float32Array }[] = [];
   private busIteration = -1;
   private lastSampleS = -Infinity;
+  private readonly sampleS: number;
   /** violations per element of each iteration */
   readonly violationsByElement = new Map<number, Map<string, number>>();
 
@@ -73,6 +79,9 @@ export class RunRecorder {
     this.violations = open('violations.csv', VIOLATIONS.header);
     this.voltages = open('voltages.csv', VOLTAGES.header);
     this.events = open('events.jsonl', '');
+    const periods = sim.world.periods;
+    const horizonS = periods.length > 0 ? periods[periods.length - 1].endS - periods[0].startS : 0;
+    this.sampleS = Math.max(REPORT_SAMPLE_S, Math.ceil(horizonS / REPORT_MAX_SAMPLES / 60) * 60);
     sim.onBus((bus) => this.attach(bus));
   }
 
@@ -150,7 +159,7 @@ export class RunRecorder {
           this.busVoltages = [];
           this.lastSampleS = -Infinity;
         }
-        if (e.payload.busVPu.length > 0 && e.time >= this.lastSampleS + REPORT_SAMPLE_S - 1e-9) {
+        if (e.payload.busVPu.length > 0 && e.time >= this.lastSampleS + this.sampleS - 1e-9) {
           this.lastSampleS = e.time;
           this.busVoltages.push({ minute: e.time / 60, vPu: Float32Array.from(e.payload.busVPu) });
         }
