@@ -7,6 +7,7 @@
  * per element and sub-step. The power-flow state is the agent's physics, kept between periods.
  */
 import { GridMeter, checkPowerBalance } from '../grid/powerflow/result.js';
+import type { SolverModel } from '../grid/powerflow/compile.js';
 import { type LoadPowers, PowerFlowState, newLoadPowers, setLoadPowersAt } from '../grid/powerflow/solve.js';
 import type { AnyDraft } from '../src/events.js';
 import type { AgentKind, World } from './agent.js';
@@ -14,8 +15,19 @@ import type { AgentKind, World } from './agent.js';
 /** The feeder element an agent drives: a load index, and whether it draws reactive power. */
 export interface DrivenElement {
   readonly load: number;
-  /** prosumers keep their load's power factor when consuming; batteries run at unity */
+  /**
+   * prosumers draw their load's reactive power as the load defines it at each instant (Qmult shape,
+   * kvar or PF: `drivenLoadPowers`); batteries run at unity power factor
+   */
   readonly keepsPowerFactor: boolean;
+}
+
+/** What the market dispatched to an element: net power and the consumption inside it, kW. */
+export interface ElementDispatch {
+  /** net power, grid convention: consumed > 0, produced < 0 */
+  readonly pKw: number;
+  /** the load's own consumption (≥ 0; a prosumer's bought kW): what draws reactive power; PV injects at unity power factor */
+  readonly consumptionKw: number;
 }
 
 export interface GridOperatorConfig {
@@ -35,7 +47,7 @@ export interface GridOperatorState {
   readonly engine: GridEngine;
   readonly period: number;
   readonly expected: number;
-  readonly dispatch: Readonly<Record<string, number>>;
+  readonly dispatch: Readonly<Record<string, ElementDispatch>>;
   readonly solves: number;
   readonly nonConverged: number;
   readonly violations: number;
@@ -71,21 +83,34 @@ export function voltageSummary(s: VoltageStats, nominalPu: number): { average_pu
   };
 }
 
-/** Sets load powers for time `hourOfDay`: shapes for the others, dispatch for agents' elements. */
-function applyDispatch(world: World, state: GridOperatorState, hour: number): void {
-  const m = world.feeder.model;
-  setLoadPowersAt(m, hour, 'daily', state.engine.powers);
-  const loads = world.feeder.network.loads;
-  for (const [agent, el] of state.elementOf) {
+/**
+ * Sets load powers for time `hour` (h since midnight): every load at its own definition (shapes,
+ * daily mode, as OpenDSS's daily solve), then each agent's element at its dispatch. A prosumer's
+ * reactive power follows its load's definition at that instant: Q = consumption · Q₀/P₀, with P₀, Q₀
+ * what the load itself would draw now (Qmult shape, kvar or PF; as OpenDSS computes them), so a load
+ * dispatched at its own shape draws exactly its own Q. Where the load draws no P now, it keeps its
+ * own Q₀ and adds its base kvar/kW ratio times the consumption. Issue 10, defect 1: the static kvar/kW ratio is 1 on the Costa Rica
+ * circuit (`kW=1 kvar=1`, shapes give Q/P ≈ 0.26).
+ */
+export function drivenLoadPowers(m: SolverModel, elementOf: ReadonlyMap<string, DrivenElement>, dispatch: Readonly<Record<string, ElementDispatch>>, hour: number, out: LoadPowers): void {
+  setLoadPowersAt(m, hour, 'daily', out);
+  const loads = m.network.loads;
+  for (const [agent, el] of elementOf) {
     const li = el.load;
-    const pKw = state.dispatch[agent] ?? 0;
+    const d = dispatch[agent] ?? { pKw: 0, consumptionKw: 0 };
     const l = loads[li];
-    // consumption keeps the load's own power factor; net export is at unity power factor
-    const ratio = l.kW !== 0 ? l.kvar / l.kW : 0;
-    const qKvar = el.keepsPowerFactor ? ratio * Math.max(0, pKw) : 0;
+    let p0 = 0;
+    let q0 = 0;
     for (let k = m.loadBrStart[li]; k < m.loadBrStart[li + 1]; k++) {
-      state.engine.powers.pW[k] = (pKw * 1000) / l.phases;
-      state.engine.powers.qVar[k] = (qKvar * 1000) / l.phases;
+      p0 += out.pW[k];
+      q0 += out.qVar[k];
+    }
+    const c = Math.max(0, d.consumptionKw) * 1000;
+    // W and var per load; a load that draws Q but no P now (Pmult 0, Qmult > 0) keeps that Q
+    const qVar = !el.keepsPowerFactor ? 0 : Math.abs(p0) > 1e-6 ? (q0 * c) / p0 : q0 + (l.kW !== 0 ? (c * l.kvar) / l.kW : 0);
+    for (let k = m.loadBrStart[li]; k < m.loadBrStart[li + 1]; k++) {
+      out.pW[k] = (d.pKw * 1000) / l.phases;
+      out.qVar[k] = qVar / l.phases;
     }
   }
 }
@@ -100,7 +125,7 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
   let nonConverged = 0;
   let violations = 0;
   for (let t = startS; t < period.endS - 1e-9; t += world.subStepS) {
-    applyDispatch(world, state, t / 3600);
+    drivenLoadPowers(world.feeder.model, state.elementOf, state.dispatch, t / 3600, state.engine.powers);
     const status = state.engine.pf.solve(state.engine.powers, { tolerance: world.scenario.power_flow.tolerance });
     solves++;
     if (!status.converged) {
@@ -225,7 +250,7 @@ export const gridOperatorKind: AgentKind<GridOperatorState, GridOperatorConfig> 
       return { state: { ...next, solves: state.solves + r.solves, nonConverged: state.nonConverged + r.nonConverged, violations: state.violations + r.violations }, emit: r.emit };
     }
     if (event.type === 'dispatched') {
-      const dispatch = { ...state.dispatch, [event.payload.agent]: event.payload.pKw };
+      const dispatch = { ...state.dispatch, [event.payload.agent]: { pKw: event.payload.pKw, consumptionKw: event.payload.boughtKw } };
       const next = { ...state, dispatch };
       if (Object.keys(dispatch).length < state.expected) return { state: next };
       const r = solvePeriod(world, next, world.periods[state.period].startS);
