@@ -98,6 +98,34 @@ export const batteryKind: AgentKind<BatteryState, BatteryConfig> = {
         bid = { market: 'auction', supply: strategy.offer('supply', input).supply, demand: strategy.offer('demand', input).demand };
       } else {
         const p = state.params;
+        // day-ahead (issue 10): the whole day's bids when the first period opens; soc is read from
+        // the first hour, and `terminal_soc: initial` closes the day at the starting soc with no
+        // value on what is left stored (all its welfare is then arbitrage between hours)
+        const dayAhead = m.day_mode === 'day-ahead';
+        if (dayAhead && event.payload.period > 0) return { state };
+        const closed = dayAhead && world.scenario.batteries.terminal_soc === 'initial';
+        const agent = (last: boolean) => ({
+          id: `${state.id}:bat`,
+          kind: 'battery',
+          capacityKwh: p.capacityKwh,
+          powerKw: p.powerKw,
+          soc: state.soc,
+          socMin: p.socMin,
+          socMax: p.socMax,
+          etaCh: p.etaCh,
+          etaDis: p.etaDis,
+          rateChPerH: p.rateChPerH,
+          rateDisPerH: p.rateDisPerH,
+          selfDischargePerPeriod: p.selfDischargePerH * h,
+          aEurPerKwhPerKw: p.aEurPerKwhPerKw,
+          valueEurPerKwh: closed ? 0 : (m.import_price + m.export_price) / 2,
+          ...(closed && last ? { terminalSocMin: state.soc } : {}),
+        });
+        if (dayAhead) {
+          const n = world.periods.length;
+          const emit = world.periods.map((per): AnyDraft => ({ type: 'bid-submitted', time: event.time, payload: { period: per.index, agent: state.id, community: state.community, bid: { market: 'community', agents: [agent(per.index === n - 1)] } } }));
+          return { state, emit };
+        }
         bid = {
           market: 'community',
           agents: [

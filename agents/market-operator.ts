@@ -6,7 +6,8 @@
  * and one `dispatched` per bidder. Dispatch is in the grid convention: consumed kW > 0.
  */
 import { clearPeriod, type BlockOrder } from '../markets/auction/index.js';
-import { clearCommunityFast, type CommunityAgent, type CommunityProblem } from '../markets/community/index.js';
+import { clearCommunityFast, clearDayAheadQpWith, clearDayAheadWith, type CommunityAgent, type CommunityDay, type CommunityProblem, type CommunityResult, dayAheadKktResiduals, type KktReport } from '../markets/community/index.js';
+import type { HighsModule } from '../markets/solvers/highs.js';
 import type { MilpSolver } from '../markets/solvers/milp.js';
 import type { AnyDraft, Bid } from '../src/events.js';
 import type { AgentKind, World } from './agent.js';
@@ -14,9 +15,13 @@ import type { AgentKind, World } from './agent.js';
 export interface MarketOperatorConfig {
   /** MILP backend for the auction (loaded before the run; the structured path rarely needs it) */
   readonly solver: MilpSolver | undefined;
+  /** HiGHS, loaded before the run, for the day-ahead community market (`market.day_mode: day-ahead`) */
+  readonly qp?: HighsModule;
 }
 
 export interface SubmittedBid {
+  /** the period the bid is for (a day-ahead market takes every period's bids at the first gate) */
+  readonly period: number;
   readonly agent: string;
   readonly community: string;
   readonly bid: Bid;
@@ -42,6 +47,11 @@ export interface MarketOperatorState {
   /** the last gate closure's bids and result, for the debugger's `book` and `result` */
   readonly lastBids: readonly SubmittedBid[];
   readonly lastResult: ClearingSnapshot | undefined;
+  readonly qp?: HighsModule;
+  /** day-ahead: the day's cleared periods, dispatched one per period */
+  readonly day?: readonly ClearingSnapshot[];
+  /** day-ahead: the KKT certificate of the day's clearing (seed 000, Eqs. 1–18 with Eq. 9 across the day) */
+  readonly dayKkt?: KktReport;
 }
 
 /** Clears one auction period from the submitted bids. */
@@ -87,8 +97,8 @@ function clearAuction(world: World, period: number, bids: readonly SubmittedBid[
   };
 }
 
-/** Clears one community-market period. */
-function clearCommunity(world: World, period: number, bids: readonly SubmittedBid[]): ClearingSnapshot {
+/** One period's community-market problem from the bids, and which bidder owns each market agent. */
+function communityProblem(world: World, bids: readonly SubmittedBid[]): { problem: CommunityProblem; owner: Map<string, string> } {
   const m = world.scenario.market;
   const agents: CommunityAgent[] = [];
   const owner = new Map<string, string>();
@@ -108,7 +118,11 @@ function clearCommunity(world: World, period: number, bids: readonly SubmittedBi
     communities: [...communities].sort().map((id) => ({ id })),
     agents,
   } as unknown as CommunityProblem;
-  const r = clearCommunityFast(problem);
+  return { problem, owner };
+}
+
+/** A cleared community-market period as the operator publishes it. */
+function communitySnapshot(period: number, bids: readonly SubmittedBid[], owner: ReadonlyMap<string, string>, r: CommunityResult): ClearingSnapshot {
   const prices: Record<string, number> = {};
   let importKw = 0;
   let exportKw = 0;
@@ -135,10 +149,53 @@ function clearCommunity(world: World, period: number, bids: readonly SubmittedBi
   return { period, status: r.status, welfareEur: r.welfareEur ?? 0, prices, importKw, exportKw, dispatch, accepted: [] };
 }
 
+/** Clears one community-market period. */
+function clearCommunity(world: World, period: number, bids: readonly SubmittedBid[]): ClearingSnapshot {
+  const { problem, owner } = communityProblem(world, bids);
+  return communitySnapshot(period, bids, owner, clearCommunityFast(problem));
+}
+
+/** Largest KKT residual a day-ahead clearing may show before it is refused (kW, EUR/kWh, EUR/h). */
+export const DAY_AHEAD_KKT_TOL = 1e-6;
+
+/**
+ * Clears the whole day at once (seed 000, Eqs. 1–18 with Eq. 9 across the hours): every period's
+ * bids, the same market agents in every hour (an agent absent from an hour's bids — no PV at night —
+ * enters it with a zero box), cleared by the day-ahead solver and certified by its KKT residuals.
+ */
+function clearDay(world: World, bids: readonly SubmittedBid[], highs: HighsModule): { day: ClearingSnapshot[]; kkt: KktReport } {
+  const periods = world.periods.length;
+  const byPeriod: SubmittedBid[][] = Array.from({ length: periods }, () => []);
+  for (const b of bids) byPeriod[b.period]?.push(b);
+  const built = byPeriod.map((pb) => communityProblem(world, pb));
+  // the union of market agents in order of first appearance, and of communities
+  const template = new Map<string, CommunityAgent>();
+  const communities = new Set<string>();
+  for (const { problem } of built) {
+    for (const a of problem.agents) if (!template.has(a.id)) template.set(a.id, a);
+    for (const c of problem.communities) communities.add(c.id);
+  }
+  const owner = new Map<string, string>();
+  for (const b of built) for (const [k, v] of b.owner) owner.set(k, v);
+  const hours: CommunityProblem[] = built.map(({ problem }) => {
+    const here = new Map(problem.agents.map((a) => [a.id, a]));
+    const agents = [...template.values()].map((t): CommunityAgent => here.get(t.id) ?? (t.kind === 'battery' ? t : { ...t, pMinKw: 0, pMaxKw: 0 }));
+    return { ...problem, communities: [...communities].sort().map((id) => ({ id })), agents };
+  });
+  const dayProblem: CommunityDay = { hours };
+  const r = world.scenario.market.day_solver === 'qp' ? clearDayAheadQpWith(highs, dayProblem) : clearDayAheadWith(highs, dayProblem);
+  if (r.status !== 'optimal') {
+    const failed = { status: r.status, welfareEur: 0, prices: {}, importKw: 0, exportKw: 0, accepted: [] };
+    return { day: byPeriod.map((pb, k) => ({ ...failed, period: k, dispatch: pb.map((b) => ({ agent: b.agent, pKw: 0, boughtKw: 0, soldKw: 0, priceEurPerKwh: 0, welfareEur: 0 })) })), kkt: { primalKw: Infinity, dualEurPerKwh: Infinity, complementarityEurPerH: Infinity } };
+  }
+  const kkt = dayAheadKktResiduals(dayProblem, r, r.energyValueEurPerKwh!);
+  return { day: r.hours.map((h, k) => communitySnapshot(k, byPeriod[k], owner, h)), kkt };
+}
+
 export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorConfig> = {
   kind: 'market-operator',
   handles: ['period-opened', 'bid-submitted', 'gate-closed'],
-  init: (id, config) => ({ id, solver: config.solver, period: -1, bids: [], lastBids: [], lastResult: undefined }),
+  init: (id, config) => ({ id, solver: config.solver, qp: config.qp, period: -1, bids: [], lastBids: [], lastResult: undefined }),
   transition(state, event, world) {
     if (event.type === 'period-opened') {
       const gate: AnyDraft = { type: 'gate-closed', time: event.time, payload: { period: event.payload.period } };
@@ -146,10 +203,22 @@ export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorCo
     }
     if (event.type === 'bid-submitted') {
       const p = event.payload;
-      return { state: { ...state, bids: [...state.bids, { agent: p.agent, community: p.community ?? 'c1', bid: p.bid }] } };
+      return { state: { ...state, bids: [...state.bids, { period: p.period, agent: p.agent, community: p.community ?? 'c1', bid: p.bid }] } };
     }
     if (event.type === 'gate-closed') {
-      const result = world.scenario.market.mechanism === 'auction' ? clearAuction(world, state.period, state.bids, state.solver) : clearCommunity(world, state.period, state.bids);
+      const m = world.scenario.market;
+      let next: MarketOperatorState = state;
+      let result: ClearingSnapshot;
+      if (m.mechanism === 'community' && m.day_mode === 'day-ahead') {
+        // the first gate takes the whole day's bids and clears the day; later gates publish its periods
+        if (!state.day) {
+          if (!state.qp) throw new Error('market operator: day-ahead market without a loaded HiGHS module');
+          const d = clearDay(world, state.bids, state.qp);
+          next = { ...state, day: d.day, dayKkt: d.kkt };
+        }
+        result = next.day![state.period];
+      } else result = m.mechanism === 'auction' ? clearAuction(world, state.period, state.bids, state.solver) : clearCommunity(world, state.period, state.bids);
+      const lastBids = next.day ? state.bids.filter((b) => b.period === state.period) : state.bids;
       const emit: AnyDraft[] = [
         {
           type: 'market-cleared',
@@ -160,7 +229,7 @@ export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorCo
           (d): AnyDraft => ({ type: 'dispatched', time: event.time, payload: { period: state.period, agent: d.agent, pKw: d.pKw, priceEurPerKwh: d.priceEurPerKwh, boughtKw: d.boughtKw, soldKw: d.soldKw, welfareEur: d.welfareEur } }),
         ),
       ];
-      return { state: { ...state, lastBids: state.bids, lastResult: result, bids: [] }, emit };
+      return { state: { ...next, lastBids: next.day ? (lastBids.length > 0 ? lastBids : state.lastBids) : lastBids, lastResult: result, bids: [] }, emit };
     }
     return { state };
   },

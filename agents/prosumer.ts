@@ -71,16 +71,23 @@ export const prosumerKind: AgentKind<ProsumerState, ProsumerConfig> = {
   },
   transition(state, event, world) {
     if (event.type === 'period-opened') {
-      const p = world.periods[event.payload.period];
-      const nominal = nominalDemandKw(world, state.loadIndex, p.startS, p.endS);
-      const pv = state.pvKwp > 0 ? meanPvKw(world.site, state.pvKwp, p.startS / 3600, p.endS / 3600, world.scenario.solar.derate) : 0;
-      const demand = offerFor(state, 'demand', world, nominal, pv);
-      const supply = offerFor(state, 'supply', world, nominal, pv);
-      const bid: AnyDraft =
-        world.scenario.market.mechanism === 'auction'
+      const m = world.scenario.market;
+      // a day-ahead market takes the whole day's bids when the first period opens
+      const dayAhead = m.mechanism === 'community' && m.day_mode === 'day-ahead';
+      if (dayAhead && event.payload.period > 0) return { state };
+      const periods = dayAhead ? world.periods : [world.periods[event.payload.period]];
+      let nominal = 0;
+      let pv = 0;
+      const emit = periods.map((p): AnyDraft => {
+        nominal = nominalDemandKw(world, state.loadIndex, p.startS, p.endS);
+        pv = state.pvKwp > 0 ? meanPvKw(world.site, state.pvKwp, p.startS / 3600, p.endS / 3600, world.scenario.solar.derate) : 0;
+        const demand = offerFor(state, 'demand', world, nominal, pv);
+        const supply = offerFor(state, 'supply', world, nominal, pv);
+        return m.mechanism === 'auction'
           ? { type: 'bid-submitted', time: event.time, payload: { period: p.index, agent: state.id, community: state.community, bid: { market: 'auction', supply: supply.supply, demand: demand.demand } } }
           : { type: 'bid-submitted', time: event.time, payload: { period: p.index, agent: state.id, community: state.community, bid: { market: 'community', agents: [...demand.communityAgents, ...supply.communityAgents] } } };
-      return { state: { ...state, nominalDemandKw: nominal, pvAvailableKw: pv }, emit: [bid] };
+      });
+      return { state: dayAhead ? state : { ...state, nominalDemandKw: nominal, pvAvailableKw: pv }, emit };
     }
     if (event.type === 'dispatched' && event.payload.agent === state.id) {
       return { state: { ...state, dispatchKw: event.payload.pKw, priceEurPerKwh: event.payload.priceEurPerKwh, welfareEur: state.welfareEur + event.payload.welfareEur } };

@@ -27,9 +27,15 @@ export const scenarioSchema = z
         pricing: z.enum(['midpoint', 'uniform']).default('midpoint'),
         solver: z.enum(['highs', 'lp-solver']).default('highs'),
         inter_community_fee: z.number().nonnegative().default(0.01),
+        // --- issue 10, paper 000: the community market's day ---
+        /** community market: clear each period on its own (`hourly`, soc carried) or the whole day at once (`day-ahead`, seed 000 Eqs. 9–13 across the day) */
+        day_mode: z.enum(['hourly', 'day-ahead']).default('hourly'),
+        /** day-ahead solver: `fast` (reduced QP + exact hourly re-clearing) or `qp` (the full QP, HiGHS) */
+        day_solver: z.enum(['fast', 'qp']).default('fast'),
+        // --- end issue 10, paper 000 ---
       })
       .strict()
-      .default({ mechanism: 'auction', period_min: 5, import_price: 0.1, export_price: 0.05, pricing: 'midpoint', solver: 'highs', inter_community_fee: 0.01 }),
+      .default({ mechanism: 'auction', period_min: 5, import_price: 0.1, export_price: 0.05, pricing: 'midpoint', solver: 'highs', inter_community_fee: 0.01, day_mode: 'hourly', day_solver: 'fast' }),
     power_flow: z
       .object({ step_s: z.number().positive().default(60), tolerance: z.number().positive().default(1e-8) })
       .strict()
@@ -96,12 +102,17 @@ export const scenarioSchema = z
         initial: z.array(z.object({ bus: z.string(), units: z.number().int().positive() }).strict()).default([]),
         /** how batteries bid in the auction (agents/strategies); the community market takes them as battery agents */
         strategy: strategyRef.default({ name: 'storage-threshold', params: {} }),
+        // --- issue 10, paper 000 ---
+        /** day-ahead market: end the day at least at the starting soc (`initial`) or anywhere, leftover energy valued at the midpoint of the grid prices (`free`) */
+        terminal_soc: z.enum(['initial', 'free']).default('initial'),
+        // --- end issue 10, paper 000 ---
       })
       .strict()
       .default({
         unit: { capacity_kwh: 10.24, power_kw: 2.56, soc: 0.5, soc_min: 0.2, soc_max: 0.8, eta_ch: 0.96, eta_dis: 0.96, rate_ch: 0.25, rate_dis: 0.9375, self_discharge: 1.72e-5, a: 0.001 },
         initial: [],
         strategy: { name: 'storage-threshold', params: {} },
+        terminal_soc: 'initial',
       }),
     limits: z
       .object({
@@ -112,17 +123,29 @@ export const scenarioSchema = z
         check_lines: z.boolean().default(true),
         /** the voltage the deviation statistics are measured from (seed 004: 1.05, the tap setting) */
         nominal_v_pu: z.number().positive().default(1),
+        // --- issue 10, paper 000 ---
+        /** what the reinforcement planner counts: `violations` (element × sub-step) or `violation_episodes` (element × market period) */
+        count: z.enum(['violations', 'violation_episodes']).default('violations'),
+        // --- end issue 10, paper 000 ---
       })
       .strict()
-      .default({ v_min_pu: 0.9, v_max_pu: 1.1, check_lines: true, nominal_v_pu: 1 }),
+      .default({ v_min_pu: 0.9, v_max_pu: 1.1, check_lines: true, nominal_v_pu: 1, count: 'violations' }),
     reinforcement: z
       .object({
         enabled: z.boolean().default(true),
         max_iterations: z.number().int().positive().default(4),
         unit_steps: z.array(z.number().int().positive()).min(1).default([1, 3, 5]),
+        // --- issue 10, paper 000 ---
+        /**
+         * `paper` (seed 000, Sec. III Stage VI): one unit at every bus violating in the base run, then
+         * only buses whose violations persist grow through `unit_steps`, every configuration run and
+         * reported; `stop-on-no-improvement`: every violating bus grows, stop when the count stops falling
+         */
+        rule: z.enum(['paper', 'stop-on-no-improvement']).default('stop-on-no-improvement'),
+        // --- end issue 10, paper 000 ---
       })
       .strict()
-      .default({ enabled: true, max_iterations: 4, unit_steps: [1, 3, 5] }),
+      .default({ enabled: true, max_iterations: 4, unit_steps: [1, 3, 5], rule: 'stop-on-no-improvement' }),
   })
   .strict();
 

@@ -69,7 +69,13 @@ export interface EventPayloads {
     readonly limit: number;
   };
   'period-closed': { readonly period: number };
-  'run-completed': { readonly welfareEur: number; readonly violations: number; readonly violatingBuses: readonly string[] };
+  'run-completed': {
+    readonly welfareEur: number;
+    readonly violations: number;
+    readonly violatingBuses: readonly string[];
+    /** element × market period with a violation (issue 10: seed 000's episodes) */
+    readonly violationEpisodes: number;
+  };
   reinforced: { readonly added: readonly { readonly bus: string; readonly units: number }[]; readonly reason: string };
 }
 

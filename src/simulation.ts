@@ -22,6 +22,11 @@ import type { AnyDraft, AnyEvent } from './events.js';
 import { type LoadedScenario, resolveScenarioPath } from './scenario.js';
 import { readFileSync } from 'node:fs';
 import { parseBusCoords } from '../grid/dss/interpreter.js';
+// issue 10 (paper 000): episodes, the paper's reinforcement rule, the day-ahead market
+import { EpisodeTracker, type ViolationCounts } from './violation-episodes.js';
+import { configurationLabel } from '../agents/dso-planner.js';
+import { type HighsModule, loadHighs } from '../markets/solvers/highs.js';
+import type { KktReport } from '../markets/community/index.js';
 
 /**
  * Energy balance of a run (seed 004, Table 2), kWh: self-consumption is each participant's own
@@ -46,6 +51,13 @@ export interface IterationSummary {
   readonly decision: string | undefined;
   readonly energyBalanceKwh: EnergyBalanceKwh;
   readonly voltage: ReturnType<typeof voltageSummary>;
+  // --- issue 10, paper 000 ---
+  /** both counts, by kind, and how far outside the limits the episodes were */
+  readonly violationCounts: ViolationCounts;
+  /** the distinct battery sizes installed, as Tables IV/V name a configuration ("none", "1", "1 and 3") */
+  readonly configuration: string;
+  /** day-ahead market: the KKT residuals of the day's clearing */
+  readonly marketKkt: KktReport | undefined;
 }
 
 type ClockPhase = 'start' | 'open' | 'close' | 'complete' | 'after' | 'finished';
@@ -73,6 +85,7 @@ export class Simulation {
   private welfare = 0;
   private balance: EnergyBalanceKwh = emptyBalance();
   private violations = 0;
+  private episodes = new EpisodeTracker();
   private violatingBuses = new Set<string>();
   private reinforcedWith: { bus: string; units: number }[] | undefined;
   private placed: Record<string, number>;
@@ -83,6 +96,8 @@ export class Simulation {
     readonly base: Feeder,
     readonly baseKvLn: readonly (number | undefined)[],
     private readonly solver: MilpSolver | undefined,
+    /** HiGHS for the day-ahead community market */
+    private readonly highs: HighsModule | undefined,
     /** bus coordinates: the feeder's own, completed from the scenario's `bus_coords` files */
     readonly busCoords: ReadonlyMap<string, { x: number; y: number }>,
   ) {
@@ -100,13 +115,14 @@ export class Simulation {
     const base = loadFeeder(loaded.feederPath);
     const kv = baseVoltages(base, s.voltage_bases_kv);
     const solver = s.market.mechanism === 'auction' ? await loadMilpSolver(s.market.solver) : undefined;
+    const highs = s.market.mechanism === 'community' && s.market.day_mode === 'day-ahead' ? await loadHighs() : undefined;
     const coords = new Map<string, { x: number; y: number }>();
     for (const b of base.network.buses) if (b.coords) coords.set(b.name, b.coords);
     s.bus_coords.forEach((written, k) => {
       const path = resolveScenarioPath(written, loaded.file, `bus_coords[${k}]`);
       for (const [bus, xy] of parseBusCoords(readFileSync(path, 'utf8'), path)) if (!coords.has(bus)) coords.set(bus, xy);
     });
-    return new Simulation(loaded, base, kv, solver, coords);
+    return new Simulation(loaded, base, kv, solver, highs, coords);
   }
 
   get scenario(): Scenario {
@@ -170,7 +186,7 @@ export class Simulation {
           this.publish({
             type: 'run-completed',
             time: periods[periods.length - 1].endS,
-            payload: { welfareEur: Number(this.welfare.toFixed(6)), violations: this.violations, violatingBuses: buses },
+            payload: { welfareEur: Number(this.welfare.toFixed(6)), violations: this.violations, violatingBuses: buses, violationEpisodes: this.episodes.episodes },
           });
           this.phase = 'complete';
         }
@@ -203,8 +219,11 @@ export class Simulation {
           violatingBuses: [...this.violatingBuses].sort(),
           batteries: this.world.batteries.map((b) => ({ bus: b.bus, units: b.units })),
           decision: dso?.decision,
+          violationCounts: this.episodes.counts(),
+          configuration: configurationLabel(this.world.batteries),
+          marketKkt: (this.agent('mo')?.state as { dayKkt?: KktReport } | undefined)?.dayKkt,
         });
-        this.history.push(this.violations);
+        this.history.push(this.scenario.limits.count === 'violation_episodes' ? this.episodes.episodes : this.violations);
         if (this.reinforcedWith) {
           for (const a of this.reinforcedWith) this.placed[a.bus] = a.units;
           this.iteration++;
@@ -228,6 +247,7 @@ export class Simulation {
     this.welfare = 0;
     this.balance = emptyBalance();
     this.violations = 0;
+    this.episodes = new EpisodeTracker();
     this.violatingBuses = new Set();
     this.reinforcedWith = undefined;
     this.agents = this.buildAgents();
@@ -247,6 +267,7 @@ export class Simulation {
         this.balance.self_consumption += Math.min(p.boughtKw, p.soldKw) * h;
       } else if (e.type === 'violation-detected') {
         this.violations++;
+        this.episodes.add(e.payload);
         this.violatingBuses.add(e.payload.bus);
       } else if (e.type === 'reinforced') this.reinforcedWith = [...e.payload.added];
       for (const a of this.agents) {
@@ -338,12 +359,14 @@ export class Simulation {
     }
     const communities = [...new Set(w.communityOf.values())].sort();
     for (const c of communities) add(`cm-${c}`, 'community-manager', { community: c, members: [...w.communityOf].filter(([, cc]) => cc === c).map(([id]) => id) });
-    add('mo', 'market-operator', { solver: this.solver });
+    add('mo', 'market-operator', { solver: this.solver, qp: this.highs });
     add('go', 'grid-operator', { elementOf });
     add('dso', 'dso-planner', {
       enabled: s.reinforcement.enabled,
       maxIterations: s.reinforcement.max_iterations,
       unitSteps: s.reinforcement.unit_steps,
+      rule: s.reinforcement.rule,
+      count: s.limits.count,
       placed: { ...this.placed },
       history: [...this.history],
       iteration: this.iteration,

@@ -10,6 +10,7 @@ import type { IterationSummary, Simulation } from '../simulation.js';
 import { writeFileSet } from './atomic.js';
 import { fixed } from './grid-results.js';
 import type { ReportData } from '../report/report-data.js';
+import { EpisodeTracker, violationDeviation } from '../violation-episodes.js';
 
 const minute = (t: number): string => {
   const m = t / 60;
@@ -20,7 +21,9 @@ const minute = (t: number): string => {
 export class RunRecorder {
   readonly events: string[] = [];
   readonly market: string[] = ['iteration,period,time,agent,community,bid_supply_kw,bid_demand_kw,bought_kw,sold_kw,dispatch_kw,price_eur_per_kwh,welfare_eur\n'];
-  readonly violations: string[] = ['iteration,minute,element,bus,kind,value,limit\n'];
+  readonly violations: string[] = ['iteration,minute,element,bus,kind,value,limit,deviation\n'];
+  /** issue 10: element × market period episodes of each iteration (deviation: pu, or % for currents) */
+  readonly episodes = new Map<number, EpisodeTracker>();
   readonly voltages: string[] = ['iteration,minute,load,bus,node,v_pu\n'];
   private bids = new Map<string, { community: string; supply: number; demand: number }>();
   private periodLabel = new Map<number, string>();
@@ -50,7 +53,7 @@ export class RunRecorder {
     switch (e.type) {
       case 'period-opened':
         this.periodLabel.set(e.payload.period, e.payload.label);
-        this.bids.clear();
+        if (e.payload.period === 0) this.bids.clear();
         this.pendingBook = { supply: [], demand: [] };
         this.periodRows.push({ iteration: e.iteration, label: e.payload.label, startMinute: e.time / 60, prices: {}, tradedKw: 0, importKw: 0, exportKw: 0, consumptionKw: 0, productionKw: 0 });
         break;
@@ -85,12 +88,13 @@ export class RunRecorder {
             }
           }
         }
-        this.bids.set(e.payload.agent, { community: e.payload.community ?? '', supply, demand });
+        // keyed by period too: a day-ahead market takes every period's bids at the first gate
+        this.bids.set(`${e.payload.period}|${e.payload.agent}`, { community: e.payload.community ?? '', supply, demand });
         break;
       }
       case 'dispatched': {
         const p = e.payload;
-        const bid = this.bids.get(p.agent) ?? { community: '', supply: 0, demand: 0 };
+        const bid = this.bids.get(`${p.period}|${p.agent}`) ?? { community: '', supply: 0, demand: 0 };
         const row = this.periodRows[this.periodRows.length - 1];
         this.periodRows[this.periodRows.length - 1] = { ...row, consumptionKw: row.consumptionKw + p.boughtKw, productionKw: row.productionKw + p.soldKw, tradedKw: row.tradedKw + p.soldKw };
         this.market.push(
@@ -100,7 +104,10 @@ export class RunRecorder {
       }
       case 'violation-detected': {
         const p = e.payload;
-        this.violations.push(`${e.iteration},${minute(e.time)},${p.element},${p.bus},${p.kind},${p.value},${p.limit}\n`);
+        this.violations.push(`${e.iteration},${minute(e.time)},${p.element},${p.bus},${p.kind},${p.value},${p.limit},${fixed(violationDeviation(p), 6)}\n`);
+        const tracker = this.episodes.get(e.iteration) ?? new EpisodeTracker();
+        tracker.add(p);
+        this.episodes.set(e.iteration, tracker);
         const byEl = this.violationsByElement.get(e.iteration) ?? new Map<string, number>();
         byEl.set(p.element, (byEl.get(p.element) ?? 0) + 1);
         this.violationsByElement.set(e.iteration, byEl);
@@ -142,13 +149,20 @@ export interface RunSummaryJson {
     iteration: number;
     welfare_eur: number;
     violations: number;
+    /** issue 10: element × market period (bus-hour with an hourly market) */
+    violation_episodes: number;
+    /** issue 10: the battery sizes installed, as Tables IV/V name a configuration */
+    configuration: string;
+    violation_counts: IterationSummary['violationCounts'];
+    /** day-ahead market: KKT residuals of the day's clearing (kW, EUR/kWh, EUR/h) */
+    market_kkt: { primal_kw: number; dual_eur_per_kwh: number; complementarity_eur_per_h: number } | null;
     violating_buses: readonly string[];
     batteries: readonly { bus: string; units: number }[];
     decision: string | null;
     energy_balance_kwh: IterationSummary['energyBalanceKwh'];
     voltage: IterationSummary['voltage'];
   }[];
-  final: { iteration: number; welfare_eur: number; violations: number; batteries: readonly { bus: string; units: number }[]; stopped_because: string | null };
+  final: { iteration: number; welfare_eur: number; violations: number; violation_episodes: number; configuration: string; batteries: readonly { bus: string; units: number }[]; stopped_because: string | null };
 }
 
 export function runSummary(sim: Simulation, summaries: readonly IterationSummary[], events: number): RunSummaryJson {
@@ -156,6 +170,10 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     iteration: s.iteration,
     welfare_eur: s.welfareEur,
     violations: s.violations,
+    violation_episodes: s.violationCounts.violation_episodes,
+    configuration: s.configuration,
+    violation_counts: s.violationCounts,
+    market_kkt: s.marketKkt ? { primal_kw: s.marketKkt.primalKw, dual_eur_per_kwh: s.marketKkt.dualEurPerKwh, complementarity_eur_per_h: s.marketKkt.complementarityEurPerH } : null,
     violating_buses: s.violatingBuses,
     batteries: s.batteries,
     decision: s.decision ?? null,
@@ -174,7 +192,7 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     energy_balance_kwh: last.energy_balance_kwh,
     voltage: last.voltage,
     iterations,
-    final: { iteration: last.iteration, welfare_eur: last.welfare_eur, violations: last.violations, batteries: last.batteries, stopped_because: last.decision },
+    final: { iteration: last.iteration, welfare_eur: last.welfare_eur, violations: last.violations, violation_episodes: last.violation_episodes, configuration: last.configuration, batteries: last.batteries, stopped_because: last.decision },
   };
 }
 
@@ -184,6 +202,12 @@ export function writeRunResults(dir: string, sim: Simulation, rec: RunRecorder, 
     'summary.json': (f) => f.write(`${JSON.stringify(runSummary(sim, summaries, rec.eventCount), null, 2)}\n`),
     'market.csv': (f) => rec.market.forEach((r) => f.write(r)),
     'violations.csv': (f) => rec.violations.forEach((r) => f.write(r)),
+    'violation_episodes.csv': (f) => {
+      f.write('iteration,period,element,bus,kind,sub_steps,worst_value,limit,worst_deviation\n');
+      for (const [it, tracker] of [...rec.episodes].sort(([a], [b]) => a - b)) {
+        for (const e of tracker.list()) f.write(`${it},${sim.world.periods[e.period]?.label ?? e.period},${e.element},${e.bus},${e.kind},${e.subSteps},${e.worstValue},${e.limit},${fixed(e.worstDeviation, 6)}\n`);
+      }
+    },
     'voltages.csv': (f) => rec.voltages.forEach((r) => f.write(r)),
     'events.jsonl': (f) => rec.events.forEach((r) => f.write(r)),
     'timing.json': (f) => f.write(`${JSON.stringify(timing, null, 2)}\n`),
