@@ -28,8 +28,9 @@ export interface ViolationEpisode {
 
 /** Deviation outside the limit: pu for voltages, % of the limit for line currents (always ≥ 0). */
 export function violationDeviation(v: Pick<Violation, 'kind' | 'value' | 'limit'>): number {
-  if (v.kind === 'overcurrent') return v.limit > 0 ? ((v.value - v.limit) / v.limit) * 100 : 0;
-  return Math.abs(v.value - v.limit);
+  // rounded to 1e-9: values carry 6 decimals (3 for amps), so 0.95 − 0.90 bins as 0.05, not 0.04999…
+  if (v.kind === 'overcurrent') return v.limit > 0 ? Number((((v.value - v.limit) / v.limit) * 100).toFixed(9)) : 0;
+  return Number(Math.abs(v.value - v.limit).toFixed(9));
 }
 
 /** Edges of the histogram of voltage deviations, pu, and of current deviations, % of the limit. */
