@@ -15,7 +15,7 @@ function decide(config: Partial<DsoPlannerConfig>, payload: { violations: number
   const state = dsoPlannerKind.init('dso', full, world);
   const event = { type: 'run-completed', time: 0, iteration: full.iteration, seq: 0, payload: { welfareEur: 0, ...payload } } as unknown as AnyEvent;
   const r = dsoPlannerKind.transition(state, event, world);
-  const added = r.emit?.[0]?.type === 'reinforced' ? (r.emit[0].payload as { added: { bus: string; units: number }[] }).added : [];
+  const added = r.emit?.[0]?.type === 'reinforced' ? (r.emit[0].payload as { added: readonly { bus: string; units: number }[] }).added : [];
   return { decision: r.state.decision, added };
 }
 
