@@ -8,7 +8,7 @@ import type { Feeder } from '../grid/feeder.js';
 import type { Network } from '../grid/model/network.js';
 import type { Scenario } from '../scenarios/schema.js';
 import type { AnyDraft, AnyEvent, EventType } from '../src/events.js';
-import type { SolarSite } from './solar.js';
+import type { PvProfile, SolarSite } from './solar.js';
 
 export interface Period {
   readonly index: number;
@@ -49,6 +49,21 @@ export interface World {
   readonly loadNodes: readonly (readonly [string, string, number, number])[];
   /** buses with a voltage base and phase nodes, reported in `grid-solved` (the report's heatmap) */
   readonly voltageBuses: readonly { readonly name: string; readonly index: number }[];
+  // ---- paper 004 (issue 10) ----
+  /** where prosumers' PV comes from (clear sky over `site`, or a measured profile) */
+  readonly pv: PvProfile;
+  /** the LV bus an ideal regulator holds at a set voltage (`power_flow.regulated_bus`) */
+  readonly regulated: RegulatedBusNodes | undefined;
+  /** 1 for buses the voltage statistics cover (`limits.statistics_kv`); undefined: every bus */
+  readonly inStatistics: Uint8Array | undefined;
+}
+
+/** The regulated bus: its phase nodes, their line-to-neutral base (V) and the setpoint (pu). */
+export interface RegulatedBusNodes {
+  readonly bus: string;
+  readonly nodes: readonly number[];
+  readonly baseV: number;
+  readonly setpointPu: number;
 }
 
 export interface Transition<S> {

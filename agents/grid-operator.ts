@@ -11,6 +11,8 @@ import type { SolverModel } from '../grid/powerflow/compile.js';
 import { type LoadPowers, PowerFlowState, newLoadPowers, setLoadPowersAt } from '../grid/powerflow/solve.js';
 import type { AnyDraft } from '../src/events.js';
 import type { AgentKind, World } from './agent.js';
+import { solveRegulated } from '../grid/powerflow/regulate.js';
+import { demandKwAt } from './prosumer.js';
 
 /** The feeder element an agent drives: a load index, and whether it draws reactive power. */
 export interface DrivenElement {
@@ -20,6 +22,8 @@ export interface DrivenElement {
    * kvar or PF: `drivenLoadPowers`); batteries run at unity power factor
    */
   readonly keepsPowerFactor: boolean;
+  /** paper 004 (`power_flow.passive_demand: load-shape`): a passive consumer draws its own profile within the period */
+  readonly followsShape?: boolean;
 }
 
 /** What the market dispatched to an element: net power and the consumption inside it, kW. */
@@ -92,12 +96,15 @@ export function voltageSummary(s: VoltageStats, nominalPu: number): { average_pu
  * own Q₀ and adds its base kvar/kW ratio times the consumption. Issue 10, defect 1: the static kvar/kW ratio is 1 on the Costa Rica
  * circuit (`kW=1 kvar=1`, shapes give Q/P ≈ 0.26).
  */
-export function drivenLoadPowers(m: SolverModel, elementOf: ReadonlyMap<string, DrivenElement>, dispatch: Readonly<Record<string, ElementDispatch>>, hour: number, out: LoadPowers): void {
+export function drivenLoadPowers(m: SolverModel, elementOf: ReadonlyMap<string, DrivenElement>, dispatch: Readonly<Record<string, ElementDispatch>>, hour: number, out: LoadPowers, within?: ReadonlyMap<string, number>): void {
   setLoadPowersAt(m, hour, 'daily', out);
   const loads = m.network.loads;
   for (const [agent, el] of elementOf) {
     const li = el.load;
-    const d = dispatch[agent] ?? { pKw: 0, consumptionKw: 0 };
+    const d0 = dispatch[agent] ?? { pKw: 0, consumptionKw: 0 };
+    // paper 004 (`passive_demand: load-shape`): a passive consumer's own profile around its cleared mean
+    const dw = within?.get(agent) ?? 0;
+    const d = { pKw: d0.pKw + dw, consumptionKw: d0.consumptionKw + dw };
     const l = loads[li];
     let p0 = 0;
     let q0 = 0;
@@ -124,9 +131,12 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
   let solves = 0;
   let nonConverged = 0;
   let violations = 0;
+  const profile = passiveProfiles(world, state, startS, period.endS);
   for (let t = startS; t < period.endS - 1e-9; t += world.subStepS) {
-    drivenLoadPowers(world.feeder.model, state.elementOf, state.dispatch, t / 3600, state.engine.powers);
-    const status = state.engine.pf.solve(state.engine.powers, { tolerance: world.scenario.power_flow.tolerance });
+    drivenLoadPowers(world.feeder.model, state.elementOf, state.dispatch, t / 3600, state.engine.powers, profile && deviationsAt(world, profile, t / 3600));
+    const tolerance = world.scenario.power_flow.tolerance;
+    // paper 004: a regulated LV bus (the transformer's tap holds it) moves the source EMF each sub-step
+    const status = world.regulated ? solveRegulated(state.engine.pf, state.engine.powers, world.regulated, { tolerance }) : state.engine.pf.solve(state.engine.powers, { tolerance });
     solves++;
     if (!status.converged) {
       nonConverged++;
@@ -136,7 +146,7 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
     }
     const { vRe, vIm } = state.engine.pf;
     // run-time invariant (DESIGN rule 9): source = loads + losses after every power flow
-    const bal = state.engine.meter.measure(vRe, vIm, state.engine.powers);
+    const bal = state.engine.meter.measure(vRe, vIm, state.engine.powers, state.engine.pf.sourceScale);
     checkPowerBalance(bal);
     let minV = Infinity;
     let maxV = -Infinity;
@@ -145,22 +155,13 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
       if (!kv) continue;
       let worst = 0;
       let worstPu = 1;
+      // paper 004: statistics only over the studied voltage level (limits.statistics_kv)
+      const counted = !world.inStatistics || world.inStatistics[b] === 1;
       for (const k of model.busNodes[b]) {
         const num = model.nodeNumber[k];
         if (num < 1 || num > 3) continue;
         const pu = Math.sqrt(vRe[k] * vRe[k] + vIm[k] * vIm[k]) / (kv * 1000);
-        const st = state.vStats;
-        const d = pu - lim.nominal_v_pu;
-        st.n++;
-        st.sumPu += pu;
-        st.sumAbsDev += Math.abs(d);
-        if (d > 0) {
-          st.nPos++;
-          st.sumPos += d;
-        } else if (d < 0) {
-          st.nNeg++;
-          st.sumNeg -= d;
-        }
+        if (counted) addToStats(state.vStats, pu - lim.nominal_v_pu, pu);
         minV = Math.min(minV, pu);
         maxV = Math.max(maxV, pu);
         const dev = pu < lim.v_min_pu ? lim.v_min_pu - pu : pu > lim.v_max_pu ? pu - lim.v_max_pu : 0;
@@ -229,6 +230,45 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
     });
   }
   return { emit, solves, nonConverged, violations };
+}
+
+/**
+ * Paper 004's reference scenario is the feeder's own simulation: passive consumers draw their load
+ * profile, minute by minute, not the period's mean the market cleared. For each element that
+ * follows its shape: its load and the profile's mean over the period's sub-steps (unscaled kW).
+ */
+function passiveProfiles(world: World, state: GridOperatorState, startS: number, endS: number): Map<string, { load: number; meanKw: number }> | undefined {
+  let out: Map<string, { load: number; meanKw: number }> | undefined;
+  for (const [agent, el] of state.elementOf) {
+    if (!el.followsShape) continue;
+    let sum = 0;
+    let n = 0;
+    for (let t = startS; t < endS - 1e-9; t += world.subStepS, n++) sum += demandKwAt(world, el.load, t / 3600);
+    (out ??= new Map()).set(agent, { load: el.load, meanKw: sum / Math.max(1, n) });
+  }
+  return out;
+}
+
+/** kW each shape-following consumer draws above (+) or below (−) its cleared mean at `hour`; the period's energy is unchanged. */
+function deviationsAt(world: World, profile: ReadonlyMap<string, { load: number; meanKw: number }>, hour: number): Map<string, number> {
+  const scale = world.scenario.prosumers.load_scale;
+  const out = new Map<string, number>();
+  for (const [agent, p] of profile) out.set(agent, scale * (demandKwAt(world, p.load, hour) - p.meanKw));
+  return out;
+}
+
+/** Adds one node's voltage `pu` (deviation `d` from nominal) to the running sums. */
+function addToStats(st: VoltageStats, d: number, pu: number): void {
+  st.n++;
+  st.sumPu += pu;
+  st.sumAbsDev += Math.abs(d);
+  if (d > 0) {
+    st.nPos++;
+    st.sumPos += d;
+  } else if (d < 0) {
+    st.nNeg++;
+    st.sumNeg -= d;
+  }
 }
 
 function round(x: number, d: number): number {

@@ -54,6 +54,16 @@ export interface MarketOperatorState {
   readonly dayKkt?: KktReport;
 }
 
+/**
+ * The grid's limits in the auction, kW (null: unlimited). `counterparty`: the scenario's limits, if
+ * any. `residual` (seed 004, Eq. 2: accepted supply ≥ accepted demand among the peers): no import
+ * unless `max_import_kw` allows some; the surplus is exported, up to `max_export_kw`.
+ */
+export function gridLimits(m: World['scenario']['market']): { maxImportKw: number | null; maxExportKw: number | null } {
+  const residual = m.grid === 'residual';
+  return { maxImportKw: m.max_import_kw ?? (residual ? 0 : null), maxExportKw: m.max_export_kw ?? null };
+}
+
 /** Clears one auction period from the submitted bids. */
 function clearAuction(world: World, period: number, bids: readonly SubmittedBid[], solver: MilpSolver | undefined): ClearingSnapshot {
   const m = world.scenario.market;
@@ -66,7 +76,7 @@ function clearAuction(world: World, period: number, bids: readonly SubmittedBid[
   }
   const r = clearPeriod(
     { id: world.periods[period].label, supply, demand },
-    { importPriceEurPerKwh: m.import_price, exportPriceEurPerKwh: m.export_price, maxImportKw: null, maxExportKw: null },
+    { importPriceEurPerKwh: m.import_price, exportPriceEurPerKwh: m.export_price, ...gridLimits(m) },
     world.periodHours,
     { pricing: m.pricing, solver },
   );

@@ -1,14 +1,15 @@
 /**
  * Prosumer: a feeder load with optional PV. Physics: its nominal demand in a period is the load's
- * own shape (the feeder's load shape, averaged over the period's minutes, daily mode) and its PV
- * is the clear-sky output of its system (agents/solar.ts) over the period. Behaviour: one strategy
+ * own shape (the feeder's load shape, averaged over the period's minutes, daily mode, times
+ * `prosumers.load_scale`) and its PV is its system's output over the period from the scenario's PV
+ * profile (clear sky or a measured file, agents/solar.ts). Behaviour: one strategy
  * per side (agents/strategies) turns those into offers. After clearing it keeps its dispatch; the
  * grid operator applies it to the feeder.
  */
 import { shapeMultipliers } from '../grid/model/elements/loadshape.js';
 import type { AnyDraft } from '../src/events.js';
 import type { AgentKind, World } from './agent.js';
-import { meanPvKw } from './solar.js';
+import { meanProfileKw } from './solar.js';
 import { strategies } from './strategies/index.js';
 import { type Offer, type Side, withDefaults } from './strategies/strategy.js';
 
@@ -45,6 +46,13 @@ export function nominalDemandKw(world: World, loadIndex: number, fromS: number, 
   return Math.max(0, sum / n);
 }
 
+/** Demand of a feeder load at clock `hour` from its load shape (daily mode), kW (≥ 0), unscaled. */
+export function demandKwAt(world: World, loadIndex: number, hour: number): number {
+  const l = world.feeder.network.loads[loadIndex];
+  const shape = l.status === 'fixed' ? undefined : (l.daily ?? l.yearly ?? l.duty);
+  return Math.max(0, shape ? (shape.useActual ? shapeMultipliers(shape, hour).p : l.kW * shapeMultipliers(shape, hour).p) : l.kW);
+}
+
 function offerFor(state: ProsumerState, side: Side, world: World, nominal: number, pv: number): Offer {
   const ref = side === 'supply' ? state.supply : state.demand;
   const strategy = strategies[ref.name];
@@ -79,8 +87,8 @@ export const prosumerKind: AgentKind<ProsumerState, ProsumerConfig> = {
       let nominal = 0;
       let pv = 0;
       const emit = periods.map((p): AnyDraft => {
-        nominal = nominalDemandKw(world, state.loadIndex, p.startS, p.endS);
-        pv = state.pvKwp > 0 ? meanPvKw(world.site, state.pvKwp, p.startS / 3600, p.endS / 3600, world.scenario.solar.derate) : 0;
+        nominal = nominalDemandKw(world, state.loadIndex, p.startS, p.endS) * world.scenario.prosumers.load_scale;
+        pv = state.pvKwp > 0 ? meanProfileKw(world.pv, state.pvKwp, p.startS / 3600, p.endS / 3600) : 0;
         const demand = offerFor(state, 'demand', world, nominal, pv);
         const supply = offerFor(state, 'supply', world, nominal, pv);
         return m.mechanism === 'auction'

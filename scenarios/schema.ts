@@ -8,6 +8,18 @@ import { z } from 'zod';
 const clock = z.string().regex(/^\d{1,2}:\d{2}$/, 'expected HH:MM');
 const strategyRef = z.object({ name: z.string(), params: z.record(z.string(), z.number()).default({}) }).strict();
 
+// ---- paper 004 (issue 10): the grid's role in the auction, measured PV, regulated LV bus ----
+/** `counterparty`: the grid buys and sells any amount at its prices (limits optional).
+ *  `residual` (seed 004, Eq. 2): peers clear among themselves, the grid only takes the surplus
+ *  (import limit 0 unless `max_import_kw` says otherwise). */
+const marketGrid = z.enum(['counterparty', 'residual']);
+const gridLimitKw = z.number().nonnegative().optional();
+/** `clear-sky`: Haurwitz over the site (agents/solar.ts); `file`: a CSV of measured PV or irradiance */
+const solarSource = z.enum(['clear-sky', 'file']);
+/** a bus held at a set voltage by an ideal regulator at the source (every sub-step) */
+const regulatedBus = z.object({ bus: z.string(), v_pu: z.number().positive() }).strict();
+// ---- end paper 004 ----
+
 export const scenarioSchema = z
   .object({
     name: z.string().default('scenario'),
@@ -27,6 +39,10 @@ export const scenarioSchema = z
         pricing: z.enum(['midpoint', 'uniform']).default('midpoint'),
         solver: z.enum(['highs', 'lp-solver']).default('highs'),
         inter_community_fee: z.number().nonnegative().default(0.01),
+        // paper 004: the grid's role in the clearing, and its limits, kW
+        grid: marketGrid.default('counterparty'),
+        max_import_kw: gridLimitKw,
+        max_export_kw: gridLimitKw,
         // --- issue 10, paper 000: the community market's day ---
         /** community market: clear each period on its own (`hourly`, soc carried) or the whole day at once (`day-ahead`, seed 000 Eqs. 9–13 across the day) */
         day_mode: z.enum(['hourly', 'day-ahead']).default('hourly'),
@@ -35,11 +51,19 @@ export const scenarioSchema = z
         // --- end issue 10, paper 000 ---
       })
       .strict()
-      .default({ mechanism: 'auction', period_min: 5, import_price: 0.1, export_price: 0.05, pricing: 'midpoint', solver: 'highs', inter_community_fee: 0.01, day_mode: 'hourly', day_solver: 'fast' }),
+      .default({ mechanism: 'auction', period_min: 5, import_price: 0.1, export_price: 0.05, pricing: 'midpoint', solver: 'highs', inter_community_fee: 0.01, grid: 'counterparty', day_mode: 'hourly', day_solver: 'fast' }),
     power_flow: z
-      .object({ step_s: z.number().positive().default(60), tolerance: z.number().positive().default(1e-8) })
+      .object({
+        step_s: z.number().positive().default(60),
+        tolerance: z.number().positive().default(1e-8),
+        // paper 004: the LV bus the transformer's regulator holds (seed 004: bus 1 at 1.05 pu)
+        regulated_bus: regulatedBus.optional(),
+        // paper 004: what a passive consumer draws within its period: the cleared mean, or its own
+        // load profile around that mean (the reference feeder simulation the paper's SREF is)
+        passive_demand: z.enum(['flat', 'load-shape']).default('flat'),
+      })
       .strict()
-      .default({ step_s: 60, tolerance: 1e-8 }),
+      .default({ step_s: 60, tolerance: 1e-8, passive_demand: 'flat' }),
     solar: z
       .object({
         latitude: z.number().min(-90).max(90).default(45.07),
@@ -47,12 +71,18 @@ export const scenarioSchema = z
         date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').default('2019-06-01'),
         utc_offset_h: z.number().default(2),
         derate: z.number().positive().max(1).default(0.85),
+        // paper 004: where the PV profile comes from; `file` is a CSV (`time` HH:MM on the scenario's
+        // clock, then `pv_kw_per_kwp` or `ghi_w_per_m2`), relative to the scenario
+        source: solarSource.default('clear-sky'),
+        file: z.string().optional(),
       })
       .strict()
-      .default({ latitude: 45.07, longitude: 14.6, date: '2019-06-01', utc_offset_h: 2, derate: 0.85 }),
+      .default({ latitude: 45.07, longitude: 14.6, date: '2019-06-01', utc_offset_h: 2, derate: 0.85, source: 'clear-sky' }),
     prosumers: z
       .object({
         loads: z.union([z.literal('all'), z.array(z.string()).min(1)]).default('all'),
+        /** paper 004: factor on every prosumer's nominal demand (the load shapes as published: 1) */
+        load_scale: z.number().positive().default(1),
         pv: z
           .object({ every: z.number().int().positive().default(4), offset: z.number().int().nonnegative().default(0), kw: z.number().nonnegative().default(4) })
           .strict()
@@ -75,6 +105,7 @@ export const scenarioSchema = z
       .strict()
       .default({
         loads: 'all',
+        load_scale: 1,
         pv: { every: 4, offset: 0, kw: 4 },
         communities: { count: 1 },
         strategy: { supply: { name: 'srmc', params: {} }, demand: { name: 'elastic-demand', params: {} } },
@@ -123,6 +154,8 @@ export const scenarioSchema = z
         check_lines: z.boolean().default(true),
         /** the voltage the deviation statistics are measured from (seed 004: 1.05, the tap setting) */
         nominal_v_pu: z.number().positive().default(1),
+        /** paper 004: the voltage levels (kV line-to-line bases) the voltage statistics cover; default all */
+        statistics_kv: z.array(z.number().positive()).min(1).optional(),
         // --- issue 10, paper 000 ---
         /** what the reinforcement planner counts: `violations` (element × sub-step) or `violation_episodes` (element × market period) */
         count: z.enum(['violations', 'violation_episodes']).default('violations'),

@@ -13,7 +13,10 @@ import type { AgentInstance, Period, PlacedBattery, World } from '../agents/agen
 import { type BatteryParams, scaleUnits } from '../agents/battery.js';
 import { type DrivenElement, type GridOperatorState, voltageSummary } from '../agents/grid-operator.js';
 import { agentKinds } from '../agents/registry.js';
-import { dayOfYear } from '../agents/solar.js';
+import { type PvProfile, dayOfYear } from '../agents/solar.js';
+import type { RegulatedBusNodes } from '../agents/agent.js';
+import type { SolverModel } from '../grid/powerflow/compile.js';
+import { readPvProfile } from './io/pv-profile.js';
 import { strategies } from '../agents/strategies/index.js';
 import type { Scenario } from '../scenarios/schema.js';
 import { EventBus } from './bus.js';
@@ -50,6 +53,8 @@ export interface IterationSummary {
   readonly batteries: readonly { readonly bus: string; readonly units: number }[];
   readonly decision: string | undefined;
   readonly energyBalanceKwh: EnergyBalanceKwh;
+  /** the same balance in seed 004's Table 2 unit: kW summed over the market periods (kWh / period h) */
+  readonly energyBalanceKwPeriods: EnergyBalanceKwh;
   readonly voltage: ReturnType<typeof voltageSummary>;
   // --- issue 10, paper 000 ---
   /** both counts, by kind, and how far outside the limits the episodes were */
@@ -100,6 +105,8 @@ export class Simulation {
     private readonly highs: HighsModule | undefined,
     /** bus coordinates: the feeder's own, completed from the scenario's `bus_coords` files */
     readonly busCoords: ReadonlyMap<string, { x: number; y: number }>,
+    /** `solar.source: file`: the measured profile */
+    private readonly pvFile?: PvProfile,
   ) {
     const s = loaded.scenario;
     this.placed = Object.fromEntries(s.batteries.initial.map((b) => [b.bus.toLowerCase(), b.units]));
@@ -122,7 +129,9 @@ export class Simulation {
       const path = resolveScenarioPath(written, loaded.file, `bus_coords[${k}]`);
       for (const [bus, xy] of parseBusCoords(readFileSync(path, 'utf8'), path)) if (!coords.has(bus)) coords.set(bus, xy);
     });
-    return new Simulation(loaded, base, kv, solver, highs, coords);
+    const pvFile = s.solar.source === 'file' ? readPvProfile(resolveScenarioPath(s.solar.file!, loaded.file, 'solar.file'), s.solar.derate) : undefined;
+    if (pvFile) checkProfileCovers(pvFile, s, loaded.file);
+    return new Simulation(loaded, base, kv, solver, highs, coords, pvFile);
   }
 
   get scenario(): Scenario {
@@ -203,15 +212,17 @@ export class Simulation {
         const go = this.agent('go')?.state as GridOperatorState;
         const b = this.balance;
         const round = (x: number) => Number(x.toFixed(6));
+        const energyBalanceKwh = {
+          consumption: round(b.consumption),
+          production: round(b.production),
+          self_consumption: round(b.self_consumption),
+          local_trading: round(b.production - b.self_consumption - b.export),
+          import: round(b.import),
+          export: round(b.export),
+        };
         this.summaries.push({
-          energyBalanceKwh: {
-            consumption: round(b.consumption),
-            production: round(b.production),
-            self_consumption: round(b.self_consumption),
-            local_trading: round(b.production - b.self_consumption - b.export),
-            import: round(b.import),
-            export: round(b.export),
-          },
+          energyBalanceKwh,
+          energyBalanceKwPeriods: kwPeriods(b, this.world.periodHours),
           voltage: voltageSummary(go.vStats, this.scenario.limits.nominal_v_pu),
           iteration: this.iteration,
           welfareEur: Number(this.welfare.toFixed(6)),
@@ -313,13 +324,17 @@ export class Simulation {
     const voltageBuses = network.buses
       .map((b, index) => ({ name: b.name, index }))
       .filter(({ index }) => this.baseKvLn[index] !== undefined && [...model.busNodes[index]].some((k) => model.nodeNumber[k] >= 1 && model.nodeNumber[k] <= 3));
+    const site = { latitudeDeg: s.solar.latitude, longitudeDeg: s.solar.longitude, dayOfYear: dayOfYear(s.solar.date), utcOffsetH: s.solar.utc_offset_h };
     return {
       scenario: s,
       voltageBuses,
       periods,
       periodHours: s.market.period_min / 60,
       subStepS: s.power_flow.step_s,
-      site: { latitudeDeg: s.solar.latitude, longitudeDeg: s.solar.longitude, dayOfYear: dayOfYear(s.solar.date), utcOffsetH: s.solar.utc_offset_h },
+      site,
+      pv: this.pvFile ?? { kind: 'clear-sky', site, derate: s.solar.derate },
+      regulated: regulatedBusNodes(s, network, model, this.baseKvLn, this.loaded.file),
+      inStatistics: statisticsBuses(s, this.baseKvLn),
       feeder,
       baseNetwork: this.base.network,
       loadIndex,
@@ -350,7 +365,7 @@ export class Simulation {
         demand = g.demand ?? demand;
       }
       add(id, 'prosumer', { load, pvKwp: pv, supply, demand });
-      elementOf.set(id, { load: w.loadIndex.get(load)!, keepsPowerFactor: true });
+      elementOf.set(id, { load: w.loadIndex.get(load)!, keepsPowerFactor: true, followsShape: demand.name === 'passive' && s.power_flow.passive_demand === 'load-shape' });
     });
     const unit = batteryUnit(s);
     for (const b of w.batteries) {
@@ -412,7 +427,63 @@ function validateScenario(s: Scenario, file: string): void {
   }
   if (s.horizon.to <= s.horizon.from && s.horizon.to !== '24:00') throw new ScenarioError(file, 'horizon.to', `must be after horizon.from (${s.horizon.from})`);
   if (s.batteries.unit.soc_min > s.batteries.unit.soc_max) throw new ScenarioError(file, 'batteries.unit.soc_min', 'is above soc_max');
+  validatePaper004(s, file);
 }
+
+// ---- paper 004 (issue 10): grid role, Table 2 unit, PV source, regulated bus, statistics level ----
+
+function validatePaper004(s: Scenario, file: string): void {
+  const m = s.market;
+  if (m.mechanism !== 'auction') {
+    if (m.grid !== 'counterparty') throw new ScenarioError(file, 'market.grid', `'${m.grid}' needs market.mechanism: auction (the community market takes the grid as counterparty)`);
+    for (const f of ['max_import_kw', 'max_export_kw'] as const) if (m[f] !== undefined) throw new ScenarioError(file, `market.${f}`, 'grid limits need market.mechanism: auction');
+  }
+  if (s.solar.source === 'file' && s.solar.file === undefined) throw new ScenarioError(file, 'solar.file', "is required with solar.source: file");
+  if (s.solar.source !== 'file' && s.solar.file !== undefined) throw new ScenarioError(file, 'solar.file', "is only read with solar.source: file");
+}
+
+/** kWh → seed 004's Table 2 unit, kW summed over periods (every figure ÷ the period length in h). */
+function kwPeriods(b: EnergyBalanceKwh, periodHours: number): EnergyBalanceKwh {
+  const r = (x: number) => Number((x / periodHours).toFixed(6));
+  return {
+    consumption: r(b.consumption),
+    production: r(b.production),
+    self_consumption: r(b.self_consumption),
+    local_trading: r(b.production - b.self_consumption - b.export),
+    import: r(b.import),
+    export: r(b.export),
+  };
+}
+
+/** A measured profile must cover the horizon (no silent zeros outside its samples). */
+function checkProfileCovers(p: Extract<PvProfile, { kind: 'file' }>, s: Scenario, file: string): void {
+  const from = parseClock(s.horizon.from) / 3600;
+  const to = parseClock(s.horizon.to) / 3600;
+  if (p.hours[0] > from + 1e-9 || p.hours[p.hours.length - 1] < to - 1e-9) {
+    throw new ScenarioError(file, 'solar.file', `samples span ${clockLabel(p.hours[0] * 3600)}–${clockLabel(p.hours[p.hours.length - 1] * 3600)}, not the horizon ${s.horizon.from}–${s.horizon.to}`);
+  }
+}
+
+/** The regulated bus's phase nodes and base, or undefined when the scenario names none. */
+function regulatedBusNodes(s: Scenario, network: Network, model: SolverModel, kvLn: readonly (number | undefined)[], file: string): RegulatedBusNodes | undefined {
+  const r = s.power_flow.regulated_bus;
+  if (!r) return undefined;
+  const b = network.busIndex.get(r.bus.toLowerCase());
+  if (b === undefined) throw new ScenarioError(file, 'power_flow.regulated_bus.bus', `bus '${r.bus}' is not on the feeder`);
+  const kv = kvLn[b];
+  if (kv === undefined) throw new ScenarioError(file, 'power_flow.regulated_bus.bus', `bus '${r.bus}' has no voltage base (set voltage_bases_kv)`);
+  const nodes = [...model.busNodes[b]].filter((k) => model.nodeNumber[k] >= 1 && model.nodeNumber[k] <= 3);
+  if (nodes.length === 0) throw new ScenarioError(file, 'power_flow.regulated_bus.bus', `bus '${r.bus}' has no phase node`);
+  return { bus: network.buses[b].name, nodes, baseV: kv * 1000, setpointPu: r.v_pu };
+}
+
+/** Buses whose line-to-line base is one of `limits.statistics_kv` (within 1 %); undefined: all. */
+function statisticsBuses(s: Scenario, kvLn: readonly (number | undefined)[]): Uint8Array | undefined {
+  const levels = s.limits.statistics_kv;
+  if (!levels) return undefined;
+  return Uint8Array.from(kvLn, (kv) => (kv !== undefined && levels.some((l) => Math.abs((kv * Math.sqrt(3)) / l - 1) < 0.01) ? 1 : 0));
+}
+// ---- end paper 004 ----
 
 /** The feeder's bus bases, completed from the scenario's `voltage_bases_kv` where it has none. */
 function baseVoltages(f: Feeder, basesKv: readonly number[] | undefined): (number | undefined)[] {

@@ -51,6 +51,8 @@ export class PowerFlowState {
   private readonly biRe: Float64Array;
   private readonly biIm: Float64Array;
   private warm = false;
+  /** factor on every source's EMF (1: as compiled); an ideal regulator moves it (regulate.ts) */
+  private emf = 1;
 
   constructor(readonly model: SolverModel) {
     const n = model.nNodes;
@@ -73,9 +75,27 @@ export class PowerFlowState {
 
   /** Forgets the previous solution: the next solve starts from the no-load voltages. */
   coldStart(): void {
-    this.vRe.set(this.model.v0Re);
-    this.vIm.set(this.model.v0Im);
+    this.setNoLoad();
     this.warm = false;
+  }
+
+  /** The factor applied to every source's EMF (and so to the no-load voltages, which are linear in it). */
+  get sourceScale(): number {
+    return this.emf;
+  }
+
+  /** Scales every source's EMF by `a` (> 0) for the following solves; the warm start is kept. */
+  setSourceScale(a: number): void {
+    if (!(a > 0 && Number.isFinite(a))) throw new RangeError(`source scale must be a positive number, got ${a}`);
+    this.emf = a;
+  }
+
+  private setNoLoad(): void {
+    const a = this.emf;
+    for (let k = 0; k < this.vRe.length; k++) {
+      this.vRe[k] = a * this.model.v0Re[k];
+      this.vIm[k] = a * this.model.v0Im[k];
+    }
   }
 
   /**
@@ -88,10 +108,7 @@ export class PowerFlowState {
     const maxIt = options.maxIterations ?? 100;
     const m = this.model;
     const red = m.reduced;
-    if (!this.warm) {
-      this.vRe.set(m.v0Re);
-      this.vIm.set(m.v0Im);
-    }
+    if (!this.warm) this.setNoLoad();
     let status: SolveStatus;
     if (red) {
       // start from the present branch voltages
@@ -147,6 +164,7 @@ export class PowerFlowState {
     const v0r = red.v0Re;
     const v0i = red.v0Im;
     const scale = red.scale;
+    const a = this.emf;
     for (let k = 0; k < nb; k++) {
       compensationAt(m, k, vr[k], vi[k], powers, scratch);
       icr[k] = scratch[0];
@@ -167,8 +185,8 @@ export class PowerFlowState {
           sr += ar * br - ai * bi;
           si += ar * bi + ai * br;
         }
-        const nr = v0r[row] - sr;
-        const ni = v0i[row] - si;
+        const nr = a * v0r[row] - sr;
+        const ni = a * v0i[row] - si;
         if (!(Math.abs(nr) < 1e12 && Math.abs(ni) < 1e12)) return { converged: false, iterations: it, lastChangePu: Infinity };
         const dr = nr - vr[row];
         const di = ni - vi[row];
@@ -192,8 +210,8 @@ export class PowerFlowState {
     const map = m.nodeMap;
     for (let i = 0; i < nodes.length; i++) {
       const k = nodes[i];
-      this.vRe[k] = m.v0Re[k] - xRe[map[k]];
-      this.vIm[k] = m.v0Im[k] - xIm[map[k]];
+      this.vRe[k] = this.emf * m.v0Re[k] - xRe[map[k]];
+      this.vIm[k] = this.emf * m.v0Im[k] - xIm[map[k]];
     }
     expandChains(m.chains, this.vRe, this.vIm);
   }
@@ -208,8 +226,10 @@ export class PowerFlowState {
     let change = Infinity;
     for (let it = 1; it <= maxIt; it++) {
       loadCurrents(m, m.brA, m.brB, this.vRe, this.vIm, powers, this.icRe, this.icIm);
-      bRe.set(m.iSrcRe);
-      bIm.set(m.iSrcIm);
+      for (let i = 0; i < m.iSrcRe.length; i++) {
+        bRe[i] = this.emf * m.iSrcRe[i];
+        bIm[i] = this.emf * m.iSrcIm[i];
+      }
       for (let i = 0; i < nodes.length; i++) {
         bRe[map[nodes[i]]] -= this.icRe[nodes[i]];
         bIm[map[nodes[i]]] -= this.icIm[nodes[i]];

@@ -144,6 +144,8 @@ export interface RunSummaryJson {
   events: number;
   /** the final iteration's energy balance (seed 004, Table 2) and voltage statistics (Tables 3–4) */
   energy_balance_kwh: IterationSummary['energyBalanceKwh'];
+  /** the same in seed 004's Table 2 unit: kW summed over the market periods (= kWh ÷ period hours) */
+  energy_balance_kw_periods: IterationSummary['energyBalanceKwh'];
   voltage: IterationSummary['voltage'];
   iterations: {
     iteration: number;
@@ -160,6 +162,7 @@ export interface RunSummaryJson {
     batteries: readonly { bus: string; units: number }[];
     decision: string | null;
     energy_balance_kwh: IterationSummary['energyBalanceKwh'];
+    energy_balance_kw_periods: IterationSummary['energyBalanceKwh'];
     voltage: IterationSummary['voltage'];
   }[];
   final: { iteration: number; welfare_eur: number; violations: number; violation_episodes: number; configuration: string; batteries: readonly { bus: string; units: number }[]; stopped_because: string | null };
@@ -178,6 +181,7 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     batteries: s.batteries,
     decision: s.decision ?? null,
     energy_balance_kwh: s.energyBalanceKwh,
+    energy_balance_kw_periods: s.energyBalanceKwPeriods,
     voltage: s.voltage,
   }));
   const last = iterations[iterations.length - 1];
@@ -190,6 +194,7 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     sub_step_s: sim.world.subStepS,
     events,
     energy_balance_kwh: last.energy_balance_kwh,
+    energy_balance_kw_periods: last.energy_balance_kw_periods,
     voltage: last.voltage,
     iterations,
     final: { iteration: last.iteration, welfare_eur: last.welfare_eur, violations: last.violations, violation_episodes: last.violation_episodes, configuration: last.configuration, batteries: last.batteries, stopped_because: last.decision },

@@ -13,20 +13,14 @@ export function collectReportData(sim: Simulation, rec: RunRecorder, summaries: 
   const last = summaries[summaries.length - 1];
   const lastIt = last.iteration;
   const e = last.energyBalanceKwh;
+  const ep = last.energyBalanceKwPeriods;
   const v = last.voltage;
   const tables: ReportTable[] = [
     {
       id: 'energy_balance',
-      title: 'Energy balance over the horizon, kWh (seed 004, Table 2)',
-      columns: ['item', 'kwh'],
-      rows: [
-        ['consumption', e.consumption],
-        ['production', e.production],
-        ['self_consumption', e.self_consumption],
-        ['local_trading', e.local_trading],
-        ['import', e.import],
-        ['export', e.export],
-      ],
+      title: "Energy balance over the horizon, kWh and in seed 004's Table 2 unit (kW summed over the market periods)",
+      columns: ['item', 'kwh', 'kw_periods'],
+      rows: (['consumption', 'production', 'self_consumption', 'local_trading', 'import', 'export'] as const).map((k) => [k, e[k], ep[k]]),
     },
     {
       id: 'voltage',

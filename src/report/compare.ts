@@ -134,7 +134,7 @@ export async function renderComparison(runs: readonly RunForComparison[], refere
   const table: ReportTable = {
     id: 'comparison',
     title: 'Table figures per run',
-    columns: ['run', ...energyKeys.map((k) => `${k}_kwh`), 'average_pu', 'mae_all_pct', 'mae_positive_pct', 'mae_negative_pct', 'welfare_eur', 'violations'],
+    columns: ['run', ...energyKeys.map((k) => `${k}_kwh`), 'average_pu', 'mae_all_pct', 'mae_positive_pct', 'mae_negative_pct', 'welfare_eur', 'violations', ...energyKeys.map((k) => `${k}_kw_periods`)],
     rows: runs.map((r) => [
       r.name,
       ...energyKeys.map((k) => r.summary.energy_balance_kwh[k]),
@@ -144,6 +144,8 @@ export async function renderComparison(runs: readonly RunForComparison[], refere
       r.summary.voltage.mae_negative_pct,
       r.summary.final.welfare_eur,
       r.summary.final.violations,
+      // seed 004's Table 2 unit (empty for runs written before lemsim reported it)
+      ...energyKeys.map((k) => r.summary.energy_balance_kw_periods?.[k] ?? ''),
     ]),
   };
   const html = [
