@@ -9,6 +9,7 @@ import { clearPeriod, type BlockOrder } from '../markets/auction/index.js';
 import { clearCommunityFast, clearDayAheadQpWith, clearDayAheadWith, type CommunityAgent, type CommunityDay, type CommunityProblem, type CommunityResult, dayAheadKktResiduals, type KktReport } from '../markets/community/index.js';
 import type { HighsModule } from '../markets/solvers/highs.js';
 import type { MilpSolver } from '../markets/solvers/milp.js';
+import { SolverError } from '../src/errors.js';
 import type { AnyDraft, Bid } from '../src/events.js';
 import type { AgentKind, World } from './agent.js';
 
@@ -193,9 +194,24 @@ function clearDay(world: World, bids: readonly SubmittedBid[], highs: HighsModul
     return { ...problem, communities: [...communities].sort().map((id) => ({ id })), agents };
   });
   const dayProblem: CommunityDay = { hours };
-  const r = world.scenario.market.day_solver === 'qp' ? clearDayAheadQpWith(highs, dayProblem) : clearDayAheadWith(highs, dayProblem);
-  if (r.status !== 'optimal') {
-    const failed = { status: r.status, welfareEur: 0, prices: {}, importKw: 0, exportKw: 0, accepted: [] };
+  // the scenario's solver first, the other as the fallback: HiGHS's active-set QP can fail (error −1)
+  // on degenerate days (a battery resting at soc_min for hours); a day neither solves is a counted
+  // failure with its reason, never a crash and never a quiet zero (DESIGN rule 15)
+  const order = world.scenario.market.day_solver === 'qp' ? [clearDayAheadQpWith, clearDayAheadWith] : [clearDayAheadWith, clearDayAheadQpWith];
+  let r: ReturnType<typeof clearDayAheadWith> | undefined;
+  const errors: string[] = [];
+  for (const solve of order) {
+    try {
+      r = solve(highs, dayProblem);
+      break;
+    } catch (err) {
+      if (!(err instanceof SolverError)) throw err;
+      errors.push(err.message);
+    }
+  }
+  if (!r || r.status !== 'optimal') {
+    const status = r ? r.status : `error: ${errors.join('; ')}`;
+    const failed = { status, welfareEur: 0, prices: {}, importKw: 0, exportKw: 0, accepted: [] };
     return { day: byPeriod.map((pb, k) => ({ ...failed, period: k, dispatch: pb.map((b) => ({ agent: b.agent, pKw: 0, boughtKw: 0, soldKw: 0, priceEurPerKwh: 0, welfareEur: 0 })) })), kkt: { primalKw: Infinity, dualEurPerKwh: Infinity, complementarityEurPerH: Infinity } };
   }
   const kkt = dayAheadKktResiduals(dayProblem, r, r.energyValueEurPerKwh!);

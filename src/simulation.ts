@@ -63,6 +63,8 @@ export interface IterationSummary {
   readonly configuration: string;
   /** day-ahead market: the KKT residuals of the day's clearing */
   readonly marketKkt: KktReport | undefined;
+  /** periods whose clearing did not reach an optimum (status and reason in `market-cleared`) */
+  readonly marketFailures: number;
 }
 
 type ClockPhase = 'start' | 'open' | 'close' | 'complete' | 'after' | 'finished';
@@ -91,6 +93,7 @@ export class Simulation {
   private balance: EnergyBalanceKwh = emptyBalance();
   private violations = 0;
   private episodes = new EpisodeTracker();
+  private marketFailures = 0;
   private violatingBuses = new Set<string>();
   private reinforcedWith: { bus: string; units: number }[] | undefined;
   private placed: Record<string, number>;
@@ -233,6 +236,7 @@ export class Simulation {
           violationCounts: this.episodes.counts(),
           configuration: configurationLabel(this.world.batteries),
           marketKkt: (this.agent('mo')?.state as { dayKkt?: KktReport } | undefined)?.dayKkt,
+          marketFailures: this.marketFailures,
         });
         this.history.push(this.scenario.limits.count === 'violation_episodes' ? this.episodes.episodes : this.violations);
         if (this.reinforcedWith) {
@@ -259,6 +263,7 @@ export class Simulation {
     this.balance = emptyBalance();
     this.violations = 0;
     this.episodes = new EpisodeTracker();
+    this.marketFailures = 0;
     this.violatingBuses = new Set();
     this.reinforcedWith = undefined;
     this.agents = this.buildAgents();
@@ -268,6 +273,7 @@ export class Simulation {
     const h = world.periodHours;
     bus.events$.subscribe((e) => {
       if (e.type === 'market-cleared') {
+        if (e.payload.status !== 'optimal') this.marketFailures++;
         this.welfare += e.payload.welfareEur;
         this.balance.import += e.payload.importKw * h;
         this.balance.export += e.payload.exportKw * h;

@@ -158,6 +158,8 @@ export interface RunSummaryJson {
     violation_counts: IterationSummary['violationCounts'];
     /** day-ahead market: KKT residuals of the day's clearing (kW, EUR/kWh, EUR/h) */
     market_kkt: { primal_kw: number; dual_eur_per_kwh: number; complementarity_eur_per_h: number } | null;
+    /** periods whose clearing failed or was infeasible (the `market-cleared` status says why) */
+    market_failures: number;
     violating_buses: readonly string[];
     batteries: readonly { bus: string; units: number }[];
     decision: string | null;
@@ -176,6 +178,7 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     violation_episodes: s.violationCounts.violation_episodes,
     configuration: s.configuration,
     violation_counts: s.violationCounts,
+    market_failures: s.marketFailures,
     market_kkt: s.marketKkt ? { primal_kw: s.marketKkt.primalKw, dual_eur_per_kwh: s.marketKkt.dualEurPerKwh, complementarity_eur_per_h: s.marketKkt.complementarityEurPerH } : null,
     violating_buses: s.violatingBuses,
     batteries: s.batteries,
