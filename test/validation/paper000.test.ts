@@ -9,8 +9,12 @@
  *     spreads its discharge over every import-price hour, nights included, at buses that were
  *     already overvoltage-prone — lemsim's finding, opposite to the paper's Table IV;
  *   - every day-ahead clearing carries its KKT certificate (residuals ≤ 1e-6).
+ * CS2 (PV at all 92 loads, midday overvoltages at 115 buses): one unit raises welfare by at least 5 %
+ * (measured +16.6 %) and lowers episodes by at least a third (measured 706 → 327). Its two
+ * configurations take about 16 minutes on the shared 2-core machine (HiGHS with 115 batteries), over
+ * the suite's budget: it runs with LEMSIM_STUDY_TESTS=1 and is skipped, with that reason, otherwise.
  */
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { loadScenario } from '../../src/scenario.js';
 import { projectDir } from '../../src/shared-data.js';
@@ -39,3 +43,18 @@ describeWithShared('paper 000 study directions (Costa Rica circuit)', ['feeders/
     }
   }, 300_000);
 });
+
+const slow = process.env.LEMSIM_STUDY_TESTS === '1';
+(slow ? describeWithShared : (name: string, _needs: readonly string[], body: () => void) => describe.skip(`${name} [skipped: about 16 min; set LEMSIM_STUDY_TESTS=1]`, body))(
+  'paper 000 study directions, CS2',
+  ['feeders/costa-rica-mar/Master.dss'],
+  () => {
+    it('CS2: one unit per violating bus raises welfare ≥ 5 % and lowers episodes by ≥ a third, every day certified', async () => {
+      const [base, one] = await firstConfigurations('paper000-cs2.yaml');
+      expect(one.configuration).toBe('1');
+      expect(one.welfareEur).toBeGreaterThan(base.welfareEur * 1.05);
+      expect(one.violationCounts.violation_episodes).toBeLessThan((2 / 3) * base.violationCounts.violation_episodes);
+      for (const it of [base, one]) expect(Math.max(it.marketKkt!.primalKw, it.marketKkt!.dualEurPerKwh, it.marketKkt!.complementarityEurPerH)).toBeLessThan(1e-6);
+    }, 3_600_000);
+  },
+);
