@@ -18,6 +18,9 @@ import { loadScenario } from '../../src/scenario.js';
 import { projectDir } from '../../src/shared-data.js';
 import { Simulation } from '../../src/simulation.js';
 import { tempDir } from '../helpers/temp.js';
+import { existsSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { main } from '../../src/cli/main.js';
 
 const EXAMPLE = join(projectDir(), 'scenarios/example-small.yaml');
 
@@ -135,6 +138,17 @@ describe('solar.source: file', () => {
     expect(() => parsePvProfile('time,pv_kw_per_kwp\n8h,0.1\n', 'd.csv', 1)).toThrow(/^d\.csv:2: time '8h'/);
     expect(() => parsePvProfile('time,pv_kw_per_kwp\n08:00,0.1,3\n', 'e.csv', 1)).toThrow(/^e\.csv:2: expected 2 fields/);
     expect(() => parsePvProfile('', 'f.csv', 1)).toThrow(LemsimError);
+  });
+
+  it('a bad PV file stops lemsim run with file:line, a non-zero exit, no stack and no output', async () => {
+    const file = scenarioWith((s) => (morning(s), Object.assign(s.solar, { source: 'file', file: 'pv.csv' })), { 'pv.csv': 'time,pv_kw_per_kwp\n07:00,0.1\n08:00,abc\n' });
+    const c = { out: '', err: '' };
+    const io = { out: (t: string) => void (c.out += t), err: (t: string) => void (c.err += t), input: undefined as Readable | undefined };
+    const out = join(tempDir('lemsim-004-out-'), 'run');
+    expect(await main(['run', file, '--out', out, '--log-level', 'silent'], io)).not.toBe(0);
+    expect(c.err).toMatch(/pv\.csv:3: pv_kw_per_kwp 'abc' is not a number/);
+    expect(c.err).not.toMatch(/\n\s+at /);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('must cover the horizon, and needs its file', async () => {
