@@ -59,6 +59,9 @@ describe('day-ahead community market in the simulation', () => {
     // the battery does trade
     const batteryKw = events.filter((e) => e.type === 'dispatched' && e.payload.agent === 'bat-w2').map((e) => (e.type === 'dispatched' ? Math.abs(e.payload.pKw) : 0));
     expect(Math.max(...batteryKw)).toBeGreaterThan(0.1);
+    // deterministic: the same scenario gives the same events, byte for byte
+    const again = await run('day-ahead');
+    expect(JSON.stringify(again.events)).toBe(JSON.stringify(events));
   });
 
   it('with the free terminal rule: never worse than the hourly market, or a reported failure, never a crash', async () => {
