@@ -53,6 +53,8 @@ export interface MarketOperatorState {
   readonly day?: readonly ClearingSnapshot[];
   /** day-ahead: the KKT certificate of the day's clearing (seed 000, Eqs. 1–18 with Eq. 9 across the day) */
   readonly dayKkt?: KktReport;
+  /** day-ahead: every period's bids, taken at the first gate */
+  readonly dayBids?: readonly SubmittedBid[];
 }
 
 /**
@@ -240,11 +242,12 @@ export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorCo
         if (!state.day) {
           if (!state.qp) throw new Error('market operator: day-ahead market without a loaded HiGHS module');
           const d = clearDay(world, state.bids, state.qp);
-          next = { ...state, day: d.day, dayKkt: d.kkt };
+          next = { ...state, day: d.day, dayKkt: d.kkt, dayBids: state.bids };
         }
         result = next.day![state.period];
       } else result = m.mechanism === 'auction' ? clearAuction(world, state.period, state.bids, state.solver) : clearCommunity(world, state.period, state.bids);
-      const lastBids = next.day ? state.bids.filter((b) => b.period === state.period) : state.bids;
+      // the debugger's `book`: this period's bids (a day-ahead market received them at the first gate)
+      const lastBids = next.dayBids ? next.dayBids.filter((b) => b.period === state.period) : state.bids;
       const emit: AnyDraft[] = [
         {
           type: 'market-cleared',
@@ -255,7 +258,7 @@ export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorCo
           (d): AnyDraft => ({ type: 'dispatched', time: event.time, payload: { period: state.period, agent: d.agent, pKw: d.pKw, priceEurPerKwh: d.priceEurPerKwh, boughtKw: d.boughtKw, soldKw: d.soldKw, welfareEur: d.welfareEur } }),
         ),
       ];
-      return { state: { ...next, lastBids: next.day ? (lastBids.length > 0 ? lastBids : state.lastBids) : lastBids, lastResult: result, bids: [] }, emit };
+      return { state: { ...next, lastBids, lastResult: result, bids: [] }, emit };
     }
     return { state };
   },
