@@ -69,9 +69,15 @@ export const scenarioSchema = z
         grid: marketGrid.default('counterparty'),
         max_import_kw: gridLimitKw,
         max_export_kw: gridLimitKw,
+        // --- issue 10, paper 000: the community market's day ---
+        /** community market: clear each period on its own (`hourly`, soc carried) or the whole day at once (`day-ahead`, seed 000 Eqs. 9–13 across the day) */
+        day_mode: z.enum(['hourly', 'day-ahead']).default('hourly'),
+        /** day-ahead solver: `fast` (reduced QP + exact hourly re-clearing) or `qp` (the full QP, HiGHS) */
+        day_solver: z.enum(['fast', 'qp']).default('fast'),
+        // --- end issue 10, paper 000 ---
       })
       .strict()
-      .default({ mechanism: 'auction', period_min: 5, import_price: 0.1, export_price: 0.05, pricing: 'midpoint', solver: 'highs', inter_community_fee: 0.01, grid: 'counterparty' }),
+      .default({ mechanism: 'auction', period_min: 5, import_price: 0.1, export_price: 0.05, pricing: 'midpoint', solver: 'highs', inter_community_fee: 0.01, grid: 'counterparty', day_mode: 'hourly', day_solver: 'fast' }),
     power_flow: z
       .object({
         /** seconds between power flows: at least 1 s (quasi-static power flow), at most a period (src/scenario.ts) */
@@ -195,6 +201,10 @@ export const scenarioSchema = z
         initial: z.array(z.object({ bus: z.string(), units: z.number().int().positive().max(10_000) }).strict()).default([]),
         /** how batteries bid in the auction (agents/strategies); the community market takes them as battery agents */
         strategy: strategyRef.default({ name: 'storage-threshold', params: {} }),
+        // --- issue 10, paper 000 ---
+        /** day-ahead market: end the day at least at the starting soc (`initial`) or anywhere, leftover energy valued at the midpoint of the grid prices (`free`) */
+        terminal_soc: z.enum(['initial', 'free']).default('initial'),
+        // --- end issue 10, paper 000 ---
       })
       .strict()
       .default({
@@ -202,6 +212,7 @@ export const scenarioSchema = z
         kind: 'battery',
         initial: [],
         strategy: { name: 'storage-threshold', params: {} },
+        terminal_soc: 'initial',
       }),
     limits: z
       .object({
@@ -214,17 +225,29 @@ export const scenarioSchema = z
         nominal_v_pu: z.number().positive().max(2).default(1),
         /** paper 004: the voltage levels (kV line-to-line bases) the voltage statistics cover; default all */
         statistics_kv: z.array(z.number().positive()).min(1).optional(),
+        // --- issue 10, paper 000 ---
+        /** what the reinforcement planner counts: `violations` (element × sub-step) or `violation_episodes` (element × market period) */
+        count: z.enum(['violations', 'violation_episodes']).default('violations'),
+        // --- end issue 10, paper 000 ---
       })
       .strict()
-      .default({ v_min_pu: 0.9, v_max_pu: 1.1, check_lines: true, nominal_v_pu: 1 }),
+      .default({ v_min_pu: 0.9, v_max_pu: 1.1, check_lines: true, nominal_v_pu: 1, count: 'violations' }),
     reinforcement: z
       .object({
         enabled: z.boolean().default(true),
         max_iterations: z.number().int().positive().max(100).default(4),
         unit_steps: z.array(z.number().int().positive().max(10_000)).min(1).default([1, 3, 5]),
+        // --- issue 10, paper 000 ---
+        /**
+         * `paper` (seed 000, Sec. III Stage VI): one unit at every bus violating in the base run, then
+         * only buses whose violations persist grow through `unit_steps`, every configuration run and
+         * reported; `stop-on-no-improvement`: every violating bus grows, stop when the count stops falling
+         */
+        rule: z.enum(['paper', 'stop-on-no-improvement']).default('stop-on-no-improvement'),
+        // --- end issue 10, paper 000 ---
       })
       .strict()
-      .default({ enabled: true, max_iterations: 4, unit_steps: [1, 3, 5] }),
+      .default({ enabled: true, max_iterations: 4, unit_steps: [1, 3, 5], rule: 'stop-on-no-improvement' }),
   })
   .strict();
 

@@ -37,7 +37,7 @@ export interface EventPayloads {
     /** how many `dispatched` events follow */
     readonly dispatches: number;
     /** the whole dispatch as one batch (grid convention: consumed kW > 0), for the grid operator */
-    readonly dispatch: readonly { readonly agent: string; readonly pKw: number }[];
+    readonly dispatch: readonly { readonly agent: string; readonly pKw: number; readonly boughtKw: number }[];
   };
   /** addressed to `agent` (see `recipientOf`) */
   dispatched: {
@@ -80,6 +80,8 @@ export interface EventPayloads {
     readonly violatingBuses: readonly string[];
     /** sub-steps whose power flow did not converge: their violations are unknown, not zero */
     readonly nonConvergedSteps: number;
+    /** element × market period with a violation (issue 10: seed 000's episodes) */
+    readonly violationEpisodes: number;
   };
   reinforced: { readonly added: readonly { readonly bus: string; readonly units: number }[]; readonly reason: string };
 }

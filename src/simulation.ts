@@ -29,6 +29,11 @@ import { clockLabel, clockSeconds } from './clock.js';
 import { type LoadedScenario, confine, confinedFileSystem, resolveScenarioPath } from './scenario.js';
 import { readFileSync } from 'node:fs';
 import { parseBusCoords } from '../grid/dss/interpreter.js';
+// issue 10 (paper 000): episodes, the paper's reinforcement rule, the day-ahead market
+import { EpisodeTracker, type ViolationCounts } from './violation-episodes.js';
+import { configurationLabel } from '../agents/dso-planner.js';
+import { type HighsModule, loadHighs } from '../markets/solvers/highs.js';
+import type { KktReport } from '../markets/community/index.js';
 
 /**
  * Energy balance of a run (seed 004, Table 2), kWh: self-consumption is each participant's own
@@ -58,6 +63,15 @@ export interface IterationSummary {
   /** power flows solved, and those that did not converge (their voltages and violations are unknown) */
   readonly gridSolves: number;
   readonly nonConvergedSteps: number;
+  // --- issue 10, paper 000 ---
+  /** both counts, by kind, and how far outside the limits the episodes were */
+  readonly violationCounts: ViolationCounts;
+  /** the distinct battery sizes installed, as Tables IV/V name a configuration ("none", "1", "1 and 3") */
+  readonly configuration: string;
+  /** day-ahead market: the KKT residuals of the day's clearing */
+  readonly marketKkt: KktReport | undefined;
+  /** periods whose clearing did not reach an optimum (status and reason in `market-cleared`) */
+  readonly marketFailures: number;
 }
 
 /**
@@ -113,6 +127,8 @@ export class Simulation {
   private balance: EnergyBalanceKwh = emptyBalance();
   private violations = 0;
   private nonConverged = 0;
+  private episodes = new EpisodeTracker();
+  private marketFailures = 0;
   private violatingBuses = new Set<string>();
   private reinforcedWith: { bus: string; units: number }[] | undefined;
   private placed: Record<string, number>;
@@ -126,6 +142,8 @@ export class Simulation {
     private readonly solver: MilpSolver | undefined,
     /** the run's registries: built-ins plus the scenario's plugins */
     readonly registry: Registry,
+    /** HiGHS for the day-ahead community market */
+    private readonly highs: HighsModule | undefined,
     /** bus coordinates: the feeder's own, completed from the scenario's `bus_coords` files */
     readonly busCoords: ReadonlyMap<string, { x: number; y: number }>,
     /** `solar.source: file`: the measured profile */
@@ -148,6 +166,7 @@ export class Simulation {
     checkLoadNames(s, base, loaded.file);
     const kv = baseVoltages(base, s.voltage_bases_kv);
     const solver = registry.mechanisms[s.market.mechanism].needsMilp ? await loadMilpSolver(s.market.solver) : undefined;
+    const highs = s.market.mechanism === 'community' && s.market.day_mode === 'day-ahead' ? await loadHighs() : undefined;
     const coords = new Map<string, { x: number; y: number }>();
     for (const b of base.network.buses) if (b.coords) coords.set(b.name, b.coords);
     s.bus_coords.forEach((written, k) => {
@@ -157,7 +176,7 @@ export class Simulation {
     });
     const pvFile = s.solar.source === 'file' ? readPvProfile(resolveScenarioPath(s.solar.file!, loaded.file, 'solar.file'), s.solar.derate) : undefined;
     if (pvFile) checkProfileCovers(pvFile, s, loaded.file);
-    return new Simulation(loaded, base, kv, solver, registry, coords, pvFile);
+    return new Simulation(loaded, base, kv, solver, registry, highs, coords, pvFile);
   }
 
   /** The scenario's PV profile: a measured file, or clear sky over the site. */
@@ -238,7 +257,7 @@ export class Simulation {
           this.publish({
             type: 'run-completed',
             time: periods[periods.length - 1].endS,
-            payload: { welfareEur: Number(this.welfare.toFixed(6)), violations: this.violations, violatingBuses: buses, nonConvergedSteps: this.nonConverged },
+            payload: { welfareEur: Number(this.welfare.toFixed(6)), violations: this.violations, violatingBuses: buses, nonConvergedSteps: this.nonConverged, violationEpisodes: this.episodes.episodes },
           });
           this.phase = 'complete';
         }
@@ -275,9 +294,13 @@ export class Simulation {
           decision: dso?.decision,
           gridSolves: go.solves,
           nonConvergedSteps: go.nonConverged,
+          violationCounts: this.episodes.counts(),
+          configuration: configurationLabel(this.world.batteries),
+          marketKkt: (this.agent('mo')?.state as { dayKkt?: KktReport } | undefined)?.dayKkt,
+          marketFailures: this.marketFailures,
         });
         this.lifecycle.emit('iteration', this.summaries[this.summaries.length - 1]);
-        this.history.push(this.violations);
+        this.history.push(this.scenario.limits.count === 'violation_episodes' ? this.episodes.episodes : this.violations);
         if (this.reinforcedWith) {
           for (const a of this.reinforcedWith) this.placed[a.bus] = a.units;
           this.iteration++;
@@ -302,6 +325,8 @@ export class Simulation {
     this.balance = emptyBalance();
     this.violations = 0;
     this.nonConverged = 0;
+    this.episodes = new EpisodeTracker();
+    this.marketFailures = 0;
     this.violatingBuses = new Set();
     this.reinforcedWith = undefined;
     this.agents = this.buildAgents();
@@ -312,6 +337,7 @@ export class Simulation {
     const h = world.periodHours;
     bus.listen((e) => {
       if (e.type === 'market-cleared') {
+        if (e.payload.status !== 'optimal') this.marketFailures++;
         this.welfare += e.payload.welfareEur;
         this.balance.import += e.payload.importKw * h;
         this.balance.export += e.payload.exportKw * h;
@@ -322,6 +348,7 @@ export class Simulation {
         this.balance.self_consumption += Math.min(p.boughtKw, p.soldKw) * h;
       } else if (e.type === 'violation-detected') {
         this.violations++;
+        this.episodes.add(e.payload);
         this.violatingBuses.add(e.payload.bus);
       } else if (e.type === 'power-flow-not-converged') this.nonConverged++;
       else if (e.type === 'reinforced') this.reinforcedWith = [...e.payload.added];
@@ -446,12 +473,14 @@ export class Simulation {
     const communities = [...new Set(w.communityOf.values())].sort();
     for (const c of communities) add(`cm-${c}`, 'community-manager', { community: c, members: [...w.communityOf].filter(([, cc]) => cc === c).map(([id]) => id) });
     for (const extra of s.agents) add(extra.id, extra.kind, extra.config);
-    add('mo', 'market-operator', { solver: this.solver });
+    add('mo', 'market-operator', { solver: this.solver, qp: this.highs });
     add('go', 'grid-operator', { elementOf });
     add('dso', 'dso-planner', {
       enabled: s.reinforcement.enabled,
       maxIterations: s.reinforcement.max_iterations,
       unitSteps: s.reinforcement.unit_steps,
+      rule: s.reinforcement.rule,
+      count: s.limits.count,
       placed: { ...this.placed },
       history: [...this.history],
       iteration: this.iteration,

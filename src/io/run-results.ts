@@ -12,6 +12,7 @@ import type { OutputSet } from './atomic.js';
 import { CsvTable } from './csv.js';
 import { fixed } from './grid-results.js';
 import type { ReportData } from '../report/report-data.js';
+import { EpisodeTracker, violationDeviation } from '../violation-episodes.js';
 
 const minute = (t: number): string => {
   const m = t / 60;
@@ -22,7 +23,11 @@ const MARKET = new CsvTable([
   ['iteration', 'number'], ['period', 'text'], ['time', 'number'], ['agent', 'text'], ['community', 'text'], ['bid_supply_kw', 'number'], ['bid_demand_kw', 'number'],
   ['bought_kw', 'number'], ['sold_kw', 'number'], ['dispatch_kw', 'number'], ['price_eur_per_kwh', 'number'], ['welfare_eur', 'number'],
 ]);
-const VIOLATIONS = new CsvTable([['iteration', 'number'], ['minute', 'number'], ['element', 'text'], ['bus', 'text'], ['kind', 'text'], ['value', 'number'], ['limit', 'number']]);
+const VIOLATIONS = new CsvTable([['iteration', 'number'], ['minute', 'number'], ['element', 'text'], ['bus', 'text'], ['kind', 'text'], ['value', 'number'], ['limit', 'number'], ['deviation', 'number']]);
+/** issue 10: one row per element and market period with a violation (seed 000's episodes) */
+const EPISODES = new CsvTable([
+  ['iteration', 'number'], ['period', 'text'], ['element', 'text'], ['bus', 'text'], ['kind', 'text'], ['sub_steps', 'number'], ['worst_value', 'number'], ['limit', 'number'], ['worst_deviation', 'number'],
+]);
 const VOLTAGES = new CsvTable([['iteration', 'number'], ['minute', 'number'], ['load', 'text'], ['bus', 'text'], ['node', 'number'], ['v_pu', 'number']]);
 
 /** Where the recorder's rows go: a file of the output set, or nowhere (a run without --out). */
@@ -49,6 +54,8 @@ export class RunRecorder {
   private readonly market: RowSink;
   private readonly violations: RowSink;
   private readonly voltages: RowSink;
+  /** issue 10: element × market period episodes of each iteration (deviation: pu, or % for currents) */
+  readonly episodes = new Map<number, EpisodeTracker>();
   private bids = new Map<string, { community: string; supply: number; demand: number }>();
   private periodLabel = new Map<number, string>();
   eventCount = 0;
@@ -97,7 +104,7 @@ export class RunRecorder {
     switch (e.type) {
       case 'period-opened':
         this.periodLabel.set(e.payload.period, e.payload.label);
-        this.bids.clear();
+        if (e.payload.period === 0) this.bids.clear();
         this.pendingBook = { supply: [], demand: [] };
         this.periodRows.push({ iteration: e.iteration, label: e.payload.label, startMinute: e.time / 60, prices: {}, tradedKw: 0, importKw: 0, exportKw: 0, consumptionKw: 0, productionKw: 0 });
         break;
@@ -132,12 +139,13 @@ export class RunRecorder {
             }
           }
         }
-        this.bids.set(e.payload.agent, { community: e.payload.community ?? '', supply, demand });
+        // keyed by period too: a day-ahead market takes every period's bids at the first gate
+        this.bids.set(`${e.payload.period}|${e.payload.agent}`, { community: e.payload.community ?? '', supply, demand });
         break;
       }
       case 'dispatched': {
         const p = e.payload;
-        const bid = this.bids.get(p.agent) ?? { community: '', supply: 0, demand: 0 };
+        const bid = this.bids.get(`${p.period}|${p.agent}`) ?? { community: '', supply: 0, demand: 0 };
         const row = this.periodRows[this.periodRows.length - 1];
         this.periodRows[this.periodRows.length - 1] = { ...row, consumptionKw: row.consumptionKw + p.boughtKw, productionKw: row.productionKw + p.soldKw, tradedKw: row.tradedKw + p.soldKw };
         this.market.write(
@@ -147,7 +155,10 @@ export class RunRecorder {
       }
       case 'violation-detected': {
         const p = e.payload;
-        this.violations.write(VIOLATIONS.line([e.iteration, minute(e.time), p.element, p.bus, p.kind, p.value, p.limit]));
+        this.violations.write(VIOLATIONS.line([e.iteration, minute(e.time), p.element, p.bus, p.kind, p.value, p.limit, fixed(violationDeviation(p), 6)]));
+        const tracker = this.episodes.get(e.iteration) ?? new EpisodeTracker();
+        tracker.add(p);
+        this.episodes.set(e.iteration, tracker);
         const byEl = this.violationsByElement.get(e.iteration) ?? new Map<string, number>();
         byEl.set(p.element, (byEl.get(p.element) ?? 0) + 1);
         this.violationsByElement.set(e.iteration, byEl);
@@ -198,6 +209,15 @@ export interface RunSummaryJson {
     iteration: number;
     welfare_eur: number;
     violations: number;
+    /** issue 10: element × market period (bus-hour with an hourly market) */
+    violation_episodes: number;
+    /** issue 10: the battery sizes installed, as Tables IV/V name a configuration */
+    configuration: string;
+    violation_counts: IterationSummary['violationCounts'];
+    /** day-ahead market: KKT residuals of the day's clearing (kW, EUR/kWh, EUR/h) */
+    market_kkt: { primal_kw: number; dual_eur_per_kwh: number; complementarity_eur_per_h: number } | null;
+    /** periods whose clearing failed or was infeasible (the `market-cleared` status says why) */
+    market_failures: number;
     violating_buses: readonly string[];
     batteries: readonly { bus: string; units: number }[];
     decision: string | null;
@@ -207,7 +227,7 @@ export interface RunSummaryJson {
     energy_balance_kw_periods: IterationSummary['energyBalanceKwh'];
     voltage: IterationSummary['voltage'];
   }[];
-  final: { iteration: number; welfare_eur: number; violations: number; non_converged_steps: number; batteries: readonly { bus: string; units: number }[]; stopped_because: string | null };
+  final: { iteration: number; welfare_eur: number; violations: number; violation_episodes: number; configuration: string; non_converged_steps: number; batteries: readonly { bus: string; units: number }[]; stopped_because: string | null };
   /** what produced these results: lemsim version, git commit, seed, the resolved scenario */
   provenance: Provenance;
   /** the instant every `minute` (and market.csv `time`) of the run's files counts from: midnight of the horizon's first day, ISO local time */
@@ -219,6 +239,11 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     iteration: s.iteration,
     welfare_eur: s.welfareEur,
     violations: s.violations,
+    violation_episodes: s.violationCounts.violation_episodes,
+    configuration: s.configuration,
+    violation_counts: s.violationCounts,
+    market_failures: s.marketFailures,
+    market_kkt: s.marketKkt ? { primal_kw: s.marketKkt.primalKw, dual_eur_per_kwh: s.marketKkt.dualEurPerKwh, complementarity_eur_per_h: s.marketKkt.complementarityEurPerH } : null,
     violating_buses: s.violatingBuses,
     batteries: s.batteries,
     decision: s.decision ?? null,
@@ -243,7 +268,7 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     energy_balance_kw_periods: last.energy_balance_kw_periods,
     voltage: last.voltage,
     iterations,
-    final: { iteration: last.iteration, welfare_eur: last.welfare_eur, violations: last.violations, non_converged_steps: last.non_converged_steps, batteries: last.batteries, stopped_because: last.decision },
+    final: { iteration: last.iteration, welfare_eur: last.welfare_eur, violations: last.violations, violation_episodes: last.violation_episodes, configuration: last.configuration, non_converged_steps: last.non_converged_steps, batteries: last.batteries, stopped_because: last.decision },
     provenance: provenance(sim.scenario),
     time_origin: `${sim.scenario.solar.date}T00:00:00`,
   };
@@ -255,5 +280,10 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
  */
 export function writeRunSummary(set: OutputSet, sim: Simulation, rec: RunRecorder, summaries: readonly IterationSummary[], timing: Record<string, number>): void {
   set.write('summary.json', `${JSON.stringify(runSummary(sim, summaries, rec.eventCount), null, 2)}\n`);
+  const episodes = set.file('violation_episodes.csv');
+  episodes.write(EPISODES.header);
+  for (const [it, tracker] of [...rec.episodes].sort(([a], [b]) => a - b)) {
+    for (const e of tracker.list()) episodes.write(EPISODES.line([it, sim.world.periods[e.period]?.label ?? String(e.period), e.element, e.bus, e.kind, e.subSteps, e.worstValue, e.limit, fixed(e.worstDeviation, 6)]));
+  }
   set.write('timing.json', `${JSON.stringify(timing, null, 2)}\n`);
 }
