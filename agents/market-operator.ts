@@ -275,7 +275,7 @@ export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorCo
             importKw: result.importKw,
             exportKw: result.exportKw,
             dispatches: result.dispatch.length,
-            dispatch: result.dispatch.map((d) => ({ agent: d.agent, pKw: d.pKw, boughtKw: d.boughtKw })),
+            dispatch: result.dispatch.map((d) => ({ agent: d.agent, pKw: d.pKw, priceEurPerKwh: d.priceEurPerKwh, boughtKw: d.boughtKw, soldKw: d.soldKw, welfareEur: d.welfareEur })),
           },
         },
         ...result.dispatch.map(

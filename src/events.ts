@@ -21,6 +21,17 @@ export type Bid =
       readonly agents: readonly Readonly<Record<string, unknown>>[];
     };
 
+/** One bidder's settlement in a period (the payload of its `dispatched`, without the period). */
+export interface Settled {
+  readonly agent: string;
+  /** net power, grid convention: consumed > 0, produced < 0 */
+  readonly pKw: number;
+  readonly priceEurPerKwh: number;
+  readonly boughtKw: number;
+  readonly soldKw: number;
+  readonly welfareEur: number;
+}
+
 export interface EventPayloads {
   'iteration-started': { readonly batteries: readonly { readonly bus: string; readonly units: number }[] };
   'period-opened': { readonly period: number; readonly label: string; readonly endS: number };
@@ -36,8 +47,12 @@ export interface EventPayloads {
     readonly exportKw: number;
     /** how many `dispatched` events follow */
     readonly dispatches: number;
-    /** the whole dispatch as one batch (grid convention: consumed kW > 0), for the grid operator */
-    readonly dispatch: readonly { readonly agent: string; readonly pKw: number; readonly boughtKw: number }[];
+    /**
+     * the whole dispatch as one batch, one entry per `dispatched` that follows (grid convention:
+     * consumed kW > 0), for the agents that need every settlement at once (the grid operator, the
+     * ledger): a period then costs them O(agents)
+     */
+    readonly dispatch: readonly Settled[];
   };
   /** addressed to `agent` (see `recipientOf`) */
   dispatched: {

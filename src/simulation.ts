@@ -14,6 +14,7 @@ import { type BatteryParams, scaleUnits } from '../agents/battery.js';
 import { type DrivenElement, type GridOperatorState, voltageSummary } from '../agents/grid-operator.js';
 import { type PvProfile, dayOfYear } from '../agents/solar.js';
 import { Forecasts } from '../agents/forecast.js';
+import type { LedgerBalance, LedgerState } from '../agents/ledger.js';
 import { loadNoiseFactors, pvSizes } from '../agents/pv-placement.js';
 import { type JsonValue, checkParams, withDefaults } from '../agents/strategies/strategy.js';
 import { type Registry, buildRegistry } from './plugins.js';
@@ -44,9 +45,13 @@ export interface EnergyBalanceKwh {
   consumption: number;
   production: number;
   self_consumption: number;
+  /** production and battery discharge sold to other participants: production + battery_discharge − self_consumption − export */
   local_trading: number;
   import: number;
   export: number;
+  /** batteries' charge and discharge, apart from the peers' consumption and production */
+  battery_charge: number;
+  battery_discharge: number;
 }
 
 export interface IterationSummary {
@@ -59,6 +64,9 @@ export interface IterationSummary {
   readonly energyBalanceKwh: EnergyBalanceKwh;
   /** the same balance in seed 004's Table 2 unit: kW summed over the market periods (kWh / period h) */
   readonly energyBalanceKwPeriods: EnergyBalanceKwh;
+  /** the agents' surplus and the market operator's (the ledger checks they add up to `welfareEur` every period) */
+  readonly agentsWelfareEur: number;
+  readonly operatorSurplusEur: number;
   readonly voltage: ReturnType<typeof voltageSummary>;
   /** power flows solved, and those that did not converge (their voltages and violations are unknown) */
   readonly gridSolves: number;
@@ -123,8 +131,6 @@ export class Simulation {
   readonly lifecycle = new EventEmitter<{ bus: [bus: EventBus, sim: Simulation]; iteration: [summary: IterationSummary] }>();
   private phase: ClockPhase = 'start';
   private nextPeriod = 0;
-  private welfare = 0;
-  private balance: EnergyBalanceKwh = emptyBalance();
   private violations = 0;
   private nonConverged = 0;
   private episodes = new EpisodeTracker();
@@ -231,6 +237,11 @@ export class Simulation {
     return this.summaries;
   }
 
+  /** The ledger's accounts of the current iteration (welfare, energy balance, bills). */
+  ledger(): LedgerState {
+    return this.agent('ledger')!.state as LedgerState;
+  }
+
   /** The agent with this id in the current iteration. */
   agent(id: string): AgentInstance | undefined {
     return this.agents.find((a) => a.id === id);
@@ -257,7 +268,7 @@ export class Simulation {
           this.publish({
             type: 'run-completed',
             time: periods[periods.length - 1].endS,
-            payload: { welfareEur: Number(this.welfare.toFixed(6)), violations: this.violations, violatingBuses: buses, nonConvergedSteps: this.nonConverged, violationEpisodes: this.episodes.episodes },
+            payload: { welfareEur: Number(this.ledger().welfareEur.toFixed(6)), violations: this.violations, violatingBuses: buses, nonConvergedSteps: this.nonConverged, violationEpisodes: this.episodes.episodes },
           });
           this.phase = 'complete';
         }
@@ -272,22 +283,15 @@ export class Simulation {
       case 'complete': {
         const dso = this.agent('dso')?.state as { decision?: string } | undefined;
         const go = this.agent('go')?.state as GridOperatorState;
-        const b = this.balance;
-        const round = (x: number) => Number(x.toFixed(6));
-        const energyBalanceKwh = {
-          consumption: round(b.consumption),
-          production: round(b.production),
-          self_consumption: round(b.self_consumption),
-          local_trading: round(b.production - b.self_consumption - b.export),
-          import: round(b.import),
-          export: round(b.export),
-        };
+        const ledger = this.ledger();
         this.summaries.push({
-          energyBalanceKwh,
-          energyBalanceKwPeriods: kwPeriods(b, this.world.periodHours),
+          energyBalanceKwh: energyBalance(ledger.balance, 1),
+          energyBalanceKwPeriods: energyBalance(ledger.balance, this.world.periodHours),
+          agentsWelfareEur: Number(ledger.agentsWelfareEur.toFixed(6)),
+          operatorSurplusEur: Number(ledger.operatorSurplusEur.toFixed(6)),
           voltage: voltageSummary(go.vStats, this.scenario.limits.nominal_v_pu),
           iteration: this.iteration,
-          welfareEur: Number(this.welfare.toFixed(6)),
+          welfareEur: Number(ledger.welfareEur.toFixed(6)),
           violations: this.violations,
           violatingBuses: [...this.violatingBuses].sort(),
           batteries: this.world.batteries.map((b) => ({ bus: b.bus, units: b.units })),
@@ -321,8 +325,6 @@ export class Simulation {
   private startIteration(): void {
     this.phase = 'start';
     this.nextPeriod = 0;
-    this.welfare = 0;
-    this.balance = emptyBalance();
     this.violations = 0;
     this.nonConverged = 0;
     this.episodes = new EpisodeTracker();
@@ -338,14 +340,6 @@ export class Simulation {
     bus.listen((e) => {
       if (e.type === 'market-cleared') {
         if (e.payload.status !== 'optimal') this.marketFailures++;
-        this.welfare += e.payload.welfareEur;
-        this.balance.import += e.payload.importKw * h;
-        this.balance.export += e.payload.exportKw * h;
-      } else if (e.type === 'dispatched') {
-        const p = e.payload;
-        this.balance.consumption += p.boughtKw * h;
-        this.balance.production += p.soldKw * h;
-        this.balance.self_consumption += Math.min(p.boughtKw, p.soldKw) * h;
       } else if (e.type === 'violation-detected') {
         this.violations++;
         this.episodes.add(e.payload);
@@ -475,6 +469,7 @@ export class Simulation {
     for (const extra of s.agents) add(extra.id, extra.kind, extra.config);
     add('mo', 'market-operator', { solver: this.solver, qp: this.highs });
     add('go', 'grid-operator', { elementOf });
+    add('ledger', 'ledger', { batteries: w.batteries.map((b) => b.id) });
     add('dso', 'dso-planner', {
       enabled: s.reinforcement.enabled,
       maxIterations: s.reinforcement.max_iterations,
@@ -559,7 +554,7 @@ function validateScenario(s: Scenario, file: string, registry: Registry): void {
   const ids = new Set<string>();
   s.agents.forEach((a, k) => {
     kind(a.kind, `agents[${k}].kind`);
-    if (ids.has(a.id) || a.id === 'mo' || a.id === 'go' || a.id === 'dso' || /^(p-|cm-)/.test(a.id)) throw new ScenarioError(file, `agents[${k}].id`, `id '${excerpt(a.id)}' is taken (ids must be unique and not 'mo', 'go', 'dso', 'p-…' or 'cm-…')`);
+    if (ids.has(a.id) || a.id === 'mo' || a.id === 'go' || a.id === 'dso' || a.id === 'ledger' || /^(p-|cm-)/.test(a.id)) throw new ScenarioError(file, `agents[${k}].id`, `id '${excerpt(a.id)}' is taken (ids must be unique and not 'mo', 'go', 'dso', 'ledger', 'p-…' or 'cm-…')`);
     ids.add(a.id);
   });
   if (!Object.hasOwn(registry.mechanisms, s.market.mechanism)) throw new ScenarioError(file, 'market.mechanism', `unknown clearing mechanism '${excerpt(s.market.mechanism)}' (known: ${Object.keys(registry.mechanisms).join(', ')})`);
@@ -590,16 +585,21 @@ function validatePaper004(s: Scenario, file: string): void {
   if (s.solar.source !== 'file' && s.solar.file !== undefined) throw new ScenarioError(file, 'solar.file', "is only read with solar.source: file");
 }
 
-/** kWh → seed 004's Table 2 unit, kW summed over periods (every figure ÷ the period length in h). */
-function kwPeriods(b: EnergyBalanceKwh, periodHours: number): EnergyBalanceKwh {
-  const r = (x: number) => Number((x / periodHours).toFixed(6));
+/**
+ * The ledger's balance as reported, kWh divided by `unitHours` (1: kWh; the period length in h:
+ * seed 004's Table 2 unit, kW summed over periods).
+ */
+function energyBalance(b: LedgerBalance, unitHours: number): EnergyBalanceKwh {
+  const r = (x: number) => Number((x / unitHours).toFixed(6));
   return {
     consumption: r(b.consumption),
     production: r(b.production),
     self_consumption: r(b.self_consumption),
-    local_trading: r(b.production - b.self_consumption - b.export),
+    local_trading: r(b.production + b.battery_discharge - b.self_consumption - b.export),
     import: r(b.import),
     export: r(b.export),
+    battery_charge: r(b.battery_charge),
+    battery_discharge: r(b.battery_discharge),
   };
 }
 
@@ -697,6 +697,3 @@ function nearestCommunity(b: PlacedBattery, network: Network, communityOf: Map<s
   return [...communityOf.values()][0] ?? 'c1';
 }
 
-function emptyBalance(): EnergyBalanceKwh {
-  return { consumption: 0, production: 0, self_consumption: 0, local_trading: 0, import: 0, export: 0 };
-}

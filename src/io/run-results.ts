@@ -12,6 +12,7 @@ import type { OutputSet } from './atomic.js';
 import { CsvTable } from './csv.js';
 import { fixed } from './grid-results.js';
 import type { ReportData } from '../report/report-data.js';
+import type { BatteryState } from '../../agents/battery.js';
 import { EpisodeTracker, violationDeviation } from '../violation-episodes.js';
 
 const minute = (t: number): string => {
@@ -24,6 +25,13 @@ const MARKET = new CsvTable([
   ['bought_kw', 'number'], ['sold_kw', 'number'], ['dispatch_kw', 'number'], ['price_eur_per_kwh', 'number'], ['welfare_eur', 'number'],
 ]);
 const VIOLATIONS = new CsvTable([['iteration', 'number'], ['minute', 'number'], ['element', 'text'], ['bus', 'text'], ['kind', 'text'], ['value', 'number'], ['limit', 'number'], ['deviation', 'number']]);
+/** per agent and iteration: what it traded and paid, against trading with the grid only (issue 14) */
+const AGENTS = new CsvTable([
+  ['iteration', 'number'], ['agent', 'text'], ['kind', 'text'], ['community', 'text'], ['bought_kwh', 'number'], ['sold_kwh', 'number'], ['payment_eur', 'number'],
+  ['baseline_bill_eur', 'number'], ['saving_eur', 'number'], ['welfare_eur', 'number'], ['final_soc', 'number'], ['cycles', 'number'],
+]);
+/** per battery and period: state of charge at the end of the period (issue 14) */
+const BATTERIES = new CsvTable([['iteration', 'number'], ['period', 'text'], ['minute', 'number'], ['battery', 'text'], ['bus', 'text'], ['soc', 'number'], ['dispatch_kw', 'number']]);
 /** issue 10: one row per element and market period with a violation (seed 000's episodes) */
 const EPISODES = new CsvTable([
   ['iteration', 'number'], ['period', 'text'], ['element', 'text'], ['bus', 'text'], ['kind', 'text'], ['sub_steps', 'number'], ['worst_value', 'number'], ['limit', 'number'], ['worst_deviation', 'number'],
@@ -54,6 +62,8 @@ export class RunRecorder {
   private readonly market: RowSink;
   private readonly violations: RowSink;
   private readonly voltages: RowSink;
+  private readonly agentsCsv: RowSink;
+  private readonly batteriesCsv: RowSink;
   /** issue 10: element × market period episodes of each iteration (deviation: pu, or % for currents) */
   readonly episodes = new Map<number, EpisodeTracker>();
   private bids = new Map<string, { community: string; supply: number; demand: number }>();
@@ -86,10 +96,30 @@ export class RunRecorder {
     this.violations = open('violations.csv', VIOLATIONS.header);
     this.voltages = open('voltages.csv', VOLTAGES.header);
     this.events = open('events.jsonl', '');
+    this.agentsCsv = open('agents.csv', AGENTS.header);
+    this.batteriesCsv = open('batteries.csv', BATTERIES.header);
     const periods = sim.world.periods;
     const horizonS = periods.length > 0 ? periods[periods.length - 1].endS - periods[0].startS : 0;
     this.sampleS = Math.max(REPORT_SAMPLE_S, Math.ceil(horizonS / REPORT_MAX_SAMPLES / 60) * 60);
     sim.onBus((bus) => this.attach(bus));
+  }
+
+  /** agents.csv rows of an iteration, from the ledger's accounts (agents in the roster's order). */
+  private writeAccounts(iteration: number): void {
+    const ledger = this.sim.ledger();
+    for (const a of this.sim.agents) {
+      const acc = ledger.accounts[a.id];
+      if (!acc) continue;
+      const battery = a.kind.kind === 'battery' ? (a.state as BatteryState) : undefined;
+      const cycles = battery ? (acc.boughtKwh + acc.soldKwh) / (2 * battery.params.capacityKwh) : undefined;
+      this.agentsCsv.write(
+        AGENTS.line([
+          iteration, a.id, a.kind.kind, this.sim.world.communityOf.get(a.id) ?? '',
+          fixed(acc.boughtKwh, 6), fixed(acc.soldKwh, 6), fixed(acc.paymentEur, 6), fixed(acc.baselineEur, 6), fixed(acc.baselineEur - acc.paymentEur, 6), fixed(acc.welfareEur, 6),
+          battery ? fixed(battery.soc, 6) : '', cycles === undefined ? '' : fixed(cycles, 6),
+        ]),
+      );
+    }
   }
 
   private attach(bus: EventBus): void {
@@ -107,6 +137,18 @@ export class RunRecorder {
         if (e.payload.period === 0) this.bids.clear();
         this.pendingBook = { supply: [], demand: [] };
         this.periodRows.push({ iteration: e.iteration, label: e.payload.label, startMinute: e.time / 60, prices: {}, tradedKw: 0, importKw: 0, exportKw: 0, consumptionKw: 0, productionKw: 0 });
+        break;
+      case 'period-closed': {
+        const label = this.periodLabel.get(e.payload.period) ?? String(e.payload.period);
+        for (const a of this.sim.agents) {
+          if (a.kind.kind !== 'battery') continue;
+          const st = a.state as BatteryState;
+          this.batteriesCsv.write(BATTERIES.line([e.iteration, label, minute(e.time), a.id, st.bus, fixed(st.soc, 6), fixed(st.dispatchKw, 4)]));
+        }
+        break;
+      }
+      case 'run-completed':
+        this.writeAccounts(e.iteration);
         break;
       case 'market-cleared': {
         const row = this.periodRows[this.periodRows.length - 1];
@@ -208,6 +250,9 @@ export interface RunSummaryJson {
   iterations: {
     iteration: number;
     welfare_eur: number;
+    /** the agents' surplus and the market operator's: they add up to welfare_eur (checked every period) */
+    agents_welfare_eur: number;
+    operator_surplus_eur: number;
     violations: number;
     /** issue 10: element × market period (bus-hour with an hourly market) */
     violation_episodes: number;
@@ -238,6 +283,8 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
   const iterations = summaries.map((s) => ({
     iteration: s.iteration,
     welfare_eur: s.welfareEur,
+    agents_welfare_eur: s.agentsWelfareEur,
+    operator_surplus_eur: s.operatorSurplusEur,
     violations: s.violations,
     violation_episodes: s.violationCounts.violation_episodes,
     configuration: s.configuration,
