@@ -12,6 +12,10 @@ import { loadClass } from '../model/elements/load.js';
 import { loadShapeClass } from '../model/elements/loadshape.js';
 import { transformerClass } from '../model/elements/transformer.js';
 import { vsourceClass } from '../model/elements/vsource.js';
+import { generatorClass } from '../model/elements/generator.js';
+import { pvSystemClass } from '../model/elements/pvsystem.js';
+import { tShapeClass } from '../model/elements/tshape.js';
+import { xyCurveClass } from '../model/elements/xycurve.js';
 import { cnDataClass, lineGeometryClass, lineSpacingClass, tsDataClass, wireDataClass } from '../model/elements/conductors.js';
 import { type DssClass, type SetContext, findProperty } from './object-class.js';
 import { type DssFileSystem, type DssStatement, nodeFileSystem, parseDssFile, resolveScriptPath } from './parser.js';
@@ -34,6 +38,10 @@ const CLASSES: readonly AnyClass[] = [
   tsDataClass,
   lineSpacingClass,
   lineGeometryClass,
+  generatorClass,
+  pvSystemClass,
+  xyCurveClass,
+  tShapeClass,
 ];
 
 /** Classes accepted and ignored: they only observe or report (monitors, meters, curves for them). */

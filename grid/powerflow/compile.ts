@@ -11,6 +11,15 @@ import type { Load, Network } from '../model/network.js';
 import { type SeriesChains, expandChains, findSeriesChains } from './series-chains.js';
 import { SparseLU, TripletMatrix, ZeroPivotError } from './sparse-lu.js';
 
+/**
+ * Branch models of power conversion elements (Generator, PVSystem, Storage), beside the load
+ * models 1–8: constant PQ between Vminpu and Vmaxpu and constant impedance outside (OpenDSS's
+ * DoConstantPQGen / DoConstantPQPVsystemObj), and constant PQ at any voltage (generator model 3,
+ * whose Q the solver adjusts to hold |V|).
+ */
+export const BR_PCE_PQ = 101;
+export const BR_PCE_PQ_ANY_V = 103;
+
 /** Largest number of load branches for which the dense reduced impedance matrix is used. */
 export const REDUCED_MAX_NODES = 1200;
 
@@ -70,6 +79,16 @@ export interface SolverModel {
   readonly brYlinIm: Float64Array;
   /** first branch of each load, and one past the last (length loads + 1) */
   readonly loadBrStart: Int32Array;
+  /**
+   * first branch of each power conversion element (network.pces), and one past the last; these
+   * branches follow the loads' (brLoad = −1) and carry model BR_PCE_PQ or BR_PCE_PQ_ANY_V
+   */
+  readonly pceBrStart: Int32Array;
+  readonly pceNodes: readonly Int32Array[];
+  /** indices (into network.pces) of the model-3 generators, which hold their voltage */
+  readonly pvGenerators: Int32Array;
+  /** scale of each branch's constant-impedance fallback (1 except 1-phase delta PCEs: 1/3) */
+  readonly brZScale: Float64Array;
   readonly reduced: ReducedModel | undefined;
 }
 
@@ -110,6 +129,7 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
   for (const b of network.branches) b.terminals.forEach(mark);
   for (const s of network.sources) s.terminals.forEach(mark);
   for (const l of network.loads) mark(l.terminal);
+  for (const p of network.pces) mark(p.terminal);
   const busNodes: Int32Array[] = [];
   const nodeBusArr: number[] = [];
   const nodeNumArr: number[] = [];
@@ -278,6 +298,29 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
     return nodes;
   });
   loadBrStart[network.loads.length] = brLoad.length;
+  const brZScale: number[] = brLoad.map(() => 1);
+  const pceBrStart = new Int32Array(network.pces.length + 1);
+  const pceNodes = network.pces.map((pce, pi) => {
+    const nodes = conductorNodes([pce.terminal]);
+    pceBrStart[pi] = brLoad.length;
+    const nc = nodes.length;
+    const code = pce.kind === 'generator' && pce.model === 3 ? BR_PCE_PQ_ANY_V : BR_PCE_PQ;
+    for (let p = 0; p < pce.phases; p++) {
+      brLoad.push(-1);
+      brA.push(nodes[p]);
+      brB.push(pce.conn === 'wye' ? nodes[pce.phases] : nodes[(p + 1) % nc]);
+      brModel.push(code);
+      brVBase.push(pce.vBase);
+      brVmin.push(pce.vminpu);
+      brVmax.push(pce.vmaxpu);
+      brVlow.push(0);
+      brYlinRe.push(0);
+      brYlinIm.push(0);
+      brZScale.push(pce.zScale);
+    }
+    return nodes;
+  });
+  pceBrStart[network.pces.length] = brLoad.length;
 
   checkConnected(network, n, nodeBusArr, branchNodes, sourceNodes);
   let lu: SparseLU;
@@ -340,6 +383,10 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
     brYlinRe: Float64Array.from(brYlinRe),
     brYlinIm: Float64Array.from(brYlinIm),
     loadBrStart,
+    pceBrStart,
+    pceNodes,
+    brZScale: Float64Array.from(brZScale),
+    pvGenerators: Int32Array.from(network.pces.flatMap((p, i) => (p.kind === 'generator' && p.model === 3 ? [i] : []))),
     reduced: undefined,
   };
   return { ...model, reduced: reduce(model) };
