@@ -87,6 +87,9 @@ export interface Comparison {
   readonly maxDdeg: number;
   readonly converged: boolean;
   readonly feeder: Feeder;
+  /** lemsim's node voltages (V), by system node */
+  readonly vRe: Float64Array;
+  readonly vIm: Float64Array;
 }
 
 /** Compares lemsim's solution at every node with OpenDSS's (node sets must be identical). */
@@ -116,7 +119,7 @@ export function compareNodes(feeder: Feeder, vRe: Float64Array, vIm: Float64Arra
     }
   }
   for (const key of ref.keys()) if (!seen.has(key)) throw new Error(`node ${key} is in OpenDSS's model but not in lemsim's`);
-  return { nodes: seen.size, maxDvPu, worst, maxDdeg, converged, feeder };
+  return { nodes: seen.size, maxDvPu, worst, maxDdeg, converged, feeder, vRe: Float64Array.from(vRe), vIm: Float64Array.from(vIm) };
 }
 
 /**
