@@ -5,7 +5,8 @@
  * node's base (OpenDSS's own per-unit value), and each engine must report the same set of nodes.
  *
  * A feeder: a 12.47 kV source with its short-circuit MVA; a tree of 3-phase buses joined by lines
- * of sequence or matrix line codes (lengths in km, ft or mi); 1-phase laterals on a random phase;
+ * of sequence or matrix line codes (lengths in km, ft or mi; LV lines 1/20 as long); 1-phase
+ * laterals on a random phase;
  * a 12.47/0.48 kV transformer (delta-wye or wye-wye, secondary grounded) feeding a secondary bus;
  * loads of models 1, 2, 3 and 5, wye or delta, 3- and 1-phase (also line-to-line); generators
  * (model 1, wye or delta) and PVSystems (pf or kvar). The count is bounded (30 feeders) and the
@@ -87,7 +88,7 @@ function script(steps: readonly Step[], sourceMva: number): string {
       buses.push({ name, phases: [1, 2, 3], kvLL: 0.48, lv: true });
     } else if (s.kind === 'lateral' || parent.phases.length === 1) {
       const ph = parent.phases.length === 1 ? parent.phases[0] : s.phase;
-      lines.push(`New Line.l${n} bus1=${parent.name}.${ph} bus2=${name}.${ph} phases=1 linecode=one length=${r4(len)} units=${units}`);
+      lines.push(`New Line.l${n} bus1=${parent.name}.${ph} bus2=${name}.${ph} phases=1 linecode=one length=${r4(parent.lv ? len / 20 : len)} units=${units}`);
       buses.push({ name, phases: [ph], kvLL: parent.kvLL, lv: parent.lv });
     } else {
       const code = parent.lv ? 'lv3' : ['seq3', 'mat3'][s.code];
