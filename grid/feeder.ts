@@ -5,13 +5,15 @@
  * the CLI, the grid-operator agent and the benchmark.
  */
 import { LemsimError } from '../src/errors.js';
-import { loadDssCircuit } from './dss/interpreter.js';
+import { type DssCircuit, loadDssCircuit } from './dss/interpreter.js';
 import { type DssFileSystem, nodeFileSystem } from './dss/parser.js';
 import { type Network, buildNetwork } from './model/network.js';
 import { type SolverModel, compile } from './powerflow/compile.js';
 import { type LoadPowers, PowerFlowState, type ShapeMode, type SolveOptions, type SolveStatus, newLoadPowers, setLoadPowersAt } from './powerflow/solve.js';
 
 export interface Feeder {
+  /** the interpreted script (controls rebuild the feeder from a private copy of it) */
+  readonly circuit: DssCircuit;
   readonly network: Network;
   readonly model: SolverModel;
   /** kV line-to-neutral base per bus index (undefined where none is known) */
@@ -20,9 +22,17 @@ export interface Feeder {
 
 /** Reads, builds and compiles a feeder from its OpenDSS entry file. */
 export function loadFeeder(path: string, fs: DssFileSystem = nodeFileSystem): Feeder {
-  const network = buildNetwork(loadDssCircuit(path, fs));
+  return feederFromCircuit(loadDssCircuit(path, fs));
+}
+
+/**
+ * Builds and compiles an interpreted circuit. `busKvBaseLn` keeps voltage bases settled earlier (a
+ * control that moved a tap rebuilds the feeder; OpenDSS's bases stay where Calcvoltagebases put them).
+ */
+export function feederFromCircuit(circuit: DssCircuit, busKvBaseLn?: readonly (number | undefined)[]): Feeder {
+  const network = buildNetwork(circuit);
   const model = compile(network);
-  return { network, model, busKvBaseLn: voltageBases(network, model) };
+  return { circuit, network, model, busKvBaseLn: busKvBaseLn ?? voltageBases(network, model) };
 }
 
 /** Bus voltage bases: explicit ones first, then the nearest of `voltagebases` to the no-load voltage. */

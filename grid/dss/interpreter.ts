@@ -17,6 +17,8 @@ import { pvSystemClass } from '../model/elements/pvsystem.js';
 import { tShapeClass } from '../model/elements/tshape.js';
 import { xyCurveClass } from '../model/elements/xycurve.js';
 import { cnDataClass, lineGeometryClass, lineSpacingClass, tsDataClass, wireDataClass } from '../model/elements/conductors.js';
+import { capControlClass } from '../controls/capcontrol.js';
+import { regControlClass } from '../controls/regcontrol.js';
 import { type DssClass, type SetContext, findProperty } from './object-class.js';
 import { type DssFileSystem, type DssStatement, nodeFileSystem, parseDssFile, resolveScriptPath } from './parser.js';
 import { parseNumber, parseNumberArray } from './values.js';
@@ -42,6 +44,8 @@ const CLASSES: readonly AnyClass[] = [
   pvSystemClass,
   xyCurveClass,
   tShapeClass,
+  regControlClass,
+  capControlClass,
 ];
 
 /** Classes accepted and ignored: they only observe or report (monitors, meters, curves for them). */
@@ -49,7 +53,7 @@ const IGNORED_CLASSES = new Set(['monitor', 'energymeter', 'tcc_curve', 'sensor'
 
 /** Commands accepted and ignored because they only solve, display, plot or export. */
 const IGNORED_COMMANDS = new Set([
-  'solve', 'show', 'plot', 'export', 'closedi', 'sample', 'reset', 'visualize', 'summary', 'totals', 'help',
+  'show', 'plot', 'export', 'closedi', 'sample', 'reset', 'visualize', 'summary', 'totals', 'help',
   'interpolate', 'makebuslist', 'cleanup', 'fileedit', 'dump', 'open', 'close', 'disable', 'enable', 'save', 'var',
   'guids', 'makeposseq', 'formedit', 'set_kvbase_ignored', 'ltcupdate', 'calcincmatrix', 'calcincmatrix_o',
 ]);
@@ -72,6 +76,8 @@ export interface DssCircuit {
   readonly objects: Map<string, Map<string, any>>;
   readonly options: Map<string, string>;
   readonly ignored: IgnoredItem[];
+  /** `Solve` commands the script runs (OpenDSS solves, controls included, each time; see grid/controls) */
+  solveCount: number;
 }
 
 function findClass(name: string): AnyClass | undefined {
@@ -219,6 +225,9 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
       case 'set':
         for (const tok of st.args) setOption(circuit, tok, st, ignore);
         break;
+      case 'solve':
+        circuit.solveCount++;
+        break;
       case 'calcvoltagebases':
         circuit.calcVoltageBases = true;
         break;
@@ -269,6 +278,7 @@ function emptyCircuit(file: string, baseFrequencyHz = 60): DssCircuit {
     objects: new Map(),
     options: new Map(),
     ignored: [],
+    solveCount: 0,
   };
 }
 
@@ -296,6 +306,7 @@ function setOption(circuit: DssCircuit, tok: DssToken, st: DssStatement, ignore:
     case 'algorithm':
     case 'loadmult':
     case 'controlmode':
+    case 'maxcontroliter':
     case 'earthmodel':
       circuit.options.set(name, tok.value);
       break;

@@ -1,0 +1,216 @@
+/**
+ * OpenDSS's static control mode (Solution.pas SolveSnap / CheckControls / DoControlActions): solve;
+ * every enabled control samples the solution and queues what it wants to change; the actions due
+ * first (smallest delay) are executed; the circuit is rebuilt with the new taps and capacitor steps
+ * and solved again; repeat until a sample leaves the queue empty, or `maxcontroliter` solves were done
+ * (then the result says the controls did not settle). A solve that does not converge stops the loop.
+ * Taps and capacitor steps live in a private copy of the interpreted circuit, so they carry over
+ * from one solve to the next (time series) and the caller's circuit is never written to.
+ *
+ * The compiled model is rebuilt from that copy after each change (build + compile, exactly the path
+ * `loadFeeder` takes) with the voltage bases fixed where the script settled them; the next solve
+ * starts from the previous voltages.
+ */
+import { DssError, LemsimError } from '../../src/errors.js';
+import type { DssCircuit } from '../dss/interpreter.js';
+import { type Feeder, feederFromCircuit } from '../feeder.js';
+import type { TransformerState } from '../model/elements/transformer.js';
+import type { SolverModel } from '../powerflow/compile.js';
+import { type LoadPowers, PowerFlowState, type SolveOptions, type SolveStatus } from '../powerflow/solve.js';
+import { type CapControlState, CapController, type CapacitorLike } from './capcontrol.js';
+import { ControlQueue } from './control-queue.js';
+import type { ControlView } from './control-view.js';
+import { type RegControlState, RegController } from './regcontrol.js';
+
+/** OpenDSS's default `maxcontroliter`. */
+export const DEFAULT_MAX_CONTROL_ITERATIONS = 15;
+
+export type ControlMode = 'static' | 'off';
+
+export interface ControlOptions {
+  /** `static` (OpenDSS's default) or `off`; default: the script's `Set controlmode`, else static */
+  readonly mode?: ControlMode;
+  /** default: the script's `Set maxcontroliter`, else 15 */
+  readonly maxControlIterations?: number;
+}
+
+export interface ControlledStatus extends SolveStatus {
+  /** solves done in this control loop (OpenDSS ControlIterations) */
+  readonly controlIterations: number;
+  /** power-flow iterations summed over those solves */
+  readonly totalIterations: number;
+  /** false when maxcontroliter was reached with actions still queued */
+  readonly controlsSettled: boolean;
+  /** tap changes and capacitor switchings executed in this loop */
+  readonly actions: number;
+}
+
+export interface TapReport {
+  readonly regcontrol: string;
+  readonly transformer: string;
+  readonly winding: number;
+  readonly tap: number;
+  /** steps from the neutral position (OpenDSS TapNum) */
+  readonly tapNumber: number;
+}
+
+export interface CapacitorReport {
+  readonly capacitor: string;
+  readonly capcontrol: string | undefined;
+  /** per step: 1 in service, 0 out */
+  readonly states: readonly number[];
+}
+
+function objects<T>(c: DssCircuit, cls: string): T[] {
+  return [...(c.objects.get(cls)?.values() ?? [])] as T[];
+}
+
+/** Whether a circuit has any enabled RegControl or CapControl. */
+export function hasControls(c: DssCircuit): boolean {
+  return objects<{ enabled: boolean }>(c, 'regcontrol').some((r) => r.enabled) || objects<{ enabled: boolean }>(c, 'capcontrol').some((r) => r.enabled);
+}
+
+/** The control mode and iteration limit a circuit's script asks for, overridden by `options`. */
+export function controlSettings(c: DssCircuit, options: ControlOptions = {}): { mode: ControlMode; maxControlIterations: number } {
+  const scriptMode = c.options.get('controlmode')?.toLowerCase();
+  let mode: ControlMode = 'static';
+  if (scriptMode !== undefined) {
+    if (scriptMode.startsWith('off')) mode = 'off';
+    else if (!scriptMode.startsWith('stat')) {
+      throw new DssError({ file: c.file, line: 1 }, `Set controlmode=${scriptMode}: lemsim solves controls in OpenDSS's static mode only (static or off)`);
+    }
+  }
+  const scriptMax = c.options.get('maxcontroliter');
+  const max = options.maxControlIterations ?? (scriptMax !== undefined ? Number(scriptMax) : DEFAULT_MAX_CONTROL_ITERATIONS);
+  if (!Number.isInteger(max) || max < 1) throw new LemsimError(`maxcontroliter must be a whole number ≥ 1, got ${scriptMax ?? max}`);
+  return { mode: options.mode ?? mode, maxControlIterations: max };
+}
+
+/**
+ * A feeder with its regulators and capacitor controls, solved in OpenDSS's static control mode. The
+ * present feeder (model with the present taps and capacitor steps) is `feeder`; it changes when a
+ * control acts.
+ */
+export class ControlledPowerFlow {
+  private readonly circuit: DssCircuit;
+  private readonly queue = new ControlQueue();
+  readonly regulators: RegController[] = [];
+  readonly capControls: CapController[] = [];
+  private current: Feeder;
+  private state: PowerFlowState;
+  readonly mode: ControlMode;
+  readonly maxControlIterations: number;
+
+  constructor(base: Feeder, options: ControlOptions = {}) {
+    // the controls change taps and steps in their own copy of the circuit
+    this.circuit = structuredClone(base.circuit);
+    const settings = controlSettings(this.circuit, options);
+    this.mode = settings.mode;
+    this.maxControlIterations = settings.maxControlIterations;
+    const transformers = this.circuit.objects.get('transformer') ?? new Map();
+    for (const def of objects<RegControlState>(this.circuit, 'regcontrol')) {
+      if (!def.enabled) continue;
+      if (def.transformer === undefined) throw new DssError(def.loc, `RegControl.${def.name}: transformer= is not set`);
+      const xf = transformers.get(def.transformer) as TransformerState | undefined;
+      if (!xf) throw new DssError(def.loc, `RegControl.${def.name}: Transformer.${def.transformer} is not defined`);
+      this.regulators.push(new RegController(def, xf, this.queue));
+    }
+    const capacitors = this.circuit.objects.get('capacitor') ?? new Map();
+    for (const def of objects<CapControlState>(this.circuit, 'capcontrol')) {
+      if (!def.enabled) continue;
+      if (def.capacitor === undefined) throw new DssError(def.loc, `CapControl.${def.name}: capacitor= is not set`);
+      const cap = capacitors.get(def.capacitor) as CapacitorLike | undefined;
+      if (!cap) throw new DssError(def.loc, `CapControl.${def.name}: Capacitor.${def.capacitor} is not defined`);
+      if (def.element === undefined) throw new DssError(def.loc, `CapControl.${def.name}: element= is not set`);
+      this.capControls.push(new CapController(def, cap, this.queue));
+    }
+    this.current = base;
+    this.state = new PowerFlowState(base.model);
+  }
+
+  /** The feeder as the controls have left it (its model has the present taps and steps). */
+  get feeder(): Feeder {
+    return this.current;
+  }
+
+  get model(): SolverModel {
+    return this.current.model;
+  }
+
+  /** Voltages of the last solve (V, by system node of `model`). */
+  get vRe(): Float64Array {
+    return this.state.vRe;
+  }
+
+  get vIm(): Float64Array {
+    return this.state.vIm;
+  }
+
+  /**
+   * OpenDSS's reset when a solution mode is set (`Set mode=`): pending actions are forgotten and every
+   * controlled capacitor returns to the state it was defined in. Taps stay where they are.
+   */
+  resetControls(): void {
+    this.queue.clear();
+    for (const r of this.regulators) r.reset();
+    let changed = false;
+    for (const c of this.capControls) if (c.reset()) changed = true;
+    if (changed) this.rebuild();
+  }
+
+  /**
+   * One solve with controls (SolveSnap): loads at `powers`, solution time `hour` h + `sec` s (the
+   * clock of capacitor dead times and time controls).
+   */
+  solve(powers: LoadPowers, time: { hour: number; sec: number } = { hour: 0, sec: 0 }, options: SolveOptions = {}): ControlledStatus {
+    let controlIterations = 0;
+    let totalIterations = 0;
+    let actions = 0;
+    let done = false;
+    let status: SolveStatus;
+    do {
+      controlIterations++;
+      status = this.state.solve(powers, options);
+      totalIterations += status.iterations;
+      if (controlIterations < this.maxControlIterations) {
+        if (!status.converged || this.mode === 'off') done = true;
+        else {
+          const view: ControlView = { model: this.current.model, vRe: this.state.vRe, vIm: this.state.vIm, hour: time.hour, sec: time.sec };
+          for (const r of this.regulators) r.sample(view);
+          for (const c of this.capControls) c.sample(view);
+          if (this.queue.isEmpty) done = true;
+          else {
+            const before = this.queue.size;
+            if (this.queue.doNearest()) this.rebuild();
+            actions += before - this.queue.size;
+          }
+        }
+      }
+    } while (!done && controlIterations < this.maxControlIterations);
+    return { ...status, controlIterations, totalIterations, controlsSettled: done, actions };
+  }
+
+  /** Rebuilds the model from the controls' circuit; the next solve starts from the present voltages. */
+  private rebuild(): void {
+    const next = feederFromCircuit(this.circuit, this.current.busKvBaseLn);
+    const prev = this.state;
+    this.current = next;
+    this.state = new PowerFlowState(next.model);
+    if (next.model.nNodes === prev.model.nNodes) this.state.startFrom(prev.vRe, prev.vIm);
+  }
+
+  /** Present taps of the regulated windings. */
+  taps(): TapReport[] {
+    return this.regulators.map((r) => {
+      const w = r.xf.windings[r.def.tapWinding - 1];
+      const step = (w.maxTap - w.minTap) / w.numTaps;
+      return { regcontrol: r.name, transformer: r.xf.name, winding: r.def.tapWinding, tap: w.tap, tapNumber: Math.round((w.tap - (w.maxTap + w.minTap) / 2) / step) };
+    });
+  }
+
+  /** Present steps of every capacitor of the circuit, with the control that switches it (if any). */
+  capacitors(): CapacitorReport[] {
+    const ctrlOf = new Map(this.capControls.map((c) => [c.cap.name, c.name]));
+    return objects<CapacitorLike>(this.circuit, 'capacitor').map((c) => ({ capacitor: c.name, capcontrol: ctrlOf.get(c.name), states: [...c.states] }));
+  }
+}
