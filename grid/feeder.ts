@@ -9,6 +9,7 @@ import { type DssCircuit, loadDssCircuit } from './dss/interpreter.js';
 import { type DssFileSystem, nodeFileSystem } from './dss/parser.js';
 import { type Network, buildNetwork } from './model/network.js';
 import { type SolverModel, compile } from './powerflow/compile.js';
+import { updateStorage } from './powerflow/pce-power.js';
 import { type LoadPowers, PowerFlowState, type ShapeMode, type SolveOptions, type SolveStatus, newLoadPowers, setLoadPowersAt } from './powerflow/solve.js';
 
 export interface Feeder {
@@ -94,6 +95,7 @@ export function runTimeSeries(
   let steps = 0;
   let diverged = 0;
   let iterations = 0;
+  if (powers.pce) powers.pce.stepH = range.stepMin / 60;
   for (let minute = range.from; minute <= range.to + 1e-9; minute += range.stepMin) {
     setLoadPowersAt(feeder.model, minute / 60, mode, powers);
     const status = state.solve(powers, options);
@@ -104,6 +106,8 @@ export function runTimeSeries(
       state.coldStart();
     }
     onStep({ minute, status, state, powers });
+    // OpenDSS's end of step: storage energy integrated from this step's terminal power
+    if (status.converged) updateStorage(feeder.model, state.vRe, state.vIm, powers, range.stepMin / 60);
   }
   return { steps, diverged, iterations };
 }

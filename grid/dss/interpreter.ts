@@ -14,6 +14,7 @@ import { transformerClass } from '../model/elements/transformer.js';
 import { vsourceClass } from '../model/elements/vsource.js';
 import { generatorClass } from '../model/elements/generator.js';
 import { pvSystemClass } from '../model/elements/pvsystem.js';
+import { storageClass } from '../model/elements/storage.js';
 import { tShapeClass } from '../model/elements/tshape.js';
 import { xyCurveClass } from '../model/elements/xycurve.js';
 import { cnDataClass, lineGeometryClass, lineSpacingClass, tsDataClass, wireDataClass } from '../model/elements/conductors.js';
@@ -42,6 +43,7 @@ const CLASSES: readonly AnyClass[] = [
   lineGeometryClass,
   generatorClass,
   pvSystemClass,
+  storageClass,
   xyCurveClass,
   tShapeClass,
   regControlClass,

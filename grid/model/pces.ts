@@ -15,6 +15,7 @@ import type { GeneratorState } from './elements/generator.js';
 import type { LoadShapeState } from './elements/loadshape.js';
 import { type Connection, branchBase, pceConductors } from './elements/power-conversion.js';
 import type { PvSystemState } from './elements/pvsystem.js';
+import type { StorageState } from './elements/storage.js';
 import type { TShapeState } from './elements/tshape.js';
 import type { XYCurveState } from './elements/xycurve.js';
 
@@ -66,11 +67,17 @@ export interface PvSystemPce extends PceBase {
   readonly ptCurve: XYCurveState | undefined;
 }
 
-export type Pce = GeneratorPce | PvSystemPce;
+export interface StoragePce extends PceBase {
+  readonly kind: 'storage';
+  readonly state: StorageState;
+  readonly shapes: ShapeSet;
+}
+
+export type Pce = GeneratorPce | PvSystemPce | StoragePce;
 
 type TerminalOf = (ref: BusRef, nconds: number, nphases: number) => PceTerminal;
 
-/** Every enabled Generator and PVSystem of a circuit, in class then creation order. */
+/** Every enabled Generator, PVSystem and Storage of a circuit, in class then creation order. */
 export function buildPces(c: DssCircuit, terminal: TerminalOf): Pce[] {
   const lookup = <T>(cls: string, owner: string, what: string, name: string | undefined): T | undefined => {
     if (name === undefined) return undefined;
@@ -131,6 +138,11 @@ export function buildPces(c: DssCircuit, terminal: TerminalOf): Pce[] {
       effCurve: lookup<XYCurveState>('xycurve', owner, 'EffCurve', p.effCurve),
       ptCurve: lookup<XYCurveState>('xycurve', owner, 'P-TCurve', p.ptCurve),
     });
+  }
+  for (const s of (c.objects.get('storage')?.values() ?? []) as Iterable<StorageState>) {
+    if (!s.enabled) continue;
+    const owner = `storage.${s.name}`;
+    out.push({ ...base(owner, s), kind: 'storage', state: s, shapes: shapeSet(owner, s) });
   }
   return out;
 }

@@ -410,7 +410,7 @@ function loadCurrents(
 
 /** Allocates a LoadPowers for a model. */
 export function newLoadPowers(m: SolverModel): LoadPowers {
-  return { pW: new Float64Array(m.nBr), qVar: new Float64Array(m.nBr), pce: newPceRuntime(m.network.pces.length) };
+  return { pW: new Float64Array(m.nBr), qVar: new Float64Array(m.nBr), pce: newPceRuntime(m.network.pces) };
 }
 
 /** Which load shape drives a load in a solution mode (OpenDSS: daily mode uses Daily, …). */
@@ -455,5 +455,5 @@ export function setLoadPowersAt(m: SolverModel, hour: number, mode: ShapeMode, o
       out.qVar[k] = qPh;
     }
   }
-  if (m.network.pces.length > 0) setPcePowersAt(m, hour, mode, out, out.pce ?? newPceRuntime(m.network.pces.length));
+  if (m.network.pces.length > 0) setPcePowersAt(m, hour, mode, out, out.pce ?? newPceRuntime(m.network.pces));
 }

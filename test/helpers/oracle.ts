@@ -139,3 +139,19 @@ export function compareWithOpenDss(files: string | Record<string, string>, optio
   const status = state.solve(powers, { tolerance: 1e-12, maxIterations: 1000 });
   return compareNodes(feeder, state.vRe, state.vIm, ref, status.converged);
 }
+
+/** Compiles `entry` in `dir` with OpenDSS, runs `commands` and returns each command's result text. */
+export function openDssCommands(dir: string, entry: string, commands: readonly string[]): string[] {
+  const out = execFileSync('python3', [sharedPath(RUNNER), 'cmd', join(dir, entry), ...commands, '--tolerance', '1e-12', '--maxiter', '1000'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  // the runner prints "> command" then the result, per command
+  const results: string[] = [];
+  let cur: string[] | undefined;
+  for (const line of out.split('\n')) {
+    if (line.startsWith('> ')) {
+      if (cur) results.push(cur.join('\n').trim());
+      cur = [];
+    } else cur?.push(line);
+  }
+  if (cur) results.push(cur.join('\n').trim());
+  return results;
+}

@@ -9,8 +9,8 @@
  * laterals on a random phase;
  * a 12.47/0.48 kV transformer (delta-wye or wye-wye, secondary grounded) feeding a secondary bus;
  * loads of models 1, 2, 3 and 5, wye or delta, 3- and 1-phase (also line-to-line); generators
- * (model 1, wye or delta) and PVSystems (pf or kvar). The count is bounded (30 feeders) and the
- * seed fixed, so the suite is deterministic and fast; set LEMSIM_DIFF_SEED to explore others.
+ * (model 1, wye or delta), PVSystems (pf or kvar) and Storage (charging or discharging). The
+ * count is bounded (30 feeders) and the seed fixed, so the suite is deterministic and fast; set LEMSIM_DIFF_SEED to explore others.
  */
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
@@ -32,7 +32,7 @@ interface Step {
 }
 
 interface Element {
-  readonly what: 'load' | 'gen' | 'pv';
+  readonly what: 'load' | 'gen' | 'pv' | 'storage';
   readonly model: 1 | 2 | 3 | 5;
   readonly delta: boolean;
   readonly scale: number;
@@ -41,7 +41,7 @@ interface Element {
 }
 
 const element: fc.Arbitrary<Element> = fc.record({
-  what: fc.constantFrom('load', 'load', 'gen', 'pv'),
+  what: fc.constantFrom('load', 'load', 'gen', 'pv', 'storage'),
   model: fc.constantFrom(1, 2, 3, 5),
   delta: fc.boolean(),
   scale: fc.double({ min: 0.05, max: 1, noNaN: true }),
@@ -113,6 +113,10 @@ function script(steps: readonly Step[], sourceMva: number): string {
         lines.push(`New Load.d${id} bus1=${at} phases=${phases} conn=${conn} kV=${kv} kW=${kw} pf=${e.pf} model=${e.model}`);
       } else if (e.what === 'gen') {
         lines.push(`New Generator.g${id} bus1=${at} phases=${phases} conn=${conn} kV=${kv} kW=${r4(kw * 0.6)} pf=${e.pf}`);
+      } else if (e.what === 'storage') {
+        // the sign of pf picks charging or discharging; kW=0 would idle
+        const p = r4(kw * 0.5 * Math.sign(e.pf));
+        lines.push(`New Storage.s${id} bus1=${at} phases=${phases} conn=${conn} kV=${kv} kWrated=${kw} kWhrated=${r4(kw * 4)} %stored=50 kW=${p}`);
       } else {
         const spec = e.pf === 1 ? 'pf=1' : `kvar=${r4(kw * 0.2 * Math.sign(e.pf))}`;
         lines.push(`New PVSystem.p${id} bus1=${at} phases=${phases} conn=${conn} kV=${kv} kVA=${r4(kw * 1.1)} Pmpp=${kw} irradiance=${r4(0.3 + 0.7 * e.scale)} ${spec}`);
