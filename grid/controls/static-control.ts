@@ -21,6 +21,8 @@ import { type CapControlState, CapController, type CapacitorLike } from './capco
 import { ControlQueue } from './control-queue.js';
 import type { ControlView } from './control-view.js';
 import { type RegControlState, RegController } from './regcontrol.js';
+import { type InvControlState, InvController } from './invcontrol.js';
+import type { XYCurveState } from '../model/elements/xycurve.js';
 
 /** OpenDSS's default `maxcontroliter`. */
 export const DEFAULT_MAX_CONTROL_ITERATIONS = 15;
@@ -67,7 +69,7 @@ function objects<T>(c: DssCircuit, cls: string): T[] {
 
 /** Whether a circuit has any enabled RegControl or CapControl. */
 export function hasControls(c: DssCircuit): boolean {
-  return objects<{ enabled: boolean }>(c, 'regcontrol').some((r) => r.enabled) || objects<{ enabled: boolean }>(c, 'capcontrol').some((r) => r.enabled);
+  return ['regcontrol', 'capcontrol', 'invcontrol'].some((cls) => objects<{ enabled: boolean }>(c, cls).some((r) => r.enabled));
 }
 
 /** The control mode and iteration limit a circuit's script asks for, overridden by `options`. */
@@ -96,6 +98,8 @@ export class ControlledPowerFlow {
   private readonly queue = new ControlQueue();
   readonly regulators: RegController[] = [];
   readonly capControls: CapController[] = [];
+  /** inverter controls (volt-var, volt-watt): they change PVSystem/Storage output, not the model */
+  readonly invControls: InvController[] = [];
   private current: Feeder;
   private state: PowerFlowState;
   readonly mode: ControlMode;
@@ -123,6 +127,10 @@ export class ControlledPowerFlow {
       if (!cap) throw new DssError(def.loc, `CapControl.${def.name}: Capacitor.${def.capacitor} is not defined`);
       if (def.element === undefined) throw new DssError(def.loc, `CapControl.${def.name}: element= is not set`);
       this.capControls.push(new CapController(def, cap, this.queue));
+    }
+    const curves = (this.circuit.objects.get('xycurve') ?? new Map()) as Map<string, XYCurveState>;
+    for (const def of objects<InvControlState>(this.circuit, 'invcontrol')) {
+      if (def.enabled) this.invControls.push(new InvController(def, base.model, curves));
     }
     this.current = base;
     this.state = new PowerFlowState(base.model);
@@ -178,7 +186,12 @@ export class ControlledPowerFlow {
           const view: ControlView = { model: this.current.model, vRe: this.state.vRe, vIm: this.state.vIm, hour: time.hour, sec: time.sec };
           for (const r of this.regulators) r.sample(view);
           for (const c of this.capControls) c.sample(view);
-          if (this.queue.isEmpty) done = true;
+          // inverter controls act at once (delay 0 in OpenDSS) on the elements' output in `powers`
+          let inverters = false;
+          for (const c of this.invControls) if (c.step(view, powers)) inverters = true;
+          // their delay is 0, so they run before any queued tap or capacitor action (which waits)
+          if (inverters) actions++;
+          else if (this.queue.isEmpty) done = true;
           else {
             const before = this.queue.size;
             if (this.queue.doNearest()) this.rebuild();

@@ -20,6 +20,7 @@ import { xyCurveClass } from '../model/elements/xycurve.js';
 import { cnDataClass, lineGeometryClass, lineSpacingClass, tsDataClass, wireDataClass } from '../model/elements/conductors.js';
 import { capControlClass } from '../controls/capcontrol.js';
 import { regControlClass } from '../controls/regcontrol.js';
+import { invControlClass } from '../controls/invcontrol.js';
 import { type DssClass, type SetContext, findProperty } from './object-class.js';
 import { type DssFileSystem, type DssStatement, nodeFileSystem, parseDssFile, resolveScriptPath } from './parser.js';
 import { parseNumber, parseNumberArray } from './values.js';
@@ -48,6 +49,7 @@ const CLASSES: readonly AnyClass[] = [
   tShapeClass,
   regControlClass,
   capControlClass,
+  invControlClass,
 ];
 
 /** Classes accepted and ignored: they only observe or report (monitors, meters, curves for them). */

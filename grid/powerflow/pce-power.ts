@@ -44,6 +44,9 @@ export interface PceRuntime {
   readonly storageKwRequest: Float64Array;
   /** length of the present time step (h): OpenDSS's stepsize, for the storage charge time */
   stepH: number;
+  /** time (h) and mode of the last setPcePowersAt, so a control can recompute one element */
+  hour: number;
+  mode: PceMode;
 }
 
 /** Runtime state of a network's elements as their definitions leave it (OpenDSS after compile). */
@@ -60,6 +63,8 @@ export function newPceRuntime(pces: readonly Pce[]): PceRuntime {
     pctOut: new Float64Array(n),
     storageKwRequest: new Float64Array(n).fill(Number.NaN),
     stepH: 1,
+    hour: 0,
+    mode: 'snapshot',
   };
   pces.forEach((p, i) => {
     if (p.kind !== 'storage') return;
@@ -393,20 +398,32 @@ export function setPceBranchPowers(m: SolverModel, pi: number, kW: number, kvar:
 
 /** Sets every power conversion element's branch powers for time `hour` (h) in `mode`. */
 export function setPcePowersAt(m: SolverModel, hour: number, mode: PceMode, out: { pW: Float64Array; qVar: Float64Array }, rt: PceRuntime): void {
+  rt.hour = hour;
+  rt.mode = mode;
+  for (let pi = 0; pi < m.network.pces.length; pi++) setPcePowerOf(m, pi, out, rt);
+}
+
+/**
+ * Recomputes one element's branch powers at the runtime's present time and mode (after a control
+ * changed what it asks of the element). Returns its output (kW, kvar; generation positive).
+ */
+export function setPcePowerOf(m: SolverModel, pi: number, out: { pW: Float64Array; qVar: Float64Array }, rt: PceRuntime): { kW: number; kvar: number } {
+  const { hour, mode } = rt;
   const pces: readonly Pce[] = m.network.pces;
-  for (let pi = 0; pi < pces.length; pi++) {
+  {
     const pce = pces[pi];
+    let r: { kW: number; kvar: number };
     if (pce.kind === 'generator') {
-      const g = generatorPower(pce, hour, mode, rt.genKvar[pi]);
-      if (pce.model === 3) rt.genKvar[pi] = g.kvar;
-      setPceBranchPowers(m, pi, g.kW, g.kvar, out);
+      r = generatorPower(pce, hour, mode, rt.genKvar[pi]);
+      if (pce.model === 3) rt.genKvar[pi] = r.kvar;
     } else if (pce.kind === 'storage') {
-      const r = storagePower(pce, pi, hour, mode, rt);
-      setPceBranchPowers(m, pi, r.kW, r.kvar, out);
+      r = storagePower(pce, pi, hour, mode, rt);
     } else {
-      const r = pvSystemPower(pce, hour, mode, rt.inverterOn[pi] === 1, rt.kvarRequest[pi], rt.kwLimit[pi]);
-      rt.inverterOn[pi] = r.on ? 1 : 0;
-      setPceBranchPowers(m, pi, r.kW, r.kvar, out);
+      const o = pvSystemPower(pce, hour, mode, rt.inverterOn[pi] === 1, rt.kvarRequest[pi], rt.kwLimit[pi]);
+      rt.inverterOn[pi] = o.on ? 1 : 0;
+      r = o;
     }
+    setPceBranchPowers(m, pi, r.kW, r.kvar, out);
+    return r;
   }
 }
