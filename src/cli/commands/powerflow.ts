@@ -15,6 +15,7 @@ import { writeFileSet } from '../../io/atomic.js';
 import { NotConvergedError } from '../../errors.js';
 import { angleDeg, fixed, magnitude, nodePu, nodesInOrder } from '../../io/grid-results.js';
 import { UsageError } from '../../errors.js';
+import { located, warnNotApplied } from './describe.js';
 import { type CliCommand, parseNumberOption } from '../command.js';
 import type { CliIo } from '../io.js';
 
@@ -33,6 +34,7 @@ export const powerflowCommand: CliCommand = {
         const tolerance = parseNumberOption('--tolerance', opts.tolerance);
         const minute = opts.minute === undefined ? undefined : parseNumberOption('--minute', opts.minute);
         const feeder = loadFeeder(file);
+        warnNotApplied(io, feeder.network.notApplied);
         const { model } = feeder;
         const powers = newLoadPowers(model);
         setLoadPowersAt(model, minute === undefined ? 0 : minute / 60, minute === undefined ? 'snapshot' : 'daily', powers);
@@ -44,7 +46,7 @@ export const powerflowCommand: CliCommand = {
         const { status, controls } = solution;
         const state = solution;
         const balance = powerBalance(solution.model, state.vRe, state.vIm, powers);
-        if (status.converged) checkPowerBalance(balance);
+        if (status.converged) checkPowerBalance(balance, tolerance);
 
         let minPu = Infinity;
         let maxPu = -Infinity;
@@ -82,6 +84,7 @@ export const powerflowCommand: CliCommand = {
           script_solves: controls ? controls.scriptSolves.length : 0,
           taps: (controls?.taps ?? []).map((t) => ({ regcontrol: t.regcontrol, transformer: t.transformer, winding: t.winding, tap: round(t.tap, 10), tap_number: t.tapNumber })),
           capacitors: (controls?.capacitors ?? []).map((c) => ({ capacitor: c.capacitor, capcontrol: c.capcontrol ?? null, states: c.states })),
+          not_applied: feeder.network.notApplied.map(located),
         };
         writeFileSet(opts.out, {
           'voltages.csv': (f) => f.write(rows.join('')),
