@@ -137,6 +137,11 @@ export class ControlledPowerFlow {
     return this.current.model;
   }
 
+  /** The solver of the present model (its voltages are those of the last solve). */
+  get powerFlowState(): PowerFlowState {
+    return this.state;
+  }
+
   /** Voltages of the last solve (V, by system node of `model`). */
   get vRe(): Float64Array {
     return this.state.vRe;
@@ -243,6 +248,27 @@ export interface FeederSolution {
 }
 
 /**
+ * The controls of a feeder as OpenDSS leaves them after compiling its script and setting a solution
+ * mode: each `Solve` the script runs is replayed (a control loop at base load, time 0; statuses
+ * appended to `scriptSolves`), then the controls are reset as `Set mode=` resets them.
+ */
+export function startControls(
+  feeder: Feeder,
+  options: SolveOptions = {},
+  controlOptions: ControlOptions & { replayScriptSolves?: boolean } = {},
+  scriptSolves: ControlledStatus[] = [],
+): ControlledPowerFlow {
+  const pf = new ControlledPowerFlow(feeder, controlOptions);
+  if ((controlOptions.replayScriptSolves ?? true) && feeder.circuit.solveCount > 0) {
+    const base = newLoadPowers(feeder.model);
+    setLoadPowersAt(feeder.model, 0, 'snapshot', base);
+    for (let k = 0; k < feeder.circuit.solveCount; k++) scriptSolves.push(pf.solve(base, { hour: 0, sec: 0 }, options));
+    pf.resetControls();
+  }
+  return pf;
+}
+
+/**
  * Solves a feeder as OpenDSS does after compiling its script: when it has controls, each `Solve` the
  * script runs is replayed (a control loop at base load, time 0), controls are reset as setting a
  * solution mode resets them, and the final solve runs its own control loop at `powers` and `time`.
@@ -261,14 +287,8 @@ export function solveFeeder(
     const status: ControlledStatus = { ...s, controlIterations: 1, totalIterations: s.iterations, controlsSettled: true, actions: 0 };
     return { status, model: feeder.model, feeder, vRe: state.vRe, vIm: state.vIm, controls: undefined };
   }
-  const pf = new ControlledPowerFlow(feeder, controlOptions);
   const scriptSolves: ControlledStatus[] = [];
-  if (controlOptions.replayScriptSolves ?? true) {
-    const base = newLoadPowers(feeder.model);
-    setLoadPowersAt(feeder.model, 0, 'snapshot', base);
-    for (let k = 0; k < feeder.circuit.solveCount; k++) scriptSolves.push(pf.solve(base, { hour: 0, sec: 0 }, options));
-    if (scriptSolves.length > 0) pf.resetControls();
-  }
+  const pf = startControls(feeder, options, controlOptions, scriptSolves);
   const status = pf.solve(powers, time, options);
   return {
     status,
