@@ -16,8 +16,8 @@ import type { DssCircuit } from '../dss/interpreter.js';
 import { type Feeder, feederFromCircuit } from '../feeder.js';
 import type { TransformerState } from '../model/elements/transformer.js';
 import type { SolverModel } from '../powerflow/compile.js';
-import { type LoadPowers, PowerFlowState, type SolveOptions, type SolveStatus } from '../powerflow/solve.js';
-import { type CapControlState, CapController, type CapacitorLike } from './capcontrol.js';
+import { type LoadPowers, PowerFlowState, type SolveOptions, type SolveStatus, newLoadPowers, setLoadPowersAt } from '../powerflow/solve.js';
+import { type CapControlState, type CapControlType, CapController, type CapacitorLike } from './capcontrol.js';
 import { ControlQueue } from './control-queue.js';
 import type { ControlView } from './control-view.js';
 import { type RegControlState, RegController } from './regcontrol.js';
@@ -145,6 +145,11 @@ export class ControlledPowerFlow {
     return this.current.model;
   }
 
+  /** The solver of the present model (its voltages are those of the last solve). */
+  get powerFlowState(): PowerFlowState {
+    return this.state;
+  }
+
   /** Voltages of the last solve (V, by system node of `model`). */
   get vRe(): Float64Array {
     return this.state.vRe;
@@ -226,4 +231,141 @@ export class ControlledPowerFlow {
     const ctrlOf = new Map(this.capControls.map((c) => [c.cap.name, c.name]));
     return objects<CapacitorLike>(this.circuit, 'capacitor').map((c) => ({ capacitor: c.name, capcontrol: ctrlOf.get(c.name), states: [...c.states] }));
   }
+}
+
+/** Solution time of minute M (t = M·60 s) as OpenDSS's hour and seconds. */
+export function timeOfMinute(minute: number): { hour: number; sec: number } {
+  const t = minute * 60;
+  const hour = Math.floor(t / 3600);
+  return { hour, sec: t - hour * 3600 };
+}
+
+export interface ControlsReport {
+  readonly mode: ControlMode;
+  readonly maxControlIterations: number;
+  /** control loops the script's own `Solve` commands ran before this solve */
+  readonly scriptSolves: readonly ControlledStatus[];
+  readonly taps: readonly TapReport[];
+  readonly capacitors: readonly CapacitorReport[];
+}
+
+export interface FeederSolution {
+  readonly status: ControlledStatus;
+  /** the model in force at the end (taps and capacitor steps as the controls left them) */
+  readonly model: SolverModel;
+  readonly feeder: Feeder;
+  readonly vRe: Float64Array;
+  readonly vIm: Float64Array;
+  /** undefined when the circuit has no enabled RegControl or CapControl */
+  readonly controls: ControlsReport | undefined;
+}
+
+/**
+ * The controls of a feeder as OpenDSS leaves them after compiling its script and setting a solution
+ * mode: each `Solve` the script runs is replayed (a control loop at base load, time 0; statuses
+ * appended to `scriptSolves`), then the controls are reset as `Set mode=` resets them.
+ */
+export function startControls(
+  feeder: Feeder,
+  options: SolveOptions = {},
+  controlOptions: ControlOptions & { replayScriptSolves?: boolean } = {},
+  scriptSolves: ControlledStatus[] = [],
+): ControlledPowerFlow {
+  const pf = new ControlledPowerFlow(feeder, controlOptions);
+  if ((controlOptions.replayScriptSolves ?? true) && feeder.circuit.solveCount > 0) {
+    const base = newLoadPowers(feeder.model);
+    setLoadPowersAt(feeder.model, 0, 'snapshot', base);
+    for (let k = 0; k < feeder.circuit.solveCount; k++) scriptSolves.push(pf.solve(base, { hour: 0, sec: 0 }, options));
+    pf.resetControls();
+  }
+  return pf;
+}
+
+/**
+ * Solves a feeder as OpenDSS does after compiling its script: when it has controls, each `Solve` the
+ * script runs is replayed (a control loop at base load, time 0), controls are reset as setting a
+ * solution mode resets them, and the final solve runs its own control loop at `powers` and `time`.
+ * Without controls it is one plain solve.
+ */
+export function solveFeeder(
+  feeder: Feeder,
+  powers: LoadPowers,
+  time: { hour: number; sec: number },
+  options: SolveOptions = {},
+  controlOptions: ControlOptions & { replayScriptSolves?: boolean } = {},
+): FeederSolution {
+  if (!hasControls(feeder.circuit)) {
+    const state = new PowerFlowState(feeder.model);
+    const s = state.solve(powers, options);
+    const status: ControlledStatus = { ...s, controlIterations: 1, totalIterations: s.iterations, controlsSettled: true, actions: 0 };
+    return { status, model: feeder.model, feeder, vRe: state.vRe, vIm: state.vIm, controls: undefined };
+  }
+  const scriptSolves: ControlledStatus[] = [];
+  const pf = startControls(feeder, options, controlOptions, scriptSolves);
+  const status = pf.solve(powers, time, options);
+  return {
+    status,
+    model: pf.model,
+    feeder: pf.feeder,
+    vRe: pf.vRe,
+    vIm: pf.vIm,
+    controls: { mode: pf.mode, maxControlIterations: pf.maxControlIterations, scriptSolves, taps: pf.taps(), capacitors: pf.capacitors() },
+  };
+}
+
+export interface ControlsDescription {
+  readonly regcontrols: {
+    name: string;
+    transformer: string | undefined;
+    winding: number;
+    vreg: number;
+    band: number;
+    ptratio: number;
+    ctprim: number;
+    r: number;
+    x: number;
+    delay_s: number;
+    maxtapchange: number;
+    tap: number | undefined;
+    tap_range: [number, number] | undefined;
+    enabled: boolean;
+  }[];
+  readonly capcontrols: { name: string; capacitor: string | undefined; element: string | undefined; type: CapControlType; on: number; off: number; delay_s: number; delayoff_s: number; enabled: boolean }[];
+}
+
+/** What the script's controls are set to (for `lemsim describe`). */
+export function describeControls(c: DssCircuit): ControlsDescription {
+  const xfs = c.objects.get('transformer');
+  return {
+    regcontrols: objects<RegControlState>(c, 'regcontrol').map((r) => {
+      const w = r.transformer ? (xfs?.get(r.transformer) as TransformerState | undefined)?.windings[r.tapWinding - 1] : undefined;
+      return {
+        name: r.name,
+        transformer: r.transformer,
+        winding: r.winding,
+        vreg: r.vreg,
+        band: r.band,
+        ptratio: r.ptRatio,
+        ctprim: r.ctPrim,
+        r: r.r,
+        x: r.x,
+        delay_s: r.delayS,
+        maxtapchange: r.maxTapChange,
+        tap: w?.tap,
+        tap_range: w ? [w.minTap, w.maxTap] : undefined,
+        enabled: r.enabled,
+      };
+    }),
+    capcontrols: objects<CapControlState>(c, 'capcontrol').map((k) => ({
+      name: k.name,
+      capacitor: k.capacitor,
+      element: k.element,
+      type: k.type,
+      on: k.type === 'pf' ? k.pfOn : k.onSetting,
+      off: k.type === 'pf' ? k.pfOff : k.offSetting,
+      delay_s: k.onDelayS,
+      delayoff_s: k.offDelayS,
+      enabled: k.enabled,
+    })),
+  };
 }

@@ -35,6 +35,8 @@ export interface DssClass<S> {
   readonly name: string;
   readonly properties: readonly PropertyDef<S>[];
   create(name: string, ctx: { baseFrequencyHz: number }): S;
+  /** Takes any property (and positional values, named `#k`) for classes kept without a model. */
+  acceptAny?(state: S, prop: string, value: string, ctx: SetContext): void;
   /** Called after each New/Edit statement (OpenDSS's RecalcElementData moment); may validate. */
   finish?(state: S, ctx: SetContext): void;
 }

@@ -12,6 +12,7 @@ import { GridMeter, checkPowerBalance } from '../../../grid/powerflow/result.js'
 import { NotConvergedError, UsageError } from '../../errors.js';
 import { writeFileSet } from '../../io/atomic.js';
 import { angleDeg, fixed, loadTerminalNodes, magnitude, nodePu, nodesInOrder, substationPowerFn } from '../../io/grid-results.js';
+import { located, warnNotApplied } from './describe.js';
 import { type CliCommand, parseNumberOption } from '../command.js';
 import type { CliIo } from '../io.js';
 
@@ -44,25 +45,33 @@ export const timeseriesCommand: CliCommand = {
         if (!(stepMin > 0)) throw new UsageError(`--step-min must be positive, got ${opts.stepMin}`);
         if (to < from) throw new UsageError(`--to (${to}) is before --from (${from})`);
         const feeder = loadFeeder(file);
+        warnNotApplied(io, feeder.network.notApplied);
         const loadNodes = loadTerminalNodes(feeder);
         const allNodes = opts.allBuses ? [...nodesInOrder(feeder)] : [];
-        const substation = substationPowerFn(feeder);
+        let substation = substationPowerFn(feeder);
         const loadRows: string[] = ['minute,load,bus,node,v_volts,v_pu\n'];
         const sourceRows: string[] = ['minute,p_kw,q_kvar\n'];
         const busChunks: string[] = ['minute,bus,node,v_volts,angle_deg\n'];
         const notConverged: number[] = [];
         let worstMismatch = 0;
-        const meter = new GridMeter(feeder.model);
+        let meter = new GridMeter(feeder.model);
+        let meterModel = feeder.model;
         const run = runTimeSeries(
           feeder,
           { from, to, stepMin },
-          ({ minute, status, state, powers }) => {
+          ({ minute, status, state, powers, model }) => {
+            if (model !== meterModel) {
+              // a control moved a tap or switched a capacitor: currents and powers come from the new model
+              meterModel = model;
+              meter = new GridMeter(model);
+              substation = substationPowerFn({ ...feeder, network: model.network, model });
+            }
             const mm = fixedMinute(minute);
             const { vRe, vIm } = state;
             if (!status.converged) notConverged.push(minute);
             else {
               const b = meter.measure(vRe, vIm, powers);
-              checkPowerBalance(b);
+              checkPowerBalance(b, tolerance);
               worstMismatch = Math.max(worstMismatch, b.relativeMismatch);
             }
             for (const [load, bus, node, k] of loadNodes) {
@@ -91,9 +100,12 @@ export const timeseriesCommand: CliCommand = {
           converged_steps: run.steps - notConverged.length,
           not_converged_minutes: notConverged,
           iterations_per_step: Number((run.iterations / run.steps).toFixed(3)),
+          control_iterations_per_step: Number((run.controlIterations / run.steps).toFixed(3)),
+          controls_unsettled_steps: run.controlsUnsettled,
           max_power_balance_relative_mismatch: Number(worstMismatch.toExponential(3)),
           loads: feeder.network.loads.length,
           nodes: feeder.model.nNodes,
+          not_applied: feeder.network.notApplied.map(located),
         };
         const files: Record<string, (f: import('../../io/atomic.js').AtomicFile) => void> = {
           'load_voltages.csv': (f) => f.write(loadRows.join('')),

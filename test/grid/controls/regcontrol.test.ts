@@ -36,7 +36,7 @@ function solveControlled(dir: string, entry = 'master.dss') {
  */
 const HAND = (reg: string) => `
 Clear
-New Circuit.hand basekv=7.2 phases=1 pu=1 bus1=src MVAsc1=1e8 MVAsc3=1e8
+New Circuit.hand basekv=7.2 phases=1 pu=1 bus1=src MVAsc1=1e6 MVAsc3=1e6
 New Transformer.reg phases=1 windings=2 buses=[src.1 rg.1] conns=[wye wye] kvs=[7.2 7.2] kvas=[5000 5000] XHL=0.0001 %loadloss=0.00001 %imag=0 ppm=0
 New RegControl.reg transformer=reg winding=2 ptratio=60 band=2 ${reg}
 `;
