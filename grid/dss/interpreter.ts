@@ -17,6 +17,9 @@ import { pvSystemClass } from '../model/elements/pvsystem.js';
 import { storageClass } from '../model/elements/storage.js';
 import { tShapeClass } from '../model/elements/tshape.js';
 import { xyCurveClass } from '../model/elements/xycurve.js';
+import { capacitorClass } from '../model/elements/capacitor.js';
+import { reactorClass } from '../model/elements/reactor.js';
+import { xfmrCodeClass } from '../model/elements/xfmrcode.js';
 import { cnDataClass, lineGeometryClass, lineSpacingClass, tsDataClass, wireDataClass } from '../model/elements/conductors.js';
 import { capControlClass } from '../controls/capcontrol.js';
 import { regControlClass } from '../controls/regcontrol.js';
@@ -50,6 +53,9 @@ const CLASSES: readonly AnyClass[] = [
   regControlClass,
   capControlClass,
   invControlClass,
+  capacitorClass,
+  reactorClass,
+  xfmrCodeClass,
 ];
 
 /**
@@ -67,8 +73,6 @@ const IGNORED_CLASSES: Readonly<Record<string, string>> = {
   relay: 'protection: acts only in fault and dynamic studies',
   spectrum: 'harmonics data',
   fault: 'fault studies are not modelled',
-  xycurve: 'a curve used by other objects',
-  tshape: 'a temperature shape used by other objects',
   priceshape: 'a price shape used by other objects',
   growthshape: 'load growth over years (not modelled)',
 };
@@ -79,10 +83,6 @@ const IGNORED_CLASSES: Readonly<Record<string, string>> = {
  * that gets modelled moves from here to CLASSES.
  */
 const NOT_YET_APPLIED: Readonly<Record<string, string>> = {
-  generator: 'generator not applied: its power is missing from the power flow',
-  pvsystem: 'PV system not applied: its power is missing from the power flow',
-  storage: 'storage not applied: its power is missing from the power flow',
-  invcontrol: 'inverter control not applied',
   storagecontroller: 'storage controller not applied',
   swtcontrol: 'switch control not applied: switches stay in their written states',
   vccs: 'VCCS not applied: its current is missing from the power flow',
@@ -135,9 +135,16 @@ export interface DssCircuit {
   /** accepted, changes the physics, not applied by lemsim (one entry per object or command) */
   readonly notApplied: IgnoredItem[];
   readonly switches: SwitchAction[];
+  /** where each object was defined (its `New`), by lower-case `class.name` */
+  readonly definedAt: Map<string, DssLocation>;
 }
 
 const opaqueClasses = new Map<string, AnyClass>();
+
+/** The class lemsim models under an OpenDSS class name (lower case), if any. */
+export function modelledClass(name: string): AnyClass | undefined {
+  return CLASSES.find((c) => c.name === name);
+}
 
 /** A class lemsim models, or an opaque holder for an ignored or not-yet-applied class. */
 function findClass(name: string): AnyClass | undefined {
@@ -283,6 +290,7 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
           }
           state = cls.create(objName, { baseFrequencyHz: circuit.baseFrequencyHz });
           objects.set(objName, state);
+          circuit.definedAt.set(`${cls.name}.${objName}`, st.loc);
         }
         last = { cls, state };
         apply(cls, state, rest, st);
@@ -414,7 +422,7 @@ function switchAction(st: DssStatement, circuit: DssCircuit): SwitchAction {
   const dot = element?.indexOf('.') ?? -1;
   if (!element || dot <= 0) throw new DssError(st.loc, `${st.verb}: expected Class.name`);
   const cls = element.slice(0, dot);
-  if (cls !== 'line' && cls !== 'transformer') throw new DssError(st.loc, `${st.verb}: only lines and transformers can be opened or closed by lemsim, got ${element}`);
+  if (!['line', 'transformer', 'capacitor', 'reactor'].includes(cls)) throw new DssError(st.loc, `${st.verb}: only lines, transformers, capacitors and reactors can be opened or closed by lemsim, got ${element}`);
   if (!circuit.objects.get(cls)?.has(element.slice(dot + 1))) throw new DssError(st.loc, `${st.verb}: ${element} is not defined`);
   return { element, terminal, conductor, open: st.verb === 'open', loc: st.loc };
 }
@@ -435,6 +443,7 @@ function emptyCircuit(file: string, baseFrequencyHz = 60): DssCircuit {
     solveCount: 0,
     notApplied: [],
     switches: [],
+    definedAt: new Map(),
   };
 }
 
