@@ -178,11 +178,11 @@ describe('OpenDSS language as the standard test circuits write it (issue 12)', (
     expect([...c.busCoords.entries()]).toEqual([['a', { x: 1, y: 2 }], ['b', { x: 3, y: 4 }]]);
   });
   it('keeps ignored classes (with their continuation lines) and reports not-yet-applied ones per object', () => {
-    const c = load('New Line.l bus1=a bus2=b\nNew Fuse.f1 monitoredobj=line.l\n~ fusecurve=tlink\nNew SwtControl.r1 switchedobj=line.l\n~ delay=2 normal=closed\nEdit SwtControl.r1 action=open\nNew Generator.g bus1=b kW=100\n');
+    const c = load('New Line.l bus1=a bus2=b\nNew Fuse.f1 monitoredobj=line.l\n~ fusecurve=tlink\nNew SwtControl.r1 switchedobj=line.l\n~ delay=2 normal=closed\nEdit SwtControl.r1 action=open\nNew Isource.i bus1=b amps=5\n');
     expect(c.ignored.map((i) => i.what)).toContain('New fuse (protection: acts only in fault and dynamic studies)');
     expect(c.notApplied.map((i) => i.what)).toEqual([
       'swtcontrol.r1: switch control not applied: switches stay in their written states',
-      'generator.g: generator not applied: its power is missing from the power flow',
+      'isource.i: current source not applied: its current is missing from the power flow',
     ]);
     expect(c.notApplied[0].loc.line).toBe(5);
     expect(c.objects.get('swtcontrol')!.get('r1').props.get('action')).toBe('open');
