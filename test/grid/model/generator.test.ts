@@ -44,7 +44,7 @@ describeWithOpenDss('Generator against OpenDSS, every node', () => {
       const r = compareWithOpenDss(feeder(el, opts));
       expect(r.converged).toBe(true);
       expect(r.nodes).toBeGreaterThanOrEqual(9);
-      expect(r.maxDvPu, `worst node ${r.worst}`).toBeLessThan(name.startsWith('model 3') ? 1e-7 : TOL_PU);
+      expect(r.maxDvPu, `worst node ${r.worst}`).toBeLessThan(TOL_PU);
       expect(r.maxDdeg).toBeLessThan(1e-6);
     });
   }
