@@ -13,7 +13,7 @@
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { ControlledPowerFlow } from '../../../grid/controls/static-control.js';
-import { loadFeeder } from '../../../grid/feeder.js';
+import { loadFeeder, runTimeSeries } from '../../../grid/feeder.js';
 import { newLoadPowers, setLoadPowersAt } from '../../../grid/powerflow/solve.js';
 import { tempScripts } from '../../helpers/dss.js';
 import { compareNodes, describeWithOpenDss, runOpenDss } from '../../helpers/oracle.js';
@@ -72,5 +72,23 @@ describeWithOpenDss('InvControl against OpenDSS, every node', () => {
     const b = solveBoth(feeder(pv));
     const k = a.cmp.feeder.model.busNodes[a.cmp.feeder.network.busIndex.get('c')!][0];
     expect(Math.abs(Math.hypot(a.cmp.vRe[k], a.cmp.vIm[k]) - Math.hypot(b.cmp.vRe[k], b.cmp.vIm[k])) / 7200).toBeGreaterThan(5e-3);
+  });
+});
+
+describeWithOpenDss('InvControl in a daily time series (runTimeSeries) against OpenDSS', () => {
+  it('each step reaches the volt-var/volt-watt point of its irradiance, every node', () => {
+    const text = feeder(`New Loadshape.sun npts=24 interval=1 mult=(0 0 0 0 0 0 0.1 0.3 0.5 0.7 0.85 0.95 1 0.95 0.85 0.7 0.5 0.3 0.1 0 0 0 0 0)
+New PVSystem.pv bus1=c phases=3 kV=12.47 kVA=2200 Pmpp=2000 irradiance=1 daily=sun
+New InvControl.ic CombiMode=VV_VW vvc_curve1=vv voltwatt_curve=vw deltaQ_factor=0.3 deltaP_factor=0.3 ${TIGHT}`);
+    const dir = tempScripts({ 'master.dss': text });
+    const f = loadFeeder(join(dir, 'master.dss'));
+    const seen: { minute: number; vRe: Float64Array; vIm: Float64Array; model: typeof f.model; converged: boolean }[] = [];
+    runTimeSeries(f, { from: 420, to: 780, stepMin: 90 }, (s) => seen.push({ minute: s.minute, vRe: Float64Array.from(s.state.vRe), vIm: Float64Array.from(s.state.vIm), model: s.model, converged: s.status.converged }), { mode: 'daily', tolerance: 1e-12, maxIterations: 1000 });
+    expect(seen).toHaveLength(5);
+    for (const s of seen) {
+      const ref = runOpenDss(dir, 'master.dss', { minute: s.minute, mode: 'daily' });
+      const cmp = compareNodes({ ...f, model: s.model }, s.vRe, s.vIm, ref, s.converged);
+      expect(cmp.maxDvPu, `minute ${s.minute}, worst node ${cmp.worst}`).toBeLessThan(1e-9);
+    }
   });
 });
