@@ -35,6 +35,8 @@ interface PceBase {
   readonly zScale: number;
   readonly vminpu: number;
   readonly vmaxpu: number;
+  /** PVSystem LimitCurrent=yes (current capped below Vminpu, no constant-Z fallback) */
+  readonly currentLimited: boolean;
 }
 
 export interface ShapeSet {
@@ -101,6 +103,7 @@ export function buildPces(c: DssCircuit, terminal: TerminalOf): Pce[] {
       zScale: br.zScale,
       vminpu: s.vminpu,
       vmaxpu: s.vmaxpu,
+      currentLimited: false,
     };
   };
   const out: Pce[] = [];
@@ -125,8 +128,12 @@ export function buildPces(c: DssCircuit, terminal: TerminalOf): Pce[] {
   for (const p of (c.objects.get('pvsystem')?.values() ?? []) as Iterable<PvSystemState>) {
     if (!p.enabled) continue;
     const owner = `pvsystem.${p.name}`;
+    if (p.limitCurrent && p.conn === 'delta' && p.phases === 1) {
+      throw new DssError({ file: c.file, line: 1 }, `${owner}: LimitCurrent=yes on a 1-phase delta PVSystem is not supported`);
+    }
     out.push({
       ...base(owner, p),
+      currentLimited: p.limitCurrent,
       kind: 'pvsystem',
       state: p,
       shapes: shapeSet(owner, p),

@@ -18,6 +18,8 @@ import { SparseLU, TripletMatrix, ZeroPivotError } from './sparse-lu.js';
  * whose Q the solver adjusts to hold |V|).
  */
 export const BR_PCE_PQ = 101;
+/** constant PQ with the current capped at |S|/(Vminpu·Vbase) below Vminpu (PVSystem LimitCurrent) */
+export const BR_PCE_PQ_ILIMIT = 102;
 export const BR_PCE_PQ_ANY_V = 103;
 
 /** Largest number of load branches for which the dense reduced impedance matrix is used. */
@@ -310,7 +312,7 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
     const nodes = conductorNodes([pce.terminal]);
     pceBrStart[pi] = brLoad.length;
     const nc = nodes.length;
-    const code = pce.kind === 'generator' && pce.model === 3 ? BR_PCE_PQ_ANY_V : BR_PCE_PQ;
+    const code = pce.kind === 'generator' && pce.model === 3 ? BR_PCE_PQ_ANY_V : pce.currentLimited ? BR_PCE_PQ_ILIMIT : BR_PCE_PQ;
     for (let p = 0; p < pce.phases; p++) {
       brLoad.push(-1);
       brA.push(nodes[p]);

@@ -9,7 +9,7 @@
  * Sign convention (grid layer, DESIGN rule 2): load power consumed is positive (W, var);
  * generation entered as a load is negative.
  */
-import { BR_PCE_PQ, BR_PCE_PQ_ANY_V, type SolverModel } from './compile.js';
+import { BR_PCE_PQ, BR_PCE_PQ_ANY_V, BR_PCE_PQ_ILIMIT, type SolverModel } from './compile.js';
 import { type PceRuntime, newPceRuntime, setPcePowersAt } from './pce-power.js';
 import { solveVoltageControlledGenerators } from './pv-generators.js';
 import { expandChains } from './series-chains.js';
@@ -275,6 +275,23 @@ export function branchCurrent(m: SolverModel, k: number, vr: number, vi: number,
   const yr = p / v2;
   const yi = -q / v2;
   const model = m.brModel[k];
+  if (model === BR_PCE_PQ_ILIMIT) {
+    // current-limited inverter: below Vminpu the current keeps |S|/(Vminpu·Vbase) at the power
+    // factor angle, I = conj(S)·(V/|V|)/(Vminpu·Vbase) (OpenDSS DoConstantPQPVsystemObj)
+    const vmag = Math.sqrt(vr * vr + vi * vi);
+    const lim = m.brVminPu[k] * vbase;
+    if (vmag < lim) {
+      const ur = vr / vmag;
+      const ui = vi / vmag;
+      out[0] = (p * ur + q * ui) / lim;
+      out[1] = (p * ui - q * ur) / lim;
+    } else {
+      const d = vmag * vmag;
+      out[0] = (p * vr + q * vi) / d;
+      out[1] = (p * vi - q * vr) / d;
+    }
+    return;
+  }
   if (model === BR_PCE_PQ || model === BR_PCE_PQ_ANY_V) {
     // power conversion element (p, q ≤ 0 when generating): constant PQ, and for BR_PCE_PQ a
     // constant impedance at its Vminpu/Vmaxpu power outside that band (OpenDSS DoConstantPQGen)

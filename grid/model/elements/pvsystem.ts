@@ -5,7 +5,8 @@
  * EffCurve(panel kW / kVA), capped at Pmpp × %Pmpp; kvar from PF (pf written last) or kvar (kvar
  * written last), limited by kvarMax/kvarMaxAbs and %PminNoVars, and kW and kvar limited to kVA
  * with watt or var priority (or PF priority). The voltage behaviour is model 1 (constant PQ
- * between Vminpu and Vmaxpu, constant impedance outside). The shape (daily/yearly/duty) scales the
+ * between Vminpu and Vmaxpu, constant impedance outside), or with LimitCurrent=yes constant PQ
+ * whose current is capped at what the power needs at Vminpu (OpenDSS's current-limited model). The shape (daily/yearly/duty) scales the
  * irradiance; Tdaily/Tyearly/Tduty give the panel temperature, else `Temperature`.
  */
 import { DssError } from '../../../src/errors.js';
@@ -52,6 +53,8 @@ export interface PvSystemState extends ElementBase {
   kvarMaxAbs: number;
   kvarMaxSet: boolean;
   kvarMaxAbsSet: boolean;
+  /** LimitCurrent=yes: below Vminpu the current stays at |S|/(Vminpu·VBase) instead of a constant Z */
+  limitCurrent: boolean;
 }
 
 function flag<S>(name: string, apply: (s: S, v: boolean) => void): PropertyDef<S> {
@@ -99,6 +102,7 @@ export const pvSystemClass: DssClass<PvSystemState> = {
     kvarMaxAbs: 500,
     kvarMaxSet: false,
     kvarMaxAbsSet: false,
+    limitCurrent: false,
   }),
   properties: [
     num('phases', (s, v, ctx) => {
@@ -145,7 +149,7 @@ export const pvSystemClass: DssClass<PvSystemState> = {
     num('Vminpu', (s, v) => void (s.vminpu = v)),
     num('Vmaxpu', (s, v) => void (s.vmaxpu = v)),
     refuseYes('Balanced', 'forcing balanced currents is not supported'),
-    refuseYes('LimitCurrent', 'the current-limited model is not supported'),
+    flag('LimitCurrent', (s, v) => void (s.limitCurrent = v)),
     text('yearly', (s, v) => void (s.yearly = shapeRef(v))),
     text('daily', (s, v) => void (s.daily = shapeRef(v))),
     text('duty', (s, v) => void (s.duty = shapeRef(v))),
