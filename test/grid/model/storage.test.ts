@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { loadFeeder } from '../../../grid/feeder.js';
+import { loadFeeder, runTimeSeries } from '../../../grid/feeder.js';
 import { PowerFlowState, newLoadPowers, setLoadPowersAt } from '../../../grid/powerflow/solve.js';
 import { requestStorageKw, updateStorage } from '../../../grid/powerflow/pce-power.js';
 import { tempScripts } from '../../helpers/dss.js';
@@ -69,6 +69,17 @@ New Storage.b bus1=c phases=3 kV=12.47 kWrated=500 kWhrated=100 %stored=40 %rese
       ours.push(powers.pce!.kwh[0]);
     }
     for (let k = 0; k < steps; k++) expect(Math.abs(ours[k] - ref[k]), `minute ${k + 1}: lemsim ${ours[k]} kWh, OpenDSS ${ref[k]} kWh`).toBeLessThan(1e-6);
+    // the same day through the time-series driver: each step sees the energy left by the previous one
+    const g = loadFeeder(join(dir, 'master.dss'));
+    const before: number[] = [];
+    let last: typeof powers | undefined;
+    runTimeSeries(g, { from: 1, to: steps, stepMin: 1 }, (s) => {
+      before.push(s.powers.pce!.kwh[0]);
+      last = s.powers;
+    }, { mode: 'daily', tolerance: 1e-12 });
+    expect(before[0]).toBe(40);
+    for (let k = 1; k < steps; k++) expect(Math.abs(before[k] - ref[k - 1]), `runTimeSeries, minute ${k + 1}`).toBeLessThan(1e-6);
+    expect(Math.abs(last!.pce!.kwh[0] - ref[steps - 1])).toBeLessThan(1e-6);
     // the trajectory is not flat: it empties to the reserve and later fills up
     expect(Math.min(...ref)).toBeCloseTo(20, 9);
     expect(Math.max(...ref)).toBeCloseTo(100, 9);
