@@ -12,6 +12,9 @@ import { loadClass } from '../model/elements/load.js';
 import { loadShapeClass } from '../model/elements/loadshape.js';
 import { transformerClass } from '../model/elements/transformer.js';
 import { vsourceClass } from '../model/elements/vsource.js';
+import { capacitorClass } from '../model/elements/capacitor.js';
+import { reactorClass } from '../model/elements/reactor.js';
+import { xfmrCodeClass } from '../model/elements/xfmrcode.js';
 import { cnDataClass, lineGeometryClass, lineSpacingClass, tsDataClass, wireDataClass } from '../model/elements/conductors.js';
 import { capControlClass } from '../controls/capcontrol.js';
 import { regControlClass } from '../controls/regcontrol.js';
@@ -36,6 +39,9 @@ const CLASSES: readonly AnyClass[] = [
   tsDataClass,
   lineSpacingClass,
   lineGeometryClass,
+  capacitorClass,
+  reactorClass,
+  xfmrCodeClass,
   regControlClass,
   capControlClass,
 ];
@@ -123,9 +129,16 @@ export interface DssCircuit {
   /** accepted, changes the physics, not applied by lemsim (one entry per object or command) */
   readonly notApplied: IgnoredItem[];
   readonly switches: SwitchAction[];
+  /** where each object was defined (its `New`), by lower-case `class.name` */
+  readonly definedAt: Map<string, DssLocation>;
 }
 
 const opaqueClasses = new Map<string, AnyClass>();
+
+/** The class lemsim models under an OpenDSS class name (lower case), if any. */
+export function modelledClass(name: string): AnyClass | undefined {
+  return CLASSES.find((c) => c.name === name);
+}
 
 /** A class lemsim models, or an opaque holder for an ignored or not-yet-applied class. */
 function findClass(name: string): AnyClass | undefined {
@@ -271,6 +284,7 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
           }
           state = cls.create(objName, { baseFrequencyHz: circuit.baseFrequencyHz });
           objects.set(objName, state);
+          circuit.definedAt.set(`${cls.name}.${objName}`, st.loc);
         }
         last = { cls, state };
         apply(cls, state, rest, st);
@@ -402,7 +416,7 @@ function switchAction(st: DssStatement, circuit: DssCircuit): SwitchAction {
   const dot = element?.indexOf('.') ?? -1;
   if (!element || dot <= 0) throw new DssError(st.loc, `${st.verb}: expected Class.name`);
   const cls = element.slice(0, dot);
-  if (cls !== 'line' && cls !== 'transformer') throw new DssError(st.loc, `${st.verb}: only lines and transformers can be opened or closed by lemsim, got ${element}`);
+  if (!['line', 'transformer', 'capacitor', 'reactor'].includes(cls)) throw new DssError(st.loc, `${st.verb}: only lines, transformers, capacitors and reactors can be opened or closed by lemsim, got ${element}`);
   if (!circuit.objects.get(cls)?.has(element.slice(dot + 1))) throw new DssError(st.loc, `${st.verb}: ${element} is not defined`);
   return { element, terminal, conductor, open: st.verb === 'open', loc: st.loc };
 }
@@ -423,6 +437,7 @@ function emptyCircuit(file: string, baseFrequencyHz = 60): DssCircuit {
     solveCount: 0,
     notApplied: [],
     switches: [],
+    definedAt: new Map(),
   };
 }
 

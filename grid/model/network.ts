@@ -5,7 +5,8 @@
  * interpreted OpenDSS circuit; the power flow compiles it into index arrays (grid/powerflow).
  */
 import { DssError } from '../../src/errors.js';
-import type { DssCircuit, IgnoredItem } from '../dss/interpreter.js';
+import { type DssCircuit, type IgnoredItem, modelledClass } from '../dss/interpreter.js';
+import type { BranchSpec } from '../dss/object-class.js';
 import type { CMatrix, Complex } from './complex.js';
 import { type BusRef, terminalNodes } from './elements/common.js';
 import type { LineState } from './elements/line.js';
@@ -34,7 +35,7 @@ export interface Terminal {
 
 /** A linear element (line or transformer) with its primitive admittance. */
 export interface Branch {
-  readonly kind: 'line' | 'transformer';
+  readonly kind: 'line' | 'transformer' | BranchSpec['kind'];
   readonly name: string;
   readonly terminals: readonly Terminal[];
   /** Siemens; order = Σ conductors of the terminals. */
@@ -181,6 +182,37 @@ export function buildNetwork(c: DssCircuit): Network {
       shuntEnd: undefined,
       open: undefined,
     });
+  }
+  // every other linear element a class defines (Capacitor, Reactor, …), in definition order
+  for (const [clsName, objs] of c.objects) {
+    const cls = modelledClass(clsName);
+    if (!cls?.branch) continue;
+    for (const s of objs.values()) {
+      if (!(s as { enabled?: boolean }).enabled) continue;
+      let spec: BranchSpec | undefined;
+      try {
+        spec = cls.branch(s, { baseFrequencyHz: c.baseFrequencyHz });
+      } catch (err) {
+        const at = c.definedAt.get(`${clsName}.${(s as { name: string }).name}`);
+        if (err instanceof DssError && err.location === undefined && at) throw new DssError(at, err.detail);
+        throw err;
+      }
+      if (!spec) continue;
+      branches.push({
+        kind: spec.kind,
+        name: spec.name,
+        terminals: spec.terminals.map((t) => terminal(t.ref, t.nconds, t.nphases)),
+        y: spec.y,
+        phases: spec.phases,
+        normAmps: 0,
+        emergAmps: 0,
+        substation: false,
+        seriesZ: undefined,
+        shunt: true,
+        shuntEnd: undefined,
+        open: undefined,
+      });
+    }
   }
   // Open/Close: open conductors are eliminated from the element (an opened line is then no longer
   // a series element: it stays out of series chains and jumper merging)
