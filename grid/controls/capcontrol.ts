@@ -202,8 +202,6 @@ export class CapController implements ControlActor {
     this.closed = lastStepInService(cap) > 0;
     this.initialClosed = this.closed;
     this.lastOpenTimeS = -def.deadTimeS;
-    if (def.ctPhase > cap.phases) throw new DssError(def.loc, `CapControl.${def.name}: CTphase ${def.ctPhase} exceeds the ${cap.phases} phase(s) of Capacitor.${cap.name}`);
-    if (def.ptPhase > cap.phases) throw new DssError(def.loc, `CapControl.${def.name}: PTphase ${def.ptPhase} exceeds the ${cap.phases} phase(s) of Capacitor.${cap.name}`);
   }
 
   get name(): string {
@@ -295,7 +293,14 @@ export class CapController implements ControlActor {
     const b = branchIndex(view.model, d.element!);
     if (b === undefined) throw new DssError(d.loc, `CapControl.${d.name}: element ${d.element} is not in the circuit (disabled?)`);
     this.nowS = timeOf(view);
-    const monitoredPhases = view.model.network.branches[b].phases;
+    const monitored = view.model.network.branches[b];
+    const monitoredPhases = monitored.phases;
+    // PTphase and CTphase index the monitored element's conductors (OpenDSS reads its buffer there)
+    const nc = monitored.terminals[d.terminal - 1]?.nodes.length;
+    if (nc === undefined) throw new DssError(d.loc, `CapControl.${d.name}: ${d.element} has no terminal ${d.terminal}`);
+    for (const [what, ph] of [['PTphase', d.ptPhase], ['CTphase', d.ctPhase]] as const) {
+      if (ph > nc) throw new DssError(d.loc, `CapControl.${d.name}: ${what} ${ph} exceeds the ${nc} conductors of ${d.element} terminal ${d.terminal}`);
+    }
     this.shouldSwitch = false;
 
     if (d.voltOverride && d.type !== 'voltage') {
