@@ -13,6 +13,8 @@ import type { DssClass, SetContext } from '../dss/object-class.js';
 import { ignoredProperty } from '../dss/object-class.js';
 import { parseBoolean, parseInteger } from '../dss/values.js';
 import { bool, num, text } from '../model/elements/common.js';
+import type { CMatrix } from '../model/complex.js';
+import { type CapacitorState, capacitorBranch } from '../model/elements/capacitor.js';
 import type { ControlActor, ControlQueue } from './control-queue.js';
 import { type ControlView, branchIndex, conductorCurrents, nodeVoltage, terminalPower, terminalVoltages, timeOf } from './control-view.js';
 
@@ -206,6 +208,16 @@ export class CapController implements ControlActor {
 
   get name(): string {
     return this.def.name;
+  }
+
+  /** The network element this control changes. */
+  get elementName(): string {
+    return `capacitor.${this.cap.name}`;
+  }
+
+  /** The capacitor's primitive admittance with its present steps (as the network builds it). */
+  primitiveY(frequencyHz: number): CMatrix {
+    return capacitorBranch(this.cap as CapacitorState, frequencyHz, this.cap.states).y;
   }
 
   /** OpenDSS Reset (when a solution mode is set): back to the state the bank was defined in. */

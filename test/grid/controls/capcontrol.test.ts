@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { solveFeeder, timeOfMinute } from '../../../grid/controls/static-control.js';
+import { ControlledPowerFlow, solveFeeder, timeOfMinute } from '../../../grid/controls/static-control.js';
 import { loadFeeder } from '../../../grid/feeder.js';
 import { newLoadPowers, setLoadPowersAt } from '../../../grid/powerflow/solve.js';
 import { tempScripts } from '../../helpers/dss.js';
@@ -92,5 +92,33 @@ describeWithOpenDss('CapControl against OpenDSS (static mode)', () => {
     let switched = 0;
     for (const [, text, minute] of CASES) if (solve(tempScripts({ 'master.dss': text }), minute).status.controlIterations > 1) switched++;
     expect(switched).toBe(CASES.length);
+  });
+});
+
+describe('rebuilding after a control acts', () => {
+  it('recompiling only the changed elements gives the model a full rebuild from the circuit gives', () => {
+    const [, text] = CASES[CASES.length - 1];
+    const dir = tempScripts({ 'master.dss': text });
+    const feeder = loadFeeder(join(dir, 'master.dss'));
+    const pf = new ControlledPowerFlow(feeder);
+    const powers = newLoadPowers(feeder.model);
+    setLoadPowersAt(feeder.model, 0, 'snapshot', powers);
+    const s = pf.solve(powers, { hour: 0, sec: 0 }, { tolerance: 1e-12 });
+    expect(s.actions).toBeGreaterThan(1);
+    const fast = pf.model;
+    const v = Float64Array.from(pf.vRe);
+    pf.rebuild([], true);
+    expect(pf.model).not.toBe(fast);
+    fast.network.branches.forEach((b, k) => {
+      const other = pf.model.network.branches[k];
+      expect(other.name).toBe(b.name);
+      for (let i = 0; i < b.y.re.length; i++) {
+        expect(other.y.re[i], `${b.name} G[${i}]`).toBe(b.y.re[i]);
+        expect(other.y.im[i], `${b.name} B[${i}]`).toBe(b.y.im[i]);
+      }
+    });
+    const again = pf.solve(powers, { hour: 0, sec: 0 }, { tolerance: 1e-12 });
+    expect(again.controlIterations).toBe(1);
+    for (let k = 0; k < v.length; k++) expect(Math.abs(pf.vRe[k] - v[k])).toBeLessThan(1e-6);
   });
 });
