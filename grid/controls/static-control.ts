@@ -233,7 +233,8 @@ export class ControlledPowerFlow {
         next = { ...this.current, network, model: compile(network) };
       }
     }
-    next ??= feederFromCircuit(this.circuit, this.current.busKvBaseLn);
+    // the feeder keeps the script's circuit as written; the controls' copy stays private
+    next ??= { ...feederFromCircuit(this.circuit, this.current.busKvBaseLn), circuit: this.current.circuit };
     const prev = this.state;
     this.current = next;
     this.state = new PowerFlowState(next.model);
