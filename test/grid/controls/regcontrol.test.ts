@@ -148,7 +148,7 @@ Calcvoltagebases
 describeWithOpenDss('RegControl against OpenDSS (static mode)', () => {
   const cases: [string, string][] = [
     ['three single-phase regulators with LDC', BANK()],
-    ['the same with maxtapchange=2 and a 30 s delay on one', BANK('maxtapchange=2').replace('R=3   X=9 maxtapchange=2\nNew Transformer.reg2', 'R=3 X=9 maxtapchange=2 delay=30\nNew Transformer.reg2')],
+    ['the same with maxtapchange=2 and a 30 s delay on one', BANK('maxtapchange=2').replace('R=3 X=9 maxtapchange=2\nNew Transformer.reg2', 'R=3 X=9 maxtapchange=2 delay=30\nNew Transformer.reg2')],
     ['the same with vlimit and inverse time', BANK('vlimit=124.5 inversetime=yes')],
     ['open-delta line-to-line regulators', OPEN_DELTA()],
     ['a regulator on a remote bus (bus=)', BANK().replace('R=3 X=9 \nNew Transformer.reg2', 'bus=b2.1 R=3 X=9\nNew Transformer.reg2')],
@@ -168,6 +168,11 @@ Calcvoltagebases
     ['reverse power regulated with the reverse settings', REVERSE('reversible=yes revvreg=121 revband=2 revR=1 revX=2 revthreshold=50 revdelay=30')],
     ['reverse power below the threshold stays forward', REVERSE('reversible=yes revthreshold=50000')],
   ];
+  it('each variant differs from the plain bank (the replacements took effect)', () => {
+    for (const [name, text] of cases.slice(1, 3)) expect(text, name).not.toBe(BANK());
+    expect(cases[1][1]).toContain('delay=30');
+    expect(cases[4][1]).toContain('bus=b2.1');
+  });
   for (const [name, text] of cases) {
     it(`${name}: same taps, control iterations and node voltages (1e-8 pu)`, () => {
       const dir = tempScripts({ 'master.dss': text });
