@@ -11,7 +11,7 @@ import { type Network, buildNetwork } from './model/network.js';
 import { type ControlOptions, startControls, timeOfMinute, hasControls } from './controls/static-control.js';
 import { type SolverModel, compile } from './powerflow/compile.js';
 import { updateStorage } from './powerflow/pce-power.js';
-import { type LoadPowers, PowerFlowState, type ShapeMode, type SolveOptions, type SolveStatus, newLoadPowers, setLoadPowersAt } from './powerflow/solve.js';
+import { type LoadPowers, PowerFlowState, type ShapeMode, type ShapeOptions, type SolveOptions, type SolveStatus, newLoadPowers, setLoadPowersAt } from './powerflow/solve.js';
 
 export interface Feeder {
   /** the interpreted script (controls rebuild the feeder from a private copy of it) */
@@ -85,9 +85,10 @@ export interface StepResult {
 }
 
 /**
- * Runs the daily-mode time series from minute `from` to `to` (inclusive) every `stepMin` minutes:
- * minute M is the solve at t = M·60 s, each load shape evaluated there (OpenDSS daily mode). Each
- * step warm-starts from the previous. `onStep` sees the live state (copy what it keeps).
+ * Runs a time series from minute `from` to `to` (inclusive) every `stepMin` minutes: minute M is
+ * the solve at t = M·60 s, each load's shape for the mode (OpenDSS daily mode by default: Daily
+ * shapes only; `yearly`: Yearly shapes; see ShapeOptions) evaluated there. Each step warm-starts
+ * from the previous. `onStep` sees the live state (copy what it keeps).
  *
  * A feeder with RegControls or CapControls (unless `controls: { mode: 'off' }`) is solved as OpenDSS
  * solves a time series in its static control mode: the script's own Solves first, controls reset as
@@ -98,7 +99,7 @@ export function runTimeSeries(
   feeder: Feeder,
   range: { from: number; to: number; stepMin: number },
   onStep: (step: StepResult) => void,
-  options: SolveOptions & { mode?: ShapeMode; controls?: ControlOptions } = {},
+  options: SolveOptions & ShapeOptions & { mode?: ShapeMode; controls?: ControlOptions } = {},
 ): { steps: number; diverged: number; iterations: number; controlIterations: number; controlsUnsettled: number } {
   if (!(range.stepMin > 0)) throw new LemsimError(`step must be positive, got ${range.stepMin} min`);
   if (range.to < range.from) throw new LemsimError(`--to (${range.to}) is before --from (${range.from})`);
@@ -113,7 +114,7 @@ export function runTimeSeries(
   let controlsUnsettled = 0;
   if (powers.pce) powers.pce.stepH = range.stepMin / 60;
   for (let minute = range.from; minute <= range.to + 1e-9; minute += range.stepMin) {
-    setLoadPowersAt(feeder.model, minute / 60, mode, powers);
+    setLoadPowersAt(feeder.model, minute / 60, mode, powers, options);
     let status: SolveStatus;
     let loops = 1;
     if (controlled) {

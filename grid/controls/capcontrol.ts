@@ -13,6 +13,8 @@ import type { DssClass, SetContext } from '../dss/object-class.js';
 import { ignoredProperty } from '../dss/object-class.js';
 import { parseBoolean, parseInteger } from '../dss/values.js';
 import { bool, num, text } from '../model/elements/common.js';
+import type { CMatrix } from '../model/complex.js';
+import { type CapacitorState, capacitorBranch } from '../model/elements/capacitor.js';
 import type { ControlActor, ControlQueue } from './control-queue.js';
 import { type ControlView, branchIndex, conductorCurrents, nodeVoltage, terminalPower, terminalVoltages, timeOf } from './control-view.js';
 
@@ -202,12 +204,20 @@ export class CapController implements ControlActor {
     this.closed = lastStepInService(cap) > 0;
     this.initialClosed = this.closed;
     this.lastOpenTimeS = -def.deadTimeS;
-    if (def.ctPhase > cap.phases) throw new DssError(def.loc, `CapControl.${def.name}: CTphase ${def.ctPhase} exceeds the ${cap.phases} phase(s) of Capacitor.${cap.name}`);
-    if (def.ptPhase > cap.phases) throw new DssError(def.loc, `CapControl.${def.name}: PTphase ${def.ptPhase} exceeds the ${cap.phases} phase(s) of Capacitor.${cap.name}`);
   }
 
   get name(): string {
     return this.def.name;
+  }
+
+  /** The network element this control changes. */
+  get elementName(): string {
+    return `capacitor.${this.cap.name}`;
+  }
+
+  /** The capacitor's primitive admittance with its present steps (as the network builds it). */
+  primitiveY(frequencyHz: number): CMatrix {
+    return capacitorBranch(this.cap as CapacitorState, frequencyHz, this.cap.states).y;
   }
 
   /** OpenDSS Reset (when a solution mode is set): back to the state the bank was defined in. */
@@ -295,7 +305,14 @@ export class CapController implements ControlActor {
     const b = branchIndex(view.model, d.element!);
     if (b === undefined) throw new DssError(d.loc, `CapControl.${d.name}: element ${d.element} is not in the circuit (disabled?)`);
     this.nowS = timeOf(view);
-    const monitoredPhases = view.model.network.branches[b].phases;
+    const monitored = view.model.network.branches[b];
+    const monitoredPhases = monitored.phases;
+    // PTphase and CTphase index the monitored element's conductors (OpenDSS reads its buffer there)
+    const nc = monitored.terminals[d.terminal - 1]?.nodes.length;
+    if (nc === undefined) throw new DssError(d.loc, `CapControl.${d.name}: ${d.element} has no terminal ${d.terminal}`);
+    for (const [what, ph] of [['PTphase', d.ptPhase], ['CTphase', d.ctPhase]] as const) {
+      if (ph > nc) throw new DssError(d.loc, `CapControl.${d.name}: ${what} ${ph} exceeds the ${nc} conductors of ${d.element} terminal ${d.terminal}`);
+    }
     this.shouldSwitch = false;
 
     if (d.voltOverride && d.type !== 'voltage') {

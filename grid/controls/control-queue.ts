@@ -60,19 +60,21 @@ export class ControlQueue {
 
   /**
    * Executes, in queue order, every action due at the time of the first one (OpenDSS
-   * DoNearestActions: time itself does not advance in static mode). Returns whether any action changed
-   * the circuit.
+   * DoNearestActions: time itself does not advance in static mode). Returns how many actions ran and
+   * the controls whose action changed the circuit.
    */
-  doNearest(): boolean {
-    if (this.entries.length === 0) return false;
+  doNearest(): { executed: number; changed: ControlActor[] } {
+    const changed: ControlActor[] = [];
+    let executed = 0;
+    if (this.entries.length === 0) return { executed, changed };
     const t = this.entries[0].timeS;
-    let changed = false;
     for (;;) {
       const at = this.entries.findIndex((e) => e.timeS <= t);
       if (at < 0) break;
       const [e] = this.entries.splice(at, 1);
-      if (e.action.owner.doPendingAction(e.action.code)) changed = true;
+      executed++;
+      if (e.action.owner.doPendingAction(e.action.code) && !changed.includes(e.action.owner)) changed.push(e.action.owner);
     }
-    return changed;
+    return { executed, changed };
   }
 }

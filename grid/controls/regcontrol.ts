@@ -14,7 +14,9 @@ import type { DssClass, SetContext } from '../dss/object-class.js';
 import { ignoredProperty } from '../dss/object-class.js';
 import { parseBoolean, parseInteger } from '../dss/values.js';
 import { bool, num, text, type BusRef, parseBusRef, terminalNodes } from '../model/elements/common.js';
+import type { CMatrix } from '../model/complex.js';
 import type { TransformerState, Winding } from '../model/elements/transformer.js';
+import { transformerYprim } from '../model/yprim.js';
 import type { ControlActor, ControlQueue } from './control-queue.js';
 import { type ControlView, branchIndex, busRefNodes, conductorCurrents, nodeVoltage, roundHalfEven, terminalPower, timeOf } from './control-view.js';
 
@@ -228,6 +230,16 @@ export class RegController implements ControlActor {
 
   get name(): string {
     return this.def.name;
+  }
+
+  /** The network element this control changes. */
+  get elementName(): string {
+    return `transformer.${this.xf.name}`;
+  }
+
+  /** The transformer's primitive admittance at its present taps (as the network builds it). */
+  primitiveY(_frequencyHz: number): CMatrix {
+    return transformerYprim(this.xf);
   }
 
   /** The tapped winding's present tap, per unit. */

@@ -15,7 +15,8 @@ import { DssError, LemsimError } from '../../src/errors.js';
 import type { DssCircuit } from '../dss/interpreter.js';
 import { type Feeder, feederFromCircuit } from '../feeder.js';
 import type { TransformerState } from '../model/elements/transformer.js';
-import type { SolverModel } from '../powerflow/compile.js';
+import type { Network } from '../model/network.js';
+import { type SolverModel, compile } from '../powerflow/compile.js';
 import { type LoadPowers, PowerFlowState, type SolveOptions, type SolveStatus, newLoadPowers, setLoadPowersAt } from '../powerflow/solve.js';
 import { type CapControlState, type CapControlType, CapController, type CapacitorLike } from './capcontrol.js';
 import { ControlQueue } from './control-queue.js';
@@ -61,6 +62,17 @@ export interface CapacitorReport {
   readonly capcontrol: string | undefined;
   /** per step: 1 in service, 0 out */
   readonly states: readonly number[];
+}
+
+const branchIndexCache = new WeakMap<Network, Map<string, number>>();
+
+function branchIndexOf(net: Network): Map<string, number> {
+  let m = branchIndexCache.get(net);
+  if (!m) {
+    m = new Map(net.branches.map((b, k) => [b.name, k]));
+    branchIndexCache.set(net, m);
+  }
+  return m;
 }
 
 function objects<T>(c: DssCircuit, cls: string): T[] {
@@ -166,9 +178,8 @@ export class ControlledPowerFlow {
   resetControls(): void {
     this.queue.clear();
     for (const r of this.regulators) r.reset();
-    let changed = false;
-    for (const c of this.capControls) if (c.reset()) changed = true;
-    if (changed) this.rebuild();
+    const changed = this.capControls.filter((c) => c.reset());
+    if (changed.length > 0) this.rebuild(changed);
   }
 
   /**
@@ -198,9 +209,9 @@ export class ControlledPowerFlow {
           if (inverters) actions++;
           else if (this.queue.isEmpty) done = true;
           else {
-            const before = this.queue.size;
-            if (this.queue.doNearest()) this.rebuild();
-            actions += before - this.queue.size;
+            const { executed, changed } = this.queue.doNearest();
+            actions += executed;
+            if (changed.length > 0) this.rebuild(changed as (RegController | CapController)[]);
           }
         }
       }
@@ -208,9 +219,35 @@ export class ControlledPowerFlow {
     return { ...status, controlIterations, totalIterations, controlsSettled: done, actions };
   }
 
-  /** Rebuilds the model from the controls' circuit; the next solve starts from the present voltages. */
-  private rebuild(): void {
-    const next = feederFromCircuit(this.circuit, this.current.busKvBaseLn);
+  /**
+   * A new model after controls changed the elements in `changed`: their primitive admittances are
+   * recomputed from the controls' circuit and the network compiled again (or, with `full`, the whole
+   * feeder rebuilt from the circuit, the path `loadFeeder` takes). The next solve starts from the
+   * present voltages.
+   */
+  rebuild(changed: readonly (RegController | CapController)[] = [], full = false): void {
+    const net = this.current.network;
+    let next: Feeder | undefined;
+    if (!full) {
+      const index = branchIndexOf(net);
+      const branches = net.branches.slice();
+      for (const c of changed) {
+        const k = index.get(c.elementName);
+        // an element with conductors opened by the script takes the full path
+        if (k === undefined || branches[k].open !== undefined) {
+          next = undefined;
+          full = true;
+          break;
+        }
+        branches[k] = { ...branches[k], y: c.primitiveY(this.circuit.baseFrequencyHz) };
+      }
+      if (!full) {
+        const network: Network = { ...net, branches };
+        next = { ...this.current, network, model: compile(network) };
+      }
+    }
+    // the feeder keeps the script's circuit as written; the controls' copy stays private
+    next ??= { ...feederFromCircuit(this.circuit, this.current.busKvBaseLn), circuit: this.current.circuit };
     const prev = this.state;
     this.current = next;
     this.state = new PowerFlowState(next.model);

@@ -128,6 +128,8 @@ export interface DssCircuit {
   // biome-ignore lint: states of different classes
   readonly objects: Map<string, Map<string, any>>;
   readonly options: Map<string, string>;
+  /** `Set loadmult=`: multiplies every load but fixed ones (and exempt ones outside yearly mode) */
+  loadMult: number;
   /** accepted, no effect on the power flow (reported once per kind) */
   readonly ignored: IgnoredItem[];
   /** `Solve` commands the script runs (OpenDSS solves, controls included, each time; see grid/controls) */
@@ -439,6 +441,7 @@ function emptyCircuit(file: string, baseFrequencyHz = 60): DssCircuit {
     busCoords: new Map(),
     objects: new Map(),
     options: new Map(),
+    loadMult: 1,
     ignored: [],
     solveCount: 0,
     notApplied: [],
@@ -462,6 +465,13 @@ function setOption(circuit: DssCircuit, tok: DssToken, st: DssStatement, ignore:
     case 'voltagebases':
       circuit.voltageBasesKv = parseNumberArray(tok.value, st.loc, name);
       break;
+    case 'loadmult': {
+      const f = parseNumber(tok.value, st.loc, name);
+      if (!(f >= 0)) throw new DssError(st.loc, `loadmult: expected a multiplier ≥ 0, got ${f}`);
+      circuit.loadMult = f;
+      circuit.options.set(name, tok.value);
+      break;
+    }
     case 'mode':
     case 'number':
     case 'stepsize':
@@ -469,7 +479,6 @@ function setOption(circuit: DssCircuit, tok: DssToken, st: DssStatement, ignore:
     case 'tolerance':
     case 'maxiterations':
     case 'algorithm':
-    case 'loadmult':
     case 'controlmode':
     case 'maxcontroliter':
     case 'earthmodel':

@@ -10,7 +10,7 @@ import type { BranchSpec } from '../dss/object-class.js';
 import type { CMatrix, Complex } from './complex.js';
 import { type BusRef, terminalNodes } from './elements/common.js';
 import type { LineState } from './elements/line.js';
-import { type LoadState, loadBasePower } from './elements/load.js';
+import { type LoadModel, type LoadState, loadBasePower } from './elements/load.js';
 import type { LoadShapeState } from './elements/loadshape.js';
 import type { TransformerState } from './elements/transformer.js';
 import type { VsourceState } from './elements/vsource.js';
@@ -73,7 +73,12 @@ export interface Load {
   /** Base power of the whole load (all phases): kW consumed > 0, kvar. */
   readonly kW: number;
   readonly kvar: number;
-  readonly model: 1 | 2 | 3 | 5;
+  readonly model: LoadModel;
+  /** CVR exponents of P and Q (model 4) */
+  readonly cvrWatts: number;
+  readonly cvrVars: number;
+  /** ZIPV coefficients (model 8): Z, I, P of P, Z, I, P of Q, cut-off pu */
+  readonly zipv: readonly number[] | undefined;
   /** Voltage base of one load branch (phase-neutral for wye, phase-phase for delta), V. */
   readonly vBase: number;
   readonly vminpu: number;
@@ -100,6 +105,8 @@ export interface Network {
   readonly pces: readonly Pce[];
   readonly shapes: ReadonlyMap<string, LoadShapeState>;
   readonly options: ReadonlyMap<string, string>;
+  /** `Set loadmult=` (OpenDSS LoadMultiplier), 1 when not set */
+  readonly loadMult: number;
   readonly ignored: readonly IgnoredItem[];
   /** accepted objects that change the physics and that lemsim does not apply (reported, never silent) */
   readonly notApplied: readonly IgnoredItem[];
@@ -250,6 +257,9 @@ export function buildNetwork(c: DssCircuit): Network {
       kW,
       kvar,
       model: l.model,
+      cvrWatts: l.cvrWatts,
+      cvrVars: l.cvrVars,
+      zipv: l.zipv,
       vBase,
       vminpu: l.vminpu,
       vmaxpu: l.vmaxpu,
@@ -274,6 +284,7 @@ export function buildNetwork(c: DssCircuit): Network {
     pces: buildPces(c, terminal),
     shapes,
     options: c.options,
+    loadMult: c.loadMult,
     ignored: c.ignored,
     notApplied: c.notApplied,
   };

@@ -29,11 +29,12 @@ export function runOpenDssControlled(
   dir: string,
   entry: string,
   query: { transformers?: readonly string[]; capacitors?: readonly string[] } = {},
-  options: { tolerance?: number; args?: readonly string[] } = {},
+  options: { tolerance?: number; args?: readonly string[]; minute?: number } = {},
 ): ControlledOracle {
   const out = join(dir, '__opendss_v.csv');
   const common = ['--tolerance', String(options.tolerance ?? 1e-12), '--maxiter', '1000', ...(options.args ?? [])];
-  const args = [sharedPath(...RUNNER), 'snapshot', join(dir, entry), '--out', out, ...common];
+  const at = options.minute === undefined ? [] : ['--minute', String(options.minute), '--mode', 'daily'];
+  const args = [sharedPath(...RUNNER), 'snapshot', join(dir, entry), '--out', out, ...common, ...at];
   const r = spawnSync('python3', args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`dssrun failed: ${r.stderr}`);
   const info = JSON.parse(r.stderr.trim().split('\n').pop()!);
@@ -44,7 +45,9 @@ export function runOpenDssControlled(
   }
   const ts = query.transformers ?? [];
   const cs = query.capacitors ?? [];
-  const answers = openDssCommands(dir, entry, ['set mode=snapshot', 'solve', ...ts.map((t) => `? transformer.${t}.taps`), ...cs.map((c) => `? capacitor.${c}.states`)], common).slice(2);
+  // the same solve as dssrun's snapshot action (a daily-mode minute M is the solve at t = M·60 s)
+  const setup = options.minute === undefined ? 'set mode=snapshot' : `set mode=daily stepsize=1m number=1 hour=0 sec=${(options.minute - 1) * 60}`;
+  const answers = openDssCommands(dir, entry, [setup, 'solve', ...ts.map((t) => `? transformer.${t}.taps`), ...cs.map((c) => `? capacitor.${c}.states`)], common).slice(2);
   const numbers = (text: string): number[] => text.replace(/[[\]]/g, ' ').split(/[\s,]+/).filter((x) => x !== '').map(Number);
   const taps = new Map(ts.map((t, k) => [t, numbers(answers[k])]));
   const capacitors = new Map(cs.map((c, k) => [c, numbers(answers[ts.length + k])]));

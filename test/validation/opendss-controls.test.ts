@@ -2,7 +2,11 @@
  * The standard OpenDSS test circuits solved from their ORIGINAL entry files with their regulators
  * and capacitor controls, as OpenDSS solved them for ../shared/reference/opendss-tests (compile, which
  * runs the script's own Solve commands; `set mode=snapshot`; solve in static control mode):
- *   - every node within 1e-4 pu of opendss_original.csv (OpenDSS's own tolerance there is 1e-4);
+ *   - every node within 1e-4 pu of opendss_original.csv. That file was solved to OpenDSS's tolerance
+ *     1e-4, and on IEEE 8500 it is itself 1.7e-4 pu from the converged solution of the same circuit
+ *     (opendss_adapted_tol1e-10.csv, taps and capacitors as OpenDSS left them, no other change): there
+ *     lemsim must match the converged solution to 1e-6 pu, and the bound on the original is the
+ *     reference's own convergence error (measured from the two reference files) plus 1e-6;
  *   - final taps of every regulated transformer and every capacitor's states as in
  *     opendss_original.json; a regulator that ends on another tap is reported, and then the
  *     controls-frozen adaptation (adapted/, OpenDSS at 1e-10) must agree to 1e-7 pu, which shows
@@ -76,9 +80,26 @@ describeWithShared('OpenDSS test circuits with their controls (original entry fi
       const cmp = compareNodes(sol.feeder, sol.vRe, sol.vIm, readCsv(sharedPath(REF, name, 'opendss_original.csv')), true);
       console.info(
         `[controls] ${name}: ${cmp.nodes} nodes, max |dV| ${cmp.maxDvPu.toExponential(2)} pu at ${cmp.worst}, max |dθ| ${cmp.maxDdeg.toExponential(2)}°; ` +
-          `control iterations lemsim ${sol.status.controlIterations} (script solves ${sol.controls?.scriptSolves.map((s) => s.controlIterations).join('+') || 0}) vs OpenDSS ${ref.control_iterations}; ` +
+          `control iterations lemsim ${sol.status.controlIterations} (control iterations of the script's own solves: ${sol.controls?.scriptSolves.map((s) => s.controlIterations).join(' + ') || 'none'}) vs OpenDSS ${ref.control_iterations}; ` +
           `taps ${tapMismatch.length === 0 ? 'equal' : `DIFFER: ${tapMismatch.join('; ')}`}`,
       );
+      // Where the original reference (tolerance 1e-4) is further than 1e-4 from OpenDSS's converged
+      // solution of the same circuit (the adaptation is the same physics when its notes list no
+      // change), that error is part of the comparison: lemsim must then match the converged solution.
+      const sameCircuit = (JSON.parse(readFileSync(sharedPath(REF, name, 'adapted', 'notes.json'), 'utf8')).notes as string[]).length === 0;
+      let bound = 1e-4;
+      if (cmp.maxDvPu >= 1e-4 && sameCircuit && tapMismatch.length === 0) {
+        const exact = readCsv(sharedPath(REF, name, 'opendss_adapted_tol1e-10.csv'));
+        let refErr = 0;
+        for (const [key, r] of readCsv(sharedPath(REF, name, 'opendss_original.csv'))) {
+          const e = exact.get(key);
+          if (e && r.pu > 0) refErr = Math.max(refErr, Math.abs(r.volts - e.volts) / (r.volts / r.pu));
+        }
+        const toExact = compareNodes(sol.feeder, sol.vRe, sol.vIm, exact, true);
+        console.info(`[controls] ${name}: the 1e-4 reference is ${refErr.toExponential(2)} pu from OpenDSS's converged solution; lemsim is ${toExact.maxDvPu.toExponential(2)} pu from it`);
+        expect(toExact.maxDvPu, `against the converged reference, worst ${toExact.worst}`).toBeLessThan(1e-6);
+        bound = Math.max(bound, refErr + 1e-6);
+      }
       if (tapMismatch.length > 0) {
         // a different control decision: the elements must still agree with OpenDSS when the taps are frozen
         const frozen = loadFeeder(sharedPath(REF, name, 'adapted', 'Master.dss'));
@@ -89,7 +110,7 @@ describeWithShared('OpenDSS test circuits with their controls (original entry fi
         const fc = compareNodes(frozen, st.vRe, st.vIm, readCsv(sharedPath(REF, name, 'opendss_adapted_tol1e-10.csv')), s.converged);
         expect(fc.maxDvPu, `controls-frozen ${name}, worst ${fc.worst}`).toBeLessThan(1e-7);
       }
-      expect(cmp.maxDvPu, `worst node ${cmp.worst}`).toBeLessThan(1e-4);
+      expect(cmp.maxDvPu, `worst node ${cmp.worst}`).toBeLessThan(bound);
     });
   }
 });

@@ -1,6 +1,7 @@
 /**
- * `lemsim powerflow <file.dss> [--minute M] --out DIR`: one power flow. Without --minute the loads
- * are at their base kW/kvar (snapshot); with it, at daily-mode minute M (t = M·60 s).
+ * `lemsim powerflow <file.dss> [--minute M [--mode daily|yearly|duty]] --out DIR`: one power flow.
+ * Without --minute the loads are at their base kW/kvar (snapshot); with it, at minute M (t = M·60 s)
+ * of OpenDSS's daily (default), yearly or duty mode.
  * Writes DIR/voltages.csv (bus,node,v_volts,angle_deg,v_pu) and DIR/summary.json. A feeder with
  * RegControls or CapControls is solved in OpenDSS's static control mode, its script's own `Solve`
  * commands replayed first (grid/controls); summary.json then reports the control iterations, the
@@ -16,6 +17,7 @@ import { NotConvergedError } from '../../errors.js';
 import { angleDeg, fixed, magnitude, nodePu, nodesInOrder } from '../../io/grid-results.js';
 import { UsageError } from '../../errors.js';
 import { located, warnNotApplied } from './describe.js';
+import { parseShapeMode } from './timeseries.js';
 import { type CliCommand, parseNumberOption } from '../command.js';
 import type { CliIo } from '../io.js';
 
@@ -28,16 +30,19 @@ export const powerflowCommand: CliCommand = {
       .option('--minute <M>', 'daily-mode minute (t = M·60 s); default: loads at base power')
       .requiredOption('--out <DIR>', 'output directory')
       .option('--tolerance <pu>', 'convergence tolerance on voltage change, per unit', '1e-10')
+      .option('--mode <daily|yearly|duty>', 'with --minute: load shapes as in that OpenDSS solution mode', 'daily')
+      .option('--yearly-shapes-in-daily', 'in daily mode, also drive loads that have only a Yearly shape by it')
       .option('--controlmode <mode>', "regulator and capacitor controls: static (OpenDSS's default) or off; default: as the script sets it")
       .option('--maxcontroliter <N>', "control iterations before giving up (default: the script's, else 15)")
-      .action((file: string, opts: { minute?: string; out: string; tolerance: string; controlmode?: string; maxcontroliter?: string }) => {
+      .action((file: string, opts: { minute?: string; out: string; tolerance: string; mode: string; yearlyShapesInDaily?: boolean; controlmode?: string; maxcontroliter?: string }) => {
+        const mode = parseShapeMode(opts.mode);
         const tolerance = parseNumberOption('--tolerance', opts.tolerance);
         const minute = opts.minute === undefined ? undefined : parseNumberOption('--minute', opts.minute);
         const feeder = loadFeeder(file);
         warnNotApplied(io, feeder.network.notApplied);
         const { model } = feeder;
         const powers = newLoadPowers(model);
-        setLoadPowersAt(model, minute === undefined ? 0 : minute / 60, minute === undefined ? 'snapshot' : 'daily', powers);
+        setLoadPowersAt(model, minute === undefined ? 0 : minute / 60, minute === undefined ? 'snapshot' : mode, powers, { yearlyShapesInDaily: opts.yearlyShapesInDaily === true });
         if (opts.controlmode !== undefined && opts.controlmode !== 'static' && opts.controlmode !== 'off') {
           throw new UsageError(`--controlmode must be static or off, got '${opts.controlmode}'`);
         }

@@ -131,10 +131,24 @@ Set voltagebases=[4.8]
 Calcvoltagebases
 `;
 
+/** A regulator whose load side exports (a negative load larger than the local one), its tap raised. */
+const REVERSE = (settings: string) => `
+Clear
+New Circuit.rev basekv=12.47 pu=1.0 phases=3 bus1=src MVAsc3=200000 MVAsc1=210000
+New Transformer.reg phases=3 windings=2 buses=[src rg] conns=[wye wye] kvs=[12.47 12.47] kvas=[20000 20000] XHL=0.01 %loadloss=0.001 taps=[1 1.05]
+New RegControl.reg transformer=reg winding=2 vreg=122 band=2 ptratio=60 ctprim=600 R=1 X=2 ${settings}
+New Linecode.lc nphases=3 units=km r1=0.3 x1=0.6 r0=0.6 x0=1.8 c1=0 c0=0
+New Line.l1 bus1=rg bus2=b2 linecode=lc length=5
+New Load.ld bus1=b2 phases=3 kv=12.47 kw=800 kvar=200
+New Load.gen bus1=b2 phases=3 kv=12.47 kw=-3000 kvar=0 model=1 vminpu=0.5 vmaxpu=1.5
+Set voltagebases=[12.47]
+Calcvoltagebases
+`;
+
 describeWithOpenDss('RegControl against OpenDSS (static mode)', () => {
   const cases: [string, string][] = [
     ['three single-phase regulators with LDC', BANK()],
-    ['the same with maxtapchange=2 and a 30 s delay on one', BANK('maxtapchange=2').replace('R=3   X=9 maxtapchange=2\nNew Transformer.reg2', 'R=3 X=9 maxtapchange=2 delay=30\nNew Transformer.reg2')],
+    ['the same with maxtapchange=2 and a 30 s delay on one', BANK('maxtapchange=2').replace('R=3 X=9 maxtapchange=2\nNew Transformer.reg2', 'R=3 X=9 maxtapchange=2 delay=30\nNew Transformer.reg2')],
     ['the same with vlimit and inverse time', BANK('vlimit=124.5 inversetime=yes')],
     ['open-delta line-to-line regulators', OPEN_DELTA()],
     ['a regulator on a remote bus (bus=)', BANK().replace('R=3 X=9 \nNew Transformer.reg2', 'bus=b2.1 R=3 X=9\nNew Transformer.reg2')],
@@ -150,14 +164,23 @@ New Load.l1 bus1=b2.1 phases=1 kv=7.2 kw=800 kvar=200
 Set voltagebases=[12.47]
 Calcvoltagebases
 `],
+    ['reverse power with revneutral (generation downstream)', REVERSE('reversible=yes revneutral=yes')],
+    ['reverse power regulated with the reverse settings', REVERSE('reversible=yes revvreg=121 revband=2 revR=1 revX=2 revthreshold=50 revdelay=30')],
+    ['reverse power below the threshold stays forward', REVERSE('reversible=yes revthreshold=50000')],
   ];
+  it('each variant differs from the plain bank (the replacements took effect)', () => {
+    for (const [name, text] of cases.slice(1, 3)) expect(text, name).not.toBe(BANK());
+    expect(cases[1][1]).toContain('delay=30');
+    expect(cases[4][1]).toContain('bus=b2.1');
+  });
   for (const [name, text] of cases) {
     it(`${name}: same taps, control iterations and node voltages (1e-8 pu)`, () => {
       const dir = tempScripts({ 'master.dss': text });
       const { pf, status } = solveControlled(dir);
       const ref = runOpenDssControlled(dir, 'master.dss', { transformers: pf.taps().map((t) => t.transformer) });
       for (const t of pf.taps()) expect(t.tap, `Transformer.${t.transformer} winding ${t.winding}`).toBeCloseTo(ref.taps.get(t.transformer)![t.winding - 1], 10);
-      expect(pf.taps().some((t) => t.tapNumber !== 0), 'a case where the regulators act').toBe(true);
+      const written = (t: { transformer: string; winding: number }) => (pf.feeder.circuit.objects.get('transformer')!.get(t.transformer) as { windings: { tap: number }[] }).windings[t.winding - 1].tap;
+      expect(pf.taps().some((t) => t.tap !== written(t)), 'a case where the regulators act').toBe(true);
       expect(status.controlIterations).toBe(ref.info.control_iterations);
       const cmp = compareNodes(pf.feeder, pf.vRe, pf.vIm, ref.nodes, status.converged);
       expect(cmp.converged).toBe(true);

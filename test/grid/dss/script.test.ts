@@ -108,10 +108,13 @@ describe('includes and commands', () => {
 
 describe('property semantics', () => {
   const load = (body: string) => loadDssCircuit(join(tempScripts({ 'm.dss': `New Circuit.t\n${body}` }), 'm.dss'));
-  it('a later property overrides an earlier one (kvar after PF, PF after kvar)', () => {
-    const c = load('New Load.a bus1=x kW=10 pf=0.9 kvar=2\nNew Load.b bus1=x kW=10 kvar=2 pf=0.8\n');
+  it('kvar after PF decides; a PF after kvar does not (OpenDSS keeps kW/kvar and derives the PF)', () => {
+    const c = load('New Load.a bus1=x kW=10 pf=0.9 kvar=2\nNew Load.b bus1=x kW=10 kvar=2 pf=0.8\nNew Load.c bus1=x kvar=2 kW=10\n');
     expect(c.objects.get('load')!.get('a').spec).toBe('kW-kvar');
-    expect(c.objects.get('load')!.get('b').spec).toBe('kW-PF');
+    expect(c.objects.get('load')!.get('b').spec).toBe('kW-kvar');
+    expect(c.objects.get('load')!.get('b').kvar).toBe(2);
+    // kW after kvar: kW with the PF in force (the default 0.88)
+    expect(c.objects.get('load')!.get('c').spec).toBe('kW-PF');
   });
   it('like= copies another object and later properties override', () => {
     const c = load('New Load.a bus1=x.1 kW=10 phases=1 kV=0.23\nNew Load.b like=a kW=3\n');
