@@ -335,9 +335,23 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
       brVmin.push(pce.vminpu);
       brVmax.push(pce.vmaxpu);
       brVlow.push(0);
-      brYlinRe.push(0);
-      brYlinIm.push(0);
+      // OpenDSS puts −Yeq of a generating element into Y (CalcYPrimMatrix); only the convergence
+      // path depends on it (the compensation current removes it again), and without it a small
+      // generator behind a weak, unbalanced connection makes the fixed-point iteration diverge
+      const [gr, gi] = pceLinearPart(pce);
+      brYlinRe.push(gr);
+      brYlinIm.push(gi);
       brZScale.push(pce.zScale);
+      if (gr !== 0 || gi !== 0) {
+        const ra = red(brA[brA.length - 1]);
+        const rb = red(brB[brB.length - 1]);
+        if (ra >= 0) y.add(ra, ra, gr, gi);
+        if (rb >= 0) y.add(rb, rb, gr, gi);
+        if (ra >= 0 && rb >= 0) {
+          y.add(ra, rb, -gr, -gi);
+          y.add(rb, ra, -gr, -gi);
+        }
+      }
     }
     return nodes;
   });
@@ -430,6 +444,27 @@ function linearPart(l: Load): [number, number] {
   if (l.model === 2) return [p / v2, -q / v2];
   if (l.model === 3 || l.model === 7) return [0, -q / v2];
   return [0, 0];
+}
+
+/**
+ * The admittance OpenDSS stamps for a power conversion element at its nominal output: −Yeq per
+ * branch, Yeq = (P − jQ)/Vbase² with generation positive, i.e. (p − jq)/Vbase² in the grid layer's
+ * consumption-positive p, q (model-3 generators: 1 % of it, as OpenDSS).
+ */
+function pceLinearPart(pce: Network['pces'][number]): [number, number] {
+  let kW = 0;
+  let kvar = 0;
+  if (pce.kind === 'generator') {
+    kW = pce.kW;
+    kvar = pce.model === 3 ? 0 : pce.kvar;
+  } else if (pce.kind === 'pvsystem') {
+    kW = Math.min(pce.state.pmpp * pce.state.irradiance, pce.state.kVA);
+  }
+  const v2 = pce.vBase * pce.vBase;
+  const p = (-kW * 1000) / pce.phases;
+  const q = (-kvar * 1000) / pce.phases;
+  const f = pce.kind === 'generator' && pce.model === 3 ? 0.01 : 1;
+  return [(f * p * pce.zScale) / v2, (-f * q * pce.zScale) / v2];
 }
 
 /** Rejects buses that no source reaches through lines and transformers. */

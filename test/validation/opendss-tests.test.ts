@@ -15,6 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
+import { ControlledPowerFlow, hasControls } from '../../grid/controls/static-control.js';
 import { type Feeder, loadFeeder } from '../../grid/feeder.js';
 import { checkPowerBalance, powerBalance } from '../../grid/powerflow/result.js';
 import { PowerFlowState, newLoadPowers, setLoadPowersAt } from '../../grid/powerflow/solve.js';
@@ -59,6 +60,16 @@ const OTHERS: readonly string[] = [
   'EPRITestCircuits/epri_dpv/M1/Master_NoPV.dss',
 ];
 
+/**
+ * Entry files OpenDSS itself does not solve (measured with the oracle, snapshot, its own settings):
+ * lemsim must report them as not converged too, with finite voltages, never a quiet result.
+ */
+const OPENDSS_DOES_NOT_CONVERGE: Readonly<Record<string, string>> = {
+  // 1000 iterations, tolerance 1e-4, controls static or off: the two idling Storage elements of the
+  // weakly tied microgrid m2001 keep it from converging (with them disabled OpenDSS converges)
+  'IEEETestCases/ieee9500dss/ieee9500_base.dss': 'OpenDSS does not converge (its microgrid storage)',
+};
+
 /** Classes that change the physics and may be reported as not applied yet (by the other helpers' work). */
 const MAY_BE_NOT_APPLIED = new Set(['regcontrol', 'capcontrol', 'generator', 'pvsystem', 'storage', 'invcontrol', 'storagecontroller', 'swtcontrol']);
 
@@ -69,6 +80,15 @@ function readReference(path: string): Map<string, OracleNode> {
     map.set(`${bus.toLowerCase()}.${node}`, { volts: Number(v), deg: Number(deg), pu: Number(pu) });
   }
   return map;
+}
+
+/** A snapshot solved in OpenDSS's static control mode; the feeder is the one the controls leave. */
+function controlledSnapshot(base: Feeder, tolerance: number) {
+  const pf = new ControlledPowerFlow(base);
+  const powers = newLoadPowers(base.model);
+  setLoadPowersAt(base.model, 0, 'snapshot', powers);
+  const status = pf.solve(powers, { hour: 0, sec: 0 }, { tolerance, maxIterations: 1000 });
+  return { status, state: pf.powerFlowState, powers, feeder: pf.feeder };
 }
 
 function snapshot(feeder: Feeder, tolerance: number) {
@@ -102,11 +122,16 @@ describeWithShared('OpenDSS test circuits: every original entry file loads from 
   const entries: [string, string | undefined][] = [...Object.entries(REFERENCED).map(([id, f]) => [f, id] as [string, string]), ...OTHERS.map((f) => [f, undefined] as [string, undefined])];
   for (const [entry, id] of entries) {
     it(entry, () => {
-      const feeder = loadFeeder(sharedPath(`${TESTS}/${entry}`));
-      // OpenDSS's own tolerance for these runs
-      const { status, state, powers } = snapshot(feeder, 1e-4);
-      expect(status.converged).toBe(true);
+      const loaded = loadFeeder(sharedPath(`${TESTS}/${entry}`));
+      // OpenDSS's own tolerance for these runs; controls in OpenDSS's static mode where the script has them
+      const { status, state, powers, feeder } = hasControls(loaded.circuit) ? controlledSnapshot(loaded, 1e-4) : { ...snapshot(loaded, 1e-4), feeder: loaded };
       for (let k = 0; k < feeder.model.nNodes; k++) expect(Number.isFinite(state.vRe[k]) && Number.isFinite(state.vIm[k])).toBe(true);
+      if (OPENDSS_DOES_NOT_CONVERGE[entry]) {
+        expect(status.converged, OPENDSS_DOES_NOT_CONVERGE[entry]).toBe(false);
+        console.log(`${entry}: not converged, as in OpenDSS (${OPENDSS_DOES_NOT_CONVERGE[entry]})`);
+        return;
+      }
+      expect(status.converged).toBe(true);
       checkPowerBalance(powerBalance(feeder.model, state.vRe, state.vIm, powers), 1e-4);
       const classes = [...new Set(feeder.network.notApplied.map((i) => i.what.slice(0, i.what.indexOf('.'))))];
       for (const c of classes) expect(MAY_BE_NOT_APPLIED.has(c), `${c} is reported as not applied`).toBe(true);
@@ -115,7 +140,9 @@ describeWithShared('OpenDSS test circuits: every original entry file loads from 
       if (id) {
         const r = compareNodes(feeder, state.vRe, state.vIm, readReference(`${REF}/${id}/opendss_original.csv`), status.converged);
         line += `; vs OpenDSS's original solution: max |ΔV| ${r.maxDvPu.toExponential(2)} pu, max |Δθ| ${r.maxDdeg.toExponential(2)}°`;
-        if (classes.length === 0) expect(r.maxDvPu).toBeLessThan(1e-4);
+        // with controls, a tap that ends elsewhere than OpenDSS's is reported by the controls
+        // validation (test/validation/opendss-controls.test.ts), which also holds the frozen case
+        if (classes.length === 0 && !hasControls(loaded.circuit)) expect(r.maxDvPu).toBeLessThan(1e-4);
       }
       console.log(line);
     }, 120_000);
