@@ -35,7 +35,8 @@ export interface InvControlState {
   loc: DssLocation | undefined;
   /** controlled elements (`pvsystem.x`, `storage.y`); empty = every PVSystem and Storage */
   derList: string[];
-  mode: 'voltvar' | 'voltwatt';
+  /** OpenDSS's default is no function (an InvControl without Mode or CombiMode does nothing) */
+  mode: 'none' | 'voltvar' | 'voltwatt';
   combi: 'none' | 'vv_vw';
   vvcCurve: string | undefined;
   voltwattCurve: string | undefined;
@@ -67,7 +68,7 @@ export const invControlClass: DssClass<InvControlState> = {
     enabled: true,
     loc: undefined,
     derList: [],
-    mode: 'voltvar',
+    mode: 'none',
     combi: 'none',
     vvcCurve: undefined,
     voltwattCurve: undefined,
@@ -90,6 +91,7 @@ export const invControlClass: DssClass<InvControlState> = {
         const t = v.trim().toLowerCase();
         if (t.startsWith('voltv')) s.mode = 'voltvar';
         else if (t.startsWith('voltw')) s.mode = 'voltwatt';
+        else if (t === '' || t === 'none') s.mode = 'none';
         else throw new DssError(ctx.loc, `Mode=${v}: lemsim models VOLTVAR and VOLTWATT (and CombiMode=VV_VW); DRC, WATTPF, WATTVAR, AVR and GFM are not supported`);
       },
     },

@@ -69,6 +69,12 @@ describeWithOpenDss('InvControl against OpenDSS, every node', () => {
     });
   }
 
+  it('an InvControl without Mode or CombiMode does nothing, as in OpenDSS', () => {
+    const r = solveBoth(feeder(`${pv}\nNew InvControl.ic vvc_curve1=vv ${TIGHT}`));
+    expect(r.cmp.maxDvPu, `worst node ${r.cmp.worst}`).toBeLessThan(1e-9);
+    expect(r.kvar).toBe(0);
+  });
+
   it('without the control the voltage is different (the control acts)', () => {
     const a = solveBoth(feeder(`${pv}\nNew InvControl.ic Mode=VOLTVAR vvc_curve1=vv deltaQ_factor=0.3 ${TIGHT}`));
     const b = solveBoth(feeder(pv));
