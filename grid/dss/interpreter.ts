@@ -260,8 +260,12 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
         let objName = ref.slice(dot + 1).toLowerCase();
         if (className === 'circuit') {
           if (st.verb === 'new') {
+            // general objects (shapes, codes, wire data, …) are not part of a circuit in OpenDSS:
+            // those defined before `New Circuit` stay available to it
+            const previous = circuit;
             circuit = emptyCircuit(file, circuit.baseFrequencyHz);
             circuit.name = objName;
+            for (const [cls, objs] of previous.objects) if (GENERAL_CLASSES.has(cls)) circuit.objects.set(cls, objs);
           }
           className = 'vsource';
           objName = 'source';
@@ -378,6 +382,12 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
   }
   return circuit;
 }
+
+/** OpenDSS's general (non-circuit-element) classes: their objects outlive `New Circuit`. */
+const GENERAL_CLASSES = new Set([
+  'loadshape', 'linecode', 'wiredata', 'cndata', 'tsdata', 'linespacing', 'linegeometry', 'xfmrcode', 'xycurve',
+  'growthshape', 'tcc_curve', 'spectrum', 'tshape', 'priceshape',
+]);
 
 /** Commands that would change the circuit in ways lemsim does not reproduce: rejected at file:line. */
 const CHANGING_COMMANDS = new Set([

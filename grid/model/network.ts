@@ -11,7 +11,7 @@ import type { CMatrix, Complex } from './complex.js';
 import { type BusRef, terminalNodes } from './elements/common.js';
 import type { LineState } from './elements/line.js';
 import { type LoadModel, type LoadState, loadBasePower } from './elements/load.js';
-import type { LoadShapeState } from './elements/loadshape.js';
+import { type LoadShapeState, defaultLoadShape } from './elements/loadshape.js';
 import type { TransformerState } from './elements/transformer.js';
 import type { VsourceState } from './elements/vsource.js';
 import { lineYprim, openConductors, transformerYprim, vsourceNorton } from './yprim.js';
@@ -234,6 +234,8 @@ export function buildNetwork(c: DssCircuit): Network {
   }
 
   const shapes = new Map<string, LoadShapeState>(c.objects.get('loadshape') ?? []);
+  // OpenDSS defines a `default` shape in every circuit
+  if (!shapes.has('default')) shapes.set('default', defaultLoadShape());
   const shapeOf = (load: LoadState, name: string | undefined, kind: string): LoadShapeState | undefined => {
     if (name === undefined) return undefined;
     const s = shapes.get(name);
