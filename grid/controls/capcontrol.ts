@@ -310,9 +310,11 @@ export class CapController implements ControlActor {
     // PTphase and CTphase index the monitored element's conductors (OpenDSS reads its buffer there)
     const nc = monitored.terminals[d.terminal - 1]?.nodes.length;
     if (nc === undefined) throw new DssError(d.loc, `CapControl.${d.name}: ${d.element} has no terminal ${d.terminal}`);
-    for (const [what, ph] of [['PTphase', d.ptPhase], ['CTphase', d.ctPhase]] as const) {
-      if (ph > nc) throw new DssError(d.loc, `CapControl.${d.name}: ${what} ${ph} exceeds the ${nc} conductors of ${d.element} terminal ${d.terminal}`);
-    }
+    // (checked only where used: OpenDSS would read past the measured values there)
+    const usesPt = d.type === 'voltage' || d.voltOverride;
+    if (usesPt && d.ptPhase > nc) throw new DssError(d.loc, `CapControl.${d.name}: PTphase ${d.ptPhase} exceeds the ${nc} conductors of ${d.element} terminal ${d.terminal}`);
+    const allConductors = monitored.terminals.reduce((a, t) => a + t.nodes.length, 0);
+    if (d.type === 'current' && d.ctPhase > allConductors) throw new DssError(d.loc, `CapControl.${d.name}: CTphase ${d.ctPhase} exceeds the ${allConductors} conductors of ${d.element}`);
     this.shouldSwitch = false;
 
     if (d.voltOverride && d.type !== 'voltage') {

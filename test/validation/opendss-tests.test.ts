@@ -18,6 +18,7 @@ import { expect, it } from 'vitest';
 import { type Feeder, loadFeeder } from '../../grid/feeder.js';
 import { checkPowerBalance, powerBalance } from '../../grid/powerflow/result.js';
 import { PowerFlowState, newLoadPowers, setLoadPowersAt } from '../../grid/powerflow/solve.js';
+import { solveFeeder } from '../../grid/controls/static-control.js';
 import { sharedPath } from '../../src/shared-data.js';
 import { type OracleNode, compareNodes } from '../helpers/oracle.js';
 import { describeWithShared } from '../helpers/shared.js';
@@ -103,19 +104,24 @@ describeWithShared('OpenDSS test circuits: every original entry file loads from 
   for (const [entry, id] of entries) {
     it(entry, () => {
       const feeder = loadFeeder(sharedPath(`${TESTS}/${entry}`));
-      // OpenDSS's own tolerance for these runs
-      const { status, state, powers } = snapshot(feeder, 1e-4);
+      // OpenDSS's own tolerance for these runs; regulators and capacitor controls in static mode (grid/controls)
+      const powers = newLoadPowers(feeder.model);
+      setLoadPowersAt(feeder.model, 0, 'snapshot', powers);
+      const state = solveFeeder(feeder, powers, { hour: 0, sec: 0 }, { tolerance: 1e-4, maxIterations: 1000 });
+      const { status } = state;
       expect(status.converged).toBe(true);
       for (let k = 0; k < feeder.model.nNodes; k++) expect(Number.isFinite(state.vRe[k]) && Number.isFinite(state.vIm[k])).toBe(true);
-      checkPowerBalance(powerBalance(feeder.model, state.vRe, state.vIm, powers), 1e-4);
+      checkPowerBalance(powerBalance(state.model, state.vRe, state.vIm, powers), 1e-4);
       const classes = [...new Set(feeder.network.notApplied.map((i) => i.what.slice(0, i.what.indexOf('.'))))];
       for (const c of classes) expect(MAY_BE_NOT_APPLIED.has(c), `${c} is reported as not applied`).toBe(true);
       let line = `${entry}: ${feeder.model.nNodes} nodes, ${feeder.network.loads.length} loads, converged in ${status.iterations}`;
       if (classes.length > 0) line += `; NOT APPLIED: ${classes.map((c) => `${feeder.network.notApplied.filter((i) => i.what.startsWith(`${c}.`)).length} ${c}`).join(', ')}`;
       if (id) {
-        const r = compareNodes(feeder, state.vRe, state.vIm, readReference(`${REF}/${id}/opendss_original.csv`), status.converged);
+        const r = compareNodes(state.feeder, state.vRe, state.vIm, readReference(`${REF}/${id}/opendss_original.csv`), status.converged);
         line += `; vs OpenDSS's original solution: max |ΔV| ${r.maxDvPu.toExponential(2)} pu, max |Δθ| ${r.maxDdeg.toExponential(2)}°`;
-        if (classes.length === 0) expect(r.maxDvPu).toBeLessThan(1e-4);
+        // feeders with controls are held to the reference in opendss-controls.test.ts (taps, capacitor
+        // states, and the reference's own convergence error where the 1e-4 solution is further off)
+        if (classes.length === 0 && state.controls === undefined) expect(r.maxDvPu).toBeLessThan(1e-4);
       }
       console.log(line);
     }, 120_000);
