@@ -200,8 +200,10 @@ export class CapController implements ControlActor {
     readonly cap: CapacitorLike,
     private readonly queue: ControlQueue,
   ) {
-    // OpenDSS RecalcElementData: a bank with every step out starts open
-    this.closed = lastStepInService(cap) > 0;
+    // OpenDSS keeps the bank's terminal closed at definition even when every step is out
+    // (states=[0]): the control then sees a closed bank with steps available (checked against
+    // OpenDSS: its voltage override opens such a bank above vmax, and never "recloses" it below vmin)
+    this.closed = true;
     this.initialClosed = this.closed;
     this.lastOpenTimeS = -def.deadTimeS;
   }
