@@ -231,7 +231,7 @@ export const gridOperatorKind: AgentKind<GridOperatorState, GridOperatorConfig> 
   handles: ['market-cleared', 'dispatched'],
   init(id, config, world) {
     const pf = new PowerFlowState(world.feeder.model);
-    const controls = hasControls(world.feeder.circuit) ? new ControlledPowerFlow(world.feeder) : undefined;
+    const controls = hasControls(world.feeder.network.circuit) ? new ControlledPowerFlow(world.feeder) : undefined;
     return { id, elementOf: config.elementOf, engine: { pf, powers: newLoadPowers(world.feeder.model), meter: new GridMeter(world.feeder.model), meterModel: world.feeder.model, controls }, period: -1, expected: 0, dispatch: {}, solves: 0, nonConverged: 0, violations: 0, vStats: emptyVoltageStats() };
   },
   transition(state, event, world) {
