@@ -14,8 +14,6 @@ import { updateStorage } from './powerflow/pce-power.js';
 import { type LoadPowers, PowerFlowState, type ShapeMode, type ShapeOptions, type SolveOptions, type SolveStatus, newLoadPowers, setLoadPowersAt } from './powerflow/solve.js';
 
 export interface Feeder {
-  /** the interpreted script (controls rebuild the feeder from a private copy of it) */
-  readonly circuit: DssCircuit;
   readonly network: Network;
   readonly model: SolverModel;
   /** kV line-to-neutral base per bus index (undefined where none is known) */
@@ -34,7 +32,7 @@ export function loadFeeder(path: string, fs: DssFileSystem = nodeFileSystem): Fe
 export function feederFromCircuit(circuit: DssCircuit, busKvBaseLn?: readonly (number | undefined)[]): Feeder {
   const network = buildNetwork(circuit);
   const model = compile(network);
-  return { circuit, network, model, busKvBaseLn: busKvBaseLn ?? voltageBases(network, model) };
+  return { network, model, busKvBaseLn: busKvBaseLn ?? voltageBases(network, model) };
 }
 
 /** Bus voltage bases: explicit ones first, then the nearest of `voltagebases` to the no-load voltage. */
@@ -105,7 +103,7 @@ export function runTimeSeries(
   if (range.to < range.from) throw new LemsimError(`--to (${range.to}) is before --from (${range.from})`);
   const powers = newLoadPowers(feeder.model);
   const mode = options.mode ?? 'daily';
-  const controlled = hasControls(feeder.circuit) && options.controls?.mode !== 'off' ? startControls(feeder, options, options.controls) : undefined;
+  const controlled = hasControls(feeder.network.circuit) && options.controls?.mode !== 'off' ? startControls(feeder, options, options.controls) : undefined;
   const plain = controlled ? undefined : new PowerFlowState(feeder.model);
   let steps = 0;
   let diverged = 0;

@@ -271,8 +271,7 @@ export class Simulation {
       .map(([bus, units]) => ({ bus, units }));
     const { network, placed } = withBatteries(this.base.network, this.base, batteries, this.loaded.file);
     const model = compile(network);
-    // the placed batteries live in the network only; the circuit is the feeder's script as written
-    const feeder: Feeder = { circuit: this.base.circuit, network, model, busKvBaseLn: this.baseKvLn };
+    const feeder: Feeder = { network, model, busKvBaseLn: this.baseKvLn };
     const loadIndex = new Map(network.loads.map((l, i) => [l.name.slice('load.'.length), i]));
     const prosumerLoads = s.prosumers.loads === 'all' ? this.base.network.loads.map((l) => l.name.slice('load.'.length)) : s.prosumers.loads.map((l) => l.toLowerCase());
     const communityOf = new Map<string, string>();

@@ -200,8 +200,10 @@ export class CapController implements ControlActor {
     readonly cap: CapacitorLike,
     private readonly queue: ControlQueue,
   ) {
-    // OpenDSS RecalcElementData: a bank with every step out starts open
-    this.closed = lastStepInService(cap) > 0;
+    // OpenDSS keeps the bank's terminal closed at definition even when every step is out
+    // (states=[0]): the control then sees a closed bank with steps available (checked against
+    // OpenDSS: its voltage override opens such a bank above vmax, and never "recloses" it below vmin)
+    this.closed = true;
     this.initialClosed = this.closed;
     this.lastOpenTimeS = -def.deadTimeS;
   }
@@ -310,9 +312,11 @@ export class CapController implements ControlActor {
     // PTphase and CTphase index the monitored element's conductors (OpenDSS reads its buffer there)
     const nc = monitored.terminals[d.terminal - 1]?.nodes.length;
     if (nc === undefined) throw new DssError(d.loc, `CapControl.${d.name}: ${d.element} has no terminal ${d.terminal}`);
-    for (const [what, ph] of [['PTphase', d.ptPhase], ['CTphase', d.ctPhase]] as const) {
-      if (ph > nc) throw new DssError(d.loc, `CapControl.${d.name}: ${what} ${ph} exceeds the ${nc} conductors of ${d.element} terminal ${d.terminal}`);
-    }
+    // (checked only where used: OpenDSS would read past the measured values there)
+    const usesPt = d.type === 'voltage' || d.voltOverride;
+    if (usesPt && d.ptPhase > nc) throw new DssError(d.loc, `CapControl.${d.name}: PTphase ${d.ptPhase} exceeds the ${nc} conductors of ${d.element} terminal ${d.terminal}`);
+    const allConductors = monitored.terminals.reduce((a, t) => a + t.nodes.length, 0);
+    if (d.type === 'current' && d.ctPhase > allConductors) throw new DssError(d.loc, `CapControl.${d.name}: CTphase ${d.ctPhase} exceeds the ${allConductors} conductors of ${d.element}`);
     this.shouldSwitch = false;
 
     if (d.voltOverride && d.type !== 'voltage') {

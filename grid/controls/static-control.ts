@@ -15,7 +15,7 @@ import { DssError, LemsimError } from '../../src/errors.js';
 import type { DssCircuit } from '../dss/interpreter.js';
 import { type Feeder, feederFromCircuit } from '../feeder.js';
 import type { TransformerState } from '../model/elements/transformer.js';
-import type { Network } from '../model/network.js';
+import { withBranchAdmittances } from '../model/network.js';
 import { type SolverModel, compile } from '../powerflow/compile.js';
 import { type LoadPowers, PowerFlowState, type SolveOptions, type SolveStatus, newLoadPowers, setLoadPowersAt } from '../powerflow/solve.js';
 import { type CapControlState, type CapControlType, CapController, type CapacitorLike } from './capcontrol.js';
@@ -64,17 +64,6 @@ export interface CapacitorReport {
   readonly states: readonly number[];
 }
 
-const branchIndexCache = new WeakMap<Network, Map<string, number>>();
-
-function branchIndexOf(net: Network): Map<string, number> {
-  let m = branchIndexCache.get(net);
-  if (!m) {
-    m = new Map(net.branches.map((b, k) => [b.name, k]));
-    branchIndexCache.set(net, m);
-  }
-  return m;
-}
-
 function objects<T>(c: DssCircuit, cls: string): T[] {
   return [...(c.objects.get(cls)?.values() ?? [])] as T[];
 }
@@ -119,7 +108,7 @@ export class ControlledPowerFlow {
 
   constructor(base: Feeder, options: ControlOptions = {}) {
     // the controls change taps and steps in their own copy of the circuit
-    this.circuit = structuredClone(base.circuit);
+    this.circuit = structuredClone(base.network.circuit);
     const settings = controlSettings(this.circuit, options);
     this.mode = settings.mode;
     this.maxControlIterations = settings.maxControlIterations;
@@ -226,28 +215,16 @@ export class ControlledPowerFlow {
    * present voltages.
    */
   rebuild(changed: readonly (RegController | CapController)[] = [], full = false): void {
-    const net = this.current.network;
-    let next: Feeder | undefined;
-    if (!full) {
-      const index = branchIndexOf(net);
-      const branches = net.branches.slice();
-      for (const c of changed) {
-        const k = index.get(c.elementName);
-        // an element with conductors opened by the script takes the full path
-        if (k === undefined || branches[k].open !== undefined) {
-          next = undefined;
-          full = true;
-          break;
-        }
-        branches[k] = { ...branches[k], y: c.primitiveY(this.circuit.baseFrequencyHz) };
-      }
-      if (!full) {
-        const network: Network = { ...net, branches };
-        next = { ...this.current, network, model: compile(network) };
-      }
+    let next: Feeder;
+    if (full) {
+      // the network keeps the script's circuit as written; the controls' copy stays private
+      const f = feederFromCircuit(this.circuit, this.current.busKvBaseLn);
+      next = { ...f, network: { ...f.network, circuit: this.current.network.circuit } };
+    } else {
+      const changes = new Map(changed.map((c) => [c.elementName, c.primitiveY(this.circuit.baseFrequencyHz)]));
+      const network = withBranchAdmittances(this.current.network, changes);
+      next = { ...this.current, network, model: compile(network) };
     }
-    // the feeder keeps the script's circuit as written; the controls' copy stays private
-    next ??= { ...feederFromCircuit(this.circuit, this.current.busKvBaseLn), circuit: this.current.circuit };
     const prev = this.state;
     this.current = next;
     this.state = new PowerFlowState(next.model);
@@ -309,10 +286,10 @@ export function startControls(
   scriptSolves: ControlledStatus[] = [],
 ): ControlledPowerFlow {
   const pf = new ControlledPowerFlow(feeder, controlOptions);
-  if ((controlOptions.replayScriptSolves ?? true) && feeder.circuit.solveCount > 0) {
+  if ((controlOptions.replayScriptSolves ?? true) && feeder.network.circuit.solveCount > 0) {
     const base = newLoadPowers(feeder.model);
     setLoadPowersAt(feeder.model, 0, 'snapshot', base);
-    for (let k = 0; k < feeder.circuit.solveCount; k++) scriptSolves.push(pf.solve(base, { hour: 0, sec: 0 }, options));
+    for (let k = 0; k < feeder.network.circuit.solveCount; k++) scriptSolves.push(pf.solve(base, { hour: 0, sec: 0 }, options));
     pf.resetControls();
   }
   return pf;
@@ -331,7 +308,7 @@ export function solveFeeder(
   options: SolveOptions = {},
   controlOptions: ControlOptions & { replayScriptSolves?: boolean } = {},
 ): FeederSolution {
-  if (!hasControls(feeder.circuit)) {
+  if (!hasControls(feeder.network.circuit)) {
     const state = new PowerFlowState(feeder.model);
     const s = state.solve(powers, options);
     const status: ControlledStatus = { ...s, controlIterations: 1, totalIterations: s.iterations, controlsSettled: true, actions: 0 };

@@ -4,7 +4,7 @@
  * Norton equivalents, and loads with their base power, voltage model and load shapes. Built from an
  * interpreted OpenDSS circuit; the power flow compiles it into index arrays (grid/powerflow).
  */
-import { DssError } from '../../src/errors.js';
+import { DssError, LemsimError } from '../../src/errors.js';
 import { type DssCircuit, type IgnoredItem, modelledClass } from '../dss/interpreter.js';
 import type { BranchSpec } from '../dss/object-class.js';
 import type { CMatrix, Complex } from './complex.js';
@@ -110,6 +110,8 @@ export interface Network {
   readonly ignored: readonly IgnoredItem[];
   /** accepted objects that change the physics and that lemsim does not apply (reported, never silent) */
   readonly notApplied: readonly IgnoredItem[];
+  /** the interpreted script it was built from (element states for controls: taps, capacitor steps) */
+  readonly circuit: DssCircuit;
 }
 
 /** Builds the network of an interpreted circuit. */
@@ -289,7 +291,30 @@ export function buildNetwork(c: DssCircuit): Network {
     loadMult: c.loadMult,
     ignored: c.ignored,
     notApplied: c.notApplied,
+    circuit: c,
   };
+}
+
+/**
+ * The same network with some branches' primitive admittances replaced, by branch name (a control's
+ * tap step or capacitor switching, see `transformerYprimWithTaps` and `capacitorBranch`). Buses,
+ * terminals and the order of everything are unchanged, so a model compiled from it numbers its
+ * nodes exactly as before and a solver state's voltages carry over as a warm start. The input is
+ * not modified.
+ */
+export function withBranchAdmittances(n: Network, changes: ReadonlyMap<string, CMatrix>): Network {
+  const index = new Map(n.branches.map((b, k) => [b.name, k]));
+  const branches = [...n.branches];
+  for (const [name, y] of changes) {
+    const k = index.get(name.toLowerCase());
+    if (k === undefined) throw new LemsimError(`withBranchAdmittances: no branch '${name}' in ${n.file}`);
+    const b = branches[k];
+    if (b.kind === 'line') throw new LemsimError(`withBranchAdmittances: ${name} is a line (its series impedance feeds series chains; rebuild the network instead)`);
+    const order = b.terminals.reduce((s, t) => s + t.nodes.length, 0);
+    if (y.n !== order) throw new LemsimError(`withBranchAdmittances: ${name} has ${order} conductors, the new admittance is ${y.n}×${y.n}`);
+    branches[k] = { ...b, y: b.open ? openConductors(y, b.open) : y };
+  }
+  return { ...n, branches };
 }
 
 /**

@@ -64,6 +64,8 @@ const CASES: [string, string, number?][] = [
   ['voltage control with PTphase on single-phase banks, two delays', `${BASE}New Capacitor.ca bus1=b.1 phases=1 kvar=300 kv=7.2\nNew Capacitor.cb bus1=b.2 phases=1 kvar=300 kv=7.2 states=[0]\nNew CapControl.ca capacitor=ca element=line.far terminal=2 type=volt ptphase=1 ptratio=60 on=110 off=113 delayoff=20\nNew CapControl.cb capacitor=cb element=line.far terminal=2 type=volt ptphase=2 ptratio=60 on=116 off=125 delay=45\n`],
   ['kvar control with voltage override (IEEE 8500 settings)', `${BASE}New Capacitor.k bus1=b.1 phases=1 kvar=400 kv=7.2 states=[0]\nNew CapControl.k capacitor=k element=line.far terminal=1 type=kvar ptratio=1 ctratio=1 ONsetting=200 OFFsetting=-300 VoltOverride=Y Vmin=6500 Vmax=7740 Delay=100 Delayoff=80\n`],
   ['multi-step bank switched step by step (kvar)', `${BASE}New Capacitor.m bus1=b phases=3 kvar=[300 300 300 300] kv=12.47 states=[0 0 0 0]\nNew CapControl.m capacitor=m element=line.far terminal=1 type=kvar on=250 off=-200\n`],
+  ['voltage control of a delta bank (line-to-line), PTphase 2', `${BASE}New Capacitor.d bus1=b phases=3 kvar=900 kv=12.47 conn=delta\nNew CapControl.d capacitor=d element=line.far terminal=2 type=voltage ptphase=2 ptratio=100 on=100 off=117\n`],
+  ['current control with a voltage override read at another bus (VBus=a, avg; bus b would not trip it)', `${BASE}New Capacitor.v bus1=b phases=3 kvar=900 kv=12.47\nNew CapControl.v capacitor=v element=line.far terminal=2 type=current ctratio=1 on=5000 off=1 VoltOverride=yes VBus=a ptphase=avg ptratio=60 vmin=100 vmax=114.5\n`],
   ['power-factor control', `${BASE}New Capacitor.p bus1=b phases=3 kvar=[400 400] kv=12.47 states=[0 0]\nNew CapControl.p capacitor=p element=line.feed terminal=1 type=pf on=0.97 off=-0.98\n`],
   ['time control at 14:00 (ON 8 h, OFF 20 h)', `${BASE}New Capacitor.t bus1=b phases=3 kvar=600 kv=12.47 states=[0]\nNew CapControl.t capacitor=t element=line.far terminal=1 type=time on=8 off=20\n`, 840],
   [
@@ -89,9 +91,8 @@ describeWithOpenDss('CapControl against OpenDSS (static mode)', () => {
     });
   }
   it('the cases switch something (they test the controls, not their absence)', () => {
-    let switched = 0;
-    for (const [, text, minute] of CASES) if (solve(tempScripts({ 'master.dss': text }), minute).status.controlIterations > 1) switched++;
-    expect(switched).toBe(CASES.length);
+    const idle = CASES.filter(([, text, minute]) => solve(tempScripts({ 'master.dss': text }), minute).status.controlIterations === 1).map(([name]) => name);
+    expect(idle).toEqual([]);
   });
 });
 

@@ -87,7 +87,7 @@ describe('RegControl, hand-solvable', () => {
     const powers = newLoadPowers(feeder.model);
     pf.solve(powers);
     expect(pf.taps()[0].tapNumber).toBe(7);
-    const xf = feeder.circuit.objects.get('transformer')!.get('reg') as { windings: { tap: number }[] };
+    const xf = feeder.network.circuit.objects.get('transformer')!.get('reg') as { windings: { tap: number }[] };
     expect(xf.windings[1].tap).toBe(1);
     expect(pf.model).not.toBe(feeder.model);
   });
@@ -179,7 +179,7 @@ Calcvoltagebases
       const { pf, status } = solveControlled(dir);
       const ref = runOpenDssControlled(dir, 'master.dss', { transformers: pf.taps().map((t) => t.transformer) });
       for (const t of pf.taps()) expect(t.tap, `Transformer.${t.transformer} winding ${t.winding}`).toBeCloseTo(ref.taps.get(t.transformer)![t.winding - 1], 10);
-      const written = (t: { transformer: string; winding: number }) => (pf.feeder.circuit.objects.get('transformer')!.get(t.transformer) as { windings: { tap: number }[] }).windings[t.winding - 1].tap;
+      const written = (t: { transformer: string; winding: number }) => (pf.feeder.network.circuit.objects.get('transformer')!.get(t.transformer) as { windings: { tap: number }[] }).windings[t.winding - 1].tap;
       expect(pf.taps().some((t) => t.tap !== written(t)), 'a case where the regulators act').toBe(true);
       expect(status.controlIterations).toBe(ref.info.control_iterations);
       const cmp = compareNodes(pf.feeder, pf.vRe, pf.vIm, ref.nodes, status.converged);

@@ -62,3 +62,17 @@ describeWithOpenDss('solution modes vs OpenDSS', () => {
     });
   }
 });
+
+it("a load may use OpenDSS's built-in `default` shape", () => {
+  const f = feederFromText(`
+    Clear
+    New Circuit.d basekv=12.47 bus1=src
+    New Load.l bus1=src kV=12.47 kW=100 kvar=0 daily=default
+  `);
+  const p = newLoadPowers(f.model);
+  // hour 17 is point 17 of the 24 hourly points: 1.0; hour 4 is point 4: 0.5833
+  setLoadPowersAt(f.model, 17, 'daily', p);
+  expect(p.pW[0] * 3).toBeCloseTo(100e3, 6);
+  setLoadPowersAt(f.model, 4, 'daily', p);
+  expect(p.pW[0] * 3).toBeCloseTo(58.33e3, 6);
+});
