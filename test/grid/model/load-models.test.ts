@@ -93,6 +93,15 @@ describeWithOpenDss('load models and allocation vs OpenDSS', () => {
     expect(r.maxDvPu, `worst ${r.worst}`).toBeLessThan(1e-7);
     expect(r.feeder.network.ignored.map((i) => i.what)).toContain('load.Rneut (no effect in an OpenDSS power flow)');
   });
+  it('delta loads of one, two (open delta) and three phases', () => {
+    const r = compareWithOpenDss(
+      FEEDER(`
+      New Load.d1 bus1=b.1.2 phases=1 conn=delta kV=12.47 kW=300 kvar=100
+      New Load.d2 bus1=b.1.2.3 phases=2 conn=delta kV=12.47 kW=500 kvar=150
+      New Load.d3 bus1=a phases=3 conn=delta kV=12.47 kW=900 kvar=300 model=5`),
+    );
+    expect(r.maxDvPu, `worst ${r.worst}`).toBeLessThan(1e-8);
+  });
   it('allocation: xfkVA, AllocationFactor edits, kWh and CFactor, mixed with shapes and loadmult', () => {
     const r = compareWithOpenDss(
       FEEDER(`
