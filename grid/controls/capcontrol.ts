@@ -24,17 +24,6 @@ export const MINPHASE = -3;
 
 export type CapControlType = 'current' | 'voltage' | 'kvar' | 'time' | 'pf';
 
-/** What a CapControl needs of the capacitor it switches (the Capacitor element's state). */
-export interface CapacitorLike {
-  readonly name: string;
-  readonly phases: number;
-  readonly conn: 'wye' | 'delta';
-  /** kvar of each step */
-  readonly kvar: readonly number[];
-  /** per step: 1 in service, 0 out */
-  states: number[];
-}
-
 export interface CapControlState {
   readonly name: string;
   enabled: boolean;
@@ -179,7 +168,7 @@ const OPEN = 1;
 const CLOSE = 2;
 
 /** Capacitor steps: the last one in service (0 = bank open), as OpenDSS's Capacitor keeps it. */
-function lastStepInService(cap: CapacitorLike): number {
+function lastStepInService(cap: CapacitorState): number {
   for (let k = cap.states.length; k >= 1; k--) if (cap.states[k - 1] !== 0) return k;
   return 0;
 }
@@ -197,7 +186,7 @@ export class CapController implements ControlActor {
 
   constructor(
     readonly def: CapControlState,
-    readonly cap: CapacitorLike,
+    readonly cap: CapacitorState,
     private readonly queue: ControlQueue,
   ) {
     // OpenDSS keeps the bank's terminal closed at definition even when every step is out
@@ -219,7 +208,7 @@ export class CapController implements ControlActor {
 
   /** The capacitor's primitive admittance with its present steps (as the network builds it). */
   primitiveY(frequencyHz: number): CMatrix {
-    return capacitorBranch(this.cap as CapacitorState, frequencyHz, this.cap.states).y;
+    return capacitorBranch(this.cap, frequencyHz, this.cap.states).y;
   }
 
   /** OpenDSS Reset (when a solution mode is set): back to the state the bank was defined in. */

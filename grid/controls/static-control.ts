@@ -7,18 +7,20 @@
  * Taps and capacitor steps live in a private copy of the interpreted circuit, so they carry over
  * from one solve to the next (time series) and the caller's circuit is never written to.
  *
- * The compiled model is rebuilt from that copy after each change (build + compile, exactly the path
- * `loadFeeder` takes) with the voltage bases fixed where the script settled them; the next solve
- * starts from the previous voltages.
+ * After a control acts, the changed elements' primitive admittances (the moved transformer at its
+ * new taps, the switched capacitor with its new steps) replace theirs in the network
+ * (withBranchAdmittances) and the network is compiled again; the voltage bases stay where the script
+ * settled them and the node numbering stays.
  */
 import { DssError, LemsimError } from '../../src/errors.js';
 import type { DssCircuit } from '../dss/interpreter.js';
 import { type Feeder, feederFromCircuit } from '../feeder.js';
+import type { CapacitorState } from '../model/elements/capacitor.js';
 import type { TransformerState } from '../model/elements/transformer.js';
 import { withBranchAdmittances } from '../model/network.js';
 import { type SolverModel, compile } from '../powerflow/compile.js';
 import { type LoadPowers, PowerFlowState, type SolveOptions, type SolveStatus, newLoadPowers, setLoadPowersAt } from '../powerflow/solve.js';
-import { type CapControlState, type CapControlType, CapController, type CapacitorLike } from './capcontrol.js';
+import { type CapControlState, type CapControlType, CapController } from './capcontrol.js';
 import { ControlQueue } from './control-queue.js';
 import type { ControlView } from './control-view.js';
 import { type RegControlState, RegController } from './regcontrol.js';
@@ -124,7 +126,7 @@ export class ControlledPowerFlow {
     for (const def of objects<CapControlState>(this.circuit, 'capcontrol')) {
       if (!def.enabled) continue;
       if (def.capacitor === undefined) throw new DssError(def.loc, `CapControl.${def.name}: capacitor= is not set`);
-      const cap = capacitors.get(def.capacitor) as CapacitorLike | undefined;
+      const cap = capacitors.get(def.capacitor) as CapacitorState | undefined;
       if (!cap) throw new DssError(def.loc, `CapControl.${def.name}: Capacitor.${def.capacitor} is not defined`);
       if (def.element === undefined) throw new DssError(def.loc, `CapControl.${def.name}: element= is not set`);
       this.capControls.push(new CapController(def, cap, this.queue));
@@ -210,9 +212,8 @@ export class ControlledPowerFlow {
 
   /**
    * A new model after controls changed the elements in `changed`: their primitive admittances are
-   * recomputed from the controls' circuit and the network compiled again (or, with `full`, the whole
-   * feeder rebuilt from the circuit, the path `loadFeeder` takes). The next solve starts from the
-   * present voltages.
+   * recomputed and the network compiled again (or, with `full`, the whole feeder rebuilt from the
+   * controls' circuit, the path `loadFeeder` takes; a test holds the two equal).
    */
   rebuild(changed: readonly (RegController | CapController)[] = [], full = false): void {
     let next: Feeder;
@@ -225,10 +226,11 @@ export class ControlledPowerFlow {
       const network = withBranchAdmittances(this.current.network, changes);
       next = { ...this.current, network, model: compile(network) };
     }
-    const prev = this.state;
+    // The next solve starts from the no-load voltages of the new model, not from the last solution:
+    // on ckt5 (CVR loads near vminpu) a warm start settles 1.7e-3 pu away from the solution OpenDSS
+    // reaches after its capacitor controls open the banks, which a cold start reproduces (tested).
     this.current = next;
     this.state = new PowerFlowState(next.model);
-    if (next.model.nNodes === prev.model.nNodes) this.state.startFrom(prev.vRe, prev.vIm);
   }
 
   /** Present taps of the regulated windings. */
@@ -243,7 +245,7 @@ export class ControlledPowerFlow {
   /** Present steps of every capacitor of the circuit, with the control that switches it (if any). */
   capacitors(): CapacitorReport[] {
     const ctrlOf = new Map(this.capControls.map((c) => [c.cap.name, c.name]));
-    return objects<CapacitorLike>(this.circuit, 'capacitor').map((c) => ({ capacitor: c.name, capcontrol: ctrlOf.get(c.name), states: [...c.states] }));
+    return objects<CapacitorState>(this.circuit, 'capacitor').map((c) => ({ capacitor: c.name, capcontrol: ctrlOf.get(c.name), states: [...c.states] }));
   }
 }
 
