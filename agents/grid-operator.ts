@@ -5,9 +5,13 @@
  * [v_min, v_max] pu (EN 50160's ±10 % by default) and line currents within their normamps (or the
  * scenario's `line_amps`) — and publishes `grid-solved` per sub-step and one `violation-detected`
  * per element and sub-step. The power-flow state is the agent's physics, kept between periods.
+ * A feeder with regulators or capacitor controls is solved in OpenDSS's static control mode
+ * (grid/controls): every sub-step runs its control loop, and taps and capacitor steps carry over.
  */
-import { GridMeter, checkPowerBalance } from '../grid/powerflow/result.js';
+import { ControlledPowerFlow, hasControls } from '../grid/controls/static-control.js';
+import { LemsimError } from '../src/errors.js';
 import type { SolverModel } from '../grid/powerflow/compile.js';
+import { GridMeter, checkPowerBalance } from '../grid/powerflow/result.js';
 import { type LoadPowers, PowerFlowState, newLoadPowers, setLoadPowersAt } from '../grid/powerflow/solve.js';
 import type { AnyDraft } from '../src/events.js';
 import type { AgentKind, World } from './agent.js';
@@ -42,7 +46,11 @@ export interface GridOperatorConfig {
 export interface GridEngine {
   readonly pf: PowerFlowState;
   readonly powers: LoadPowers;
-  readonly meter: GridMeter;
+  /** the meter of the model in force (a control that moves a tap brings a new model) */
+  meter: GridMeter;
+  meterModel: SolverModel;
+  /** the feeder's controls, when it has any (then they own the solve) */
+  readonly controls: ControlledPowerFlow | undefined;
 }
 
 export interface GridOperatorState {
@@ -146,22 +154,34 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
   const profile = passiveProfiles(world, state, startS, period.endS);
   for (let t = startS; t < period.endS - 1e-9; t += world.subStepS) {
     drivenLoadPowers(world.feeder.model, state.elementOf, state.dispatch, t / 3600, state.engine.powers, profile && deviationsAt(world, profile, t / 3600), { yearlyShapesInDaily: world.scenario.power_flow.yearly_shapes_in_daily });
-    const tolerance = world.scenario.power_flow.tolerance;
-    // paper 004: a regulated LV bus (the transformer's tap holds it) moves the source EMF each sub-step
-    const status = world.regulated ? solveRegulated(state.engine.pf, state.engine.powers, world.regulated, { tolerance }) : state.engine.pf.solve(state.engine.powers, { tolerance });
+    const engine = state.engine;
+    const options = { tolerance: world.scenario.power_flow.tolerance };
+    const hour = Math.floor(t / 3600);
+    // the feeder's own controls (regulators, capacitors, inverters) in OpenDSS's static mode; else
+    // paper 004's regulated LV bus (the transformer's tap holds it) moves the source EMF each sub-step
+    const status = engine.controls
+      ? engine.controls.solve(engine.powers, { hour, sec: t - hour * 3600 }, options)
+      : world.regulated
+        ? solveRegulated(engine.pf, engine.powers, world.regulated, options)
+        : engine.pf.solve(engine.powers, options);
+    const pf = engine.controls ? engine.controls.powerFlowState : engine.pf;
+    if (engine.controls && engine.meterModel !== engine.controls.model) {
+      engine.meterModel = engine.controls.model;
+      engine.meter = new GridMeter(engine.meterModel);
+    }
     solves++;
     if (!status.converged) {
       nonConverged++;
-      state.engine.pf.coldStart();
+      pf.coldStart();
       emit.push({ type: 'grid-solved', time: t, payload: { period: state.period, converged: false, iterations: status.iterations, minVPu: 0, maxVPu: 0, lossesKw: 0, sourceKw: 0, loadVPu: [], busVPu: [] } });
       // a failure is a result (DESIGN rule 15): counted, seen by the DSO planner, exit 3
       const change = status.lastChangePu;
       emit.push({ type: 'power-flow-not-converged', time: t, payload: { period: state.period, iterations: status.iterations, lastChangePu: Number.isFinite(change) ? change : null } });
       continue;
     }
-    const { vRe, vIm } = state.engine.pf;
+    const { vRe, vIm } = pf;
     // run-time invariant (DESIGN rule 9): source = loads + losses after every power flow
-    const bal = state.engine.meter.measure(vRe, vIm, state.engine.powers, state.engine.pf.sourceScale);
+    const bal = engine.meter.measure(vRe, vIm, engine.powers, pf.sourceScale);
     checkPowerBalance(bal, world.scenario.power_flow.tolerance);
     let minV = Infinity;
     let maxV = -Infinity;
@@ -295,7 +315,10 @@ export const gridOperatorKind: AgentKind<GridOperatorState, GridOperatorConfig> 
   handles: ['market-cleared'],
   init(id, config, world) {
     const pf = new PowerFlowState(world.feeder.model);
-    return { id, elementOf: config.elementOf, engine: { pf, powers: newLoadPowers(world.feeder.model), meter: new GridMeter(world.feeder.model) }, period: -1, expected: 0, dispatch: {}, solves: 0, nonConverged: 0, violations: 0, vStats: emptyVoltageStats() };
+    const controls = hasControls(world.feeder.network.circuit) ? new ControlledPowerFlow(world.feeder) : undefined;
+    // an ideal regulated bus (paper 004) and the feeder's own regulators would fight over the voltage
+    if (controls && world.regulated) throw new LemsimError(`power_flow.regulated_bus (${world.regulated.bus}) cannot be combined with the feeder's own controls (RegControl, CapControl, InvControl): remove one`);
+    return { id, elementOf: config.elementOf, engine: { pf, powers: newLoadPowers(world.feeder.model), meter: new GridMeter(world.feeder.model), meterModel: world.feeder.model, controls }, period: -1, expected: 0, dispatch: {}, solves: 0, nonConverged: 0, violations: 0, vStats: emptyVoltageStats() };
   },
   transition(state, event, world) {
     if (event.type === 'market-cleared') {

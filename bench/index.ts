@@ -2,6 +2,7 @@
 import type { Benchmark } from './bench.js';
 import { auction10k, auctionDay } from './auction.js';
 import { community10kHour, communityCs2Hour, communityDayAhead } from './community.js';
+import { powerflowControls123, powerflowControls8500 } from './powerflow-controls.js';
 import { powerflowCostaRicaDay, powerflowDay } from './powerflow-day.js';
 import { memRunPaper004Second, memTimeseries10k } from './memory.js';
 import { sim10kAgents, sim2kAgents } from './sim-scale.js';
@@ -12,6 +13,8 @@ export const benchmarks: readonly Benchmark[] = [
   communityCs2Hour, community10kHour, communityDayAhead,
   powerflowDay,
   powerflowCostaRicaDay,
+  powerflowControls123,
+  powerflowControls8500,
   simPaper004Minute,
   simPaper004Second,
   sim2kAgents,
