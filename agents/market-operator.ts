@@ -9,11 +9,11 @@
  * registry (agents/mechanisms.ts); the day-ahead community market clears the whole day at the first
  * gate and publishes one period per gate.
  */
-import { clearPeriod, type BlockOrder } from '../markets/auction/index.js';
-import { clearCommunityFast, clearDayAheadQpWith, clearDayAheadWith, type CommunityAgent, type CommunityDay, type CommunityProblem, type CommunityResult, dayAheadKktResiduals, type KktReport } from '../markets/community/index.js';
+import { type AuctionBook, clearPeriod, type BlockOrder, validateBook } from '../markets/auction/index.js';
+import { clearCommunityFast, clearDayAheadQpWith, clearDayAheadWith, type CommunityAgent, type CommunityDay, type CommunityProblem, type CommunityResult, dayAheadKktResiduals, type KktReport, validateProblem } from '../markets/community/index.js';
 import type { HighsModule } from '../markets/solvers/highs.js';
 import type { MilpSolver } from '../markets/solvers/milp.js';
-import { SolverError } from '../src/errors.js';
+import { LemsimError, SolverError } from '../src/errors.js';
 import type { AnyDraft, Bid } from '../src/events.js';
 import type { AgentKind, World } from './agent.js';
 import { type ConsList, cons, inInsertionOrder } from './cons-list.js';
@@ -171,6 +171,8 @@ function communitySnapshot(period: number, bids: readonly SubmittedBid[], owner:
 /** Clears one community-market period. */
 export function clearCommunity(world: World, period: number, bids: readonly SubmittedBid[]): ClearingSnapshot {
   const { problem, owner } = communityProblem(world, bids);
+  // bids are validated at gate closure with the market's own checks, naming the bidder's agents
+  validateProblem(problem, `bids of period ${world.periods[period]?.label ?? period}`);
   return communitySnapshot(period, bids, owner, clearCommunityFast(problem));
 }
 
@@ -231,6 +233,28 @@ export function openBids(state: MarketOperatorState): SubmittedBid[] {
   return inInsertionOrder(state.pending);
 }
 
+/**
+ * Checks every auction bid at gate closure with the auction's own validation (finite, positive
+ * quantities; finite prices; unique ids), one bidder at a time so the message names the bidder.
+ */
+export function validateAuctionBids(world: World, period: number, bids: readonly SubmittedBid[]): void {
+  const m = world.scenario.market;
+  for (const b of bids) {
+    if (b.bid.market !== 'auction') throw new LemsimError(`agent '${b.agent}' submitted a ${b.bid.market} bid to an auction`);
+    const book: AuctionBook = {
+      periodHours: world.periodHours,
+      grid: { importPriceEurPerKwh: m.import_price, exportPriceEurPerKwh: m.export_price, maxImportKw: null, maxExportKw: null },
+      periods: [{ id: world.periods[period]?.label ?? String(period), supply: b.bid.supply.map((o) => ({ ...o, agent: b.agent })), demand: b.bid.demand.map((o) => ({ ...o, agent: b.agent })) }],
+    };
+    try {
+      validateBook(book, `bid of agent '${b.agent}'`);
+    } catch (err) {
+      if (err instanceof LemsimError) throw new LemsimError(err.message);
+      throw err;
+    }
+  }
+}
+
 export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorConfig> = {
   kind: 'market-operator',
   handles: ['period-opened', 'bid-submitted', 'gate-closed'],
@@ -258,6 +282,7 @@ export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorCo
         }
         result = next.day![state.period];
       } else {
+        if (world.mechanism.bids === 'auction') validateAuctionBids(world, state.period, bids);
         // the scenario's clearing mechanism, from the registry (built-in or plugin)
         result = world.mechanism.clear({ world, period: state.period, bids, solver: state.solver });
       }

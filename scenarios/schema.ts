@@ -4,6 +4,7 @@
  * scenarios/example-small.yaml for a commented template.
  */
 import { z } from 'zod';
+import { STANDARD_BATTERY_UNIT } from '../markets/community/battery.js';
 import { checkIsoDate, parseClock } from '../src/clock.js';
 import { TOLERANCE_RANGE_PU } from '../src/limits.js';
 
@@ -38,6 +39,24 @@ const solarSource = z.enum(['clear-sky', 'file']);
 /** a bus held at a set voltage by an ideal regulator at the source (every sub-step) */
 const regulatedBus = z.object({ bus: z.string(), v_pu: z.number().positive() }).strict();
 // ---- end paper 004 ----
+
+/** the Standard Battery Unit is defined once, in markets/community/battery.ts (seed 000, Table III) */
+const SBU = STANDARD_BATTERY_UNIT;
+/** wear curvature of a unit, EUR/kWh per kW: a market choice, not in Table III */
+const DEFAULT_WEAR_A = 0.001;
+const UNIT_DEFAULTS = {
+  capacity_kwh: SBU.capacityKwh,
+  power_kw: SBU.powerKw,
+  soc: SBU.socInit,
+  soc_min: SBU.socMin,
+  soc_max: SBU.socMax,
+  eta_ch: SBU.etaCh,
+  eta_dis: SBU.etaDis,
+  rate_ch: SBU.rateChPerH,
+  rate_dis: SBU.rateDisPerH,
+  self_discharge: SBU.selfDischargePerH,
+  a: DEFAULT_WEAR_A,
+};
 
 export const scenarioSchema = z
   .object({
@@ -182,20 +201,21 @@ export const scenarioSchema = z
         /** one Standard Battery Unit (seed 000, Table III); units scale capacity and power */
         unit: z
           .object({
-            capacity_kwh: z.number().positive().max(1e6).default(10.24),
-            power_kw: z.number().positive().max(1e6).default(2.56),
-            soc: z.number().min(0).max(1).default(0.5),
-            soc_min: z.number().min(0).max(1).default(0.2),
-            soc_max: z.number().min(0).max(1).default(0.8),
-            eta_ch: z.number().positive().max(1).default(0.96),
-            eta_dis: z.number().positive().max(1).default(0.96),
-            rate_ch: z.number().positive().max(1000).default(0.25),
-            rate_dis: z.number().positive().max(1000).default(0.9375),
-            self_discharge: z.number().nonnegative().max(1).default(1.72e-5),
-            a: z.number().nonnegative().max(1000).default(0.001),
+            capacity_kwh: z.number().positive().max(1e6).default(SBU.capacityKwh),
+            power_kw: z.number().positive().max(1e6).default(SBU.powerKw),
+            soc: z.number().min(0).max(1).default(SBU.socInit),
+            soc_min: z.number().min(0).max(1).default(SBU.socMin),
+            soc_max: z.number().min(0).max(1).default(SBU.socMax),
+            eta_ch: z.number().positive().max(1).default(SBU.etaCh),
+            eta_dis: z.number().positive().max(1).default(SBU.etaDis),
+            rate_ch: z.number().positive().max(1000).default(SBU.rateChPerH),
+            rate_dis: z.number().positive().max(1000).default(SBU.rateDisPerH),
+            /** fraction of the stored energy lost per hour */
+            self_discharge: z.number().nonnegative().max(1).default(SBU.selfDischargePerH),
+            a: z.number().nonnegative().max(1000).default(DEFAULT_WEAR_A),
           })
           .strict()
-          .default({ capacity_kwh: 10.24, power_kw: 2.56, soc: 0.5, soc_min: 0.2, soc_max: 0.8, eta_ch: 0.96, eta_dis: 0.96, rate_ch: 0.25, rate_dis: 0.9375, self_discharge: 1.72e-5, a: 0.001 }),
+          .default(UNIT_DEFAULTS),
         /** the agent kind of batteries (default: the built-in `battery`) */
         kind: kindName.default('battery'),
         initial: z.array(z.object({ bus: z.string(), units: z.number().int().positive().max(10_000) }).strict()).default([]),
@@ -208,7 +228,7 @@ export const scenarioSchema = z
       })
       .strict()
       .default({
-        unit: { capacity_kwh: 10.24, power_kw: 2.56, soc: 0.5, soc_min: 0.2, soc_max: 0.8, eta_ch: 0.96, eta_dis: 0.96, rate_ch: 0.25, rate_dis: 0.9375, self_discharge: 1.72e-5, a: 0.001 },
+        unit: UNIT_DEFAULTS,
         kind: 'battery',
         initial: [],
         strategy: { name: 'storage-threshold', params: {} },

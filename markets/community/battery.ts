@@ -26,7 +26,8 @@ export const STANDARD_BATTERY_UNIT = {
   etaDis: 0.96,
   rateChPerH: 0.25,
   rateDisPerH: 0.9375,
-  selfDischargePerPeriod: 1.72e-5,
+  /** fraction of the stored energy lost per hour (Table III; a period of h hours loses h times it) */
+  selfDischargePerH: 1.72e-5,
 } as const;
 
 /**
@@ -46,7 +47,8 @@ export function standardBatteryUnits(units: number): Omit<BatteryAgent, 'id' | '
     etaDis: u.etaDis,
     rateChPerH: u.rateChPerH,
     rateDisPerH: u.rateDisPerH,
-    selfDischargePerPeriod: u.selfDischargePerPeriod,
+    // one-hour periods: the per-period loss of Eq. (9) is the hourly rate
+    selfDischargePerPeriod: u.selfDischargePerH,
   };
 }
 

@@ -5,7 +5,8 @@
  * recomputed when kV or conn is written), and the load-shape name rule.
  */
 import { DssError } from '../../../src/errors.js';
-import type { PropertyDef, SetContext } from '../../dss/object-class.js';
+import { type PropertyDef, type SetContext, ignoredProperty } from '../../dss/object-class.js';
+import { type ElementBase, enabledProperty, text } from './common.js';
 import { parseBoolean } from '../../dss/values.js';
 
 export type Connection = 'wye' | 'delta';
@@ -55,4 +56,20 @@ export function refuseYes<S>(name: string, why: string): PropertyDef<S> {
       if (parseBoolean(v, ctx.loc, name)) throw new DssError(ctx.loc, `${name}=${v}: ${why}`);
     },
   };
+}
+
+/**
+ * The properties PVSystem and Storage share at the end of their lists, as OpenDSS's inverter-based
+ * elements declare them: dynamics-only settings (accepted and reported as ignored: a static power flow
+ * does not read them), the grid-following control mode (the only one modelled), and `enabled`.
+ */
+export function inverterTailProperties<S extends ElementBase>(): PropertyDef<S>[] {
+  return [
+    ...['kVDC', 'Kp', 'PITol', 'SafeVoltage', 'SafeMode', 'DynamicEq', 'DynOut'].map((n) => ignoredProperty<S>(n)),
+    text<S>('ControlMode', (_s, v, ctx) => {
+      if (!v.trim().toLowerCase().startsWith('gfl')) throw new DssError(ctx.loc, `ControlMode: only GFL (grid-following) inverters are supported, got '${v}'`);
+    }),
+    ...['AmpLimit', 'AmpLimitGain', 'spectrum', 'basefreq'].map((n) => ignoredProperty<S>(n)),
+    enabledProperty<S>(),
+  ];
 }

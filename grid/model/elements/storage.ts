@@ -15,7 +15,7 @@ import type { DssClass, PropertyDef } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseBoolean } from '../../dss/values.js';
 import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text } from './common.js';
-import { type Connection, parseConn, pceVBase, refuseYes, shapeRef } from './power-conversion.js';
+import { type Connection, inverterTailProperties, parseConn, pceVBase, refuseYes, shapeRef } from './power-conversion.js';
 
 export type StorageMode = 'charging' | 'idling' | 'discharging';
 
@@ -247,21 +247,7 @@ export const storageClass: DssClass<StorageState> = {
     }),
     ignoredProperty('UserData'),
     ignoredProperty('debugtrace'),
-    ignoredProperty('kVDC'),
-    ignoredProperty('Kp'),
-    ignoredProperty('PITol'),
-    ignoredProperty('SafeVoltage'),
-    ignoredProperty('SafeMode'),
-    ignoredProperty('DynamicEq'),
-    ignoredProperty('DynOut'),
-    text('ControlMode', (_s, v, ctx) => {
-      if (!v.trim().toLowerCase().startsWith('gfl')) throw new DssError(ctx.loc, `ControlMode: only GFL (grid-following) inverters are supported, got '${v}'`);
-    }),
-    ignoredProperty('AmpLimit'),
-    ignoredProperty('AmpLimitGain'),
-    ignoredProperty('spectrum'),
-    ignoredProperty('basefreq'),
-    enabledProperty(),
+    ...inverterTailProperties(),
   ],
 };
 
