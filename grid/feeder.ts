@@ -4,7 +4,7 @@
  * gets the listed base nearest to its no-load voltage). Also the daily time-series driver shared by
  * the CLI, the grid-operator agent and the benchmark.
  */
-import { LemsimError } from '../src/errors.js';
+import { LemsimError } from '../errors.js';
 import { type DssCircuit, loadDssCircuit } from './dss/interpreter.js';
 import { type DssFileSystem, nodeFileSystem } from './dss/parser.js';
 import { type Network, buildNetwork } from './model/network.js';

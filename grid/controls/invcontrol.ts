@@ -18,7 +18,7 @@
  * Hysteresis, rate-of-change limits, averaging references, monitored buses and the other modes
  * (DRC, watt-pf, watt-var, AVR) are refused with file:line.
  */
-import { DssError, type DssLocation } from '../../src/errors.js';
+import { DssError, type DssLocation } from '../../errors.js';
 import type { DssClass } from '../dss/object-class.js';
 import { ignoredProperty } from '../dss/object-class.js';
 import { parseNumber, parseStringArray } from '../dss/values.js';

@@ -12,7 +12,7 @@
  * (withBranchAdmittances) and the network is compiled again; the voltage bases stay where the script
  * settled them and the node numbering stays.
  */
-import { DssError, LemsimError } from '../../src/errors.js';
+import { DssError, LemsimError } from '../../errors.js';
 import type { DssCircuit } from '../dss/interpreter.js';
 import { type Feeder, feederFromCircuit } from '../feeder.js';
 import type { CapacitorState } from '../model/elements/capacitor.js';

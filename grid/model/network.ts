@@ -4,7 +4,7 @@
  * Norton equivalents, and loads with their base power, voltage model and load shapes. Built from an
  * interpreted OpenDSS circuit; the power flow compiles it into index arrays (grid/powerflow).
  */
-import { DssError, LemsimError } from '../../src/errors.js';
+import { DssError, LemsimError } from '../../errors.js';
 import { type DssCircuit, type IgnoredItem, modelledClass } from '../dss/interpreter.js';
 import type { BranchSpec } from '../dss/object-class.js';
 import type { CMatrix, Complex } from './complex.js';

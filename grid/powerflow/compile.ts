@@ -6,7 +6,7 @@
  * dense impedance matrix between those nodes, on which the iteration runs (a Thevenin/Kron reduction
  * of the linear network onto the load nodes: exact, because the network is linear outside the loads).
  */
-import { DssError, LemsimError } from '../../src/errors.js';
+import { DssError, LemsimError } from '../../errors.js';
 import type { Load, Network } from '../model/network.js';
 import { type SeriesChains, expandChains, findSeriesChains } from './series-chains.js';
 import { SparseLU, TripletMatrix, ZeroPivotError } from './sparse-lu.js';

@@ -7,7 +7,7 @@
  * Every period in `day.hours` must list the same agents (ids, kinds, communities) in the same order;
  * battery soc is read from hour 0 only.
  */
-import { ScenarioError, SolverError } from '../../src/errors.js';
+import { ScenarioError, SolverError } from '../../errors.js';
 import { socAfter } from './battery.js';
 import { clearCommunityFast } from './fast-solver.js';
 import type { BatteryAgent, CommunityAgent, CommunityDay, CommunityProblem, CommunityResult, DayResult } from './model.js';

@@ -4,7 +4,7 @@
  * here — the CLI reads and writes the files. Field names are snake_case with units (DESIGN rule 1);
  * every error is a `ScenarioError` naming the agent and field, e.g. `agents[3] (bat1).soc`.
  */
-import { ScenarioError } from '../../src/errors.js';
+import { ScenarioError } from '../../errors.js';
 import { defaultStoredValueEurPerKwh, STANDARD_BATTERY_UNIT } from './battery.js';
 import { type CommunityAgent, type CommunityProblem, type CommunityResult, GRID_ID } from './model.js';
 

@@ -8,7 +8,7 @@
  * Daily/yearly/duty shapes multiply kW and kvar by the shape's P and Q multipliers in those modes;
  * status=fixed ignores them. Other models, and dispatch by load level or price, are refused.
  */
-import { DssError } from '../../../src/errors.js';
+import { DssError } from '../../../errors.js';
 import type { DssClass } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text } from './common.js';

@@ -9,7 +9,7 @@
  * whose current is capped at what the power needs at Vminpu (OpenDSS's current-limited model). The shape (daily/yearly/duty) scales the
  * irradiance; Tdaily/Tyearly/Tduty give the panel temperature, else `Temperature`.
  */
-import { DssError } from '../../../src/errors.js';
+import { DssError } from '../../../errors.js';
 import type { DssClass, PropertyDef } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseBoolean } from '../../dss/values.js';

@@ -10,7 +10,7 @@
  * energy is integrated from the terminal power as OpenDSS's UpdateStorage does, with the charge and
  * discharge efficiencies and the idling losses, stopping at %reserve and at kWhrated.
  */
-import { DssError } from '../../../src/errors.js';
+import { DssError } from '../../../errors.js';
 import type { DssClass, PropertyDef } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseBoolean } from '../../dss/values.js';
