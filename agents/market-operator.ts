@@ -235,23 +235,37 @@ export function openBids(state: MarketOperatorState): SubmittedBid[] {
 
 /**
  * Checks every auction bid at gate closure with the auction's own validation (finite, positive
- * quantities; finite prices; unique ids), one bidder at a time so the message names the bidder.
+ * quantities; finite prices; unique ids): the whole period's book at once, and, when it fails, bidder
+ * by bidder to name the one at fault.
  */
 export function validateAuctionBids(world: World, period: number, bids: readonly SubmittedBid[]): void {
   const m = world.scenario.market;
-  for (const b of bids) {
-    if (b.bid.market !== 'auction') throw new LemsimError(`agent '${b.agent}' submitted a ${b.bid.market} bid to an auction`);
-    const book: AuctionBook = {
-      periodHours: world.periodHours,
-      grid: { importPriceEurPerKwh: m.import_price, exportPriceEurPerKwh: m.export_price, maxImportKw: null, maxExportKw: null },
-      periods: [{ id: world.periods[period]?.label ?? String(period), supply: b.bid.supply.map((o) => ({ ...o, agent: b.agent })), demand: b.bid.demand.map((o) => ({ ...o, agent: b.agent })) }],
-    };
-    try {
-      validateBook(book, `bid of agent '${b.agent}'`);
-    } catch (err) {
-      if (err instanceof LemsimError) throw new LemsimError(err.message);
-      throw err;
+  const grid = { importPriceEurPerKwh: m.import_price, exportPriceEurPerKwh: m.export_price, maxImportKw: null, maxExportKw: null };
+  const id = world.periods[period]?.label ?? String(period);
+  const bookOf = (of: readonly SubmittedBid[]): AuctionBook => {
+    const supply: BlockOrder[] = [];
+    const demand: BlockOrder[] = [];
+    for (const b of of) {
+      if (b.bid.market !== 'auction') throw new LemsimError(`agent '${b.agent}' submitted a ${b.bid.market} bid to an auction`);
+      for (const o of b.bid.supply) supply.push({ id: o.id, agent: b.agent, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
+      for (const o of b.bid.demand) demand.push({ id: o.id, agent: b.agent, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
     }
+    return { periodHours: world.periodHours, grid, periods: [{ id, supply, demand }] };
+  };
+  try {
+    validateBook(bookOf(bids));
+  } catch (err) {
+    if (!(err instanceof LemsimError)) throw err;
+    for (const b of bids) {
+      try {
+        validateBook(bookOf([b]), `bid of agent '${b.agent}'`);
+      } catch (inner) {
+        if (inner instanceof LemsimError) throw new LemsimError(inner.message);
+        throw inner;
+      }
+    }
+    // only the combination is wrong (an order id two bidders share)
+    throw new LemsimError(`bids of period ${id}: ${err.message}`);
   }
 }
 
