@@ -10,14 +10,9 @@ import { solveFeeder } from '../grid/controls/static-control.js';
 import { loadFeeder } from '../grid/feeder.js';
 import { newLoadPowers, setLoadPowersAt } from '../grid/powerflow/solve.js';
 import { hasShared, sharedPath } from '../src/shared-data.js';
-import { type Benchmark, peakMb, secondsSince } from './bench.js';
+import { type Benchmark, median, peakMb, secondsSince } from './bench.js';
 
 const REPEATS = 3;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** OpenDSS's compile and solve times (s) and control iterations, or why it could not run. */
 function openDss(entry: string): { opendss_s?: number; opendss_compile_s?: number; opendss_control_iterations?: number; opendss?: string } {

@@ -104,16 +104,6 @@ export class PowerFlowState {
   }
 
   /**
-   * Starts the next solve from these node voltages (V, same node numbering), e.g. the solution of the
-   * same circuit before a control moved a tap.
-   */
-  startFrom(vRe: Float64Array, vIm: Float64Array): void {
-    this.vRe.set(vRe);
-    this.vIm.set(vIm);
-    this.warm = true;
-  }
-
-  /**
    * Solves for the given load powers, starting from the last solution. Returns the status; the
    * voltages are in `vRe`/`vIm`. Never produces NaN: a diverging iteration stops with converged =
    * false and the last finite voltages.

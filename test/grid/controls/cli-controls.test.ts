@@ -68,6 +68,26 @@ describe('lemsim powerflow with controls', () => {
     expect(b.c.err).not.toMatch(/\n\s+at /);
   });
 
+  it('timeseries moves the taps with the load and meters each step with the model in force', async () => {
+    // a load that ramps from 10 % to 300 % over the hour: the regulator must step up as it grows
+    const ramp = Array.from({ length: 60 }, (_v, k) => (0.1 + (2.9 * k) / 59).toFixed(4)).join(' ');
+    const text = FEEDER('').replace('kw=100 kvar=20', `kw=1500 kvar=500 daily=ramp`).replace('New Load.l', `New LoadShape.ramp npts=60 minterval=1 mult=[${ramp}]\nNew Line.far bus1=rg.1 bus2=far.1 phases=1 r1=0.6 x1=1.2 c1=0 c0=0 length=5 units=km\nNew Load.l`).replace('bus1=rg.1 phases=1 kv=7.2 kw=1500', 'bus1=far.1 phases=1 kv=7.2 kw=1500');
+    const dir = tempScripts({ 'f.dss': text });
+    const out = join(dir, 'ts');
+    expect(await main(['timeseries', join(dir, 'f.dss'), '--from', '1', '--to', '60', '--out', out, '--all-buses'], capture().io)).toBe(0);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.converged_steps).toBe(60);
+    expect(s.controls_unsettled_steps).toBe(0);
+    // more than one solve on the steps where a tap moved, one on the others
+    expect(s.control_iterations_per_step).toBeGreaterThan(1);
+    expect(s.control_iterations_per_step).toBeLessThan(2);
+    // the regulated bus stays in band (125–127 V on the 120 V scale) once the regulator has acted
+    const rows = readFileSync(join(out, 'bus_voltages.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const rg = rows.filter((r) => r[1] === 'rg').map((r) => Number(r[3]) / 60);
+    expect(Math.min(...rg.slice(1))).toBeGreaterThan(124.9);
+    expect(Math.max(...rg)).toBeLessThan(127.1);
+  });
+
   it('describe lists the controls', async () => {
     const dir = tempScripts({ 'f.dss': FEEDER('') });
     const { c, io } = capture();

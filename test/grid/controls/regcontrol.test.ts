@@ -41,7 +41,39 @@ New Transformer.reg phases=1 windings=2 buses=[src.1 rg.1] conns=[wye wye] kvs=[
 New RegControl.reg transformer=reg winding=2 ptratio=60 band=2 ${reg}
 `;
 
+/*
+ * Hand case 2: a regulator on a line feeding a load, with line-drop compensation set to the line.
+ *
+ *   7200 V ──[reg, tap t]── rg ──[line: 1 Ω resistive]── ld ──[1000 kW at 7200 V, constant Z: 51.84 Ω]
+ *
+ * The line current I flows through both, so V_ld = 7200·t · 51.84/52.84 = 7063.74·t V. LDC R = 5 V at
+ * CTprim 300 A on PT 60 is the line's 1 Ω seen through the PT and CT (1 Ω · 300/60), so the relay's
+ * compensated voltage is (V_rg − 1 Ω·I)/60 = V_ld/60 = 117.729·t V: it regulates the load bus.
+ * vreg = 124 V, band 2 V (123 … 125 V: t from 1.04477 to 1.06176, i.e. +8 or +9 steps):
+ *   t = 1:       117.73 V, boost 6.27 V = 0.0523 pu = 8.36 → 8 steps, moves trunc(0.7·8) = 5
+ *   t = 1.03125: 121.41 V, boost 2.59 V = 3.46 → 3 steps, moves 2
+ *   t = 1.04375: 122.88 V, boost 1.12 V = 1.50 → 2 steps (round), moves trunc(1.4) = 1
+ *   t = 1.05:    123.61 V, in band: 4 control iterations, +8 steps, the load bus at 7416.9 V.
+ */
+const LINE_LOAD = `
+Clear
+New Circuit.hand2 basekv=7.2 phases=1 pu=1 bus1=src MVAsc1=1e6 MVAsc3=1e6
+New Transformer.reg phases=1 windings=2 buses=[src.1 rg.1] conns=[wye wye] kvs=[7.2 7.2] kvas=[5000 5000] XHL=0.0001 %loadloss=0.00001 %imag=0 ppm=0
+New RegControl.reg transformer=reg winding=2 ptratio=60 ctprim=300 R=5 X=0 vreg=124 band=2
+New Line.l bus1=rg.1 bus2=ld.1 phases=1 r1=1 x1=0 r0=1 x0=0 c1=0 c0=0 length=1 units=km
+New Load.ld bus1=ld.1 phases=1 kv=7.2 kw=1000 kvar=0 model=2
+`;
+
 describe('RegControl, hand-solvable', () => {
+  it('a regulator with line-drop compensation holds the far load bus: +8 steps in four solves', () => {
+    const { pf, status } = solveControlled(tempScripts({ 'master.dss': LINE_LOAD }));
+    expect(status.controlIterations).toBe(4);
+    expect(pf.taps()[0].tapNumber).toBe(8);
+    const k = pf.model.busNodes[pf.model.network.busIndex.get('ld')!][0];
+    // 7063.74 · 1.05 = 7416.9 V (within 0.5 V: the source and regulator impedances are 1e-4 of the line's)
+    expect(Math.hypot(pf.vRe[k], pf.vIm[k])).toBeCloseTo(7200 * 1.05 * (51.84 / 52.84), 0);
+  });
+
   it('reaches the band in three static-mode solves (70 % rule), tap +7', () => {
     const { pf, status } = solveControlled(tempScripts({ 'master.dss': HAND('vreg=126') }));
     expect(status.converged).toBe(true);
