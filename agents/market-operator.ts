@@ -8,9 +8,10 @@
  * linked list, so a period costs O(bidders).
  */
 import { clearPeriod, type BlockOrder } from '../markets/auction/index.js';
-import { clearCommunityFast, type CommunityAgent, type CommunityProblem } from '../markets/community/index.js';
+import { clearCommunityFast, type CommunityAgent, type CommunityProblem, type CommunityResult } from '../markets/community/index.js';
 import type { MilpSolver } from '../markets/solvers/milp.js';
-import type { AnyDraft, Bid } from '../src/events.js';
+import type { AnyDraft, Bid, CommunityTrade } from '../src/events.js';
+import { clearByManagers, communityTrades } from './manager-clearing.js';
 import type { AgentKind, World } from './agent.js';
 import { type ConsList, cons, inInsertionOrder } from './cons-list.js';
 
@@ -35,6 +36,8 @@ export interface ClearingSnapshot {
   readonly dispatch: readonly { readonly agent: string; readonly pKw: number; readonly boughtKw: number; readonly soldKw: number; readonly priceEurPerKwh: number; readonly welfareEur: number }[];
   /** accepted block ids (auction) */
   readonly accepted: readonly string[];
+  /** community market: each community's price, trades and manager's margin (issue 16) */
+  readonly communities?: readonly CommunityTrade[];
 }
 
 export interface MarketOperatorState {
@@ -101,8 +104,8 @@ export function clearAuction(world: World, period: number, bids: readonly Submit
   };
 }
 
-/** Clears one community-market period. */
-export function clearCommunity(world: World, period: number, bids: readonly SubmittedBid[]): ClearingSnapshot {
+/** One period's community-market problem from the members' bids, and which bidder owns each market agent. */
+export function communityProblem(world: World, bids: readonly SubmittedBid[]): { problem: CommunityProblem; owner: Map<string, string> } {
   const m = world.scenario.market;
   const agents: CommunityAgent[] = [];
   const owner = new Map<string, string>();
@@ -122,7 +125,11 @@ export function clearCommunity(world: World, period: number, bids: readonly Subm
     communities: [...communities].sort().map((id) => ({ id })),
     agents,
   } as unknown as CommunityProblem;
-  const r = clearCommunityFast(problem);
+  return { problem, owner };
+}
+
+/** A cleared community-market period as the operator publishes it (`communities`: per-community trade rows). */
+export function communitySnapshot(period: number, bids: readonly SubmittedBid[], owner: ReadonlyMap<string, string>, r: CommunityResult, communities?: readonly CommunityTrade[]): ClearingSnapshot {
   const prices: Record<string, number> = {};
   let importKw = 0;
   let exportKw = 0;
@@ -142,11 +149,23 @@ export function clearCommunity(world: World, period: number, bids: readonly Subm
     cur.welfareEur += o.welfareEur;
     byAgent.set(who, cur);
   }
-  const dispatch = bids.map((b) => {
+  // managers' offers are not market agents: their rows come from `communities`
+  const dispatch = bids.filter((b) => b.bid.market !== 'community-offer').map((b) => {
     const d = byAgent.get(b.agent) ?? { pKw: 0, boughtKw: 0, soldKw: 0, welfareEur: 0 };
     return { agent: b.agent, ...d, priceEurPerKwh: prices[b.community] ?? 0 };
   });
-  return { period, status: r.status, welfareEur: r.welfareEur ?? 0, prices, importKw, exportKw, dispatch, accepted: [] };
+  return { period, status: r.status, welfareEur: r.welfareEur ?? 0, prices, importKw, exportKw, dispatch, accepted: [], ...(communities ? { communities } : {}) };
+}
+
+/**
+ * Clears one community-market period: centrally (one QP over every member, `clearCommunityFast`),
+ * or from the managers' offers (`market.community_clearing: managers`, agents/manager-clearing.ts).
+ */
+export function clearCommunity(world: World, period: number, bids: readonly SubmittedBid[]): ClearingSnapshot {
+  if (world.scenario.market.community_clearing === 'managers') return clearByManagers(world, period, bids);
+  const { problem, owner } = communityProblem(world, bids);
+  const r = clearCommunityFast(problem);
+  return communitySnapshot(period, bids, owner, r, r.status === 'optimal' ? communityTrades(problem, r, 'central') : undefined);
 }
 
 /** The bids of the open period, in the order they were submitted. */
@@ -184,6 +203,7 @@ export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorCo
             exportKw: result.exportKw,
             dispatches: result.dispatch.length,
             dispatch: result.dispatch.map((d) => ({ agent: d.agent, pKw: d.pKw })),
+            ...(result.communities ? { communities: result.communities } : {}),
           },
         },
         ...result.dispatch.map(

@@ -69,9 +69,27 @@ export const scenarioSchema = z
         grid: marketGrid.default('counterparty'),
         max_import_kw: gridLimitKw,
         max_export_kw: gridLimitKw,
+        // issue 16: who clears the trade between communities — the central QP, or the managers' offers
+        community_clearing: z.enum(['central', 'managers']).default('central'),
+        /** issue 16: the community managers' strategy (agents/strategies/managers), and per-community ones by community id */
+        managers: z
+          .object({ strategy: strategyRef.default({ name: 'truthful', params: {} }), communities: z.record(z.string(), strategyRef).default({}) })
+          .strict()
+          .default({ strategy: { name: 'truthful', params: {} }, communities: {} }),
       })
       .strict()
-      .default({ mechanism: 'auction', period_min: 5, import_price: 0.1, export_price: 0.05, pricing: 'midpoint', solver: 'highs', inter_community_fee: 0.01, grid: 'counterparty' }),
+      .default({
+        mechanism: 'auction',
+        period_min: 5,
+        import_price: 0.1,
+        export_price: 0.05,
+        pricing: 'midpoint',
+        solver: 'highs',
+        inter_community_fee: 0.01,
+        grid: 'counterparty',
+        community_clearing: 'central',
+        managers: { strategy: { name: 'truthful', params: {} }, communities: {} },
+      }),
     power_flow: z
       .object({
         /** seconds between power flows: at least 1 s (quasi-static power flow), at most a period (src/scenario.ts) */

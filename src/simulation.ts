@@ -14,6 +14,7 @@ import { type BatteryParams, scaleUnits } from '../agents/battery.js';
 import { type DrivenElement, type GridOperatorState, voltageSummary } from '../agents/grid-operator.js';
 import { type PvProfile, dayOfYear } from '../agents/solar.js';
 import { Forecasts } from '../agents/forecast.js';
+import { checkManagerParams } from '../agents/strategies/managers/strategy.js';
 import { type JsonValue, checkParams, withDefaults } from '../agents/strategies/strategy.js';
 import { type Registry, buildRegistry } from './plugins.js';
 import type { RegulatedBusNodes } from '../agents/agent.js';
@@ -400,6 +401,7 @@ export class Simulation {
       busKvBaseLn: this.baseKvLn,
       loadNodes,
       strategies: this.registry.strategies,
+      managerStrategies: this.registry.managerStrategies,
       mechanism: this.registry.mechanisms[s.market.mechanism],
       forecast: this.forecastFor(periods),
     };
@@ -523,7 +525,26 @@ function validateScenario(s: Scenario, file: string, registry: Registry): void {
     if (ids.has(a.id) || a.id === 'mo' || a.id === 'go' || a.id === 'dso' || /^(p-|cm-)/.test(a.id)) throw new ScenarioError(file, `agents[${k}].id`, `id '${excerpt(a.id)}' is taken (ids must be unique and not 'mo', 'go', 'dso', 'p-…' or 'cm-…')`);
     ids.add(a.id);
   });
+  validateManagers(s, file, registry);
   if (!Object.hasOwn(registry.mechanisms, s.market.mechanism)) throw new ScenarioError(file, 'market.mechanism', `unknown clearing mechanism '${excerpt(s.market.mechanism)}' (known: ${Object.keys(registry.mechanisms).join(', ')})`);
+}
+
+/** issue 16: the managers' strategies exist and take their parameters; managers clear the community market period by period. */
+function validateManagers(s: Scenario, file: string, registry: Registry): void {
+  const m = s.market;
+  const check = (ref: { name: string; params: Record<string, JsonValue> }, path: string): void => {
+    const st = Object.hasOwn(registry.managerStrategies, ref.name) ? registry.managerStrategies[ref.name] : undefined;
+    if (!st) throw new ScenarioError(file, `${path}.name`, `unknown manager strategy '${excerpt(ref.name)}' (known: ${Object.keys(registry.managerStrategies).join(', ')})`);
+    const problem = checkManagerParams(st, ref.params);
+    if (problem) throw new ScenarioError(file, problem.param === undefined ? `${path}.params` : `${path}.params.${excerpt(problem.param)}`, excerpt(problem.message, 300));
+  };
+  check(m.managers.strategy, 'market.managers.strategy');
+  for (const [c, ref] of Object.entries(m.managers.communities)) check(ref, `market.managers.communities.${excerpt(c)}`);
+  if (m.community_clearing === 'managers') {
+    if (registry.mechanisms[m.mechanism]?.bids !== 'community') throw new ScenarioError(file, 'market.community_clearing', `'managers' needs a community-market mechanism (market.mechanism: community), not '${excerpt(m.mechanism)}'`);
+    // the day-ahead market couples the hours through the batteries; managers' offers are per period
+    if ((m as { day_mode?: string }).day_mode === 'day-ahead') throw new ScenarioError(file, 'market.community_clearing', "'managers' clears period by period: it needs market.day_mode: hourly");
+  }
 }
 
 /** Every load a scenario names (prosumers, groups, community map) must be a load of the feeder. */

@@ -32,7 +32,7 @@ import { SolverError } from '../../src/errors.js';
 import { type CanonicalMarket, pushKnots, toCanonical } from './canonical.js';
 import { communityHigh, communityLow, respondAt, routeFlows, solveNonIncreasing, sortedUnique } from './fast-solver.js';
 import { primalResidualKw } from './kkt.js';
-import type { CommunityProblem, CommunityResult, GridPrices } from './model.js';
+import { type CommunityProblem, type CommunityResult, GRID_ID, type GridPrices } from './model.js';
 import { infeasibleResult, settle } from './settle.js';
 
 /**
@@ -357,42 +357,63 @@ export function clearCommunityManagers(problem: CommunityProblem, offers?: reado
     const got = respondAt(m, c, oc.priceEurPerKwh[c], oc.netImportKw[c], d);
     const tol = 1e-9 * (1 + Math.abs(got));
     if (Math.abs(got - oc.netImportKw[c]) > tol) {
-      // only a shaded curve can promise what the members will not do at that price
-      throw new SolverError('community-managers', 'offer inconsistent', `community ${problem.communities[c].id}: members take ${got} kW at ${oc.priceEurPerKwh[c]} EUR/kWh, the clearing traded ${oc.netImportKw[c]} kW`);
+      // only a curve a strategy reshaped can promise what the members will not do at that price: the
+      // period is reported infeasible with the reason (DESIGN rule 15), never settled off balance
+      const reason = `community ${problem.communities[c].id}: its members take ${got} kW at ${oc.priceEurPerKwh[c]} EUR/kWh, but its manager's offer traded ${oc.netImportKw[c]} kW`;
+      return { ...infeasibleResult(reason), interPriceEurPerKwh: null, managers: [] };
     }
   }
   const base = settle(problem, m, { dKw: d, priceEurPerKwh: oc.priceEurPerKwh, flows: oc.flows });
-  const name = (k: number) => problem.communities[k].id;
-  const managers: ManagerOutcome[] = problem.communities.map((c, k) => {
-    const importFromKw: Record<string, number> = {};
-    const exportToKw: Record<string, number> = {};
-    for (const f of oc.flows) {
-      if (f.from < 0 || f.to < 0) continue;
-      if (f.to === k) importFromKw[name(f.from)] = (importFromKw[name(f.from)] ?? 0) + f.kw;
-      if (f.from === k) exportToKw[name(f.to)] = (exportToKw[name(f.to)] ?? 0) + f.kw;
+  const managers = outcomesOf(problem, m, base, oc.marginEur);
+  const result: ManagersResult = { ...base, interPriceEurPerKwh: oc.interPriceEurPerKwh, managers };
+  assertManagerInvariants(problem, m, result);
+  return result;
+}
+
+/**
+ * Each community's part of a cleared period (central or managers): price, trade with each partner
+ * and the grid (from the flows), internal volume and net import (from the members' net demand), and
+ * the manager's margin (`marginEur`, in community order; 0 when not given — the central clearing
+ * leaves managers none).
+ */
+export function outcomesOf(problem: CommunityProblem, m: CanonicalMarket, r: CommunityResult, marginEur?: ArrayLike<number>): ManagerOutcome[] {
+  const index = new Map(problem.communities.map((c, k) => [c.id, k]));
+  const nc = problem.communities.length;
+  const importFrom: Record<string, number>[] = Array.from({ length: nc }, () => ({}));
+  const exportTo: Record<string, number>[] = Array.from({ length: nc }, () => ({}));
+  const gridIn = new Float64Array(nc);
+  const gridOut = new Float64Array(nc);
+  for (const f of r.flows) {
+    const from = f.from === GRID_ID ? -1 : (index.get(f.from) as number);
+    const to = f.to === GRID_ID ? -1 : (index.get(f.to) as number);
+    if (from < 0) gridIn[to] += f.kw;
+    else if (to < 0) gridOut[from] += f.kw;
+    else {
+      importFrom[to][f.from] = (importFrom[to][f.from] ?? 0) + f.kw;
+      exportTo[from][f.to] = (exportTo[from][f.to] ?? 0) + f.kw;
     }
+  }
+  return problem.communities.map((c, k) => {
     let buy = 0;
     let sell = 0;
     for (let j = m.start[k]; j < m.start[k + 1]; j++) {
-      const v = d[m.order[j]];
+      const a = r.agents[m.order[j]];
+      const v = a.pKw + a.sKw;
       if (v > 0) buy += v;
       else sell -= v;
     }
     return {
       community: c.id,
-      priceEurPerKwh: oc.priceEurPerKwh[k],
-      netImportKw: oc.netImportKw[k],
-      gridImportKw: oc.gridImportKw[k],
-      gridExportKw: oc.gridExportKw[k],
-      importFromKw,
-      exportToKw,
+      priceEurPerKwh: r.communities[k].priceEurPerKwh,
+      netImportKw: buy - sell,
+      gridImportKw: gridIn[k],
+      gridExportKw: gridOut[k],
+      importFromKw: importFrom[k],
+      exportToKw: exportTo[k],
       internalVolumeKw: Math.min(buy, sell),
-      marginEur: oc.marginEur[k],
+      marginEur: marginEur ? marginEur[k] : 0,
     };
   });
-  const result: ManagersResult = { ...base, interPriceEurPerKwh: oc.interPriceEurPerKwh, managers };
-  assertManagerInvariants(problem, m, result);
-  return result;
 }
 
 /**

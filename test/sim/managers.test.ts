@@ -1,0 +1,109 @@
+/**
+ * Managers that bid (issue 16) inside the simulation: the event order of a period (members' bids →
+ * the manager's bid → the market operator's gate closure), truthful managers reproducing the central
+ * clearing period by period, and the balance invariants checked on every cleared period's rows.
+ */
+import { describe, expect, it } from 'vitest';
+import { writeSyntheticFeeder } from '../../bench/synthetic-feeder.js';
+import { parseScenario } from '../../src/scenario.js';
+import { Simulation } from '../../src/simulation.js';
+import type { AnyEvent, CommunityTrade } from '../../src/events.js';
+
+async function simOf(clearing: 'central' | 'managers', managers: Record<string, unknown> = {}, hours = 3): Promise<Simulation> {
+  const feeder = writeSyntheticFeeder({ loads: 30 });
+  const scenario = parseScenario(
+    {
+      name: `managers-${clearing}`,
+      seed: 3,
+      feeder,
+      horizon: { from: '10:00', to: `${10 + hours}:00` },
+      market: { mechanism: 'community', period_min: 60, community_clearing: clearing, managers, inter_community_fee: 0.005 },
+      power_flow: { step_s: 3600 },
+      prosumers: { pv: { every: 2, kw: 4 }, communities: { count: 3 }, strategy: { supply: { name: 'quadratic' }, demand: { name: 'quadratic' } } },
+      batteries: { initial: [{ bus: 'c5', units: 3 }] },
+      reinforcement: { enabled: false, max_iterations: 1 },
+    },
+    'managers.test',
+  );
+  return Simulation.create({ file: 'managers.test', scenario, feederPath: feeder });
+}
+
+function eventsOf(sim: Simulation): AnyEvent[] {
+  const out: AnyEvent[] = [];
+  sim.onBus((bus) => bus.listen((e) => out.push(e)));
+  sim.run();
+  return out;
+}
+
+describe('managers bid on the bus', () => {
+  it('in every period: each member’s bid reaches its manager before the manager’s bid reaches the market operator, before the gate closes', async () => {
+    const sim = await simOf('managers');
+    const events = eventsOf(sim);
+    const managers = sim.agents.filter((a) => a.kind.kind === 'community-manager');
+    expect(managers.length).toBe(3);
+    let checked = 0;
+    for (let period = 0; period < sim.world.periods.length; period++) {
+      const here = events.filter((e) => 'period' in e.payload && e.payload.period === period);
+      const order = (pred: (e: AnyEvent) => boolean) => here.findIndex(pred);
+      const gate = order((e) => e.type === 'gate-closed');
+      for (const m of managers) {
+        const community = (m.state as { community: string }).community;
+        const members = (m.state as { members: string[] }).members;
+        const own = order((e) => e.type === 'bid-submitted' && e.payload.agent === m.id);
+        expect(own).toBeGreaterThan(-1);
+        const offer = here[own];
+        expect(offer.type === 'bid-submitted' && offer.payload.bid.market).toBe('community-offer');
+        for (const id of members) {
+          const b = order((e) => e.type === 'bid-submitted' && e.payload.agent === id);
+          expect(b).toBeGreaterThan(-1);
+          expect(b).toBeLessThan(own);
+        }
+        expect(own).toBeLessThan(gate);
+        expect(community).toMatch(/^c\d$/);
+        checked++;
+      }
+    }
+    expect(checked).toBe(3 * sim.world.periods.length);
+  });
+
+  it('in central clearing the managers do not bid', async () => {
+    const events = eventsOf(await simOf('central'));
+    expect(events.some((e) => e.type === 'bid-submitted' && e.payload.bid.market === 'community-offer')).toBe(false);
+  });
+});
+
+function cleared(events: AnyEvent[]) {
+  return events.filter((e) => e.type === 'market-cleared').map((e) => (e.type === 'market-cleared' ? e.payload : (undefined as never)));
+}
+
+describe('truthful managers reproduce the central clearing', () => {
+  it('same welfare per period (1e-6 relative), same prices and trades; balances hold on every row', async () => {
+    const central = cleared(eventsOf(await simOf('central')));
+    const managers = cleared(eventsOf(await simOf('managers')));
+    expect(managers.length).toBe(central.length);
+    let traded = 0;
+    central.forEach((c, k) => {
+      const m = managers[k];
+      expect(m.status).toBe('optimal');
+      expect(Math.abs(m.welfareEur - c.welfareEur) / (1 + Math.abs(c.welfareEur))).toBeLessThanOrEqual(1e-6);
+      for (const [id, p] of Object.entries(c.prices)) expect(m.prices[id]).toBeCloseTo(p, 9);
+      const rows = m.communities as readonly CommunityTrade[];
+      let bought = 0;
+      let sold = 0;
+      for (const r of rows) {
+        expect(r.clearing).toBe('managers');
+        expect(r.marginEur).toBeCloseTo(0, 12);
+        const inter = Object.values(r.importFromKw).reduce((a, b) => a + b, 0) - Object.values(r.exportToKw).reduce((a, b) => a + b, 0);
+        // Eqs. (4)–(7): grid + other communities = the members' net demand
+        expect(r.gridImportKw - r.gridExportKw + inter).toBeCloseTo(r.netImportKw, 9);
+        for (const [j, kw] of Object.entries(r.importFromKw)) expect(rows.find((x) => x.community === j)!.exportToKw[r.community]).toBeCloseTo(kw, 9); // Eq. (8)
+        bought += Object.values(r.importFromKw).reduce((a, b) => a + b, 0);
+        sold += Object.values(r.exportToKw).reduce((a, b) => a + b, 0);
+      }
+      expect(bought).toBeCloseTo(sold, 9);
+      traded += bought;
+    });
+    // the scenario has trade between communities to reproduce (PV in every community, one battery)
+    expect(traded).toBeGreaterThan(0);
+  });
+});
