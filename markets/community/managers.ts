@@ -29,8 +29,8 @@
  * import cap) is the manager's margin; Σ members' welfare + Σ margins = welfare of Eq. (1).
  */
 import { SolverError } from '../../src/errors.js';
-import { type CanonicalMarket, pushKnots, toCanonical } from './canonical.js';
-import { communityHigh, communityLow, respondAt, routeFlows, solveNonIncreasing, sortedUnique } from './fast-solver.js';
+import { type CanonicalMarket, pushKnots, responseHigh, responseLow, toCanonical } from './canonical.js';
+import { respondAt, routeFlows, solveNonIncreasing, sortedUnique } from './fast-solver.js';
 import { primalResidualKw } from './kkt.js';
 import { type CommunityProblem, type CommunityResult, GRID_ID, type GridPrices } from './model.js';
 import { infeasibleResult, settle } from './settle.js';
@@ -106,15 +106,61 @@ export function curveAt(curve: NetImportCurve, price: number): { low: number; hi
 }
 
 /**
- * Community c's truthful net-import curve: the sum of its members' best responses evaluated at
- * every knot of any member (between knots each response is affine, so the sum is exact).
+ * Community c's truthful net-import curve: the sum of its members' best responses at every knot of
+ * any member. Each response is constant below its first knot and above its last, and affine between
+ * its own knots, so the sum is built in one sweep over the sorted knots (O(n log n), not O(n²)
+ * evaluations): at each knot the sum's left limit is the last value plus slope × step, its right
+ * limit adds the members' jumps there, and the slope changes by theirs.
  */
 export function communityCurve(m: CanonicalMarket, c: number): NetImportCurve {
-  const scratch: number[] = [];
-  for (let k = m.start[c]; k < m.start[c + 1]; k++) pushKnots(m, m.order[k], scratch);
-  const knots = sortedUnique(scratch);
-  const pricesEurPerKwh = Array.from(knots);
-  return { pricesEurPerKwh, lowKw: pricesEurPerKwh.map((x) => communityLow(m, c, x)), highKw: pricesEurPerKwh.map((x) => communityHigh(m, c, x)) };
+  const own: number[] = [];
+  // events: price, jump (right − left limit) and slope change there, per member knot
+  const evPrice: number[] = [];
+  const evJump: number[] = [];
+  const evSlope: number[] = [];
+  let start = 0;
+  for (let k = m.start[c]; k < m.start[c + 1]; k++) {
+    const i = m.order[k];
+    own.length = 0;
+    pushKnots(m, i, own);
+    const ks = sortedUnique(own);
+    let slopeBefore = 0;
+    for (let j = 0; j < ks.length; j++) {
+      const x = ks[j];
+      const low = responseLow(m, i, x);
+      const high = responseHigh(m, i, x);
+      if (j === 0) start += high;
+      const slopeAfter = j + 1 < ks.length ? (responseHigh(m, i, ks[j + 1]) - low) / (ks[j + 1] - x) : 0;
+      evPrice.push(x);
+      evJump.push(low - high);
+      evSlope.push(slopeAfter - slopeBefore);
+      slopeBefore = slopeAfter;
+    }
+  }
+  const order = Array.from(evPrice.keys()).sort((u, v) => evPrice[u] - evPrice[v] || u - v);
+  const pricesEurPerKwh: number[] = [];
+  const lowKw: number[] = [];
+  const highKw: number[] = [];
+  let value = start;
+  let slope = 0;
+  let last = -Infinity;
+  for (let r = 0; r < order.length; ) {
+    const x = evPrice[order[r]];
+    const high = pricesEurPerKwh.length === 0 ? value : value + slope * (x - last);
+    let jump = 0;
+    let dSlope = 0;
+    for (; r < order.length && evPrice[order[r]] === x; r++) {
+      jump += evJump[order[r]];
+      dSlope += evSlope[order[r]];
+    }
+    pricesEurPerKwh.push(x);
+    highKw.push(high);
+    lowKw.push(high + jump);
+    value = high + jump;
+    slope += dSlope;
+    last = x;
+  }
+  return { pricesEurPerKwh, lowKw, highKw };
 }
 
 /** Every community's truthful offer (no markup, no cap), in the problem's community order. */
