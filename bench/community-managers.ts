@@ -26,16 +26,24 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Median wall time of `f` over `runs` runs after `warmup` unmeasured ones, ms. */
-function timeMs(f: () => unknown, runs: number, warmup: number): number {
-  for (let k = 0; k < warmup; k++) f();
-  const times: number[] = [];
-  for (let k = 0; k < runs; k++) {
+/**
+ * Median wall times of `a` and `b`, ms, measured alternately (a, b, a, b, …) after `warmup` rounds,
+ * so a shared machine's load drifts over both alike.
+ */
+function timePairMs(a: () => unknown, b: () => unknown, runs: number, warmup: number): [number, number] {
+  for (let k = 0; k < warmup; k++) (a(), b());
+  const ta: number[] = [];
+  const tb: number[] = [];
+  const time = (f: () => unknown, into: number[]) => {
     const t0 = process.hrtime.bigint();
     f();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    into.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  };
+  for (let k = 0; k < runs; k++) {
+    time(a, ta);
+    time(b, tb);
   }
-  return median(times);
+  return [median(ta), median(tb)];
 }
 
 /** The managers' side of one hour: each manager's curve from its members alone, then the clearing. */
@@ -63,8 +71,7 @@ export const communityManagersCs2Day: Benchmark = {
     const day = syntheticDay(caseStudy2Like());
     const central = () => day.hours.map((h) => clearCommunityFast(h));
     const managers = () => day.hours.map((h) => byManagers(h));
-    const centralMs = timeMs(central, 30, 5);
-    const managersMs = timeMs(managers, 30, 5);
+    const [centralMs, managersMs] = timePairMs(central, managers, 41, 5);
     const a = central();
     const b = managers();
     let worst = 0;

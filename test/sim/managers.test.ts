@@ -66,6 +66,13 @@ describe('managers bid on the bus', () => {
     expect(checked).toBe(3 * sim.world.periods.length);
   });
 
+  it('is deterministic: the same scenario gives the same events, byte for byte', async () => {
+    const a = JSON.stringify(eventsOf(await simOf('managers', { communities: { c1: { name: 'export-margin' } } })));
+    const b = JSON.stringify(eventsOf(await simOf('managers', { communities: { c1: { name: 'export-margin' } } })));
+    expect(a).toBe(b);
+    expect(a).toContain('"exportMarginEurPerKwh":0.02');
+  });
+
   it('in central clearing the managers do not bid', async () => {
     const events = eventsOf(await simOf('central'));
     expect(events.some((e) => e.type === 'bid-submitted' && e.payload.bid.market === 'community-offer')).toBe(false);
