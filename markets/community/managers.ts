@@ -123,21 +123,22 @@ export function communityCurve(m: CanonicalMarket, c: number): NetImportCurve {
     const i = m.order[k];
     own.length = 0;
     pushKnots(m, i, own);
-    const ks = sortedUnique(own);
+    // at most six knots: sorted and deduplicated in place (no allocation per member)
+    const nk = sortSmallUnique(own);
     let slopeBefore = 0;
-    for (let j = 0; j < ks.length; j++) {
-      const x = ks[j];
+    for (let j = 0; j < nk; j++) {
+      const x = own[j];
       const low = responseLow(m, i, x);
       const high = responseHigh(m, i, x);
       if (j === 0) start += high;
-      const slopeAfter = j + 1 < ks.length ? (responseHigh(m, i, ks[j + 1]) - low) / (ks[j + 1] - x) : 0;
+      const slopeAfter = j + 1 < nk ? (responseHigh(m, i, own[j + 1]) - low) / (own[j + 1] - x) : 0;
       evPrice.push(x);
       evJump.push(low - high);
       evSlope.push(slopeAfter - slopeBefore);
       slopeBefore = slopeAfter;
     }
   }
-  const order = Array.from(evPrice.keys()).sort((u, v) => evPrice[u] - evPrice[v] || u - v);
+  const order = Uint32Array.from(evPrice.keys()).sort((u, v) => evPrice[u] - evPrice[v] || u - v);
   const pricesEurPerKwh: number[] = [];
   const lowKw: number[] = [];
   const highKw: number[] = [];
@@ -161,6 +162,25 @@ export function communityCurve(m: CanonicalMarket, c: number): NetImportCurve {
     last = x;
   }
   return { pricesEurPerKwh, lowKw, highKw };
+}
+
+/** Sorts a short list ascending in place, drops repeats and non-finite values; returns the count kept. */
+function sortSmallUnique(a: number[]): number {
+  for (let r = 1; r < a.length; r++) {
+    const v = a[r];
+    let w = r - 1;
+    while (w >= 0 && a[w] > v) {
+      a[w + 1] = a[w];
+      w--;
+    }
+    a[w + 1] = v;
+  }
+  let n = 0;
+  for (let r = 0; r < a.length; r++) {
+    if (!Number.isFinite(a[r])) continue;
+    if (n === 0 || a[r] !== a[n - 1]) a[n++] = a[r];
+  }
+  return n;
 }
 
 /** Every community's truthful offer (no markup, no cap), in the problem's community order. */
