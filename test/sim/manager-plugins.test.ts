@@ -20,8 +20,8 @@ export const managerStrategies = {
   'no-exports': {
     name: 'no-exports',
     defaults: {},
-    initialState: { periods: 0 },
-    offer: (ctx, state) => ({ offer: { ...ctx.truthful, exportMarginEurPerKwh: 1000 }, state: { periods: state.periods + 1 } }),
+    initialState: { periods: 0, seen: 0 },
+    offer: (ctx, state) => ({ offer: { ...ctx.truthful, exportMarginEurPerKwh: 1000 }, state: { periods: state.periods + 1, seen: ctx.history.length } }),
   },
 };
 `;
@@ -64,7 +64,10 @@ describe('manager strategies as plugins', () => {
     const rows = rowsOf(sim);
     for (const r of rows.flat()) if (r.community === seller) expect(Object.keys(r.exportToKw)).toEqual([]);
     const manager = sim.agents.find((a) => a.id === `cm-${seller}`)!;
-    expect((manager.state as { strategyState: { periods: number } }).strategyState.periods).toBe(sim.world.periods.length);
+    const st = (manager.state as { strategyState: { periods: number; seen: number } }).strategyState;
+    expect(st.periods).toBe(sim.world.periods.length);
+    // its context held the community's past periods: all but the one being bid for
+    expect(st.seen).toBe(sim.world.periods.length - 1);
   });
 
   it('a plugin clashing with a built-in, a bad shape, an unknown name and bad parameters are located errors', async () => {

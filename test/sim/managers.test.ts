@@ -3,7 +3,12 @@
  * the manager's bid → the market operator's gate closure), truthful managers reproducing the central
  * clearing period by period, and the balance invariants checked on every cleared period's rows.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { parseCsv } from '../../src/io/csv.js';
+import { tempDir } from '../helpers/temp.js';
 import { writeSyntheticFeeder } from '../../bench/synthetic-feeder.js';
 import { parseScenario } from '../../src/scenario.js';
 import { Simulation } from '../../src/simulation.js';
@@ -112,5 +117,53 @@ describe('truthful managers reproduce the central clearing', () => {
     });
     // the scenario has trade between communities to reproduce (PV in every community, one battery)
     expect(traded).toBeGreaterThan(0);
+  });
+});
+
+describe('outputs of a managers run', () => {
+  it('communities.csv has one row per community and period; market.csv one row per manager with its margin', async () => {
+    const dir = tempDir('lemsim-managers-out-');
+    const feeder = writeSyntheticFeeder({ loads: 30 });
+    const file = join(dir, 'scenario.json');
+    // a JSON document is YAML too
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'managers-out',
+        seed: 3,
+        feeder,
+        horizon: { from: '10:00', to: '13:00' },
+        market: { mechanism: 'community', period_min: 60, inter_community_fee: 0.005, community_clearing: 'managers', managers: { communities: { c3: { name: 'export-margin', params: { margin_eur_per_kwh: 0.01 } } } } },
+        power_flow: { step_s: 3600 },
+        prosumers: { pv: { every: 2, kw: 4 }, communities: { count: 3 }, strategy: { supply: { name: 'quadratic' }, demand: { name: 'quadratic' } } },
+        batteries: { initial: [{ bus: 'c5', units: 3 }] },
+        reinforcement: { enabled: false, max_iterations: 1 },
+      }),
+    );
+    let err = '';
+    const code = await main(['run', file, '--out', join(dir, 'out'), '--log-level', 'silent', '--no-progress'], { out: () => undefined, err: (t: string) => void (err += t), input: undefined });
+    expect(code, err).toBe(0);
+    const [head, ...rows] = [...parseCsv(readFileSync(join(dir, 'out', 'communities.csv'), 'utf8'))].filter((r) => r.length > 1);
+    expect(head).toEqual([
+      'iteration', 'period', 'time', 'community', 'clearing', 'price_eur_per_kwh', 'internal_volume_kw', 'net_import_kw', 'grid_import_kw', 'grid_export_kw', 'inter_import_kw', 'inter_export_kw',
+      'net_from_c1_kw', 'net_from_c2_kw', 'net_from_c3_kw', 'members_welfare_eur', 'manager_margin_eur',
+    ]);
+    expect(rows.length).toBe(3 * 3);
+    const [mHead, ...market] = [...parseCsv(readFileSync(join(dir, 'out', 'market.csv'), 'utf8'))].filter((r) => r.length > 1);
+    const managerRows = market.filter((r) => r[mHead.indexOf('agent')].startsWith('cm-'));
+    expect(managerRows.length).toBe(3 * 3);
+    const col = (name: string) => head.indexOf(name);
+    for (const r of rows) {
+      expect(r[col('clearing')]).toBe('managers');
+      const m = managerRows.find((x) => x[mHead.indexOf('agent')] === `cm-${r[col('community')]}` && x[mHead.indexOf('period')] === r[col('period')])!;
+      expect(Number(m[mHead.indexOf('welfare_eur')])).toBeCloseTo(Number(r[col('manager_margin_eur')]), 6);
+      expect(Number(m[mHead.indexOf('dispatch_kw')])).toBeCloseTo(Number(r[col('net_import_kw')]), 4);
+      if (r[col('community')] !== 'c3') expect(Number(r[col('manager_margin_eur')])).toBe(0);
+      // the own-community column is empty; the others net to the inter-community trade
+      const own = col(`net_from_${r[col('community')]}_kw`);
+      expect(r[own]).toBe('');
+      const net = ['c1', 'c2', 'c3'].filter((c) => c !== r[col('community')]).reduce((a, c) => a + Number(r[col(`net_from_${c}_kw`)]), 0);
+      expect(net).toBeCloseTo(Number(r[col('inter_import_kw')]) - Number(r[col('inter_export_kw')]), 5);
+    }
   });
 });
