@@ -89,8 +89,11 @@ export function curveAt(curve: NetImportCurve, price: number): { low: number; hi
   const p = curve.pricesEurPerKwh;
   const n = p.length;
   if (n === 0) return { low: 0, high: 0 };
-  if (price < p[0]) return { low: curve.highKw[0], high: curve.highKw[0] };
-  if (price > p[n - 1]) return { low: curve.lowKw[n - 1], high: curve.lowKw[n - 1] };
+  const tol0 = 1e-12 * (1 + Math.abs(price));
+  if (price < p[0] - tol0) return { low: curve.highKw[0], high: curve.highKw[0] };
+  if (price > p[n - 1] + tol0) return { low: curve.lowKw[n - 1], high: curve.lowKw[n - 1] };
+  if (price < p[0]) return { low: curve.lowKw[0], high: curve.highKw[0] };
+  if (price > p[n - 1]) return { low: curve.lowKw[n - 1], high: curve.highKw[n - 1] };
   let lo = 0;
   let hi = n - 1;
   while (hi - lo > 1) {
@@ -99,7 +102,11 @@ export function curveAt(curve: NetImportCurve, price: number): { low: number; hi
     else hi = mid;
   }
   const j = p[hi] <= price ? hi : lo;
-  if (p[j] === price) return { low: curve.lowKw[j], high: curve.highKw[j] };
+  // a price a few ulps off a knot is that knot: μ ± fee or μ − markup, computed from a knot shifted
+  // the other way, must see the jump there, or the inter-community balance skips it
+  const tol = 1e-12 * (1 + Math.abs(price));
+  if (price - p[j] <= tol) return { low: curve.lowKw[j], high: curve.highKw[j] };
+  if (j + 1 < n && p[j + 1] - price <= tol) return { low: curve.lowKw[j + 1], high: curve.highKw[j + 1] };
   const t = (price - p[j]) / (p[j + 1] - p[j]);
   const v = curve.lowKw[j] + t * (curve.highKw[j + 1] - curve.lowKw[j]);
   return { low: v, high: v };
@@ -210,6 +217,21 @@ function rootOf(curve: NetImportCurve, target: number): { left: number; right: n
   const hi = ps[ps.length - 1] + 1;
   const r = solveNonIncreasing(Float64Array.from(ps), lo, hi, (x) => curveAt(curve, x).low, (x) => curveAt(curve, x).high, target);
   return r.left === lo || r.right === hi ? undefined : r;
+}
+
+/** The knot of `curve` within rounding of `price`, or `price`. */
+function snapToKnot(curve: NetImportCurve, price: number): number {
+  const p = curve.pricesEurPerKwh;
+  const tol = 1e-12 * (1 + Math.abs(price));
+  let lo = 0;
+  let hi = p.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (p[mid] <= price) lo = mid;
+    else hi = mid;
+  }
+  for (const j of [lo, hi]) if (j >= 0 && j < p.length && Math.abs(p[j] - price) <= tol) return p[j];
+  return price;
 }
 
 /** Snaps a price to a grid price within rounding (μ + fee lands a few ulps off π_imp). */
@@ -368,7 +390,8 @@ export function clearOffers(offers: readonly ManagerOffer[], grid: GridPrices, f
       p = alone.price;
       yc = alone.yKw;
     }
-    price[c] = p;
+    // the members answer this price exactly: a price ulps off a knot of their curve is that knot
+    price[c] = snapToKnot(o.curve, p);
     y[c] = yc;
     const g = yc - z[c];
     gi[c] = Math.max(0, g);
