@@ -4,6 +4,7 @@
  * clearing period by period, and the balance invariants checked on every cleared period's rows.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -140,6 +141,11 @@ describe('outputs of a managers run', () => {
         reinforcement: { enabled: false, max_iterations: 1 },
       }),
     );
+    // the debugger's book shows each manager's curve
+    let dbg = '';
+    const script = ['break market-cleared', 'continue', 'book', 'quit'].join('\n');
+    expect(await main(['debug', file], { out: (t: string) => void (dbg += t), err: (t: string) => void (dbg += t), input: Readable.from([`${script}\n`]) })).toBe(0);
+    expect(dbg).toMatch(/c3 cm-c3 manager offer: margin 0\.01 EUR\/kWh, import cap none kW, net import by price \d/);
     let err = '';
     const code = await main(['run', file, '--out', join(dir, 'out'), '--log-level', 'silent', '--no-progress'], { out: () => undefined, err: (t: string) => void (err += t), input: undefined });
     expect(code, err).toBe(0);
