@@ -539,7 +539,14 @@ function validateManagers(s: Scenario, file: string, registry: Registry): void {
     if (problem) throw new ScenarioError(file, problem.param === undefined ? `${path}.params` : `${path}.params.${excerpt(problem.param)}`, excerpt(problem.message, 300));
   };
   check(m.managers.strategy, 'market.managers.strategy');
-  for (const [c, ref] of Object.entries(m.managers.communities)) check(ref, `market.managers.communities.${excerpt(c)}`);
+  // the communities a scenario can have: c1…cN from a count, or the map's values (unmapped loads go to c1)
+  const comm = s.prosumers.communities;
+  const ids = 'count' in comm ? Array.from({ length: comm.count }, (_, k) => `c${k + 1}`) : [...new Set(['c1', ...Object.values(comm.map)])];
+  for (const [c, ref] of Object.entries(m.managers.communities)) {
+    const path = `market.managers.communities.${excerpt(c)}`;
+    if (!ids.includes(c)) throw new ScenarioError(file, path, `no community '${excerpt(c)}' (the scenario's communities: ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''})`);
+    check(ref, path);
+  }
   if (m.community_clearing === 'managers') {
     if (registry.mechanisms[m.mechanism]?.bids !== 'community') throw new ScenarioError(file, 'market.community_clearing', `'managers' needs a community-market mechanism (market.mechanism: community), not '${excerpt(m.mechanism)}'`);
     // the day-ahead market couples the hours through the batteries; managers' offers are per period

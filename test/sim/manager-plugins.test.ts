@@ -88,6 +88,7 @@ describe('manager strategies as plugins', () => {
     await fails({ managers: { strategy: { name: 'greedy' } } }, [], /market\.managers\.strategy\.name/, /unknown manager strategy 'greedy'/);
     await fails({ managers: { communities: { c1: { name: 'export-margin', params: { margin_eur_per_kwh: -1 } } } } }, [], /market\.managers\.communities\.c1\.params/, /margin_eur_per_kwh must be a finite number ≥ 0/);
     await fails({ managers: { strategy: { name: 'import-cap', params: { cap: 3 } } } }, [], /market\.managers\.strategy\.params\.cap/, /unknown parameter/);
+    await fails({ managers: { communities: { c9: { name: 'export-margin' } } } }, [], /market\.managers\.communities\.c9/, /no community 'c9' \(the scenario's communities: c1, c2, c3\)/);
     await fails({ mechanism: 'auction', community_clearing: 'managers' }, [], /market\.community_clearing/, /needs a community-market mechanism/);
   });
 });
