@@ -10,8 +10,9 @@
  * one priority, by sequence, so a period reads: members' bids → the manager's bid → `gate-closed`.
  */
 import { toCanonical } from '../markets/community/canonical.js';
-import { communityCurve, type ManagerOffer } from '../markets/community/managers.js';
+import { communityCurve, type ManagerOffer, offerProblem } from '../markets/community/managers.js';
 import type { CommunityAgent, CommunityProblem } from '../markets/community/model.js';
+import { ScenarioError } from '../src/errors.js';
 import type { AnyDraft } from '../src/events.js';
 import { Rng } from '../src/rng.js';
 import type { AgentKind, World } from './agent.js';
@@ -53,7 +54,12 @@ export function managerStrategyRef(world: World, community: string): { readonly 
   return Object.hasOwn(m.communities, community) ? m.communities[community] : m.strategy;
 }
 
-function bids(world: World): boolean {
+/** The scenario field that names the manager strategy of `community`. */
+function managerStrategyPath(world: World, community: string): string {
+  return Object.hasOwn(world.scenario.market.managers.communities, community) ? `market.managers.communities.${community}` : 'market.managers.strategy';
+}
+
+function managersBid(world: World): boolean {
   return world.scenario.market.community_clearing === 'managers';
 }
 
@@ -91,6 +97,9 @@ function makeOffer(state: CommunityManagerState, world: World): { offer: Manager
     state.strategyState,
   );
   if (r.offer.community !== state.community) throw new Error(`manager strategy '${ref.name}' offered for '${r.offer.community}', not for its community '${state.community}'`);
+  const bad = offerProblem(r.offer);
+  // a strategy's fault, not lemsim's: located at the scenario field that named it
+  if (bad) throw new ScenarioError(undefined, managerStrategyPath(world, state.community), `manager strategy '${ref.name}' made a bad offer for ${state.community}: ${bad}`);
   return { offer: r.offer, state: { ...state, strategyState: r.state, rng: rng.snapshot(), offer: r.offer } };
 }
 
@@ -123,7 +132,7 @@ export const communityManagerKind: AgentKind<CommunityManagerState, CommunityMan
         const p = event.payload;
         if (p.community !== state.community || !Object.hasOwn(state.isMember, p.agent)) return { state };
         const next = { ...state, bidsThisPeriod: state.bidsThisPeriod + 1 };
-        if (!bids(world) || p.bid.market !== 'community') return { state: next };
+        if (!managersBid(world) || p.bid.market !== 'community') return { state: next };
         let memberAgents = state.memberAgents;
         for (const a of p.bid.agents) memberAgents = cons(a, memberAgents);
         const collected = { ...next, memberAgents };

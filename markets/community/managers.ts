@@ -84,6 +84,25 @@ export interface ManagersResult extends CommunityResult {
   readonly managers: readonly ManagerOutcome[];
 }
 
+/**
+ * What is wrong with an offer (a strategy may build its own curve), or undefined: finite numbers,
+ * prices strictly increasing, low ≤ high at each knot, and the curve non-increasing (a community
+ * never takes more at a higher price), markup ≥ 0, cap ≥ 0 or null.
+ */
+export function offerProblem(o: ManagerOffer): string | undefined {
+  const { pricesEurPerKwh: p, lowKw: lo, highKw: hi } = o.curve;
+  if (!Array.isArray(p) || !Array.isArray(lo) || !Array.isArray(hi) || p.length !== lo.length || p.length !== hi.length) return 'curve: pricesEurPerKwh, lowKw and highKw must be arrays of one length';
+  for (let k = 0; k < p.length; k++) {
+    if (![p[k], lo[k], hi[k]].every(Number.isFinite)) return `curve point ${k} is not finite`;
+    if (k > 0 && !(p[k] > p[k - 1])) return `curve prices must increase strictly (point ${k})`;
+    if (!(lo[k] <= hi[k])) return `curve point ${k}: lowKw ${lo[k]} above highKw ${hi[k]}`;
+    if (k > 0 && !(hi[k] <= lo[k - 1] + 1e-9 * (1 + Math.abs(lo[k - 1])))) return `curve point ${k}: net import rises with the price`;
+  }
+  if (!(o.exportMarginEurPerKwh >= 0) || !Number.isFinite(o.exportMarginEurPerKwh)) return `export margin ${o.exportMarginEurPerKwh} must be a finite number ≥ 0`;
+  if (o.maxGridImportKw !== null && !(o.maxGridImportKw >= 0)) return `import cap ${o.maxGridImportKw} must be ≥ 0 or null`;
+  return undefined;
+}
+
 /** Value range of `curve` at price λ: [low, high], kW. */
 export function curveAt(curve: NetImportCurve, price: number): { low: number; high: number } {
   const p = curve.pricesEurPerKwh;
@@ -316,8 +335,8 @@ export function clearOffers(offers: readonly ManagerOffer[], grid: GridPrices, f
   const pe = grid.exportPriceEurPerKwh;
   const fee = feeEurPerKwh;
   for (const o of offers) {
-    if (!(o.exportMarginEurPerKwh >= 0)) throw new SolverError('community-managers', 'bad offer', `community ${o.community}: export margin ${o.exportMarginEurPerKwh} must be ≥ 0`);
-    if (o.maxGridImportKw !== null && !(o.maxGridImportKw >= 0)) throw new SolverError('community-managers', 'bad offer', `community ${o.community}: import cap ${o.maxGridImportKw} must be ≥ 0`);
+    const problem = offerProblem(o);
+    if (problem) throw new SolverError('community-managers', 'bad offer', `community ${o.community}: ${problem}`);
   }
   // μ's range: below π_exp + the smallest markup nobody sells to others; above π_imp − fee nobody
   // buys from them, unless a cap binds, when buyers may pay up to their curve's top

@@ -89,6 +89,17 @@ describe('manager strategies as plugins', () => {
     await fails({ managers: { communities: { c1: { name: 'export-margin', params: { margin_eur_per_kwh: -1 } } } } }, [], /market\.managers\.communities\.c1\.params/, /margin_eur_per_kwh must be a finite number ≥ 0/);
     await fails({ managers: { strategy: { name: 'import-cap', params: { cap: 3 } } } }, [], /market\.managers\.strategy\.params\.cap/, /unknown parameter/);
     await fails({ managers: { communities: { c9: { name: 'export-margin' } } } }, [], /market\.managers\.communities\.c9/, /no community 'c9' \(the scenario's communities: c1, c2, c3\)/);
+    // a strategy's malformed offer stops the run with a located error naming the strategy
+    writeFileSync(join(dir, 'rising.mjs'), `export const managerStrategies = { rising: { name: 'rising', defaults: {}, initialState: null, offer: (c, s) => ({ offer: { ...c.truthful, curve: { pricesEurPerKwh: [0.05, 0.1], lowKw: [1, 2], highKw: [1, 2] } }, state: s }) } };`);
+    const sim = await Simulation.create(scenarioIn(dir, { community_clearing: 'managers', managers: { communities: { c2: { name: 'rising' } } } }, ['./rising.mjs']));
+    let thrown: unknown;
+    try {
+      sim.run();
+    } catch (e) {
+      thrown = e;
+    }
+    expect((thrown as Error).message).toMatch(/market\.managers\.communities\.c2.*manager strategy 'rising' made a bad offer for c2: curve point 1: net import rises with the price/);
+    expect((thrown as { exitCode: number }).exitCode).not.toBe(70);
     await fails({ mechanism: 'auction', community_clearing: 'managers' }, [], /market\.community_clearing/, /needs a community-market mechanism/);
   });
 });
