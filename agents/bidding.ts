@@ -4,6 +4,7 @@
  * serializable data inside the agent's state: each side's strategy state, the agent's recent
  * settlements, the last clearing prices, the last voltage at its bus and its random stream's state.
  */
+import { castDraft, produce } from 'immer';
 import { Rng } from '../src/rng.js';
 import type { EventPayloads } from '../src/events.js';
 import type { World } from './agent.js';
@@ -81,10 +82,16 @@ export function runStrategies(world: World, agentId: string, period: number, ref
     offers[side] = r.offer;
     state[side] = r.state;
   }
-  return { offers, memory: { ...memory, strategyState: state, rng: rng.snapshot() } };
+  return {
+    offers,
+    memory: produce(memory, (m) => {
+      m.strategyState = castDraft(state);
+      m.rng = rng.snapshot();
+    }),
+  };
 }
 
-/** The memory after the agent's own dispatch. */
+/** The memory after the agent's own dispatch (immer: the history is appended with structural sharing). */
 export function rememberSettlement(memory: BidderMemory, d: EventPayloads['dispatched'], periodHours: number): BidderMemory {
   const s: Settlement = {
     period: d.period,
@@ -95,13 +102,25 @@ export function rememberSettlement(memory: BidderMemory, d: EventPayloads['dispa
     welfareEur: d.welfareEur,
     paymentEur: (d.boughtKw - d.soldKw) * d.priceEurPerKwh * periodHours,
   };
-  const kept = memory.settlements.length >= HISTORY_PERIODS ? memory.settlements.slice(memory.settlements.length - HISTORY_PERIODS + 1) : memory.settlements;
-  return { ...memory, settlements: [...kept, s] };
+  return produce(memory, (m) => {
+    m.settlements.push(s);
+    if (m.settlements.length > HISTORY_PERIODS) m.settlements.splice(0, m.settlements.length - HISTORY_PERIODS);
+  });
 }
 
 /** The memory after a clearing: its prices. */
 export function rememberPrices(memory: BidderMemory, prices: Readonly<Record<string, number>>): BidderMemory {
-  return { ...memory, lastPrices: prices };
+  return produce(memory, (m) => {
+    m.lastPrices = prices;
+  });
+}
+
+/** The memory after a power flow: the voltage at the agent's bus (unchanged when none is known). */
+export function rememberVoltage(memory: BidderMemory, vPu: number | undefined): BidderMemory {
+  if (vPu === undefined) return memory;
+  return produce(memory, (m) => {
+    m.voltagePu = vPu;
+  });
 }
 
 /** Mean of the listed entries of a `grid-solved` voltage list (pu), or undefined when none is known. */

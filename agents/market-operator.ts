@@ -5,11 +5,15 @@
  * (markets/auction) or the multi-community market (markets/community) — and publishes the result
  * with the whole dispatch as one batch (for the grid operator), then one `dispatched` addressed to each
  * bidder. Dispatch is in the grid convention: consumed kW > 0. Bids are collected in an immutable
- * linked list, so a period costs O(bidders).
+ * linked list, so a period costs O(bidders). The clearing is the scenario's mechanism from the
+ * registry (agents/mechanisms.ts); the day-ahead community market clears the whole day at the first
+ * gate and publishes one period per gate.
  */
 import { clearPeriod, type BlockOrder } from '../markets/auction/index.js';
-import { clearCommunityFast, type CommunityAgent, type CommunityProblem, type CommunityResult } from '../markets/community/index.js';
+import { clearCommunityFast, clearDayAheadQpWith, clearDayAheadWith, type CommunityAgent, type CommunityDay, type CommunityProblem, type CommunityResult, dayAheadKktResiduals, GRID_ID, type KktReport } from '../markets/community/index.js';
+import type { HighsModule } from '../markets/solvers/highs.js';
 import type { MilpSolver } from '../markets/solvers/milp.js';
+import { SolverError } from '../src/errors.js';
 import type { AnyDraft, Bid, CommunityTrade } from '../src/events.js';
 import { clearByManagers, communityTrades } from './manager-clearing.js';
 import type { AgentKind, World } from './agent.js';
@@ -18,9 +22,13 @@ import { type ConsList, cons, inInsertionOrder } from './cons-list.js';
 export interface MarketOperatorConfig {
   /** MILP backend for the auction (loaded before the run; the structured path rarely needs it) */
   readonly solver: MilpSolver | undefined;
+  /** HiGHS, loaded before the run, for the day-ahead community market (`market.day_mode: day-ahead`) */
+  readonly qp?: HighsModule;
 }
 
 export interface SubmittedBid {
+  /** the period the bid is for (a day-ahead market takes every period's bids at the first gate) */
+  readonly period: number;
   readonly agent: string;
   readonly community: string;
   readonly bid: Bid;
@@ -44,11 +52,18 @@ export interface MarketOperatorState {
   readonly id: string;
   readonly solver: MilpSolver | undefined;
   readonly period: number;
-  /** bids of the open period, newest first (see `openBids`) */
+  /** bids received since the last gate closure, newest first (see `openBids`) */
   readonly pending: ConsList<SubmittedBid>;
   /** the last gate closure's bids and result, for the debugger's `book` and `result` */
   readonly lastBids: readonly SubmittedBid[];
   readonly lastResult: ClearingSnapshot | undefined;
+  readonly qp?: HighsModule;
+  /** day-ahead: the day's cleared periods, dispatched one per period */
+  readonly day?: readonly ClearingSnapshot[];
+  /** day-ahead: the KKT certificate of the day's clearing (seed 000, Eqs. 1–18 with Eq. 9 across the day) */
+  readonly dayKkt?: KktReport;
+  /** day-ahead: every period's bids, taken at the first gate */
+  readonly dayBids?: readonly SubmittedBid[];
 }
 
 /**
@@ -133,10 +148,12 @@ export function communitySnapshot(period: number, bids: readonly SubmittedBid[],
   const prices: Record<string, number> = {};
   let importKw = 0;
   let exportKw = 0;
-  for (const c of r.communities) {
-    prices[c.id] = c.priceEurPerKwh;
-    importKw += c.importKw;
-    exportKw += c.exportKw;
+  for (const c of r.communities) prices[c.id] = c.priceEurPerKwh;
+  // trade with the upstream grid only: a kWh one community sells another is neither bought from nor
+  // sold to the grid (summing the communities' imports counted it once as each)
+  for (const f of r.flows) {
+    if (f.from === GRID_ID) importKw += f.kw;
+    else if (f.to === GRID_ID) exportKw += f.kw;
   }
   const byAgent = new Map<string, { pKw: number; boughtKw: number; soldKw: number; welfareEur: number }>();
   for (const o of r.agents) {
@@ -168,7 +185,59 @@ export function clearCommunity(world: World, period: number, bids: readonly Subm
   return communitySnapshot(period, bids, owner, r, r.status === 'optimal' ? communityTrades(problem, r, 'central') : undefined);
 }
 
-/** The bids of the open period, in the order they were submitted. */
+/** Largest KKT residual a day-ahead clearing may show before it is refused (kW, EUR/kWh, EUR/h). */
+export const DAY_AHEAD_KKT_TOL = 1e-6;
+
+/**
+ * Clears the whole day at once (seed 000, Eqs. 1–18 with Eq. 9 across the hours): every period's
+ * bids, the same market agents in every hour (an agent absent from an hour's bids — no PV at night —
+ * enters it with a zero box), cleared by the day-ahead solver and certified by its KKT residuals.
+ */
+function clearDay(world: World, bids: readonly SubmittedBid[], highs: HighsModule): { day: ClearingSnapshot[]; kkt: KktReport } {
+  const periods = world.periods.length;
+  const byPeriod: SubmittedBid[][] = Array.from({ length: periods }, () => []);
+  for (const b of bids) byPeriod[b.period]?.push(b);
+  const built = byPeriod.map((pb) => communityProblem(world, pb));
+  // the union of market agents in order of first appearance, and of communities
+  const template = new Map<string, CommunityAgent>();
+  const communities = new Set<string>();
+  for (const { problem } of built) {
+    for (const a of problem.agents) if (!template.has(a.id)) template.set(a.id, a);
+    for (const c of problem.communities) communities.add(c.id);
+  }
+  const owner = new Map<string, string>();
+  for (const b of built) for (const [k, v] of b.owner) owner.set(k, v);
+  const hours: CommunityProblem[] = built.map(({ problem }) => {
+    const here = new Map(problem.agents.map((a) => [a.id, a]));
+    const agents = [...template.values()].map((t): CommunityAgent => here.get(t.id) ?? (t.kind === 'battery' ? t : { ...t, pMinKw: 0, pMaxKw: 0 }));
+    return { ...problem, communities: [...communities].sort().map((id) => ({ id })), agents };
+  });
+  const dayProblem: CommunityDay = { hours };
+  // the scenario's solver first, the other as the fallback: HiGHS's active-set QP can fail (error −1)
+  // on degenerate days (a battery resting at soc_min for hours); a day neither solves is a counted
+  // failure with its reason, never a crash and never a quiet zero (DESIGN rule 15)
+  const order = world.scenario.market.day_solver === 'qp' ? [clearDayAheadQpWith, clearDayAheadWith] : [clearDayAheadWith, clearDayAheadQpWith];
+  let r: ReturnType<typeof clearDayAheadWith> | undefined;
+  const errors: string[] = [];
+  for (const solve of order) {
+    try {
+      r = solve(highs, dayProblem);
+      break;
+    } catch (err) {
+      if (!(err instanceof SolverError)) throw err;
+      errors.push(err.message);
+    }
+  }
+  if (!r || r.status !== 'optimal') {
+    const status = r ? r.status : `error: ${errors.join('; ')}`;
+    const failed = { status, welfareEur: 0, prices: {}, importKw: 0, exportKw: 0, accepted: [] };
+    return { day: byPeriod.map((pb, k) => ({ ...failed, period: k, dispatch: pb.map((b) => ({ agent: b.agent, pKw: 0, boughtKw: 0, soldKw: 0, priceEurPerKwh: 0, welfareEur: 0 })) })), kkt: { primalKw: Infinity, dualEurPerKwh: Infinity, complementarityEurPerH: Infinity } };
+  }
+  const kkt = dayAheadKktResiduals(dayProblem, r, r.energyValueEurPerKwh!);
+  return { day: r.hours.map((h, k) => communitySnapshot(k, byPeriod[k], owner, h, h.status === 'optimal' ? communityTrades(hours[k], h, 'central') : undefined)), kkt };
+}
+
+/** The bids received since the last gate closure, in the order they were submitted. */
 export function openBids(state: MarketOperatorState): SubmittedBid[] {
   return inInsertionOrder(state.pending);
 }
@@ -176,7 +245,7 @@ export function openBids(state: MarketOperatorState): SubmittedBid[] {
 export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorConfig> = {
   kind: 'market-operator',
   handles: ['period-opened', 'bid-submitted', 'gate-closed'],
-  init: (id, config) => ({ id, solver: config.solver, period: -1, pending: null, lastBids: [], lastResult: undefined }),
+  init: (id, config) => ({ id, solver: config.solver, qp: config.qp, period: -1, pending: null, lastBids: [], lastResult: undefined }),
   transition(state, event, world) {
     if (event.type === 'period-opened') {
       const gate: AnyDraft = { type: 'gate-closed', time: event.time, payload: { period: event.payload.period } };
@@ -184,12 +253,27 @@ export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorCo
     }
     if (event.type === 'bid-submitted') {
       const p = event.payload;
-      return { state: { ...state, pending: cons({ agent: p.agent, community: p.community ?? 'c1', bid: p.bid }, state.pending) } };
+      return { state: { ...state, pending: cons({ period: p.period, agent: p.agent, community: p.community ?? 'c1', bid: p.bid }, state.pending) } };
     }
     if (event.type === 'gate-closed') {
+      const m = world.scenario.market;
       const bids = openBids(state);
-      // the scenario's clearing mechanism, from the registry (built-in or plugin)
-      const result = world.mechanism.clear({ world, period: state.period, bids, solver: state.solver });
+      let next: MarketOperatorState = state;
+      let result: ClearingSnapshot;
+      if (m.mechanism === 'community' && m.day_mode === 'day-ahead') {
+        // the first gate takes the whole day's bids and clears the day; later gates publish its periods
+        if (!state.day) {
+          if (!state.qp) throw new Error('market operator: day-ahead market without a loaded HiGHS module');
+          const d = clearDay(world, bids, state.qp);
+          next = { ...state, day: d.day, dayKkt: d.kkt, dayBids: bids };
+        }
+        result = next.day![state.period];
+      } else {
+        // the scenario's clearing mechanism, from the registry (built-in or plugin)
+        result = world.mechanism.clear({ world, period: state.period, bids, solver: state.solver });
+      }
+      // the debugger's `book`: this period's bids (a day-ahead market received them at the first gate)
+      const lastBids = next.dayBids ? next.dayBids.filter((b) => b.period === state.period) : bids;
       const emit: AnyDraft[] = [
         {
           type: 'market-cleared',
@@ -202,7 +286,7 @@ export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorCo
             importKw: result.importKw,
             exportKw: result.exportKw,
             dispatches: result.dispatch.length,
-            dispatch: result.dispatch.map((d) => ({ agent: d.agent, pKw: d.pKw })),
+            dispatch: result.dispatch.map((d) => ({ agent: d.agent, pKw: d.pKw, priceEurPerKwh: d.priceEurPerKwh, boughtKw: d.boughtKw, soldKw: d.soldKw, welfareEur: d.welfareEur })),
             ...(result.communities ? { communities: result.communities } : {}),
           },
         },
@@ -210,7 +294,7 @@ export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorCo
           (d): AnyDraft => ({ type: 'dispatched', time: event.time, payload: { period: state.period, agent: d.agent, pKw: d.pKw, priceEurPerKwh: d.priceEurPerKwh, boughtKw: d.boughtKw, soldKw: d.soldKw, welfareEur: d.welfareEur } }),
         ),
       ];
-      return { state: { ...state, lastBids: bids, lastResult: result, pending: null }, emit };
+      return { state: { ...next, lastBids, lastResult: result, pending: null }, emit };
     }
     return { state };
   },

@@ -69,6 +69,12 @@ export const scenarioSchema = z
         grid: marketGrid.default('counterparty'),
         max_import_kw: gridLimitKw,
         max_export_kw: gridLimitKw,
+        // --- issue 10, paper 000: the community market's day ---
+        /** community market: clear each period on its own (`hourly`, soc carried) or the whole day at once (`day-ahead`, seed 000 Eqs. 9–13 across the day) */
+        day_mode: z.enum(['hourly', 'day-ahead']).default('hourly'),
+        /** day-ahead solver: `fast` (reduced QP + exact hourly re-clearing) or `qp` (the full QP, HiGHS) */
+        day_solver: z.enum(['fast', 'qp']).default('fast'),
+        // --- end issue 10, paper 000 ---
         // issue 16: who clears the trade between communities — the central QP, or the managers' offers
         community_clearing: z.enum(['central', 'managers']).default('central'),
         /** issue 16: the community managers' strategy (agents/strategies/managers), and per-community ones by community id */
@@ -87,6 +93,8 @@ export const scenarioSchema = z
         solver: 'highs',
         inter_community_fee: 0.01,
         grid: 'counterparty',
+        day_mode: 'hourly',
+        day_solver: 'fast',
         community_clearing: 'central',
         managers: { strategy: { name: 'truthful', params: {} }, communities: {} },
       }),
@@ -100,9 +108,12 @@ export const scenarioSchema = z
         // paper 004: what a passive consumer draws within its period: the cleared mean, or its own
         // load profile around that mean (the reference feeder simulation the paper's SREF is)
         passive_demand: z.enum(['flat', 'load-shape']).default('flat'),
+        // OpenDSS's daily mode leaves a load with only a Yearly shape at base power; true drives it
+        // by that shape (the IEEE European LV feeder's loads carry their day as a Yearly shape)
+        yearly_shapes_in_daily: z.boolean().default(false),
       })
       .strict()
-      .default({ step_s: 60, tolerance: 1e-8, passive_demand: 'flat' }),
+      .default({ step_s: 60, tolerance: 1e-8, passive_demand: 'flat', yearly_shapes_in_daily: false }),
     solar: z
       .object({
         latitude: z.number().min(-90).max(90).default(45.07),
@@ -121,8 +132,16 @@ export const scenarioSchema = z
         // clock, then `pv_kw_per_kwp` or `ghi_w_per_m2`), relative to the scenario
         source: solarSource.default('clear-sky'),
         file: z.string().optional(),
+        /** shorthand for `source: file` with `file: <profile>` (a measured PV or irradiance CSV) */
+        profile: z.string().optional(),
       })
       .strict()
+      .transform((o, ctx) => {
+        if (o.profile === undefined) return o;
+        if (o.file !== undefined && o.file !== o.profile) ctx.addIssue({ code: 'custom', path: ['profile'], message: 'names another file than solar.file: give one of them' });
+        if (o.source === 'clear-sky' && o.file !== undefined) ctx.addIssue({ code: 'custom', path: ['profile'], message: 'contradicts solar.source: clear-sky' });
+        return { ...o, source: 'file' as const, file: o.profile };
+      })
       .default({ latitude: 45.07, longitude: 14.6, date: '2019-06-01', utc_offset_h: 2, derate: 0.85, source: 'clear-sky' }),
     prosumers: z
       .object({
@@ -131,10 +150,28 @@ export const scenarioSchema = z
         loads: z.union([z.literal('all'), z.array(z.string()).min(1)]).default('all'),
         /** paper 004: factor on every prosumer's nominal demand (the load shapes as published: 1) */
         load_scale: z.number().positive().default(1),
+        /**
+         * who has PV and how much: every `every`-th prosumer from `offset` (deterministic), or a seeded
+         * `share` of them (placement drawn from `seed`); `kw` is one size, a list (one per PV prosumer,
+         * in prosumer order) or a range `{ min, max }` drawn per system (0.1 kW steps)
+         */
         pv: z
-          .object({ every: z.number().int().positive().max(1e6).default(4), offset: z.number().int().nonnegative().max(1e6).default(0), kw: z.number().nonnegative().max(1e5).default(4) })
+          .object({
+            every: z.number().int().positive().max(1e6).default(4),
+            offset: z.number().int().nonnegative().max(1e6).default(0),
+            share: z.number().min(0).max(1).optional(),
+            kw: z
+              .union([
+                z.number().nonnegative().max(1e5),
+                z.array(z.number().nonnegative().max(1e5)).min(1),
+                z.object({ min: z.number().nonnegative().max(1e5), max: z.number().nonnegative().max(1e5) }).strict(),
+              ])
+              .default(4),
+          })
           .strict()
           .default({ every: 4, offset: 0, kw: 4 }),
+        /** multiplicative noise on each prosumer's demand, per period: lognormal with mean 1 and this sigma (seeded) */
+        load_noise: z.object({ sigma: z.number().min(0).max(2) }).strict().optional(),
         communities: z
           .union([
             z.object({ count: z.number().int().positive() }).strict(),
@@ -184,6 +221,10 @@ export const scenarioSchema = z
         initial: z.array(z.object({ bus: z.string(), units: z.number().int().positive().max(10_000) }).strict()).default([]),
         /** how batteries bid in the auction (agents/strategies); the community market takes them as battery agents */
         strategy: strategyRef.default({ name: 'storage-threshold', params: {} }),
+        // --- issue 10, paper 000 ---
+        /** day-ahead market: end the day at least at the starting soc (`initial`) or anywhere, leftover energy valued at the midpoint of the grid prices (`free`) */
+        terminal_soc: z.enum(['initial', 'free']).default('initial'),
+        // --- end issue 10, paper 000 ---
       })
       .strict()
       .default({
@@ -191,6 +232,7 @@ export const scenarioSchema = z
         kind: 'battery',
         initial: [],
         strategy: { name: 'storage-threshold', params: {} },
+        terminal_soc: 'initial',
       }),
     limits: z
       .object({
@@ -203,17 +245,29 @@ export const scenarioSchema = z
         nominal_v_pu: z.number().positive().max(2).default(1),
         /** paper 004: the voltage levels (kV line-to-line bases) the voltage statistics cover; default all */
         statistics_kv: z.array(z.number().positive()).min(1).optional(),
+        // --- issue 10, paper 000 ---
+        /** what the reinforcement planner counts: `violations` (element × sub-step) or `violation_episodes` (element × market period) */
+        count: z.enum(['violations', 'violation_episodes']).default('violations'),
+        // --- end issue 10, paper 000 ---
       })
       .strict()
-      .default({ v_min_pu: 0.9, v_max_pu: 1.1, check_lines: true, nominal_v_pu: 1 }),
+      .default({ v_min_pu: 0.9, v_max_pu: 1.1, check_lines: true, nominal_v_pu: 1, count: 'violations' }),
     reinforcement: z
       .object({
         enabled: z.boolean().default(true),
         max_iterations: z.number().int().positive().max(100).default(4),
         unit_steps: z.array(z.number().int().positive().max(10_000)).min(1).default([1, 3, 5]),
+        // --- issue 10, paper 000 ---
+        /**
+         * `paper` (seed 000, Sec. III Stage VI): one unit at every bus violating in the base run, then
+         * only buses whose violations persist grow through `unit_steps`, every configuration run and
+         * reported; `stop-on-no-improvement`: every violating bus grows, stop when the count stops falling
+         */
+        rule: z.enum(['paper', 'stop-on-no-improvement']).default('stop-on-no-improvement'),
+        // --- end issue 10, paper 000 ---
       })
       .strict()
-      .default({ enabled: true, max_iterations: 4, unit_steps: [1, 3, 5] }),
+      .default({ enabled: true, max_iterations: 4, unit_steps: [1, 3, 5], rule: 'stop-on-no-improvement' }),
   })
   .strict();
 

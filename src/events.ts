@@ -36,6 +36,17 @@ export type CommunityTrade = ManagerOutcome & {
   readonly membersWelfareEur: number;
 };
 
+/** One bidder's settlement in a period (the payload of its `dispatched`, without the period). */
+export interface Settled {
+  readonly agent: string;
+  /** net power, grid convention: consumed > 0, produced < 0 */
+  readonly pKw: number;
+  readonly priceEurPerKwh: number;
+  readonly boughtKw: number;
+  readonly soldKw: number;
+  readonly welfareEur: number;
+}
+
 export interface EventPayloads {
   'iteration-started': { readonly batteries: readonly { readonly bus: string; readonly units: number }[] };
   'period-opened': { readonly period: number; readonly label: string; readonly endS: number };
@@ -51,8 +62,12 @@ export interface EventPayloads {
     readonly exportKw: number;
     /** how many `dispatched` events follow */
     readonly dispatches: number;
-    /** the whole dispatch as one batch (grid convention: consumed kW > 0), for the grid operator */
-    readonly dispatch: readonly { readonly agent: string; readonly pKw: number }[];
+    /**
+     * the whole dispatch as one batch, one entry per `dispatched` that follows (grid convention:
+     * consumed kW > 0), for the agents that need every settlement at once (the grid operator, the
+     * ledger): a period then costs them O(agents)
+     */
+    readonly dispatch: readonly Settled[];
     /** community market: each community's price, trades and manager's margin */
     readonly communities?: readonly CommunityTrade[];
   };
@@ -97,6 +112,8 @@ export interface EventPayloads {
     readonly violatingBuses: readonly string[];
     /** sub-steps whose power flow did not converge: their violations are unknown, not zero */
     readonly nonConvergedSteps: number;
+    /** element × market period with a violation (issue 10: seed 000's episodes) */
+    readonly violationEpisodes: number;
   };
   reinforced: { readonly added: readonly { readonly bus: string; readonly units: number }[]; readonly reason: string };
 }
@@ -105,7 +122,7 @@ export type EventType = keyof EventPayloads;
 
 export interface LemEvent<T extends EventType = EventType> {
   readonly type: T;
-  /** simulated seconds since the start of the simulated day */
+  /** simulated seconds since 00:00 of the first simulated day (src/clock.ts) */
   readonly time: number;
   readonly iteration: number;
   readonly seq: number;

@@ -82,7 +82,9 @@ export function checkScenario(s: Scenario, file: string): void {
   // the auction's welfare is then unbounded (it hung at 100 % CPU); rejected as the community market does
   if (s.market.export_price > s.market.import_price) fail('market.export_price', `${s.market.export_price} EUR/kWh is above import_price (${s.market.import_price}): buying from the grid and selling back would pay without limit`);
   if (!(s.limits.v_min_pu < s.limits.v_max_pu)) fail('limits.v_min_pu', `${s.limits.v_min_pu} is not below v_max_pu (${s.limits.v_max_pu})`);
-  if (s.prosumers.pv.offset >= s.prosumers.pv.every) fail('prosumers.pv.offset', `${s.prosumers.pv.offset} must be below pv.every (${s.prosumers.pv.every}): no prosumer would get PV`);
+  if (s.prosumers.pv.share === undefined && s.prosumers.pv.offset >= s.prosumers.pv.every) fail('prosumers.pv.offset', `${s.prosumers.pv.offset} must be below pv.every (${s.prosumers.pv.every}): no prosumer would get PV`);
+  const kw = s.prosumers.pv.kw;
+  if (typeof kw === 'object' && !Array.isArray(kw) && kw.min > kw.max) fail('prosumers.pv.kw.min', `${kw.min} is above max (${kw.max})`);
   const u = s.batteries.unit;
   if (u.soc_min > u.soc_max) fail('batteries.unit.soc_min', `${u.soc_min} is above soc_max (${u.soc_max})`);
   if (u.soc < u.soc_min || u.soc > u.soc_max) fail('batteries.unit.soc', `${u.soc} is outside [soc_min, soc_max] = [${u.soc_min}, ${u.soc_max}]`);

@@ -30,6 +30,12 @@ async function runBody(body: string, extra: string[] = []) {
   return { ...r, out, dir };
 }
 
+function jsonFile(value: unknown): string {
+  const p = join(tempDir(), 'input.json');
+  writeFileSync(p, JSON.stringify(value));
+  return p;
+}
+
 function expectLocated(r: { code: number; err: string }, message: RegExp, codes = [1]) {
   expect(codes, r.err).toContain(r.code);
   expect(r.err).toMatch(message);
@@ -59,7 +65,7 @@ describe('input errors are located, exit 1 or 2, no stack', () => {
     ['more power flows than the work bound', 'horizon: { from: "00:00", to: "30+00:00" }\nmarket: { period_min: 60 }\npower_flow: { step_s: 1 }\n', /power_flow\.step_s: 1 s over 00:00–30\+00:00 asks for 2592000 power flows per iteration; at most 2000000/],
     ['tolerance 0', 'power_flow: { tolerance: 0 }\n', /power_flow\.tolerance:/],
     ['tolerance -1', 'power_flow: { tolerance: -1 }\n', /power_flow\.tolerance:/],
-    ['tolerance 1e-3 (would break the power-balance check inside the grid operator)', 'power_flow: { tolerance: 1e-3 }\n', /power_flow\.tolerance:/],
+    ['tolerance 0.1 (no longer a power flow)', 'power_flow: { tolerance: 0.1 }\n', /power_flow\.tolerance:/],
     ['export_price above import_price', 'market: { import_price: 0.1, export_price: 0.2 }\n', /market\.export_price: 0\.2 EUR\/kWh is above import_price \(0\.1\)/],
     ['an absurd price (1e296)', 'market: { import_price: 1e296 }\n', /market\.import_price:/],
     ['an absurd PV size (1e296)', 'prosumers: { pv: { kw: 1e296 } }\n', /prosumers\.pv\.kw:/],
@@ -102,7 +108,7 @@ describe('input errors are located, exit 1 or 2, no stack', () => {
   it.each([
     [['--step-min', '1e-7'], /--step-min must be at least 1\/60/],
     [['--to', '1e8'], /asks for 100000001 steps; at most 1000000/],
-    [['--tolerance', '0'], /--tolerance must be between 1e-14 and 0\.000001/],
+    [['--tolerance', '0'], /--tolerance must be between 1e-14 and 0\.01/],
     [['--tolerance', '-1'], /--tolerance must be between/],
   ])('timeseries %j is refused with why', async (flags, message) => {
     const dir = tempDir();
@@ -141,12 +147,13 @@ describe('the output location is checked before simulating and never hangs', () 
     ['run', (out: string) => ['run', EXAMPLE, '--out', out, '--log-level', 'silent', '--no-progress']],
     ['powerflow', (out: string) => ['powerflow', FEEDER, '--out', out]],
     ['timeseries', (out: string) => ['timeseries', FEEDER, '--from', '0', '--to', '5', '--out', out]],
-    ['clear-auction', (out: string) => ['clear-auction', join(tempDir(), 'absent.json'), '--out', out]],
+    ['clear-auction', (out: string) => ['clear-auction', jsonFile({ period_hours: 1, grid: { import_price: 0.1, export_price: 0.05 }, periods: [] }), '--out', out]],
+    ['clear-community', (out: string) => ['clear-community', jsonFile({ period_hours: 1, grid: { import_price: 0.1, export_price: 0.05 }, communities: [{ id: 'c1' }], agents: [] }), '--out', out]],
   ])('%s --out /proc/x', async (name, args) => {
     const t0 = Date.now();
     const r = await cli(args('/proc/lemsim-x/y'));
-    expect(r.code).toBe(1);
-    if (name !== 'clear-auction') expect(r.err).toMatch(/\/proc\/lemsim-x\/y: cannot create folder '\/proc\/lemsim-x'/);
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(/\/proc\/lemsim-x\/y: cannot create folder '\/proc\/lemsim-x'/);
     expect(r.err).not.toMatch(/\n\s+at /);
     // no simulation ran before the check (the example takes seconds)
     if (name === 'run') expect(Date.now() - t0).toBeLessThan(5000);
@@ -223,5 +230,31 @@ describe('--allow-path confines what a scenario reads', () => {
     const { inside, root } = setUp();
     const r = await run(EXAMPLE, inside, join(root, 'o'));
     expectLocated(r, /example-small\.yaml: '.*' is outside the allowed paths/);
+  });
+});
+
+describe('absurd magnitudes in order books are refused at input', () => {
+  it('clear-auction with a 1e296 price is exit 1 at the field, not welfare_eur: null', async () => {
+    const dir = tempDir();
+    const p = join(dir, 'orders.json');
+    writeFileSync(p, JSON.stringify({ period_hours: 1, grid: { import_price: 0.1, export_price: 0.05 }, periods: [{ id: 'p', supply: [{ id: 's', agent: 'a', kw: 1, price: 1e296 }], demand: [] }] }));
+    const r = await cli(['clear-auction', p, '--out', join(dir, 'r.json')]);
+    expectLocated(r, /periods\[0\]\.supply\[0\]\.price/);
+    expect(existsSync(join(dir, 'r.json'))).toBe(false);
+  });
+});
+
+describe('a feeder or data file that is not a script is not echoed', () => {
+  it('feeder: /etc/shadow-like text and a LoadShape mult file of secrets quote at most a capped token', async () => {
+    const dir = tempDir();
+    const secret = 'root:$y$j9T$SECRETSECRETSECRETSECRETSECRET:19000:0:99999:7:::';
+    writeFileSync(join(dir, 'shadow'), `${secret}\ndaemon:*:19000:0:99999:7:::\n`);
+    let r = await cli(['powerflow', join(dir, 'shadow'), '--out', join(dir, 'o')]);
+    expectLocated(r, /shadow:1: /);
+    expect(r.err).not.toContain('SECRETSECRET');
+    writeFileSync(join(dir, 'm.dss'), `New Circuit.c basekv=11\nNew LoadShape.s npts=2 interval=1 mult=(file=shadow)\n`);
+    r = await cli(['powerflow', join(dir, 'm.dss'), '--out', join(dir, 'o')]);
+    expectLocated(r, /shadow:1: expected a number in column 1 \(for mult at .*m\.dss:2\), got text/);
+    expect(r.err).not.toContain('SECRET');
   });
 });

@@ -104,3 +104,13 @@ export function socAfter(b: BatteryAgent, sKw: number, periodHours: number): num
 export function defaultStoredValueEurPerKwh(importPriceEurPerKwh: number, exportPriceEurPerKwh: number): number {
   return Math.max(0, (importPriceEurPerKwh + exportPriceEurPerKwh) / 2);
 }
+
+/**
+ * Lowest stored energy allowed at the end of a period, kWh: soc_min, and at the end of the day (the
+ * last hour of a day-ahead market) also the battery's `terminalSocMin` (`batteries.terminal_soc:
+ * initial` sets it to the starting soc, so the day ends with the charge it began with).
+ */
+export function energyFloorKwh(b: BatteryAgent, lastHour: boolean): number {
+  const floor = lastHour && b.terminalSocMin !== undefined ? Math.max(b.socMin, b.terminalSocMin) : b.socMin;
+  return floor * b.capacityKwh;
+}

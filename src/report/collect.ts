@@ -37,8 +37,8 @@ export function collectReportData(sim: Simulation, rec: RunRecorder, summaries: 
     {
       id: 'iterations',
       title: 'Violations and social welfare per battery configuration (seed 000, Tables II, IV, V)',
-      columns: ['iteration', 'welfare_eur', 'violations', 'violating_buses', 'battery_sites', 'battery_units', 'decision'],
-      rows: summaries.map((it) => [it.iteration, it.welfareEur, it.violations, it.violatingBuses.length, it.batteries.length, it.batteries.reduce((a, b) => a + b.units, 0), it.decision ?? '']),
+      columns: ['iteration', 'welfare_eur', 'violations', 'violating_buses', 'battery_sites', 'battery_units', 'decision', 'violation_episodes', 'configuration', 'worst_voltage_deviation_pu'],
+      rows: summaries.map((it) => [it.iteration, it.welfareEur, it.violations, it.violatingBuses.length, it.batteries.length, it.batteries.reduce((a, b) => a + b.units, 0), it.decision ?? '', it.violationCounts.violation_episodes, it.configuration, it.violationCounts.deviation.voltage_pu.max]),
     },
   ];
   // traded locally = production not exported (self-consumption included, as in seed 004's Figure 5)

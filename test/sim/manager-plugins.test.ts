@@ -100,6 +100,7 @@ describe('manager strategies as plugins', () => {
     }
     expect((thrown as Error).message).toMatch(/market\.managers\.communities\.c2.*manager strategy 'rising' made a bad offer for c2: curve point 1: net import rises with the price/);
     expect((thrown as { exitCode: number }).exitCode).not.toBe(70);
+    await fails({ community_clearing: 'managers', day_mode: 'day-ahead' }, [], /market\.community_clearing/, /needs market\.day_mode: hourly/);
     await fails({ mechanism: 'auction', community_clearing: 'managers' }, [], /market\.community_clearing/, /needs a community-market mechanism/);
   });
 });

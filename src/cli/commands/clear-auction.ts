@@ -22,15 +22,17 @@ import { OutputTextFile } from '../../io/atomic.js';
 import type { CliCommand } from '../command.js';
 import type { CliIo } from '../io.js';
 
-const orderSchema = z.strictObject({ id: z.string(), agent: z.string(), kw: z.number(), price: z.number() });
+/** kW and EUR/kWh beyond ±1e9 mean nothing in a market and overflow the result's rounding (1e296 → null) */
+const amount = z.number().min(-1e9).max(1e9);
+const orderSchema = z.strictObject({ id: z.string(), agent: z.string(), kw: amount, price: amount });
 const periodSchema = z.strictObject({ id: z.string(), supply: z.array(orderSchema), demand: z.array(orderSchema) });
 const fileSchema = z.strictObject({
-  period_hours: z.number(),
+  period_hours: amount,
   grid: z.strictObject({
-    import_price: z.number(),
-    export_price: z.number(),
-    max_import_kw: z.number().nullable().optional(),
-    max_export_kw: z.number().nullable().optional(),
+    import_price: amount,
+    export_price: amount,
+    max_import_kw: amount.nullable().optional(),
+    max_export_kw: amount.nullable().optional(),
   }),
   periods: z.array(periodSchema),
 });

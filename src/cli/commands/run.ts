@@ -30,8 +30,9 @@ export const runCommand: CliCommand = {
       .requiredOption('--out <DIR>', 'output directory')
       .option('--log-level <level>', 'pino log level: fatal|error|warn|info|debug|trace|silent', 'info')
       .option('--no-progress', 'no progress bar even on a terminal')
+      .option('--no-report', 'write the result files only: no report.html and no report tables')
       .option('--allow-path <DIR>', 'confine every file the scenario reads (scenario, feeder and its redirects, bus_coords) to DIR; repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
-      .action(async (file: string | undefined, opts: { out: string; logLevel: string; progress: boolean; allowPath: string[] }) => {
+      .action(async (file: string | undefined, opts: { out: string; logLevel: string; progress: boolean; report: boolean; allowPath: string[] }) => {
         const log = createLogger(opts.logLevel);
         const t0 = process.hrtime.bigint();
         const loaded = loadScenario(file ?? join(projectDir(), DEFAULT_SCENARIO), { allowPaths: opts.allowPath });
@@ -57,7 +58,7 @@ export const runCommand: CliCommand = {
           const tRun = process.hrtime.bigint();
           const seconds = (a: bigint, b: bigint) => Number(b - a) / 1e9;
           // the report joins the result files in one set: all appear, or none
-          const report = await reportFiles(collectReportData(sim, recorder, summaries));
+          const report = opts.report ? await reportFiles(collectReportData(sim, recorder, summaries)) : {};
           for (const [name, produce] of Object.entries(report)) {
             const f = set.file(name);
             produce(f);

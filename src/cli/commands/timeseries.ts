@@ -1,6 +1,7 @@
 /**
- * `lemsim timeseries <file.dss> --from M1 --to M2 [--step-min S] [--all-buses] --out DIR`: the daily
- * mode over a range of minutes, each step warm-started from the last. Writes DIR/load_voltages.csv
+ * `lemsim timeseries <file.dss> --from M1 --to M2 [--step-min S] [--mode daily|yearly|duty]
+ * [--yearly-shapes-in-daily] [--all-buses] --out DIR`: a time series over a range of minutes in
+ * OpenDSS's daily (default), yearly or duty mode, each step warm-started from the last. Writes DIR/load_voltages.csv
  * (minute,load,bus,node,v_volts,v_pu), DIR/source_pq.csv (minute,p_kw,q_kvar: power delivered by
  * the substation transformer secondary into the network), with --all-buses DIR/bus_voltages.csv
  * (minute,bus,node,v_volts,angle_deg), and DIR/summary.json (steps, non-converged minutes, timing
@@ -14,6 +15,7 @@ import { OutputSet } from '../../io/atomic.js';
 import { CsvTable } from '../../io/csv.js';
 import { MAX_TIMESERIES_STEPS } from '../../limits.js';
 import { angleDeg, fixed, loadTerminalNodes, magnitude, nodePu, nodesInOrder, substationPowerFn } from '../../io/grid-results.js';
+import { located, warnNotApplied } from './describe.js';
 import { type CliCommand, checkTolerance, parseNumberOption } from '../command.js';
 import type { CliIo } from '../io.js';
 
@@ -24,13 +26,22 @@ interface Options {
   allBuses?: boolean;
   out: string;
   tolerance: string;
+  mode: string;
+  yearlyShapesInDaily?: boolean;
+}
+
+/** `--mode`: which load shapes drive the loads, as in OpenDSS's solution modes. */
+export function parseShapeMode(text: string): 'daily' | 'yearly' | 'duty' {
+  const t = text.toLowerCase();
+  if (t === 'daily' || t === 'yearly' || t === 'duty') return t;
+  throw new UsageError(`--mode must be daily, yearly or duty, got '${text}'`);
 }
 
 export const timeseriesCommand: CliCommand = {
   register(program: Command, io: CliIo) {
     program
       .command('timeseries')
-      .description('run the daily-mode power flow over a range of minutes')
+      .description('run the power flow over a range of minutes (OpenDSS daily, yearly or duty mode)')
       .argument('<file.dss>', 'OpenDSS entry script')
       .requiredOption('--from <M1>', 'first minute')
       .requiredOption('--to <M2>', 'last minute (inclusive)')
@@ -38,7 +49,10 @@ export const timeseriesCommand: CliCommand = {
       .option('--all-buses', 'also write every bus node voltage at every step (bus_voltages.csv)')
       .requiredOption('--out <DIR>', 'output directory')
       .option('--tolerance <pu>', 'convergence tolerance on voltage change, per unit', '1e-10')
+      .option('--mode <daily|yearly|duty>', "load shapes as OpenDSS's solution mode uses them (daily: Daily shapes only)", 'daily')
+      .option('--yearly-shapes-in-daily', 'in daily mode, also drive loads that have only a Yearly shape by it')
       .action(async (file: string, opts: Options) => {
+        const mode = parseShapeMode(opts.mode);
         const from = parseNumberOption('--from', opts.from);
         const to = parseNumberOption('--to', opts.to);
         const stepMin = parseNumberOption('--step-min', opts.stepMin);
@@ -46,12 +60,14 @@ export const timeseriesCommand: CliCommand = {
         checkTimeSeriesRange(from, to, stepMin, opts);
         checkTolerance('--tolerance', tolerance);
         const feeder = loadFeeder(file);
+        warnNotApplied(io, feeder.network.notApplied);
         const loadNodes = loadTerminalNodes(feeder);
         const allNodes = opts.allBuses ? [...nodesInOrder(feeder)] : [];
-        const substation = substationPowerFn(feeder);
+        let substation = substationPowerFn(feeder);
         const notConverged: number[] = [];
         let worstMismatch = 0;
-        const meter = new GridMeter(feeder.model);
+        let meter = new GridMeter(feeder.model);
+        let meterModel = feeder.model;
         // rows stream into the output set (memory bounded by one step, not by the range)
         const set = OutputSet.open(opts.out);
         const run = await OutputSet.produce(set, () => {
@@ -64,13 +80,19 @@ export const timeseriesCommand: CliCommand = {
           const run = runTimeSeries(
             feeder,
             { from, to, stepMin },
-            ({ minute, status, state, powers }) => {
+            ({ minute, status, state, powers, model }) => {
+              if (model !== meterModel) {
+                // a control moved a tap or switched a capacitor: currents and powers come from the new model
+                meterModel = model;
+                meter = new GridMeter(model);
+                substation = substationPowerFn({ ...feeder, network: model.network, model });
+              }
               const mm = fixedMinute(minute);
               const { vRe, vIm } = state;
               if (!status.converged) notConverged.push(minute);
               else {
                 const b = meter.measure(vRe, vIm, powers);
-                checkPowerBalance(b);
+                checkPowerBalance(b, tolerance);
                 worstMismatch = Math.max(worstMismatch, b.relativeMismatch);
               }
               let rows = '';
@@ -88,20 +110,25 @@ export const timeseriesCommand: CliCommand = {
                 busFile.write(rows);
               }
             },
-            { tolerance },
+            { tolerance, mode, yearlyShapesInDaily: opts.yearlyShapesInDaily === true },
           );
           const summary = {
             file,
             from,
             to,
             step_min: stepMin,
+            mode,
+            yearly_shapes_in_daily: opts.yearlyShapesInDaily === true,
             steps: run.steps,
             converged_steps: run.steps - notConverged.length,
             not_converged_minutes: notConverged,
             iterations_per_step: Number((run.iterations / run.steps).toFixed(3)),
+            control_iterations_per_step: Number((run.controlIterations / run.steps).toFixed(3)),
+            controls_unsettled_steps: run.controlsUnsettled,
             max_power_balance_relative_mismatch: Number(worstMismatch.toExponential(3)),
             loads: feeder.network.loads.length,
             nodes: feeder.model.nNodes,
+            not_applied: feeder.network.notApplied.map(located),
           };
           set.write('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
           return run;

@@ -53,3 +53,18 @@ describe('clear-community input', () => {
     expect(() => parseCommunityProblem(p, 'problem.json')).toThrow(/load53\)\.b: 1e\+296 is beyond ±1000000000/);
   });
 });
+
+describe('clear-community --solver', () => {
+  it('a solver named constructor is bad usage, not an internal error', async () => {
+    const { main } = await import('../../../src/cli/main.js');
+    const { tempDir } = await import('../../helpers/temp.js');
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const dir = tempDir();
+    writeFileSync(join(dir, 'p.json'), JSON.stringify(ISSUE_EXAMPLE));
+    let err = '';
+    const code = await main(['clear-community', join(dir, 'p.json'), '--out', join(dir, 'r.json'), '--solver', 'constructor'], { out: () => undefined, err: (t) => void (err += t) });
+    expect(code).toBe(2);
+    expect(err).toMatch(/--solver must be one of fast, qp, got 'constructor'/);
+  });
+});
