@@ -11,6 +11,7 @@ import type { AnyDraft, AnyEvent, EventType } from '../src/events.js';
 import type { Forecasts } from './forecast.js';
 import type { ClearingMechanism } from './mechanisms.js';
 import type { PvProfile, SolarSite } from './solar.js';
+import type { AnyManagerStrategy } from './strategies/managers/strategy.js';
 import type { AnyStrategy } from './strategies/strategy.js';
 
 export interface Period {
@@ -56,6 +57,8 @@ export interface World {
   readonly voltageBuses: readonly { readonly name: string; readonly index: number }[];
   /** the strategy registry of this run: built-ins and the scenario's plugins */
   readonly strategies: Readonly<Record<string, AnyStrategy>>;
+  /** the community-manager strategy registry of this run (issue 16): built-ins and plugins */
+  readonly managerStrategies: Readonly<Record<string, AnyManagerStrategy>>;
   /** the scenario's clearing mechanism, from the registry */
   readonly mechanism: ClearingMechanism;
   /** forecasts of demand, PV and feeder load per period (a shared service, computed on first use) */

@@ -8,7 +8,8 @@
  *
  * where an agent's surplus is the welfare its settlement reports (offered value minus cost minus its
  * net payment at its clearing price) and the market operator's surplus is what the agents paid it,
- * net, minus what it paid the grid, net: Σ (bought − sold)·price·h − (import·π_imp − export·π_exp)·h.
+ * net, minus what it paid the grid, net, and the inter-community fees (community market):
+ * Σ (bought − sold)·price·h − (import·π_imp − export·π_exp + fee·Σ inter-community kW)·h.
  * Both sides count the grid at its own prices, so the grid's trade adds nothing else.
  *
  * Per agent it keeps the energy bought and sold, the net payment, and the bill the same agent would
@@ -17,6 +18,7 @@
  * from consumption and production in the energy balance (seed 004, Table 2 counts peers).
  */
 import { LemsimError } from '../src/errors.js';
+import type { EventPayloads } from '../src/events.js';
 import type { AgentKind } from './agent.js';
 
 export interface LedgerConfig {
@@ -58,6 +60,17 @@ export interface LedgerState {
   readonly accounts: Readonly<Record<string, Account>>;
   /** the open period: its clearing and the settlements seen so far */
   readonly open: { readonly period: number; readonly welfareEur: number; readonly gridCostEur: number; readonly paymentsEur: number; readonly agentsWelfareEur: number } | undefined;
+}
+
+/**
+ * Fees on the kW traded between communities in a community-market period (Σ bought from other
+ * communities), EUR/h: the operator pays the inter-community fee on each (seed 000, Eq. 1), so its surplus is what the agents
+ * paid less the grid's net cost and those fees.
+ */
+function interCommunityFees(p: EventPayloads['market-cleared'], feeEurPerKwh: number): number {
+  let kw = 0;
+  for (const c of p.communities ?? []) for (const v of Object.values(c.importFromKw)) kw += v;
+  return kw === 0 ? 0 : kw * feeEurPerKwh;
 }
 
 const EMPTY: Account = { boughtKwh: 0, soldKwh: 0, paymentEur: 0, baselineEur: 0, welfareEur: 0, periods: 0 };
@@ -114,7 +127,7 @@ export const ledgerKind: AgentKind<LedgerState, LedgerConfig> = {
             welfareEur: state.welfareEur + p.welfareEur,
             balance: b,
             accounts,
-            open: { period: p.period, welfareEur: p.welfareEur, gridCostEur: (p.importKw * m.import_price - p.exportKw * m.export_price) * h, paymentsEur, agentsWelfareEur },
+            open: { period: p.period, welfareEur: p.welfareEur, gridCostEur: (p.importKw * m.import_price - p.exportKw * m.export_price + interCommunityFees(p, m.inter_community_fee)) * h, paymentsEur, agentsWelfareEur },
           },
         };
       }

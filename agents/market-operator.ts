@@ -10,11 +10,12 @@
  * gate and publishes one period per gate.
  */
 import { type AuctionBook, clearPeriod, type BlockOrder, validateBook } from '../markets/auction/index.js';
-import { clearCommunityFast, clearDayAheadQpWith, clearDayAheadWith, type CommunityAgent, type CommunityDay, type CommunityProblem, type CommunityResult, dayAheadKktResiduals, type KktReport, validateProblem } from '../markets/community/index.js';
+import { clearCommunityFast, clearDayAheadQpWith, clearDayAheadWith, type CommunityAgent, type CommunityDay, type CommunityProblem, type CommunityResult, dayAheadKktResiduals, GRID_ID, type KktReport, validateProblem } from '../markets/community/index.js';
 import type { HighsModule } from '../markets/solvers/highs.js';
 import type { MilpSolver } from '../markets/solvers/milp.js';
 import { LemsimError, SolverError } from '../src/errors.js';
-import type { AnyDraft, Bid } from '../src/events.js';
+import type { AnyDraft, Bid, CommunityTrade } from '../src/events.js';
+import { clearByManagers, communityTrades } from './manager-clearing.js';
 import type { AgentKind, World } from './agent.js';
 import { type ConsList, cons, inInsertionOrder } from './cons-list.js';
 
@@ -43,6 +44,8 @@ export interface ClearingSnapshot {
   readonly dispatch: readonly { readonly agent: string; readonly pKw: number; readonly boughtKw: number; readonly soldKw: number; readonly priceEurPerKwh: number; readonly welfareEur: number }[];
   /** accepted block ids (auction) */
   readonly accepted: readonly string[];
+  /** community market: each community's price, trades and manager's margin (issue 16) */
+  readonly communities?: readonly CommunityTrade[];
 }
 
 export interface MarketOperatorState {
@@ -116,8 +119,8 @@ export function clearAuction(world: World, period: number, bids: readonly Submit
   };
 }
 
-/** One period's community-market problem from the bids, and which bidder owns each market agent. */
-function communityProblem(world: World, bids: readonly SubmittedBid[]): { problem: CommunityProblem; owner: Map<string, string> } {
+/** One period's community-market problem from the members' bids, and which bidder owns each market agent. */
+export function communityProblem(world: World, bids: readonly SubmittedBid[]): { problem: CommunityProblem; owner: Map<string, string> } {
   const m = world.scenario.market;
   const agents: CommunityAgent[] = [];
   const owner = new Map<string, string>();
@@ -140,15 +143,17 @@ function communityProblem(world: World, bids: readonly SubmittedBid[]): { proble
   return { problem, owner };
 }
 
-/** A cleared community-market period as the operator publishes it. */
-function communitySnapshot(period: number, bids: readonly SubmittedBid[], owner: ReadonlyMap<string, string>, r: CommunityResult): ClearingSnapshot {
+/** A cleared community-market period as the operator publishes it (`communities`: per-community trade rows). */
+export function communitySnapshot(period: number, bids: readonly SubmittedBid[], owner: ReadonlyMap<string, string>, r: CommunityResult, communities?: readonly CommunityTrade[]): ClearingSnapshot {
   const prices: Record<string, number> = {};
   let importKw = 0;
   let exportKw = 0;
-  for (const c of r.communities) {
-    prices[c.id] = c.priceEurPerKwh;
-    importKw += c.importKw;
-    exportKw += c.exportKw;
+  for (const c of r.communities) prices[c.id] = c.priceEurPerKwh;
+  // trade with the upstream grid only: a kWh one community sells another is neither bought from nor
+  // sold to the grid (summing the communities' imports counted it once as each)
+  for (const f of r.flows) {
+    if (f.from === GRID_ID) importKw += f.kw;
+    else if (f.to === GRID_ID) exportKw += f.kw;
   }
   const byAgent = new Map<string, { pKw: number; boughtKw: number; soldKw: number; welfareEur: number }>();
   for (const o of r.agents) {
@@ -161,19 +166,25 @@ function communitySnapshot(period: number, bids: readonly SubmittedBid[], owner:
     cur.welfareEur += o.welfareEur;
     byAgent.set(who, cur);
   }
-  const dispatch = bids.map((b) => {
+  // managers' offers are not market agents: their rows come from `communities`
+  const dispatch = bids.filter((b) => b.bid.market !== 'community-offer').map((b) => {
     const d = byAgent.get(b.agent) ?? { pKw: 0, boughtKw: 0, soldKw: 0, welfareEur: 0 };
     return { agent: b.agent, ...d, priceEurPerKwh: prices[b.community] ?? 0 };
   });
-  return { period, status: r.status, welfareEur: r.welfareEur ?? 0, prices, importKw, exportKw, dispatch, accepted: [] };
+  return { period, status: r.status, welfareEur: r.welfareEur ?? 0, prices, importKw, exportKw, dispatch, accepted: [], ...(communities ? { communities } : {}) };
 }
 
-/** Clears one community-market period. */
+/**
+ * Clears one community-market period: centrally (one QP over every member, `clearCommunityFast`),
+ * or from the managers' offers (`market.community_clearing: managers`, agents/manager-clearing.ts).
+ */
 export function clearCommunity(world: World, period: number, bids: readonly SubmittedBid[]): ClearingSnapshot {
+  if (world.scenario.market.community_clearing === 'managers') return clearByManagers(world, period, bids);
   const { problem, owner } = communityProblem(world, bids);
   // bids are validated at gate closure with the market's own checks, naming the bidder's agents
   validateProblem(problem, `bids of period ${world.periods[period]?.label ?? period}`);
-  return communitySnapshot(period, bids, owner, clearCommunityFast(problem));
+  const r = clearCommunityFast(problem);
+  return communitySnapshot(period, bids, owner, r, r.status === 'optimal' ? communityTrades(problem, r, 'central') : undefined);
 }
 
 /** Largest KKT residual a day-ahead clearing may show before it is refused (kW, EUR/kWh, EUR/h). */
@@ -225,7 +236,7 @@ function clearDay(world: World, bids: readonly SubmittedBid[], highs: HighsModul
     return { day: byPeriod.map((pb, k) => ({ ...failed, period: k, dispatch: pb.map((b) => ({ agent: b.agent, pKw: 0, boughtKw: 0, soldKw: 0, priceEurPerKwh: 0, welfareEur: 0 })) })), kkt: { primalKw: Infinity, dualEurPerKwh: Infinity, complementarityEurPerH: Infinity } };
   }
   const kkt = dayAheadKktResiduals(dayProblem, r, r.energyValueEurPerKwh!);
-  return { day: r.hours.map((h, k) => communitySnapshot(k, byPeriod[k], owner, h)), kkt };
+  return { day: r.hours.map((h, k) => communitySnapshot(k, byPeriod[k], owner, h, h.status === 'optimal' ? communityTrades(hours[k], h, 'central') : undefined)), kkt };
 }
 
 /** The bids received since the last gate closure, in the order they were submitted. */
@@ -315,6 +326,7 @@ export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorCo
             exportKw: result.exportKw,
             dispatches: result.dispatch.length,
             dispatch: result.dispatch.map((d) => ({ agent: d.agent, pKw: d.pKw, priceEurPerKwh: d.priceEurPerKwh, boughtKw: d.boughtKw, soldKw: d.soldKw, welfareEur: d.welfareEur })),
+            ...(result.communities ? { communities: result.communities } : {}),
           },
         },
         ...result.dispatch.map(

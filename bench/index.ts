@@ -2,6 +2,7 @@
 import type { Benchmark } from './bench.js';
 import { auction10k, auctionDay } from './auction.js';
 import { community10kHour, communityCs2Hour, communityDayAhead } from './community.js';
+import { communityManagersCs2Day } from './community-managers.js';
 import { powerflowControls123, powerflowControls8500 } from './powerflow-controls.js';
 import { powerflowCostaRicaDay, powerflowDay } from './powerflow-day.js';
 import { memRunPaper004Second, memTimeseries10k } from './memory.js';
@@ -11,6 +12,7 @@ import { simPaper004Minute, simPaper004Second } from './simulation.js';
 export const benchmarks: readonly Benchmark[] = [
   auctionDay, auction10k,
   communityCs2Hour, community10kHour, communityDayAhead,
+  communityManagersCs2Day,
   powerflowDay,
   powerflowCostaRicaDay,
   powerflowControls123,

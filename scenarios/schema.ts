@@ -94,9 +94,29 @@ export const scenarioSchema = z
         /** day-ahead solver: `fast` (reduced QP + exact hourly re-clearing) or `qp` (the full QP, HiGHS) */
         day_solver: z.enum(['fast', 'qp']).default('fast'),
         // --- end issue 10, paper 000 ---
+        // issue 16: who clears the trade between communities — the central QP, or the managers' offers
+        community_clearing: z.enum(['central', 'managers']).default('central'),
+        /** issue 16: the community managers' strategy (agents/strategies/managers), and per-community ones by community id */
+        managers: z
+          .object({ strategy: strategyRef.default({ name: 'truthful', params: {} }), communities: z.record(z.string(), strategyRef).default({}) })
+          .strict()
+          .default({ strategy: { name: 'truthful', params: {} }, communities: {} }),
       })
       .strict()
-      .default({ mechanism: 'auction', period_min: 5, import_price: 0.1, export_price: 0.05, pricing: 'midpoint', solver: 'highs', inter_community_fee: 0.01, grid: 'counterparty', day_mode: 'hourly', day_solver: 'fast' }),
+      .default({
+        mechanism: 'auction',
+        period_min: 5,
+        import_price: 0.1,
+        export_price: 0.05,
+        pricing: 'midpoint',
+        solver: 'highs',
+        inter_community_fee: 0.01,
+        grid: 'counterparty',
+        day_mode: 'hourly',
+        day_solver: 'fast',
+        community_clearing: 'central',
+        managers: { strategy: { name: 'truthful', params: {} }, communities: {} },
+      }),
     power_flow: z
       .object({
         /** seconds between power flows: at least 1 s (quasi-static power flow), at most a period (src/scenario.ts) */

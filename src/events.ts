@@ -8,6 +8,8 @@
  * negative; the market layer's own convention stays inside markets/.
  */
 
+import type { ManagerOffer, ManagerOutcome } from '../markets/community/managers.js';
+
 /** A bid of one agent for one period: blocks for the auction, or its parameters for the community market. */
 export type Bid =
   | {
@@ -19,7 +21,20 @@ export type Bid =
       readonly market: 'community';
       /** agents of the community market (markets/community model) without their community */
       readonly agents: readonly Readonly<Record<string, unknown>>[];
+    }
+  | {
+      /** a community manager's offer for inter-community and upstream trade (issue 16) */
+      readonly market: 'community-offer';
+      readonly offer: ManagerOffer;
     };
+
+/** One community's clearing of one period (issue 16; markets/community/managers.ts). */
+export type CommunityTrade = ManagerOutcome & {
+  /** how the period was cleared: the central QP, or from the managers' offers */
+  readonly clearing: 'central' | 'managers';
+  /** Σ members' individual welfare, EUR */
+  readonly membersWelfareEur: number;
+};
 
 /** One bidder's settlement in a period (the payload of its `dispatched`, without the period). */
 export interface Settled {
@@ -53,6 +68,8 @@ export interface EventPayloads {
      * ledger): a period then costs them O(agents)
      */
     readonly dispatch: readonly Settled[];
+    /** community market: each community's price, trades and manager's margin */
+    readonly communities?: readonly CommunityTrade[];
   };
   /** addressed to `agent` (see `recipientOf`) */
   dispatched: {

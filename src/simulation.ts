@@ -14,6 +14,7 @@ import { type BatteryParams, scaleUnits } from '../agents/battery.js';
 import { type DrivenElement, type GridOperatorState, voltageSummary } from '../agents/grid-operator.js';
 import { type PvProfile, dayOfYear } from '../agents/solar.js';
 import { Forecasts } from '../agents/forecast.js';
+import { checkManagerParams } from '../agents/strategies/managers/strategy.js';
 import type { LedgerBalance, LedgerState } from '../agents/ledger.js';
 import { loadNoiseFactors, pvSizes } from '../agents/pv-placement.js';
 import { type JsonValue, checkParams, withDefaults } from '../agents/strategies/strategy.js';
@@ -429,6 +430,7 @@ export class Simulation {
       busKvBaseLn: this.baseKvLn,
       loadNodes,
       strategies: this.registry.strategies,
+      managerStrategies: this.registry.managerStrategies,
       mechanism: this.registry.mechanisms[s.market.mechanism],
       forecast: this.forecastFor(periods),
     };
@@ -557,7 +559,33 @@ function validateScenario(s: Scenario, file: string, registry: Registry): void {
     if (ids.has(a.id) || a.id === 'mo' || a.id === 'go' || a.id === 'dso' || a.id === 'ledger' || /^(p-|cm-)/.test(a.id)) throw new ScenarioError(file, `agents[${k}].id`, `id '${excerpt(a.id)}' is taken (ids must be unique and not 'mo', 'go', 'dso', 'ledger', 'p-…' or 'cm-…')`);
     ids.add(a.id);
   });
+  validateManagers(s, file, registry);
   if (!Object.hasOwn(registry.mechanisms, s.market.mechanism)) throw new ScenarioError(file, 'market.mechanism', `unknown clearing mechanism '${excerpt(s.market.mechanism)}' (known: ${Object.keys(registry.mechanisms).join(', ')})`);
+}
+
+/** issue 16: the managers' strategies exist and take their parameters; managers clear the community market period by period. */
+function validateManagers(s: Scenario, file: string, registry: Registry): void {
+  const m = s.market;
+  const check = (ref: { name: string; params: Record<string, JsonValue> }, path: string): void => {
+    const st = Object.hasOwn(registry.managerStrategies, ref.name) ? registry.managerStrategies[ref.name] : undefined;
+    if (!st) throw new ScenarioError(file, `${path}.name`, `unknown manager strategy '${excerpt(ref.name)}' (known: ${Object.keys(registry.managerStrategies).join(', ')})`);
+    const problem = checkManagerParams(st, ref.params);
+    if (problem) throw new ScenarioError(file, problem.param === undefined ? `${path}.params` : `${path}.params.${excerpt(problem.param)}`, excerpt(problem.message, 300));
+  };
+  check(m.managers.strategy, 'market.managers.strategy');
+  // the communities a scenario can have: c1…cN from a count, or the map's values (unmapped loads go to c1)
+  const comm = s.prosumers.communities;
+  const ids = 'count' in comm ? Array.from({ length: comm.count }, (_, k) => `c${k + 1}`) : [...new Set(['c1', ...Object.values(comm.map)])];
+  for (const [c, ref] of Object.entries(m.managers.communities)) {
+    const path = `market.managers.communities.${excerpt(c)}`;
+    if (!ids.includes(c)) throw new ScenarioError(file, path, `no community '${excerpt(c)}' (the scenario's communities: ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''})`);
+    check(ref, path);
+  }
+  if (m.community_clearing === 'managers') {
+    if (registry.mechanisms[m.mechanism]?.bids !== 'community') throw new ScenarioError(file, 'market.community_clearing', `'managers' needs a community-market mechanism (market.mechanism: community), not '${excerpt(m.mechanism)}'`);
+    // the day-ahead market couples the hours through the batteries; managers' offers are per period
+    if ((m as { day_mode?: string }).day_mode === 'day-ahead') throw new ScenarioError(file, 'market.community_clearing', "'managers' clears period by period: it needs market.day_mode: hourly");
+  }
 }
 
 /** Every load a scenario names (prosumers, groups, community map) must be a load of the feeder. */

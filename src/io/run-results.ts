@@ -1,11 +1,11 @@
 /**
  * The files of `lemsim run` (issue contract): summary.json, market.csv, violations.csv,
- * voltages.csv, events.jsonl, and timing.json (wall clock; the only file allowed to differ between
+ * voltages.csv, events.jsonl, communities.csv (community market, issue 16), and timing.json (wall clock; the only file allowed to differ between
  * two runs of the same scenario and seed). A recorder listens to every iteration's bus and streams
  * rows into the run's output set (src/io/atomic.ts), which is swapped in only when all are complete.
  */
 import type { EventBus } from '../bus.js';
-import type { AnyEvent } from '../events.js';
+import type { AnyEvent, CommunityTrade } from '../events.js';
 import { type Provenance, provenance } from '../provenance.js';
 import type { IterationSummary, Simulation } from '../simulation.js';
 import type { OutputSet } from './atomic.js';
@@ -24,6 +24,18 @@ const MARKET = new CsvTable([
   ['iteration', 'number'], ['period', 'text'], ['time', 'number'], ['agent', 'text'], ['community', 'text'], ['bid_supply_kw', 'number'], ['bid_demand_kw', 'number'],
   ['bought_kw', 'number'], ['sold_kw', 'number'], ['dispatch_kw', 'number'], ['price_eur_per_kwh', 'number'], ['welfare_eur', 'number'],
 ]);
+/**
+ * communities.csv (issue 16): one row per community and period — its price, the volume traded among
+ * its own members, its trade with each other community (`net_from_<id>_kw`: bought from minus sold
+ * to), with the grid, the members' welfare and the manager's margin (EUR for the period).
+ */
+function communitiesTable(ids: readonly string[]): CsvTable {
+  return new CsvTable([
+    ['iteration', 'number'], ['period', 'text'], ['time', 'number'], ['community', 'text'], ['clearing', 'text'], ['price_eur_per_kwh', 'number'], ['internal_volume_kw', 'number'],
+    ['net_import_kw', 'number'], ['grid_import_kw', 'number'], ['grid_export_kw', 'number'], ['inter_import_kw', 'number'], ['inter_export_kw', 'number'],
+    ...ids.map((id) => [`net_from_${id}_kw`, 'number'] as const), ['members_welfare_eur', 'number'], ['manager_margin_eur', 'number'],
+  ]);
+}
 const VIOLATIONS = new CsvTable([['iteration', 'number'], ['minute', 'number'], ['element', 'text'], ['bus', 'text'], ['kind', 'text'], ['value', 'number'], ['limit', 'number'], ['deviation', 'number']]);
 /** per agent and iteration: what it traded and paid, against trading with the grid only (issue 14) */
 const AGENTS = new CsvTable([
@@ -62,6 +74,9 @@ export class RunRecorder {
   private readonly market: RowSink;
   private readonly violations: RowSink;
   private readonly voltages: RowSink;
+  /** communities.csv, opened at the first community-market clearing (its columns name the communities) */
+  private communities: { sink: RowSink; table: CsvTable; ids: readonly string[] } | undefined;
+  private readonly openFile: (name: string, header: string) => RowSink;
   private readonly agentsCsv: RowSink;
   private readonly batteriesCsv: RowSink;
   /** issue 10: element × market period episodes of each iteration (deviation: pu, or % for currents) */
@@ -92,6 +107,7 @@ export class RunRecorder {
       f.write(header);
       return f;
     };
+    this.openFile = open;
     this.market = open('market.csv', MARKET.header);
     this.violations = open('violations.csv', VIOLATIONS.header);
     this.voltages = open('voltages.csv', VOLTAGES.header);
@@ -153,6 +169,7 @@ export class RunRecorder {
       case 'market-cleared': {
         const row = this.periodRows[this.periodRows.length - 1];
         this.periodRows[this.periodRows.length - 1] = { ...row, prices: e.payload.prices, importKw: e.payload.importKw, exportKw: e.payload.exportKw };
+        if (e.payload.communities) this.recordCommunities(e.iteration, e.time, e.payload.period, e.payload.communities);
         if (e.payload.period === Math.floor(this.sim.world.periods.length / 2)) {
           this.meritOrder = { label: row.label, supply: this.pendingBook.supply, demand: this.pendingBook.demand, priceEurPerKwh: e.payload.prices.market ?? null };
         }
@@ -170,6 +187,14 @@ export class RunRecorder {
           for (const o of b.demand) {
             demand += o.kw;
             this.pendingBook.demand.push({ kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
+          }
+        } else if (b.market === 'community-offer') {
+          // a manager's offer: the most its community would sell (at the curve's top price) and buy (at its bottom)
+          const c = b.offer.curve;
+          const n = c.pricesEurPerKwh.length;
+          if (n > 0) {
+            supply = Math.max(0, -c.lowKw[n - 1]);
+            demand = Math.max(0, c.highKw[0]);
           }
         } else {
           for (const a of b.agents) {
@@ -195,6 +220,44 @@ export class RunRecorder {
         );
         break;
       }
+      default:
+        this.recordRest(e);
+    }
+  }
+
+  /** communities.csv rows, and market.csv rows for managers that bid (their margin as welfare). */
+  private recordCommunities(iteration: number, time: number, period: number, rows: readonly CommunityTrade[]): void {
+    if (!this.communities) {
+      const ids = rows.map((r) => r.community);
+      const table = communitiesTable(ids);
+      this.communities = { sink: this.openFile('communities.csv', table.header), table, ids };
+    }
+    const { sink, table, ids } = this.communities;
+    const label = this.periodLabel.get(period) ?? String(period);
+    let text = '';
+    for (const r of rows) {
+      let inter = 0;
+      let interOut = 0;
+      for (const kw of Object.values(r.importFromKw)) inter += kw;
+      for (const kw of Object.values(r.exportToKw)) interOut += kw;
+      const partners = ids.map((j) => (j === r.community ? '' : fixed((r.importFromKw[j] ?? 0) - (r.exportToKw[j] ?? 0), 6)));
+      text += table.line([
+        iteration, label, minute(time), r.community, r.clearing, fixed(r.priceEurPerKwh, 6), fixed(r.internalVolumeKw, 6), fixed(r.netImportKw, 6), fixed(r.gridImportKw, 6), fixed(r.gridExportKw, 6),
+        fixed(inter, 6), fixed(interOut, 6), ...partners, fixed(r.membersWelfareEur, 6), fixed(r.marginEur, 6),
+      ]);
+      if (r.clearing === 'managers') {
+        const agent = `cm-${r.community}`;
+        const bid = this.bids.get(agent) ?? { community: r.community, supply: 0, demand: 0 };
+        this.market.write(
+          MARKET.line([iteration, label, minute(time), agent, r.community, fixed(bid.supply, 4), fixed(bid.demand, 4), fixed(r.gridImportKw + inter, 4), fixed(r.gridExportKw + interOut, 4), fixed(r.netImportKw, 4), fixed(r.priceEurPerKwh, 6), fixed(r.marginEur, 6)]),
+        );
+      }
+    }
+    sink.write(text);
+  }
+
+  private recordRest(e: AnyEvent): void {
+    switch (e.type) {
       case 'violation-detected': {
         const p = e.payload;
         this.violations.write(VIOLATIONS.line([e.iteration, minute(e.time), p.element, p.bus, p.kind, p.value, p.limit, fixed(violationDeviation(p), 6)]));
