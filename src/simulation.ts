@@ -340,7 +340,7 @@ export class Simulation {
     const h = world.periodHours;
     bus.listen((e) => {
       if (e.type === 'market-cleared') {
-        if (e.payload.status !== 'optimal') this.marketFailures++;
+        if (!clearingSucceeded(e.payload.status)) this.marketFailures++;
       } else if (e.type === 'violation-detected') {
         this.violations++;
         this.episodes.add(e.payload);
@@ -511,6 +511,15 @@ function deliveryRoutes(agents: readonly AgentInstance[]) {
     }
   });
   return { broadcast, addressed, observers, order };
+}
+
+/**
+ * Whether a clearing status is a result the market can dispatch: the community market's `optimal`,
+ * the auction's `cleared` and `paradoxically_accepted` (a feasible clearing, flagged). Anything else
+ * (`infeasible`, `solver_failed`, a solver error) is a market failure, counted in summary.json.
+ */
+export function clearingSucceeded(status: string): boolean {
+  return status === 'optimal' || status === 'cleared' || status === 'paradoxically_accepted';
 }
 
 /** One Standard Battery Unit from the scenario (rates per hour; self-discharge per hour). */
