@@ -56,7 +56,6 @@ export interface GridEngine {
 export interface GridOperatorState {
   readonly id: string;
   readonly elementOf: ReadonlyMap<string, DrivenElement>;
-  readonly engine: GridEngine;
   readonly period: number;
   readonly expected: number;
   readonly dispatch: Readonly<Record<string, ElementDispatch>>;
@@ -153,8 +152,8 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
   let violations = 0;
   const profile = passiveProfiles(world, state, startS, period.endS);
   for (let t = startS; t < period.endS - 1e-9; t += world.subStepS) {
-    drivenLoadPowers(world.feeder.model, state.elementOf, state.dispatch, t / 3600, state.engine.powers, profile && deviationsAt(world, profile, t / 3600), { yearlyShapesInDaily: world.scenario.power_flow.yearly_shapes_in_daily });
-    const engine = state.engine;
+    drivenLoadPowers(world.feeder.model, state.elementOf, state.dispatch, t / 3600, engineOf(world, state.id).powers, profile && deviationsAt(world, profile, t / 3600), { yearlyShapesInDaily: world.scenario.power_flow.yearly_shapes_in_daily });
+    const engine = engineOf(world, state.id);
     const options = { tolerance: world.scenario.power_flow.tolerance };
     const hour = Math.floor(t / 3600);
     // the feeder's own controls (regulators, capacitors, inverters) in OpenDSS's static mode; else
@@ -220,7 +219,7 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
         if (br.kind !== 'line' || model.jumpers[bi]) return;
         const limit = lim.line_amps ?? br.normAmps;
         if (!(limit > 0)) return;
-        const worst = state.engine.meter.maxAmps[bi];
+        const worst = engineOf(world, state.id).meter.maxAmps[bi];
         if (worst > limit) {
           violations++;
           emit.push({
@@ -310,15 +309,23 @@ function round(x: number, d: number): number {
   return Number(x.toFixed(d));
 }
 
+/** The operator's engine for this iteration's feeder, from the world's services (made on first use). */
+function engineOf(world: World, agentId: string): GridEngine {
+  return world.services.engine(agentId, () => {
+    const controls = hasControls(world.feeder.network.circuit) ? new ControlledPowerFlow(world.feeder) : undefined;
+    // an ideal regulated bus (paper 004) and the feeder's own regulators would fight over the voltage
+    if (controls && world.regulated) throw new LemsimError(`power_flow.regulated_bus (${world.regulated.bus}) cannot be combined with the feeder's own controls (RegControl, CapControl, InvControl): remove one`);
+    const pf = new PowerFlowState(world.feeder.model);
+    return { pf, powers: newLoadPowers(world.feeder.model), meter: new GridMeter(world.feeder.model), meterModel: world.feeder.model, controls };
+  });
+}
+
 export const gridOperatorKind: AgentKind<GridOperatorState, GridOperatorConfig> = {
   kind: 'grid-operator',
   handles: ['market-cleared'],
   init(id, config, world) {
-    const pf = new PowerFlowState(world.feeder.model);
-    const controls = hasControls(world.feeder.network.circuit) ? new ControlledPowerFlow(world.feeder) : undefined;
-    // an ideal regulated bus (paper 004) and the feeder's own regulators would fight over the voltage
-    if (controls && world.regulated) throw new LemsimError(`power_flow.regulated_bus (${world.regulated.bus}) cannot be combined with the feeder's own controls (RegControl, CapControl, InvControl): remove one`);
-    return { id, elementOf: config.elementOf, engine: { pf, powers: newLoadPowers(world.feeder.model), meter: new GridMeter(world.feeder.model), meterModel: world.feeder.model, controls }, period: -1, expected: 0, dispatch: {}, solves: 0, nonConverged: 0, violations: 0, vStats: emptyVoltageStats() };
+    engineOf(world, id);
+    return { id, elementOf: config.elementOf, period: -1, expected: 0, dispatch: {}, solves: 0, nonConverged: 0, violations: 0, vStats: emptyVoltageStats() };
   },
   transition(state, event, world) {
     if (event.type === 'market-cleared') {

@@ -19,12 +19,8 @@ import { clearByManagers, communityTrades } from './manager-clearing.js';
 import type { AgentKind, World } from './agent.js';
 import { type ConsList, cons, inInsertionOrder } from './cons-list.js';
 
-export interface MarketOperatorConfig {
-  /** MILP backend for the auction (loaded before the run; the structured path rarely needs it) */
-  readonly solver: MilpSolver | undefined;
-  /** HiGHS, loaded before the run, for the day-ahead community market (`market.day_mode: day-ahead`) */
-  readonly qp?: HighsModule;
-}
+/** The market operator takes no configuration: its solvers come from the world's services. */
+export type MarketOperatorConfig = Record<string, never>;
 
 export interface SubmittedBid {
   /** the period the bid is for (a day-ahead market takes every period's bids at the first gate) */
@@ -50,14 +46,12 @@ export interface ClearingSnapshot {
 
 export interface MarketOperatorState {
   readonly id: string;
-  readonly solver: MilpSolver | undefined;
   readonly period: number;
   /** bids received since the last gate closure, newest first (see `openBids`) */
   readonly pending: ConsList<SubmittedBid>;
   /** the last gate closure's bids and result, for the debugger's `book` and `result` */
   readonly lastBids: readonly SubmittedBid[];
   readonly lastResult: ClearingSnapshot | undefined;
-  readonly qp?: HighsModule;
   /** day-ahead: the day's cleared periods, dispatched one per period */
   readonly day?: readonly ClearingSnapshot[];
   /** day-ahead: the KKT certificate of the day's clearing (seed 000, Eqs. 1–18 with Eq. 9 across the day) */
@@ -283,7 +277,7 @@ export function validateAuctionBids(world: World, period: number, bids: readonly
 export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorConfig> = {
   kind: 'market-operator',
   handles: ['period-opened', 'bid-submitted', 'gate-closed'],
-  init: (id, config) => ({ id, solver: config.solver, qp: config.qp, period: -1, pending: null, lastBids: [], lastResult: undefined }),
+  init: (id) => ({ id, period: -1, pending: null, lastBids: [], lastResult: undefined }),
   transition(state, event, world) {
     if (event.type === 'period-opened') {
       const gate: AnyDraft = { type: 'gate-closed', time: event.time, payload: { period: event.payload.period } };
@@ -301,15 +295,16 @@ export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorCo
       if (m.mechanism === 'community' && m.day_mode === 'day-ahead') {
         // the first gate takes the whole day's bids and clears the day; later gates publish its periods
         if (!state.day) {
-          if (!state.qp) throw new Error('market operator: day-ahead market without a loaded HiGHS module');
-          const d = clearDay(world, bids, state.qp);
+          const highs = world.services.highs;
+          if (!highs) throw new Error('market operator: day-ahead market without a loaded HiGHS module');
+          const d = clearDay(world, bids, highs);
           next = { ...state, day: d.day, dayKkt: d.kkt, dayBids: bids };
         }
         result = next.day![state.period];
       } else {
         if (world.mechanism.bids === 'auction') validateAuctionBids(world, state.period, bids);
         // the scenario's clearing mechanism, from the registry (built-in or plugin)
-        result = world.mechanism.clear({ world, period: state.period, bids, solver: state.solver });
+        result = world.mechanism.clear({ world, period: state.period, bids, solver: world.services.milp });
       }
       // the debugger's `book`: this period's bids (a day-ahead market received them at the first gate)
       const lastBids = next.dayBids ? next.dayBids.filter((b) => b.period === state.period) : bids;

@@ -25,6 +25,7 @@ import { readPvProfile } from './io/pv-profile.js';
 import type { Scenario } from '../scenarios/schema.js';
 import { EventEmitter } from 'eventemitter3';
 import { EventBus } from './bus.js';
+import { Services } from './services.js';
 import { LemsimError, ScenarioError, excerpt } from './errors.js';
 import { type AnyDraft, type AnyEvent, type EventType, recipientOf } from './events.js';
 import { clockLabel, clockSeconds } from './clock.js';
@@ -429,6 +430,7 @@ export class Simulation {
       communityOf,
       busKvBaseLn: this.baseKvLn,
       loadNodes,
+      services: new Services(this.solver, this.highs),
       strategies: this.registry.strategies,
       managerStrategies: this.registry.managerStrategies,
       mechanism: this.registry.mechanisms[s.market.mechanism],
@@ -469,7 +471,7 @@ export class Simulation {
     const communities = [...new Set(w.communityOf.values())].sort();
     for (const c of communities) add(`cm-${c}`, 'community-manager', { community: c, members: [...w.communityOf].filter(([, cc]) => cc === c).map(([id]) => id) });
     for (const extra of s.agents) add(extra.id, extra.kind, extra.config);
-    add('mo', 'market-operator', { solver: this.solver, qp: this.highs });
+    add('mo', 'market-operator', {});
     add('go', 'grid-operator', { elementOf });
     add('ledger', 'ledger', { batteries: w.batteries.map((b) => b.id) });
     add('dso', 'dso-planner', {
