@@ -34,6 +34,7 @@ export {
   type JsonValue,
   NO_OFFER,
   type Offer,
+  type PastBid,
   type Settlement,
   type Side,
   type Strategy,

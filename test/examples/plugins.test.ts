@@ -136,6 +136,9 @@ describe('the example plugins at work', () => {
     expect(st.memory.voltagePu).toBeLessThan(1.1);
     const house = sim.agent('p-house1')!.state as ProsumerState;
     expect(house.memory.settlements.length).toBeGreaterThan(0);
+    // its own past bids, the last eight periods, the latest being the last period's
+    expect(house.memory.bids).toHaveLength(8);
+    expect(house.memory.bids[7].period).toBe(sim.world.periods.length - 1);
   });
 
   it('the learning seller earns more per day after 30 days of learning than in its first days', async () => {
