@@ -18,6 +18,7 @@ import type { AnyDraft, Bid, CommunityTrade } from '../src/events.js';
 import { clearByManagers, communityTrades } from './manager-clearing.js';
 import type { AgentKind, World } from './agent.js';
 import { type ConsList, cons, inInsertionOrder } from './cons-list.js';
+import { gridKwFromMarket } from './sign.js';
 
 /** The market operator takes no configuration: its solvers come from the world's services. */
 export type MarketOperatorConfig = Record<string, never>;
@@ -99,7 +100,7 @@ export function clearAuction(world: World, period: number, bids: readonly Submit
     const p = price ?? (bought > sold ? m.import_price : m.export_price);
     // individual welfare: offered value of what it bought minus cost of what it sold, minus net payment
     const welfare = (value - (bought - sold) * p) * world.periodHours;
-    return { agent: b.agent, pKw: bought - sold, boughtKw: bought, soldKw: sold, priceEurPerKwh: p, welfareEur: welfare };
+    return { agent: b.agent, pKw: gridKwFromMarket(bought - sold), boughtKw: bought, soldKw: sold, priceEurPerKwh: p, welfareEur: welfare };
   });
   return {
     period,
@@ -154,7 +155,7 @@ export function communitySnapshot(period: number, bids: readonly SubmittedBid[],
     const who = owner.get(o.id)!;
     const cur = byAgent.get(who) ?? { pKw: 0, boughtKw: 0, soldKw: 0, welfareEur: 0 };
     // consumer P ≥ 0, producer P ≤ 0, battery charge S > 0: the grid sign; bought and sold kept apart
-    cur.pKw += o.pKw + o.sKw;
+    cur.pKw += gridKwFromMarket(o.pKw, o.sKw);
     cur.boughtKw += Math.max(0, o.pKw) + Math.max(0, o.sKw);
     cur.soldKw += Math.max(0, -o.pKw) + Math.max(0, -o.sKw);
     cur.welfareEur += o.welfareEur;
