@@ -4,6 +4,7 @@ import { auction10k, auctionDay } from './auction.js';
 import { community10kHour, communityCs2Hour, communityDayAhead } from './community.js';
 import { powerflowCostaRicaDay, powerflowDay } from './powerflow-day.js';
 import { simPaper004Minute, simPaper004Second } from './simulation.js';
+import { report100k } from './report.js';
 
 export const benchmarks: readonly Benchmark[] = [
   auctionDay, auction10k,
@@ -12,4 +13,5 @@ export const benchmarks: readonly Benchmark[] = [
   powerflowCostaRicaDay,
   simPaper004Minute,
   simPaper004Second,
+  report100k,
 ];

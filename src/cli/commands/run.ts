@@ -16,6 +16,7 @@ import { projectDir } from '../../shared-data.js';
 import { Simulation } from '../../simulation.js';
 import type { CliCommand } from '../command.js';
 import type { CliIo } from '../io.js';
+import { ReportFailedError } from '../../errors.js';
 
 export const DEFAULT_SCENARIO = 'scenarios/example-small.yaml';
 
@@ -46,14 +47,24 @@ export const runCommand: CliCommand = {
         for (const s of summaries) log.info({ iteration: s.iteration, welfare_eur: s.welfareEur, violations: s.violations, batteries: s.batteries.length, decision: s.decision }, 'iteration completed');
         const tRun = process.hrtime.bigint();
         const seconds = (a: bigint, b: bigint) => Number(b - a) / 1e9;
-        // the report joins the result files in one set: all appear, or none
-        const report = await reportFiles(collectReportData(sim, recorder, summaries));
+        // The report joins the result files in one set. A report that cannot be drawn never costs
+        // the simulation's results: they are written without it (report_error.txt says why) and
+        // the run ends with REPORT_FAILED_EXIT after printing its result line.
+        let report: Awaited<ReturnType<typeof reportFiles>>;
+        let reportError: string | undefined;
+        try {
+          report = await reportFiles(collectReportData(sim, recorder, summaries));
+        } catch (err) {
+          reportError = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+          report = { 'report_error.txt': (f) => f.write(`report.html was not written: ${reportError}\n`) };
+        }
         const tReport = process.hrtime.bigint();
         writeRunResults(opts.out, sim, recorder, summaries, { setup_s: seconds(t0, tSetup), run_s: seconds(tSetup, tRun), report_s: seconds(tRun, tReport), events: recorder.eventCount }, report);
         const last = summaries[summaries.length - 1];
         io.out(`${loaded.scenario.name}: ${summaries.length} iteration(s), final welfare ${last.welfareEur.toFixed(4)} EUR, ${last.violations} violations, ${last.batteries.length} battery sites → ${opts.out}\n`);
         log.info({ out: opts.out, run_s: seconds(tSetup, tRun) }, 'results written');
         log.flush();
+        if (reportError !== undefined) throw new ReportFailedError(`the report could not be drawn (${reportError}); the result files in ${opts.out} are complete, report.html is missing (see report_error.txt)`);
       });
   },
 };
