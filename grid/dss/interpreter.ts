@@ -64,7 +64,14 @@ export interface DssCircuit {
   readonly objects: Map<string, Map<string, any>>;
   readonly options: Map<string, string>;
   readonly ignored: IgnoredItem[];
+  /** where each object was defined (its New, or first Edit): `class.name` → file:line */
+  readonly definedAt: Map<string, DssLocation>;
+  /** where `New Circuit` was written; undefined when the script has none */
+  circuitAt: DssLocation | undefined;
 }
+
+/** Classes of circuit elements: OpenDSS refuses them before `New Circuit` ("no active circuit"). */
+const CIRCUIT_ELEMENTS = new Set(['vsource', 'line', 'transformer', 'load']);
 
 function findClass(name: string): AnyClass | undefined {
   const lower = name.toLowerCase();
@@ -146,6 +153,7 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
           if (st.verb === 'new') {
             circuit = emptyCircuit(file, circuit.baseFrequencyHz);
             circuit.name = objName;
+            circuit.circuitAt = st.loc;
           }
           className = 'vsource';
           objName = 'source';
@@ -157,6 +165,11 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
         }
         const cls = findClass(className);
         if (!cls) throw new DssError(st.loc, `unsupported OpenDSS class '${className}' (in ${ref})`);
+        if (!circuit.circuitAt && CIRCUIT_ELEMENTS.has(cls.name)) {
+          throw new DssError(st.loc, `${st.verb} ${ref}: no circuit yet (write New Circuit.<name> before any ${cls.name})`);
+        }
+        const key = `${cls.name}.${objName}`;
+        if (st.verb === 'new' || !circuit.definedAt.has(key)) circuit.definedAt.set(key, st.loc);
         let objects = circuit.objects.get(cls.name);
         if (!objects) {
           objects = new Map();
@@ -261,6 +274,8 @@ function emptyCircuit(file: string, baseFrequencyHz = 60): DssCircuit {
     objects: new Map(),
     options: new Map(),
     ignored: [],
+    definedAt: new Map(),
+    circuitAt: undefined,
   };
 }
 
@@ -278,6 +293,7 @@ function setOption(circuit: DssCircuit, tok: DssToken, st: DssStatement, ignore:
     }
     case 'voltagebases':
       circuit.voltageBasesKv = parseNumberArray(tok.value, st.loc, name);
+      for (const kv of circuit.voltageBasesKv) if (!(kv > 0)) throw new DssError(st.loc, `voltagebases: expected positive line-to-line voltages in kV, got ${kv}`);
       break;
     case 'mode':
     case 'number':

@@ -76,7 +76,11 @@ export const loadClass: DssClass<LoadState> = {
       s.phases = v;
     }),
     text('bus1', (s, v, ctx) => void (s.bus1 = parseBusRef(v, ctx))),
-    num('kV', (s, v) => void (s.kV = v)),
+    num('kV', (s, v, ctx) => {
+      // kV is the load's voltage base: 0 divides by zero in every load model, negative is meaningless
+      if (!(v > 0)) throw new DssError(ctx.loc, `kV: expected a positive rated voltage in kV, got ${v}`);
+      s.kV = v;
+    }),
     num('kW', (s, v) => void ((s.kW = v), (s.spec = 'kW-PF'))),
     num('pf', (s, v, ctx) => {
       if (v === 0 || Math.abs(v) > 1) throw new DssError(ctx.loc, `pf: expected a power factor in [-1, 1] other than 0, got ${v}`);
