@@ -32,6 +32,8 @@ export interface ClearingSnapshot {
   readonly dispatch: readonly { readonly agent: string; readonly pKw: number; readonly boughtKw: number; readonly soldKw: number; readonly priceEurPerKwh: number; readonly welfareEur: number }[];
   /** accepted block ids (auction) */
   readonly accepted: readonly string[];
+  /** relative optimality gap of the welfare problem (auction; 0 when proven optimal, and for the community QP) */
+  readonly optimalityGap?: number;
 }
 
 export interface MarketOperatorState {
@@ -84,6 +86,7 @@ function clearAuction(world: World, period: number, bids: readonly SubmittedBid[
     exportKw: r.exportKw,
     dispatch,
     accepted: [...r.acceptedSupply, ...r.acceptedDemand],
+    optimalityGap: r.optimalityGap,
   };
 }
 
@@ -154,7 +157,7 @@ export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorCo
         {
           type: 'market-cleared',
           time: event.time,
-          payload: { period: state.period, status: result.status, welfareEur: result.welfareEur, prices: result.prices, importKw: result.importKw, exportKw: result.exportKw, dispatches: result.dispatch.length },
+          payload: { period: state.period, status: result.status, welfareEur: result.welfareEur, prices: result.prices, importKw: result.importKw, exportKw: result.exportKw, dispatches: result.dispatch.length, optimalityGap: result.optimalityGap ?? 0 },
         },
         ...result.dispatch.map(
           (d): AnyDraft => ({ type: 'dispatched', time: event.time, payload: { period: state.period, agent: d.agent, pKw: d.pKw, priceEurPerKwh: d.priceEurPerKwh, boughtKw: d.boughtKw, soldKw: d.soldKw, welfareEur: d.welfareEur } }),

@@ -36,6 +36,8 @@ export interface EventPayloads {
     readonly exportKw: number;
     /** how many `dispatched` events follow */
     readonly dispatches: number;
+    /** relative optimality gap of the clearing's welfare problem; 0 when proven optimal */
+    readonly optimalityGap: number;
   };
   dispatched: {
     readonly period: number;
