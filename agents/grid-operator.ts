@@ -74,7 +74,7 @@ export function voltageSummary(s: VoltageStats, nominalPu: number): { average_pu
 /** Sets load powers for time `hourOfDay`: shapes for the others, dispatch for agents' elements. */
 function applyDispatch(world: World, state: GridOperatorState, hour: number): void {
   const m = world.feeder.model;
-  setLoadPowersAt(m, hour, 'daily', state.engine.powers);
+  setLoadPowersAt(m, hour, 'daily', state.engine.powers, { yearlyShapesInDaily: world.scenario.power_flow.yearly_shapes_in_daily });
   const loads = world.feeder.network.loads;
   for (const [agent, el] of state.elementOf) {
     const li = el.load;
@@ -112,7 +112,7 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
     const { vRe, vIm } = state.engine.pf;
     // run-time invariant (DESIGN rule 9): source = loads + losses after every power flow
     const bal = state.engine.meter.measure(vRe, vIm, state.engine.powers);
-    checkPowerBalance(bal);
+    checkPowerBalance(bal, world.scenario.power_flow.tolerance);
     let minV = Infinity;
     let maxV = -Infinity;
     for (let b = 0; b < network.buses.length; b++) {

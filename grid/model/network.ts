@@ -4,16 +4,17 @@
  * Norton equivalents, and loads with their base power, voltage model and load shapes. Built from an
  * interpreted OpenDSS circuit; the power flow compiles it into index arrays (grid/powerflow).
  */
-import { DssError, type DssLocation } from '../../src/errors.js';
-import type { DssCircuit, IgnoredItem } from '../dss/interpreter.js';
+import { DssError, type DssLocation, LemsimError } from '../../src/errors.js';
+import { type DssCircuit, type IgnoredItem, modelledClass } from '../dss/interpreter.js';
+import type { BranchSpec } from '../dss/object-class.js';
 import type { CMatrix, Complex } from './complex.js';
 import { type BusRef, terminalNodes } from './elements/common.js';
 import type { LineState } from './elements/line.js';
-import { type LoadState, loadBasePower } from './elements/load.js';
-import type { LoadShapeState } from './elements/loadshape.js';
+import { type LoadModel, type LoadState, loadBasePower } from './elements/load.js';
+import { type LoadShapeState, defaultLoadShape } from './elements/loadshape.js';
 import type { TransformerState } from './elements/transformer.js';
 import type { VsourceState } from './elements/vsource.js';
-import { lineYprim, transformerYprim, vsourceNorton } from './yprim.js';
+import { lineYprim, openConductors, transformerYprim, vsourceNorton } from './yprim.js';
 import { type LineGeometryState, type ObjectLookup, geometrySpec, resolveConductor } from './elements/conductors.js';
 import type { LineSpacingState, ConductorState } from './elements/conductors.js';
 import { type EarthModel, type LineGeometry as GeometrySpec, lineConstants } from '../line-constants/index.js';
@@ -34,7 +35,7 @@ export interface Terminal {
 
 /** A linear element (line or transformer) with its primitive admittance. */
 export interface Branch {
-  readonly kind: 'line' | 'transformer';
+  readonly kind: 'line' | 'transformer' | BranchSpec['kind'];
   readonly name: string;
   readonly terminals: readonly Terminal[];
   /** Siemens; order = Σ conductors of the terminals. */
@@ -49,6 +50,10 @@ export interface Branch {
   readonly seriesZ: CMatrix | undefined;
   /** Whether the element has shunt admittance (line capacitance, transformer magnetising). */
   readonly shunt: boolean;
+  /** A line's shunt admittance at each end of its pi section (S), else undefined. */
+  readonly shuntEnd: CMatrix | undefined;
+  /** Conductors opened by `Open` (Yprim order), or undefined when all are closed. */
+  readonly open: readonly boolean[] | undefined;
 }
 
 /** A voltage source behind an impedance: injects y·emf into terminal 0 and −y·emf into terminal 1. */
@@ -67,7 +72,12 @@ export interface Load {
   /** Base power of the whole load (all phases): kW consumed > 0, kvar. */
   readonly kW: number;
   readonly kvar: number;
-  readonly model: 1 | 2 | 3 | 5;
+  readonly model: LoadModel;
+  /** CVR exponents of P and Q (model 4) */
+  readonly cvrWatts: number;
+  readonly cvrVars: number;
+  /** ZIPV coefficients (model 8): Z, I, P of P, Z, I, P of Q, cut-off pu */
+  readonly zipv: readonly number[] | undefined;
   /** Voltage base of one load branch (phase-neutral for wye, phase-phase for delta), V. */
   readonly vBase: number;
   readonly vminpu: number;
@@ -92,7 +102,13 @@ export interface Network {
   readonly loads: readonly Load[];
   readonly shapes: ReadonlyMap<string, LoadShapeState>;
   readonly options: ReadonlyMap<string, string>;
+  /** `Set loadmult=` (OpenDSS LoadMultiplier), 1 when not set */
+  readonly loadMult: number;
   readonly ignored: readonly IgnoredItem[];
+  /** accepted objects that change the physics and that lemsim does not apply (reported, never silent) */
+  readonly notApplied: readonly IgnoredItem[];
+  /** the interpreted script it was built from (element states for controls: taps, capacitor steps) */
+  readonly circuit: DssCircuit;
   /** where each element was defined, by its network name (`line.l1`, `load.h3`): file:line */
   readonly definedAt: ReadonlyMap<string, DssLocation>;
 }
@@ -170,6 +186,8 @@ export function buildNetwork(c: DssCircuit): Network {
       substation: false,
       seriesZ: prim.z,
       shunt: prim.shunt,
+      shuntEnd: prim.shuntEnd,
+      open: undefined,
     });
   }
   for (const t of objects<TransformerState>('transformer')) {
@@ -185,10 +203,56 @@ export function buildNetwork(c: DssCircuit): Network {
       substation: t.sub,
       seriesZ: undefined,
       shunt: true,
+      shuntEnd: undefined,
+      open: undefined,
     });
+  }
+  // every other linear element a class defines (Capacitor, Reactor, …), in definition order
+  for (const [clsName, objs] of c.objects) {
+    const cls = modelledClass(clsName);
+    if (!cls?.branch) continue;
+    for (const s of objs.values()) {
+      if (!(s as { enabled?: boolean }).enabled) continue;
+      let spec: BranchSpec | undefined;
+      try {
+        spec = cls.branch(s, { baseFrequencyHz: c.baseFrequencyHz });
+      } catch (err) {
+        const at = c.definedAt.get(`${clsName}.${(s as { name: string }).name}`);
+        if (err instanceof DssError && err.location === undefined && at) throw new DssError(at, err.detail);
+        throw err;
+      }
+      if (!spec) continue;
+      branches.push({
+        kind: spec.kind,
+        name: spec.name,
+        terminals: spec.terminals.map((t) => terminal(t.ref, t.nconds, t.nphases)),
+        y: spec.y,
+        phases: spec.phases,
+        normAmps: 0,
+        emergAmps: 0,
+        substation: false,
+        seriesZ: undefined,
+        shunt: true,
+        shuntEnd: undefined,
+        open: undefined,
+      });
+    }
+  }
+  // Open/Close: open conductors are eliminated from the element (an opened line is then no longer
+  // a series element: it stays out of series chains and jumper merging)
+  const byName = new Map(branches.map((b, k) => [b.name, k]));
+  for (const [element, open] of openStates(c, (e) => {
+    const k = byName.get(e);
+    return k === undefined ? undefined : branches[k].terminals.map((t) => t.nodes.length);
+  })) {
+    const k = byName.get(element)!;
+    const b = branches[k];
+    branches[k] = { ...b, y: openConductors(b.y, open), seriesZ: undefined, shunt: true, shuntEnd: undefined, open };
   }
 
   const shapes = new Map<string, LoadShapeState>(c.objects.get('loadshape') ?? []);
+  // OpenDSS defines a `default` shape in every circuit
+  if (!shapes.has('default')) shapes.set('default', defaultLoadShape());
   const shapeOf = (load: LoadState, name: string | undefined, kind: string): LoadShapeState | undefined => {
     if (name === undefined) return undefined;
     const s = shapes.get(name);
@@ -198,7 +262,9 @@ export function buildNetwork(c: DssCircuit): Network {
   const loads: Load[] = [];
   for (const l of objects<LoadState>('load')) {
     if (!l.enabled) continue;
-    const nconds = l.conn === 'wye' ? l.phases + 1 : l.phases === 1 ? 2 : l.phases;
+    // OpenDSS SetNcondsForConnection: wye phases + 1; delta of one or two phases (line-to-line,
+    // open delta) phases + 1, else phases
+    const nconds = l.conn === 'wye' || l.phases <= 2 ? l.phases + 1 : l.phases;
     const { kW, kvar } = loadBasePower(l);
     const vBase = l.conn === 'delta' ? l.kV * 1000 : l.phases === 2 || l.phases === 3 ? (l.kV * 1000) / Math.sqrt(3) : l.kV * 1000;
     loads.push({
@@ -209,6 +275,9 @@ export function buildNetwork(c: DssCircuit): Network {
       kW,
       kvar,
       model: l.model,
+      cvrWatts: l.cvrWatts,
+      cvrVars: l.cvrVars,
+      zipv: l.zipv,
       vBase,
       vminpu: l.vminpu,
       vmaxpu: l.vmaxpu,
@@ -232,9 +301,60 @@ export function buildNetwork(c: DssCircuit): Network {
     loads,
     shapes,
     options: c.options,
+    loadMult: c.loadMult,
     ignored: c.ignored,
     definedAt: c.definedAt,
+    // an object disabled by the end of the script changes nothing: it is not reported
+    notApplied: c.notApplied.filter((i) => {
+      const m = /^([a-z_]+)\.([^:\s]+)[:\s]/.exec(i.what);
+      const state = m ? (c.objects.get(m[1])?.get(m[2]) as { enabled?: boolean } | undefined) : undefined;
+      return state?.enabled !== false;
+    }),
+    circuit: c,
   };
+}
+
+/**
+ * The same network with some branches' primitive admittances replaced, by branch name (a control's
+ * tap step or capacitor switching, see `transformerYprimWithTaps` and `capacitorBranch`). Buses,
+ * terminals and the order of everything are unchanged, so a model compiled from it numbers its
+ * nodes exactly as before and a solver state's voltages carry over as a warm start. The input is
+ * not modified.
+ */
+export function withBranchAdmittances(n: Network, changes: ReadonlyMap<string, CMatrix>): Network {
+  const index = new Map(n.branches.map((b, k) => [b.name, k]));
+  const branches = [...n.branches];
+  for (const [name, y] of changes) {
+    const k = index.get(name.toLowerCase());
+    if (k === undefined) throw new LemsimError(`withBranchAdmittances: no branch '${name}' in ${n.file}`);
+    const b = branches[k];
+    if (b.kind === 'line') throw new LemsimError(`withBranchAdmittances: ${name} is a line (its series impedance feeds series chains; rebuild the network instead)`);
+    const order = b.terminals.reduce((s, t) => s + t.nodes.length, 0);
+    if (y.n !== order) throw new LemsimError(`withBranchAdmittances: ${name} has ${order} conductors, the new admittance is ${y.n}×${y.n}`);
+    branches[k] = { ...b, y: b.open ? openConductors(y, b.open) : y };
+  }
+  return { ...n, branches };
+}
+
+/**
+ * Conductor states of every element an `Open`/`Close` names, after all of them in script order:
+ * `class.name` → open flag per conductor (Yprim order), for elements with at least one open.
+ */
+function openStates(c: DssCircuit, conductorsPerTerminal: (element: string) => number[] | undefined): Map<string, boolean[]> {
+  const out = new Map<string, boolean[]>();
+  for (const a of c.switches) {
+    const counts = conductorsPerTerminal(a.element);
+    if (!counts) continue;
+    if (a.terminal > counts.length) throw new DssError(a.loc, `${a.open ? 'Open' : 'Close'}: ${a.element} has ${counts.length} terminals, not ${a.terminal}`);
+    const nc = counts[a.terminal - 1];
+    if (a.conductor > nc) throw new DssError(a.loc, `${a.open ? 'Open' : 'Close'}: terminal ${a.terminal} of ${a.element} has ${nc} conductors, not ${a.conductor}`);
+    const flags = out.get(a.element) ?? new Array(counts.reduce((x, y) => x + y, 0)).fill(false);
+    const start = counts.slice(0, a.terminal - 1).reduce((x, y) => x + y, 0);
+    for (let k = 0; k < nc; k++) if (a.conductor === 0 || a.conductor === k + 1) flags[start + k] = a.open;
+    out.set(a.element, flags);
+  }
+  for (const [k, flags] of out) if (!flags.some((f) => f)) out.delete(k);
+  return out;
 }
 
 function earthModelOf(v: string | undefined): EarthModel {

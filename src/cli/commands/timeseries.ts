@@ -1,6 +1,7 @@
 /**
- * `lemsim timeseries <file.dss> --from M1 --to M2 [--step-min S] [--all-buses] --out DIR`: the daily
- * mode over a range of minutes, each step warm-started from the last. Writes DIR/load_voltages.csv
+ * `lemsim timeseries <file.dss> --from M1 --to M2 [--step-min S] [--mode daily|yearly|duty]
+ * [--yearly-shapes-in-daily] [--all-buses] --out DIR`: a time series over a range of minutes in
+ * OpenDSS's daily (default), yearly or duty mode, each step warm-started from the last. Writes DIR/load_voltages.csv
  * (minute,load,bus,node,v_volts,v_pu), DIR/source_pq.csv (minute,p_kw,q_kvar: power delivered by
  * the substation transformer secondary into the network), with --all-buses DIR/bus_voltages.csv
  * (minute,bus,node,v_volts,angle_deg), and DIR/summary.json (steps, non-converged minutes, timing
@@ -12,6 +13,7 @@ import { GridMeter, checkPowerBalance } from '../../../grid/powerflow/result.js'
 import { NotConvergedError, UsageError } from '../../errors.js';
 import { writeFileSet } from '../../io/atomic.js';
 import { angleDeg, fixed, loadTerminalNodes, magnitude, nodePu, nodesInOrder, substationPowerFn } from '../../io/grid-results.js';
+import { located, warnNotApplied } from './describe.js';
 import { type CliCommand, parseNumberOption } from '../command.js';
 import type { CliIo } from '../io.js';
 
@@ -22,13 +24,22 @@ interface Options {
   allBuses?: boolean;
   out: string;
   tolerance: string;
+  mode: string;
+  yearlyShapesInDaily?: boolean;
+}
+
+/** `--mode`: which load shapes drive the loads, as in OpenDSS's solution modes. */
+export function parseShapeMode(text: string): 'daily' | 'yearly' | 'duty' {
+  const t = text.toLowerCase();
+  if (t === 'daily' || t === 'yearly' || t === 'duty') return t;
+  throw new UsageError(`--mode must be daily, yearly or duty, got '${text}'`);
 }
 
 export const timeseriesCommand: CliCommand = {
   register(program: Command, io: CliIo) {
     program
       .command('timeseries')
-      .description('run the daily-mode power flow over a range of minutes')
+      .description('run the power flow over a range of minutes (OpenDSS daily, yearly or duty mode)')
       .argument('<file.dss>', 'OpenDSS entry script')
       .requiredOption('--from <M1>', 'first minute')
       .requiredOption('--to <M2>', 'last minute (inclusive)')
@@ -36,7 +47,10 @@ export const timeseriesCommand: CliCommand = {
       .option('--all-buses', 'also write every bus node voltage at every step (bus_voltages.csv)')
       .requiredOption('--out <DIR>', 'output directory')
       .option('--tolerance <pu>', 'convergence tolerance on voltage change, per unit', '1e-10')
+      .option('--mode <daily|yearly|duty>', "load shapes as OpenDSS's solution mode uses them (daily: Daily shapes only)", 'daily')
+      .option('--yearly-shapes-in-daily', 'in daily mode, also drive loads that have only a Yearly shape by it')
       .action((file: string, opts: Options) => {
+        const mode = parseShapeMode(opts.mode);
         const from = parseNumberOption('--from', opts.from);
         const to = parseNumberOption('--to', opts.to);
         const stepMin = parseNumberOption('--step-min', opts.stepMin);
@@ -44,6 +58,7 @@ export const timeseriesCommand: CliCommand = {
         if (!(stepMin > 0)) throw new UsageError(`--step-min must be positive, got ${opts.stepMin}`);
         if (to < from) throw new UsageError(`--to (${to}) is before --from (${from})`);
         const feeder = loadFeeder(file);
+        warnNotApplied(io, feeder.network.notApplied);
         const loadNodes = loadTerminalNodes(feeder);
         const allNodes = opts.allBuses ? [...nodesInOrder(feeder)] : [];
         const substation = substationPowerFn(feeder);
@@ -62,7 +77,7 @@ export const timeseriesCommand: CliCommand = {
             if (!status.converged) notConverged.push(minute);
             else {
               const b = meter.measure(vRe, vIm, powers);
-              checkPowerBalance(b);
+              checkPowerBalance(b, tolerance);
               worstMismatch = Math.max(worstMismatch, b.relativeMismatch);
             }
             for (const [load, bus, node, k] of loadNodes) {
@@ -80,13 +95,15 @@ export const timeseriesCommand: CliCommand = {
               busChunks.push(rows.join(''));
             }
           },
-          { tolerance },
+          { tolerance, mode, yearlyShapesInDaily: opts.yearlyShapesInDaily === true },
         );
         const summary = {
           file,
           from,
           to,
           step_min: stepMin,
+          mode,
+          yearly_shapes_in_daily: opts.yearlyShapesInDaily === true,
           steps: run.steps,
           converged_steps: run.steps - notConverged.length,
           not_converged_minutes: notConverged,
@@ -94,6 +111,7 @@ export const timeseriesCommand: CliCommand = {
           max_power_balance_relative_mismatch: Number(worstMismatch.toExponential(3)),
           loads: feeder.network.loads.length,
           nodes: feeder.model.nNodes,
+          not_applied: feeder.network.notApplied.map(located),
         };
         const files: Record<string, (f: import('../../io/atomic.js').AtomicFile) => void> = {
           'load_voltages.csv': (f) => f.write(loadRows.join('')),
