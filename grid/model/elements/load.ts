@@ -14,7 +14,7 @@ import { DssError } from '../../../src/errors.js';
 import type { DssClass } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseNumberArray } from '../../dss/values.js';
-import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text } from './common.js';
+import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text , MAX_PHASES } from './common.js';
 
 export type LoadSpec = 'kW-PF' | 'kW-kvar' | 'kVA-PF' | 'xfkVA' | 'kWh';
 export type LoadModel = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
@@ -112,7 +112,7 @@ export const loadClass: DssClass<LoadState> = {
   }),
   properties: [
     num('phases', (s, v, ctx) => {
-      if (!Number.isInteger(v) || v < 1) throw new DssError(ctx.loc, `phases: expected a whole number ≥ 1, got ${v}`);
+      if (!Number.isInteger(v) || v < 1 || v > MAX_PHASES) throw new DssError(ctx.loc, `phases: expected a whole number from 1 to ${MAX_PHASES}, got ${v}`);
       s.phases = v;
     }),
     text('bus1', (s, v, ctx) => void (s.bus1 = parseBusRef(v, ctx))),

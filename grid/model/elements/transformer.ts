@@ -10,7 +10,7 @@ import { DssError } from '../../../src/errors.js';
 import type { DssClass, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseBoolean, parseInteger, parseNumberArray, parseStringArray } from '../../dss/values.js';
-import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text } from './common.js';
+import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text , MAX_PHASES } from './common.js';
 
 export interface Winding {
   bus: BusRef;
@@ -49,7 +49,7 @@ function defaultWinding(bus: string): Winding {
 }
 
 function setWindingCount(s: TransformerState, n: number, ctx: SetContext): void {
-  if (!Number.isInteger(n) || n < 2) throw new DssError(ctx.loc, `windings: expected a whole number ≥ 2, got ${n}`);
+  if (!Number.isInteger(n) || n < 2 || n > MAX_PHASES) throw new DssError(ctx.loc, `windings: expected a whole number from 2 to ${MAX_PHASES}, got ${n}`);
   const old = s.windings;
   s.windings = [];
   for (let k = 0; k < n; k++) {
@@ -147,7 +147,7 @@ export const transformerClass: DssClass<TransformerState> = {
   }),
   properties: [
     num('phases', (s, v, ctx) => {
-      if (!Number.isInteger(v) || v < 1) throw new DssError(ctx.loc, `phases: expected a whole number ≥ 1, got ${v}`);
+      if (!Number.isInteger(v) || v < 1 || v > MAX_PHASES) throw new DssError(ctx.loc, `phases: expected a whole number from 1 to ${MAX_PHASES}, got ${v}`);
       s.phases = v;
     }),
     text('windings', (s, v, ctx) => setWindingCount(s, parseInteger(v, ctx.loc, 'windings', 2), ctx)),

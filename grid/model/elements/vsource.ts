@@ -8,7 +8,7 @@
 import type { DssClass } from '../../dss/object-class.js';
 import { ignoredProperty, notAppliedProperty } from '../../dss/object-class.js';
 import { parseNumberArray } from '../../dss/values.js';
-import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text } from './common.js';
+import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text , MAX_PHASES } from './common.js';
 import { DssError } from '../../../src/errors.js';
 
 /** Highest source `pu` accepted (see the `pu` setter for why). */
@@ -78,7 +78,7 @@ export const vsourceClass: DssClass<VsourceState> = {
     num('angle', (s, v) => void (s.angleDeg = v)),
     num('frequency', (s, v) => void (s.frequencyHz = v)),
     num('phases', (s, v, ctx) => {
-      if (!Number.isInteger(v) || v < 1) throw new DssError(ctx.loc, `phases: expected a whole number ≥ 1, got ${v}`);
+      if (!Number.isInteger(v) || v < 1 || v > MAX_PHASES) throw new DssError(ctx.loc, `phases: expected a whole number from 1 to ${MAX_PHASES}, got ${v}`);
       s.phases = v;
     }),
     num('MVAsc3', (s, v) => void ((s.mvasc3 = v), (s.zSpec = 1))),

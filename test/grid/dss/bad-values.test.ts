@@ -43,7 +43,7 @@ const replacing = (k: number, line: string, ...extra: string[]) => [...BASE.slic
 
 describe('DSS values that gave silent nonsense are located errors', () => {
   const cases: [string, string, number, RegExp][] = [
-    ['Vsource phases=0 (all voltages 0, "converged")', replacing(0, 'New Circuit.c basekv=0.4 bus1=src pu=1.0 phases=0'), 1, /phases: expected a whole number ≥ 1, got 0/],
+    ['Vsource phases=0 (all voltages 0, "converged")', replacing(0, 'New Circuit.c basekv=0.4 bus1=src pu=1.0 phases=0'), 1, /phases: expected a whole number from 1 to 100, got 0/],
     ['Vsource pu=1e6 (25 GW of load)', replacing(0, 'New Circuit.c basekv=0.4 bus1=src pu=1e6'), 1, /pu: expected a per-unit source voltage in \(0, 2\], got 1000000/],
     ['Vsource pu=0', replacing(0, 'New Circuit.c basekv=0.4 bus1=src pu=0'), 1, /pu: expected/],
     ['Vsource basekv=-0.4', replacing(0, 'New Circuit.c basekv=-0.4 bus1=src'), 1, /basekv: expected a positive voltage/],
@@ -58,6 +58,10 @@ describe('DSS values that gave silent nonsense are located errors', () => {
     ['a Vsource instead of New Circuit', 'New Vsource.v bus1=src basekv=0.4\nNew Line.l1 bus1=src bus2=b r1=0.1 x1=0.1 length=1\n', 1, /no circuit yet/],
     ['extra kVs values', withBase('New Transformer.t phases=3 windings=2 buses=[b c] kVs=[0.4 0.23 0.11] kVAs=[100 100] xhl=4'), 6, /kVs: 3 values for 2 windings/],
     ['extra kVAs values', withBase('New Transformer.t phases=3 windings=2 buses=[b c] kVs=[0.4 0.23] kVAs=[100 100 50] xhl=4'), 6, /kVAs: 3 values for 2 windings/],
+    ['Line phases=1e6 (a 10^12-entry matrix: hung, found by the fuzz test)', replacing(1, 'New Line.l1 bus1=src bus2=b phases=1e6 r1=0.1 x1=0.1 length=1'), 2, /phases: expected a whole number from 1 to 100, got 1000000/],
+    ['Load phases=1e6', replacing(2, 'New Load.h bus1=b phases=1e6 kV=0.4 kW=10'), 3, /phases: expected a whole number from 1 to 100/],
+    ['Transformer windings=1e6', withBase('New Transformer.t phases=3 windings=1e6'), 6, /windings: expected a whole number from 2 to 100/],
+    ['LineSpacing nconds=0', withBase('New LineSpacing.sp nconds=0'), 6, /nconds: expected a whole number from 1 to 100, got 0/],
     ['transformer kV=0', withBase('New Transformer.t phases=3 windings=2 buses=[b c] kVs=[0.4 0] xhl=4'), 6, /kVs: expected positive winding voltages/],
   ];
   for (const [what, text, line, message] of cases) {
