@@ -62,6 +62,7 @@ describe('DSS values that gave silent nonsense are located errors', () => {
     ['Load phases=1e6', replacing(2, 'New Load.h bus1=b phases=1e6 kV=0.4 kW=10'), 3, /phases: expected a whole number from 1 to 100/],
     ['Transformer windings=1e6', withBase('New Transformer.t phases=3 windings=1e6'), 6, /windings: expected a whole number from 2 to 100/],
     ['LineSpacing nconds=0', withBase('New LineSpacing.sp nconds=0'), 6, /nconds: expected a whole number from 1 to 100, got 0/],
+    ['a line that opens with = (TypeError in the parser; found by the fuzz test)', withBase('=New Load.x bus1=b kV=0.4 kW=1'), 6, /expected a command, got '=New Load/],
     ['transformer kV=0', withBase('New Transformer.t phases=3 windings=2 buses=[b c] kVs=[0.4 0] xhl=4'), 6, /kVs: expected positive winding voltages/],
   ];
   for (const [what, text, line, message] of cases) {
