@@ -55,3 +55,24 @@ describe('report at 100,000 buses', () => {
     expect((map.match(/violations at bus: 3;/g) ?? []).length).toBe(1);
   }, 120_000);
 });
+
+describe('hops from the source (the heatmap bands order)', () => {
+  it('counts branches breadth-first from the source bus', async () => {
+    const { feederFromText } = await import('../helpers/dss.js');
+    const { hopsFromSource } = await import('../../src/report/collect.js');
+    //   src ─ a ─ b ─ c
+    //         └─ d
+    const f = feederFromText(
+      [
+        'New Circuit.t basekv=0.4 bus1=src',
+        'New Line.l1 bus1=src bus2=a r1=0.1 x1=0.1 length=1',
+        'New Line.l2 bus1=a bus2=b r1=0.1 x1=0.1 length=1',
+        'New Line.l3 bus1=b bus2=c r1=0.1 x1=0.1 length=1',
+        'New Line.l4 bus1=a bus2=d r1=0.1 x1=0.1 length=1',
+      ].join('\n'),
+    );
+    const hops = hopsFromSource(f.network);
+    const at = (bus: string) => hops[f.network.busIndex.get(bus)!];
+    expect(['src', 'a', 'b', 'c', 'd'].map(at)).toEqual([0, 1, 2, 3, 2]);
+  });
+});
