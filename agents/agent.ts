@@ -8,7 +8,10 @@ import type { Feeder } from '../grid/feeder.js';
 import type { Network } from '../grid/model/network.js';
 import type { Scenario } from '../scenarios/schema.js';
 import type { AnyDraft, AnyEvent, EventType } from '../src/events.js';
-import type { SolarSite } from './solar.js';
+import type { Forecasts } from './forecast.js';
+import type { ClearingMechanism } from './mechanisms.js';
+import type { PvProfile, SolarSite } from './solar.js';
+import type { AnyStrategy } from './strategies/strategy.js';
 
 export interface Period {
   readonly index: number;
@@ -17,6 +20,8 @@ export interface Period {
   readonly endS: number;
   /** clock time of the start, HH:MM */
   readonly label: string;
+  /** the start as an ISO 8601 local date-time (the scenario's date and clock) */
+  readonly iso: string;
 }
 
 /** A battery placed on the feeder in this iteration (initial or added by the DSO planner). */
@@ -49,6 +54,27 @@ export interface World {
   readonly loadNodes: readonly (readonly [string, string, number, number])[];
   /** buses with a voltage base and phase nodes, reported in `grid-solved` (the report's heatmap) */
   readonly voltageBuses: readonly { readonly name: string; readonly index: number }[];
+  /** the strategy registry of this run: built-ins and the scenario's plugins */
+  readonly strategies: Readonly<Record<string, AnyStrategy>>;
+  /** the scenario's clearing mechanism, from the registry */
+  readonly mechanism: ClearingMechanism;
+  /** forecasts of demand, PV and feeder load per period (a shared service, computed on first use) */
+  readonly forecast: Forecasts;
+  // ---- paper 004 (issue 10) ----
+  /** where prosumers' PV comes from (clear sky over `site`, or a measured profile) */
+  readonly pv: PvProfile;
+  /** the LV bus an ideal regulator holds at a set voltage (`power_flow.regulated_bus`) */
+  readonly regulated: RegulatedBusNodes | undefined;
+  /** 1 for buses the voltage statistics cover (`limits.statistics_kv`); undefined: every bus */
+  readonly inStatistics: Uint8Array | undefined;
+}
+
+/** The regulated bus: its phase nodes, their line-to-neutral base (V) and the setpoint (pu). */
+export interface RegulatedBusNodes {
+  readonly bus: string;
+  readonly nodes: readonly number[];
+  readonly baseV: number;
+  readonly setpointPu: number;
 }
 
 export interface Transition<S> {
@@ -58,7 +84,10 @@ export interface Transition<S> {
 
 export interface AgentKind<S, C = unknown> {
   readonly kind: string;
+  /** event types delivered to this kind: broadcast ones, and addressed ones sent to the agent itself */
   readonly handles: readonly EventType[];
+  /** addressed event types this kind also receives when they are addressed to others (e.g. a community manager follows its members' dispatch) */
+  readonly observes?: readonly EventType[];
   init(id: string, config: C, world: World): S;
   transition(state: S, event: AnyEvent, world: World): Transition<S>;
 }
@@ -69,4 +98,9 @@ export interface AgentInstance {
   // biome-ignore lint: kinds have different state types
   readonly kind: AgentKind<any, any>;
   state: unknown;
+}
+
+/** Makes an agent kind (for plugins; the built-ins are plain objects of the same type). */
+export function defineAgentKind<S, C = unknown>(k: AgentKind<S, C>): AgentKind<S, C> {
+  return k;
 }

@@ -5,14 +5,15 @@
  *   discharge ≤ min(power, rate_dis·capacity, energy above soc_min); after a period,
  *   soc' = soc + [(η_ch·ch − dis/η_dis)·h − λ_sd·soc·capacity] / capacity (seed 000, Eqs. 9–13 with
  *   consistent signs: charge > 0 raises the stored energy);
- * - behaviour: in the auction, the scenario's battery strategy (`batteries.strategy`, default
- *   `storage-threshold`) turns the limits into blocks; in the community market it enters as a battery
- *   agent whose welfare term values stored energy (markets/community).
+ * - behaviour: the scenario's battery strategy (`batteries.strategy`, default `storage-threshold`,
+ *   or a plugin's) bids in both markets, with its context (agents/bidding.ts: soc and limits, the
+ *   feeder-load forecast, past settlements, last prices, the voltage at its bus): in the auction it
+ *   turns the limits into blocks; in the community market it prices the stored energy of the seed 000
+ *   battery agent (markets/community) that the physics here describes.
  */
 import type { AnyDraft, Bid } from '../src/events.js';
 import type { AgentKind, World } from './agent.js';
-import { strategies } from './strategies/index.js';
-import { withDefaults } from './strategies/strategy.js';
+import { type BidderMemory, initialMemory, meanOf, rememberPrices, rememberSettlement, rememberVoltage, runStrategies } from './bidding.js';
 
 export interface BatteryParams {
   readonly capacityKwh: number;
@@ -38,6 +39,9 @@ export interface BatteryConfig {
 export interface BatteryState extends BatteryConfig {
   readonly id: string;
   readonly community: string;
+  /** entries of the world's `voltageBuses` (and so of `grid-solved.busVPu`) that are this battery's bus */
+  readonly voltageEntries: readonly number[];
+  readonly memory: BidderMemory;
   readonly dispatchKw: number;
   readonly welfareEur: number;
   /** energy the physics refused because a dispatch would have left the soc bounds, kWh */
@@ -71,64 +75,95 @@ export function scaleUnits(unit: BatteryParams, units: number): BatteryParams {
 
 export const batteryKind: AgentKind<BatteryState, BatteryConfig> = {
   kind: 'battery',
-  handles: ['period-opened', 'dispatched'],
+  handles: ['period-opened', 'market-cleared', 'dispatched', 'grid-solved'],
   init(id, config, world) {
-    return { id, ...config, community: world.communityOf.get(id) ?? 'c1', dispatchKw: 0, welfareEur: 0, curtailedKwh: 0 };
+    const ref = world.scenario.batteries.strategy;
+    const voltageEntries = world.voltageBuses.flatMap((b, i) => (b.name === config.bus ? [i] : []));
+    return { id, ...config, community: world.communityOf.get(id) ?? 'c1', voltageEntries, memory: initialMemory(world, id, { supply: ref, demand: ref }), dispatchKw: 0, welfareEur: 0, curtailedKwh: 0 };
   },
   transition(state, event, world: World) {
     const h = world.periodHours;
-    if (event.type === 'period-opened') {
-      const m = world.scenario.market;
-      const lim = batteryLimits(state.params, state.soc, h);
-      let bid: Bid;
-      if (m.mechanism === 'auction') {
-        // behaviour: the scenario's battery strategy turns the physical limits into blocks
-        const ref = world.scenario.batteries.strategy;
-        const strategy = strategies[ref.name];
-        const input = {
-          agent: state.id,
-          market: m.mechanism,
-          nominalDemandKw: lim.chargeKw,
-          availableSupplyKw: lim.dischargeKw,
-          periodHours: h,
-          importPriceEurPerKwh: m.import_price,
-          exportPriceEurPerKwh: m.export_price,
-          params: withDefaults(strategy, ref.params),
-        };
-        bid = { market: 'auction', supply: strategy.offer('supply', input).supply, demand: strategy.offer('demand', input).demand };
-      } else {
+    switch (event.type) {
+      case 'period-opened': {
+        const k = event.payload.period;
+        const m = world.scenario.market;
+        const dayAhead = m.mechanism === 'community' && m.day_mode === 'day-ahead';
+        if (dayAhead && k > 0) return { state };
         const p = state.params;
-        bid = {
-          market: 'community',
-          agents: [
-            {
-              id: `${state.id}:bat`,
-              kind: 'battery',
-              capacityKwh: p.capacityKwh,
-              powerKw: p.powerKw,
-              soc: state.soc,
-              socMin: p.socMin,
-              socMax: p.socMax,
-              etaCh: p.etaCh,
-              etaDis: p.etaDis,
-              rateChPerH: p.rateChPerH,
-              rateDisPerH: p.rateDisPerH,
-              selfDischargePerPeriod: p.selfDischargePerH * h,
-              aEurPerKwhPerKw: p.aEurPerKwhPerKw,
-              valueEurPerKwh: (m.import_price + m.export_price) / 2,
-            },
-          ],
+        const lim = batteryLimits(p, state.soc, h);
+        const ref = world.scenario.batteries.strategy;
+        const none = new Float64Array(world.periods.length - k);
+        const r = runStrategies(
+          world,
+          state.id,
+          k,
+          { supply: ref, demand: ref },
+          {
+            nominalDemandKw: lim.chargeKw,
+            availableSupplyKw: lim.dischargeKw,
+            forecast: { demandKw: none, pvKw: none, feederLoadKw: world.forecast.feederLoadKw().subarray(k) },
+            battery: { soc: state.soc, socMin: p.socMin, socMax: p.socMax, capacityKwh: p.capacityKwh, chargeKw: lim.chargeKw, dischargeKw: lim.dischargeKw },
+          },
+          state.memory,
+        );
+        if (world.mechanism.bids === 'auction') {
+          const draft: AnyDraft = { type: 'bid-submitted', time: event.time, payload: { period: k, agent: state.id, community: state.community, bid: { market: 'auction', supply: r.offers.supply.supply, demand: r.offers.demand.demand } } };
+          return { state: { ...state, memory: r.memory }, emit: [draft] };
+        }
+        const value = r.offers.supply.storageValueEurPerKwh ?? r.offers.demand.storageValueEurPerKwh;
+        if (value === undefined || !Number.isFinite(value)) throw new Error(`battery ${state.id}: strategy '${ref.name}' gave no value of stored energy for the community market (Offer.storageValueEurPerKwh)`);
+        // day-ahead (issue 10): the whole day's bids when the first period opens; soc is read from
+        // the first hour, and `terminal_soc: initial` closes the day at the starting soc with no
+        // value on what is left stored (all its welfare is then arbitrage between hours)
+        const closed = dayAhead && world.scenario.batteries.terminal_soc === 'initial';
+        const agent = (last: boolean) => ({
+          id: `${state.id}:bat`,
+          kind: 'battery',
+          capacityKwh: p.capacityKwh,
+          powerKw: p.powerKw,
+          soc: state.soc,
+          socMin: p.socMin,
+          socMax: p.socMax,
+          etaCh: p.etaCh,
+          etaDis: p.etaDis,
+          rateChPerH: p.rateChPerH,
+          rateDisPerH: p.rateDisPerH,
+          selfDischargePerPeriod: p.selfDischargePerH * h,
+          aEurPerKwhPerKw: p.aEurPerKwhPerKw,
+          valueEurPerKwh: closed ? 0 : value,
+          ...(closed && last ? { terminalSocMin: state.soc } : {}),
+        });
+        if (dayAhead) {
+          const n = world.periods.length;
+          const emit = world.periods.map((per): AnyDraft => ({ type: 'bid-submitted', time: event.time, payload: { period: per.index, agent: state.id, community: state.community, bid: { market: 'community', agents: [agent(per.index === n - 1)] } } }));
+          return { state: { ...state, memory: r.memory }, emit };
+        }
+        const bid: Bid = { market: 'community', agents: [agent(false)] };
+        const draft: AnyDraft = { type: 'bid-submitted', time: event.time, payload: { period: k, agent: state.id, community: state.community, bid } };
+        return { state: { ...state, memory: r.memory }, emit: [draft] };
+      }
+      case 'market-cleared':
+        return { state: { ...state, memory: rememberPrices(state.memory, event.payload.prices) } };
+      case 'dispatched': {
+        const next = advanceSoc(state.params, state.soc, event.payload.pKw, h);
+        return {
+          state: {
+            ...state,
+            memory: rememberSettlement(state.memory, event.payload, h),
+            soc: next.soc,
+            dispatchKw: event.payload.pKw,
+            welfareEur: state.welfareEur + event.payload.welfareEur,
+            curtailedKwh: state.curtailedKwh + next.curtailedKwh,
+          },
         };
       }
-      const draft: AnyDraft = { type: 'bid-submitted', time: event.time, payload: { period: event.payload.period, agent: state.id, community: state.community, bid } };
-      return { state, emit: [draft] };
+      case 'grid-solved': {
+        if (!event.payload.converged) return { state };
+        const memory = rememberVoltage(state.memory, meanOf(event.payload.busVPu, state.voltageEntries));
+        return memory === state.memory ? { state } : { state: { ...state, memory } };
+      }
+      default:
+        return { state };
     }
-    if (event.type === 'dispatched' && event.payload.agent === state.id) {
-      const next = advanceSoc(state.params, state.soc, event.payload.pKw, h);
-      return {
-        state: { ...state, soc: next.soc, dispatchKw: event.payload.pKw, welfareEur: state.welfareEur + event.payload.welfareEur, curtailedKwh: state.curtailedKwh + next.curtailedKwh },
-      };
-    }
-    return { state };
   },
 };

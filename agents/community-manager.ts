@@ -12,6 +12,8 @@ export interface CommunityManagerConfig {
 
 export interface CommunityManagerState extends CommunityManagerConfig {
   readonly id: string;
+  /** members as a lookup table (plain data, O(1) per observed dispatch) */
+  readonly isMember: Readonly<Record<string, true>>;
   readonly bidsThisPeriod: number;
   readonly priceEurPerKwh: number | undefined;
   readonly periodWelfareEur: number;
@@ -21,8 +23,9 @@ export interface CommunityManagerState extends CommunityManagerConfig {
 
 export const communityManagerKind: AgentKind<CommunityManagerState, CommunityManagerConfig> = {
   kind: 'community-manager',
-  handles: ['period-opened', 'bid-submitted', 'market-cleared', 'dispatched'],
-  init: (id, config) => ({ id, ...config, bidsThisPeriod: 0, priceEurPerKwh: undefined, periodWelfareEur: 0, welfareEur: 0, netKwThisPeriod: 0 }),
+  handles: ['period-opened', 'bid-submitted', 'market-cleared'],
+  observes: ['dispatched'],
+  init: (id, config) => ({ id, ...config, isMember: Object.fromEntries(config.members.map((m) => [m, true as const])), bidsThisPeriod: 0, priceEurPerKwh: undefined, periodWelfareEur: 0, welfareEur: 0, netKwThisPeriod: 0 }),
   transition(state, event) {
     switch (event.type) {
       case 'period-opened':
@@ -32,7 +35,7 @@ export const communityManagerKind: AgentKind<CommunityManagerState, CommunityMan
       case 'market-cleared':
         return { state: { ...state, priceEurPerKwh: event.payload.prices[state.community] ?? event.payload.prices.market } };
       case 'dispatched':
-        if (!state.members.includes(event.payload.agent)) return { state };
+        if (!Object.hasOwn(state.isMember, event.payload.agent)) return { state };
         return {
           state: {
             ...state,

@@ -3,20 +3,31 @@
  * the period's opening time, after every bid: the bus orders `bid-submitted` before `gate-closed`),
  * calls the configured clearing — a pure function of markets/ (DESIGN rule 4): the block auction
  * (markets/auction) or the multi-community market (markets/community) — and publishes the result
- * and one `dispatched` per bidder. Dispatch is in the grid convention: consumed kW > 0.
+ * with the whole dispatch as one batch (for the grid operator), then one `dispatched` addressed to each
+ * bidder. Dispatch is in the grid convention: consumed kW > 0. Bids are collected in an immutable
+ * linked list, so a period costs O(bidders). The clearing is the scenario's mechanism from the
+ * registry (agents/mechanisms.ts); the day-ahead community market clears the whole day at the first
+ * gate and publishes one period per gate.
  */
 import { clearPeriod, type BlockOrder } from '../markets/auction/index.js';
-import { clearCommunityFast, type CommunityAgent, type CommunityProblem } from '../markets/community/index.js';
+import { clearCommunityFast, clearDayAheadQpWith, clearDayAheadWith, type CommunityAgent, type CommunityDay, type CommunityProblem, type CommunityResult, dayAheadKktResiduals, type KktReport } from '../markets/community/index.js';
+import type { HighsModule } from '../markets/solvers/highs.js';
 import type { MilpSolver } from '../markets/solvers/milp.js';
+import { SolverError } from '../src/errors.js';
 import type { AnyDraft, Bid } from '../src/events.js';
 import type { AgentKind, World } from './agent.js';
+import { type ConsList, cons, inInsertionOrder } from './cons-list.js';
 
 export interface MarketOperatorConfig {
   /** MILP backend for the auction (loaded before the run; the structured path rarely needs it) */
   readonly solver: MilpSolver | undefined;
+  /** HiGHS, loaded before the run, for the day-ahead community market (`market.day_mode: day-ahead`) */
+  readonly qp?: HighsModule;
 }
 
 export interface SubmittedBid {
+  /** the period the bid is for (a day-ahead market takes every period's bids at the first gate) */
+  readonly period: number;
   readonly agent: string;
   readonly community: string;
   readonly bid: Bid;
@@ -40,14 +51,32 @@ export interface MarketOperatorState {
   readonly id: string;
   readonly solver: MilpSolver | undefined;
   readonly period: number;
-  readonly bids: readonly SubmittedBid[];
+  /** bids received since the last gate closure, newest first (see `openBids`) */
+  readonly pending: ConsList<SubmittedBid>;
   /** the last gate closure's bids and result, for the debugger's `book` and `result` */
   readonly lastBids: readonly SubmittedBid[];
   readonly lastResult: ClearingSnapshot | undefined;
+  readonly qp?: HighsModule;
+  /** day-ahead: the day's cleared periods, dispatched one per period */
+  readonly day?: readonly ClearingSnapshot[];
+  /** day-ahead: the KKT certificate of the day's clearing (seed 000, Eqs. 1–18 with Eq. 9 across the day) */
+  readonly dayKkt?: KktReport;
+  /** day-ahead: every period's bids, taken at the first gate */
+  readonly dayBids?: readonly SubmittedBid[];
+}
+
+/**
+ * The grid's limits in the auction, kW (null: unlimited). `counterparty`: the scenario's limits, if
+ * any. `residual` (seed 004, Eq. 2: accepted supply ≥ accepted demand among the peers): no import
+ * unless `max_import_kw` allows some; the surplus is exported, up to `max_export_kw`.
+ */
+export function gridLimits(m: World['scenario']['market']): { maxImportKw: number | null; maxExportKw: number | null } {
+  const residual = m.grid === 'residual';
+  return { maxImportKw: m.max_import_kw ?? (residual ? 0 : null), maxExportKw: m.max_export_kw ?? null };
 }
 
 /** Clears one auction period from the submitted bids. */
-function clearAuction(world: World, period: number, bids: readonly SubmittedBid[], solver: MilpSolver | undefined): ClearingSnapshot {
+export function clearAuction(world: World, period: number, bids: readonly SubmittedBid[], solver: MilpSolver | undefined): ClearingSnapshot {
   const m = world.scenario.market;
   const supply: BlockOrder[] = [];
   const demand: BlockOrder[] = [];
@@ -58,7 +87,7 @@ function clearAuction(world: World, period: number, bids: readonly SubmittedBid[
   }
   const r = clearPeriod(
     { id: world.periods[period].label, supply, demand },
-    { importPriceEurPerKwh: m.import_price, exportPriceEurPerKwh: m.export_price, maxImportKw: null, maxExportKw: null },
+    { importPriceEurPerKwh: m.import_price, exportPriceEurPerKwh: m.export_price, ...gridLimits(m) },
     world.periodHours,
     { pricing: m.pricing, solver },
   );
@@ -90,8 +119,8 @@ function clearAuction(world: World, period: number, bids: readonly SubmittedBid[
   };
 }
 
-/** Clears one community-market period. */
-function clearCommunity(world: World, period: number, bids: readonly SubmittedBid[]): ClearingSnapshot {
+/** One period's community-market problem from the bids, and which bidder owns each market agent. */
+function communityProblem(world: World, bids: readonly SubmittedBid[]): { problem: CommunityProblem; owner: Map<string, string> } {
   const m = world.scenario.market;
   const agents: CommunityAgent[] = [];
   const owner = new Map<string, string>();
@@ -111,7 +140,11 @@ function clearCommunity(world: World, period: number, bids: readonly SubmittedBi
     communities: [...communities].sort().map((id) => ({ id })),
     agents,
   } as unknown as CommunityProblem;
-  const r = clearCommunityFast(problem);
+  return { problem, owner };
+}
+
+/** A cleared community-market period as the operator publishes it. */
+function communitySnapshot(period: number, bids: readonly SubmittedBid[], owner: ReadonlyMap<string, string>, r: CommunityResult): ClearingSnapshot {
   const prices: Record<string, number> = {};
   let importKw = 0;
   let exportKw = 0;
@@ -138,32 +171,122 @@ function clearCommunity(world: World, period: number, bids: readonly SubmittedBi
   return { period, status: r.status, welfareEur: r.welfareEur ?? 0, prices, importKw, exportKw, dispatch, accepted: [] };
 }
 
+/** Clears one community-market period. */
+export function clearCommunity(world: World, period: number, bids: readonly SubmittedBid[]): ClearingSnapshot {
+  const { problem, owner } = communityProblem(world, bids);
+  return communitySnapshot(period, bids, owner, clearCommunityFast(problem));
+}
+
+/** Largest KKT residual a day-ahead clearing may show before it is refused (kW, EUR/kWh, EUR/h). */
+export const DAY_AHEAD_KKT_TOL = 1e-6;
+
+/**
+ * Clears the whole day at once (seed 000, Eqs. 1–18 with Eq. 9 across the hours): every period's
+ * bids, the same market agents in every hour (an agent absent from an hour's bids — no PV at night —
+ * enters it with a zero box), cleared by the day-ahead solver and certified by its KKT residuals.
+ */
+function clearDay(world: World, bids: readonly SubmittedBid[], highs: HighsModule): { day: ClearingSnapshot[]; kkt: KktReport } {
+  const periods = world.periods.length;
+  const byPeriod: SubmittedBid[][] = Array.from({ length: periods }, () => []);
+  for (const b of bids) byPeriod[b.period]?.push(b);
+  const built = byPeriod.map((pb) => communityProblem(world, pb));
+  // the union of market agents in order of first appearance, and of communities
+  const template = new Map<string, CommunityAgent>();
+  const communities = new Set<string>();
+  for (const { problem } of built) {
+    for (const a of problem.agents) if (!template.has(a.id)) template.set(a.id, a);
+    for (const c of problem.communities) communities.add(c.id);
+  }
+  const owner = new Map<string, string>();
+  for (const b of built) for (const [k, v] of b.owner) owner.set(k, v);
+  const hours: CommunityProblem[] = built.map(({ problem }) => {
+    const here = new Map(problem.agents.map((a) => [a.id, a]));
+    const agents = [...template.values()].map((t): CommunityAgent => here.get(t.id) ?? (t.kind === 'battery' ? t : { ...t, pMinKw: 0, pMaxKw: 0 }));
+    return { ...problem, communities: [...communities].sort().map((id) => ({ id })), agents };
+  });
+  const dayProblem: CommunityDay = { hours };
+  // the scenario's solver first, the other as the fallback: HiGHS's active-set QP can fail (error −1)
+  // on degenerate days (a battery resting at soc_min for hours); a day neither solves is a counted
+  // failure with its reason, never a crash and never a quiet zero (DESIGN rule 15)
+  const order = world.scenario.market.day_solver === 'qp' ? [clearDayAheadQpWith, clearDayAheadWith] : [clearDayAheadWith, clearDayAheadQpWith];
+  let r: ReturnType<typeof clearDayAheadWith> | undefined;
+  const errors: string[] = [];
+  for (const solve of order) {
+    try {
+      r = solve(highs, dayProblem);
+      break;
+    } catch (err) {
+      if (!(err instanceof SolverError)) throw err;
+      errors.push(err.message);
+    }
+  }
+  if (!r || r.status !== 'optimal') {
+    const status = r ? r.status : `error: ${errors.join('; ')}`;
+    const failed = { status, welfareEur: 0, prices: {}, importKw: 0, exportKw: 0, accepted: [] };
+    return { day: byPeriod.map((pb, k) => ({ ...failed, period: k, dispatch: pb.map((b) => ({ agent: b.agent, pKw: 0, boughtKw: 0, soldKw: 0, priceEurPerKwh: 0, welfareEur: 0 })) })), kkt: { primalKw: Infinity, dualEurPerKwh: Infinity, complementarityEurPerH: Infinity } };
+  }
+  const kkt = dayAheadKktResiduals(dayProblem, r, r.energyValueEurPerKwh!);
+  return { day: r.hours.map((h, k) => communitySnapshot(k, byPeriod[k], owner, h)), kkt };
+}
+
+/** The bids received since the last gate closure, in the order they were submitted. */
+export function openBids(state: MarketOperatorState): SubmittedBid[] {
+  return inInsertionOrder(state.pending);
+}
+
 export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorConfig> = {
   kind: 'market-operator',
   handles: ['period-opened', 'bid-submitted', 'gate-closed'],
-  init: (id, config) => ({ id, solver: config.solver, period: -1, bids: [], lastBids: [], lastResult: undefined }),
+  init: (id, config) => ({ id, solver: config.solver, qp: config.qp, period: -1, pending: null, lastBids: [], lastResult: undefined }),
   transition(state, event, world) {
     if (event.type === 'period-opened') {
       const gate: AnyDraft = { type: 'gate-closed', time: event.time, payload: { period: event.payload.period } };
-      return { state: { ...state, period: event.payload.period, bids: [] }, emit: [gate] };
+      return { state: { ...state, period: event.payload.period, pending: null }, emit: [gate] };
     }
     if (event.type === 'bid-submitted') {
       const p = event.payload;
-      return { state: { ...state, bids: [...state.bids, { agent: p.agent, community: p.community ?? 'c1', bid: p.bid }] } };
+      return { state: { ...state, pending: cons({ period: p.period, agent: p.agent, community: p.community ?? 'c1', bid: p.bid }, state.pending) } };
     }
     if (event.type === 'gate-closed') {
-      const result = world.scenario.market.mechanism === 'auction' ? clearAuction(world, state.period, state.bids, state.solver) : clearCommunity(world, state.period, state.bids);
+      const m = world.scenario.market;
+      const bids = openBids(state);
+      let next: MarketOperatorState = state;
+      let result: ClearingSnapshot;
+      if (m.mechanism === 'community' && m.day_mode === 'day-ahead') {
+        // the first gate takes the whole day's bids and clears the day; later gates publish its periods
+        if (!state.day) {
+          if (!state.qp) throw new Error('market operator: day-ahead market without a loaded HiGHS module');
+          const d = clearDay(world, bids, state.qp);
+          next = { ...state, day: d.day, dayKkt: d.kkt, dayBids: bids };
+        }
+        result = next.day![state.period];
+      } else {
+        // the scenario's clearing mechanism, from the registry (built-in or plugin)
+        result = world.mechanism.clear({ world, period: state.period, bids, solver: state.solver });
+      }
+      // the debugger's `book`: this period's bids (a day-ahead market received them at the first gate)
+      const lastBids = next.dayBids ? next.dayBids.filter((b) => b.period === state.period) : bids;
       const emit: AnyDraft[] = [
         {
           type: 'market-cleared',
           time: event.time,
-          payload: { period: state.period, status: result.status, welfareEur: result.welfareEur, prices: result.prices, importKw: result.importKw, exportKw: result.exportKw, dispatches: result.dispatch.length, optimalityGap: result.optimalityGap ?? 0 },
+          payload: {
+            period: state.period,
+            status: result.status,
+            welfareEur: result.welfareEur,
+            prices: result.prices,
+            importKw: result.importKw,
+            exportKw: result.exportKw,
+            dispatches: result.dispatch.length,
+            optimalityGap: result.optimalityGap ?? 0,
+            dispatch: result.dispatch.map((d) => ({ agent: d.agent, pKw: d.pKw, priceEurPerKwh: d.priceEurPerKwh, boughtKw: d.boughtKw, soldKw: d.soldKw, welfareEur: d.welfareEur })),
+          },
         },
         ...result.dispatch.map(
           (d): AnyDraft => ({ type: 'dispatched', time: event.time, payload: { period: state.period, agent: d.agent, pKw: d.pKw, priceEurPerKwh: d.priceEurPerKwh, boughtKw: d.boughtKw, soldKw: d.soldKw, welfareEur: d.welfareEur } }),
         ),
       ];
-      return { state: { ...state, lastBids: state.bids, lastResult: result, bids: [] }, emit };
+      return { state: { ...next, lastBids, lastResult: result, pending: null }, emit };
     }
     return { state };
   },

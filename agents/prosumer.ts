@@ -1,28 +1,42 @@
 /**
  * Prosumer: a feeder load with optional PV. Physics: its nominal demand in a period is the load's
- * own shape (the feeder's load shape, averaged over the period's minutes, daily mode) and its PV
- * is the clear-sky output of its system (agents/solar.ts) over the period. Behaviour: one strategy
- * per side (agents/strategies) turns those into offers. After clearing it keeps its dispatch; the
- * grid operator applies it to the feeder.
+ * own shape (the feeder's load shape, averaged over the period's minutes, daily mode, times
+ * `prosumers.load_scale`) and its PV is its system's output over the period from the scenario's PV
+ * profile (clear sky or a measured file, agents/solar.ts), both read from the world's forecasts. Behaviour: one strategy per side (agents/strategies, or a plugin's) turns those
+ * into offers, with a context of the clock, its forecasts, its past settlements, the last prices and
+ * the last voltage at its bus (agents/bidding.ts). After clearing it keeps its dispatch; the grid
+ * operator applies it to the feeder.
  */
 import { shapeMultipliers } from '../grid/model/elements/loadshape.js';
 import type { AnyDraft } from '../src/events.js';
 import type { AgentKind, World } from './agent.js';
-import { meanPvKw } from './solar.js';
-import { strategies } from './strategies/index.js';
-import { type Offer, type Side, withDefaults } from './strategies/strategy.js';
+import { type BidderMemory, type StrategyRef, initialMemory, meanOf, rememberPrices, rememberSettlement, rememberVoltage, runStrategies } from './bidding.js';
+
+export { nominalDemandKw } from './forecast.js';
+
+/** Demand of a feeder load at clock `hour` from its load shape (daily mode), kW (≥ 0), unscaled. */
+export function demandKwAt(world: World, loadIndex: number, hour: number): number {
+  const l = world.feeder.network.loads[loadIndex];
+  const shape = l.status === 'fixed' ? undefined : (l.daily ?? l.yearly ?? l.duty);
+  return Math.max(0, shape ? (shape.useActual ? shapeMultipliers(shape, hour).p : l.kW * shapeMultipliers(shape, hour).p) : l.kW);
+}
 
 export interface ProsumerConfig {
   readonly load: string;
   readonly pvKwp: number;
-  readonly supply: { readonly name: string; readonly params: Readonly<Record<string, number>> };
-  readonly demand: { readonly name: string; readonly params: Readonly<Record<string, number>> };
+  readonly supply: StrategyRef;
+  readonly demand: StrategyRef;
+  /** demand factor per period (`prosumers.load_noise`; all 1 without noise) */
+  readonly loadNoise?: ArrayLike<number>;
 }
 
 export interface ProsumerState extends ProsumerConfig {
   readonly id: string;
   readonly loadIndex: number;
   readonly community: string;
+  /** entries of the world's `loadNodes` (and so of `grid-solved.loadVPu`) that are this load's */
+  readonly voltageEntries: readonly number[];
+  readonly memory: BidderMemory;
   /** last period's figures, for inspection */
   readonly nominalDemandKw: number;
   readonly pvAvailableKw: number;
@@ -31,60 +45,78 @@ export interface ProsumerState extends ProsumerConfig {
   readonly welfareEur: number;
 }
 
-/** Mean nominal demand of a feeder load over [fromS, toS), kW, from its load shape (daily mode). */
-export function nominalDemandKw(world: World, loadIndex: number, fromS: number, toS: number): number {
-  const l = world.feeder.network.loads[loadIndex];
-  const shape = l.status === 'fixed' ? undefined : (l.daily ?? l.yearly ?? l.duty);
-  const n = Math.max(1, Math.round((toS - fromS) / 60));
-  let sum = 0;
-  for (let k = 0; k < n; k++) {
-    // minute M is the solve at t = M·60 s; the period's minutes are its starts + 1 … end
-    const minute = fromS / 60 + ((k + 1) * (toS - fromS)) / 60 / n;
-    sum += shape ? (shape.useActual ? shapeMultipliers(shape, minute / 60).p : l.kW * shapeMultipliers(shape, minute / 60).p) : l.kW;
-  }
-  return Math.max(0, sum / n);
-}
-
-function offerFor(state: ProsumerState, side: Side, world: World, nominal: number, pv: number): Offer {
-  const ref = side === 'supply' ? state.supply : state.demand;
-  const strategy = strategies[ref.name];
-  const m = world.scenario.market;
-  return strategy.offer(side, {
-    agent: state.id,
-    market: m.mechanism,
-    nominalDemandKw: nominal,
-    availableSupplyKw: pv,
-    periodHours: world.periodHours,
-    importPriceEurPerKwh: m.import_price,
-    exportPriceEurPerKwh: m.export_price,
-    params: withDefaults(strategy, ref.params),
-  });
-}
-
 export const prosumerKind: AgentKind<ProsumerState, ProsumerConfig> = {
   kind: 'prosumer',
-  handles: ['period-opened', 'dispatched'],
+  handles: ['period-opened', 'market-cleared', 'dispatched', 'grid-solved'],
   init(id, config, world) {
     const loadIndex = world.loadIndex.get(config.load);
     if (loadIndex === undefined) throw new Error(`prosumer ${id}: load ${config.load} is not on the feeder`);
-    return { id, ...config, loadIndex, community: world.communityOf.get(id) ?? 'c1', nominalDemandKw: 0, pvAvailableKw: 0, dispatchKw: 0, priceEurPerKwh: 0, welfareEur: 0 };
+    const voltageEntries: number[] = [];
+    world.loadNodes.forEach(([load], i) => {
+      if (load === config.load) voltageEntries.push(i);
+    });
+    return {
+      id,
+      ...config,
+      loadIndex,
+      community: world.communityOf.get(id) ?? 'c1',
+      voltageEntries,
+      memory: initialMemory(world, id, config),
+      nominalDemandKw: 0,
+      pvAvailableKw: 0,
+      dispatchKw: 0,
+      priceEurPerKwh: 0,
+      welfareEur: 0,
+    };
   },
   transition(state, event, world) {
-    if (event.type === 'period-opened') {
-      const p = world.periods[event.payload.period];
-      const nominal = nominalDemandKw(world, state.loadIndex, p.startS, p.endS);
-      const pv = state.pvKwp > 0 ? meanPvKw(world.site, state.pvKwp, p.startS / 3600, p.endS / 3600, world.scenario.solar.derate) : 0;
-      const demand = offerFor(state, 'demand', world, nominal, pv);
-      const supply = offerFor(state, 'supply', world, nominal, pv);
-      const bid: AnyDraft =
-        world.scenario.market.mechanism === 'auction'
-          ? { type: 'bid-submitted', time: event.time, payload: { period: p.index, agent: state.id, community: state.community, bid: { market: 'auction', supply: supply.supply, demand: demand.demand } } }
-          : { type: 'bid-submitted', time: event.time, payload: { period: p.index, agent: state.id, community: state.community, bid: { market: 'community', agents: [...demand.communityAgents, ...supply.communityAgents] } } };
-      return { state: { ...state, nominalDemandKw: nominal, pvAvailableKw: pv }, emit: [bid] };
+    switch (event.type) {
+      case 'period-opened': {
+        const m = world.scenario.market;
+        // a day-ahead market (issue 10) takes the whole day's bids when the first period opens: the
+        // strategies bid every period in turn, each with that period's clock and forecast
+        const dayAhead = m.mechanism === 'community' && m.day_mode === 'day-ahead';
+        if (dayAhead && event.payload.period > 0) return { state };
+        const periods = dayAhead ? world.periods.map((p) => p.index) : [event.payload.period];
+        const demandKw = world.forecast.demandKw(state.loadIndex);
+        const pvKw = world.forecast.pvKw(state.pvKwp);
+        const feederKw = world.forecast.feederLoadKw();
+        let memory = state.memory;
+        let nominal = 0;
+        let pv = 0;
+        const emit = periods.map((k): AnyDraft => {
+          // the demand the agent has in period k: its load shape, times its noise draw (the forecast stays noiseless)
+          nominal = demandKw[k] * (state.loadNoise ? state.loadNoise[k] : 1);
+          pv = pvKw[k];
+          const forecast = { demandKw: demandKw.subarray(k), pvKw: pvKw.subarray(k), feederLoadKw: feederKw.subarray(k) };
+          const r = runStrategies(world, state.id, k, state, { nominalDemandKw: nominal, availableSupplyKw: pv, forecast }, memory);
+          memory = r.memory;
+          const { supply, demand } = r.offers;
+          return world.mechanism.bids === 'auction'
+            ? { type: 'bid-submitted', time: event.time, payload: { period: k, agent: state.id, community: state.community, bid: { market: 'auction', supply: supply.supply, demand: demand.demand } } }
+            : { type: 'bid-submitted', time: event.time, payload: { period: k, agent: state.id, community: state.community, bid: { market: 'community', agents: [...demand.communityAgents, ...supply.communityAgents] } } };
+        });
+        return { state: dayAhead ? { ...state, memory } : { ...state, memory, nominalDemandKw: nominal, pvAvailableKw: pv }, emit };
+      }
+      case 'market-cleared':
+        return { state: { ...state, memory: rememberPrices(state.memory, event.payload.prices) } };
+      case 'dispatched':
+        return {
+          state: {
+            ...state,
+            memory: rememberSettlement(state.memory, event.payload, world.periodHours),
+            dispatchKw: event.payload.pKw,
+            priceEurPerKwh: event.payload.priceEurPerKwh,
+            welfareEur: state.welfareEur + event.payload.welfareEur,
+          },
+        };
+      case 'grid-solved': {
+        if (!event.payload.converged) return { state };
+        const memory = rememberVoltage(state.memory, meanOf(event.payload.loadVPu, state.voltageEntries));
+        return memory === state.memory ? { state } : { state: { ...state, memory } };
+      }
+      default:
+        return { state };
     }
-    if (event.type === 'dispatched' && event.payload.agent === state.id) {
-      return { state: { ...state, dispatchKw: event.payload.pKw, priceEurPerKwh: event.payload.priceEurPerKwh, welfareEur: state.welfareEur + event.payload.welfareEur } };
-    }
-    return { state };
   },
 };

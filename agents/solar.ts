@@ -55,3 +55,38 @@ export function meanPvKw(site: SolarSite, kwp: number, fromH: number, toH: numbe
   for (let k = 0; k < n; k++) s += pvOutputKw(site, kwp, fromH + ((k + 0.5) * (toH - fromH)) / n, derate);
   return s / n;
 }
+
+/**
+ * Where a prosumer's PV comes from (seed 004 takes its 1 June profile from NREL's "Solar Power Data
+ * for Integration Studies"): the clear-sky model above, or a measured profile — samples of output
+ * per kWp (kW/kWp, losses included) at clock hours, linear between samples. Hours are on the
+ * scenario's clock, the same clock as `solar.utc_offset_h` (standard time: +1 in Croatia; summer: +2).
+ */
+export type PvProfile =
+  | { readonly kind: 'clear-sky'; readonly site: SolarSite; readonly derate: number }
+  | { readonly kind: 'file'; readonly hours: readonly number[]; readonly kwPerKwp: readonly number[] };
+
+/** PV output per kWp at clock `hour`, kW/kWp (≥ 0). */
+export function pvKwPerKwp(profile: PvProfile, hour: number): number {
+  if (profile.kind === 'clear-sky') return pvOutputKw(profile.site, 1, hour, profile.derate);
+  const h = profile.hours;
+  const v = profile.kwPerKwp;
+  if (hour <= h[0]) return v[0];
+  if (hour >= h[h.length - 1]) return v[v.length - 1];
+  let lo = 0;
+  let hi = h.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (h[mid] <= hour) lo = mid;
+    else hi = mid;
+  }
+  return v[lo] + ((v[hi] - v[lo]) * (hour - h[lo])) / (h[hi] - h[lo]);
+}
+
+/** Mean PV output of a `kwp` system over [fromH, toH), kW, by the midpoint rule on one-minute slices. */
+export function meanProfileKw(profile: PvProfile, kwp: number, fromH: number, toH: number): number {
+  const n = Math.max(1, Math.round((toH - fromH) * 60));
+  let s = 0;
+  for (let k = 0; k < n; k++) s += pvKwPerKwp(profile, fromH + ((k + 0.5) * (toH - fromH)) / n);
+  return (kwp * s) / n;
+}

@@ -32,7 +32,7 @@ function paper004(stepS: number): Benchmark {
       const t0 = process.hrtime.bigint();
       const sim = await Simulation.create({ file: 'bench', scenario, feederPath: sharedPath(FEEDER) });
       let events = 0;
-      sim.onBus((bus) => bus.events$.subscribe(() => void events++));
+      sim.onBus((bus) => bus.listen(() => void events++));
       const setupS = secondsSince(t0);
       const t1 = process.hrtime.bigint();
       const summaries = sim.run();

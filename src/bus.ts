@@ -5,21 +5,49 @@
  * the wall clock, so the same inputs give the same event sequence. Stepping one event at a time is
  * what the debugger does; `drain` is what a run does.
  */
-import { Observable, Subject, filter } from 'rxjs';
+import { Observable, Subject, type Subscription, filter } from 'rxjs';
 import { LemsimError } from './errors.js';
 import { type AnyDraft, type AnyEvent, EVENT_PRIORITY, type EventType, type LemEvent } from './events.js';
 
 export class CausalityError extends LemsimError {}
 
+/** A queued event with its ordering key unpacked (numbers compare faster than type-name lookups). */
+interface Queued {
+  readonly t: number;
+  readonly p: number;
+  readonly s: number;
+  readonly e: AnyEvent;
+}
+
 export class EventBus {
   private readonly subject = new Subject<AnyEvent>();
-  private readonly heap: AnyEvent[] = [];
+  private readonly heap: Queued[] = [];
   private seq = 0;
   private nowS = -Infinity;
   /** the reinforcement iteration stamped on published events */
   iteration = 0;
-  /** every dispatched event, in order */
+  /**
+   * every dispatched event, in order. RxJS reports an error thrown by a plain subscriber later and
+   * asynchronously (after the run looked successful); simulation code subscribes with `listen`.
+   */
   readonly events$: Observable<AnyEvent> = this.subject.asObservable();
+  private failure: { error: unknown } | undefined;
+
+  /**
+   * Subscribes `fn` to every dispatched event. An error thrown by `fn` is not left to RxJS (which
+   * would swallow it and rethrow it asynchronously): it stops delivery to every listener and is
+   * rethrown by `step` before it returns, so the run stops at the event that failed.
+   */
+  listen(fn: (e: AnyEvent) => void): Subscription {
+    return this.subject.subscribe((e) => {
+      if (this.failure) return;
+      try {
+        fn(e);
+      } catch (error) {
+        this.failure = { error };
+      }
+    });
+  }
 
   /** Simulated time of the last dispatched event (s). */
   get now(): number {
@@ -34,7 +62,7 @@ export class EventBus {
   publish(d: AnyDraft): AnyEvent {
     if (!(d.time >= this.nowS)) throw new CausalityError(`event ${d.type} at t=${d.time} s published after t=${this.nowS} s`);
     const e = { ...d, iteration: this.iteration, seq: this.seq++ } as AnyEvent;
-    this.push(e);
+    this.push({ t: e.time, p: EVENT_PRIORITY[e.type], s: e.seq, e });
     return e;
   }
 
@@ -45,16 +73,22 @@ export class EventBus {
 
   /** The next event to be dispatched, without dispatching it. */
   peek(): AnyEvent | undefined {
-    return this.heap[0];
+    return this.heap[0]?.e;
   }
 
   /** Dispatches the earliest queued event; returns it, or undefined when the queue is empty. */
   step(): AnyEvent | undefined {
-    const e = this.pop();
-    if (!e) return undefined;
-    this.nowS = e.time;
-    this.subject.next(e);
-    return e;
+    this.rethrow();
+    const q = this.pop();
+    if (!q) return undefined;
+    this.nowS = q.t;
+    this.subject.next(q.e);
+    this.rethrow();
+    return q.e;
+  }
+
+  private rethrow(): void {
+    if (this.failure) throw this.failure.error;
   }
 
   /** Dispatches until the queue is empty; returns how many events were dispatched. */
@@ -64,45 +98,44 @@ export class EventBus {
     return n;
   }
 
-  private less(a: AnyEvent, b: AnyEvent): boolean {
-    if (a.time !== b.time) return a.time < b.time;
-    const pa = EVENT_PRIORITY[a.type];
-    const pb = EVENT_PRIORITY[b.type];
-    if (pa !== pb) return pa < pb;
-    return a.seq < b.seq;
-  }
-
-  private push(e: AnyEvent): void {
+  private push(q: Queued): void {
     const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
+    let i = h.length;
+    h.push(q);
+    // sift up: move parents down until q's place is found (ordered by time, type priority, sequence)
     while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(h[i], h[p])) break;
-      [h[i], h[p]] = [h[p], h[i]];
-      i = p;
+      const pi = (i - 1) >> 1;
+      const par = h[pi];
+      if (!(q.t < par.t || (q.t === par.t && (q.p < par.p || (q.p === par.p && q.s < par.s))))) break;
+      h[i] = par;
+      i = pi;
     }
+    h[i] = q;
   }
 
-  private pop(): AnyEvent | undefined {
+  private pop(): Queued | undefined {
     const h = this.heap;
     if (h.length === 0) return undefined;
     const top = h[0];
     const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
+    const n = h.length;
+    if (n > 0) {
       let i = 0;
       while (true) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l], h[m])) m = l;
-        if (r < h.length && this.less(h[r], h[m])) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m], h[i]];
-        i = m;
+        const c = r < n && before(h[r], h[l]) ? r : l;
+        if (!before(h[c], last)) break;
+        h[i] = h[c];
+        i = c;
       }
+      h[i] = last;
     }
     return top;
   }
+}
+
+function before(a: Queued, b: Queued): boolean {
+  return a.t < b.t || (a.t === b.t && (a.p < b.p || (a.p === b.p && a.s < b.s)));
 }

@@ -8,7 +8,7 @@
 import type { AnyEvent, EventType } from './events.js';
 import { EVENT_PRIORITY } from './events.js';
 import type { Simulation } from './simulation.js';
-import type { MarketOperatorState, SubmittedBid } from '../agents/market-operator.js';
+import { type MarketOperatorState, type SubmittedBid, openBids } from '../agents/market-operator.js';
 
 interface Breakpoint {
   readonly type: EventType;
@@ -62,7 +62,7 @@ export class Debugger {
     private readonly out: (text: string) => void,
   ) {
     sim.onBus((bus) =>
-      bus.events$.subscribe((e) => {
+      bus.listen((e) => {
         if (e.type === 'grid-solved') this.lastVoltages = e.payload.loadVPu;
       }),
     );
@@ -190,7 +190,8 @@ export class Debugger {
       this.out('no market operator\n');
       return;
     }
-    const bids: readonly SubmittedBid[] = mo.bids.length > 0 ? mo.bids : mo.lastBids;
+    const open = openBids(mo);
+    const bids: readonly SubmittedBid[] = open.length > 0 ? open : mo.lastBids;
     if (bids.length === 0) {
       this.out('the book is empty (no gate closure yet)\n');
       return;

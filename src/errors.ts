@@ -80,3 +80,13 @@ export class ReportFailedError extends LemsimError {
     this.name = 'ReportFailedError';
   }
 }
+
+/**
+ * A short, printable excerpt of input text for an error message (issue 11): at most `max`
+ * characters of the offending token, control characters shown as escapes, so a message never
+ * echoes a file (a key file, /proc/self/environ) at length.
+ */
+export function excerpt(text: string, max = 40): string {
+  const flat = JSON.stringify(text.length > max ? text.slice(0, max) : text).slice(1, -1);
+  return text.length > max ? `${flat}…` : flat;
+}

@@ -21,6 +21,17 @@ export type Bid =
       readonly agents: readonly Readonly<Record<string, unknown>>[];
     };
 
+/** One bidder's settlement in a period (the payload of its `dispatched`, without the period). */
+export interface Settled {
+  readonly agent: string;
+  /** net power, grid convention: consumed > 0, produced < 0 */
+  readonly pKw: number;
+  readonly priceEurPerKwh: number;
+  readonly boughtKw: number;
+  readonly soldKw: number;
+  readonly welfareEur: number;
+}
+
 export interface EventPayloads {
   'iteration-started': { readonly batteries: readonly { readonly bus: string; readonly units: number }[] };
   'period-opened': { readonly period: number; readonly label: string; readonly endS: number };
@@ -36,9 +47,16 @@ export interface EventPayloads {
     readonly exportKw: number;
     /** how many `dispatched` events follow */
     readonly dispatches: number;
+    /**
+     * the whole dispatch as one batch, one entry per `dispatched` that follows (grid convention:
+     * consumed kW > 0), for the agents that need every settlement at once (the grid operator, the
+     * ledger): a period then costs them O(agents)
+     */
+    readonly dispatch: readonly Settled[];
     /** relative optimality gap of the clearing's welfare problem; 0 when proven optimal */
     readonly optimalityGap: number;
   };
+  /** addressed to `agent` (see `recipientOf`) */
   dispatched: {
     readonly period: number;
     readonly agent: string;
@@ -70,8 +88,18 @@ export interface EventPayloads {
     readonly value: number;
     readonly limit: number;
   };
+  /** a power flow of one sub-step that did not converge: its voltages are unknown (issue 11, item 1) */
+  'power-flow-not-converged': { readonly period: number; readonly iterations: number; readonly lastChangePu: number | null };
   'period-closed': { readonly period: number };
-  'run-completed': { readonly welfareEur: number; readonly violations: number; readonly violatingBuses: readonly string[] };
+  'run-completed': {
+    readonly welfareEur: number;
+    readonly violations: number;
+    readonly violatingBuses: readonly string[];
+    /** sub-steps whose power flow did not converge: their violations are unknown, not zero */
+    readonly nonConvergedSteps: number;
+    /** element × market period with a violation (issue 10: seed 000's episodes) */
+    readonly violationEpisodes: number;
+  };
   reinforced: { readonly added: readonly { readonly bus: string; readonly units: number }[]; readonly reason: string };
 }
 
@@ -79,7 +107,7 @@ export type EventType = keyof EventPayloads;
 
 export interface LemEvent<T extends EventType = EventType> {
   readonly type: T;
-  /** simulated seconds since the start of the simulated day */
+  /** simulated seconds since 00:00 of the first simulated day (src/clock.ts) */
   readonly time: number;
   readonly iteration: number;
   readonly seq: number;
@@ -107,11 +135,21 @@ export const EVENT_PRIORITY: Readonly<Record<EventType, number>> = {
   'market-cleared': 40,
   dispatched: 50,
   'grid-solved': 60,
+  'power-flow-not-converged': 65,
   'violation-detected': 70,
   'period-closed': 80,
   'run-completed': 90,
   reinforced: 100,
 };
+
+/**
+ * The one agent an event is addressed to, if any. An addressed event reaches its recipient and the
+ * agents that observe its type (`AgentKind.observes`), not every agent that handles the type: one
+ * `dispatched` per bidder then costs O(agents) per period, not O(agents²).
+ */
+export function recipientOf(e: AnyEvent): string | undefined {
+  return e.type === 'dispatched' ? e.payload.agent : undefined;
+}
 
 /** Builds a draft (typed helper). */
 export function draft<T extends EventType>(type: T, time: number, payload: EventPayloads[T]): EventDraft<T> {

@@ -36,6 +36,18 @@ export class Rng {
     for (let k = 0; k < 12; k++) this.nextUint();
   }
 
+  /** The generator's state, as plain numbers: `Rng.restore` continues the stream exactly. */
+  snapshot(): [number, number, number, number] {
+    return [this.a, this.b, this.c, this.d];
+  }
+
+  /** A generator continuing from a `snapshot`. */
+  static restore(state: readonly number[]): Rng {
+    const r = new Rng(0);
+    [r.a, r.b, r.c, r.d] = state;
+    return r;
+  }
+
   /** A child stream, independent of this one, for `label` (e.g. an agent id). */
   fork(label: string): Rng {
     return new Rng(`${this.nextUint()}:${label}`);

@@ -12,16 +12,29 @@ import { type MilpSolver, loadMilpSolver } from '../markets/solvers/milp.js';
 import type { AgentInstance, Period, PlacedBattery, World } from '../agents/agent.js';
 import { type BatteryParams, scaleUnits } from '../agents/battery.js';
 import { type DrivenElement, type GridOperatorState, voltageSummary } from '../agents/grid-operator.js';
-import { agentKinds } from '../agents/registry.js';
-import { dayOfYear } from '../agents/solar.js';
-import { strategies } from '../agents/strategies/index.js';
+import { type PvProfile, dayOfYear } from '../agents/solar.js';
+import { Forecasts } from '../agents/forecast.js';
+import type { LedgerBalance, LedgerState } from '../agents/ledger.js';
+import { loadNoiseFactors, pvSizes } from '../agents/pv-placement.js';
+import { type JsonValue, checkParams, withDefaults } from '../agents/strategies/strategy.js';
+import { type Registry, buildRegistry } from './plugins.js';
+import type { RegulatedBusNodes } from '../agents/agent.js';
+import type { SolverModel } from '../grid/powerflow/compile.js';
+import { readPvProfile } from './io/pv-profile.js';
 import type { Scenario } from '../scenarios/schema.js';
+import { EventEmitter } from 'eventemitter3';
 import { EventBus } from './bus.js';
-import { ScenarioError } from './errors.js';
-import type { AnyDraft, AnyEvent } from './events.js';
-import { type LoadedScenario, resolveScenarioPath } from './scenario.js';
+import { LemsimError, ScenarioError, excerpt } from './errors.js';
+import { type AnyDraft, type AnyEvent, type EventType, recipientOf } from './events.js';
+import { clockLabel, clockSeconds } from './clock.js';
+import { type LoadedScenario, confine, confinedFileSystem, resolveScenarioPath } from './scenario.js';
 import { readFileSync } from 'node:fs';
 import { parseBusCoords } from '../grid/dss/interpreter.js';
+// issue 10 (paper 000): episodes, the paper's reinforcement rule, the day-ahead market
+import { EpisodeTracker, type ViolationCounts } from './violation-episodes.js';
+import { configurationLabel } from '../agents/dso-planner.js';
+import { type HighsModule, loadHighs } from '../markets/solvers/highs.js';
+import type { KktReport } from '../markets/community/index.js';
 
 /**
  * Energy balance of a run (seed 004, Table 2), kWh: self-consumption is each participant's own
@@ -32,9 +45,13 @@ export interface EnergyBalanceKwh {
   consumption: number;
   production: number;
   self_consumption: number;
+  /** production and battery discharge sold to other participants: production + battery_discharge − self_consumption − export */
   local_trading: number;
   import: number;
   export: number;
+  /** batteries' charge and discharge, apart from the peers' consumption and production */
+  battery_charge: number;
+  battery_discharge: number;
 }
 
 export interface IterationSummary {
@@ -45,19 +62,58 @@ export interface IterationSummary {
   readonly batteries: readonly { readonly bus: string; readonly units: number }[];
   readonly decision: string | undefined;
   readonly energyBalanceKwh: EnergyBalanceKwh;
+  /** the same balance in seed 004's Table 2 unit: kW summed over the market periods (kWh / period h) */
+  readonly energyBalanceKwPeriods: EnergyBalanceKwh;
+  /** the agents' surplus and the market operator's (the ledger checks they add up to `welfareEur` every period) */
+  readonly agentsWelfareEur: number;
+  readonly operatorSurplusEur: number;
   readonly voltage: ReturnType<typeof voltageSummary>;
+  /** power flows solved, and those that did not converge (their voltages and violations are unknown) */
+  readonly gridSolves: number;
+  readonly nonConvergedSteps: number;
+  // --- issue 10, paper 000 ---
+  /** both counts, by kind, and how far outside the limits the episodes were */
+  readonly violationCounts: ViolationCounts;
+  /** the distinct battery sizes installed, as Tables IV/V name a configuration ("none", "1", "1 and 3") */
+  readonly configuration: string;
+  /** day-ahead market: the KKT residuals of the day's clearing */
+  readonly marketKkt: KktReport | undefined;
+  /** periods whose clearing did not reach an optimum (status and reason in `market-cleared`) */
+  readonly marketFailures: number;
+}
+
+/**
+ * An agent's transition threw: the run stops at that event (DESIGN rule 15: a failure is reported,
+ * never swallowed). Names the agent, its kind, the event and the simulated time; keeps the exit code
+ * of an input error, and is an internal error (70) otherwise.
+ */
+export class AgentError extends LemsimError {
+  override readonly exitCode: number;
+  constructor(
+    readonly agent: string,
+    readonly agentKind: string,
+    readonly event: AnyEvent,
+    override readonly cause: unknown,
+  ) {
+    const inner = cause instanceof Error ? cause.message : String(cause);
+    super(`${cause instanceof LemsimError ? '' : 'internal error: '}agent '${agent}' (${agentKind}) failed on ${event.type} at ${clockLabel(event.time)} (iteration ${event.iteration}${'period' in event.payload ? `, period ${String(event.payload.period)}` : ''}): ${inner}`);
+    this.name = 'AgentError';
+    this.exitCode = cause instanceof LemsimError ? cause.exitCode : 70;
+  }
 }
 
 type ClockPhase = 'start' | 'open' | 'close' | 'complete' | 'after' | 'finished';
 
-function clockLabel(s: number): string {
-  const m = Math.round(s / 60);
-  return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
-}
-
-function parseClock(hhmm: string): number {
-  const [h, m] = hhmm.split(':').map(Number);
-  return (h * 60 + m) * 60;
+/** ISO 8601 local date-time of `seconds` after midnight of `date` (YYYY-MM-DD); no time zone involved. */
+export function isoLocal(date: string, seconds: number): string {
+  const [y, m, d] = date.split('-').map(Number);
+  const day = Math.floor(seconds / 86400);
+  const rest = Math.round(seconds - day * 86400);
+  const ymd = new Date(Date.UTC(y, m - 1, d) + day * 86400000).toISOString().slice(0, 10);
+  const hh = String(Math.floor(rest / 3600)).padStart(2, '0');
+  const mm = String(Math.floor((rest % 3600) / 60)).padStart(2, '0');
+  const ss = String(rest % 60).padStart(2, '0');
+  return `${ymd}T${hh}:${mm}:${ss}`;
 }
 
 export class Simulation {
@@ -67,24 +123,37 @@ export class Simulation {
   iteration = 0;
   readonly summaries: IterationSummary[] = [];
   /** subscribers told of every new iteration's bus (the recorder, the debugger) */
-  private readonly busListeners: ((bus: EventBus, sim: Simulation) => void)[] = [];
+  /**
+   * Lifecycle notifications for observers outside the bus (the recorder, the debugger, a progress
+   * bar, a user's script): `bus` with each iteration's new bus, `iteration` with each summary. A
+   * plain emitter fits here: synchronous calls to a few listeners, no stream operators.
+   */
+  readonly lifecycle = new EventEmitter<{ bus: [bus: EventBus, sim: Simulation]; iteration: [summary: IterationSummary] }>();
   private phase: ClockPhase = 'start';
   private nextPeriod = 0;
-  private welfare = 0;
-  private balance: EnergyBalanceKwh = emptyBalance();
   private violations = 0;
+  private nonConverged = 0;
+  private episodes = new EpisodeTracker();
+  private marketFailures = 0;
   private violatingBuses = new Set<string>();
   private reinforcedWith: { bus: string; units: number }[] | undefined;
   private placed: Record<string, number>;
   private readonly history: number[] = [];
+  private forecasts: { periods: readonly Period[]; forecast: Forecasts } | undefined;
 
   private constructor(
     readonly loaded: LoadedScenario,
     readonly base: Feeder,
     readonly baseKvLn: readonly (number | undefined)[],
     private readonly solver: MilpSolver | undefined,
+    /** the run's registries: built-ins plus the scenario's plugins */
+    readonly registry: Registry,
+    /** HiGHS for the day-ahead community market */
+    private readonly highs: HighsModule | undefined,
     /** bus coordinates: the feeder's own, completed from the scenario's `bus_coords` files */
     readonly busCoords: ReadonlyMap<string, { x: number; y: number }>,
+    /** `solar.source: file`: the measured profile */
+    private readonly pvFile?: PvProfile,
   ) {
     const s = loaded.scenario;
     this.placed = Object.fromEntries(s.batteries.initial.map((b) => [b.bus.toLowerCase(), b.units]));
@@ -96,17 +165,41 @@ export class Simulation {
   /** Loads the feeder and the MILP backend, and builds the first iteration. */
   static async create(loaded: LoadedScenario): Promise<Simulation> {
     const s = loaded.scenario;
-    validateScenario(s, loaded.file);
-    const base = loadFeeder(loaded.feederPath);
+    const registry = await buildRegistry(s.plugins, loaded.file, loaded.allowPaths ?? []);
+    validateScenario(s, loaded.file, registry);
+    const roots = loaded.allowPaths ?? [];
+    const base = loadFeeder(loaded.feederPath, confinedFileSystem(roots));
+    checkLoadNames(s, base, loaded.file);
     const kv = baseVoltages(base, s.voltage_bases_kv);
-    const solver = s.market.mechanism === 'auction' ? await loadMilpSolver(s.market.solver) : undefined;
+    const solver = registry.mechanisms[s.market.mechanism].needsMilp ? await loadMilpSolver(s.market.solver) : undefined;
+    const highs = s.market.mechanism === 'community' && s.market.day_mode === 'day-ahead' ? await loadHighs() : undefined;
     const coords = new Map<string, { x: number; y: number }>();
     for (const b of base.network.buses) if (b.coords) coords.set(b.name, b.coords);
     s.bus_coords.forEach((written, k) => {
       const path = resolveScenarioPath(written, loaded.file, `bus_coords[${k}]`);
+      confine(path, roots, loaded.file, `bus_coords[${k}]`);
       for (const [bus, xy] of parseBusCoords(readFileSync(path, 'utf8'), path)) if (!coords.has(bus)) coords.set(bus, xy);
     });
-    return new Simulation(loaded, base, kv, solver, coords);
+    const pvFile = s.solar.source === 'file' ? readPvProfile(resolveScenarioPath(s.solar.file!, loaded.file, 'solar.file'), s.solar.derate) : undefined;
+    if (pvFile) checkProfileCovers(pvFile, s, loaded.file);
+    return new Simulation(loaded, base, kv, solver, registry, highs, coords, pvFile);
+  }
+
+  /** The scenario's PV profile: a measured file, or clear sky over the site. */
+  private pvProfile(): PvProfile {
+    const s = this.scenario;
+    const site = { latitudeDeg: s.solar.latitude, longitudeDeg: s.solar.longitude, dayOfYear: dayOfYear(s.solar.date), utcOffsetH: s.solar.utc_offset_h };
+    return this.pvFile ?? { kind: 'clear-sky', site, derate: s.solar.derate };
+  }
+
+  /** One forecast service for the run: the feeder loads keep their indices in every iteration's network. */
+  private forecastFor(periods: readonly Period[]): Forecasts {
+    const same = this.forecasts && this.forecasts.periods.length === periods.length && this.forecasts.periods.every((p, k) => p.startS === periods[k].startS && p.endS === periods[k].endS);
+    if (!same) {
+      const s = this.scenario;
+      this.forecasts = { periods, forecast: new Forecasts(this.base.network, periods, this.pvProfile(), s.prosumers.load_scale, this.base.network.loads.map((_, i) => i)) };
+    }
+    return this.forecasts!.forecast;
   }
 
   get scenario(): Scenario {
@@ -119,7 +212,7 @@ export class Simulation {
 
   /** Calls `fn` with the bus of every iteration, now and later. */
   onBus(fn: (bus: EventBus, sim: Simulation) => void): void {
-    this.busListeners.push(fn);
+    this.lifecycle.on('bus', fn);
     fn(this.bus, this);
   }
 
@@ -142,6 +235,11 @@ export class Simulation {
       if (e.type === 'period-closed') onPeriod?.(++closed, total());
     }
     return this.summaries;
+  }
+
+  /** The ledger's accounts of the current iteration (welfare, energy balance, bills). */
+  ledger(): LedgerState {
+    return this.agent('ledger')!.state as LedgerState;
   }
 
   /** The agent with this id in the current iteration. */
@@ -170,7 +268,7 @@ export class Simulation {
           this.publish({
             type: 'run-completed',
             time: periods[periods.length - 1].endS,
-            payload: { welfareEur: Number(this.welfare.toFixed(6)), violations: this.violations, violatingBuses: buses },
+            payload: { welfareEur: Number(this.ledger().welfareEur.toFixed(6)), violations: this.violations, violatingBuses: buses, nonConvergedSteps: this.nonConverged, violationEpisodes: this.episodes.episodes },
           });
           this.phase = 'complete';
         }
@@ -185,26 +283,28 @@ export class Simulation {
       case 'complete': {
         const dso = this.agent('dso')?.state as { decision?: string } | undefined;
         const go = this.agent('go')?.state as GridOperatorState;
-        const b = this.balance;
-        const round = (x: number) => Number(x.toFixed(6));
+        const ledger = this.ledger();
         this.summaries.push({
-          energyBalanceKwh: {
-            consumption: round(b.consumption),
-            production: round(b.production),
-            self_consumption: round(b.self_consumption),
-            local_trading: round(b.production - b.self_consumption - b.export),
-            import: round(b.import),
-            export: round(b.export),
-          },
+          energyBalanceKwh: energyBalance(ledger.balance, 1),
+          energyBalanceKwPeriods: energyBalance(ledger.balance, this.world.periodHours),
+          agentsWelfareEur: Number(ledger.agentsWelfareEur.toFixed(6)),
+          operatorSurplusEur: Number(ledger.operatorSurplusEur.toFixed(6)),
           voltage: voltageSummary(go.vStats, this.scenario.limits.nominal_v_pu),
           iteration: this.iteration,
-          welfareEur: Number(this.welfare.toFixed(6)),
+          welfareEur: Number(ledger.welfareEur.toFixed(6)),
           violations: this.violations,
           violatingBuses: [...this.violatingBuses].sort(),
           batteries: this.world.batteries.map((b) => ({ bus: b.bus, units: b.units })),
           decision: dso?.decision,
+          gridSolves: go.solves,
+          nonConvergedSteps: go.nonConverged,
+          violationCounts: this.episodes.counts(),
+          configuration: configurationLabel(this.world.batteries),
+          marketKkt: (this.agent('mo')?.state as { dayKkt?: KktReport } | undefined)?.dayKkt,
+          marketFailures: this.marketFailures,
         });
-        this.history.push(this.violations);
+        this.lifecycle.emit('iteration', this.summaries[this.summaries.length - 1]);
+        this.history.push(this.scenario.limits.count === 'violation_episodes' ? this.episodes.episodes : this.violations);
         if (this.reinforcedWith) {
           for (const a of this.reinforcedWith) this.placed[a.bus] = a.units;
           this.iteration++;
@@ -225,47 +325,65 @@ export class Simulation {
   private startIteration(): void {
     this.phase = 'start';
     this.nextPeriod = 0;
-    this.welfare = 0;
-    this.balance = emptyBalance();
     this.violations = 0;
+    this.nonConverged = 0;
+    this.episodes = new EpisodeTracker();
+    this.marketFailures = 0;
     this.violatingBuses = new Set();
     this.reinforcedWith = undefined;
     this.agents = this.buildAgents();
+    const routes = deliveryRoutes(this.agents);
     const bus = this.bus;
     const world = this.world;
     // agents in a fixed order; each sees every event once, in bus order
     const h = world.periodHours;
-    bus.events$.subscribe((e) => {
+    bus.listen((e) => {
       if (e.type === 'market-cleared') {
-        this.welfare += e.payload.welfareEur;
-        this.balance.import += e.payload.importKw * h;
-        this.balance.export += e.payload.exportKw * h;
-      } else if (e.type === 'dispatched') {
-        const p = e.payload;
-        this.balance.consumption += p.boughtKw * h;
-        this.balance.production += p.soldKw * h;
-        this.balance.self_consumption += Math.min(p.boughtKw, p.soldKw) * h;
+        if (e.payload.status !== 'optimal') this.marketFailures++;
       } else if (e.type === 'violation-detected') {
         this.violations++;
+        this.episodes.add(e.payload);
         this.violatingBuses.add(e.payload.bus);
-      } else if (e.type === 'reinforced') this.reinforcedWith = [...e.payload.added];
-      for (const a of this.agents) {
-        if (!a.kind.handles.includes(e.type)) continue;
-        const r = a.kind.transition(a.state, e, world);
+      } else if (e.type === 'power-flow-not-converged') this.nonConverged++;
+      else if (e.type === 'reinforced') this.reinforcedWith = [...e.payload.added];
+      const to = recipientOf(e);
+      const deliver = (a: AgentInstance): void => {
+        let r;
+        try {
+          r = a.kind.transition(a.state, e, world);
+        } catch (err) {
+          throw new AgentError(a.id, a.kind.kind, e, err);
+        }
         a.state = r.state;
         if (r.emit) for (const d of r.emit) bus.publish(d);
+      };
+      if (to === undefined) {
+        for (const a of routes.broadcast.get(e.type) ?? []) deliver(a);
+      } else {
+        // an addressed event: its observers and its recipient, in the agents' fixed order
+        const target = routes.addressed.get(e.type)?.get(to);
+        const observers = routes.observers.get(e.type) ?? [];
+        let placed = target === undefined || observers.includes(target);
+        for (const a of observers) {
+          if (!placed && routes.order.get(target!)! < routes.order.get(a)!) {
+            deliver(target!);
+            placed = true;
+          }
+          deliver(a);
+        }
+        if (!placed) deliver(target!);
       }
     });
-    for (const fn of this.busListeners) fn(bus, this);
+    this.lifecycle.emit('bus', bus, this);
   }
 
   private buildWorld(): World {
     const s = this.scenario;
-    const from = parseClock(s.horizon.from);
-    const to = parseClock(s.horizon.to);
+    const from = clockSeconds(s.horizon.from);
+    const to = clockSeconds(s.horizon.to);
     const step = s.market.period_min * 60;
     const periods: Period[] = [];
-    for (let t = from, k = 0; t + step <= to + 1e-9; t += step, k++) periods.push({ index: k, startS: t, endS: t + step, label: clockLabel(t) });
+    for (let t = from, k = 0; t + step <= to + 1e-9; t += step, k++) periods.push({ index: k, startS: t, endS: t + step, label: clockLabel(t), iso: isoLocal(s.solar.date, t) });
     const batteries = Object.entries(this.placed)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([bus, units]) => ({ bus, units }));
@@ -279,7 +397,7 @@ export class Simulation {
     prosumerLoads.forEach((load, i) => {
       const id = `p-${load}`;
       if ('count' in comm) communityOf.set(id, `c${Math.floor((i * comm.count) / prosumerLoads.length) + 1}`);
-      else communityOf.set(id, comm.map[load] ?? 'c1');
+      else communityOf.set(id, Object.hasOwn(comm.map, load) ? comm.map[load] : 'c1');
     });
     for (const b of placed) communityOf.set(b.id, nearestCommunity(b, network, communityOf, loadIndex));
     const loadNodes: [string, string, number, number][] = [];
@@ -292,13 +410,17 @@ export class Simulation {
     const voltageBuses = network.buses
       .map((b, index) => ({ name: b.name, index }))
       .filter(({ index }) => this.baseKvLn[index] !== undefined && [...model.busNodes[index]].some((k) => model.nodeNumber[k] >= 1 && model.nodeNumber[k] <= 3));
+    const site = { latitudeDeg: s.solar.latitude, longitudeDeg: s.solar.longitude, dayOfYear: dayOfYear(s.solar.date), utcOffsetH: s.solar.utc_offset_h };
     return {
       scenario: s,
       voltageBuses,
       periods,
       periodHours: s.market.period_min / 60,
       subStepS: s.power_flow.step_s,
-      site: { latitudeDeg: s.solar.latitude, longitudeDeg: s.solar.longitude, dayOfYear: dayOfYear(s.solar.date), utcOffsetH: s.solar.utc_offset_h },
+      site,
+      pv: this.pvProfile(),
+      regulated: regulatedBusNodes(s, network, model, this.baseKvLn, this.loaded.file),
+      inStatistics: statisticsBuses(s, this.baseKvLn),
       feeder,
       baseNetwork: this.base.network,
       loadIndex,
@@ -306,6 +428,9 @@ export class Simulation {
       communityOf,
       busKvBaseLn: this.baseKvLn,
       loadNodes,
+      strategies: this.registry.strategies,
+      mechanism: this.registry.mechanisms[s.market.mechanism],
+      forecast: this.forecastFor(periods),
     };
   }
 
@@ -313,43 +438,77 @@ export class Simulation {
     const s = this.scenario;
     const w = this.world;
     const agents: AgentInstance[] = [];
+    // every agent is built through the kind registry: built-in kinds and plugins' alike
     const add = (id: string, kind: string, config: unknown): void => {
-      const k = agentKinds[kind];
+      const k = this.registry.agentKinds[kind];
       agents.push({ id, kind: k, state: k.init(id, config, w) });
     };
     const elementOf = new Map<string, DrivenElement>();
     const prosumers = [...w.communityOf.keys()].filter((id) => id.startsWith('p-'));
+    const pvKwp = pvSizes(s, prosumers);
     prosumers.forEach((id, i) => {
       const load = id.slice(2);
-      const pv = i % s.prosumers.pv.every === s.prosumers.pv.offset ? s.prosumers.pv.kw : 0;
+      const pv = pvKwp[i];
       let { supply, demand } = s.prosumers.strategy;
       for (const g of s.prosumers.groups) {
         if (!g.loads.some((l) => l.toLowerCase() === load)) continue;
         supply = g.supply ?? supply;
         demand = g.demand ?? demand;
       }
-      add(id, 'prosumer', { load, pvKwp: pv, supply, demand });
-      elementOf.set(id, { load: w.loadIndex.get(load)!, keepsPowerFactor: true });
+      const sigma = s.prosumers.load_noise?.sigma ?? 0;
+      add(id, s.prosumers.kind, { load, pvKwp: pv, supply, demand, ...(sigma > 0 ? { loadNoise: Array.from(loadNoiseFactors(s.seed, id, sigma, w.periods.length)) } : {}) });
+      elementOf.set(id, { load: w.loadIndex.get(load)!, keepsPowerFactor: true, followsShape: demand.name === 'passive' && s.power_flow.passive_demand === 'load-shape' });
     });
     const unit = batteryUnit(s);
     for (const b of w.batteries) {
-      add(b.id, 'battery', { bus: b.bus, units: b.units, params: scaleUnits(unit, b.units), soc: s.batteries.unit.soc });
+      add(b.id, s.batteries.kind, { bus: b.bus, units: b.units, params: scaleUnits(unit, b.units), soc: s.batteries.unit.soc });
       elementOf.set(b.id, { load: b.loadIndex, keepsPowerFactor: false });
     }
     const communities = [...new Set(w.communityOf.values())].sort();
     for (const c of communities) add(`cm-${c}`, 'community-manager', { community: c, members: [...w.communityOf].filter(([, cc]) => cc === c).map(([id]) => id) });
-    add('mo', 'market-operator', { solver: this.solver });
+    for (const extra of s.agents) add(extra.id, extra.kind, extra.config);
+    add('mo', 'market-operator', { solver: this.solver, qp: this.highs });
     add('go', 'grid-operator', { elementOf });
+    add('ledger', 'ledger', { batteries: w.batteries.map((b) => b.id) });
     add('dso', 'dso-planner', {
       enabled: s.reinforcement.enabled,
       maxIterations: s.reinforcement.max_iterations,
       unitSteps: s.reinforcement.unit_steps,
+      rule: s.reinforcement.rule,
+      count: s.limits.count,
       placed: { ...this.placed },
       history: [...this.history],
       iteration: this.iteration,
     });
     return agents;
   }
+}
+
+/**
+ * Who receives what, computed once per iteration: broadcast events go to every agent that handles
+ * their type; an addressed event (`recipientOf`) goes to its recipient, if it handles the type, and to
+ * the agents that observe the type. Delivery keeps the agents' fixed order, so runs stay
+ * deterministic, and a period costs O(agents) however many addressed events it carries.
+ */
+function deliveryRoutes(agents: readonly AgentInstance[]) {
+  const broadcast = new Map<EventType, AgentInstance[]>();
+  const addressed = new Map<EventType, Map<string, AgentInstance>>();
+  const observers = new Map<EventType, AgentInstance[]>();
+  const order = new Map<AgentInstance, number>();
+  agents.forEach((a, i) => {
+    order.set(a, i);
+    for (const t of a.kind.handles) {
+      if (!broadcast.has(t)) broadcast.set(t, []);
+      broadcast.get(t)!.push(a);
+      if (!addressed.has(t)) addressed.set(t, new Map());
+      addressed.get(t)!.set(a.id, a);
+    }
+    for (const t of a.kind.observes ?? []) {
+      if (!observers.has(t)) observers.set(t, []);
+      observers.get(t)!.push(a);
+    }
+  });
+  return { broadcast, addressed, observers, order };
 }
 
 /** One Standard Battery Unit from the scenario (rates per hour; self-discharge per hour). */
@@ -369,15 +528,15 @@ export function batteryUnit(s: Scenario): BatteryParams {
   };
 }
 
-/** Checks references the schema cannot: strategy names and the sides they serve. */
-function validateScenario(s: Scenario, file: string): void {
-  const check = (ref: { name: string; params: Record<string, number> }, side: 'supply' | 'demand', path: string): void => {
-    const st = strategies[ref.name];
-    if (!st) throw new ScenarioError(file, `${path}.name`, `unknown strategy '${ref.name}' (known: ${Object.keys(strategies).join(', ')})`);
+/** Checks references the schema cannot: strategies, agent kinds and the mechanism, against the run's registries. */
+function validateScenario(s: Scenario, file: string, registry: Registry): void {
+  const check = (ref: { name: string; params: Record<string, JsonValue> }, side: 'supply' | 'demand', path: string): void => {
+    // own names only: 'constructor' or 'toString' must not find Object.prototype's
+    const st = Object.hasOwn(registry.strategies, ref.name) ? registry.strategies[ref.name] : undefined;
+    if (!st) throw new ScenarioError(file, `${path}.name`, `unknown strategy '${excerpt(ref.name)}' (known: ${Object.keys(registry.strategies).join(', ')})`);
     if (!st.sides.includes(side)) throw new ScenarioError(file, `${path}.name`, `strategy '${ref.name}' does not bid on the ${side} side`);
-    for (const key of Object.keys(ref.params)) {
-      if (!(key in st.defaults) && key !== 'nominal_price') throw new ScenarioError(file, `${path}.params.${key}`, `unknown parameter of strategy '${ref.name}' (known: ${Object.keys(st.defaults).join(', ')})`);
-    }
+    const problem = checkParams(st, withDefaults(st, ref.params));
+    if (problem) throw new ScenarioError(file, problem.param === undefined ? `${path}.params` : `${path}.params.${excerpt(problem.param)}`, excerpt(problem.message, 300));
   };
   for (const side of ['supply', 'demand'] as const) {
     check(s.batteries.strategy, side, 'batteries.strategy');
@@ -387,9 +546,92 @@ function validateScenario(s: Scenario, file: string): void {
       if (ref) check(ref, side, `prosumers.groups[${k}].${side}`);
     });
   }
-  if (s.horizon.to <= s.horizon.from && s.horizon.to !== '24:00') throw new ScenarioError(file, 'horizon.to', `must be after horizon.from (${s.horizon.from})`);
-  if (s.batteries.unit.soc_min > s.batteries.unit.soc_max) throw new ScenarioError(file, 'batteries.unit.soc_min', 'is above soc_max');
+  const kind = (name: string, path: string): void => {
+    if (!Object.hasOwn(registry.agentKinds, name)) throw new ScenarioError(file, path, `unknown agent kind '${excerpt(name)}' (known: ${Object.keys(registry.agentKinds).join(', ')})`);
+  };
+  kind(s.prosumers.kind, 'prosumers.kind');
+  kind(s.batteries.kind, 'batteries.kind');
+  const ids = new Set<string>();
+  s.agents.forEach((a, k) => {
+    kind(a.kind, `agents[${k}].kind`);
+    if (ids.has(a.id) || a.id === 'mo' || a.id === 'go' || a.id === 'dso' || a.id === 'ledger' || /^(p-|cm-)/.test(a.id)) throw new ScenarioError(file, `agents[${k}].id`, `id '${excerpt(a.id)}' is taken (ids must be unique and not 'mo', 'go', 'dso', 'ledger', 'p-…' or 'cm-…')`);
+    ids.add(a.id);
+  });
+  if (!Object.hasOwn(registry.mechanisms, s.market.mechanism)) throw new ScenarioError(file, 'market.mechanism', `unknown clearing mechanism '${excerpt(s.market.mechanism)}' (known: ${Object.keys(registry.mechanisms).join(', ')})`);
 }
+
+/** Every load a scenario names (prosumers, groups, community map) must be a load of the feeder. */
+function checkLoadNames(s: Scenario, f: Feeder, file: string): void {
+  const known = new Set(f.network.loads.map((l) => l.name.slice('load.'.length)));
+  const check = (name: string, field: string): void => {
+    if (!known.has(name.toLowerCase())) throw new ScenarioError(file, field, `'${excerpt(name)}' is not a load of the feeder (${known.size} loads, e.g. ${[...known].slice(0, 3).join(', ')})`);
+  };
+  if (s.prosumers.loads !== 'all') s.prosumers.loads.forEach((l, k) => check(l, `prosumers.loads[${k}]`));
+  s.prosumers.groups.forEach((g, k) => g.loads.forEach((l, j) => check(l, `prosumers.groups[${k}].loads[${j}]`)));
+  const comm = s.prosumers.communities;
+  if ('map' in comm) for (const l of Object.keys(comm.map)) check(l, `prosumers.communities.map.${excerpt(l)}`);
+  validatePaper004(s, file);
+}
+
+// ---- paper 004 (issue 10): grid role, Table 2 unit, PV source, regulated bus, statistics level ----
+
+function validatePaper004(s: Scenario, file: string): void {
+  const m = s.market;
+  if (m.mechanism !== 'auction') {
+    if (m.grid !== 'counterparty') throw new ScenarioError(file, 'market.grid', `'${m.grid}' needs market.mechanism: auction (the community market takes the grid as counterparty)`);
+    for (const f of ['max_import_kw', 'max_export_kw'] as const) if (m[f] !== undefined) throw new ScenarioError(file, `market.${f}`, 'grid limits need market.mechanism: auction');
+  }
+  if (s.solar.source === 'file' && s.solar.file === undefined) throw new ScenarioError(file, 'solar.file', "is required with solar.source: file");
+  if (s.solar.source !== 'file' && s.solar.file !== undefined) throw new ScenarioError(file, 'solar.file', "is only read with solar.source: file");
+}
+
+/**
+ * The ledger's balance as reported, kWh divided by `unitHours` (1: kWh; the period length in h:
+ * seed 004's Table 2 unit, kW summed over periods).
+ */
+function energyBalance(b: LedgerBalance, unitHours: number): EnergyBalanceKwh {
+  const r = (x: number) => Number((x / unitHours).toFixed(6));
+  return {
+    consumption: r(b.consumption),
+    production: r(b.production),
+    self_consumption: r(b.self_consumption),
+    local_trading: r(b.production + b.battery_discharge - b.self_consumption - b.export),
+    import: r(b.import),
+    export: r(b.export),
+    battery_charge: r(b.battery_charge),
+    battery_discharge: r(b.battery_discharge),
+  };
+}
+
+/** A measured profile must cover the horizon (no silent zeros outside its samples). */
+function checkProfileCovers(p: Extract<PvProfile, { kind: 'file' }>, s: Scenario, file: string): void {
+  const from = clockSeconds(s.horizon.from) / 3600;
+  const to = clockSeconds(s.horizon.to) / 3600;
+  if (p.hours[0] > from + 1e-9 || p.hours[p.hours.length - 1] < to - 1e-9) {
+    throw new ScenarioError(file, 'solar.file', `samples span ${clockLabel(p.hours[0] * 3600)}–${clockLabel(p.hours[p.hours.length - 1] * 3600)}, not the horizon ${s.horizon.from}–${s.horizon.to}`);
+  }
+}
+
+/** The regulated bus's phase nodes and base, or undefined when the scenario names none. */
+function regulatedBusNodes(s: Scenario, network: Network, model: SolverModel, kvLn: readonly (number | undefined)[], file: string): RegulatedBusNodes | undefined {
+  const r = s.power_flow.regulated_bus;
+  if (!r) return undefined;
+  const b = network.busIndex.get(r.bus.toLowerCase());
+  if (b === undefined) throw new ScenarioError(file, 'power_flow.regulated_bus.bus', `bus '${r.bus}' is not on the feeder`);
+  const kv = kvLn[b];
+  if (kv === undefined) throw new ScenarioError(file, 'power_flow.regulated_bus.bus', `bus '${r.bus}' has no voltage base (set voltage_bases_kv)`);
+  const nodes = [...model.busNodes[b]].filter((k) => model.nodeNumber[k] >= 1 && model.nodeNumber[k] <= 3);
+  if (nodes.length === 0) throw new ScenarioError(file, 'power_flow.regulated_bus.bus', `bus '${r.bus}' has no phase node`);
+  return { bus: network.buses[b].name, nodes, baseV: kv * 1000, setpointPu: r.v_pu };
+}
+
+/** Buses whose line-to-line base is one of `limits.statistics_kv` (within 1 %); undefined: all. */
+function statisticsBuses(s: Scenario, kvLn: readonly (number | undefined)[]): Uint8Array | undefined {
+  const levels = s.limits.statistics_kv;
+  if (!levels) return undefined;
+  return Uint8Array.from(kvLn, (kv) => (kv !== undefined && levels.some((l) => Math.abs((kv * Math.sqrt(3)) / l - 1) < 0.01) ? 1 : 0));
+}
+// ---- end paper 004 ----
 
 /** The feeder's bus bases, completed from the scenario's `voltage_bases_kv` where it has none. */
 function baseVoltages(f: Feeder, basesKv: readonly number[] | undefined): (number | undefined)[] {
@@ -455,6 +697,3 @@ function nearestCommunity(b: PlacedBattery, network: Network, communityOf: Map<s
   return [...communityOf.values()][0] ?? 'c1';
 }
 
-function emptyBalance(): EnergyBalanceKwh {
-  return { consumption: 0, production: 0, self_consumption: 0, local_trading: 0, import: 0, export: 0 };
-}

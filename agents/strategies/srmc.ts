@@ -3,7 +3,7 @@
  * producers: blocks of 0.5 kW priced linearly up to `nominal_price` (Eq. 5; default 0.025 EUR/kWh).
  */
 import { supplyBlocks } from '../../markets/auction/index.js';
-import { NO_OFFER, type Offer, type Strategy, type StrategyInput } from './strategy.js';
+import { NO_OFFER, type Offer, type StrategyInput, defineStrategy } from './strategy.js';
 
 export function supplyOffer(input: StrategyInput, nominalPrice: number): Offer {
   if (!(input.availableSupplyKw > 0)) return NO_OFFER;
@@ -11,9 +11,9 @@ export function supplyOffer(input: StrategyInput, nominalPrice: number): Offer {
   return { ...NO_OFFER, supply: blocks.map((b) => ({ id: b.id, kw: b.kw, priceEurPerKwh: b.priceEurPerKwh })) };
 }
 
-export const srmc: Strategy = {
+export const srmc = defineStrategy({
   name: 'srmc',
   sides: ['supply'],
   defaults: { nominal_price: 0.025, block_kw: 0.5 },
-  offer: (_side, input) => supplyOffer(input, input.params.nominal_price),
-};
+  stateless: (_side, input) => supplyOffer(input, input.params.nominal_price),
+});

@@ -5,7 +5,7 @@
  * group start a comment. The group's delimiters are stripped: `mult=(file=a.txt)` yields the value
  * `file=a.txt`, and `kvs=[11 .416]` yields `11 .416`, which the value parsers split further.
  */
-import { DssError, type DssLocation } from '../../src/errors.js';
+import { DssError, type DssLocation, excerpt } from '../../src/errors.js';
 
 /** One token: `name` is undefined for a positional value. */
 export interface DssToken {
@@ -57,7 +57,7 @@ export function tokenize(text: string, loc: DssLocation): DssToken[] {
     const closer = CLOSERS[c];
     if (closer) {
       const end = text.indexOf(closer, i + 1);
-      if (end < 0) throw new DssError(loc, `unclosed ${c}…${closer} in "${text.trim()}"`);
+      if (end < 0) throw new DssError(loc, `unclosed ${c}…${closer} in "${excerpt(text.trim(), 40)}"`);
       const value = text.slice(i + 1, end);
       i = end + 1;
       return { value, group: c };

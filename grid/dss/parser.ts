@@ -7,7 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { DssError, type DssLocation } from '../../src/errors.js';
+import { DssError, type DssLocation, excerpt } from '../../src/errors.js';
 import { canonicalCommand } from './commands.js';
 import { type DssToken, stripComment, tokenize } from './lexer.js';
 
@@ -104,7 +104,11 @@ export function parseDssText(text: string, file: string, dir: string, fs: DssFil
   return out;
 }
 
+/** Redirect/Compile nesting lemsim follows (a deeper chain is an error, not a stack overflow). */
+export const MAX_REDIRECT_DEPTH = 64;
+
 function parseInto(abs: string, fs: DssFileSystem, out: DssStatement[], stack: string[]): void {
+  if (stack.length >= MAX_REDIRECT_DEPTH) throw new DssError(undefined, `Redirect nested deeper than ${MAX_REDIRECT_DEPTH} files (a chain this deep is a generated or broken script)`);
   if (stack.includes(abs)) {
     const chain = [...stack.slice(stack.indexOf(abs)), abs].map((p) => basename(p)).join(' → ');
     throw new DssError(undefined, `Redirect cycle: ${chain}`);
@@ -162,6 +166,7 @@ function parseLines(text: string, file: string, dir: string, fs: DssFileSystem, 
       try {
         parseInto(resolved, fs, out, stack);
       } catch (err) {
+        // located at the Redirect line that went too deep, or at the outermost one for other errors
         if (err instanceof DssError && err.location === undefined) throw new DssError(loc, err.detail);
         throw err;
       }

@@ -154,7 +154,8 @@ function readNumberFile(spec: string, loc: DssLocation, prop: string, files: Fil
     const cell = cells[col - 1];
     const v = cell === undefined ? NaN : Number(cell);
     if (!Number.isFinite(v)) {
-      throw new DssError({ file: path, line: k + 1 }, `expected a number in column ${col} (for ${prop} at ${loc.file}:${loc.line}), got '${line}'`);
+      // the line itself is not quoted: the data file may be anything (a key file, /proc/self/environ)
+      throw new DssError({ file: path, line: k + 1 }, `expected a number in column ${col} (for ${prop} at ${loc.file}:${loc.line}), ${cell === undefined ? `but the line has ${cells.length} column${cells.length === 1 ? '' : 's'}` : 'got text'}`);
     }
     values.push(v);
   }

@@ -6,6 +6,7 @@
  * `i * n + j` of both `re` and `im`. The shape is structurally the same as `CMatrix` in
  * `grid/model/complex.ts`, so results can be handed to the network model without copying.
  */
+import { LuDecomposition, Matrix } from 'ml-matrix';
 import { LineConstantsError } from './errors.js';
 
 /** Square complex matrix of order `n`, row-major split storage (see module comment). */
@@ -70,49 +71,19 @@ export function leadingBlock(a: Float64Array, n: number, keep: number): Float64A
 }
 
 /**
- * Inverse of a real symmetric positive-definite matrix (the potential-coefficient matrix) by
- * Gauss–Jordan elimination with partial pivoting. Throws when the matrix is singular, which for
- * a potential matrix means two conductors share a place.
+ * Inverse of a real symmetric positive-definite matrix (the potential-coefficient matrix), by
+ * ml-matrix's LU decomposition with partial pivoting (dense real linear algebra is that library's
+ * job; a line has a handful of conductors, so this is not a hot loop). Throws when the matrix is
+ * singular, which for a potential matrix means two conductors share a place.
  */
 export function invertReal(a: Float64Array, n: number, subject: string): Float64Array {
-  const m = Float64Array.from(a);
-  const inv = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) inv[i * n + i] = 1;
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    let best = Math.abs(m[c * n + c]);
-    for (let r = c + 1; r < n; r++) {
-      const v = Math.abs(m[r * n + c]);
-      if (v > best) {
-        best = v;
-        p = r;
-      }
-    }
-    if (!(best > 0) || !Number.isFinite(best)) throw new LineConstantsError(subject, 'potential-coefficient matrix is singular');
-    if (p !== c) {
-      for (let j = 0; j < n; j++) {
-        let t = m[c * n + j];
-        m[c * n + j] = m[p * n + j];
-        m[p * n + j] = t;
-        t = inv[c * n + j];
-        inv[c * n + j] = inv[p * n + j];
-        inv[p * n + j] = t;
-      }
-    }
-    const piv = 1 / m[c * n + c];
-    for (let j = 0; j < n; j++) {
-      m[c * n + j] *= piv;
-      inv[c * n + j] *= piv;
-    }
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = m[r * n + c];
-      if (f === 0) continue;
-      for (let j = 0; j < n; j++) {
-        m[r * n + j] -= f * m[c * n + j];
-        inv[r * n + j] -= f * inv[c * n + j];
-      }
-    }
-  }
-  return inv;
+  const rows: number[][] = [];
+  for (let i = 0; i < n; i++) rows.push(Array.from(a.subarray(i * n, (i + 1) * n)));
+  if (!rows.every((r) => r.every(Number.isFinite))) throw new LineConstantsError(subject, 'potential-coefficient matrix is singular');
+  const lu = new LuDecomposition(new Matrix(rows));
+  if (lu.isSingular()) throw new LineConstantsError(subject, 'potential-coefficient matrix is singular');
+  const inv = lu.solve(Matrix.eye(n));
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = inv.get(i, j);
+  return out;
 }

@@ -19,6 +19,7 @@ import { type LineGeometryState, type ObjectLookup, geometrySpec, resolveConduct
 import type { LineSpacingState, ConductorState } from './elements/conductors.js';
 import { type EarthModel, type LineGeometry as GeometrySpec, lineConstants } from '../line-constants/index.js';
 import { LENGTH_UNITS_M } from '../dss/values.js';
+import { type Pce, buildPces } from './pces.js';
 
 export interface Bus {
   readonly name: string;
@@ -100,6 +101,8 @@ export interface Network {
   readonly branches: readonly Branch[];
   readonly sources: readonly Source[];
   readonly loads: readonly Load[];
+  /** Generators, PVSystems (power conversion elements that inject), see pces.ts */
+  readonly pces: readonly Pce[];
   readonly shapes: ReadonlyMap<string, LoadShapeState>;
   readonly options: ReadonlyMap<string, string>;
   /** `Set loadmult=` (OpenDSS LoadMultiplier), 1 when not set */
@@ -299,6 +302,7 @@ export function buildNetwork(c: DssCircuit): Network {
     branches,
     sources,
     loads,
+    pces: buildPces(c, terminal),
     shapes,
     options: c.options,
     loadMult: c.loadMult,

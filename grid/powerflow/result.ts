@@ -68,8 +68,8 @@ export function branchTerminalPowers(m: SolverModel, b: number, vRe: Float64Arra
   return out;
 }
 
-/** Power delivered by the sources into the network (W, var). */
-export function sourcePower(m: SolverModel, vRe: Float64Array, vIm: Float64Array): { p: number; q: number } {
+/** Power delivered by the sources into the network (W, var); `emfScale` as in PowerFlowState.setSourceScale. */
+export function sourcePower(m: SolverModel, vRe: Float64Array, vIm: Float64Array, emfScale = 1): { p: number; q: number } {
   let p = 0;
   let q = 0;
   m.network.sources.forEach((s, k) => {
@@ -85,8 +85,8 @@ export function sourcePower(m: SolverModel, vRe: Float64Array, vIm: Float64Array
         sr += s.y.re[r * mm + c] * s.emf[c].re - s.y.im[r * mm + c] * s.emf[c].im;
         si += s.y.re[r * mm + c] * s.emf[c].im + s.y.im[r * mm + c] * s.emf[c].re;
       }
-      i.re[r] = sr - i.re[r];
-      i.im[r] = si - i.im[r];
+      i.re[r] = emfScale * sr - i.re[r];
+      i.im[r] = emfScale * si - i.im[r];
     }
     const s1 = conductorPower(nodes, i.re, i.im, vRe, vIm);
     p += s1.p;
@@ -172,7 +172,7 @@ export class GridMeter {
   }
 
   /** Measures a solution; returns its power balance (kW, kvar, relative mismatch). */
-  measure(vRe: Float64Array, vIm: Float64Array, powers: LoadPowers): PowerBalance {
+  measure(vRe: Float64Array, vIm: Float64Array, powers: LoadPowers, emfScale = 1): PowerBalance {
     const m = this.model;
     let lossP = 0;
     let lossQ = 0;
@@ -245,7 +245,7 @@ export class GridMeter {
       loadQ += qk;
       grossVa += Math.sqrt(pk * pk + qk * qk);
     }
-    const src = sourcePower(m, vRe, vIm);
+    const src = sourcePower(m, vRe, vIm, emfScale);
     const dp = src.p - loadP - lossP;
     const dq = src.q - loadQ - lossQ;
     return {

@@ -9,7 +9,9 @@
  * Sign convention (grid layer, DESIGN rule 2): load power consumed is positive (W, var);
  * generation entered as a load is negative.
  */
-import type { SolverModel } from './compile.js';
+import { BR_PCE_PQ, BR_PCE_PQ_ANY_V, BR_PCE_PQ_ILIMIT, type SolverModel } from './compile.js';
+import { type PceRuntime, newPceRuntime, setPcePowersAt } from './pce-power.js';
+import { solveVoltageControlledGenerators } from './pv-generators.js';
 import { expandChains } from './series-chains.js';
 import type { Load } from '../model/network.js';
 
@@ -23,6 +25,8 @@ export interface SolveOptions {
 export interface LoadPowers {
   readonly pW: Float64Array;
   readonly qVar: Float64Array;
+  /** state the power conversion elements carry between solves (see pce-power.ts) */
+  readonly pce?: PceRuntime;
 }
 
 export interface SolveStatus {
@@ -51,6 +55,9 @@ export class PowerFlowState {
   private readonly biRe: Float64Array;
   private readonly biIm: Float64Array;
   private warm = false;
+  /** factor on every source's EMF (1: as compiled); an ideal regulator moves it (regulate.ts) */
+  private emf = 1;
+  private inGeneratorLoop = false;
 
   constructor(readonly model: SolverModel) {
     const n = model.nNodes;
@@ -73,9 +80,37 @@ export class PowerFlowState {
 
   /** Forgets the previous solution: the next solve starts from the no-load voltages. */
   coldStart(): void {
-    this.vRe.set(this.model.v0Re);
-    this.vIm.set(this.model.v0Im);
+    this.setNoLoad();
     this.warm = false;
+  }
+
+  /** The factor applied to every source's EMF (and so to the no-load voltages, which are linear in it). */
+  get sourceScale(): number {
+    return this.emf;
+  }
+
+  /** Scales every source's EMF by `a` (> 0) for the following solves; the warm start is kept. */
+  setSourceScale(a: number): void {
+    if (!(a > 0 && Number.isFinite(a))) throw new RangeError(`source scale must be a positive number, got ${a}`);
+    this.emf = a;
+  }
+
+  private setNoLoad(): void {
+    const a = this.emf;
+    for (let k = 0; k < this.vRe.length; k++) {
+      this.vRe[k] = a * this.model.v0Re[k];
+      this.vIm[k] = a * this.model.v0Im[k];
+    }
+  }
+
+  /**
+   * Starts the next solve from these node voltages (V, same node numbering), e.g. the solution of the
+   * same circuit before a control moved a tap.
+   */
+  startFrom(vRe: Float64Array, vIm: Float64Array): void {
+    this.vRe.set(vRe);
+    this.vIm.set(vIm);
+    this.warm = true;
   }
 
   /**
@@ -88,10 +123,7 @@ export class PowerFlowState {
     const maxIt = options.maxIterations ?? 100;
     const m = this.model;
     const red = m.reduced;
-    if (!this.warm) {
-      this.vRe.set(m.v0Re);
-      this.vIm.set(m.v0Im);
-    }
+    if (!this.warm) this.setNoLoad();
     let status: SolveStatus;
     if (red) {
       // start from the present branch voltages
@@ -126,6 +158,15 @@ export class PowerFlowState {
       status = this.iterateFull(powers, tol, maxIt);
     }
     this.warm = status.converged;
+    if (status.converged && m.pvGenerators.length > 0 && !this.inGeneratorLoop) {
+      // model-3 generators: adjust their kvar until each holds its voltage (outer loop, re-solving)
+      this.inGeneratorLoop = true;
+      try {
+        return solveVoltageControlledGenerators(this, powers, options, status);
+      } finally {
+        this.inGeneratorLoop = false;
+      }
+    }
     return status;
   }
 
@@ -147,6 +188,7 @@ export class PowerFlowState {
     const v0r = red.v0Re;
     const v0i = red.v0Im;
     const scale = red.scale;
+    const a = this.emf;
     for (let k = 0; k < nb; k++) {
       compensationAt(m, k, vr[k], vi[k], powers, scratch);
       icr[k] = scratch[0];
@@ -167,8 +209,8 @@ export class PowerFlowState {
           sr += ar * br - ai * bi;
           si += ar * bi + ai * br;
         }
-        const nr = v0r[row] - sr;
-        const ni = v0i[row] - si;
+        const nr = a * v0r[row] - sr;
+        const ni = a * v0i[row] - si;
         if (!(Math.abs(nr) < 1e12 && Math.abs(ni) < 1e12)) return { converged: false, iterations: it, lastChangePu: Infinity };
         const dr = nr - vr[row];
         const di = ni - vi[row];
@@ -192,8 +234,8 @@ export class PowerFlowState {
     const map = m.nodeMap;
     for (let i = 0; i < nodes.length; i++) {
       const k = nodes[i];
-      this.vRe[k] = m.v0Re[k] - xRe[map[k]];
-      this.vIm[k] = m.v0Im[k] - xIm[map[k]];
+      this.vRe[k] = this.emf * m.v0Re[k] - xRe[map[k]];
+      this.vIm[k] = this.emf * m.v0Im[k] - xIm[map[k]];
     }
     expandChains(m.chains, this.vRe, this.vIm);
   }
@@ -208,8 +250,10 @@ export class PowerFlowState {
     let change = Infinity;
     for (let it = 1; it <= maxIt; it++) {
       loadCurrents(m, m.brA, m.brB, this.vRe, this.vIm, powers, this.icRe, this.icIm);
-      bRe.set(m.iSrcRe);
-      bIm.set(m.iSrcIm);
+      for (let i = 0; i < m.iSrcRe.length; i++) {
+        bRe[i] = this.emf * m.iSrcRe[i];
+        bIm[i] = this.emf * m.iSrcIm[i];
+      }
       for (let i = 0; i < nodes.length; i++) {
         bRe[map[nodes[i]]] -= this.icRe[nodes[i]];
         bIm[map[nodes[i]]] -= this.icIm[nodes[i]];
@@ -253,6 +297,43 @@ export function branchCurrent(m: SolverModel, k: number, vr: number, vi: number,
   const yr = p / v2;
   const yi = -q / v2;
   const model = m.brModel[k];
+  if (model === BR_PCE_PQ_ILIMIT) {
+    // current-limited inverter: below Vminpu the current keeps |S|/(Vminpu·Vbase) at the power
+    // factor angle, I = conj(S)·(V/|V|)/(Vminpu·Vbase) (OpenDSS DoConstantPQPVsystemObj)
+    const vmag = Math.sqrt(vr * vr + vi * vi);
+    const lim = m.brVminPu[k] * vbase;
+    if (vmag < lim) {
+      const ur = vr / vmag;
+      const ui = vi / vmag;
+      out[0] = (p * ur + q * ui) / lim;
+      out[1] = (p * ui - q * ur) / lim;
+    } else {
+      const d = vmag * vmag;
+      out[0] = (p * vr + q * vi) / d;
+      out[1] = (p * vi - q * vr) / d;
+    }
+    return;
+  }
+  if (model === BR_PCE_PQ || model === BR_PCE_PQ_ANY_V) {
+    // power conversion element (p, q ≤ 0 when generating): constant PQ, and for BR_PCE_PQ a
+    // constant impedance at its Vminpu/Vmaxpu power outside that band (OpenDSS DoConstantPQGen)
+    const d = vr * vr + vi * vi;
+    if (model === BR_PCE_PQ) {
+      const vmag = Math.sqrt(d);
+      const lo = m.brVminPu[k];
+      const hi = m.brVmaxPu[k];
+      if (vmag <= lo * vbase || vmag > hi * vbase) {
+        const pu = vmag <= lo * vbase ? lo : hi;
+        const f = (pu !== 0 ? 1 / (pu * pu) : 1) * m.brZScale[k];
+        out[0] = f * (yr * vr - yi * vi);
+        out[1] = f * (yr * vi + yi * vr);
+        return;
+      }
+    }
+    out[0] = (p * vr + q * vi) / d;
+    out[1] = (p * vi - q * vr) / d;
+    return;
+  }
   if (model === 2) {
     out[0] = yr * vr - yi * vi;
     out[1] = yr * vi + yi * vr;
@@ -450,7 +531,7 @@ function loadCurrents(
 
 /** Allocates a LoadPowers for a model. */
 export function newLoadPowers(m: SolverModel): LoadPowers {
-  return { pW: new Float64Array(m.nBr), qVar: new Float64Array(m.nBr) };
+  return { pW: new Float64Array(m.nBr), qVar: new Float64Array(m.nBr), pce: newPceRuntime(m.network.pces) };
 }
 
 /** Which load shape drives a load in a solution mode (OpenDSS: daily mode uses Daily, …). */
@@ -515,4 +596,5 @@ export function setLoadPowersAt(m: SolverModel, hour: number, mode: ShapeMode, o
       out.qVar[k] = qPh;
     }
   }
+  if (m.network.pces.length > 0) setPcePowersAt(m, hour, mode, out, out.pce ?? newPceRuntime(m.network.pces));
 }

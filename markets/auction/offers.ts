@@ -40,14 +40,17 @@ export function supplyCurvePrice(qKw: number, qMaxKw: number, nominalPriceEurPer
   return (nominalPriceEurPerKwh / qMaxKw) * qKw;
 }
 
-/** q_MAX of a demand curve, kW: q_N + (1 + k)/2 (seed 004, text under Eq. (6)). */
-export function demandMaxKw(nominalKw: number, elasticityK: number): number {
-  return nominalKw + (1 + elasticityK) / 2;
+/**
+ * q_MAX of a demand curve, kW: q_N + (1 + k)/2 (seed 004, text under Eq. (6)). With an anchor
+ * a ≠ 1 (see `DemandCurve.nominalAt`) the curve passes p_N at a·q_N and q_MAX = a·q_N + (1 + k)/2.
+ */
+export function demandMaxKw(nominalKw: number, elasticityK: number, nominalAt = 1): number {
+  return nominalAt * nominalKw + (1 + elasticityK) / 2;
 }
 
 /** Demand price on the curve of seed 004, Eq. (6), EUR/kWh at `qKw` (0 ≤ qKw ≤ q_MAX). */
-export function demandCurvePrice(qKw: number, nominalKw: number, nominalPriceEurPerKwh: number, elasticityK: number): number {
-  const qMaxKw = demandMaxKw(nominalKw, elasticityK);
+export function demandCurvePrice(qKw: number, nominalKw: number, nominalPriceEurPerKwh: number, elasticityK: number, nominalAt = 1): number {
+  const qMaxKw = demandMaxKw(nominalKw, elasticityK, nominalAt);
   // seed 004, Eq. (6): p = −2·p_N/(1+k)·q + p_N·2·q_MAX/(1+k)
   return (-2 * nominalPriceEurPerKwh * qKw) / (1 + elasticityK) + (nominalPriceEurPerKwh * 2 * qMaxKw) / (1 + elasticityK);
 }
@@ -105,6 +108,13 @@ export interface DemandCurve {
   readonly nominalPriceEurPerKwh: number;
   /** Elasticity factor k ≥ 0: blocks of 0.5 kW the peer may add beyond q_N. */
   readonly elasticityK: number;
+  /**
+   * Where the curve bids p_N, as a fraction of q_N (default 1: Eq. (6) as written, p(q_N) = p_N).
+   * 0.5 is the "midpoint anchor": p_N at the middle of the nominal quantity, so half of q_N is bid
+   * above p_N and half below (with 0.5 kW blocks and q_N ≈ 1 kW: one block each side). Seed 004's
+   * Table 2 curtails PV in S1/S2, which Eq. (6) as written cannot (docs/studies.md).
+   */
+  readonly nominalAt?: number;
 }
 
 /** Demand blocks of seed 004, Eq. (6), ids `${agent}-d1…`, most valuable first, up to q_MAX. */
@@ -112,6 +122,8 @@ export function demandBlocks(c: DemandCurve, blockKw = SEED004_BLOCK_KW): BlockO
   check(c.agent, 'nominalKw', c.nominalKw, Number.isFinite(c.nominalKw) && c.nominalKw >= 0, 'a non-negative number of kW');
   check(c.agent, 'nominalPriceEurPerKwh', c.nominalPriceEurPerKwh, Number.isFinite(c.nominalPriceEurPerKwh), 'a finite price');
   check(c.agent, 'elasticityK', c.elasticityK, Number.isFinite(c.elasticityK) && c.elasticityK >= 0, 'a non-negative number');
-  const qMaxKw = demandMaxKw(c.nominalKw, c.elasticityK);
-  return blocks(c.agent, 'd', qMaxKw, blockKw, (q) => demandCurvePrice(q, c.nominalKw, c.nominalPriceEurPerKwh, c.elasticityK));
+  const at = c.nominalAt ?? 1;
+  check(c.agent, 'nominalAt', at, Number.isFinite(at) && at >= 0, 'a non-negative number');
+  const qMaxKw = demandMaxKw(c.nominalKw, c.elasticityK, at);
+  return blocks(c.agent, 'd', qMaxKw, blockKw, (q) => demandCurvePrice(q, c.nominalKw, c.nominalPriceEurPerKwh, c.elasticityK, at));
 }

@@ -96,7 +96,21 @@ export function socAfter(b: BatteryAgent, sKw: number, periodHours: number): num
   return soc;
 }
 
-/** Default stored-energy value: midpoint of the grid's export and import prices (issue 5). */
+/**
+ * Default stored-energy value: midpoint of the grid's export and import prices (issue 5), and 0
+ * when that midpoint is negative (negative grid prices are valid input; a negative stored value is
+ * not, so a default the user never wrote must not turn valid prices into an error: issue 11).
+ */
 export function defaultStoredValueEurPerKwh(importPriceEurPerKwh: number, exportPriceEurPerKwh: number): number {
-  return (importPriceEurPerKwh + exportPriceEurPerKwh) / 2;
+  return Math.max(0, (importPriceEurPerKwh + exportPriceEurPerKwh) / 2);
+}
+
+/**
+ * Lowest stored energy allowed at the end of a period, kWh: soc_min, and at the end of the day (the
+ * last hour of a day-ahead market) also the battery's `terminalSocMin` (`batteries.terminal_soc:
+ * initial` sets it to the starting soc, so the day ends with the charge it began with).
+ */
+export function energyFloorKwh(b: BatteryAgent, lastHour: boolean): number {
+  const floor = lastHour && b.terminalSocMin !== undefined ? Math.max(b.socMin, b.terminalSocMin) : b.socMin;
+  return floor * b.capacityKwh;
 }

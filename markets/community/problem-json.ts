@@ -10,6 +10,15 @@ import { type CommunityAgent, type CommunityProblem, type CommunityResult, GRID_
 
 type Json = Record<string, unknown>;
 
+/** The largest magnitude a number of a problem file may have (kW, EUR/kWh, kWh: far beyond any market). */
+export const MAX_MAGNITUDE = 1e9;
+
+/** A value as quoted in a message: its JSON, at most 40 characters. */
+function shortJson(v: unknown): string {
+  const t = JSON.stringify(v) ?? String(v);
+  return t.length > 40 ? `${t.slice(0, 40)}…` : t;
+}
+
 function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -20,22 +29,31 @@ class Reader {
     readonly path: string,
     readonly obj: Json,
   ) {}
+  /** Rejects every key of the object outside `allowed` (a misspelt field is an error, not ignored). */
+  only(allowed: readonly string[]): this {
+    for (const key of Object.keys(this.obj)) {
+      if (!allowed.includes(key)) this.fail(key.length > 40 ? `${key.slice(0, 40)}…` : key, `unknown field (known: ${allowed.join(', ')})`);
+    }
+    return this;
+  }
   fail(field: string, detail: string): never {
     throw new ScenarioError(this.file, field ? `${this.path}${this.path ? '.' : ''}${field}` : this.path, detail);
   }
   number(field: string, fallback?: number): number {
-    const v = this.obj[field];
+    const v = Object.hasOwn(this.obj, field) ? this.obj[field] : undefined;
     if (v === undefined) {
       if (fallback !== undefined) return fallback;
       this.fail(field, 'missing field');
     }
-    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(field, `expected a finite number, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(field, `expected a finite number, got ${shortJson(v)}`);
+    // magnitudes beyond any electrical or economic meaning overflow the result's rounding
+    if (Math.abs(v) > MAX_MAGNITUDE) this.fail(field, `${v} is beyond ±${MAX_MAGNITUDE}, which no market quantity reaches`);
     return v;
   }
   string(field: string): string {
-    const v = this.obj[field];
+    const v = Object.hasOwn(this.obj, field) ? this.obj[field] : undefined;
     if (v === undefined) this.fail(field, 'missing field');
-    if (typeof v !== 'string' || v.length === 0) this.fail(field, `expected a non-empty string, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string' || v.length === 0) this.fail(field, `expected a non-empty string, got ${shortJson(v)}`);
     return v;
   }
 }
@@ -47,17 +65,17 @@ class Reader {
  */
 export function parseCommunityProblem(json: unknown, file?: string): CommunityProblem {
   if (!isObject(json)) throw new ScenarioError(file, '', 'expected a JSON object');
-  const top = new Reader(file, '', json);
+  const top = new Reader(file, '', json).only(['period_hours', 'grid', 'inter_community_fee', 'communities', 'agents']);
   const periodHours = top.number('period_hours');
   if (!isObject(json.grid)) top.fail('grid', json.grid === undefined ? 'missing field' : 'expected an object');
-  const grid = new Reader(file, 'grid', json.grid as Json);
+  const grid = new Reader(file, 'grid', json.grid as Json).only(['import_price', 'export_price']);
   const importPriceEurPerKwh = grid.number('import_price');
   const exportPriceEurPerKwh = grid.number('export_price');
   const interCommunityFeeEurPerKwh = top.number('inter_community_fee', 0);
   if (!Array.isArray(json.communities)) top.fail('communities', json.communities === undefined ? 'missing field' : 'expected an array');
   const communities = (json.communities as unknown[]).map((c, k) => {
     if (!isObject(c)) throw new ScenarioError(file, `communities[${k}]`, 'expected an object');
-    return { id: new Reader(file, `communities[${k}]`, c).string('id') };
+    return { id: new Reader(file, `communities[${k}]`, c).only(['id']).string('id') };
   });
   if (!Array.isArray(json.agents)) top.fail('agents', json.agents === undefined ? 'missing field' : 'expected an array');
   const defaultValue = defaultStoredValueEurPerKwh(importPriceEurPerKwh, exportPriceEurPerKwh);
@@ -69,12 +87,14 @@ export function parseCommunityProblem(json: unknown, file?: string): CommunityPr
     const community = r.string('community');
     const kind = r.string('kind');
     if (kind === 'consumer' || kind === 'producer') {
+      r.only(['id', 'community', 'kind', 'p_min_kw', 'p_max_kw', 'a', 'b']);
       return { kind, id, community, pMinKw: r.number('p_min_kw'), pMaxKw: r.number('p_max_kw'), aEurPerKwhPerKw: r.number('a'), bEurPerKwh: r.number('b') };
     }
     if (kind === 'battery') {
+      r.only(['id', 'community', 'kind', 'units', 'capacity_kwh', 'power_kw', 'soc', 'soc_min', 'soc_max', 'eta_ch', 'eta_dis', 'rate_ch', 'rate_dis', 'self_discharge', 'a', 'value_eur_per_kwh']);
       // `units`: a bank of Standard Battery Units (Table III); explicit fields override the preset
       let preset: Partial<Record<string, number>> = {};
-      if (raw.units !== undefined) {
+      if (Object.hasOwn(raw, 'units')) {
         const units = r.number('units');
         if (!Number.isInteger(units) || units < 1) r.fail('units', `expected a positive whole number of Standard Battery Units, got ${units}`);
         const u = STANDARD_BATTERY_UNIT;
@@ -108,7 +128,7 @@ export function parseCommunityProblem(json: unknown, file?: string): CommunityPr
         rateDisPerH: f('rate_dis'),
         selfDischargePerPeriod: f('self_discharge'),
         aEurPerKwhPerKw: f('a'),
-        valueEurPerKwh: r.number('value_eur_per_kwh', defaultValue),
+        valueEurPerKwh: Object.hasOwn(raw, 'value_eur_per_kwh') ? r.number('value_eur_per_kwh') : defaultValue,
       };
     }
     return r.fail('kind', `expected 'consumer', 'producer' or 'battery', got '${kind}'`);

@@ -19,5 +19,13 @@ export function parseNumberOption(flag: string, value: string): number {
   return n;
 }
 
+/** Checks a convergence tolerance against TOLERANCE_RANGE_PU, naming `field` in the message. */
+export function checkTolerance(field: string, tolerance: number): void {
+  if (!(tolerance >= TOLERANCE_RANGE_PU.min && tolerance <= TOLERANCE_RANGE_PU.max)) {
+    throw new InvalidOptionValue(`${field} must be between ${TOLERANCE_RANGE_PU.min} and ${TOLERANCE_RANGE_PU.max} pu (looser is no power flow, tighter never converges), got ${tolerance}`);
+  }
+}
+
+import { TOLERANCE_RANGE_PU } from '../limits.js';
 import { UsageError } from '../errors.js';
 class InvalidOptionValue extends UsageError {}

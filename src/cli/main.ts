@@ -5,12 +5,14 @@
  */
 import { Command, CommanderError } from 'commander';
 import { LemsimError } from '../errors.js';
+import { LEMSIM_VERSION } from '../version.js';
 import { commands } from './commands/index.js';
 import { type CliIo, processIo } from './io.js';
 
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const program = new Command('lemsim')
     .description('Local electricity markets inside real three-phase distribution grids')
+    .version(LEMSIM_VERSION, '-V, --version', 'print the lemsim version')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError(false);
@@ -25,6 +27,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     }
     if (err instanceof LemsimError) {
       io.err(`lemsim: ${err.message}\n`);
+      // a bug wrapped as a located error (an agent's failure): its stack only when asked for
+      if (err.exitCode === 70 && process.env.LEMSIM_DEBUG) io.err(`${(err.cause as Error | undefined)?.stack ?? ''}\n`);
       return err.exitCode;
     }
     const e = err as Error;

@@ -1,27 +1,71 @@
 /**
  * The files of `lemsim run` (issue contract): summary.json, market.csv, violations.csv,
  * voltages.csv, events.jsonl, and timing.json (wall clock; the only file allowed to differ between
- * two runs of the same scenario and seed). A recorder listens to every iteration's bus; the files
- * are written as one set, renamed into place only when all are complete.
+ * two runs of the same scenario and seed). A recorder listens to every iteration's bus and streams
+ * rows into the run's output set (src/io/atomic.ts), which is swapped in only when all are complete.
  */
 import type { EventBus } from '../bus.js';
 import type { AnyEvent } from '../events.js';
+import { type Provenance, provenance } from '../provenance.js';
 import type { IterationSummary, Simulation } from '../simulation.js';
-import { writeFileSet } from './atomic.js';
+import type { OutputSet } from './atomic.js';
+import { CsvTable } from './csv.js';
 import { fixed } from './grid-results.js';
 import type { ReportData } from '../report/report-data.js';
+import type { BatteryState } from '../../agents/battery.js';
+import { EpisodeTracker, violationDeviation } from '../violation-episodes.js';
 
 const minute = (t: number): string => {
   const m = t / 60;
   return Number.isInteger(m) ? String(m) : m.toFixed(4);
 };
 
-/** Collects rows from the bus as the simulation runs. */
+const MARKET = new CsvTable([
+  ['iteration', 'number'], ['period', 'text'], ['time', 'number'], ['agent', 'text'], ['community', 'text'], ['bid_supply_kw', 'number'], ['bid_demand_kw', 'number'],
+  ['bought_kw', 'number'], ['sold_kw', 'number'], ['dispatch_kw', 'number'], ['price_eur_per_kwh', 'number'], ['welfare_eur', 'number'],
+]);
+const VIOLATIONS = new CsvTable([['iteration', 'number'], ['minute', 'number'], ['element', 'text'], ['bus', 'text'], ['kind', 'text'], ['value', 'number'], ['limit', 'number'], ['deviation', 'number']]);
+/** per agent and iteration: what it traded and paid, against trading with the grid only (issue 14) */
+const AGENTS = new CsvTable([
+  ['iteration', 'number'], ['agent', 'text'], ['kind', 'text'], ['community', 'text'], ['bought_kwh', 'number'], ['sold_kwh', 'number'], ['payment_eur', 'number'],
+  ['baseline_bill_eur', 'number'], ['saving_eur', 'number'], ['welfare_eur', 'number'], ['final_soc', 'number'], ['cycles', 'number'],
+]);
+/** per battery and period: state of charge at the end of the period (issue 14) */
+const BATTERIES = new CsvTable([['iteration', 'number'], ['period', 'text'], ['minute', 'number'], ['battery', 'text'], ['bus', 'text'], ['soc', 'number'], ['dispatch_kw', 'number']]);
+/** issue 10: one row per element and market period with a violation (seed 000's episodes) */
+const EPISODES = new CsvTable([
+  ['iteration', 'number'], ['period', 'text'], ['element', 'text'], ['bus', 'text'], ['kind', 'text'], ['sub_steps', 'number'], ['worst_value', 'number'], ['limit', 'number'], ['worst_deviation', 'number'],
+]);
+const VOLTAGES = new CsvTable([['iteration', 'number'], ['minute', 'number'], ['load', 'text'], ['bus', 'text'], ['node', 'number'], ['v_pu', 'number']]);
+
+/** Where the recorder's rows go: a file of the output set, or nowhere (a run without --out). */
+interface RowSink {
+  write(text: string): void;
+}
+const nowhere: RowSink = { write: () => undefined };
+
+/**
+ * Bus voltages are kept for the report's heatmap at most once per simulated minute, and at most
+ * about REPORT_MAX_SAMPLES times per iteration (a week-long horizon keeps one sample per 7
+ * minutes), so what stays in memory does not grow with the horizon or the sub-step.
+ */
+const REPORT_SAMPLE_S = 60;
+const REPORT_MAX_SAMPLES = 1440;
+
+/**
+ * Streams rows to the output set as the simulation runs (memory bounded by what is kept for the
+ * report, not by the horizon): market.csv, violations.csv, voltages.csv and events.jsonl are written
+ * as events arrive; only per-period totals and the report's samples stay in memory.
+ */
 export class RunRecorder {
-  readonly events: string[] = [];
-  readonly market: string[] = ['iteration,period,time,agent,community,bid_supply_kw,bid_demand_kw,bought_kw,sold_kw,dispatch_kw,price_eur_per_kwh,welfare_eur\n'];
-  readonly violations: string[] = ['iteration,minute,element,bus,kind,value,limit\n'];
-  readonly voltages: string[] = ['iteration,minute,load,bus,node,v_pu\n'];
+  private readonly events: RowSink;
+  private readonly market: RowSink;
+  private readonly violations: RowSink;
+  private readonly voltages: RowSink;
+  private readonly agentsCsv: RowSink;
+  private readonly batteriesCsv: RowSink;
+  /** issue 10: element × market period episodes of each iteration (deviation: pu, or % for currents) */
+  readonly episodes = new Map<number, EpisodeTracker>();
   private bids = new Map<string, { community: string; supply: number; demand: number }>();
   private periodLabel = new Map<number, string>();
   eventCount = 0;
@@ -30,29 +74,81 @@ export class RunRecorder {
   /** the book of the middle period of the last iteration (auction), for the merit-order plot */
   meritOrder: ReportData['meritOrder'] = null;
   private pendingBook: { supply: { kw: number; priceEurPerKwh: number }[]; demand: { kw: number; priceEurPerKwh: number }[] } = { supply: [], demand: [] };
-  /** bus voltages of the latest iteration: per sub-step, its minute and one value per world.voltageBuses */
+  /** bus voltages of the latest iteration, at most one sample per simulated minute: its minute and one value per world.voltageBuses */
   busVoltages: { minute: number; vPu: Float32Array }[] = [];
   private busIteration = -1;
+  private lastSampleS = -Infinity;
+  private readonly sampleS: number;
   /** violations per element of each iteration */
   readonly violationsByElement = new Map<number, Map<string, number>>();
 
-  constructor(private readonly sim: Simulation) {
+  constructor(
+    private readonly sim: Simulation,
+    set?: OutputSet,
+  ) {
+    const open = (name: string, header: string): RowSink => {
+      if (!set) return nowhere;
+      const f = set.file(name);
+      f.write(header);
+      return f;
+    };
+    this.market = open('market.csv', MARKET.header);
+    this.violations = open('violations.csv', VIOLATIONS.header);
+    this.voltages = open('voltages.csv', VOLTAGES.header);
+    this.events = open('events.jsonl', '');
+    this.agentsCsv = open('agents.csv', AGENTS.header);
+    this.batteriesCsv = open('batteries.csv', BATTERIES.header);
+    const periods = sim.world.periods;
+    const horizonS = periods.length > 0 ? periods[periods.length - 1].endS - periods[0].startS : 0;
+    this.sampleS = Math.max(REPORT_SAMPLE_S, Math.ceil(horizonS / REPORT_MAX_SAMPLES / 60) * 60);
     sim.onBus((bus) => this.attach(bus));
   }
 
+  /** agents.csv rows of an iteration, from the ledger's accounts (agents in the roster's order). */
+  private writeAccounts(iteration: number): void {
+    const ledger = this.sim.ledger();
+    for (const a of this.sim.agents) {
+      const acc = ledger.accounts[a.id];
+      if (!acc) continue;
+      const battery = a.kind.kind === 'battery' ? (a.state as BatteryState) : undefined;
+      const cycles = battery ? (acc.boughtKwh + acc.soldKwh) / (2 * battery.params.capacityKwh) : undefined;
+      this.agentsCsv.write(
+        AGENTS.line([
+          iteration, a.id, a.kind.kind, this.sim.world.communityOf.get(a.id) ?? '',
+          fixed(acc.boughtKwh, 6), fixed(acc.soldKwh, 6), fixed(acc.paymentEur, 6), fixed(acc.baselineEur, 6), fixed(acc.baselineEur - acc.paymentEur, 6), fixed(acc.welfareEur, 6),
+          battery ? fixed(battery.soc, 6) : '', cycles === undefined ? '' : fixed(cycles, 6),
+        ]),
+      );
+    }
+  }
+
   private attach(bus: EventBus): void {
-    bus.events$.subscribe((e) => this.record(e));
+    bus.listen((e) => this.record(e));
   }
 
   private record(e: AnyEvent): void {
     this.eventCount++;
-    this.events.push(`${JSON.stringify(e)}\n`);
+    // every file counts time in minutes from midnight of the horizon's first day (summary.json
+    // time_origin); events keep their seconds in `time` and carry the same minute
+    this.events.write(`${JSON.stringify({ ...e, minute: e.time / 60 })}\n`);
     switch (e.type) {
       case 'period-opened':
         this.periodLabel.set(e.payload.period, e.payload.label);
-        this.bids.clear();
+        if (e.payload.period === 0) this.bids.clear();
         this.pendingBook = { supply: [], demand: [] };
         this.periodRows.push({ iteration: e.iteration, label: e.payload.label, startMinute: e.time / 60, prices: {}, tradedKw: 0, importKw: 0, exportKw: 0, consumptionKw: 0, productionKw: 0 });
+        break;
+      case 'period-closed': {
+        const label = this.periodLabel.get(e.payload.period) ?? String(e.payload.period);
+        for (const a of this.sim.agents) {
+          if (a.kind.kind !== 'battery') continue;
+          const st = a.state as BatteryState;
+          this.batteriesCsv.write(BATTERIES.line([e.iteration, label, minute(e.time), a.id, st.bus, fixed(st.soc, 6), fixed(st.dispatchKw, 4)]));
+        }
+        break;
+      }
+      case 'run-completed':
+        this.writeAccounts(e.iteration);
         break;
       case 'market-cleared': {
         const row = this.periodRows[this.periodRows.length - 1];
@@ -85,22 +181,26 @@ export class RunRecorder {
             }
           }
         }
-        this.bids.set(e.payload.agent, { community: e.payload.community ?? '', supply, demand });
+        // keyed by period too: a day-ahead market takes every period's bids at the first gate
+        this.bids.set(`${e.payload.period}|${e.payload.agent}`, { community: e.payload.community ?? '', supply, demand });
         break;
       }
       case 'dispatched': {
         const p = e.payload;
-        const bid = this.bids.get(p.agent) ?? { community: '', supply: 0, demand: 0 };
+        const bid = this.bids.get(`${p.period}|${p.agent}`) ?? { community: '', supply: 0, demand: 0 };
         const row = this.periodRows[this.periodRows.length - 1];
         this.periodRows[this.periodRows.length - 1] = { ...row, consumptionKw: row.consumptionKw + p.boughtKw, productionKw: row.productionKw + p.soldKw, tradedKw: row.tradedKw + p.soldKw };
-        this.market.push(
-          `${e.iteration},${this.periodLabel.get(p.period) ?? p.period},${minute(e.time)},${p.agent},${bid.community},${fixed(bid.supply, 4)},${fixed(bid.demand, 4)},${fixed(p.boughtKw, 4)},${fixed(p.soldKw, 4)},${fixed(p.pKw, 4)},${fixed(p.priceEurPerKwh, 6)},${fixed(p.welfareEur, 6)}\n`,
+        this.market.write(
+          MARKET.line([e.iteration, this.periodLabel.get(p.period) ?? String(p.period), minute(e.time), p.agent, bid.community, fixed(bid.supply, 4), fixed(bid.demand, 4), fixed(p.boughtKw, 4), fixed(p.soldKw, 4), fixed(p.pKw, 4), fixed(p.priceEurPerKwh, 6), fixed(p.welfareEur, 6)]),
         );
         break;
       }
       case 'violation-detected': {
         const p = e.payload;
-        this.violations.push(`${e.iteration},${minute(e.time)},${p.element},${p.bus},${p.kind},${p.value},${p.limit}\n`);
+        this.violations.write(VIOLATIONS.line([e.iteration, minute(e.time), p.element, p.bus, p.kind, p.value, p.limit, fixed(violationDeviation(p), 6)]));
+        const tracker = this.episodes.get(e.iteration) ?? new EpisodeTracker();
+        tracker.add(p);
+        this.episodes.set(e.iteration, tracker);
         const byEl = this.violationsByElement.get(e.iteration) ?? new Map<string, number>();
         byEl.set(p.element, (byEl.get(p.element) ?? 0) + 1);
         this.violationsByElement.set(e.iteration, byEl);
@@ -110,15 +210,19 @@ export class RunRecorder {
         if (e.iteration !== this.busIteration) {
           this.busIteration = e.iteration;
           this.busVoltages = [];
+          this.lastSampleS = -Infinity;
         }
-        if (e.payload.busVPu.length > 0) this.busVoltages.push({ minute: e.time / 60, vPu: Float32Array.from(e.payload.busVPu) });
+        if (e.payload.busVPu.length > 0 && e.time >= this.lastSampleS + this.sampleS - 1e-9) {
+          this.lastSampleS = e.time;
+          this.busVoltages.push({ minute: e.time / 60, vPu: Float32Array.from(e.payload.busVPu) });
+        }
         const nodes = this.sim.world.loadNodes;
-        const rows: string[] = [];
+        let rows = '';
         e.payload.loadVPu.forEach((v, k) => {
           const [load, bus, node] = nodes[k];
-          rows.push(`${e.iteration},${minute(e.time)},${load},${bus},${node},${v === 0 ? '' : fixed(v, 6)}\n`);
+          rows += VOLTAGES.line([e.iteration, minute(e.time), load, bus, node, v === 0 ? '' : fixed(v, 6)]);
         });
-        this.voltages.push(rows.join(''));
+        this.voltages.write(rows);
         break;
       }
       default:
@@ -135,31 +239,65 @@ export interface RunSummaryJson {
   periods: number;
   sub_step_s: number;
   events: number;
+  /** power flows solved over every iteration, and those that did not converge (exit 3 when > 0) */
+  grid_solves: number;
+  non_converged_steps: number;
   /** the final iteration's energy balance (seed 004, Table 2) and voltage statistics (Tables 3–4) */
   energy_balance_kwh: IterationSummary['energyBalanceKwh'];
+  /** the same in seed 004's Table 2 unit: kW summed over the market periods (= kWh ÷ period hours) */
+  energy_balance_kw_periods: IterationSummary['energyBalanceKwh'];
   voltage: IterationSummary['voltage'];
   iterations: {
     iteration: number;
     welfare_eur: number;
+    /** the agents' surplus and the market operator's: they add up to welfare_eur (checked every period) */
+    agents_welfare_eur: number;
+    operator_surplus_eur: number;
     violations: number;
+    /** issue 10: element × market period (bus-hour with an hourly market) */
+    violation_episodes: number;
+    /** issue 10: the battery sizes installed, as Tables IV/V name a configuration */
+    configuration: string;
+    violation_counts: IterationSummary['violationCounts'];
+    /** day-ahead market: KKT residuals of the day's clearing (kW, EUR/kWh, EUR/h) */
+    market_kkt: { primal_kw: number; dual_eur_per_kwh: number; complementarity_eur_per_h: number } | null;
+    /** periods whose clearing failed or was infeasible (the `market-cleared` status says why) */
+    market_failures: number;
     violating_buses: readonly string[];
     batteries: readonly { bus: string; units: number }[];
     decision: string | null;
+    grid_solves: number;
+    non_converged_steps: number;
     energy_balance_kwh: IterationSummary['energyBalanceKwh'];
+    energy_balance_kw_periods: IterationSummary['energyBalanceKwh'];
     voltage: IterationSummary['voltage'];
   }[];
-  final: { iteration: number; welfare_eur: number; violations: number; batteries: readonly { bus: string; units: number }[]; stopped_because: string | null };
+  final: { iteration: number; welfare_eur: number; violations: number; violation_episodes: number; configuration: string; non_converged_steps: number; batteries: readonly { bus: string; units: number }[]; stopped_because: string | null };
+  /** what produced these results: lemsim version, git commit, seed, the resolved scenario */
+  provenance: Provenance;
+  /** the instant every `minute` (and market.csv `time`) of the run's files counts from: midnight of the horizon's first day, ISO local time */
+  time_origin: string;
 }
 
 export function runSummary(sim: Simulation, summaries: readonly IterationSummary[], events: number): RunSummaryJson {
   const iterations = summaries.map((s) => ({
     iteration: s.iteration,
     welfare_eur: s.welfareEur,
+    agents_welfare_eur: s.agentsWelfareEur,
+    operator_surplus_eur: s.operatorSurplusEur,
     violations: s.violations,
+    violation_episodes: s.violationCounts.violation_episodes,
+    configuration: s.configuration,
+    violation_counts: s.violationCounts,
+    market_failures: s.marketFailures,
+    market_kkt: s.marketKkt ? { primal_kw: s.marketKkt.primalKw, dual_eur_per_kwh: s.marketKkt.dualEurPerKwh, complementarity_eur_per_h: s.marketKkt.complementarityEurPerH } : null,
     violating_buses: s.violatingBuses,
     batteries: s.batteries,
     decision: s.decision ?? null,
+    grid_solves: s.gridSolves,
+    non_converged_steps: s.nonConvergedSteps,
     energy_balance_kwh: s.energyBalanceKwh,
+    energy_balance_kw_periods: s.energyBalanceKwPeriods,
     voltage: s.voltage,
   }));
   const last = iterations[iterations.length - 1];
@@ -171,22 +309,28 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     periods: sim.world.periods.length,
     sub_step_s: sim.world.subStepS,
     events,
+    grid_solves: iterations.reduce((a, it) => a + it.grid_solves, 0),
+    non_converged_steps: iterations.reduce((a, it) => a + it.non_converged_steps, 0),
     energy_balance_kwh: last.energy_balance_kwh,
+    energy_balance_kw_periods: last.energy_balance_kw_periods,
     voltage: last.voltage,
     iterations,
-    final: { iteration: last.iteration, welfare_eur: last.welfare_eur, violations: last.violations, batteries: last.batteries, stopped_because: last.decision },
+    final: { iteration: last.iteration, welfare_eur: last.welfare_eur, violations: last.violations, violation_episodes: last.violation_episodes, configuration: last.configuration, non_converged_steps: last.non_converged_steps, batteries: last.batteries, stopped_because: last.decision },
+    provenance: provenance(sim.scenario),
+    time_origin: `${sim.scenario.solar.date}T00:00:00`,
   };
 }
 
-/** Writes every result file of a run into `dir` as one set. */
-export function writeRunResults(dir: string, sim: Simulation, rec: RunRecorder, summaries: readonly IterationSummary[], timing: Record<string, number>, extra: Record<string, (f: { write(text: string): void }) => void> = {}): void {
-  writeFileSet(dir, {
-    'summary.json': (f) => f.write(`${JSON.stringify(runSummary(sim, summaries, rec.eventCount), null, 2)}\n`),
-    'market.csv': (f) => rec.market.forEach((r) => f.write(r)),
-    'violations.csv': (f) => rec.violations.forEach((r) => f.write(r)),
-    'voltages.csv': (f) => rec.voltages.forEach((r) => f.write(r)),
-    'events.jsonl': (f) => rec.events.forEach((r) => f.write(r)),
-    'timing.json': (f) => f.write(`${JSON.stringify(timing, null, 2)}\n`),
-    ...extra,
-  });
+/**
+ * Writes the remaining files of a run (summary.json, timing.json and `extra`, e.g. the report) into
+ * the recorder's output set; the caller commits the set.
+ */
+export function writeRunSummary(set: OutputSet, sim: Simulation, rec: RunRecorder, summaries: readonly IterationSummary[], timing: Record<string, number>): void {
+  set.write('summary.json', `${JSON.stringify(runSummary(sim, summaries, rec.eventCount), null, 2)}\n`);
+  const episodes = set.file('violation_episodes.csv');
+  episodes.write(EPISODES.header);
+  for (const [it, tracker] of [...rec.episodes].sort(([a], [b]) => a - b)) {
+    for (const e of tracker.list()) episodes.write(EPISODES.line([it, sim.world.periods[e.period]?.label ?? String(e.period), e.element, e.bus, e.kind, e.subSteps, e.worstValue, e.limit, fixed(e.worstDeviation, 6)]));
+  }
+  set.write('timing.json', `${JSON.stringify(timing, null, 2)}\n`);
 }

@@ -42,38 +42,32 @@ export function collectReportData(sim: Simulation, rec: RunRecorder, summaries: 
   const last = summaries[summaries.length - 1];
   const lastIt = last.iteration;
   const e = last.energyBalanceKwh;
+  const ep = last.energyBalanceKwPeriods;
   const v = last.voltage;
   const tables: ReportTable[] = [
     {
       id: 'energy_balance',
-      title: 'Energy balance over the horizon, kWh (seed 004, Table 2)',
-      columns: ['item', 'kwh'],
-      rows: [
-        ['consumption', e.consumption],
-        ['production', e.production],
-        ['self_consumption', e.self_consumption],
-        ['local_trading', e.local_trading],
-        ['import', e.import],
-        ['export', e.export],
-      ],
+      title: "Energy balance over the horizon, kWh and in seed 004's Table 2 unit (kW summed over the market periods)",
+      columns: ['item', 'kwh', 'kw_periods'],
+      rows: (['consumption', 'production', 'self_consumption', 'local_trading', 'import', 'export'] as const).map((k) => [k, e[k], ep[k]]),
     },
     {
       id: 'voltage',
       title: `Voltage over every sub-step, bus and phase node, deviations from ${s.limits.nominal_v_pu} pu (seed 004, Tables 3–4)`,
       columns: ['statistic', 'value'],
       rows: [
-        ['average_pu', v.average_pu],
-        ['difference_from_nominal_pct', v.difference_from_nominal_pct],
-        ['mae_all_pct', v.mae_all_pct],
-        ['mae_positive_pct', v.mae_positive_pct],
-        ['mae_negative_pct', v.mae_negative_pct],
+        ['average_pu', v.average_pu ?? 'not measured'],
+        ['difference_from_nominal_pct', v.difference_from_nominal_pct ?? 'not measured'],
+        ['mae_all_pct', v.mae_all_pct ?? 'not measured'],
+        ['mae_positive_pct', v.mae_positive_pct ?? 'not measured'],
+        ['mae_negative_pct', v.mae_negative_pct ?? 'not measured'],
       ],
     },
     {
       id: 'iterations',
       title: 'Violations and social welfare per battery configuration (seed 000, Tables II, IV, V)',
-      columns: ['iteration', 'welfare_eur', 'violations', 'violating_buses', 'battery_sites', 'battery_units', 'decision'],
-      rows: summaries.map((it) => [it.iteration, it.welfareEur, it.violations, it.violatingBuses.length, it.batteries.length, it.batteries.reduce((a, b) => a + b.units, 0), it.decision ?? '']),
+      columns: ['iteration', 'welfare_eur', 'violations', 'violating_buses', 'battery_sites', 'battery_units', 'decision', 'violation_episodes', 'configuration', 'worst_voltage_deviation_pu'],
+      rows: summaries.map((it) => [it.iteration, it.welfareEur, it.violations, it.violatingBuses.length, it.batteries.length, it.batteries.reduce((a, b) => a + b.units, 0), it.decision ?? '', it.violationCounts.violation_episodes, it.configuration, it.violationCounts.deviation.voltage_pu.max]),
     },
   ];
   // traded locally = production not exported (self-consumption included, as in seed 004's Figure 5)

@@ -8,17 +8,54 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { LemsimError } from '../errors.js';
+import { parseCsv } from '../io/csv.js';
+import { LemsimError, excerpt } from '../errors.js';
 import type { RunSummaryJson } from '../io/run-results.js';
 import { renderSvg } from './render-svg.js';
 import type { ReportTable } from './report-data.js';
 import { escapeHtml, tableCsv, tableHtml } from './table-text.js';
 
+/** The parts of a run's summary.json that a comparison uses, checked on reading. */
+export interface ComparedSummary {
+  readonly scenario: string;
+  readonly energy_balance_kwh: RunSummaryJson['energy_balance_kwh'];
+  /** seed 004's Table 2 unit; absent in runs written before lemsim reported it */
+  readonly energy_balance_kw_periods?: RunSummaryJson['energy_balance_kwh'];
+  readonly voltage: { [K in keyof RunSummaryJson['voltage']]: number };
+  readonly final: { readonly iteration: number; readonly welfare_eur: number; readonly violations: number };
+}
+
 export interface RunForComparison {
   readonly name: string;
-  readonly summary: RunSummaryJson;
+  readonly summary: ComparedSummary;
   /** last iteration's load-node voltages: `minute|node` → v_pu */
   readonly voltages: ReadonlyMap<string, number>;
+}
+
+const ENERGY_KEYS = ['consumption', 'production', 'self_consumption', 'local_trading', 'import', 'export'] as const;
+const VOLTAGE_KEYS = ['average_pu', 'difference_from_nominal_pct', 'mae_all_pct', 'mae_positive_pct', 'mae_negative_pct'] as const;
+
+/** Checks the summary.json of a run (a truncated or edited file is a located input error). */
+function checkSummary(raw: unknown, path: string): ComparedSummary {
+  const fail = (field: string, detail: string): never => {
+    throw new LemsimError(`${path}: ${field}: ${detail}`);
+  };
+  const obj = (v: unknown, field: string): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(field, 'expected an object'));
+  const num = (o: Record<string, unknown>, k: string, field: string): number => {
+    const v = Object.hasOwn(o, k) ? o[k] : undefined;
+    if (v === null && field.startsWith('voltage.')) fail(field, 'is null: the run has no converged power flow, so it has no voltage to compare');
+    return typeof v === 'number' && Number.isFinite(v) ? v : fail(field, 'expected a finite number (written by an older lemsim, or edited?)');
+  };
+  const top = obj(raw, '(root)');
+  const energy = obj(top.energy_balance_kwh, 'energy_balance_kwh');
+  const voltage = obj(top.voltage, 'voltage');
+  const final = obj(top.final, 'final');
+  return {
+    scenario: typeof top.scenario === 'string' ? top.scenario : fail('scenario', 'expected a string'),
+    energy_balance_kwh: Object.fromEntries(ENERGY_KEYS.map((k) => [k, num(energy, k, `energy_balance_kwh.${k}`)])) as unknown as ComparedSummary['energy_balance_kwh'],
+    voltage: Object.fromEntries(VOLTAGE_KEYS.map((k) => [k, num(voltage, k, `voltage.${k}`)])) as unknown as ComparedSummary['voltage'],
+    final: { iteration: num(final, 'iteration', 'final.iteration'), welfare_eur: num(final, 'welfare_eur', 'final.welfare_eur'), violations: num(final, 'violations', 'final.violations') },
+  };
 }
 
 /** Reads a run directory written by `lemsim run`. */
@@ -26,15 +63,32 @@ export function readRun(dir: string): RunForComparison {
   const summaryPath = join(dir, 'summary.json');
   const voltagesPath = join(dir, 'voltages.csv');
   if (!existsSync(summaryPath) || !existsSync(voltagesPath)) throw new LemsimError(`${dir}: not a lemsim run folder (summary.json and voltages.csv expected)`);
-  const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as RunSummaryJson;
-  if (!summary.energy_balance_kwh || !summary.voltage) throw new LemsimError(`${summaryPath}: energy_balance_kwh and voltage are missing (written by an older lemsim?)`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(summaryPath, 'utf8'));
+  } catch (err) {
+    throw new LemsimError(`${summaryPath}: not valid JSON (truncated?): ${excerpt((err as Error).message)}`);
+  }
+  const summary = checkSummary(raw, summaryPath);
   const last = summary.final.iteration;
   const voltages = new Map<string, number>();
-  const lines = readFileSync(voltagesPath, 'utf8').split('\n');
-  for (let k = 1; k < lines.length; k++) {
-    const [it, minute, load, bus, node, v] = lines[k].split(',');
-    if (Number(it) !== last || v === undefined || v === '') continue;
-    voltages.set(`${minute}|${load} ${bus}.${node}`, Number(v));
+  let header = true;
+  let line = 0;
+  try {
+    for (const rec of parseCsv(readFileSync(voltagesPath, 'utf8'))) {
+      line++;
+      if (header) {
+        header = false;
+        continue;
+      }
+      const [it, minute, load, bus, node, v] = rec;
+      if (Number(it) !== last || v === undefined || v === '') continue;
+      const x = Number(v);
+      if (!Number.isFinite(x)) throw new Error(`v_pu is not a number`);
+      voltages.set(`${minute}|${load} ${bus}.${node}`, x);
+    }
+  } catch (err) {
+    throw new LemsimError(`${voltagesPath}:${line}: ${(err as Error).message}`);
   }
   return { name: summary.scenario || basename(dir), summary, voltages };
 }
@@ -134,7 +188,7 @@ export async function renderComparison(runs: readonly RunForComparison[], refere
   const table: ReportTable = {
     id: 'comparison',
     title: 'Table figures per run',
-    columns: ['run', ...energyKeys.map((k) => `${k}_kwh`), 'average_pu', 'mae_all_pct', 'mae_positive_pct', 'mae_negative_pct', 'welfare_eur', 'violations'],
+    columns: ['run', ...energyKeys.map((k) => `${k}_kwh`), 'average_pu', 'mae_all_pct', 'mae_positive_pct', 'mae_negative_pct', 'welfare_eur', 'violations', ...energyKeys.map((k) => `${k}_kw_periods`)],
     rows: runs.map((r) => [
       r.name,
       ...energyKeys.map((k) => r.summary.energy_balance_kwh[k]),
@@ -144,6 +198,8 @@ export async function renderComparison(runs: readonly RunForComparison[], refere
       r.summary.voltage.mae_negative_pct,
       r.summary.final.welfare_eur,
       r.summary.final.violations,
+      // seed 004's Table 2 unit (empty for runs written before lemsim reported it)
+      ...energyKeys.map((k) => r.summary.energy_balance_kw_periods?.[k] ?? ''),
     ]),
   };
   const html = [

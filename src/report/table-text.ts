@@ -1,10 +1,12 @@
 /**
- * Text forms of a report table: CSV for scripts (RFC 4180 quoting, full-precision numbers so a
+ * Text forms of a report table: CSV for scripts (src/io/csv.ts: RFC 4180 quoting, formula-leading
+ * text neutralised, full-precision numbers so a
  * re-read gives the same doubles) and HTML for people (escaped, numbers rounded to six significant
  * digits because 0.30000000000000004 helps nobody reading a table). Also the HTML escaping used for
  * every piece of text the page shows, and the rule for table ids that become file names.
  */
 import { LemsimError } from '../errors.js';
+import { csvFile } from '../io/csv.js';
 import type { ReportTable } from './report-data.js';
 
 /** A table id that cannot be a CSV file name beside report.html, or rows that do not fit the columns. */
@@ -22,23 +24,16 @@ export class ReportTableError extends LemsimError {
  * Ids a table must not take: `<id>.csv` would overwrite a file that `lemsim run` writes into the same
  * directory (see src/io/run-results.ts), or the report itself.
  */
-export const RESERVED_TABLE_IDS: readonly string[] = ['market', 'violations', 'voltages', 'summary', 'events', 'timing', 'report'];
+export const RESERVED_TABLE_IDS: readonly string[] = ['market', 'violations', 'violation_episodes', 'voltages', 'summary', 'events', 'timing', 'report'];
 
 /** Escapes text for HTML element content and double-quoted attribute values. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** One CSV field: numbers in JavaScript's shortest round-trip form, text quoted when it must be. */
-export function csvField(value: string | number): string {
-  const text = typeof value === 'number' ? String(value) : value;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 /** The whole CSV file of a table: header line of `columns`, then one line per row, LF line ends. */
 export function tableCsv(table: ReportTable): string {
-  const lines = [table.columns, ...table.rows].map((r) => r.map(csvField).join(','));
-  return `${lines.join('\n')}\n`;
+  return csvFile(table.columns, table.rows);
 }
 
 /** A number as shown in an HTML table cell: integers as they are, others to six significant digits. */

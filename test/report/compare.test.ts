@@ -34,7 +34,7 @@ describe('lemsim compare', () => {
     for (const id of ['energy', 'average-voltage', 'mae', 'voltage-difference']) expect(html).toMatch(new RegExp(`id="plot-${id}"[\\s\\S]*?<svg`));
     expect(html).not.toMatch(/<script/i);
     const csv = readFileSync(join(dir, 'cmp', 'comparison.csv'), 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('run,consumption_kwh,production_kwh,self_consumption_kwh,local_trading_kwh,import_kwh,export_kwh,average_pu,mae_all_pct,mae_positive_pct,mae_negative_pct,welfare_eur,violations');
+    expect(csv[0]).toBe('run,consumption_kwh,production_kwh,self_consumption_kwh,local_trading_kwh,import_kwh,export_kwh,average_pu,mae_all_pct,mae_positive_pct,mae_negative_pct,welfare_eur,violations,consumption_kw_periods,production_kw_periods,self_consumption_kw_periods,local_trading_kw_periods,import_kw_periods,export_kw_periods');
     expect(csv.slice(1).map((r) => r.split(',')[0])).toEqual(['example-small', 'example-markup']);
   });
 });

@@ -23,6 +23,10 @@ export interface Winding {
   /** Ω; negative = open (not connected through an impedance) */
   rNeut: number;
   xNeut: number;
+  /** tap range and step count, per unit (OpenDSS MaxTap/MinTap/NumTaps; the step is (max − min)/numTaps) */
+  maxTap: number;
+  minTap: number;
+  numTaps: number;
 }
 
 export interface TransformerState extends ElementBase {
@@ -45,7 +49,7 @@ export interface TransformerState extends ElementBase {
 }
 
 function defaultWinding(bus: string): Winding {
-  return { bus: { bus, nodes: undefined }, conn: 'wye', kV: 12.47, kVA: 1000, tap: 1, rPu: 0.002, rNeut: -1, xNeut: 0 };
+  return { bus: { bus, nodes: undefined }, conn: 'wye', kV: 12.47, kVA: 1000, tap: 1, rPu: 0.002, rNeut: -1, xNeut: 0, maxTap: 1.1, minTap: 0.9, numTaps: 32 };
 }
 
 function setWindingCount(s: TransformerState, n: number, ctx: SetContext): void {
@@ -209,9 +213,12 @@ export const transformerClass: DssClass<TransformerState> = {
     num('normhkVA', (s, v) => void (s.normHkVA = v)),
     num('emerghkVA', (s, v) => void (s.emergHkVA = v)),
     text('sub', (s, v, ctx) => void (s.sub = parseBoolean(v, ctx.loc, 'sub'))),
-    ignoredProperty('MaxTap'),
-    ignoredProperty('MinTap'),
-    ignoredProperty('NumTaps'),
+    num('MaxTap', (s, v) => void (active(s).maxTap = v)),
+    num('MinTap', (s, v) => void (active(s).minTap = v)),
+    num('NumTaps', (s, v, ctx) => {
+      if (!Number.isInteger(v) || v < 1) throw new DssError(ctx.loc, `NumTaps: expected a whole number ≥ 1, got ${v}`);
+      active(s).numTaps = v;
+    }),
     ignoredProperty('subname'),
     num('%imag', (s, v) => void (s.imagPct = v)),
     num('ppm_antifloat', (s, v) => void (s.ppmAntiFloat = v)),

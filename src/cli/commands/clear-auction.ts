@@ -21,19 +21,21 @@ import { z } from 'zod';
 import { type AuctionBook, type BlockOrder, clear, pricingRules, type PricingRule, validateBook } from '../../../markets/auction/index.js';
 import { loadMilpSolver, milpSolverNames, type MilpSolverName } from '../../../markets/solvers/milp.js';
 import { ScenarioError, UsageError } from '../../errors.js';
-import { writeTextAtomic } from '../../io/atomic.js';
+import { OutputTextFile } from '../../io/atomic.js';
 import type { CliCommand } from '../command.js';
 import type { CliIo } from '../io.js';
 
-const orderSchema = z.strictObject({ id: z.string(), agent: z.string(), kw: z.number(), price: z.number() });
+/** kW and EUR/kWh beyond ±1e9 mean nothing in a market and overflow the result's rounding (1e296 → null) */
+const amount = z.number().min(-1e9).max(1e9);
+const orderSchema = z.strictObject({ id: z.string(), agent: z.string(), kw: amount, price: amount });
 const periodSchema = z.strictObject({ id: z.string(), supply: z.array(orderSchema), demand: z.array(orderSchema) });
 const fileSchema = z.strictObject({
-  period_hours: z.number(),
+  period_hours: amount,
   grid: z.strictObject({
-    import_price: z.number(),
-    export_price: z.number(),
-    max_import_kw: z.number().nullable().optional(),
-    max_export_kw: z.number().nullable().optional(),
+    import_price: amount,
+    export_price: amount,
+    max_import_kw: amount.nullable().optional(),
+    max_export_kw: amount.nullable().optional(),
   }),
   periods: z.array(periodSchema),
 });
@@ -132,27 +134,36 @@ export const clearAuctionCommand: CliCommand = {
           throw new ScenarioError(file, '', `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
         }
         const book = parseOrdersFile(text, file);
-        const solver = await loadMilpSolver(opts.solver as MilpSolverName);
-        const result = clear(book, { pricing: opts.pricing as PricingRule, solver });
-        const out = {
-          periods: result.periods.map((r) => ({
-            id: r.id,
-            status: r.status,
-            welfare_eur: round(r.welfareEur, 1e12),
-            price_eur_per_kwh: r.priceEurPerKwh === null ? null : round(r.priceEurPerKwh, 1e12),
-            import_kw: round(r.importKw, 1e9),
-            export_kw: round(r.exportKw, 1e9),
-            accepted_supply: r.acceptedSupply,
-            accepted_demand: r.acceptedDemand,
-            paradoxically_rejected: r.paradoxicallyRejected,
-            welfare_bound_eur: round(r.welfareBoundEur, 1e12),
-            optimality_gap: r.optimalityGap,
-            ...(r.detail !== undefined && r.status !== 'solver_failed' ? { detail: r.detail } : {}),
-          })),
-          welfare_eur: round(result.welfareEur, 1e12),
-          max_optimality_gap: result.maxOptimalityGap,
-        };
-        writeTextAtomic(opts.out, `${JSON.stringify(out, null, 2)}\n`);
+        const outFile = OutputTextFile.open(opts.out);
+        let out;
+        let result;
+        try {
+          const solver = await loadMilpSolver(opts.solver as MilpSolverName);
+          result = clear(book, { pricing: opts.pricing as PricingRule, solver });
+          out = {
+            periods: result.periods.map((r) => ({
+              id: r.id,
+              status: r.status,
+              welfare_eur: round(r.welfareEur, 1e12),
+              price_eur_per_kwh: r.priceEurPerKwh === null ? null : round(r.priceEurPerKwh, 1e12),
+              import_kw: round(r.importKw, 1e9),
+              export_kw: round(r.exportKw, 1e9),
+              accepted_supply: r.acceptedSupply,
+              accepted_demand: r.acceptedDemand,
+              paradoxically_rejected: r.paradoxicallyRejected,
+              welfare_bound_eur: round(r.welfareBoundEur, 1e12),
+              optimality_gap: r.optimalityGap,
+              ...(r.detail !== undefined && r.status !== 'solver_failed' ? { detail: r.detail } : {}),
+            })),
+            welfare_eur: round(result.welfareEur, 1e12),
+            max_optimality_gap: result.maxOptimalityGap,
+          };
+          outFile.write(`${JSON.stringify(out, null, 2)}\n`);
+        } catch (err) {
+          outFile.abort();
+          throw err;
+        }
+        outFile.commit();
         for (const r of result.periods) {
           if (r.status === 'solver_failed') io.err(`lemsim: warning: period '${r.id}' not cleared: ${r.detail ?? 'solver failed'}\n`);
         }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { communityResultToJson, communitySolvers, parseCommunityProblem } from '../../../markets/community/index.js';
 import { ScenarioError, UsageError } from '../../errors.js';
-import { writeTextAtomic } from '../../io/atomic.js';
+import { OutputTextFile } from '../../io/atomic.js';
 import type { CliCommand } from '../command.js';
 import type { CliIo } from '../io.js';
 
@@ -35,11 +35,19 @@ export const clearCommunityCommand: CliCommand = {
       .requiredOption('--out <file>', 'result JSON file')
       .option('--solver <name>', `clearing solver: ${Object.keys(communitySolvers).join(' or ')}`, 'fast')
       .action(async (problemPath: string, opts: { out: string; solver: string }) => {
-        const solver = communitySolvers[opts.solver];
+        const solver = Object.hasOwn(communitySolvers, opts.solver) ? communitySolvers[opts.solver] : undefined;
         if (!solver) throw new UsageError(`--solver must be one of ${Object.keys(communitySolvers).join(', ')}, got '${opts.solver}'`);
         const problem = parseCommunityProblem(readJson(problemPath), problemPath);
-        const result = await solver.clear(problem);
-        writeTextAtomic(opts.out, `${JSON.stringify(communityResultToJson(result), null, 2)}\n`);
+        const outFile = OutputTextFile.open(opts.out);
+        let result;
+        try {
+          result = await solver.clear(problem);
+        } catch (err) {
+          outFile.abort();
+          throw err;
+        }
+        outFile.write(`${JSON.stringify(communityResultToJson(result), null, 2)}\n`);
+        outFile.commit();
         if (result.status === 'optimal') {
           io.out(`optimal: welfare ${result.welfareEur?.toFixed(4)} EUR, ${result.agents.length} agents, ${result.communities.length} communities -> ${opts.out}\n`);
         } else {

@@ -4,7 +4,7 @@
  * reference run) from the folders `lemsim run` wrote; DIR/compare.html and DIR/comparison.csv.
  */
 import type { Command } from 'commander';
-import { writeFileSet } from '../../io/atomic.js';
+import { OutputSet } from '../../io/atomic.js';
 import { readRun, renderComparison } from '../../report/compare.js';
 import type { CliCommand } from '../command.js';
 import type { CliIo } from '../io.js';
@@ -19,8 +19,12 @@ export const compareCommand: CliCommand = {
       .option('--reference <name>', 'run the voltage differences are taken against (default: the first)')
       .action(async (dirs: string[], opts: { out: string; reference?: string }) => {
         const runs = dirs.map(readRun);
-        const { html, csv } = await renderComparison(runs, opts.reference ?? runs[0].name);
-        writeFileSet(opts.out, { 'compare.html': (f) => f.write(html), 'comparison.csv': (f) => f.write(csv) });
+        const set = OutputSet.open(opts.out);
+        await OutputSet.produce(set, async () => {
+          const { html, csv } = await renderComparison(runs, opts.reference ?? runs[0].name);
+          set.write('compare.html', html);
+          set.write('comparison.csv', csv);
+        });
         io.out(`compared ${runs.length} runs → ${opts.out}/compare.html\n`);
       });
   },

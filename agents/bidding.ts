@@ -1,0 +1,138 @@
+/**
+ * What a bidding agent (prosumer or battery) remembers for its strategies, and the one place that
+ * builds a strategy's context (agents/strategies/strategy.ts) and runs it. The memory is plain,
+ * serializable data inside the agent's state: each side's strategy state, the agent's recent
+ * settlements, the last clearing prices, the last voltage at its bus and its random stream's state.
+ */
+import { castDraft, produce } from 'immer';
+import { Rng } from '../src/rng.js';
+import type { EventPayloads } from '../src/events.js';
+import type { World } from './agent.js';
+import { type AnyStrategy, type BatteryView, HISTORY_PERIODS, type JsonValue, type Offer, type Settlement, type Side, type StrategyContext, withDefaults } from './strategies/strategy.js';
+
+/** A strategy as a scenario names it. */
+export interface StrategyRef {
+  readonly name: string;
+  readonly params: Readonly<Record<string, JsonValue>>;
+}
+
+export interface BidderMemory {
+  readonly strategyState: Readonly<Record<Side, JsonValue>>;
+  readonly settlements: readonly Settlement[];
+  readonly lastPrices: Readonly<Record<string, number>>;
+  readonly voltagePu: number | undefined;
+  /** the agent's random stream (see `Rng.snapshot`) */
+  readonly rng: readonly number[];
+}
+
+/** The strategy a scenario names, from the world's registry (built-ins and plugins). */
+export function strategyOf(world: World, ref: StrategyRef): AnyStrategy {
+  const s = world.strategies[ref.name];
+  if (!s) throw new Error(`strategy '${ref.name}' is not registered`);
+  return s;
+}
+
+/** A new agent's memory: each side's strategy at its initial state, an empty history, its own stream. */
+export function initialMemory(world: World, agentId: string, refs: Readonly<Record<Side, StrategyRef>>): BidderMemory {
+  return {
+    strategyState: { supply: strategyOf(world, refs.supply).initialState, demand: strategyOf(world, refs.demand).initialState },
+    settlements: [],
+    lastPrices: {},
+    voltagePu: undefined,
+    rng: new Rng(`${world.scenario.seed}:strategy:${agentId}`).snapshot(),
+  };
+}
+
+/** What the agent can do this period, and what it forecasts (index 0 = this period). */
+export interface BidPhysics {
+  readonly nominalDemandKw: number;
+  readonly availableSupplyKw: number;
+  readonly forecast: StrategyContext['forecast'];
+  readonly battery?: BatteryView;
+}
+
+/** Runs both sides' strategies for `period`; returns their offers and the memory after them. */
+export function runStrategies(world: World, agentId: string, period: number, refs: Readonly<Record<Side, StrategyRef>>, physics: BidPhysics, memory: BidderMemory): { offers: Record<Side, Offer>; memory: BidderMemory } {
+  const m = world.scenario.market;
+  const p = world.periods[period];
+  const rng = Rng.restore(memory.rng);
+  const state = { ...memory.strategyState };
+  const offers = {} as Record<Side, Offer>;
+  for (const side of ['demand', 'supply'] as const) {
+    const strategy = strategyOf(world, refs[side]);
+    const ctx: StrategyContext<Readonly<Record<string, JsonValue>>> = {
+      agent: agentId,
+      market: world.mechanism.bids,
+      side,
+      nominalDemandKw: physics.nominalDemandKw,
+      availableSupplyKw: physics.availableSupplyKw,
+      periodHours: world.periodHours,
+      importPriceEurPerKwh: m.import_price,
+      exportPriceEurPerKwh: m.export_price,
+      params: withDefaults(strategy, refs[side].params),
+      clock: { iso: p.iso, periodIndex: period, periodMinutes: m.period_min, periodHours: world.periodHours, startS: p.startS },
+      forecast: physics.forecast,
+      battery: physics.battery,
+      settlements: memory.settlements,
+      lastPrices: memory.lastPrices,
+      voltagePu: memory.voltagePu,
+      random: () => rng.next(),
+    };
+    const r = strategy.offer(ctx, state[side]);
+    offers[side] = r.offer;
+    state[side] = r.state;
+  }
+  return {
+    offers,
+    memory: produce(memory, (m) => {
+      m.strategyState = castDraft(state);
+      m.rng = rng.snapshot();
+    }),
+  };
+}
+
+/** The memory after the agent's own dispatch (immer: the history is appended with structural sharing). */
+export function rememberSettlement(memory: BidderMemory, d: EventPayloads['dispatched'], periodHours: number): BidderMemory {
+  const s: Settlement = {
+    period: d.period,
+    pKw: d.pKw,
+    boughtKw: d.boughtKw,
+    soldKw: d.soldKw,
+    priceEurPerKwh: d.priceEurPerKwh,
+    welfareEur: d.welfareEur,
+    paymentEur: (d.boughtKw - d.soldKw) * d.priceEurPerKwh * periodHours,
+  };
+  return produce(memory, (m) => {
+    m.settlements.push(s);
+    if (m.settlements.length > HISTORY_PERIODS) m.settlements.splice(0, m.settlements.length - HISTORY_PERIODS);
+  });
+}
+
+/** The memory after a clearing: its prices. */
+export function rememberPrices(memory: BidderMemory, prices: Readonly<Record<string, number>>): BidderMemory {
+  return produce(memory, (m) => {
+    m.lastPrices = prices;
+  });
+}
+
+/** The memory after a power flow: the voltage at the agent's bus (unchanged when none is known). */
+export function rememberVoltage(memory: BidderMemory, vPu: number | undefined): BidderMemory {
+  if (vPu === undefined) return memory;
+  return produce(memory, (m) => {
+    m.voltagePu = vPu;
+  });
+}
+
+/** Mean of the listed entries of a `grid-solved` voltage list (pu), or undefined when none is known. */
+export function meanOf(values: readonly number[], indices: readonly number[]): number | undefined {
+  let s = 0;
+  let n = 0;
+  for (const i of indices) {
+    const v = values[i];
+    if (v > 0) {
+      s += v;
+      n++;
+    }
+  }
+  return n > 0 ? s / n : undefined;
+}
