@@ -62,6 +62,18 @@ export class UsageError extends LemsimError {
   }
 }
 
+/**
+ * The simulation's result files were written, but its report could not be drawn: exit 4, so a
+ * script can tell "results complete, report missing" from a failed run (1–3) and from success.
+ */
+export class ReportFailedError extends LemsimError {
+  override readonly exitCode = 4;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReportFailedError';
+  }
+}
+
 /** A power flow that did not converge: results were written and say so; the exit code is 3. */
 export class NotConvergedError extends LemsimError {
   override readonly exitCode = 3;

@@ -43,6 +43,8 @@ export interface ClearingSnapshot {
   readonly accepted: readonly string[];
   /** community market: each community's price, trades and manager's margin (issue 16) */
   readonly communities?: readonly CommunityTrade[];
+  /** relative optimality gap of the welfare problem (auction; 0 when proven optimal, and for the community QP) */
+  readonly optimalityGap?: number;
 }
 
 export interface MarketOperatorState {
@@ -111,6 +113,7 @@ export function clearAuction(world: World, period: number, bids: readonly Submit
     exportKw: r.exportKw,
     dispatch,
     accepted: [...r.acceptedSupply, ...r.acceptedDemand],
+    optimalityGap: r.optimalityGap,
   };
 }
 
@@ -321,6 +324,7 @@ export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorCo
             importKw: result.importKw,
             exportKw: result.exportKw,
             dispatches: result.dispatch.length,
+            optimalityGap: result.optimalityGap ?? 0,
             dispatch: result.dispatch.map((d) => ({ agent: d.agent, pKw: d.pKw, priceEurPerKwh: d.priceEurPerKwh, boughtKw: d.boughtKw, soldKw: d.soldKw, welfareEur: d.welfareEur })),
             ...(result.communities ? { communities: result.communities } : {}),
           },

@@ -70,6 +70,8 @@ export interface EventPayloads {
     readonly dispatch: readonly Settled[];
     /** community market: each community's price, trades and manager's margin */
     readonly communities?: readonly CommunityTrade[];
+    /** relative optimality gap of the clearing's welfare problem; 0 when proven optimal */
+    readonly optimalityGap: number;
   };
   /** addressed to `agent` (see `recipientOf`) */
   dispatched: {

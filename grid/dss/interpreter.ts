@@ -139,7 +139,12 @@ export interface DssCircuit {
   readonly switches: SwitchAction[];
   /** where each object was defined (its `New`), by lower-case `class.name` */
   readonly definedAt: Map<string, DssLocation>;
+  /** where `New Circuit` was written; undefined when the script has none */
+  circuitAt: DssLocation | undefined;
 }
+
+/** Classes of circuit elements: OpenDSS refuses them before `New Circuit` ("no active circuit"). */
+const CIRCUIT_ELEMENTS = new Set(['vsource', 'line', 'transformer', 'load']);
 
 const opaqueClasses = new Map<string, AnyClass>();
 
@@ -275,6 +280,7 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
             const previous = circuit;
             circuit = emptyCircuit(file, circuit.baseFrequencyHz);
             circuit.name = objName;
+            circuit.circuitAt = st.loc;
             for (const [cls, objs] of previous.objects) if (GENERAL_CLASSES.has(cls)) circuit.objects.set(cls, objs);
           }
           className = 'vsource';
@@ -282,6 +288,9 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
         }
         const cls = findClass(className);
         if (!cls) throw new DssError(st.loc, `unsupported OpenDSS class '${className}' (in ${ref})`);
+        if (!circuit.circuitAt && CIRCUIT_ELEMENTS.has(cls.name)) {
+          throw new DssError(st.loc, `${st.verb} ${ref}: no circuit yet (write New Circuit.<name> before any ${cls.name})`);
+        }
         if (className in IGNORED_CLASSES) ignore(`New ${className} (${IGNORED_CLASSES[className]})`, st.loc);
         if (className in NOT_YET_APPLIED) notApplied(`${className}.${objName}: ${NOT_YET_APPLIED[className]}`, st.loc);
         let objects = circuit.objects.get(cls.name);
@@ -461,6 +470,7 @@ function emptyCircuit(file: string, baseFrequencyHz = 60): DssCircuit {
     notApplied: [],
     switches: [],
     definedAt: new Map(),
+    circuitAt: undefined,
   };
 }
 
@@ -478,6 +488,7 @@ function setOption(circuit: DssCircuit, tok: DssToken, st: DssStatement, ignore:
     }
     case 'voltagebases':
       circuit.voltageBasesKv = parseNumberArray(tok.value, st.loc, name);
+      for (const kv of circuit.voltageBasesKv) if (!(kv > 0)) throw new DssError(st.loc, `voltagebases: expected positive line-to-line voltages in kV, got ${kv}`);
       break;
     case 'loadmult': {
       const f = parseNumber(tok.value, st.loc, name);

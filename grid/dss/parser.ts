@@ -146,7 +146,9 @@ function parseLines(text: string, file: string, dir: string, fs: DssFileSystem, 
       verb = 'more';
       rest = body.slice(1);
     } else {
-      const m = /^([^\s,=]+)\s*(.*)$/s.exec(body)!;
+      const m = /^([^\s,=]+)\s*(.*)$/s.exec(body);
+      // a line that opens with '=' or ',' names no command (the fuzz test found this one crashing)
+      if (!m) throw new DssError(loc, `expected a command, got '${body.slice(0, 40)}'`);
       rest = m[2];
       if (rest.startsWith('=')) {
         out.push(propertyAssignment(body, loc, dir));

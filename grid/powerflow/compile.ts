@@ -7,7 +7,7 @@
  * of the linear network onto the load nodes: exact, because the network is linear outside the loads).
  */
 import { DssError, LemsimError } from '../../errors.js';
-import type { Load, Network } from '../model/network.js';
+import { elementAtBus, type Load, type Network } from '../model/network.js';
 import { type SeriesChains, expandChains, findSeriesChains } from './series-chains.js';
 import { SparseLU, TripletMatrix, ZeroPivotError } from './sparse-lu.js';
 
@@ -365,7 +365,9 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
     if (err instanceof ZeroPivotError) {
       const node = matrixNodes.find((k) => nodeMap[k] === err.index) ?? 0;
       const bus = network.buses[nodeBusArr[node]].name;
-      throw new LemsimError(`${network.file}: node ${bus}.${nodeNumArr[node]} has no path to ground or source through any impedance (floating node)`);
+      const el = elementAtBus(network, nodeBusArr[node]);
+      const what = `node ${bus}.${nodeNumArr[node]} has no path to ground or source through any impedance (floating node)`;
+      throw new DssError(el?.loc, el ? `${el.name}: ${what}` : `${network.file}: ${what}`);
     }
     throw err;
   }
@@ -485,10 +487,13 @@ function checkConnected(network: Network, n: number, nodeBus: number[], branchNo
     const b = stack.pop()!;
     for (const c of adj[b]) if (!seen[c]) (seen[c] = 1), stack.push(c);
   }
-  const isolated = network.buses.filter((_b, k) => !seen[k]).map((b) => b.name);
+  const isolated = network.buses.map((_b, k) => k).filter((k) => !seen[k]);
   if (isolated.length > 0) {
-    const list = isolated.slice(0, 5).join(', ') + (isolated.length > 5 ? `, … (${isolated.length} buses)` : '');
-    throw new DssError({ file: network.file, line: 1 }, `buses not connected to any source: ${list}`);
+    const list = isolated.slice(0, 5).map((k) => network.buses[k].name).join(', ') + (isolated.length > 5 ? `, … (${isolated.length} buses)` : '');
+    // point at the element that brought the first unreachable bus into the circuit
+    const el = elementAtBus(network, isolated[0]);
+    const what = `buses not connected to any source: ${list}`;
+    throw new DssError(el?.loc, el ? `${el.name} is on bus ${network.buses[isolated[0]].name}, which no source reaches (${what})` : `${network.file}: ${what}`);
   }
   void n;
   void nodeBus;

@@ -20,7 +20,7 @@ import type { AnyEvent, Settled } from '../../src/events.js';
 const world = { periodHours: 1, scenario: { market: { import_price: 0.1, export_price: 0.05 } } } as unknown as World;
 
 function cleared(welfareEur: number, dispatch: Settled[], importKw: number, exportKw = 0): AnyEvent {
-  return { type: 'market-cleared', time: 0, iteration: 0, seq: 0, payload: { period: 0, status: 'optimal', welfareEur, prices: { market: 0.08 }, importKw, exportKw, dispatches: dispatch.length, dispatch } };
+  return { type: 'market-cleared', time: 0, iteration: 0, seq: 0, payload: { period: 0, status: 'optimal', welfareEur, prices: { market: 0.08 }, importKw, exportKw, dispatches: dispatch.length, dispatch, optimalityGap: 0 } };
 }
 const closed: AnyEvent = { type: 'period-closed', time: 3600, iteration: 0, seq: 1, payload: { period: 0 } };
 const settled = (agent: string, bought: number, sold: number, welfare: number): Settled => ({ agent, pKw: bought - sold, priceEurPerKwh: 0.08, boughtKw: bought, soldKw: sold, welfareEur: welfare });

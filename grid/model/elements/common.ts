@@ -56,6 +56,19 @@ export function text<S>(name: string, apply: Setter<S>): PropertyDef<S> {
   return { name, set: apply };
 }
 
+/**
+ * Most phases (conductors per terminal) an element may declare. OpenDSS sets no limit, but its
+ * matrices grow with the square of it: phases=1e6 made a 10^12-entry admittance and hung. 100 is
+ * far above any real multi-circuit line.
+ */
+export const MAX_PHASES = 100;
+
+/** A conductor or phase count: a whole number in [min, MAX_PHASES], else a DssError at the statement. */
+export function conductorCount(v: number, ctx: SetContext, min = 1): number {
+  if (!Number.isInteger(v) || v < min || v > MAX_PHASES) throw new DssError(ctx.loc, `${ctx.prop}: expected a whole number from ${min} to ${MAX_PHASES}, got ${v}`);
+  return v;
+}
+
 /** State every circuit element carries. */
 export interface ElementBase {
   readonly name: string;

@@ -10,7 +10,7 @@ import { ignoredProperty } from '../../dss/object-class.js';
 import { parseLengthUnit, parseMatrix } from '../../dss/values.js';
 import { kronReduce } from '../../line-constants/index.js';
 import { type CMatrix, cmatrix } from '../complex.js';
-import { bool, num, text } from './common.js';
+import { bool, num, text , MAX_PHASES } from './common.js';
 
 /** Per-length impedance data, in the unit `units` of length. */
 export interface ImpedanceData {
@@ -109,7 +109,7 @@ export const lineCodeClass: DssClass<LineCodeState> = {
   create: (name) => ({ name, ...defaultImpedance(), kron: false, neutral: 0 }),
   properties: [
     num('nphases', (s, v, ctx: SetContext) => {
-      if (!Number.isInteger(v) || v < 1) throw new DssError(ctx.loc, `nphases: expected a whole number ≥ 1, got ${v}`);
+      if (!Number.isInteger(v) || v < 1 || v > MAX_PHASES) throw new DssError(ctx.loc, `nphases: expected a whole number from 1 to ${MAX_PHASES}, got ${v}`);
       s.nphases = v;
     }),
     imp.r1,
