@@ -36,15 +36,10 @@ export interface SolveStatus {
 export class PowerFlowState {
   readonly vRe: Float64Array;
   readonly vIm: Float64Array;
-  /** compensation currents drawn at each node by the loads, beyond their linear part (A) */
-  readonly icRe: Float64Array;
-  readonly icIm: Float64Array;
   private readonly rIcRe: Float64Array;
   private readonly rIcIm: Float64Array;
   private readonly tRe: Float64Array;
   private readonly tIm: Float64Array;
-  private readonly kRe: Float64Array;
-  private readonly kIm: Float64Array;
   /** load-branch voltages and compensation currents of the reduced iteration */
   private readonly bvRe: Float64Array;
   private readonly bvIm: Float64Array;
@@ -56,15 +51,11 @@ export class PowerFlowState {
     const n = model.nNodes;
     this.vRe = Float64Array.from(model.v0Re);
     this.vIm = Float64Array.from(model.v0Im);
-    this.icRe = new Float64Array(n);
-    this.icIm = new Float64Array(n);
     const r = model.reduced ? model.reduced.nodes.length : 0;
     this.rIcRe = new Float64Array(r);
     this.rIcIm = new Float64Array(r);
     this.tRe = new Float64Array(n);
     this.tIm = new Float64Array(n);
-    this.kRe = new Float64Array(model.nMatrix);
-    this.kIm = new Float64Array(model.nMatrix);
     this.bvRe = new Float64Array(model.nBr);
     this.bvIm = new Float64Array(model.nBr);
     this.biRe = new Float64Array(model.nBr);
@@ -93,14 +84,14 @@ export class PowerFlowState {
       this.vIm.set(m.v0Im);
     }
     let status: SolveStatus;
+    // start from the present branch voltages
+    for (let k = 0; k < m.nBr; k++) {
+      const a = m.brA[k];
+      const b = m.brB[k];
+      this.bvRe[k] = (a >= 0 ? this.vRe[a] : 0) - (b >= 0 ? this.vRe[b] : 0);
+      this.bvIm[k] = (a >= 0 ? this.vIm[a] : 0) - (b >= 0 ? this.vIm[b] : 0);
+    }
     if (red) {
-      // start from the present branch voltages
-      for (let k = 0; k < m.nBr; k++) {
-        const a = m.brA[k];
-        const b = m.brB[k];
-        this.bvRe[k] = (a >= 0 ? this.vRe[a] : 0) - (b >= 0 ? this.vRe[b] : 0);
-        this.bvIm[k] = (a >= 0 ? this.vIm[a] : 0) - (b >= 0 ? this.vIm[b] : 0);
-      }
       status = this.iterateReduced(powers, tol, maxIt);
       if (status.converged) {
         // every node: V = V0 − Y⁻¹·Ic, Ic from the final branch voltages, gathered at the load nodes
@@ -123,7 +114,7 @@ export class PowerFlowState {
         this.setKept(this.tRe, this.tIm);
       }
     } else {
-      status = this.iterateFull(powers, tol, maxIt);
+      status = this.iterateSparse(powers, tol, maxIt);
     }
     this.warm = status.converged;
     return status;
@@ -198,44 +189,80 @@ export class PowerFlowState {
     expandChains(m.chains, this.vRe, this.vIm);
   }
 
-  /** Fixed point on every matrix row: V = Y⁻¹ (I_src − Ic(V)), one sparse solve per iteration. */
-  private iterateFull(powers: LoadPowers, tol: number, maxIt: number): SolveStatus {
+  /**
+   * The fixed point of `iterateReduced` through the sparse LU (method 'sparse'): each iteration
+   * scatters the compensation currents of the present branch voltages into the LU's work vector and
+   * substitutes forward and back over the reach of the load rows only; the new branch voltages are
+   * v = v0 − (w_a − w_b). On convergence the back substitution is completed over the other rows and
+   * every node voltage is V = V0 − w. Allocates nothing.
+   */
+  private iterateSparse(powers: LoadPowers, tol: number, maxIt: number): SolveStatus {
     const m = this.model;
-    const nodes = m.matrixNodes;
-    const map = m.nodeMap;
-    const bRe = this.kRe;
-    const bIm = this.kIm;
+    const sp = m.branchSpace;
+    const lu = m.lu;
+    const w = lu.work;
+    const nb = m.nBr;
+    const rowA = sp.rowA;
+    const rowB = sp.rowB;
+    const reach = sp.reachRows;
+    const v0r = sp.v0Re;
+    const v0i = sp.v0Im;
+    const scale = sp.scale;
+    const vr = this.bvRe;
+    const vi = this.bvIm;
     let change = Infinity;
+    // rows outside the reach stay zero through the iterations (forward reads them)
+    w.fill(0);
     for (let it = 1; it <= maxIt; it++) {
-      loadCurrents(m, m.brA, m.brB, this.vRe, this.vIm, powers, this.icRe, this.icIm);
-      bRe.set(m.iSrcRe);
-      bIm.set(m.iSrcIm);
-      for (let i = 0; i < nodes.length; i++) {
-        bRe[map[nodes[i]]] -= this.icRe[nodes[i]];
-        bIm[map[nodes[i]]] -= this.icIm[nodes[i]];
+      for (let r = 0; r < reach.length; r++) {
+        w[2 * reach[r]] = 0;
+        w[2 * reach[r] + 1] = 0;
       }
-      m.lu.solve(bRe, bIm, bRe, bIm);
+      for (let k = 0; k < nb; k++) {
+        compensationAt(m, k, vr[k], vi[k], powers, scratch);
+        const a = rowA[k];
+        const b = rowB[k];
+        if (a >= 0) {
+          w[2 * a] += scratch[0];
+          w[2 * a + 1] += scratch[1];
+        }
+        if (b >= 0) {
+          w[2 * b] -= scratch[0];
+          w[2 * b + 1] -= scratch[1];
+        }
+      }
+      lu.forward(reach);
+      lu.backwardRows(reach);
       change = 0;
-      let finite = true;
-      for (let i = 0; i < nodes.length; i++) {
-        const k = nodes[i];
-        const dr = bRe[map[k]] - this.vRe[k];
-        const di = bIm[map[k]] - this.vIm[k];
-        const d = Math.sqrt(dr * dr + di * di) / m.nodeVScale[k];
+      for (let k = 0; k < nb; k++) {
+        const a = rowA[k];
+        const b = rowB[k];
+        const nr = v0r[k] - ((a >= 0 ? w[2 * a] : 0) - (b >= 0 ? w[2 * b] : 0));
+        const ni = v0i[k] - ((a >= 0 ? w[2 * a + 1] : 0) - (b >= 0 ? w[2 * b + 1] : 0));
+        if (!(Math.abs(nr) < 1e12 && Math.abs(ni) < 1e12)) return { converged: false, iterations: it, lastChangePu: Infinity };
+        const dr = nr - vr[k];
+        const di = ni - vi[k];
+        const d = Math.sqrt(dr * dr + di * di) / scale[k];
         if (d > change) change = d;
-        if (!(Math.abs(bRe[map[k]]) < 1e12 && Math.abs(bIm[map[k]]) < 1e12)) finite = false;
-      }
-      if (!finite) return { converged: false, iterations: it, lastChangePu: change };
-      for (let i = 0; i < nodes.length; i++) {
-        this.vRe[nodes[i]] = bRe[map[nodes[i]]];
-        this.vIm[nodes[i]] = bIm[map[nodes[i]]];
+        vr[k] = nr;
+        vi[k] = ni;
       }
       if (change < tol) {
+        // the other rows (zero after forward) depend only on the finished reach rows and on each
+        // other, higher rows first
+        lu.backwardRows(sp.restRows);
+        const nodes = m.matrixNodes;
+        const nodeRow = sp.nodeRow;
+        for (let i = 0; i < nodes.length; i++) {
+          const k = nodes[i];
+          const r = nodeRow[k];
+          this.vRe[k] = m.v0Re[k] - w[2 * r];
+          this.vIm[k] = m.v0Im[k] - w[2 * r + 1];
+        }
         expandChains(m.chains, this.vRe, this.vIm);
         return { converged: true, iterations: it, lastChangePu: change };
       }
     }
-    expandChains(m.chains, this.vRe, this.vIm);
     return { converged: false, iterations: maxIt, lastChangePu: change };
   }
 }
@@ -323,45 +350,6 @@ function compensationAt(m: SolverModel, k: number, br: number, bi: number, power
   const gi = m.brYlinIm[k];
   out[0] -= gr * br - gi * bi;
   out[1] -= gr * bi + gi * br;
-}
-
-/** Compensation current of branch k (drawn a→b, minus its linear part in Y) at node voltages vr/vi. */
-function compensation(m: SolverModel, k: number, a: number, b: number, vr: Float64Array, vi: Float64Array, powers: LoadPowers, out: Float64Array): void {
-  const br = (a >= 0 ? vr[a] : 0) - (b >= 0 ? vr[b] : 0);
-  const bi = (a >= 0 ? vi[a] : 0) - (b >= 0 ? vi[b] : 0);
-  compensationAt(m, k, br, bi, powers, out);
-}
-
-/**
- * Compensation currents: for every load branch, the current it draws minus its linear part already
- * in Y, accumulated at its ends (drawn out of a, returned into b). `aIdx/bIdx` index `vr/vi`.
- */
-function loadCurrents(
-  m: SolverModel,
-  aIdx: Int32Array,
-  bIdx: Int32Array,
-  vr: Float64Array,
-  vi: Float64Array,
-  powers: LoadPowers,
-  outRe: Float64Array,
-  outIm: Float64Array,
-): void {
-  outRe.fill(0);
-  outIm.fill(0);
-  const nBr = m.nBr;
-  for (let k = 0; k < nBr; k++) {
-    const a = aIdx[k];
-    const b = bIdx[k];
-    compensation(m, k, a, b, vr, vi, powers, scratch);
-    if (a >= 0) {
-      outRe[a] += scratch[0];
-      outIm[a] += scratch[1];
-    }
-    if (b >= 0) {
-      outRe[b] -= scratch[0];
-      outIm[b] -= scratch[1];
-    }
-  }
 }
 
 /** Allocates a LoadPowers for a model. */

@@ -108,16 +108,14 @@ export class SparseLU {
   readonly iperm: Int32Array;
   private readonly lPtr: Int32Array;
   private readonly lIdx: Int32Array;
-  private readonly lRe: Float64Array;
-  private readonly lIm: Float64Array;
+  /** values interleaved (re, im) so that each entry is one cache line visit: L, U, 1/diagonal */
+  private readonly lV: Float64Array;
   private readonly uPtr: Int32Array;
   private readonly uIdx: Int32Array;
-  private readonly uRe: Float64Array;
-  private readonly uIm: Float64Array;
-  private readonly dRe: Float64Array;
-  private readonly dIm: Float64Array;
-  private readonly wRe: Float64Array;
-  private readonly wIm: Float64Array;
+  private readonly uV: Float64Array;
+  private readonly dV: Float64Array;
+  /** the work vector, interleaved, in permuted order */
+  private readonly w: Float64Array;
   /** 0 … n−1, the rows of a full forward substitution */
   private readonly allRows: Int32Array;
 
@@ -171,16 +169,15 @@ export class SparseLU {
     const uCount = uRows.reduce((s, r) => s + r.length, 0);
     this.lPtr = new Int32Array(n + 1);
     this.lIdx = new Int32Array(lCount);
-    this.lRe = new Float64Array(lCount);
-    this.lIm = new Float64Array(lCount);
+    const lRe = new Float64Array(lCount);
+    const lIm = new Float64Array(lCount);
     this.uPtr = new Int32Array(n + 1);
     this.uIdx = new Int32Array(uCount);
-    this.uRe = new Float64Array(uCount);
-    this.uIm = new Float64Array(uCount);
-    this.dRe = new Float64Array(n);
-    this.dIm = new Float64Array(n);
-    this.wRe = new Float64Array(n);
-    this.wIm = new Float64Array(n);
+    const uRe = new Float64Array(uCount);
+    const uIm = new Float64Array(uCount);
+    const dRe = new Float64Array(n);
+    const dIm = new Float64Array(n);
+    this.w = new Float64Array(2 * n);
     this.allRows = Int32Array.from({ length: n }, (_v, k) => k);
     const wr = new Float64Array(n);
     const wi = new Float64Array(n);
@@ -198,18 +195,18 @@ export class SparseLU {
         // l = w[k] / U_kk  (dInv holds 1/U_kk)
         const xr = wr[k];
         const xi = wi[k];
-        const lr = xr * this.dRe[k] - xi * this.dIm[k];
-        const li = xr * this.dIm[k] + xi * this.dRe[k];
+        const lr = xr * dRe[k] - xi * dIm[k];
+        const li = xr * dIm[k] + xi * dRe[k];
         wr[k] = 0;
         wi[k] = 0;
         this.lIdx[lp] = k;
-        this.lRe[lp] = lr;
-        this.lIm[lp] = li;
+        lRe[lp] = lr;
+        lIm[lp] = li;
         lp++;
         for (let q = this.uPtr[k]; q < this.uPtr[k + 1]; q++) {
           const j = this.uIdx[q];
-          const ur = this.uRe[q];
-          const ui = this.uIm[q];
+          const ur = uRe[q];
+          const ui = uIm[q];
           wr[j] -= lr * ur - li * ui;
           wi[j] -= lr * ui + li * ur;
         }
@@ -218,14 +215,14 @@ export class SparseLU {
       const pi = wi[i];
       const mag = pr * pr + pi * pi;
       if (!(mag > 0) || !Number.isFinite(mag)) throw new ZeroPivotError(perm[i]);
-      this.dRe[i] = pr / mag;
-      this.dIm[i] = -pi / mag;
+      dRe[i] = pr / mag;
+      dIm[i] = -pi / mag;
       wr[i] = 0;
       wi[i] = 0;
       for (const j of uRows[i]) {
         this.uIdx[up] = j;
-        this.uRe[up] = wr[j];
-        this.uIm[up] = wi[j];
+        uRe[up] = wr[j];
+        uIm[up] = wi[j];
         wr[j] = 0;
         wi[j] = 0;
         up++;
@@ -234,11 +231,86 @@ export class SparseLU {
       this.uPtr[i + 1] = up;
     }
     this.lPtr[n] = lp;
+    this.lV = interleave(lRe, lIm);
+    this.uV = interleave(uRe, uIm);
+    this.dV = interleave(dRe, dIm);
+  }
+
+  /**
+   * The work vector of the permuted-space kernels below, interleaved (re at 2k, im at 2k + 1; row k
+   * = original index perm[k]). A caller that iterates with a sparse right-hand side (the power flow)
+   * scatters into it, runs `forward` and `backwardRows` over the reach of its non-zeros, and reads
+   * the solution at the rows it needs.
+   */
+  get work(): Float64Array {
+    return this.w;
+  }
+
+  /**
+   * Back substitution over `rows` only (sorted increasing, visited in decreasing order), in place on
+   * the work vector. Exact for those rows when `rows` is closed under elimination-tree ancestors (a
+   * `reach` is): row i needs only the rows of U row i, which are its ancestors.
+   */
+  backwardRows(rows: Int32Array): void {
+    const w = this.w;
+    const uPtr = this.uPtr;
+    const uIdx = this.uIdx;
+    const uV = this.uV;
+    const dV = this.dV;
+    for (let r = rows.length - 1; r >= 0; r--) {
+      const i = rows[r];
+      let sr = w[2 * i];
+      let si = w[2 * i + 1];
+      for (let p = uPtr[i], e = uPtr[i + 1]; p < e; p++) {
+        const j = 2 * uIdx[p];
+        const ar = uV[2 * p];
+        const ai = uV[2 * p + 1];
+        const yr = w[j];
+        const yi = w[j + 1];
+        sr -= ar * yr - ai * yi;
+        si -= ar * yi + ai * yr;
+      }
+      const dr = dV[2 * i];
+      const di = dV[2 * i + 1];
+      w[2 * i] = sr * dr - si * di;
+      w[2 * i + 1] = sr * di + si * dr;
+    }
+  }
+
+  /** Forward substitution (unit L) on the work vector, over `rows` in increasing order. */
+  forward(rows: Int32Array): void {
+    const w = this.w;
+    const lPtr = this.lPtr;
+    const lIdx = this.lIdx;
+    const lV = this.lV;
+    for (let r = 0; r < rows.length; r++) {
+      const i = rows[r];
+      let sr = w[2 * i];
+      let si = w[2 * i + 1];
+      for (let p = lPtr[i], e = lPtr[i + 1]; p < e; p++) {
+        const k = 2 * lIdx[p];
+        const ar = lV[2 * p];
+        const ai = lV[2 * p + 1];
+        const yr = w[k];
+        const yi = w[k + 1];
+        sr -= ar * yr - ai * yi;
+        si -= ar * yi + ai * yr;
+      }
+      w[2 * i] = sr;
+      w[2 * i + 1] = si;
+    }
   }
 
   /** Entries in L and U (a measure of the per-solve work). */
   get nnz(): number {
     return this.lIdx.length + this.uIdx.length + this.n;
+  }
+
+  /** Entries of L and U in the given rows (with the diagonal): the work of a forward and back pass over them. */
+  rowsNnz(rows: Int32Array): number {
+    let s = 0;
+    for (const i of rows) s += this.lPtr[i + 1] - this.lPtr[i] + this.uPtr[i + 1] - this.uPtr[i] + 1;
+    return s;
   }
 
   /**
@@ -266,90 +338,50 @@ export class SparseLU {
    * `reachRows = reach(nodes)`: the forward substitution visits only those rows.
    */
   solveSparse(nodes: Int32Array, bRe: Float64Array, bIm: Float64Array, reachRows: Int32Array, xRe: Float64Array, xIm: Float64Array): void {
-    const wr = this.wRe;
-    const wi = this.wIm;
-    wr.fill(0);
-    wi.fill(0);
+    const w = this.w;
+    w.fill(0);
     for (let k = 0; k < nodes.length; k++) {
       // += : two load nodes joined by a jumper share one row
       const i = this.iperm[nodes[k]];
-      wr[i] += bRe[k];
-      wi[i] += bIm[k];
+      w[2 * i] += bRe[k];
+      w[2 * i + 1] += bIm[k];
     }
     this.forward(reachRows);
-    this.backward(xRe, xIm);
+    this.backwardRows(this.allRows);
+    this.gather(xRe, xIm);
   }
 
   /** Solves A·x = b; b and x in original indexing (may be the same arrays). */
   solve(bRe: Float64Array, bIm: Float64Array, xRe: Float64Array, xIm: Float64Array): void {
     const perm = this.perm;
+    const w = this.w;
     for (let i = 0; i < this.n; i++) {
-      this.wRe[i] = bRe[perm[i]];
-      this.wIm[i] = bIm[perm[i]];
+      w[2 * i] = bRe[perm[i]];
+      w[2 * i + 1] = bIm[perm[i]];
     }
     this.forward(this.allRows);
-    this.backward(xRe, xIm);
+    this.backwardRows(this.allRows);
+    this.gather(xRe, xIm);
   }
 
-  /** Forward substitution (unit L) on the work vector, over `rows` in increasing order. */
-  private forward(rows: Int32Array): void {
-    const wr = this.wRe;
-    const wi = this.wIm;
-    const lPtr = this.lPtr;
-    const lIdx = this.lIdx;
-    const lRe = this.lRe;
-    const lIm = this.lIm;
-    for (let r = 0; r < rows.length; r++) {
-      const i = rows[r];
-      let sr = wr[i];
-      let si = wi[i];
-      for (let p = lPtr[i], e = lPtr[i + 1]; p < e; p++) {
-        const k = lIdx[p];
-        const ar = lRe[p];
-        const ai = lIm[p];
-        const yr = wr[k];
-        const yi = wi[k];
-        sr -= ar * yr - ai * yi;
-        si -= ar * yi + ai * yr;
-      }
-      wr[i] = sr;
-      wi[i] = si;
-    }
-  }
-
-  /** Back substitution on the work vector, then un-permutes into x. */
-  private backward(xRe: Float64Array, xIm: Float64Array): void {
-    const n = this.n;
-    const wr = this.wRe;
-    const wi = this.wIm;
+  /** Un-permutes the work vector into x. */
+  private gather(xRe: Float64Array, xIm: Float64Array): void {
     const perm = this.perm;
-    const uPtr = this.uPtr;
-    const uIdx = this.uIdx;
-    const uRe = this.uRe;
-    const uIm = this.uIm;
-    const dRe = this.dRe;
-    const dIm = this.dIm;
-    for (let i = n - 1; i >= 0; i--) {
-      let sr = wr[i];
-      let si = wi[i];
-      for (let p = uPtr[i], e = uPtr[i + 1]; p < e; p++) {
-        const j = uIdx[p];
-        const ar = uRe[p];
-        const ai = uIm[p];
-        const yr = wr[j];
-        const yi = wi[j];
-        sr -= ar * yr - ai * yi;
-        si -= ar * yi + ai * yr;
-      }
-      const xr = sr * dRe[i] - si * dIm[i];
-      const xi = sr * dIm[i] + si * dRe[i];
-      wr[i] = xr;
-      wi[i] = xi;
-    }
-    for (let i = 0; i < n; i++) {
+    const w = this.w;
+    for (let i = 0; i < this.n; i++) {
       const o = perm[i];
-      xRe[o] = wr[i];
-      xIm[o] = wi[i];
+      xRe[o] = w[2 * i];
+      xIm[o] = w[2 * i + 1];
     }
   }
+}
+
+/** (re, im) pairs in one array. */
+function interleave(re: Float64Array, im: Float64Array): Float64Array {
+  const out = new Float64Array(2 * re.length);
+  for (let k = 0; k < re.length; k++) {
+    out[2 * k] = re[k];
+    out[2 * k + 1] = im[k];
+  }
+  return out;
 }
