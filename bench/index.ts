@@ -2,6 +2,7 @@
 import type { Benchmark } from './bench.js';
 import { auction10k, auctionDay } from './auction.js';
 import { community10kHour, communityCs2Hour, communityDayAhead } from './community.js';
+import { powerflow8500Day, powerflow8500Snapshot } from './powerflow-8500.js';
 import { powerflowCostaRicaDay, powerflowDay } from './powerflow-day.js';
 import { simPaper004Minute, simPaper004Second } from './simulation.js';
 
@@ -10,6 +11,8 @@ export const benchmarks: readonly Benchmark[] = [
   communityCs2Hour, community10kHour, communityDayAhead,
   powerflowDay,
   powerflowCostaRicaDay,
+  powerflow8500Snapshot,
+  powerflow8500Day,
   simPaper004Minute,
   simPaper004Second,
 ];
