@@ -10,6 +10,7 @@
  * generation entered as a load is negative.
  */
 import type { SolverModel } from './compile.js';
+import { Anderson } from './anderson.js';
 import { expandChains } from './series-chains.js';
 import type { Load } from '../model/network.js';
 
@@ -17,7 +18,15 @@ export interface SolveOptions {
   /** convergence tolerance on the largest voltage change, per unit of the node's voltage scale */
   readonly tolerance?: number;
   readonly maxIterations?: number;
+  /**
+   * Anderson acceleration of the sparse method's iteration (default true; see anderson.ts). The
+   * stopping rule and the fixed point are those of the plain iteration either way.
+   */
+  readonly accelerate?: boolean;
 }
+
+/** Columns of history kept by the Anderson acceleration of the sparse method. */
+export const ANDERSON_DEPTH = 5;
 
 /** Per-load-branch power for one solve: W and var per phase. */
 export interface LoadPowers {
@@ -46,6 +55,10 @@ export class PowerFlowState {
   private readonly biRe: Float64Array;
   private readonly biIm: Float64Array;
   private warm = false;
+  /** the sparse iteration's iterate and map value, scaled by the branch scale, interleaved re/im */
+  private readonly xS: Float64Array;
+  private readonly gS: Float64Array;
+  private readonly anderson: Anderson;
 
   constructor(readonly model: SolverModel) {
     const n = model.nNodes;
@@ -60,6 +73,9 @@ export class PowerFlowState {
     this.bvIm = new Float64Array(model.nBr);
     this.biRe = new Float64Array(model.nBr);
     this.biIm = new Float64Array(model.nBr);
+    this.xS = new Float64Array(2 * model.nBr);
+    this.gS = new Float64Array(2 * model.nBr);
+    this.anderson = new Anderson(2 * model.nBr, ANDERSON_DEPTH);
   }
 
   /** Forgets the previous solution: the next solve starts from the no-load voltages. */
@@ -114,7 +130,7 @@ export class PowerFlowState {
         this.setKept(this.tRe, this.tIm);
       }
     } else {
-      status = this.iterateSparse(powers, tol, maxIt);
+      status = this.iterateSparse(powers, tol, maxIt, options.accelerate ?? true);
     }
     this.warm = status.converged;
     return status;
@@ -192,11 +208,13 @@ export class PowerFlowState {
   /**
    * The fixed point of `iterateReduced` through the sparse LU (method 'sparse'): each iteration
    * scatters the compensation currents of the present branch voltages into the LU's work vector and
-   * substitutes forward and back over the reach of the load rows only; the new branch voltages are
-   * v = v0 − (w_a − w_b). On convergence the back substitution is completed over the other rows and
-   * every node voltage is V = V0 − w. Allocates nothing.
+   * substitutes forward and back over the reach of the load rows only; the map's value is
+   * g = v0 − (w_a − w_b). It stops when the largest |g − v| (per unit of the branch scale) is below
+   * the tolerance, with v = g; otherwise the next v is g, or with `accelerate` Anderson's
+   * combination of the last map values. On convergence the back substitution is completed over the
+   * other rows and every node voltage is V = V0 − w. Allocates nothing.
    */
-  private iterateSparse(powers: LoadPowers, tol: number, maxIt: number): SolveStatus {
+  private iterateSparse(powers: LoadPowers, tol: number, maxIt: number, accelerate: boolean): SolveStatus {
     const m = this.model;
     const sp = m.branchSpace;
     const lu = m.lu;
@@ -210,6 +228,13 @@ export class PowerFlowState {
     const scale = sp.scale;
     const vr = this.bvRe;
     const vi = this.bvIm;
+    const x = this.xS;
+    const g = this.gS;
+    for (let k = 0; k < nb; k++) {
+      x[2 * k] = vr[k] / scale[k];
+      x[2 * k + 1] = vi[k] / scale[k];
+    }
+    this.anderson.reset();
     let change = Infinity;
     // rows outside the reach stay zero through the iterations (forward reads them)
     w.fill(0);
@@ -219,7 +244,7 @@ export class PowerFlowState {
         w[2 * reach[r] + 1] = 0;
       }
       for (let k = 0; k < nb; k++) {
-        compensationAt(m, k, vr[k], vi[k], powers, scratch);
+        compensationAt(m, k, x[2 * k] * scale[k], x[2 * k + 1] * scale[k], powers, scratch);
         const a = rowA[k];
         const b = rowB[k];
         if (a >= 0) {
@@ -240,14 +265,20 @@ export class PowerFlowState {
         const nr = v0r[k] - ((a >= 0 ? w[2 * a] : 0) - (b >= 0 ? w[2 * b] : 0));
         const ni = v0i[k] - ((a >= 0 ? w[2 * a + 1] : 0) - (b >= 0 ? w[2 * b + 1] : 0));
         if (!(Math.abs(nr) < 1e12 && Math.abs(ni) < 1e12)) return { converged: false, iterations: it, lastChangePu: Infinity };
-        const dr = nr - vr[k];
-        const di = ni - vi[k];
-        const d = Math.sqrt(dr * dr + di * di) / scale[k];
+        const gr = nr / scale[k];
+        const gi = ni / scale[k];
+        const dr = gr - x[2 * k];
+        const di = gi - x[2 * k + 1];
+        const d = Math.sqrt(dr * dr + di * di);
         if (d > change) change = d;
-        vr[k] = nr;
-        vi[k] = ni;
+        g[2 * k] = gr;
+        g[2 * k + 1] = gi;
       }
       if (change < tol) {
+        for (let k = 0; k < nb; k++) {
+          vr[k] = g[2 * k] * scale[k];
+          vi[k] = g[2 * k + 1] * scale[k];
+        }
         // the other rows (zero after forward) depend only on the finished reach rows and on each
         // other, higher rows first
         lu.backwardRows(sp.restRows);
@@ -262,6 +293,8 @@ export class PowerFlowState {
         expandChains(m.chains, this.vRe, this.vIm);
         return { converged: true, iterations: it, lastChangePu: change };
       }
+      if (accelerate) this.anderson.next(x, g);
+      else x.set(g);
     }
     return { converged: false, iterations: maxIt, lastChangePu: change };
   }
