@@ -112,7 +112,7 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
     const { vRe, vIm } = state.engine.pf;
     // run-time invariant (DESIGN rule 9): source = loads + losses after every power flow
     const bal = state.engine.meter.measure(vRe, vIm, state.engine.powers);
-    checkPowerBalance(bal);
+    checkPowerBalance(bal, world.scenario.power_flow.tolerance);
     let minV = Infinity;
     let maxV = -Infinity;
     for (let b = 0; b < network.buses.length; b++) {

@@ -113,7 +113,7 @@ describe('lemsim describe', () => {
     expect(d.voltage_levels.map((l: { kv_ll: number }) => l.kv_ll)).toEqual([11, 0.416]);
     expect(d.buses_by_phase_nodes).toEqual({ '3': 4 });
     expect(d.total_load_kw).toBeCloseTo(7, 9);
-    expect(d.ignored.map((i: { what: string }) => i.what)).toEqual(['New monitor', 'command solve', 'command show']);
+    expect(d.ignored.map((i: { what: string }) => i.what)).toEqual(['New monitor (observes only)', 'command solve', 'command show']);
     expect(d.ignored[1].at).toMatch(/small\.dss:\d+$/);
     const t = capture();
     expect(await main(['describe', join(dir, 'small.dss')], t.io)).toBe(0);

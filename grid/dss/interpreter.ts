@@ -12,16 +12,19 @@ import { loadClass } from '../model/elements/load.js';
 import { loadShapeClass } from '../model/elements/loadshape.js';
 import { transformerClass } from '../model/elements/transformer.js';
 import { vsourceClass } from '../model/elements/vsource.js';
+import { capacitorClass } from '../model/elements/capacitor.js';
+import { reactorClass } from '../model/elements/reactor.js';
+import { xfmrCodeClass } from '../model/elements/xfmrcode.js';
 import { cnDataClass, lineGeometryClass, lineSpacingClass, tsDataClass, wireDataClass } from '../model/elements/conductors.js';
 import { type DssClass, type SetContext, findProperty } from './object-class.js';
 import { type DssFileSystem, type DssStatement, nodeFileSystem, parseDssFile, resolveScriptPath } from './parser.js';
-import { parseNumber, parseNumberArray } from './values.js';
-import type { DssToken } from './lexer.js';
+import { parseInteger, parseNumber, parseNumberArray } from './values.js';
+import { type DssToken, stripComment } from './lexer.js';
 
 // biome-ignore lint: the registry holds classes of different state types
 type AnyClass = DssClass<any>;
 
-/** Classes lemsim models. Order is irrelevant; names are OpenDSS's (lower case). */
+/** Classes lemsim models, one line each (names are OpenDSS's, lower case; order is irrelevant). */
 const CLASSES: readonly AnyClass[] = [
   vsourceClass,
   lineCodeClass,
@@ -34,20 +37,74 @@ const CLASSES: readonly AnyClass[] = [
   tsDataClass,
   lineSpacingClass,
   lineGeometryClass,
+  capacitorClass,
+  reactorClass,
+  xfmrCodeClass,
 ];
 
-/** Classes accepted and ignored: they only observe or report (monitors, meters, curves for them). */
-const IGNORED_CLASSES = new Set(['monitor', 'energymeter', 'tcc_curve', 'sensor', 'fmonitor']);
+/**
+ * Classes accepted with every property and ignored, because they do not take part in a power flow:
+ * they observe, meter, protect (acting only in fault or dynamic studies) or describe harmonics.
+ */
+const IGNORED_CLASSES: Readonly<Record<string, string>> = {
+  monitor: 'observes only',
+  energymeter: 'observes only',
+  sensor: 'observes only',
+  fmonitor: 'observes only',
+  tcc_curve: 'protection curve',
+  fuse: 'protection: acts only in fault and dynamic studies',
+  recloser: 'protection: acts only in fault and dynamic studies',
+  relay: 'protection: acts only in fault and dynamic studies',
+  spectrum: 'harmonics data',
+  fault: 'fault studies are not modelled',
+  xycurve: 'a curve used by other objects',
+  tshape: 'a temperature shape used by other objects',
+  priceshape: 'a price shape used by other objects',
+  growthshape: 'load growth over years (not modelled)',
+};
 
-/** Commands accepted and ignored because they only solve, display, plot or export. */
+/**
+ * Classes that change the power flow and that lemsim accepts but does not apply yet, one line
+ * each: their objects are kept and every one is reported as not applied (never silently). A class
+ * that gets modelled moves from here to CLASSES.
+ */
+const NOT_YET_APPLIED: Readonly<Record<string, string>> = {
+  regcontrol: 'regulator control not applied: taps stay where the transformer definitions put them',
+  capcontrol: 'capacitor control not applied: capacitors stay in their written states',
+  generator: 'generator not applied: its power is missing from the power flow',
+  pvsystem: 'PV system not applied: its power is missing from the power flow',
+  storage: 'storage not applied: its power is missing from the power flow',
+  invcontrol: 'inverter control not applied',
+  storagecontroller: 'storage controller not applied',
+  swtcontrol: 'switch control not applied: switches stay in their written states',
+  vccs: 'VCCS not applied: its current is missing from the power flow',
+  isource: 'current source not applied: its current is missing from the power flow',
+};
+
+/** Commands that only solve, display, plot, meter or export: accepted and reported as ignored. */
 const IGNORED_COMMANDS = new Set([
   'solve', 'show', 'plot', 'export', 'closedi', 'sample', 'reset', 'visualize', 'summary', 'totals', 'help',
-  'interpolate', 'makebuslist', 'cleanup', 'fileedit', 'dump', 'open', 'close', 'disable', 'enable', 'save', 'var',
-  'guids', 'makeposseq', 'formedit', 'set_kvbase_ignored', 'ltcupdate', 'calcincmatrix', 'calcincmatrix_o',
+  'interpolate', 'makebuslist', 'cleanup', 'fileedit', 'dump', 'save', 'var', 'uuids', 'formedit', 'calcincmatrix',
+  'calcincmatrix_o', 'buildy', 'get', 'init', 'voltages', 'currents', 'powers', 'seqvoltages', 'seqcurrents',
+  'seqpowers', 'losses', 'phaselosses', 'cktlosses', 'capacity', 'classes', 'userclasses', 'zsc', 'zsc10',
+  'zscrefresh', 'ysc', 'puvoltages', 'varvalues', 'varnames', 'about', '?', 'next', 'panel', 'vdiff', 'di_plot',
+  'comparecases', 'yearlycurves', 'cd', 'addbusmarker', 'clearbusmarkers', 'nodelist', 'nodediff',
+  'refine_buslevels', 'calclaplacian', 'relcalc', 'top', 'alignfile', 'rotate', 'reprocessbuses', 'finishtimestep',
+  'pstcalc', '_showcontrolqueue', 'quit', 'doscmd', 'obfuscate', 'setbusxy',
 ]);
 
 export interface IgnoredItem {
   readonly what: string;
+  readonly loc: DssLocation;
+}
+
+/** An `Open`/`Close` of one conductor (0 = all) of one terminal (1-based), in script order. */
+export interface SwitchAction {
+  /** lower-case `class.name` */
+  readonly element: string;
+  readonly terminal: number;
+  readonly conductor: number;
+  readonly open: boolean;
   readonly loc: DssLocation;
 }
 
@@ -63,12 +120,52 @@ export interface DssCircuit {
   // biome-ignore lint: states of different classes
   readonly objects: Map<string, Map<string, any>>;
   readonly options: Map<string, string>;
+  /** accepted, no effect on the power flow (reported once per kind) */
   readonly ignored: IgnoredItem[];
+  /** accepted, changes the physics, not applied by lemsim (one entry per object or command) */
+  readonly notApplied: IgnoredItem[];
+  readonly switches: SwitchAction[];
+  /** where each object was defined (its `New`), by lower-case `class.name` */
+  readonly definedAt: Map<string, DssLocation>;
 }
 
+const opaqueClasses = new Map<string, AnyClass>();
+
+/** The class lemsim models under an OpenDSS class name (lower case), if any. */
+export function modelledClass(name: string): AnyClass | undefined {
+  return CLASSES.find((c) => c.name === name);
+}
+
+/** A class lemsim models, or an opaque holder for an ignored or not-yet-applied class. */
 function findClass(name: string): AnyClass | undefined {
   const lower = name.toLowerCase();
-  return CLASSES.find((c) => c.name === lower);
+  const cls = CLASSES.find((c) => c.name === lower);
+  if (cls || !(lower in IGNORED_CLASSES || lower in NOT_YET_APPLIED)) return cls;
+  let opaque = opaqueClasses.get(lower);
+  if (!opaque) {
+    opaque = opaqueClass(lower);
+    opaqueClasses.set(lower, opaque);
+  }
+  return opaque;
+}
+
+/** Keeps every property as written (so `~`, `like=`, Edit and BatchEdit work on these objects). */
+export interface OpaqueState {
+  readonly name: string;
+  readonly props: Map<string, string>;
+  enabled: boolean;
+}
+
+function opaqueClass(name: string): DssClass<OpaqueState> {
+  return {
+    name,
+    properties: [],
+    create: (objName) => ({ name: objName, props: new Map(), enabled: true }),
+    acceptAny: (s, prop, value) => {
+      if (prop.toLowerCase() === 'enabled') s.enabled = !/^(n|f)/i.test(value.trim());
+      s.props.set(prop.toLowerCase(), value);
+    },
+  };
 }
 
 /** Reads a script file and everything it redirects to into a circuit definition. */
@@ -88,6 +185,13 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
     ignoredSeen.add(key);
     circuit.ignored.push({ what, loc });
   };
+  const notAppliedSeen = new Set<string>();
+  const notApplied = (what: string, loc: DssLocation): void => {
+    const key = what.toLowerCase();
+    if (notAppliedSeen.has(key)) return;
+    notAppliedSeen.add(key);
+    circuit.notApplied.push({ what, loc });
+  };
 
   const context = (st: DssStatement, prop: string): SetContext => ({
     loc: st.loc,
@@ -104,6 +208,10 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
     let lastProp = -1;
     for (const tok of args) {
       let prop;
+      if (cls.acceptAny && (tok.name === undefined || tok.name.toLowerCase() !== 'like')) {
+        cls.acceptAny(state, tok.name ?? `#${positional++}`, tok.value, context(st, tok.name ?? ''));
+        continue;
+      }
       if (tok.name === undefined) {
         // OpenDSS: a value without a name goes to the property after the last one written
         const index = lastProp >= 0 ? lastProp + 1 : positional;
@@ -129,7 +237,9 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
   for (const st of statements) {
     switch (st.verb) {
       case 'clear':
+      case 'clearall':
         circuit = emptyCircuit(file, circuit.baseFrequencyHz);
+        notAppliedSeen.clear();
         last = undefined;
         break;
       case 'new':
@@ -150,13 +260,10 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
           className = 'vsource';
           objName = 'source';
         }
-        if (IGNORED_CLASSES.has(className)) {
-          ignore(`New ${className}`, st.loc);
-          last = undefined;
-          break;
-        }
         const cls = findClass(className);
         if (!cls) throw new DssError(st.loc, `unsupported OpenDSS class '${className}' (in ${ref})`);
+        if (className in IGNORED_CLASSES) ignore(`New ${className} (${IGNORED_CLASSES[className]})`, st.loc);
+        if (className in NOT_YET_APPLIED) notApplied(`${className}.${objName}: ${NOT_YET_APPLIED[className]}`, st.loc);
         let objects = circuit.objects.get(cls.name);
         if (!objects) {
           objects = new Map();
@@ -173,12 +280,14 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
           }
           state = cls.create(objName, { baseFrequencyHz: circuit.baseFrequencyHz });
           objects.set(objName, state);
+          circuit.definedAt.set(`${cls.name}.${objName}`, st.loc);
         }
         last = { cls, state };
         apply(cls, state, rest, st);
         break;
       }
       case 'more':
+      case 'm':
         if (!last) throw new DssError(st.loc, 'continuation (~ / more) without an object to continue');
         apply(last.cls, last.state, st.args, st);
         break;
@@ -188,10 +297,6 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
         const dot = target.value.indexOf('.');
         if (dot <= 0) throw new DssError(st.loc, `batchedit: expected Class.pattern, got '${target.value}'`);
         const className = target.value.slice(0, dot).toLowerCase();
-        if (IGNORED_CLASSES.has(className)) {
-          ignore(`batchedit ${className}`, st.loc);
-          break;
-        }
         const cls = findClass(className);
         if (!cls) throw new DssError(st.loc, `batchedit: unsupported OpenDSS class '${className}'`);
         let re: RegExp;
@@ -237,15 +342,76 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
         readBusCoords(fs.readText(path), path, circuit);
         break;
       }
+      case 'open':
+      case 'close':
+        circuit.switches.push(switchAction(st, circuit));
+        break;
+      case 'enable':
+      case 'disable': {
+        const { cls, state } = elementOf(st, circuit, findClass);
+        (state as { enabled: boolean }).enabled = st.verb === 'enable';
+        last = { cls, state };
+        break;
+      }
+      case 'select':
+        last = elementOf(st, circuit, findClass);
+        break;
       default:
         if (IGNORED_COMMANDS.has(st.verb)) {
           ignore(`command ${st.verb}`, st.loc);
           break;
         }
+        if (CHANGING_COMMANDS.has(st.verb)) {
+          throw new DssError(st.loc, `OpenDSS command '${st.verb}' changes the circuit and is not supported by lemsim; write the circuit it produces instead`);
+        }
         throw new DssError(st.loc, `unknown or unsupported OpenDSS command '${st.verb}'`);
     }
   }
   return circuit;
+}
+
+/** Commands that would change the circuit in ways lemsim does not reproduce: rejected at file:line. */
+const CHANGING_COMMANDS = new Set([
+  'allocateloads', 'reduce', 'makeposseq', 'setloadandgenkv', 'rephase', 'reconductor', 'distribute', 'connect',
+  'disconnect', 'remove', 'cvrtloadshapes', 'updatestorage', 'estimate', '_initsnap', '_solvenocontrol',
+  '_samplecontrols', '_docontrolactions', '_solvedirect', '_solvepflow', 'variable',
+]);
+
+/** The object named by a command's first argument (`Disable Line.x`, `Select Line.x term=1`). */
+function elementOf(st: DssStatement, circuit: DssCircuit, find: (name: string) => AnyClass | undefined): { cls: AnyClass; state: unknown } {
+  const tok = st.args[0];
+  const ref = tok?.value ?? '';
+  const dot = ref.indexOf('.');
+  if (!tok || dot <= 0) throw new DssError(st.loc, `${st.verb}: expected Class.name, got '${ref}'`);
+  const cls = find(ref.slice(0, dot));
+  const state = cls ? circuit.objects.get(cls.name)?.get(ref.slice(dot + 1).toLowerCase()) : undefined;
+  if (!cls || state === undefined) throw new DssError(st.loc, `${st.verb}: ${ref} is not defined`);
+  return { cls, state };
+}
+
+/**
+ * `Open|Close Class.name [terminal [conductor]]` (also `term=`, `cond=`): OpenDSS opens or closes one
+ * conductor of a terminal, or all of them when the conductor is 0 or not written; terminal 1 by
+ * default.
+ */
+function switchAction(st: DssStatement, circuit: DssCircuit): SwitchAction {
+  let element: string | undefined;
+  let terminal = 1;
+  let conductor = 0;
+  let positional = 0;
+  for (const tok of st.args) {
+    const n = tok.name?.toLowerCase() ?? ['object', 'term', 'cond'][positional++];
+    if (n === 'object') element = tok.value.toLowerCase();
+    else if (n === 'term' || n === 'terminal') terminal = parseInteger(tok.value, st.loc, 'terminal', 1);
+    else if (n === 'cond' || n === 'conductor') conductor = parseInteger(tok.value, st.loc, 'conductor', 0);
+    else throw new DssError(st.loc, `${st.verb}: unexpected parameter '${tok.name ?? tok.value}'`);
+  }
+  const dot = element?.indexOf('.') ?? -1;
+  if (!element || dot <= 0) throw new DssError(st.loc, `${st.verb}: expected Class.name`);
+  const cls = element.slice(0, dot);
+  if (!['line', 'transformer', 'capacitor', 'reactor'].includes(cls)) throw new DssError(st.loc, `${st.verb}: only lines, transformers, capacitors and reactors can be opened or closed by lemsim, got ${element}`);
+  if (!circuit.objects.get(cls)?.has(element.slice(dot + 1))) throw new DssError(st.loc, `${st.verb}: ${element} is not defined`);
+  return { element, terminal, conductor, open: st.verb === 'open', loc: st.loc };
 }
 
 /** A fresh circuit; the default base frequency survives `clear` and `New Circuit` as in OpenDSS. */
@@ -261,6 +427,9 @@ function emptyCircuit(file: string, baseFrequencyHz = 60): DssCircuit {
     objects: new Map(),
     options: new Map(),
     ignored: [],
+    notApplied: [],
+    switches: [],
+    definedAt: new Map(),
   };
 }
 
@@ -300,12 +469,13 @@ function readBusCoords(text: string, path: string, circuit: DssCircuit): void {
   for (const [bus, xy] of parseBusCoords(text, path)) circuit.busCoords.set(bus, xy);
 }
 
-/** Parses a bus-coordinates file (`bus, x, y` per line, as OpenDSS's Buscoords reads); names lower case. */
+/** Parses a bus-coordinates file (`bus, x, y` per line, as OpenDSS's Buscoords reads; `!` and `//` comments); names lower case. */
 export function parseBusCoords(text: string, path: string): Map<string, { x: number; y: number }> {
   const out = new Map<string, { x: number; y: number }>();
   const lines = text.split('\n');
   for (let k = 0; k < lines.length; k++) {
-    const line = lines[k].replace(/!.*$/, '').trim();
+    // `!` and `//` start comments, as in scripts
+    const line = stripComment(lines[k]).trim();
     if (line === '') continue;
     const cells = line.split(/[\s,]+/);
     const x = Number(cells[1]);

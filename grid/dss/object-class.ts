@@ -3,9 +3,11 @@
  * positional parameters, as in OpenDSS), one setter per property applied in the order the script
  * writes them (a later property overrides an earlier one; some setters have side effects exactly as
  * in OpenDSS, e.g. `windings=` re-creating the winding list), and a state factory. Property names
- * match case-insensitively, and a unique abbreviation is accepted as OpenDSS accepts it.
+ * match case-insensitively, and an abbreviation resolves as OpenDSS resolves it (first match in order).
  */
 import { DssError, type DssLocation } from '../../src/errors.js';
+import type { CMatrix } from '../model/complex.js';
+import type { BusRef } from '../model/elements/common.js';
 import type { DssFileSystem } from './parser.js';
 
 /** What a setter may consult besides the value. */
@@ -30,22 +32,41 @@ export interface PropertyDef<S> {
   readonly set: Setter<S>;
 }
 
+/**
+ * A linear element as a class hands it to the network builder: its terminals (bus reference and
+ * conductor count each) and its primitive admittance in siemens, conductor order terminal by
+ * terminal.
+ */
+export interface BranchSpec {
+  readonly name: string;
+  readonly kind: 'capacitor' | 'reactor';
+  readonly terminals: readonly { readonly ref: BusRef; readonly nconds: number; readonly nphases: number }[];
+  readonly y: CMatrix;
+  readonly phases: number;
+}
+
 /** An OpenDSS class: its name, its properties in OpenDSS order, and how to create an object. */
 export interface DssClass<S> {
   readonly name: string;
   readonly properties: readonly PropertyDef<S>[];
   create(name: string, ctx: { baseFrequencyHz: number }): S;
+  /** Takes any property (and positional values, named `#k`) for classes kept without a model. */
+  acceptAny?(state: S, prop: string, value: string, ctx: SetContext): void;
+  /** A linear element's branch for the network (classes without one are not circuit branches). */
+  branch?(state: S, env: { readonly baseFrequencyHz: number }): BranchSpec | undefined;
   /** Called after each New/Edit statement (OpenDSS's RecalcElementData moment); may validate. */
   finish?(state: S, ctx: SetContext): void;
 }
 
-/** Finds a property by exact name, else by unique prefix; undefined when none or ambiguous. */
+/**
+ * Finds a property by exact name, else, as OpenDSS's command lists do, the first property in the
+ * class's order that starts with what was written (`bus=` on a Capacitor is `bus1`).
+ */
 export function findProperty<S>(cls: DssClass<S>, name: string): PropertyDef<S> | undefined {
   const lower = name.toLowerCase();
   const exact = cls.properties.find((p) => p.name.toLowerCase() === lower);
   if (exact) return exact;
-  const candidates = cls.properties.filter((p) => p.name.toLowerCase().startsWith(lower));
-  return candidates.length === 1 ? candidates[0] : undefined;
+  return lower === '' ? undefined : cls.properties.find((p) => p.name.toLowerCase().startsWith(lower));
 }
 
 /** A property the power flow does not use: accepted and recorded as ignored. */

@@ -8,6 +8,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { DssError, type DssLocation } from '../../src/errors.js';
+import { canonicalCommand } from './commands.js';
 import { type DssToken, stripComment, tokenize } from './lexer.js';
 
 /** One command of the script, with its tokens and where it was written. */
@@ -139,12 +140,13 @@ function parseLines(text: string, file: string, dir: string, fs: DssFileSystem, 
       rest = body.slice(1);
     } else {
       const m = /^([^\s,=]+)\s*(.*)$/s.exec(body)!;
-      verb = m[1].toLowerCase();
       rest = m[2];
       if (rest.startsWith('=')) {
-        // "Class.name.prop=value" style or a bare property assignment: not supported
-        throw new DssError(loc, `expected a command (New, Edit, Set, Redirect, …), got '${body.slice(0, 40)}'`);
+        out.push(propertyAssignment(body, loc, dir));
+        continue;
       }
+      // OpenDSS resolves an abbreviated command to the first command it begins (`calcv`)
+      verb = canonicalCommand(m[1]) ?? m[1].toLowerCase();
     }
     const args = tokenize(rest, loc);
     if (verb === 'redirect' || verb === 'compile') {
@@ -162,4 +164,21 @@ function parseLines(text: string, file: string, dir: string, fs: DssFileSystem, 
     }
     out.push({ verb, args, loc, dir });
   }
+}
+
+/**
+ * A statement that starts with an assignment, as OpenDSS accepts it: `Class.name.prop=value …` edits
+ * that object (`Load.s860.vminpu=.85`), and a bare `prop=value …` continues the last object like `~`.
+ */
+function propertyAssignment(body: string, loc: DssLocation, dir: string): DssStatement {
+  const [first, ...more] = tokenize(body, loc);
+  const target = first.name!;
+  const dot = target.lastIndexOf('.');
+  if (dot < 0) return { verb: 'more', args: [first, ...more], loc, dir };
+  const object = target.slice(0, dot);
+  if (!object.includes('.')) {
+    throw new DssError(loc, `expected a command or Class.name.property=value, got '${body.slice(0, 40)}'`);
+  }
+  const args: DssToken[] = [{ name: undefined, value: object, group: '' }, { name: target.slice(dot + 1), value: first.value, group: first.group }, ...more];
+  return { verb: 'edit', args, loc, dir };
 }

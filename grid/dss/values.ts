@@ -7,12 +7,80 @@
 import { DssError, type DssLocation } from '../../src/errors.js';
 import { type DssFileSystem, resolveScriptPath } from './parser.js';
 
-/** Parses one number. OpenDSS accepts plain decimal and exponent forms. */
+/**
+ * Parses one number. OpenDSS accepts plain decimal and exponent forms, and in-line arithmetic in
+ * reverse Polish notation inside a group (`(580 1.25 *)`, `XHL=(8 1000 /)`; the lexer has stripped
+ * the delimiters, so several items here mean an RPN expression, as OpenDSS's parser reads them).
+ */
 export function parseNumber(text: string, loc: DssLocation, prop: string): number {
   const t = text.trim();
   const n = Number(t);
-  if (t === '' || !Number.isFinite(n)) throw new DssError(loc, `${prop}: expected a number, got '${text}'`);
-  return n;
+  if (t !== '' && Number.isFinite(n)) return n;
+  if (/\s/.test(t)) {
+    const v = evaluateRpn(t);
+    if (typeof v === 'number') return v;
+    throw new DssError(loc, `${prop}: ${v} in the in-line expression '${text}'`);
+  }
+  throw new DssError(loc, `${prop}: expected a number, got '${text}'`);
+}
+
+const RPN_BINARY: Record<string, (a: number, b: number) => number> = {
+  '+': (a, b) => a + b,
+  '-': (a, b) => a - b,
+  '*': (a, b) => a * b,
+  '/': (a, b) => a / b,
+  '^': (a, b) => a ** b,
+  atan2: (a, b) => Math.atan2(a, b),
+};
+const RPN_UNARY: Record<string, (x: number) => number> = {
+  sqrt: Math.sqrt,
+  sqr: (x) => x * x,
+  inv: (x) => 1 / x,
+  chs: (x) => -x,
+  ln: Math.log,
+  exp: Math.exp,
+  log10: Math.log10,
+  sin: (x) => Math.sin((x * Math.PI) / 180),
+  cos: (x) => Math.cos((x * Math.PI) / 180),
+  tan: (x) => Math.tan((x * Math.PI) / 180),
+  asin: (x) => (Math.asin(x) * 180) / Math.PI,
+  acos: (x) => (Math.acos(x) * 180) / Math.PI,
+  atan: (x) => (Math.atan(x) * 180) / Math.PI,
+  dtr: (x) => (x * Math.PI) / 180,
+  rtd: (x) => (x * 180) / Math.PI,
+};
+
+/**
+ * Evaluates an OpenDSS RPN expression (RPN.pas: numbers push; + − * / ^ pop two, the operator
+ * applied as `second op top`; sqrt, sqr, inv, chs, ln, exp, log10, trigonometry in degrees, dtr, rtd
+ * act on the top; pi pushes π; swap exchanges the top two). Returns the number on top of the stack,
+ * or a message saying what is wrong.
+ */
+export function evaluateRpn(text: string): number | string {
+  const stack: number[] = [];
+  for (const item of text.split(/[\s,]+/).filter((x) => x !== '')) {
+    const op = item.toLowerCase();
+    const num = Number(item);
+    if (item !== '' && Number.isFinite(num)) stack.push(num);
+    else if (op === 'pi') stack.push(Math.PI);
+    else if (op in RPN_BINARY) {
+      if (stack.length < 2) return `operator '${item}' needs two operands`;
+      const b = stack.pop()!;
+      const a = stack.pop()!;
+      stack.push(RPN_BINARY[op](a, b));
+    } else if (op in RPN_UNARY) {
+      if (stack.length < 1) return `function '${item}' needs an operand`;
+      stack.push(RPN_UNARY[op](stack.pop()!));
+    } else if (op === 'swap') {
+      if (stack.length < 2) return `'swap' needs two operands`;
+      const b = stack.pop()!;
+      const a = stack.pop()!;
+      stack.push(b, a);
+    } else return `unknown item '${item}'`;
+  }
+  if (stack.length === 0) return 'no value';
+  const v = stack[stack.length - 1];
+  return Number.isFinite(v) ? v : `a non-finite result (${v})`;
 }
 
 /** Parses an integer ≥ `min`. */

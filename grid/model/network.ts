@@ -5,7 +5,8 @@
  * interpreted OpenDSS circuit; the power flow compiles it into index arrays (grid/powerflow).
  */
 import { DssError } from '../../src/errors.js';
-import type { DssCircuit, IgnoredItem } from '../dss/interpreter.js';
+import { type DssCircuit, type IgnoredItem, modelledClass } from '../dss/interpreter.js';
+import type { BranchSpec } from '../dss/object-class.js';
 import type { CMatrix, Complex } from './complex.js';
 import { type BusRef, terminalNodes } from './elements/common.js';
 import type { LineState } from './elements/line.js';
@@ -13,7 +14,7 @@ import { type LoadState, loadBasePower } from './elements/load.js';
 import type { LoadShapeState } from './elements/loadshape.js';
 import type { TransformerState } from './elements/transformer.js';
 import type { VsourceState } from './elements/vsource.js';
-import { lineYprim, transformerYprim, vsourceNorton } from './yprim.js';
+import { lineYprim, openConductors, transformerYprim, vsourceNorton } from './yprim.js';
 import { type LineGeometryState, type ObjectLookup, geometrySpec, resolveConductor } from './elements/conductors.js';
 import type { LineSpacingState, ConductorState } from './elements/conductors.js';
 import { type EarthModel, type LineGeometry as GeometrySpec, lineConstants } from '../line-constants/index.js';
@@ -34,7 +35,7 @@ export interface Terminal {
 
 /** A linear element (line or transformer) with its primitive admittance. */
 export interface Branch {
-  readonly kind: 'line' | 'transformer';
+  readonly kind: 'line' | 'transformer' | BranchSpec['kind'];
   readonly name: string;
   readonly terminals: readonly Terminal[];
   /** Siemens; order = Σ conductors of the terminals. */
@@ -49,6 +50,10 @@ export interface Branch {
   readonly seriesZ: CMatrix | undefined;
   /** Whether the element has shunt admittance (line capacitance, transformer magnetising). */
   readonly shunt: boolean;
+  /** A line's shunt admittance at each end of its pi section (S), else undefined. */
+  readonly shuntEnd: CMatrix | undefined;
+  /** Conductors opened by `Open` (Yprim order), or undefined when all are closed. */
+  readonly open: readonly boolean[] | undefined;
 }
 
 /** A voltage source behind an impedance: injects y·emf into terminal 0 and −y·emf into terminal 1. */
@@ -93,6 +98,8 @@ export interface Network {
   readonly shapes: ReadonlyMap<string, LoadShapeState>;
   readonly options: ReadonlyMap<string, string>;
   readonly ignored: readonly IgnoredItem[];
+  /** accepted objects that change the physics and that lemsim does not apply (reported, never silent) */
+  readonly notApplied: readonly IgnoredItem[];
 }
 
 /** Builds the network of an interpreted circuit. */
@@ -155,6 +162,8 @@ export function buildNetwork(c: DssCircuit): Network {
       substation: false,
       seriesZ: prim.z,
       shunt: prim.shunt,
+      shuntEnd: prim.shuntEnd,
+      open: undefined,
     });
   }
   for (const t of objects<TransformerState>('transformer')) {
@@ -170,7 +179,51 @@ export function buildNetwork(c: DssCircuit): Network {
       substation: t.sub,
       seriesZ: undefined,
       shunt: true,
+      shuntEnd: undefined,
+      open: undefined,
     });
+  }
+  // every other linear element a class defines (Capacitor, Reactor, …), in definition order
+  for (const [clsName, objs] of c.objects) {
+    const cls = modelledClass(clsName);
+    if (!cls?.branch) continue;
+    for (const s of objs.values()) {
+      if (!(s as { enabled?: boolean }).enabled) continue;
+      let spec: BranchSpec | undefined;
+      try {
+        spec = cls.branch(s, { baseFrequencyHz: c.baseFrequencyHz });
+      } catch (err) {
+        const at = c.definedAt.get(`${clsName}.${(s as { name: string }).name}`);
+        if (err instanceof DssError && err.location === undefined && at) throw new DssError(at, err.detail);
+        throw err;
+      }
+      if (!spec) continue;
+      branches.push({
+        kind: spec.kind,
+        name: spec.name,
+        terminals: spec.terminals.map((t) => terminal(t.ref, t.nconds, t.nphases)),
+        y: spec.y,
+        phases: spec.phases,
+        normAmps: 0,
+        emergAmps: 0,
+        substation: false,
+        seriesZ: undefined,
+        shunt: true,
+        shuntEnd: undefined,
+        open: undefined,
+      });
+    }
+  }
+  // Open/Close: open conductors are eliminated from the element (an opened line is then no longer
+  // a series element: it stays out of series chains and jumper merging)
+  const byName = new Map(branches.map((b, k) => [b.name, k]));
+  for (const [element, open] of openStates(c, (e) => {
+    const k = byName.get(e);
+    return k === undefined ? undefined : branches[k].terminals.map((t) => t.nodes.length);
+  })) {
+    const k = byName.get(element)!;
+    const b = branches[k];
+    branches[k] = { ...b, y: openConductors(b.y, open), seriesZ: undefined, shunt: true, shuntEnd: undefined, open };
   }
 
   const shapes = new Map<string, LoadShapeState>(c.objects.get('loadshape') ?? []);
@@ -218,7 +271,29 @@ export function buildNetwork(c: DssCircuit): Network {
     shapes,
     options: c.options,
     ignored: c.ignored,
+    notApplied: c.notApplied,
   };
+}
+
+/**
+ * Conductor states of every element an `Open`/`Close` names, after all of them in script order:
+ * `class.name` → open flag per conductor (Yprim order), for elements with at least one open.
+ */
+function openStates(c: DssCircuit, conductorsPerTerminal: (element: string) => number[] | undefined): Map<string, boolean[]> {
+  const out = new Map<string, boolean[]>();
+  for (const a of c.switches) {
+    const counts = conductorsPerTerminal(a.element);
+    if (!counts) continue;
+    if (a.terminal > counts.length) throw new DssError(a.loc, `${a.open ? 'Open' : 'Close'}: ${a.element} has ${counts.length} terminals, not ${a.terminal}`);
+    const nc = counts[a.terminal - 1];
+    if (a.conductor > nc) throw new DssError(a.loc, `${a.open ? 'Open' : 'Close'}: terminal ${a.terminal} of ${a.element} has ${nc} conductors, not ${a.conductor}`);
+    const flags = out.get(a.element) ?? new Array(counts.reduce((x, y) => x + y, 0)).fill(false);
+    const start = counts.slice(0, a.terminal - 1).reduce((x, y) => x + y, 0);
+    for (let k = 0; k < nc; k++) if (a.conductor === 0 || a.conductor === k + 1) flags[start + k] = a.open;
+    out.set(a.element, flags);
+  }
+  for (const [k, flags] of out) if (!flags.some((f) => f)) out.delete(k);
+  return out;
 }
 
 function earthModelOf(v: string | undefined): EarthModel {

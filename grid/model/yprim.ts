@@ -40,7 +40,7 @@ export function lineYprim(
   frequencyHz: number,
   loc: DssLocation | undefined,
   perMetre?: { z: CMatrix; cNf: Float64Array },
-): { y: CMatrix; z: CMatrix; shunt: boolean } {
+): { y: CMatrix; z: CMatrix; shunt: boolean; shuntEnd: CMatrix } {
   let z: CMatrix;
   let cNf: Float64Array;
   let len: number;
@@ -65,15 +65,61 @@ export function lineYprim(
   stampSeries(out, y);
   const w = 2 * Math.PI * frequencyHz;
   let shunt = false;
+  const end = cmatrix(n);
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < n; c++) {
       const b = (w * cNf[r * n + c] * len * 1e-9) / 2;
       if (b !== 0) shunt = true;
+      end.im[r * n + c] = b;
       out.im[r * 2 * n + c] += b;
       out.im[(r + n) * 2 * n + c + n] += b;
     }
   }
-  return { y: out, z, shunt };
+  return { y: out, z, shunt, shuntEnd: end };
+}
+
+/**
+ * Opens conductors of an element (OpenDSS `Open`): an open conductor carries no current into its
+ * node, so it becomes an internal node of the element and is eliminated from Yprim (Kron
+ * reduction, Y' = Y_kk − Y_ko·Y_oo⁻¹·Y_ok); its row and column are then zero. When Y_oo is singular
+ * (nothing ties the open conductors together) they are simply cut off.
+ */
+export function openConductors(y: CMatrix, open: readonly boolean[]): CMatrix {
+  const n = y.n;
+  const o = open.map((v, k) => (v ? k : -1)).filter((k) => k >= 0);
+  if (o.length === 0) return y;
+  const keep = open.map((v, k) => (v ? -1 : k)).filter((k) => k >= 0);
+  const yoo = cmatrix(o.length);
+  o.forEach((r, i) => o.forEach((c, j) => ((yoo.re[i * o.length + j] = y.re[r * n + c]), (yoo.im[i * o.length + j] = y.im[r * n + c]))));
+  const inv = cinvert(yoo);
+  const out = cmatrix(n);
+  for (const r of keep) {
+    for (const c of keep) {
+      let re = y.re[r * n + c];
+      let im = y.im[r * n + c];
+      if (inv) {
+        // − Σ Y_ro · inv_oq · Y_qc
+        for (let i = 0; i < o.length; i++) {
+          const ar = y.re[r * n + o[i]];
+          const ai = y.im[r * n + o[i]];
+          if (ar === 0 && ai === 0) continue;
+          for (let j = 0; j < o.length; j++) {
+            const br = inv.re[i * o.length + j];
+            const bi = inv.im[i * o.length + j];
+            const cr = y.re[o[j] * n + c];
+            const ci = y.im[o[j] * n + c];
+            const tr = ar * br - ai * bi;
+            const ti = ar * bi + ai * br;
+            re -= tr * cr - ti * ci;
+            im -= tr * ci + ti * cr;
+          }
+        }
+      }
+      out.re[r * n + c] = re;
+      out.im[r * n + c] = im;
+    }
+  }
+  return out;
 }
 
 /** The Thevenin source as a Norton equivalent: admittance and the source EMF per phase (V). */

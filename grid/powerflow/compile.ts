@@ -224,6 +224,12 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
   const branchNodes = network.branches.map((b, k) => {
     const nodes = conductorNodes(b.terminals);
     if (!chains.inChain[k] && !jumpers[k]) stamp(nodes, b.y.re, b.y.im);
+    if (jumpers[k] && b.shuntEnd) {
+      // a merged jumper keeps its line capacitance: the shunt of each pi end, on the merged nodes
+      const m = b.shuntEnd.n;
+      stamp(nodes.subarray(0, m), b.shuntEnd.re, b.shuntEnd.im);
+      stamp(nodes.subarray(m, 2 * m), b.shuntEnd.re, b.shuntEnd.im);
+    }
     return nodes;
   });
   for (let c = 0; c < chains.count; c++) {

@@ -24,7 +24,7 @@ function compare(minute: number) {
   let converged = false;
   runTimeSeries(feeder, { from: minute, to: minute, stepMin: 1 }, ({ state, status, powers }) => {
     converged = status.converged;
-    checkPowerBalance(powerBalance(feeder.model, state.vRe, state.vIm, powers), 1e-6);
+    checkPowerBalance(powerBalance(feeder.model, state.vRe, state.vIm, powers), 1e-10);
     for (const line of ref) {
       const [bus, phase, volts, deg] = line.split(',');
       const b = feeder.network.busIndex.get(bus);

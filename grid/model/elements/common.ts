@@ -29,16 +29,15 @@ export function parseBusRef(text: string, ctx: SetContext): BusRef {
 }
 
 /**
- * Node numbers of a terminal's `nconds` conductors, following OpenDSS: written nodes first; when no
- * node is written the phases take 1..nphases; every remaining conductor goes to node 0 (ground).
+ * Node numbers of a terminal's `nconds` conductors, following OpenDSS (CktElement bus processing):
+ * each conductor starts on its default node (phase k on node k, every further conductor on node 0,
+ * ground) and the nodes written after the bus name override the first ones. So `x.1.2` on a
+ * three-phase element leaves its third conductor on node 3.
  */
 export function terminalNodes(ref: BusRef, nconds: number, nphases: number): number[] {
   const out: number[] = [];
-  if (ref.nodes === undefined) {
-    for (let k = 0; k < nconds; k++) out.push(k < nphases ? k + 1 : 0);
-  } else {
-    for (let k = 0; k < nconds; k++) out.push(k < ref.nodes.length ? ref.nodes[k] : 0);
-  }
+  const written = ref.nodes ?? [];
+  for (let k = 0; k < nconds; k++) out.push(k < written.length ? written[k] : k < nphases ? k + 1 : 0);
   return out;
 }
 

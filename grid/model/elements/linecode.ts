@@ -164,8 +164,9 @@ function dropLast(m: Float64Array, n: number): Float64Array {
 
 /**
  * Per-length series impedance (Ω) and shunt capacitance (nF) matrices of `nphases` order from
- * impedance data. Sequence data: Zs = (2·Z1 + Z0)/3 on the diagonal, Zm = (Z0 − Z1)/3 off it (also
- * for one phase, as in OpenDSS).
+ * impedance data. Sequence data: Zs = (2·Z1 + Z0)/3 on the diagonal, Zm = (Z0 − Z1)/3 off it; a
+ * one-phase element takes Z1 and C1 alone (OpenDSS's Line and LineCode set Z0 := Z1, C0 := C1 when
+ * nphases = 1, so its Zs is Z1).
  */
 export function perLengthMatrices(d: ImpedanceData, nphases: number): { z: CMatrix; cNf: Float64Array } {
   const n = nphases;
@@ -181,10 +182,12 @@ export function perLengthMatrices(d: ImpedanceData, nphases: number): { z: CMatr
       }
     }
   } else {
-    const zsR = (2 * d.r1 + d.r0) / 3;
-    const zsX = (2 * d.x1 + d.x0) / 3;
-    const zmR = (d.r0 - d.r1) / 3;
-    const zmX = (d.x0 - d.x1) / 3;
+    const r0 = n === 1 ? d.r1 : d.r0;
+    const x0 = n === 1 ? d.x1 : d.x0;
+    const zsR = (2 * d.r1 + r0) / 3;
+    const zsX = (2 * d.x1 + x0) / 3;
+    const zmR = (r0 - d.r1) / 3;
+    const zmX = (x0 - d.x1) / 3;
     for (let r = 0; r < n; r++) {
       for (let k = 0; k < n; k++) {
         z.re[r * n + k] = r === k ? zsR : zmR;
@@ -196,8 +199,9 @@ export function perLengthMatrices(d: ImpedanceData, nphases: number): { z: CMatr
     const m = d.nphases;
     for (let r = 0; r < n; r++) for (let k = 0; k < n; k++) c[r * n + k] = r < m && k < m ? d.cmatrix[r * m + k] : 0;
   } else {
-    const cs = (2 * d.c1 + d.c0) / 3;
-    const cm = (d.c0 - d.c1) / 3;
+    const c0 = n === 1 ? d.c1 : d.c0;
+    const cs = (2 * d.c1 + c0) / 3;
+    const cm = (c0 - d.c1) / 3;
     for (let r = 0; r < n; r++) for (let k = 0; k < n; k++) c[r * n + k] = r === k ? cs : cm;
   }
   return { z, cNf: c };

@@ -72,6 +72,12 @@ function perWinding(s: TransformerState, items: string[], apply: (w: Winding, it
   for (let k = 0; k < s.windings.length && k < items.length; k++) {
     if (items[k] !== '') apply(s.windings[k], items[k]);
   }
+  lastWindingActive(s);
+}
+
+/** OpenDSS steps the active winding through every winding for an array property: it ends on the last. */
+function lastWindingActive(s: TransformerState): void {
+  s.active = s.windings.length - 1;
 }
 
 function parseConn(v: string, ctx: SetContext): 'wye' | 'delta' {
@@ -79,6 +85,29 @@ function parseConn(v: string, ctx: SetContext): 'wye' | 'delta' {
   if (t.startsWith('w') || t.startsWith('y') || t === 'ln') return 'wye';
   if (t.startsWith('d') || t === 'll') return 'delta';
   throw new DssError(ctx.loc, `${ctx.prop}: expected wye or delta, got '${v}'`);
+}
+
+/**
+ * Copies an XfmrCode's data into a transformer (OpenDSS FetchXfmrCode): phases, the winding list
+ * (connections, kV, kVA, taps, %R, neutral impedance) and every impedance and loss figure; the
+ * transformer keeps the buses its windings already have.
+ */
+export function applyXfmrCode(s: TransformerState, code: TransformerState): void {
+  const buses = s.windings.map((w) => w.bus);
+  s.phases = code.phases;
+  s.windings = code.windings.map((w, k) => ({ ...w, bus: k < buses.length ? buses[k] : { bus: `${s.name}_${k + 1}`, nodes: undefined } }));
+  // the active winding stays (OpenDSS), within the code's winding count
+  s.active = Math.min(s.active, s.windings.length - 1);
+  s.xsc = [...code.xsc];
+  s.xhl = code.xhl;
+  s.xht = code.xht;
+  s.xlt = code.xlt;
+  s.xscExplicit = code.xscExplicit;
+  s.noLoadLossPct = code.noLoadLossPct;
+  s.imagPct = code.imagPct;
+  s.ppmAntiFloat = code.ppmAntiFloat;
+  s.normHkVA = code.normHkVA;
+  s.emergHkVA = code.emergHkVA;
 }
 
 export const transformerClass: DssClass<TransformerState> = {
@@ -126,14 +155,17 @@ export const transformerClass: DssClass<TransformerState> = {
     text('kVs', (s, v, ctx) => {
       const vals = parseNumberArray(v, ctx.loc, 'kVs');
       for (let k = 0; k < s.windings.length && k < vals.length; k++) s.windings[k].kV = vals[k];
+      lastWindingActive(s);
     }),
     text('kVAs', (s, v, ctx) => {
       const vals = parseNumberArray(v, ctx.loc, 'kVAs');
       for (let k = 0; k < s.windings.length && k < vals.length; k++) s.windings[k].kVA = vals[k];
+      lastWindingActive(s);
     }),
     text('taps', (s, v, ctx) => {
       const vals = parseNumberArray(v, ctx.loc, 'taps');
       for (let k = 0; k < s.windings.length && k < vals.length; k++) s.windings[k].tap = vals[k];
+      lastWindingActive(s);
     }),
     num('XHL', (s, v) => void ((s.xhl = v / 100), (s.xscExplicit = false))),
     num('XHT', (s, v) => void ((s.xht = v / 100), (s.xscExplicit = false))),
@@ -165,10 +197,13 @@ export const transformerClass: DssClass<TransformerState> = {
     text('%Rs', (s, v, ctx) => {
       const vals = parseNumberArray(v, ctx.loc, '%Rs');
       for (let k = 0; k < s.windings.length && k < vals.length; k++) s.windings[k].rPu = vals[k] / 100;
+      lastWindingActive(s);
     }),
     ignoredProperty('bank'),
-    text('XfmrCode', (_s, v, ctx) => {
-      throw new DssError(ctx.loc, `XfmrCode: transformer codes ('${v}') are not supported yet`);
+    text('XfmrCode', (s, v, ctx) => {
+      const code = ctx.find<TransformerState>('xfmrcode', v);
+      if (!code) throw new DssError(ctx.loc, `XfmrCode: XfmrCode '${v}' is not defined (define it before the transformer)`);
+      applyXfmrCode(s, code);
     }),
     ignoredProperty('XRConst'),
     num('X12', (s, v) => void ((s.xhl = v / 100), (s.xscExplicit = false))),

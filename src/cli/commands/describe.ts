@@ -28,6 +28,8 @@ export interface FeederDescription {
   series_chains_folded: number;
   jumpers_merged: number;
   ignored: { what: string; at: string }[];
+  /** accepted objects that change the physics and are not applied by lemsim (yet) */
+  not_applied: { what: string; at: string }[];
 }
 
 /** Describes a feeder file (throws DssError/LemsimError for bad input). */
@@ -88,8 +90,21 @@ export function describeFeeder(file: string): FeederDescription {
     load_models: loadModels,
     series_chains_folded: model.chains.count,
     jumpers_merged: model.jumpers.reduce((a, b) => a + b, 0),
-    ignored: network.ignored.map((i) => ({ what: i.what, at: `${relative(process.cwd(), i.loc.file) || i.loc.file}:${i.loc.line}` })),
+    ignored: network.ignored.map(located),
+    not_applied: network.notApplied.map(located),
   };
+}
+
+/** An input item with its file:line relative to the working directory. */
+export function located(i: { what: string; loc: { file: string; line: number } }): { what: string; at: string } {
+  return { what: i.what, at: `${relative(process.cwd(), i.loc.file) || i.loc.file}:${i.loc.line}` };
+}
+
+/** Warns on stderr about every accepted object that changes the physics and is not applied. */
+export function warnNotApplied(io: CliIo, items: readonly { what: string; loc: { file: string; line: number } }[]): void {
+  if (items.length === 0) return;
+  const shown = items.slice(0, 10).map((i) => `  ${located(i).at}: ${i.what}`);
+  io.err(`warning: ${items.length} object(s) that change the power flow are NOT applied by lemsim:\n${shown.join('\n')}${items.length > 10 ? `\n  … (${items.length - 10} more; lemsim describe lists them)` : ''}\n`);
 }
 
 function text(d: FeederDescription): string {
@@ -106,6 +121,10 @@ function text(d: FeederDescription): string {
   lines.push(`  solver: ${d.series_chains_folded} series chains folded, ${d.jumpers_merged} jumpers merged`);
   lines.push(`  ignored (accepted, no effect on the power flow): ${d.ignored.length}`);
   for (const i of d.ignored) lines.push(`    ${i.what}  (first at ${i.at})`);
+  if (d.not_applied.length > 0) {
+    lines.push(`  NOT APPLIED (changes the power flow; lemsim does not model it yet): ${d.not_applied.length}`);
+    for (const i of d.not_applied) lines.push(`    ${i.what}  (at ${i.at})`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -10,6 +10,7 @@ import { checkPowerBalance, powerBalance } from '../../../grid/powerflow/result.
 import { writeFileSet } from '../../io/atomic.js';
 import { NotConvergedError } from '../../errors.js';
 import { angleDeg, fixed, magnitude, nodePu, nodesInOrder } from '../../io/grid-results.js';
+import { located, warnNotApplied } from './describe.js';
 import { type CliCommand, parseNumberOption } from '../command.js';
 import type { CliIo } from '../io.js';
 
@@ -26,13 +27,14 @@ export const powerflowCommand: CliCommand = {
         const tolerance = parseNumberOption('--tolerance', opts.tolerance);
         const minute = opts.minute === undefined ? undefined : parseNumberOption('--minute', opts.minute);
         const feeder = loadFeeder(file);
+        warnNotApplied(io, feeder.network.notApplied);
         const { model } = feeder;
         const powers = newLoadPowers(model);
         setLoadPowersAt(model, minute === undefined ? 0 : minute / 60, minute === undefined ? 'snapshot' : 'daily', powers);
         const state = new PowerFlowState(model);
         const status = state.solve(powers, { tolerance });
         const balance = powerBalance(model, state.vRe, state.vIm, powers);
-        if (status.converged) checkPowerBalance(balance);
+        if (status.converged) checkPowerBalance(balance, tolerance);
 
         let minPu = Infinity;
         let maxPu = -Infinity;
@@ -62,6 +64,7 @@ export const powerflowCommand: CliCommand = {
           power_balance_relative_mismatch: Number(balance.relativeMismatch.toExponential(3)),
           buses: feeder.network.buses.length,
           nodes: model.nNodes,
+          not_applied: feeder.network.notApplied.map(located),
         };
         writeFileSet(opts.out, {
           'voltages.csv': (f) => f.write(rows.join('')),

@@ -12,6 +12,7 @@ import { GridMeter, checkPowerBalance } from '../../../grid/powerflow/result.js'
 import { NotConvergedError, UsageError } from '../../errors.js';
 import { writeFileSet } from '../../io/atomic.js';
 import { angleDeg, fixed, loadTerminalNodes, magnitude, nodePu, nodesInOrder, substationPowerFn } from '../../io/grid-results.js';
+import { located, warnNotApplied } from './describe.js';
 import { type CliCommand, parseNumberOption } from '../command.js';
 import type { CliIo } from '../io.js';
 
@@ -44,6 +45,7 @@ export const timeseriesCommand: CliCommand = {
         if (!(stepMin > 0)) throw new UsageError(`--step-min must be positive, got ${opts.stepMin}`);
         if (to < from) throw new UsageError(`--to (${to}) is before --from (${from})`);
         const feeder = loadFeeder(file);
+        warnNotApplied(io, feeder.network.notApplied);
         const loadNodes = loadTerminalNodes(feeder);
         const allNodes = opts.allBuses ? [...nodesInOrder(feeder)] : [];
         const substation = substationPowerFn(feeder);
@@ -62,7 +64,7 @@ export const timeseriesCommand: CliCommand = {
             if (!status.converged) notConverged.push(minute);
             else {
               const b = meter.measure(vRe, vIm, powers);
-              checkPowerBalance(b);
+              checkPowerBalance(b, tolerance);
               worstMismatch = Math.max(worstMismatch, b.relativeMismatch);
             }
             for (const [load, bus, node, k] of loadNodes) {
@@ -94,6 +96,7 @@ export const timeseriesCommand: CliCommand = {
           max_power_balance_relative_mismatch: Number(worstMismatch.toExponential(3)),
           loads: feeder.network.loads.length,
           nodes: feeder.model.nNodes,
+          not_applied: feeder.network.notApplied.map(located),
         };
         const files: Record<string, (f: import('../../io/atomic.js').AtomicFile) => void> = {
           'load_voltages.csv': (f) => f.write(loadRows.join('')),

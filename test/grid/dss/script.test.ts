@@ -88,8 +88,8 @@ describe('includes and commands', () => {
     }
   });
   it('rejects an unsupported class and a malformed number', () => {
-    const d1 = tempScripts({ 'm.dss': 'New Circuit.t\nNew Storage.s1 bus1=a\n' });
-    expect(() => loadDssCircuit(join(d1, 'm.dss'))).toThrow(/m\.dss:2: unsupported OpenDSS class 'storage'/);
+    const d1 = tempScripts({ 'm.dss': 'New Circuit.t\nNew GICline.s1 bus1=a\n' });
+    expect(() => loadDssCircuit(join(d1, 'm.dss'))).toThrow(/m\.dss:2: unsupported OpenDSS class 'gicline'/);
     const d2 = tempScripts({ 'm.dss': 'New Circuit.t\nNew Load.x bus1=a kW=1.2.3\n' });
     expect(() => loadDssCircuit(join(d2, 'm.dss'))).toThrow(/m\.dss:2: kW: expected a number, got '1\.2\.3'/);
     // a stray positional value lands on the next property in OpenDSS order, and is checked there
@@ -99,7 +99,7 @@ describe('includes and commands', () => {
   it('records display and meter commands once as ignored', () => {
     const dir = tempScripts({ 'm.dss': 'New Circuit.t\nNew Monitor.m1 element=line.x\nsolve\nsolve\nshow voltages\nSet maxcontroliter=5\n' });
     const c = loadDssCircuit(join(dir, 'm.dss'));
-    expect(c.ignored.map((i) => i.what)).toEqual(['New monitor', 'command solve', 'command show', 'Set maxcontroliter']);
+    expect(c.ignored.map((i) => i.what)).toEqual(['New monitor (observes only)', 'command solve', 'command show', 'Set maxcontroliter']);
   });
 });
 
@@ -138,5 +138,68 @@ describe('property semantics', () => {
     const c = load('New LineCode.c nphases=3 r1=1 x1=0 r0=1 x0=0 c1=0 c0=0 units=km\nNew Line.l bus1=sourcebus bus2=b linecode=c length=250 units=m\n');
     expect(c.objects.get('line')!.get('l').units).toBe('km');
     expect(c.objects.get('line')!.get('l').lengthUnits).toBe('m');
+  });
+});
+
+describe('OpenDSS language as the standard test circuits write it (issue 12)', () => {
+  const load = (body: string, extra: Record<string, string> = {}) => loadDssCircuit(join(tempScripts({ 'm.dss': `New Circuit.t\n${body}`, ...extra }), 'm.dss'));
+  it('evaluates in-line RPN arithmetic in numeric values, trigonometry in degrees as OpenDSS', () => {
+    const c = load('New LineCode.c nphases=3 emergamps=(580 1.25 *) normamps=(10 4 -)\nNew Load.a bus1=x kW=(30 sin 100 *) kvar=(2 sqrt)\nNew Load.b bus1=x kW=(3 2 ^) kvar=(1 atan)\n');
+    expect(c.objects.get('linecode')!.get('c').emergAmps).toBe(725);
+    expect(c.objects.get('linecode')!.get('c').normAmps).toBe(6);
+    expect(c.objects.get('load')!.get('a').kW).toBeCloseTo(50, 12);
+    expect(c.objects.get('load')!.get('a').kvar).toBeCloseTo(Math.SQRT2, 14);
+    expect(c.objects.get('load')!.get('b').kW).toBe(9);
+    expect(c.objects.get('load')!.get('b').kvar).toBeCloseTo(45, 12);
+  });
+  it('names the line and the problem of a malformed expression', () => {
+    expect(() => load('New Load.a bus1=x kW=(3 *)\n')).toThrow(/m\.dss:2: kW: operator '\*' needs two operands/);
+    expect(() => load('New Load.a bus1=x kW=(3 foo +)\n')).toThrow(/m\.dss:2: kW: unknown item 'foo'/);
+    expect(() => load('New Load.a bus1=x kW=(1 0 /)\n')).toThrow(/non-finite/);
+  });
+  it('resolves abbreviated commands as OpenDSS does (first command in its table that starts so)', () => {
+    const c = load('Set voltagebases=[12.47]\ncalcv\nredir more.dss\n', { 'more.dss': 'New Load.z bus1=q\n' });
+    expect(c.calcVoltageBases).toBe(true);
+    expect(c.objects.get('load')!.has('z')).toBe(true);
+  });
+  it('Class.name.property=value edits that object; a bare property=value continues the last one', () => {
+    const c = load('New Load.s860 bus1=x kW=5\nLoad.s860.vminpu=.85 daily=default\nNew LoadShape.default npts=2 mult=[1 2]\nNew Load.y bus1=x\nkW=3\n');
+    const l = c.objects.get('load')!.get('s860');
+    expect(l.vminpu).toBe(0.85);
+    expect(l.daily).toBe('default');
+    expect(c.objects.get('load')!.get('y').kW).toBe(3);
+    expect(() => load('Load.nothere.kW=3\n')).toThrow(/m\.dss:2: Edit: load\.nothere is not defined/);
+  });
+  it('reads bus coordinates with // and ! comment lines', () => {
+    const c = load('Buscoords xy.csv\n', { 'xy.csv': '// bus x y\na, 1, 2\n! note\nb 3 4 // trailing\n' });
+    expect([...c.busCoords.entries()]).toEqual([['a', { x: 1, y: 2 }], ['b', { x: 3, y: 4 }]]);
+  });
+  it('keeps ignored classes (with their continuation lines) and reports not-yet-applied ones per object', () => {
+    const c = load('New Line.l bus1=a bus2=b\nNew Fuse.f1 monitoredobj=line.l\n~ fusecurve=tlink\nNew RegControl.r1 transformer=t winding=2\n~ vreg=122 band=2\nEdit RegControl.r1 ptratio=20\nNew Generator.g bus1=b kW=100\n');
+    expect(c.ignored.map((i) => i.what)).toContain('New fuse (protection: acts only in fault and dynamic studies)');
+    expect(c.notApplied.map((i) => i.what)).toEqual([
+      'regcontrol.r1: regulator control not applied: taps stay where the transformer definitions put them',
+      'generator.g: generator not applied: its power is missing from the power flow',
+    ]);
+    expect(c.notApplied[0].loc.line).toBe(5);
+    expect(c.objects.get('regcontrol')!.get('r1').props.get('ptratio')).toBe('20');
+  });
+  it('rejects commands that would change the circuit in ways lemsim does not reproduce', () => {
+    expect(() => load('AllocateLoads\n')).toThrow(/m\.dss:2: OpenDSS command 'allocateloads' changes the circuit/);
+    expect(() => load('makeposseq\n')).toThrow(/m\.dss:2: OpenDSS command 'makeposseq'/);
+  });
+  it('Disable and Enable set an element out of and back into the circuit', () => {
+    const c = load('New Line.a bus1=x bus2=y\nNew Line.b bus1=x bus2=y\nDisable Line.a\nDisable Line.b\nEnable Line.b\n');
+    expect(c.objects.get('line')!.get('a').enabled).toBe(false);
+    expect(c.objects.get('line')!.get('b').enabled).toBe(true);
+  });
+  it('Open and Close record conductor actions in order, with terminal and conductor', () => {
+    const c = load('New Line.sw bus1=x bus2=y switch=yes\nopen Line.sw 1\nclose Line.sw term=1 cond=2\nOpen object=line.sw term=2\n');
+    expect(c.switches.map((s) => [s.element, s.terminal, s.conductor, s.open])).toEqual([
+      ['line.sw', 1, 0, true],
+      ['line.sw', 1, 2, false],
+      ['line.sw', 2, 0, true],
+    ]);
+    expect(() => load('open Line.nothere 1\n')).toThrow(/m\.dss:2: open: line\.nothere is not defined/);
   });
 });

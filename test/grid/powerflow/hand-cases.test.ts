@@ -18,8 +18,8 @@ describe('hand-solvable power flows', () => {
    *
    * Unity power factor on a resistive line keeps every phasor real: Vb·(Vs − Vb) = P·R, so
    *   Vb = (Vs + √(Vs² − 4·P·R)) / 2 = (230.94 + √(53333.28 − 4000)) / 2 = 226.5303 V,
-   * I = P / Vb, and the line loses I²·R. With sequence impedances, a 1-phase line uses
-   * Zs = (2·Z1 + Z0)/3 (OpenDSS), so r1 = r0 = 0.1 gives exactly 0.1 Ω.
+   * I = P / Vb, and the line loses I²·R. With sequence impedances, a 1-phase line uses Z1
+   * alone (OpenDSS), so r1 = 0.1 gives exactly 0.1 Ω.
    */
   it('single line, constant-PQ load: the quadratic root', () => {
     const f = feederFromText(`
@@ -38,7 +38,7 @@ describe('hand-solvable power flows', () => {
     const bal = powerBalance(f.model, state.vRe, state.vIm, powers);
     expect(bal.lossesKw).toBeCloseTo(((10000 / vb) ** 2 * 0.1) / 1000, 6);
     expect(bal.loadKw).toBeCloseTo(10, 9);
-    checkPowerBalance(bal);
+    checkPowerBalance(bal, 1e-12);
   });
 
   /*
