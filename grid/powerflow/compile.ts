@@ -164,8 +164,14 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
     for (let k = 0; k < nums.length; k++) if (nodeNumArr[nums[k]] === num) return nums[k];
     throw new Error('unreachable: node not numbered');
   };
-  const conductorNodes = (terms: readonly { bus: number; nodes: readonly number[] }[]): Int32Array =>
-    Int32Array.from(terms.flatMap((t) => t.nodes.map((num) => nodeOf(t.bus, num))));
+  const conductorNodes = (terms: readonly { bus: number; nodes: readonly number[] }[]): Int32Array => {
+    let count = 0;
+    for (const t of terms) count += t.nodes.length;
+    const out = new Int32Array(count);
+    let k = 0;
+    for (const t of terms) for (const num of t.nodes) out[k++] = nodeOf(t.bus, num);
+    return out;
+  };
 
   const jumpers = Uint8Array.from(network.branches, (b) => (b.kind === 'line' && isJumper(b.y) ? 1 : 0));
   const chains = findSeriesChains(network, nodeOf, options.foldSeriesChains ?? true, jumpers);

@@ -15,24 +15,58 @@ export class ZeroPivotError extends Error {
   }
 }
 
-/** Assembles a complex matrix from triplets (duplicates summed). */
+/** Assembles a complex matrix from triplets (duplicates summed); storage grows by doubling. */
 export class TripletMatrix {
-  readonly rows: number[] = [];
-  readonly cols: number[] = [];
-  readonly re: number[] = [];
-  readonly im: number[] = [];
+  private rowsArr = new Int32Array(64);
+  private colsArr = new Int32Array(64);
+  private reArr = new Float64Array(64);
+  private imArr = new Float64Array(64);
+  private count = 0;
   constructor(readonly n: number) {}
+  /** Number of triplets stored. */
+  get length(): number {
+    return this.count;
+  }
+  get rows(): Int32Array {
+    return this.rowsArr.subarray(0, this.count);
+  }
+  get cols(): Int32Array {
+    return this.colsArr.subarray(0, this.count);
+  }
+  get re(): Float64Array {
+    return this.reArr.subarray(0, this.count);
+  }
+  get im(): Float64Array {
+    return this.imArr.subarray(0, this.count);
+  }
   add(i: number, j: number, re: number, im: number): void {
     if (re === 0 && im === 0 && i !== j) return;
-    this.rows.push(i);
-    this.cols.push(j);
-    this.re.push(re);
-    this.im.push(im);
+    if (this.count === this.rowsArr.length) this.grow();
+    const t = this.count++;
+    this.rowsArr[t] = i;
+    this.colsArr[t] = j;
+    this.reArr[t] = re;
+    this.imArr[t] = im;
+  }
+  private grow(): void {
+    const size = 2 * this.rowsArr.length;
+    const rows = new Int32Array(size);
+    rows.set(this.rowsArr);
+    const cols = new Int32Array(size);
+    cols.set(this.colsArr);
+    const re = new Float64Array(size);
+    re.set(this.reArr);
+    const im = new Float64Array(size);
+    im.set(this.imArr);
+    this.rowsArr = rows;
+    this.colsArr = cols;
+    this.reArr = re;
+    this.imArr = im;
   }
 }
 
 /** Minimum-degree order of a symmetric pattern; also returns, per eliminated node, its later neighbours. */
-function minimumDegree(n: number, adj: Set<number>[]): { perm: Int32Array; fill: number[][] } {
+function minimumDegree(n: number, adj: number[][]): { perm: Int32Array; fill: number[][] } {
   const perm = new Int32Array(n);
   const fill: number[][] = new Array(n);
   const eliminated = new Uint8Array(n);
@@ -76,27 +110,38 @@ function minimumDegree(n: number, adj: Set<number>[]): { perm: Int32Array; fill:
     }
     return [d0, v0];
   };
-  for (let v = 0; v < n; v++) push(adj[v].size, v);
+  // neighbour lists are short (a feeder node has a dozen at most): arrays and a stamp array beat Sets
+  const mark = new Int32Array(n);
+  let stamp = 0;
+  for (let v = 0; v < n; v++) push(adj[v].length, v);
   let k = 0;
   while (k < n) {
     const [d, v] = pop();
-    if (eliminated[v] || d !== adj[v].size) continue;
+    if (eliminated[v] || d !== adj[v].length) continue;
     eliminated[v] = 1;
     perm[k++] = v;
-    const nb = [...adj[v]].sort((a, b) => a - b);
+    const nb = adj[v].sort((a, b) => a - b);
     fill[v] = nb;
-    for (const a of nb) adj[a].delete(v);
+    for (const a of nb) {
+      const list = adj[a];
+      const at = list.indexOf(v);
+      list[at] = list[list.length - 1];
+      list.pop();
+    }
     for (let x = 0; x < nb.length; x++) {
       const a = nb[x];
+      const list = adj[a];
+      stamp++;
+      for (let q = 0; q < list.length; q++) mark[list[q]] = stamp;
       for (let y = x + 1; y < nb.length; y++) {
         const b = nb[y];
-        if (!adj[a].has(b)) {
-          adj[a].add(b);
-          adj[b].add(a);
+        if (mark[b] !== stamp) {
+          list.push(b);
+          adj[b].push(a);
         }
       }
     }
-    for (const a of nb) push(adj[a].size, a);
+    for (const a of nb) push(adj[a].length, a);
   }
   return { perm, fill };
 }
@@ -123,14 +168,25 @@ export class SparseLU {
   constructor(a: TripletMatrix) {
     const n = a.n;
     this.n = n;
-    const adj: Set<number>[] = Array.from({ length: n }, () => new Set<number>());
-    for (let t = 0; t < a.rows.length; t++) {
-      const i = a.rows[t];
-      const j = a.cols[t];
+    const rowsT = a.rows;
+    const colsT = a.cols;
+    const reT = a.re;
+    const imT = a.im;
+    const adj: number[][] = Array.from({ length: n }, () => []);
+    for (let t = 0; t < rowsT.length; t++) {
+      const i = rowsT[t];
+      const j = colsT[t];
       if (i !== j) {
-        adj[i].add(j);
-        adj[j].add(i);
+        adj[i].push(j);
+        adj[j].push(i);
       }
+    }
+    for (let v = 0; v < n; v++) {
+      // sorted, without duplicates
+      const list = adj[v].sort((x, y) => x - y);
+      let w = 0;
+      for (let q = 0; q < list.length; q++) if (q === 0 || list[q] !== list[q - 1]) list[w++] = list[q];
+      list.length = w;
     }
     const { perm, fill } = minimumDegree(n, adj);
     const iperm = new Int32Array(n);
@@ -151,18 +207,18 @@ export class SparseLU {
 
     // original values, by permuted row (duplicates summed in the dense work row)
     const aRowPtr = new Int32Array(n + 1);
-    for (let t = 0; t < a.rows.length; t++) aRowPtr[iperm[a.rows[t]] + 1]++;
+    for (let t = 0; t < rowsT.length; t++) aRowPtr[iperm[rowsT[t]] + 1]++;
     for (let k = 0; k < n; k++) aRowPtr[k + 1] += aRowPtr[k];
-    const aCol = new Int32Array(a.rows.length);
-    const aRe = new Float64Array(a.rows.length);
-    const aIm = new Float64Array(a.rows.length);
+    const aCol = new Int32Array(rowsT.length);
+    const aRe = new Float64Array(rowsT.length);
+    const aIm = new Float64Array(rowsT.length);
     const next = aRowPtr.slice(0, n);
-    for (let t = 0; t < a.rows.length; t++) {
-      const r = iperm[a.rows[t]];
+    for (let t = 0; t < rowsT.length; t++) {
+      const r = iperm[rowsT[t]];
       const p = next[r]++;
-      aCol[p] = iperm[a.cols[t]];
-      aRe[p] = a.re[t];
-      aIm[p] = a.im[t];
+      aCol[p] = iperm[colsT[t]];
+      aRe[p] = reT[t];
+      aIm[p] = imT[t];
     }
 
     const lCount = lRows.reduce((s, r) => s + r.length, 0);
