@@ -1,0 +1,142 @@
+/**
+ * The two iterations of the power flow ('dense': Gauss-Seidel through the dense impedance between
+ * load branches; 'sparse': the same fixed point through the sparse LU, Anderson-accelerated) solve
+ * the same equations: solved tightly they must agree at every node, on a meshed and on a radial
+ * feeder, with every load model. Anderson acceleration may change the path, never the answer or the
+ * stopping rule.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadDssCircuit } from '../../../grid/dss/interpreter.js';
+import { buildNetwork } from '../../../grid/model/network.js';
+import { type SolverModel, compile } from '../../../grid/powerflow/compile.js';
+import { PowerFlowState, type SolveStatus, newLoadPowers, setLoadPowersAt } from '../../../grid/powerflow/solve.js';
+import { tempScripts } from '../../helpers/dss.js';
+
+function models(text: string): { dense: SolverModel; sparse: SolverModel } {
+  const dir = tempScripts({ 'master.dss': text });
+  const network = buildNetwork(loadDssCircuit(join(dir, 'master.dss')));
+  return { dense: compile(network, { method: 'dense' }), sparse: compile(network, { method: 'sparse' }) };
+}
+
+function solved(m: SolverModel, tolerance: number, accelerate = true, scaleLoads = 1): { status: SolveStatus; state: PowerFlowState } {
+  const powers = newLoadPowers(m);
+  setLoadPowersAt(m, 0, 'snapshot', powers);
+  for (let k = 0; k < m.nBr; k++) {
+    powers.pW[k] *= scaleLoads;
+    powers.qVar[k] *= scaleLoads;
+  }
+  const state = new PowerFlowState(m);
+  const status = state.solve(powers, { tolerance, accelerate, maxIterations: 500 });
+  return { status, state };
+}
+
+/** Largest |ΔV| over every node, per unit of the node's voltage scale. */
+function maxDiffPu(m: SolverModel, a: PowerFlowState, b: PowerFlowState): number {
+  let worst = 0;
+  for (let k = 0; k < m.nNodes; k++) worst = Math.max(worst, Math.hypot(a.vRe[k] - b.vRe[k], a.vIm[k] - b.vIm[k]) / m.nodeVScale[k]);
+  return worst;
+}
+
+/*
+ * Meshed: an 11 kV ring (two paths of different impedance from the substation bus to `far`, with
+ * line capacitance, so nothing folds into a chain), a delta-wye transformer to 0.416 kV, and loads of
+ * models 1, 2, 3 and 5, wye and delta, three-phase, single-phase and phase-to-phase.
+ *
+ *   source ══ sub ══( A: 2 km )══ far ══ Δ/Y ══ lv ─┬─ 3φ model 1, 1φ model 5, 2φ delta model 3
+ *               ╚═══( B: 1 km )══ mid ══( 1.5 km )═╝         └─ 1φ model 2
+ */
+const MESHED = `
+clear
+New Circuit.mesh basekv=11 pu=1.02 phases=3 R1=0.05 X1=0.5 R0=0.05 X0=0.5 bus1=sub
+New LineCode.mv nphases=3 r1=0.2 x1=0.35 r0=0.5 x0=1.2 c1=10 c0=4 units=km
+New Line.a bus1=sub bus2=far linecode=mv length=2 units=km
+New Line.b bus1=sub bus2=mid linecode=mv length=1 units=km
+New Line.c bus1=mid bus2=far linecode=mv length=1.5 units=km
+New Load.mv3 bus1=mid phases=3 kV=11 kW=400 kvar=150 model=1
+New Transformer.t phases=3 windings=2 buses=[far lv] conns=[delta wye] kVs=[11 0.416] kVAs=[500 500] XHL=4 %Rs=[0.6 0.6]
+New LineCode.lv nphases=3 r1=0.3 x1=0.08 r0=0.9 x0=0.3 c1=0 c0=0 units=km
+New Line.l1 bus1=lv bus2=n1 linecode=lv length=0.2 units=km
+New Line.l2 bus1=n1 bus2=n2 linecode=lv length=0.15 units=km
+New Load.p3 bus1=n1 phases=3 kV=0.416 kW=60 kvar=20 model=1
+New Load.i1 bus1=n2.1 phases=1 kV=0.24 kW=15 kvar=5 model=5
+New Load.z1 bus1=n2.2 phases=1 kV=0.24 kW=12 kvar=4 model=2
+New Load.d2 bus1=n2.2.3 phases=1 conn=delta kV=0.416 kW=20 kvar=6 model=3
+`;
+
+/** Radial: a 3-phase trunk of `n` sections with a single-phase lateral and a load at every joint. */
+function radial(n: number): string {
+  const lines = [
+    'clear',
+    'New Circuit.rad basekv=12.47 pu=1.03 phases=3 R1=0.1 X1=0.8 R0=0.1 X0=0.8 bus1=b0',
+    'New LineCode.trunk nphases=3 r1=0.12 x1=0.4 r0=0.45 x0=1.3 c1=12 c0=5 units=km',
+    'New LineCode.lat nphases=1 r1=0.5 x1=0.45 r0=0.5 x0=0.45 c1=8 c0=8 units=km',
+  ];
+  for (let k = 1; k <= n; k++) {
+    const ph = ((k - 1) % 3) + 1;
+    lines.push(`New Line.t${k} bus1=b${k - 1} bus2=b${k} linecode=trunk length=${0.3 + (k % 4) * 0.1} units=km`);
+    lines.push(`New Line.x${k} bus1=b${k}.${ph} bus2=x${k}.${ph} phases=1 linecode=lat length=0.4 units=km`);
+    lines.push(`New Load.x${k} bus1=x${k}.${ph} phases=1 kV=7.2 kW=${80 + (k % 5) * 30} kvar=${20 + (k % 3) * 10} model=${[1, 1, 2, 3, 5][k % 5]}`);
+    if (k % 3 === 0) lines.push(`New Load.b${k} bus1=b${k} phases=3 kV=12.47 kW=200 kvar=60 model=1`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('dense and sparse iterations', () => {
+  for (const [name, text] of [
+    ['meshed', MESHED],
+    ['radial', radial(30)],
+  ] as const) {
+    it(`${name}: agree at every node when solved to 1e-12`, () => {
+      const { dense, sparse } = models(text);
+      expect(dense.method).toBe('dense');
+      expect(sparse.method).toBe('sparse');
+      expect(dense.reduced).toBeDefined();
+      const d = solved(dense, 1e-12);
+      const s = solved(sparse, 1e-12);
+      const plain = solved(sparse, 1e-12, false);
+      expect([d.status.converged, s.status.converged, plain.status.converged]).toEqual([true, true, true]);
+      expect(maxDiffPu(dense, d.state, s.state)).toBeLessThan(1e-10);
+      expect(maxDiffPu(dense, s.state, plain.state)).toBeLessThan(1e-10);
+      // the loads pull the voltages well away from no load: the agreement is not trivial
+      let drop = 0;
+      for (let k = 0; k < dense.nNodes; k++) drop = Math.max(drop, Math.hypot(d.state.vRe[k] - dense.v0Re[k], d.state.vIm[k] - dense.v0Im[k]) / dense.nodeVScale[k]);
+      expect(drop).toBeGreaterThan(0.01);
+    });
+  }
+
+  it('stop at a loose tolerance within that tolerance of the tight solution (same stopping rule)', () => {
+    const { dense, sparse } = models(radial(30));
+    const exact = solved(dense, 1e-13).state;
+    for (const m of [dense, sparse]) {
+      for (const accelerate of [false, true]) {
+        const loose = solved(m, 1e-4, accelerate);
+        expect(loose.status.converged).toBe(true);
+        expect(loose.status.lastChangePu).toBeLessThan(1e-4);
+        // error ≤ change·ρ/(1 − ρ); ρ is well below 1/2 here
+        expect(maxDiffPu(m, loose.state, exact)).toBeLessThan(1e-4);
+      }
+    }
+  });
+
+  it('Anderson acceleration needs fewer iterations where the plain iteration crawls (heavy load)', () => {
+    const { sparse } = models(radial(30));
+    const plain = solved(sparse, 1e-10, false, 2.5);
+    const fast = solved(sparse, 1e-10, true, 2.5);
+    expect(plain.status.converged && fast.status.converged).toBe(true);
+    expect(plain.status.iterations).toBeGreaterThan(20);
+    expect(fast.status.iterations).toBeLessThan(plain.status.iterations / 1.5);
+    expect(maxDiffPu(sparse, plain.state, fast.state)).toBeLessThan(1e-8);
+  });
+
+  it('auto picks by the cost of an iteration: dense for few load branches, sparse for many', () => {
+    for (const [n, method] of [
+      [4, 'dense'],
+      [150, 'sparse'],
+    ] as const) {
+      const dir = tempScripts({ 'master.dss': radial(n) });
+      const m = compile(buildNetwork(loadDssCircuit(join(dir, 'master.dss'))));
+      expect(m.method).toBe(method);
+    }
+  });
+});
