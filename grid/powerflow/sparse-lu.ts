@@ -194,16 +194,30 @@ export class SparseLU {
     this.perm = perm;
     this.iperm = iperm;
 
-    // filled pattern in permuted indices: U row k = later neighbours of perm[k]; L row i = the k < i
-    // whose later neighbours include i
-    const uRows: number[][] = new Array(n);
-    const lRows: number[][] = Array.from({ length: n }, () => []);
+    // filled pattern in permuted indices, as CSR: U row k = later neighbours of perm[k] (sorted);
+    // L row i = the k < i whose U row holds i, increasing by construction (the transpose, k ascending)
+    const uPtr = new Int32Array(n + 1);
+    for (let k = 0; k < n; k++) uPtr[k + 1] = uPtr[k] + fill[perm[k]].length;
+    const uIdx = new Int32Array(uPtr[n]);
+    const lPtr = new Int32Array(n + 1);
     for (let k = 0; k < n; k++) {
-      const cols = fill[perm[k]].map((o) => iperm[o]).sort((x, y) => x - y);
-      uRows[k] = cols;
-      for (const i of cols) lRows[i].push(k);
+      const f = fill[perm[k]];
+      const start = uPtr[k];
+      for (let q = 0; q < f.length; q++) {
+        const i = iperm[f[q]];
+        uIdx[start + q] = i;
+        lPtr[i + 1]++;
+      }
+      uIdx.subarray(start, start + f.length).sort();
     }
-    for (const r of lRows) r.sort((x, y) => x - y);
+    for (let i = 0; i < n; i++) lPtr[i + 1] += lPtr[i];
+    const lIdx = new Int32Array(lPtr[n]);
+    const lNext = lPtr.slice(0, n);
+    for (let k = 0; k < n; k++) for (let q = uPtr[k]; q < uPtr[k + 1]; q++) lIdx[lNext[uIdx[q]]++] = k;
+    this.uPtr = uPtr;
+    this.uIdx = uIdx;
+    this.lPtr = lPtr;
+    this.lIdx = lIdx;
 
     // original values, by permuted row (duplicates summed in the dense work row)
     const aRowPtr = new Int32Array(n + 1);
@@ -221,48 +235,39 @@ export class SparseLU {
       aIm[p] = imT[t];
     }
 
-    const lCount = lRows.reduce((s, r) => s + r.length, 0);
-    const uCount = uRows.reduce((s, r) => s + r.length, 0);
-    this.lPtr = new Int32Array(n + 1);
-    this.lIdx = new Int32Array(lCount);
-    const lRe = new Float64Array(lCount);
-    const lIm = new Float64Array(lCount);
-    this.uPtr = new Int32Array(n + 1);
-    this.uIdx = new Int32Array(uCount);
-    const uRe = new Float64Array(uCount);
-    const uIm = new Float64Array(uCount);
-    const dRe = new Float64Array(n);
-    const dIm = new Float64Array(n);
+    // numeric factorisation, row by row (IKJ), values interleaved re/im
+    const lV = new Float64Array(2 * lIdx.length);
+    const uV = new Float64Array(2 * uIdx.length);
+    const dV = new Float64Array(2 * n);
+    this.lV = lV;
+    this.uV = uV;
+    this.dV = dV;
     this.w = new Float64Array(2 * n);
     this.allRows = Int32Array.from({ length: n }, (_v, k) => k);
     const wr = new Float64Array(n);
     const wi = new Float64Array(n);
-    let lp = 0;
-    let up = 0;
     for (let i = 0; i < n; i++) {
       // scatter row i
       for (let p = aRowPtr[i]; p < aRowPtr[i + 1]; p++) {
         wr[aCol[p]] += aRe[p];
         wi[aCol[p]] += aIm[p];
       }
-      // eliminate with earlier rows, in increasing order (IKJ)
-      this.lPtr[i] = lp;
-      for (const k of lRows[i]) {
-        // l = w[k] / U_kk  (dInv holds 1/U_kk)
+      // eliminate with earlier rows, in increasing order
+      for (let p = lPtr[i]; p < lPtr[i + 1]; p++) {
+        const k = lIdx[p];
+        // l = w[k] / U_kk  (dV holds 1/U_kk)
         const xr = wr[k];
         const xi = wi[k];
-        const lr = xr * dRe[k] - xi * dIm[k];
-        const li = xr * dIm[k] + xi * dRe[k];
+        const lr = xr * dV[2 * k] - xi * dV[2 * k + 1];
+        const li = xr * dV[2 * k + 1] + xi * dV[2 * k];
         wr[k] = 0;
         wi[k] = 0;
-        this.lIdx[lp] = k;
-        lRe[lp] = lr;
-        lIm[lp] = li;
-        lp++;
-        for (let q = this.uPtr[k]; q < this.uPtr[k + 1]; q++) {
-          const j = this.uIdx[q];
-          const ur = uRe[q];
-          const ui = uIm[q];
+        lV[2 * p] = lr;
+        lV[2 * p + 1] = li;
+        for (let q = uPtr[k]; q < uPtr[k + 1]; q++) {
+          const j = uIdx[q];
+          const ur = uV[2 * q];
+          const ui = uV[2 * q + 1];
           wr[j] -= lr * ur - li * ui;
           wi[j] -= lr * ui + li * ur;
         }
@@ -271,25 +276,18 @@ export class SparseLU {
       const pi = wi[i];
       const mag = pr * pr + pi * pi;
       if (!(mag > 0) || !Number.isFinite(mag)) throw new ZeroPivotError(perm[i]);
-      dRe[i] = pr / mag;
-      dIm[i] = -pi / mag;
+      dV[2 * i] = pr / mag;
+      dV[2 * i + 1] = -pi / mag;
       wr[i] = 0;
       wi[i] = 0;
-      for (const j of uRows[i]) {
-        this.uIdx[up] = j;
-        uRe[up] = wr[j];
-        uIm[up] = wi[j];
+      for (let q = uPtr[i]; q < uPtr[i + 1]; q++) {
+        const j = uIdx[q];
+        uV[2 * q] = wr[j];
+        uV[2 * q + 1] = wi[j];
         wr[j] = 0;
         wi[j] = 0;
-        up++;
       }
-      // row i's end is needed while row i + 1 is eliminated
-      this.uPtr[i + 1] = up;
     }
-    this.lPtr[n] = lp;
-    this.lV = interleave(lRe, lIm);
-    this.uV = interleave(uRe, uIm);
-    this.dV = interleave(dRe, dIm);
   }
 
   /**
@@ -430,14 +428,4 @@ export class SparseLU {
       xIm[o] = w[2 * i + 1];
     }
   }
-}
-
-/** (re, im) pairs in one array. */
-function interleave(re: Float64Array, im: Float64Array): Float64Array {
-  const out = new Float64Array(2 * re.length);
-  for (let k = 0; k < re.length; k++) {
-    out[2 * k] = re[k];
-    out[2 * k + 1] = im[k];
-  }
-  return out;
 }
