@@ -10,6 +10,8 @@
  *   daily shape: the 100 IEEE European LV household profiles, each scaled to a peak of 1, load k
  *   taking profile k mod 100. The circuit file is generated in a temporary folder (a `Redirect` of
  *   the shared feeder plus the shapes), never in the repository. Target: ≥ 5× OpenDSS.
+ * The machine is shared: wall times (`*_s`) stretch with the load on it, so the snapshot also gives
+ * lemsim's CPU seconds (`*_cpu_s`) and the first, JIT-cold load (`first_load_compile_s`).
  * `ratio` = OpenDSS time / lemsim time at the same tolerance; `max_dv_pu` compares the two
  * engines' voltages at the day's last minute (every node, per unit of the bus base), so the times
  * are of the same solution.
@@ -34,11 +36,14 @@ export const powerflow8500Snapshot: Benchmark = {
   async run() {
     if (!hasShared(ENTRY)) return { skipped: `missing ${sharedPath(ENTRY)}` };
     const loads: number[] = [];
+    const loadsCpu: number[] = [];
     let feeder: Feeder | undefined;
     for (let r = 0; r < REPEATS; r++) {
+      const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       feeder = loadFeeder(sharedPath(ENTRY));
       loads.push(secondsSince(t0));
+      loadsCpu.push(cpuSecondsSince(c0));
     }
     const m = feeder!.model;
     const state = new PowerFlowState(m);
@@ -46,16 +51,19 @@ export const powerflow8500Snapshot: Benchmark = {
     setLoadPowersAt(m, 0, 'snapshot', powers);
     const timed = (tolerance: number) => {
       const ts: number[] = [];
+      const cpu: number[] = [];
       let iterations = 0;
       for (let r = 0; r < REPEATS; r++) {
         state.coldStart();
+        const c0 = process.cpuUsage();
         const t0 = process.hrtime.bigint();
         const s = state.solve(powers, { tolerance });
         ts.push(secondsSince(t0));
+        cpu.push(cpuSecondsSince(c0));
         if (!s.converged) throw new Error(`snapshot did not converge at tolerance ${tolerance}`);
         iterations = s.iterations;
       }
-      return { s: median(ts), iterations };
+      return { s: median(ts), cpuS: median(cpu), iterations };
     };
     const at4 = timed(1e-4);
     const at10 = timed(1e-10);
@@ -64,9 +72,13 @@ export const powerflow8500Snapshot: Benchmark = {
       load_branches: m.nBr,
       method: m.method,
       load_compile_s: round4(median(loads)),
+      load_compile_cpu_s: round4(median(loadsCpu)),
+      first_load_compile_s: round4(loads[0]),
       solve_s: round4(at4.s),
+      solve_cpu_s: round4(at4.cpuS),
       iterations: at4.iterations,
       solve_tol_1e10_s: round4(at10.s),
+      solve_tol_1e10_cpu_s: round4(at10.cpuS),
       iterations_tol_1e10: at10.iterations,
       peak_mb: peakMb(),
     };
@@ -89,6 +101,12 @@ export const powerflow8500Snapshot: Benchmark = {
     };
   },
 };
+
+/** CPU seconds (user + system, this process) since a `process.cpuUsage()` reading. */
+function cpuSecondsSince(c0: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(c0);
+  return (u.user + u.system) / 1e6;
+}
 
 /** Writes the 8500-node day circuit into `dir`; returns its path. */
 function writeDayCircuit(dir: string): string {
@@ -117,13 +135,16 @@ export const powerflow8500Day: Benchmark = {
       const shaped = feeder.network.loads.filter((l) => l.daily !== undefined).length;
       const day = (tolerance: number, repeats: number) => {
         const ts: number[] = [];
+        const cpu: number[] = [];
         let r = { steps: 0, diverged: 0, iterations: 0 };
         for (let k = 0; k < repeats; k++) {
+          const c0 = process.cpuUsage();
           const t0 = process.hrtime.bigint();
           r = runTimeSeries(feeder, { from: 1, to: 1440, stepMin: 1 }, () => {}, { tolerance });
           ts.push(secondsSince(t0));
+          cpu.push(cpuSecondsSince(c0));
         }
-        return { s: median(ts), steps: r.steps, diverged: r.diverged, iterationsPerStep: Math.round((r.iterations / r.steps) * 100) / 100 };
+        return { s: median(ts), cpuS: median(cpu), steps: r.steps, diverged: r.diverged, iterationsPerStep: Math.round((r.iterations / r.steps) * 100) / 100 };
       };
       const d4 = day(1e-4, DAY_REPEATS);
       const d10 = day(1e-10, 1);
@@ -132,6 +153,7 @@ export const powerflow8500Day: Benchmark = {
         shaped_loads: shaped,
         method: feeder.model.method,
         solve_s: round4(d4.s),
+        solve_cpu_s: round4(d4.cpuS),
         iterations_per_step: d4.iterationsPerStep,
         diverged: d4.diverged + d10.diverged,
         solve_tol_1e10_s: round4(d10.s),
