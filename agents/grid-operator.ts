@@ -74,7 +74,7 @@ export function voltageSummary(s: VoltageStats, nominalPu: number): { average_pu
 /** Sets load powers for time `hourOfDay`: shapes for the others, dispatch for agents' elements. */
 function applyDispatch(world: World, state: GridOperatorState, hour: number): void {
   const m = world.feeder.model;
-  setLoadPowersAt(m, hour, 'daily', state.engine.powers);
+  setLoadPowersAt(m, hour, 'daily', state.engine.powers, { yearlyShapesInDaily: world.scenario.power_flow.yearly_shapes_in_daily });
   const loads = world.feeder.network.loads;
   for (const [agent, el] of state.elementOf) {
     const li = el.load;

@@ -9,7 +9,7 @@ import { loadDssCircuit } from './dss/interpreter.js';
 import { type DssFileSystem, nodeFileSystem } from './dss/parser.js';
 import { type Network, buildNetwork } from './model/network.js';
 import { type SolverModel, compile } from './powerflow/compile.js';
-import { type LoadPowers, PowerFlowState, type ShapeMode, type SolveOptions, type SolveStatus, newLoadPowers, setLoadPowersAt } from './powerflow/solve.js';
+import { type LoadPowers, PowerFlowState, type ShapeMode, type ShapeOptions, type SolveOptions, type SolveStatus, newLoadPowers, setLoadPowersAt } from './powerflow/solve.js';
 
 export interface Feeder {
   readonly network: Network;
@@ -66,15 +66,16 @@ export interface StepResult {
 }
 
 /**
- * Runs the daily-mode time series from minute `from` to `to` (inclusive) every `stepMin` minutes:
- * minute M is the solve at t = M·60 s, each load shape evaluated there (OpenDSS daily mode). Each
- * step warm-starts from the previous. `onStep` sees the live state (copy what it keeps).
+ * Runs a time series from minute `from` to `to` (inclusive) every `stepMin` minutes: minute M is
+ * the solve at t = M·60 s, each load's shape for the mode (OpenDSS daily mode by default: Daily
+ * shapes only; `yearly`: Yearly shapes; see ShapeOptions) evaluated there. Each step warm-starts
+ * from the previous. `onStep` sees the live state (copy what it keeps).
  */
 export function runTimeSeries(
   feeder: Feeder,
   range: { from: number; to: number; stepMin: number },
   onStep: (step: StepResult) => void,
-  options: SolveOptions & { mode?: ShapeMode } = {},
+  options: SolveOptions & ShapeOptions & { mode?: ShapeMode } = {},
 ): { steps: number; diverged: number; iterations: number } {
   if (!(range.stepMin > 0)) throw new LemsimError(`step must be positive, got ${range.stepMin} min`);
   if (range.to < range.from) throw new LemsimError(`--to (${range.to}) is before --from (${range.from})`);
@@ -85,7 +86,7 @@ export function runTimeSeries(
   let diverged = 0;
   let iterations = 0;
   for (let minute = range.from; minute <= range.to + 1e-9; minute += range.stepMin) {
-    setLoadPowersAt(feeder.model, minute / 60, mode, powers);
+    setLoadPowersAt(feeder.model, minute / 60, mode, powers, options);
     const status = state.solve(powers, options);
     steps++;
     iterations += status.iterations;

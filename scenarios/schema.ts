@@ -31,9 +31,15 @@ export const scenarioSchema = z
       .strict()
       .default({ mechanism: 'auction', period_min: 5, import_price: 0.1, export_price: 0.05, pricing: 'midpoint', solver: 'highs', inter_community_fee: 0.01 }),
     power_flow: z
-      .object({ step_s: z.number().positive().default(60), tolerance: z.number().positive().default(1e-8) })
+      .object({
+        step_s: z.number().positive().default(60),
+        tolerance: z.number().positive().default(1e-8),
+        // OpenDSS's daily mode leaves a load with only a Yearly shape at base power; true drives it
+        // by that shape (the IEEE European LV feeder's loads carry their day as a Yearly shape)
+        yearly_shapes_in_daily: z.boolean().default(false),
+      })
       .strict()
-      .default({ step_s: 60, tolerance: 1e-8 }),
+      .default({ step_s: 60, tolerance: 1e-8, yearly_shapes_in_daily: false }),
     solar: z
       .object({
         latitude: z.number().min(-90).max(90).default(45.07),

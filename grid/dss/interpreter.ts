@@ -120,6 +120,8 @@ export interface DssCircuit {
   // biome-ignore lint: states of different classes
   readonly objects: Map<string, Map<string, any>>;
   readonly options: Map<string, string>;
+  /** `Set loadmult=`: multiplies every load but fixed ones (and exempt ones outside yearly mode) */
+  loadMult: number;
   /** accepted, no effect on the power flow (reported once per kind) */
   readonly ignored: IgnoredItem[];
   /** accepted, changes the physics, not applied by lemsim (one entry per object or command) */
@@ -254,8 +256,12 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
         let objName = ref.slice(dot + 1).toLowerCase();
         if (className === 'circuit') {
           if (st.verb === 'new') {
+            // general objects (shapes, codes, wire data, …) are not part of a circuit in OpenDSS:
+            // those defined before `New Circuit` stay available to it
+            const previous = circuit;
             circuit = emptyCircuit(file, circuit.baseFrequencyHz);
             circuit.name = objName;
+            for (const [cls, objs] of previous.objects) if (GENERAL_CLASSES.has(cls)) circuit.objects.set(cls, objs);
           }
           className = 'vsource';
           objName = 'source';
@@ -370,6 +376,12 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
   return circuit;
 }
 
+/** OpenDSS's general (non-circuit-element) classes: their objects outlive `New Circuit`. */
+const GENERAL_CLASSES = new Set([
+  'loadshape', 'linecode', 'wiredata', 'cndata', 'tsdata', 'linespacing', 'linegeometry', 'xfmrcode', 'xycurve',
+  'growthshape', 'tcc_curve', 'spectrum', 'tshape', 'priceshape',
+]);
+
 /** Commands that would change the circuit in ways lemsim does not reproduce: rejected at file:line. */
 const CHANGING_COMMANDS = new Set([
   'allocateloads', 'reduce', 'makeposseq', 'setloadandgenkv', 'rephase', 'reconductor', 'distribute', 'connect',
@@ -426,6 +438,7 @@ function emptyCircuit(file: string, baseFrequencyHz = 60): DssCircuit {
     busCoords: new Map(),
     objects: new Map(),
     options: new Map(),
+    loadMult: 1,
     ignored: [],
     notApplied: [],
     switches: [],
@@ -448,6 +461,13 @@ function setOption(circuit: DssCircuit, tok: DssToken, st: DssStatement, ignore:
     case 'voltagebases':
       circuit.voltageBasesKv = parseNumberArray(tok.value, st.loc, name);
       break;
+    case 'loadmult': {
+      const f = parseNumber(tok.value, st.loc, name);
+      if (!(f >= 0)) throw new DssError(st.loc, `loadmult: expected a multiplier ≥ 0, got ${f}`);
+      circuit.loadMult = f;
+      circuit.options.set(name, tok.value);
+      break;
+    }
     case 'mode':
     case 'number':
     case 'stepsize':
@@ -455,7 +475,6 @@ function setOption(circuit: DssCircuit, tok: DssToken, st: DssStatement, ignore:
     case 'tolerance':
     case 'maxiterations':
     case 'algorithm':
-    case 'loadmult':
     case 'controlmode':
     case 'earthmodel':
       circuit.options.set(name, tok.value);

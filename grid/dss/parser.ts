@@ -27,10 +27,13 @@ export interface DssFileSystem {
   exists(path: string): boolean;
   /** Names in a directory, for the case-insensitive fallback; may return [] */
   list(dir: string): string[];
+  /** Raw bytes of a file (binary `sngfile`/`dblfile` data); absent where binary files are not allowed */
+  readBytes?(path: string): Uint8Array;
 }
 
 export const nodeFileSystem: DssFileSystem = {
   readText: (p) => readFileSync(p, 'utf8'),
+  readBytes: (p) => readFileSync(p),
   exists: (p) => existsSync(p) && statSync(p).isFile(),
   list: (d) => {
     try {

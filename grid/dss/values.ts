@@ -123,7 +123,7 @@ export interface FileContext {
 
 /**
  * Parses a numeric array, or reads it from a file when the value is `file=…` (optionally with
- * `col=` (1-based) and `header=yes`). `sngfile`/`dblfile` binary files are refused by name.
+ * `col=` (1-based) and `header=yes`), or from binary `sngfile=`/`dblfile=` data.
  */
 export function parseNumberArray(text: string, loc: DssLocation, prop: string, files?: FileContext): number[] {
   const t = text.trim();
@@ -138,9 +138,9 @@ function readNumberFile(spec: string, loc: DssLocation, prop: string, files: Fil
   for (const m of spec.matchAll(/([A-Za-z]+)\s*=\s*("[^"]*"|'[^']*'|[^\s,]+)/g)) {
     opts.set(m[1].toLowerCase(), m[2].replace(/^["']|["']$/g, ''));
   }
-  if (opts.has('sngfile') || opts.has('dblfile')) throw new DssError(loc, `${prop}: binary sngfile/dblfile data is not supported; use file=`);
-  const name = opts.get('file')!;
   if (!files) throw new DssError(loc, `${prop}: file references are not allowed here`);
+  if (opts.has('sngfile') || opts.has('dblfile')) return readBinaryFile(opts, loc, prop, files);
+  const name = opts.get('file')!;
   const path = resolveScriptPath(files.fs, files.dir, name, ['']);
   if (!path) throw new DssError(loc, `${prop}: cannot find data file '${name}' (looked in ${files.dir})`);
   const col = opts.has('column') || opts.has('col') ? parseInteger(opts.get('column') ?? opts.get('col')!, loc, `${prop} col`, 1) : 1;
@@ -159,6 +159,26 @@ function readNumberFile(spec: string, loc: DssLocation, prop: string, files: Fil
     values.push(v);
   }
   return values;
+}
+
+/** `sngfile=` / `dblfile=`: little-endian IEEE floats of 4 or 8 bytes, as OpenDSS writes them. */
+function readBinaryFile(opts: Map<string, string>, loc: DssLocation, prop: string, files: FileContext): number[] {
+  const single = opts.has('sngfile');
+  const name = (single ? opts.get('sngfile') : opts.get('dblfile'))!;
+  const path = resolveScriptPath(files.fs, files.dir, name, ['']);
+  if (!path) throw new DssError(loc, `${prop}: cannot find data file '${name}' (looked in ${files.dir})`);
+  if (!files.fs.readBytes) throw new DssError(loc, `${prop}: binary data files cannot be read here`);
+  const bytes = files.fs.readBytes(path);
+  const size = single ? 4 : 8;
+  if (bytes.length % size !== 0) throw new DssError(loc, `${prop}: ${name} has ${bytes.length} bytes, not a whole number of ${size}-byte values`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: number[] = [];
+  for (let k = 0; k < bytes.length; k += size) {
+    const v = single ? view.getFloat32(k, true) : view.getFloat64(k, true);
+    if (!Number.isFinite(v)) throw new DssError(loc, `${prop}: value ${k / size + 1} of ${name} is not a finite number`);
+    out.push(v);
+  }
+  return out;
 }
 
 /**

@@ -4,14 +4,14 @@
  * Norton equivalents, and loads with their base power, voltage model and load shapes. Built from an
  * interpreted OpenDSS circuit; the power flow compiles it into index arrays (grid/powerflow).
  */
-import { DssError } from '../../src/errors.js';
+import { DssError, LemsimError } from '../../src/errors.js';
 import { type DssCircuit, type IgnoredItem, modelledClass } from '../dss/interpreter.js';
 import type { BranchSpec } from '../dss/object-class.js';
 import type { CMatrix, Complex } from './complex.js';
 import { type BusRef, terminalNodes } from './elements/common.js';
 import type { LineState } from './elements/line.js';
-import { type LoadState, loadBasePower } from './elements/load.js';
-import type { LoadShapeState } from './elements/loadshape.js';
+import { type LoadModel, type LoadState, loadBasePower } from './elements/load.js';
+import { type LoadShapeState, defaultLoadShape } from './elements/loadshape.js';
 import type { TransformerState } from './elements/transformer.js';
 import type { VsourceState } from './elements/vsource.js';
 import { lineYprim, openConductors, transformerYprim, vsourceNorton } from './yprim.js';
@@ -72,7 +72,12 @@ export interface Load {
   /** Base power of the whole load (all phases): kW consumed > 0, kvar. */
   readonly kW: number;
   readonly kvar: number;
-  readonly model: 1 | 2 | 3 | 5;
+  readonly model: LoadModel;
+  /** CVR exponents of P and Q (model 4) */
+  readonly cvrWatts: number;
+  readonly cvrVars: number;
+  /** ZIPV coefficients (model 8): Z, I, P of P, Z, I, P of Q, cut-off pu */
+  readonly zipv: readonly number[] | undefined;
   /** Voltage base of one load branch (phase-neutral for wye, phase-phase for delta), V. */
   readonly vBase: number;
   readonly vminpu: number;
@@ -97,9 +102,13 @@ export interface Network {
   readonly loads: readonly Load[];
   readonly shapes: ReadonlyMap<string, LoadShapeState>;
   readonly options: ReadonlyMap<string, string>;
+  /** `Set loadmult=` (OpenDSS LoadMultiplier), 1 when not set */
+  readonly loadMult: number;
   readonly ignored: readonly IgnoredItem[];
   /** accepted objects that change the physics and that lemsim does not apply (reported, never silent) */
   readonly notApplied: readonly IgnoredItem[];
+  /** the interpreted script it was built from (element states for controls: taps, capacitor steps) */
+  readonly circuit: DssCircuit;
 }
 
 /** Builds the network of an interpreted circuit. */
@@ -227,6 +236,8 @@ export function buildNetwork(c: DssCircuit): Network {
   }
 
   const shapes = new Map<string, LoadShapeState>(c.objects.get('loadshape') ?? []);
+  // OpenDSS defines a `default` shape in every circuit
+  if (!shapes.has('default')) shapes.set('default', defaultLoadShape());
   const shapeOf = (load: LoadState, name: string | undefined, kind: string): LoadShapeState | undefined => {
     if (name === undefined) return undefined;
     const s = shapes.get(name);
@@ -247,6 +258,9 @@ export function buildNetwork(c: DssCircuit): Network {
       kW,
       kvar,
       model: l.model,
+      cvrWatts: l.cvrWatts,
+      cvrVars: l.cvrVars,
+      zipv: l.zipv,
       vBase,
       vminpu: l.vminpu,
       vmaxpu: l.vmaxpu,
@@ -270,9 +284,33 @@ export function buildNetwork(c: DssCircuit): Network {
     loads,
     shapes,
     options: c.options,
+    loadMult: c.loadMult,
     ignored: c.ignored,
     notApplied: c.notApplied,
+    circuit: c,
   };
+}
+
+/**
+ * The same network with some branches' primitive admittances replaced, by branch name (a control's
+ * tap step or capacitor switching, see `transformerYprimWithTaps` and `capacitorBranch`). Buses,
+ * terminals and the order of everything are unchanged, so a model compiled from it numbers its
+ * nodes exactly as before and a solver state's voltages carry over as a warm start. The input is
+ * not modified.
+ */
+export function withBranchAdmittances(n: Network, changes: ReadonlyMap<string, CMatrix>): Network {
+  const index = new Map(n.branches.map((b, k) => [b.name, k]));
+  const branches = [...n.branches];
+  for (const [name, y] of changes) {
+    const k = index.get(name.toLowerCase());
+    if (k === undefined) throw new LemsimError(`withBranchAdmittances: no branch '${name}' in ${n.file}`);
+    const b = branches[k];
+    if (b.kind === 'line') throw new LemsimError(`withBranchAdmittances: ${name} is a line (its series impedance feeds series chains; rebuild the network instead)`);
+    const order = b.terminals.reduce((s, t) => s + t.nodes.length, 0);
+    if (y.n !== order) throw new LemsimError(`withBranchAdmittances: ${name} has ${order} conductors, the new admittance is ${y.n}×${y.n}`);
+    branches[k] = { ...b, y: b.open ? openConductors(y, b.open) : y };
+  }
+  return { ...n, branches };
 }
 
 /**

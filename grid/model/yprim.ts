@@ -143,6 +143,12 @@ export function vsourceNorton(s: VsourceState): { y: CMatrix; emf: Complex[] } {
   return { y, emf };
 }
 
+/** A transformer's Yprim with other winding taps (per unit, one per winding), the rest unchanged. */
+export function transformerYprimWithTaps(s: TransformerState, taps: readonly number[]): CMatrix {
+  if (taps.length !== s.windings.length) throw new DssError(undefined, `Transformer.${s.name}: ${taps.length} taps given for ${s.windings.length} windings`);
+  return transformerYprim({ ...s, windings: s.windings.map((w, k) => ({ ...w, tap: taps[k] })) });
+}
+
 /**
  * Transformer Yprim exactly as OpenDSS's TTransfObj.CalcY_Terminal/CalcYPrim: the (N−1)² short-
  * circuit impedance matrix ZB on a one-volt base, Y_1volt = Aᵀ·ZB⁻¹·A, the no-load shunt on winding 2,

@@ -65,6 +65,11 @@ export interface SolverModel {
   readonly brVminPu: Float64Array;
   readonly brVmaxPu: Float64Array;
   readonly brVlowPu: Float64Array;
+  /** CVR exponents (model 4), the fixed var of models 6 and 7 (var per phase at base), ZIPV ×7 (model 8) */
+  readonly brCvrW: Float64Array;
+  readonly brCvrQ: Float64Array;
+  readonly brQFixed: Float64Array;
+  readonly brZip: Float64Array;
   /** linear part of each branch stamped into Y (S) */
   readonly brYlinRe: Float64Array;
   readonly brYlinIm: Float64Array;
@@ -291,6 +296,10 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
   const brVlow: number[] = [];
   const brYlinRe: number[] = [];
   const brYlinIm: number[] = [];
+  const brCvrW: number[] = [];
+  const brCvrQ: number[] = [];
+  const brQFixed: number[] = [];
+  const brZip: number[] = [];
   const loadBrStart = new Int32Array(network.loads.length + 1);
   const loadNodes = network.loads.map((l, li) => {
     const nodes = conductorNodes([l.terminal]);
@@ -307,6 +316,10 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
       brVmin.push(l.vminpu);
       brVmax.push(l.vmaxpu);
       brVlow.push(l.vlowpu);
+      brCvrW.push(l.cvrWatts);
+      brCvrQ.push(l.cvrVars);
+      brQFixed.push((l.kvar * 1000) / l.phases);
+      brZip.push(...(l.zipv ?? [0, 0, 0, 0, 0, 0, 0]));
       const [gr, gi] = linearPart(l);
       brYlinRe.push(gr);
       brYlinIm.push(gi);
@@ -383,6 +396,10 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
     brVminPu: Float64Array.from(brVmin),
     brVmaxPu: Float64Array.from(brVmax),
     brVlowPu: Float64Array.from(brVlow),
+    brCvrW: Float64Array.from(brCvrW),
+    brCvrQ: Float64Array.from(brCvrQ),
+    brQFixed: Float64Array.from(brQFixed),
+    brZip: Float64Array.from(brZip),
     brYlinRe: Float64Array.from(brYlinRe),
     brYlinIm: Float64Array.from(brYlinIm),
     loadBrStart,
@@ -445,7 +462,8 @@ function branchSpace(m: SolverModel): BranchSpace {
 
 /**
  * The part of a load stamped into Y: its constant-impedance part at base power (model 2 all of it,
- * model 3 its reactive part). Constant-power and constant-current parts stay out of Y: putting their
+ * models 3 and 7 their reactive part: 3 scales with the shape, but its base is what is stamped and
+ * the iteration compensates the difference; 7 is a fixed reactance). Constant-power and constant-current parts stay out of Y: putting their
  * nominal admittance in would double, not cancel, the sensitivity the fixed-point iteration sees.
  */
 function linearPart(l: Load): [number, number] {
@@ -453,7 +471,7 @@ function linearPart(l: Load): [number, number] {
   const q = (l.kvar * 1000) / l.phases;
   const v2 = l.vBase * l.vBase;
   if (l.model === 2) return [p / v2, -q / v2];
-  if (l.model === 3) return [0, -q / v2];
+  if (l.model === 3 || l.model === 7) return [0, -q / v2];
   return [0, 0];
 }
 

@@ -302,7 +302,9 @@ export class PowerFlowState {
 
 /**
  * Current drawn by one load branch (A, flowing from end a through the load to end b) at branch
- * voltage v = Va − Vb, per OpenDSS's load models. Writes into `out[0..1]`.
+ * voltage v = Va − Vb, per OpenDSS's load models (Load.pas: DoConstantPQLoad, DoConstantZLoad,
+ * DoMotorTypeLoad, DoCVRModel, DoConstantILoad, DoFixedQ, DoFixedQZ, DoZIPVModel), `p`/`q` the
+ * branch's present power (W, var; OpenDSS's WNominal/varNominal). Writes into `out[0..1]`.
  */
 export function branchCurrent(m: SolverModel, k: number, vr: number, vi: number, p: number, q: number, out: Float64Array): void {
   const vbase = m.brVBase[k];
@@ -322,56 +324,132 @@ export function branchCurrent(m: SolverModel, k: number, vr: number, vi: number,
   const vLow = m.brVlowPu[k] * vbase;
   const v95 = vmin * vbase;
   const v105 = vmax * vbase;
+  // fixed reactance of models 6 and 7 (OpenDSS YQFixed), from the base kvar
+  const yqf = -m.brQFixed[k] / v2;
   let gr: number;
   let gi: number;
   if (vmag <= vLow) {
     gr = yr;
     gi = yi;
   } else if (vmag <= v95) {
-    // interpolate between the constant-Z current at vLow and the model's current at v95
-    const lowR = yr * vLow;
-    const lowI = yi * vLow;
-    let hiR: number;
-    let hiI: number;
-    if (model === 5) {
-      hiR = yr * vbase;
-      hiI = yi * vbase;
+    if (model === 6 || model === 7) {
+      gr = vmin !== 0 ? yr / (vmin * vmin) : 0;
+      gi = yqf;
+    } else if (model === 8) {
+      const z = k * 7;
+      const zip = m.brZip;
+      interpolated(yr, yi, vmag, vLow, v95, vmin, vbase, false, out);
+      const pr = out[0];
+      const pi = out[1];
+      interpolated(yr, yi, vmag, vLow, v95, vmin, vbase, true, out);
+      gr = yr * zip[z] + pr * zip[z + 2] + out[0] * zip[z + 1];
+      gi = yi * zip[z + 3] + pi * zip[z + 5] + out[1] * zip[z + 4];
     } else {
-      const f = vmin !== 0 ? v95 / (vmin * vmin) : 0;
-      hiR = yr * f;
-      hiI = yi * f;
+      interpolated(yr, yi, vmag, vLow, v95, vmin, vbase, model === 5, out);
+      gr = out[0];
+      gi = out[1];
     }
-    const span = v95 - vLow;
-    const mr = (hiR - lowR) / span;
-    const mi = (hiI - lowI) / span;
-    gr = (lowR + mr * (vmag - vLow)) / vmag;
-    gi = (lowI + mi * (vmag - vLow)) / vmag;
   } else if (vmag > v105) {
-    const f = vmax !== 0 ? (model === 5 ? 1 / vmax : 1 / (vmax * vmax)) : 1;
-    gr = yr * f;
-    gi = yi * f;
+    const f2 = vmax !== 0 ? 1 / (vmax * vmax) : 1;
+    const f1 = vmax !== 0 ? 1 / vmax : 1;
+    if (model === 6 || model === 7) {
+      gr = yr * f2;
+      gi = yqf;
+    } else if (model === 8) {
+      const z = k * 7;
+      const zip = m.brZip;
+      gr = yr * (zip[z] + zip[z + 2] * f2 + zip[z + 1] * f1);
+      gi = yi * (zip[z + 3] + zip[z + 5] * f2 + zip[z + 4] * f1);
+    } else {
+      const f = model === 5 ? f1 : f2;
+      gr = yr * f;
+      gi = yi * f;
+    }
   } else {
+    const d = vr * vr + vi * vi;
     if (model === 1) {
       // I = conj(S / V)
-      const d = vr * vr + vi * vi;
       out[0] = (p * vr + q * vi) / d;
       out[1] = (p * vi - q * vr) / d;
-    } else if (model === 3) {
-      // constant P plus the reactive part of constant Z
-      const d = vr * vr + vi * vi;
-      out[0] = (p * vr) / d - yi * vi;
-      out[1] = (p * vi) / d + yi * vr;
-    } else {
-      // model 5: constant |I| = |S| / Vbase at the voltage's angle
+    } else if (model === 3 || model === 7) {
+      // constant P plus a constant reactance (3: of the present Q; 7: of the base Q)
+      const b = model === 3 ? yi : yqf;
+      out[0] = (p * vr) / d - b * vi;
+      out[1] = (p * vi) / d + b * vr;
+    } else if (model === 4) {
+      // CVR: P × (V/Vbase)^CVRwatts, Q × (V/Vbase)^CVRvars (2: a constant reactance)
+      const ratio = vmag / vbase;
+      const cw = m.brCvrW[k];
+      const cq = m.brCvrQ[k];
+      const wf = cw !== 1 ? ratio ** cw : ratio;
+      const pw = wf > 0 ? p * wf : 0;
+      out[0] = (pw * vr) / d;
+      out[1] = (pw * vi) / d;
+      if (cq === 2) {
+        out[0] -= yi * vi;
+        out[1] += yi * vr;
+      } else {
+        const qv = q * (cq === 3 ? ratio * ratio * ratio : ratio ** cq);
+        out[0] += (qv * vi) / d;
+        out[1] -= (qv * vr) / d;
+      }
+    } else if (model === 5) {
+      // constant |I| = |S| / Vbase at the voltage's angle
       const ur = vr / vmag;
       const ui = vi / vmag;
       out[0] = (p * ur + q * ui) / vbase;
       out[1] = (p * ui - q * ur) / vbase;
+    } else if (model === 6) {
+      // constant P, Q fixed at its base value
+      const qf = m.brQFixed[k];
+      out[0] = (p * vr + qf * vi) / d;
+      out[1] = (p * vi - qf * vr) / d;
+    } else {
+      // ZIPV: constant-Z, constant-|I| and constant-power parts of P and of Q
+      const z = k * 7;
+      const zip = m.brZip;
+      const ur = vr / vmag;
+      const ui = vi / vmag;
+      const pI = p * zip[z + 1];
+      const qI = q * zip[z + 4];
+      const pP = p * zip[z + 2];
+      const qP = q * zip[z + 5];
+      out[0] = yr * zip[z] * vr - yi * zip[z + 3] * vi + (pI * ur + qI * ui) / vbase + (pP * vr + qP * vi) / d;
+      out[1] = yr * zip[z] * vi + yi * zip[z + 3] * vr + (pI * ui - qI * ur) / vbase + (pP * vi - qP * vr) / d;
     }
+    if (model === 8) zipCutoff(m, k, vmag / vbase, out);
     return;
   }
   out[0] = gr * vr - gi * vi;
   out[1] = gr * vi + gi * vr;
+  if (model === 8) zipCutoff(m, k, vmag / vbase, out);
+}
+
+/**
+ * OpenDSS InterpolateY95_YLow (constant |I|: InterpolateY95I_YLow): the admittance that moves the
+ * current linearly from the constant-Z current at vLow to the model's current at v95. Writes out.
+ */
+function interpolated(yr: number, yi: number, vmag: number, vLow: number, v95: number, vmin: number, vbase: number, constantI: boolean, out: Float64Array): void {
+  const lowR = yr * vLow;
+  const lowI = yi * vLow;
+  const f = constantI ? vbase : vmin !== 0 ? v95 / (vmin * vmin) : 0;
+  const span = v95 - vLow;
+  const mr = (yr * f - lowR) / span;
+  const mi = (yi * f - lowI) / span;
+  out[0] = (lowR + mr * (vmag - vLow)) / vmag;
+  out[1] = (lowI + mi * (vmag - vLow)) / vmag;
+}
+
+/** ZIPV low-voltage drop-out: the current fades out smoothly around the cut-off voltage (pu). */
+function zipCutoff(m: SolverModel, k: number, vpu: number, out: Float64Array): void {
+  const cut = m.brZip[k * 7 + 6];
+  if (!(cut > 0)) return;
+  const vx = 500 * (vpu - cut);
+  if (vx >= 20) return;
+  const e = Math.exp(2 * vx);
+  const yv = 0.5 * (1 + (e - 1) / (e + 1));
+  out[0] *= yv;
+  out[1] *= yv;
 }
 
 const scratch = new Float64Array(2);
@@ -393,36 +471,56 @@ export function newLoadPowers(m: SolverModel): LoadPowers {
 /** Which load shape drives a load in a solution mode (OpenDSS: daily mode uses Daily, …). */
 export type ShapeMode = 'snapshot' | 'daily' | 'yearly' | 'duty';
 
-function shapeFor(l: Load, mode: ShapeMode) {
+export interface ShapeOptions {
+  /**
+   * Daily mode also drives a load that has only a Yearly shape by that shape (lemsim's convenience
+   * for feeders such as the IEEE European LV feeder, whose loads carry one day as a Yearly shape).
+   * OpenDSS leaves such a load at its base power in daily mode; so does lemsim unless this is set.
+   */
+  readonly yearlyShapesInDaily?: boolean;
+}
+
+/** OpenDSS CalcDailyMult / CalcYearlyMult / CalcDutyMult: the shape of a load in a mode, if any. */
+function shapeFor(l: Load, mode: ShapeMode, options: ShapeOptions) {
   if (l.status === 'fixed' || mode === 'snapshot') return undefined;
-  // a load with only one kind of shape is driven by it in the other modes too (lemsim's rule;
-  // the IEEE feeder's loads carry only Yearly= shapes and its reference runs them over a day)
-  if (mode === 'daily') return l.daily ?? l.yearly ?? l.duty;
-  if (mode === 'yearly') return l.yearly ?? l.daily;
-  return l.duty ?? l.daily ?? l.yearly;
+  if (mode === 'daily') return l.daily ?? (options.yearlyShapesInDaily ? l.yearly : undefined);
+  if (mode === 'yearly') return l.yearly;
+  return l.duty ?? l.daily;
+}
+
+/**
+ * OpenDSS SetNominalLoad's factor: the circuit's load multiplier, except for fixed loads (never)
+ * and exempt loads (only in yearly mode).
+ */
+function loadMultiplier(l: Load, mode: ShapeMode, loadMult: number): number {
+  if (l.status === 'fixed') return 1;
+  if (l.status === 'exempt' && mode !== 'yearly') return 1;
+  return loadMult;
 }
 
 import { shapeMultipliers } from '../model/elements/loadshape.js';
 
 /**
- * Sets every load branch's power for time `hour` (h) in `mode`: base kW/kvar × shape multipliers
- * (or the shape's actual kW/kvar when it says useactual), split equally over the load's phases.
+ * Sets every load branch's power for time `hour` (h) in `mode`: base kW/kvar × the circuit's load
+ * multiplier × shape multipliers (or the shape's actual kW/kvar when it says useactual), split
+ * equally over the load's phases.
  */
-export function setLoadPowersAt(m: SolverModel, hour: number, mode: ShapeMode, out: LoadPowers): void {
+export function setLoadPowersAt(m: SolverModel, hour: number, mode: ShapeMode, out: LoadPowers, options: ShapeOptions = {}): void {
   const loads = m.network.loads;
   for (let li = 0; li < loads.length; li++) {
     const l = loads[li];
-    const shape = shapeFor(l, mode);
-    let pKw = l.kW;
-    let qKvar = l.kvar;
+    const shape = shapeFor(l, mode, options);
+    const factor = loadMultiplier(l, mode, m.network.loadMult);
+    let pKw = l.kW * factor;
+    let qKvar = l.kvar * factor;
     if (shape) {
       const mult = shapeMultipliers(shape, hour);
       if (shape.useActual) {
         pKw = mult.p;
         qKvar = shape.qmult ? mult.q : l.kW !== 0 ? mult.p * (l.kvar / l.kW) : 0;
       } else {
-        pKw = l.kW * mult.p;
-        qKvar = l.kvar * mult.q;
+        pKw *= mult.p;
+        qKvar *= mult.q;
       }
     }
     const pPh = (pKw * 1000) / l.phases;

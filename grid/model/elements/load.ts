@@ -1,30 +1,45 @@
 /**
- * Load, with OpenDSS's semantics (Load.pas): kW with PF or kvar (whichever is written last decides,
- * as OpenDSS's LoadSpecType does), kVA with PF, or kWh billed over kWhdays; voltage models 1
- * (constant PQ), 2 (constant Z), 3 (constant P, quadratic Q), 5 (constant |I|); every model turns
- * into a constant impedance above vmaxpu and is interpolated towards one below vminpu (down to
- * vlowpu), exactly as OpenDSS does. Negative kW (PV entered as a load) is allowed.
+ * Load, with OpenDSS's semantics (Load.pas as in the DSS C-API build used as the oracle): the base
+ * kW/kvar follow the last specification written — kW with PF (`kW=`), kW with kvar (`kvar=`; a PF
+ * written later is then ignored, the PF follows kW/kvar), kVA with PF, the transformer kVA times an
+ * allocation factor (`xfkVA=`, `AllocationFactor=`, default factor 0.5) or billed energy (`kWh=`
+ * over `kWhdays=` times `CFactor=`), the latter two computed the moment they are written with the
+ * PF known then, as OpenDSS does. Voltage models: 1 constant PQ, 2 constant Z, 3 constant P with
+ * quadratic Q, 4 CVR (P ∝ V^CVRwatts, Q ∝ V^CVRvars), 5 constant |I|, 6 constant P with fixed Q,
+ * 7 constant P with a fixed reactance, 8 ZIPV; every model turns into an impedance above vmaxpu and
+ * is interpolated towards one below vminpu (down to vlowpu), exactly as OpenDSS does. `daily=`
+ * also sets the yearly shape when none is set yet. Negative kW (PV entered as a load) is allowed.
  */
 import { DssError } from '../../../src/errors.js';
 import type { DssClass } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
+import { parseNumberArray } from '../../dss/values.js';
 import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text } from './common.js';
 
-export type LoadSpec = 'kW-PF' | 'kW-kvar' | 'kVA-PF' | 'kWh';
+export type LoadSpec = 'kW-PF' | 'kW-kvar' | 'kVA-PF' | 'xfkVA' | 'kWh';
+export type LoadModel = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
 
 export interface LoadState extends ElementBase {
   phases: number;
   bus1: BusRef;
   kV: number;
+  /** base kW and kvar (OpenDSS kWBase, kvarBase) */
   kW: number;
   kvar: number;
   pf: number;
+  pfChanged: boolean;
   kVA: number;
   kWh: number;
   kWhDays: number;
   cFactor: number;
+  xfkVA: number;
+  allocationFactor: number;
   spec: LoadSpec;
-  model: 1 | 2 | 3 | 5;
+  model: LoadModel;
+  cvrWatts: number;
+  cvrVars: number;
+  /** ZIPV: Z, I, P fractions of P, then of Q, then the cut-off voltage (pu) */
+  zipv: number[] | undefined;
   conn: 'wye' | 'delta';
   yearly: string | undefined;
   daily: string | undefined;
@@ -42,6 +57,25 @@ function shapeName(v: string): string | undefined {
   return t === '' || t === 'none' ? undefined : t;
 }
 
+/** kvar for a kW at the load's PF (sign of the PF: negative PF means kvar opposite to kW). */
+function kvarFromPf(s: LoadState, kW: number): number {
+  const q = kW * Math.sqrt(1 / (s.pf * s.pf) - 1);
+  return s.pf < 0 ? -q : q;
+}
+
+/** OpenDSS ComputeAllocatedLoad: kW from connected kVA × allocation factor, or from billed kWh. */
+function computeAllocated(s: LoadState): void {
+  if (s.spec === 'xfkVA') {
+    if (s.xfkVA > 0) {
+      s.kW = s.xfkVA * s.allocationFactor * Math.abs(s.pf);
+      s.kvar = kvarFromPf(s, s.kW);
+    }
+  } else if (s.spec === 'kWh') {
+    s.kW = (s.kWh / (s.kWhDays * 24)) * s.cFactor;
+    s.kvar = kvarFromPf(s, s.kW);
+  }
+}
+
 export const loadClass: DssClass<LoadState> = {
   name: 'load',
   create: (name) => ({
@@ -53,12 +87,18 @@ export const loadClass: DssClass<LoadState> = {
     kW: 10,
     kvar: 5,
     pf: 0.88,
+    pfChanged: false,
     kVA: 11.36,
     kWh: 0,
     kWhDays: 30,
     cFactor: 4,
+    xfkVA: 0,
+    allocationFactor: 0.5,
     spec: 'kW-PF',
     model: 1,
+    cvrWatts: 1,
+    cvrVars: 2,
+    zipv: undefined,
     conn: 'wye',
     yearly: undefined,
     daily: undefined,
@@ -81,19 +121,21 @@ export const loadClass: DssClass<LoadState> = {
     num('pf', (s, v, ctx) => {
       if (v === 0 || Math.abs(v) > 1) throw new DssError(ctx.loc, `pf: expected a power factor in [-1, 1] other than 0, got ${v}`);
       s.pf = v;
-      if (s.spec === 'kW-kvar') s.spec = 'kW-PF';
+      s.pfChanged = true;
     }),
     num('model', (s, v, ctx) => {
-      if (v !== 1 && v !== 2 && v !== 3 && v !== 5) {
-        throw new DssError(ctx.loc, `model: load model ${v} is not supported (supported: 1 constant PQ, 2 constant Z, 3 constant P quadratic Q, 5 constant |I|)`);
+      if (!Number.isInteger(v) || v < 1 || v > 8) {
+        throw new DssError(ctx.loc, `model: expected a load model 1–8 (1 PQ, 2 Z, 3 motor, 4 CVR, 5 |I|, 6 fixed Q, 7 fixed X, 8 ZIPV), got ${v}`);
       }
-      s.model = v;
+      s.model = v as LoadModel;
     }),
     text('yearly', (s, v) => {
       s.yearly = shapeName(v);
     }),
     text('daily', (s, v) => {
       s.daily = shapeName(v);
+      // OpenDSS: a load without a yearly shape takes the daily one for yearly simulations
+      if (s.yearly === undefined) s.yearly = s.daily;
     }),
     text('duty', (s, v) => {
       s.duty = shapeName(v);
@@ -120,19 +162,30 @@ export const loadClass: DssClass<LoadState> = {
     num('Vmaxpu', (s, v) => void (s.vmaxpu = v)),
     ignoredProperty('Vminnorm'),
     ignoredProperty('Vminemerg'),
-    ignoredProperty('xfkVA'),
-    ignoredProperty('allocationfactor'),
+    num('xfkVA', (s, v) => void ((s.xfkVA = v), (s.spec = 'xfkVA'), computeAllocated(s))),
+    num('allocationfactor', (s, v) => void ((s.allocationFactor = v), (s.spec = 'xfkVA'), computeAllocated(s))),
     num('kVA', (s, v) => void ((s.kVA = v), (s.spec = 'kVA-PF'))),
     ignoredProperty('%mean'),
     ignoredProperty('%stddev'),
-    ignoredProperty('CVRwatts'),
-    ignoredProperty('CVRvars'),
-    num('kwh', (s, v) => void ((s.kWh = v), (s.spec = 'kWh'))),
-    num('kwhdays', (s, v) => void (s.kWhDays = v)),
-    num('Cfactor', (s, v) => void (s.cFactor = v)),
-    ignoredProperty('CVRcurve'),
+    num('CVRwatts', (s, v) => void (s.cvrWatts = v)),
+    num('CVRvars', (s, v) => void (s.cvrVars = v)),
+    num('kwh', (s, v) => void ((s.kWh = v), (s.spec = 'kWh'), computeAllocated(s))),
+    num('kwhdays', (s, v, ctx) => {
+      if (!(v > 0)) throw new DssError(ctx.loc, `kwhdays: expected a positive number of days, got ${v}`);
+      s.kWhDays = v;
+      s.spec = 'kWh';
+      computeAllocated(s);
+    }),
+    num('Cfactor', (s, v) => void ((s.cFactor = v), (s.spec = 'kWh'), computeAllocated(s))),
+    text('CVRcurve', (s, v, ctx) => {
+      if (shapeName(v) !== undefined) throw new DssError(ctx.loc, `CVRcurve: CVR factors varying over time are not supported (got '${v}')`);
+    }),
     ignoredProperty('NumCust'),
-    ignoredProperty('ZIPV'),
+    text('ZIPV', (s, v, ctx) => {
+      const z = parseNumberArray(v, ctx.loc, 'ZIPV');
+      if (z.length !== 7) throw new DssError(ctx.loc, `ZIPV: expected 7 values (Z, I, P fractions of P and of Q, cut-off voltage), got ${z.length}`);
+      s.zipv = z;
+    }),
     ignoredProperty('%SeriesRL'),
     ignoredProperty('RelWeight'),
     num('Vlowpu', (s, v) => void (s.vlowpu = v)),
@@ -142,29 +195,33 @@ export const loadClass: DssClass<LoadState> = {
     ignoredProperty('basefreq'),
     enabledProperty(),
   ],
+  /** OpenDSS RecalcElementData, at the end of each statement */
+  finish: (s, ctx) => {
+    switch (s.spec) {
+      case 'kW-PF':
+        s.kvar = kvarFromPf(s, s.kW);
+        break;
+      case 'kW-kvar': {
+        // the PF follows kW and kvar (a PF written after kvar is overridden, as in OpenDSS)
+        const kva = Math.hypot(s.kW, s.kvar);
+        if (kva > 0) s.pf = (s.kW / kva) * (s.kvar !== 0 ? Math.sign(s.kW * s.kvar) : 1);
+        break;
+      }
+      case 'kVA-PF':
+        s.kW = s.kVA * Math.abs(s.pf);
+        s.kvar = kvarFromPf(s, s.kW);
+        break;
+      case 'xfkVA':
+      case 'kWh':
+        if (s.pfChanged) s.kvar = kvarFromPf(s, s.kW);
+        break;
+    }
+    s.pfChanged = false;
+    if (s.model === 8 && s.zipv === undefined) throw new DssError(ctx.loc, `Load.${s.name}: model=8 (ZIPV) needs ZIPV=[…7 values]`);
+  },
 };
 
-/**
- * Base kW and kvar of a load from its specification (OpenDSS Load RecalcElementData): kW+PF gives
- * kvar = kW·√(1/PF² − 1) with the sign of PF; kWh gives kW = kWh / (kWhdays·24) · Cfactor.
- */
+/** Base kW and kvar of a load (consumed > 0), as its specification left them. */
 export function loadBasePower(s: LoadState): { kW: number; kvar: number } {
-  const fromPf = (kW: number): number => {
-    const q = kW * Math.sqrt(1 / (s.pf * s.pf) - 1);
-    return s.pf < 0 ? -q : q;
-  };
-  switch (s.spec) {
-    case 'kW-PF':
-      return { kW: s.kW, kvar: fromPf(s.kW) };
-    case 'kW-kvar':
-      return { kW: s.kW, kvar: s.kvar };
-    case 'kVA-PF': {
-      const kW = s.kVA * Math.abs(s.pf);
-      return { kW, kvar: fromPf(kW) };
-    }
-    case 'kWh': {
-      const kW = (s.kWh / (s.kWhDays * 24)) * s.cFactor;
-      return { kW, kvar: fromPf(kW) };
-    }
-  }
+  return { kW: s.kW, kvar: s.kvar };
 }

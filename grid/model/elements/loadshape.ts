@@ -40,14 +40,12 @@ export const loadShapeClass: DssClass<LoadShapeState> = {
     ignoredProperty('mean'),
     ignoredProperty('stddev'),
     text('csvfile', (s, v, ctx) => void (s.pmult = readValues(`file=${v}`, ctx))),
-    text('sngfile', (_s, _v, ctx) => {
-      throw new DssError(ctx.loc, 'sngfile: binary load shape files are not supported; use mult=(file=…)');
-    }),
-    text('dblfile', (_s, _v, ctx) => {
-      throw new DssError(ctx.loc, 'dblfile: binary load shape files are not supported; use mult=(file=…)');
-    }),
-    text('action', (_s, v, ctx) => {
-      throw new DssError(ctx.loc, `action: LoadShape action '${v}' is not supported`);
+    text('sngfile', (s, v, ctx) => void (s.pmult = readValues(`sngfile=${v}`, ctx))),
+    text('dblfile', (s, v, ctx) => void (s.pmult = readValues(`dblfile=${v}`, ctx))),
+    text('action', (s, v, ctx) => {
+      const a = v.trim().toLowerCase();
+      if (a.startsWith('n')) normalize(s);
+      else throw new DssError(ctx.loc, `action: LoadShape action '${v}' is not supported (supported: normalize)`);
     }),
     text('qmult', (s, v, ctx) => void (s.qmult = readValues(v, ctx))),
     text('UseActual', (s, v, ctx) => void (s.useActual = parseBoolean(v, ctx.loc, 'UseActual'))),
@@ -73,6 +71,24 @@ export const loadShapeClass: DssClass<LoadShapeState> = {
     }
   },
 };
+
+/** `action=normalize`: Pmult and Qmult each divided by their largest magnitude (OpenDSS). */
+function normalize(s: LoadShapeState): void {
+  const scale = (a: number[]) => {
+    const n = s.npts > 0 ? Math.min(s.npts, a.length) : a.length;
+    let mx = 0;
+    for (let k = 0; k < n; k++) mx = Math.max(mx, Math.abs(a[k]));
+    return mx > 0 ? a.map((x) => x / mx) : a;
+  };
+  s.pmult = scale(s.pmult);
+  if (s.qmult) s.qmult = scale(s.qmult);
+}
+
+/** OpenDSS's built-in `default` shape (24 hourly points), present in every circuit. */
+export function defaultLoadShape(): LoadShapeState {
+  const mult = [0.677, 0.6256, 0.6087, 0.5833, 0.58028, 0.6025, 0.657, 0.7477, 0.832, 0.88, 0.94, 0.989, 0.985, 0.98, 0.9898, 0.999, 1, 0.958, 0.936, 0.913, 0.876, 0.876, 0.828, 0.756];
+  return { name: 'default', npts: 24, intervalH: 1, pmult: mult, qmult: undefined, hours: undefined, useActual: false };
+}
 
 /** Delphi's Round: to nearest, ties to even. */
 function roundHalfEven(x: number): number {

@@ -1,6 +1,7 @@
 /**
- * `lemsim powerflow <file.dss> [--minute M] --out DIR`: one power flow. Without --minute the loads
- * are at their base kW/kvar (snapshot); with it, at daily-mode minute M (t = M·60 s).
+ * `lemsim powerflow <file.dss> [--minute M [--mode daily|yearly|duty]] --out DIR`: one power flow.
+ * Without --minute the loads are at their base kW/kvar (snapshot); with it, at minute M (t = M·60 s)
+ * of OpenDSS's daily (default), yearly or duty mode.
  * Writes DIR/voltages.csv (bus,node,v_volts,angle_deg,v_pu) and DIR/summary.json.
  */
 import type { Command } from 'commander';
@@ -11,6 +12,7 @@ import { writeFileSet } from '../../io/atomic.js';
 import { NotConvergedError } from '../../errors.js';
 import { angleDeg, fixed, magnitude, nodePu, nodesInOrder } from '../../io/grid-results.js';
 import { located, warnNotApplied } from './describe.js';
+import { parseShapeMode } from './timeseries.js';
 import { type CliCommand, parseNumberOption } from '../command.js';
 import type { CliIo } from '../io.js';
 
@@ -23,14 +25,17 @@ export const powerflowCommand: CliCommand = {
       .option('--minute <M>', 'daily-mode minute (t = M·60 s); default: loads at base power')
       .requiredOption('--out <DIR>', 'output directory')
       .option('--tolerance <pu>', 'convergence tolerance on voltage change, per unit', '1e-10')
-      .action((file: string, opts: { minute?: string; out: string; tolerance: string }) => {
+      .option('--mode <daily|yearly|duty>', 'with --minute: load shapes as in that OpenDSS solution mode', 'daily')
+      .option('--yearly-shapes-in-daily', 'in daily mode, also drive loads that have only a Yearly shape by it')
+      .action((file: string, opts: { minute?: string; out: string; tolerance: string; mode: string; yearlyShapesInDaily?: boolean }) => {
+        const mode = parseShapeMode(opts.mode);
         const tolerance = parseNumberOption('--tolerance', opts.tolerance);
         const minute = opts.minute === undefined ? undefined : parseNumberOption('--minute', opts.minute);
         const feeder = loadFeeder(file);
         warnNotApplied(io, feeder.network.notApplied);
         const { model } = feeder;
         const powers = newLoadPowers(model);
-        setLoadPowersAt(model, minute === undefined ? 0 : minute / 60, minute === undefined ? 'snapshot' : 'daily', powers);
+        setLoadPowersAt(model, minute === undefined ? 0 : minute / 60, minute === undefined ? 'snapshot' : mode, powers, { yearlyShapesInDaily: opts.yearlyShapesInDaily === true });
         const state = new PowerFlowState(model);
         const status = state.solve(powers, { tolerance });
         const balance = powerBalance(model, state.vRe, state.vIm, powers);

@@ -1,6 +1,7 @@
 /**
- * `lemsim timeseries <file.dss> --from M1 --to M2 [--step-min S] [--all-buses] --out DIR`: the daily
- * mode over a range of minutes, each step warm-started from the last. Writes DIR/load_voltages.csv
+ * `lemsim timeseries <file.dss> --from M1 --to M2 [--step-min S] [--mode daily|yearly|duty]
+ * [--yearly-shapes-in-daily] [--all-buses] --out DIR`: a time series over a range of minutes in
+ * OpenDSS's daily (default), yearly or duty mode, each step warm-started from the last. Writes DIR/load_voltages.csv
  * (minute,load,bus,node,v_volts,v_pu), DIR/source_pq.csv (minute,p_kw,q_kvar: power delivered by
  * the substation transformer secondary into the network), with --all-buses DIR/bus_voltages.csv
  * (minute,bus,node,v_volts,angle_deg), and DIR/summary.json (steps, non-converged minutes, timing
@@ -23,13 +24,22 @@ interface Options {
   allBuses?: boolean;
   out: string;
   tolerance: string;
+  mode: string;
+  yearlyShapesInDaily?: boolean;
+}
+
+/** `--mode`: which load shapes drive the loads, as in OpenDSS's solution modes. */
+export function parseShapeMode(text: string): 'daily' | 'yearly' | 'duty' {
+  const t = text.toLowerCase();
+  if (t === 'daily' || t === 'yearly' || t === 'duty') return t;
+  throw new UsageError(`--mode must be daily, yearly or duty, got '${text}'`);
 }
 
 export const timeseriesCommand: CliCommand = {
   register(program: Command, io: CliIo) {
     program
       .command('timeseries')
-      .description('run the daily-mode power flow over a range of minutes')
+      .description('run the power flow over a range of minutes (OpenDSS daily, yearly or duty mode)')
       .argument('<file.dss>', 'OpenDSS entry script')
       .requiredOption('--from <M1>', 'first minute')
       .requiredOption('--to <M2>', 'last minute (inclusive)')
@@ -37,7 +47,10 @@ export const timeseriesCommand: CliCommand = {
       .option('--all-buses', 'also write every bus node voltage at every step (bus_voltages.csv)')
       .requiredOption('--out <DIR>', 'output directory')
       .option('--tolerance <pu>', 'convergence tolerance on voltage change, per unit', '1e-10')
+      .option('--mode <daily|yearly|duty>', "load shapes as OpenDSS's solution mode uses them (daily: Daily shapes only)", 'daily')
+      .option('--yearly-shapes-in-daily', 'in daily mode, also drive loads that have only a Yearly shape by it')
       .action((file: string, opts: Options) => {
+        const mode = parseShapeMode(opts.mode);
         const from = parseNumberOption('--from', opts.from);
         const to = parseNumberOption('--to', opts.to);
         const stepMin = parseNumberOption('--step-min', opts.stepMin);
@@ -82,13 +95,15 @@ export const timeseriesCommand: CliCommand = {
               busChunks.push(rows.join(''));
             }
           },
-          { tolerance },
+          { tolerance, mode, yearlyShapesInDaily: opts.yearlyShapesInDaily === true },
         );
         const summary = {
           file,
           from,
           to,
           step_min: stepMin,
+          mode,
+          yearly_shapes_in_daily: opts.yearlyShapesInDaily === true,
           steps: run.steps,
           converged_steps: run.steps - notConverged.length,
           not_converged_minutes: notConverged,

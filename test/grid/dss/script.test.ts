@@ -1,5 +1,6 @@
 /** The OpenDSS script reader: tokens, values, includes, property semantics and located errors. */
 import fc from 'fast-check';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDssCircuit } from '../../../grid/dss/interpreter.js';
@@ -105,10 +106,13 @@ describe('includes and commands', () => {
 
 describe('property semantics', () => {
   const load = (body: string) => loadDssCircuit(join(tempScripts({ 'm.dss': `New Circuit.t\n${body}` }), 'm.dss'));
-  it('a later property overrides an earlier one (kvar after PF, PF after kvar)', () => {
-    const c = load('New Load.a bus1=x kW=10 pf=0.9 kvar=2\nNew Load.b bus1=x kW=10 kvar=2 pf=0.8\n');
+  it('kvar after PF decides; a PF after kvar does not (OpenDSS keeps kW/kvar and derives the PF)', () => {
+    const c = load('New Load.a bus1=x kW=10 pf=0.9 kvar=2\nNew Load.b bus1=x kW=10 kvar=2 pf=0.8\nNew Load.c bus1=x kvar=2 kW=10\n');
     expect(c.objects.get('load')!.get('a').spec).toBe('kW-kvar');
-    expect(c.objects.get('load')!.get('b').spec).toBe('kW-PF');
+    expect(c.objects.get('load')!.get('b').spec).toBe('kW-kvar');
+    expect(c.objects.get('load')!.get('b').kvar).toBe(2);
+    // kW after kvar: kW with the PF in force (the default 0.88)
+    expect(c.objects.get('load')!.get('c').spec).toBe('kW-PF');
   });
   it('like= copies another object and later properties override', () => {
     const c = load('New Load.a bus1=x.1 kW=10 phases=1 kV=0.23\nNew Load.b like=a kW=3\n');
@@ -201,5 +205,29 @@ describe('OpenDSS language as the standard test circuits write it (issue 12)', (
       ['line.sw', 2, 0, true],
     ]);
     expect(() => load('open Line.nothere 1\n')).toThrow(/m\.dss:2: open: line\.nothere is not defined/);
+  });
+  it('keeps shapes and codes defined before New Circuit (general objects in OpenDSS)', () => {
+    const c = loadDssCircuit(join(tempScripts({ 'm.dss': 'Clear\nNew LoadShape.early npts=2 interval=1 mult=[1 2]\nNew LineCode.lc r1=1\nNew Circuit.t\nNew Load.l bus1=x yearly=early\n' }), 'm.dss'));
+    expect(c.objects.get('loadshape')!.has('early')).toBe(true);
+    expect(c.objects.get('linecode')!.has('lc')).toBe(true);
+  });
+  it('LoadShape action=normalize divides Pmult and Qmult by their largest magnitude, as OpenDSS', () => {
+    const c = load('New LoadShape.n npts=4 interval=1 mult=[2 -4 1 3] qmult=[1 2 0.5 1] action=normalize\n');
+    const sh = c.objects.get('loadshape')!.get('n');
+    expect(sh.pmult).toEqual([0.5, -1, 0.25, 0.75]);
+    expect(sh.qmult).toEqual([0.5, 1, 0.25, 0.5]);
+  });
+  it('reads binary sngfile (float32) and dblfile (float64) shape data', () => {
+    const f32 = Buffer.from(new Float32Array([0.5, 1.25, 2]).buffer);
+    const f64 = Buffer.from(new Float64Array([0.1, 0.2]).buffer);
+    const dir = tempScripts({ 'm.dss': 'New Circuit.t\nNew LoadShape.s npts=3 interval=1 mult=(sngfile=p\\a.sng)\nNew LoadShape.d npts=2 interval=1 Pmult=[dblfile=b.dbl]\n' });
+    mkdirSync(join(dir, 'p'));
+    writeFileSync(join(dir, 'p', 'a.sng'), f32);
+    writeFileSync(join(dir, 'b.dbl'), f64);
+    const c = loadDssCircuit(join(dir, 'm.dss'));
+    expect(c.objects.get('loadshape')!.get('s').pmult).toEqual([0.5, 1.25, 2]);
+    expect(c.objects.get('loadshape')!.get('d').pmult).toEqual([0.1, 0.2]);
+    writeFileSync(join(dir, 'b.dbl'), Buffer.from([1, 2, 3]));
+    expect(() => loadDssCircuit(join(dir, 'm.dss'))).toThrow(/m\.dss:3: Pmult: b\.dbl has 3 bytes/);
   });
 });
