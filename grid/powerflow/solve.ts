@@ -1,7 +1,9 @@
 /**
  * The power flow: a fixed-point (current-injection) iteration V = V0 − Z·I_load(V), the method of
- * OpenDSS's "Normal" solution, run on the load nodes only when the model has a reduced impedance
- * matrix (then one sparse solve recovers every node voltage), else on all nodes through the sparse LU.
+ * OpenDSS's "Normal" solution, with the load-branch voltages as its only unknowns (the network is
+ * linear elsewhere): Gauss-Seidel through the dense reduced impedance matrix when the model has one
+ * (method 'dense'), else the same map applied through the sparse LU over the reach of the load rows,
+ * Anderson-accelerated (method 'sparse'). Either way one more substitution recovers every node.
  * Load currents follow OpenDSS's voltage models exactly (Load.pas: DoConstantPQLoad,
  * DoConstantZLoad, DoMotorTypeLoad, DoConstantILoad). Each solve can warm-start from the previous
  * one; the iteration allocates nothing.
