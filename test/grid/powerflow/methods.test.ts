@@ -140,3 +140,30 @@ describe('dense and sparse iterations', () => {
     }
   });
 });
+
+describe('a load beyond what the feeder can carry', () => {
+  /*
+   * One 0.5 Ω line feeding a constant-power load that holds its power down to 1 % of its voltage
+   * (vminpu=0.01): a real-power solution needs P ≤ Vs²/(4R) = 26.7 kW; 60 kW has none.
+   */
+  const TEXT = `
+    clear
+    New Circuit.c basekv=0.4 pu=1 phases=3 R1=0 X1=0.000001 R0=0 X0=0.000001
+    New Line.l bus1=sourcebus.1 bus2=b.1 phases=1 r1=0.5 x1=0 r0=0.5 x0=0 c1=0 c0=0 length=1
+    New Load.ld bus1=b.1 phases=1 kV=0.23094 kW=60 kvar=0 model=1 vminpu=0.01 vlowpu=0.005
+  `;
+  it('is reported as not converged, with finite voltages, by both iterations', () => {
+    // the same feeder at 20 kW (below the limit) converges: the failure is the load's, not the setup's
+    const feasible = models(TEXT.replace('kW=60', 'kW=20'));
+    for (const m of [feasible.dense, feasible.sparse]) expect(solved(m, 1e-10).status.converged).toBe(true);
+    const { dense, sparse } = models(TEXT);
+    for (const m of [dense, sparse]) {
+      for (const accelerate of [false, true]) {
+        const { status, state } = solved(m, 1e-10, accelerate);
+        expect(status.converged).toBe(false);
+        expect(status.iterations).toBeLessThanOrEqual(500);
+        for (let k = 0; k < m.nNodes; k++) expect(Number.isFinite(state.vRe[k]) && Number.isFinite(state.vIm[k])).toBe(true);
+      }
+    }
+  });
+});
