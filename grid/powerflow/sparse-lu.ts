@@ -65,6 +65,38 @@ export class TripletMatrix {
   }
 }
 
+/** Sorts a list in place: insertion sort for short ones (a feeder node has a dozen neighbours). */
+function sortSmall(a: number[]): number[] {
+  if (a.length > 32) return a.sort((x, y) => x - y);
+  for (let i = 1; i < a.length; i++) {
+    const x = a[i];
+    let j = i - 1;
+    while (j >= 0 && a[j] > x) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = x;
+  }
+  return a;
+}
+
+/** Sorts a[from…to) in place (insertion sort when short). */
+function sortRange(a: Int32Array, from: number, to: number): void {
+  if (to - from > 32) {
+    a.subarray(from, to).sort();
+    return;
+  }
+  for (let i = from + 1; i < to; i++) {
+    const x = a[i];
+    let j = i - 1;
+    while (j >= from && a[j] > x) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = x;
+  }
+}
+
 /** Minimum-degree order of a symmetric pattern; also returns, per eliminated node, its later neighbours. */
 function minimumDegree(n: number, adj: number[][]): { perm: Int32Array; fill: number[][] } {
   const perm = new Int32Array(n);
@@ -87,7 +119,9 @@ function minimumDegree(n: number, adj: number[][]): { perm: Int32Array; fill: nu
     heapD[i] = d;
     heapV[i] = v;
   };
-  const pop = (): [number, number] => {
+  // the popped entry's degree (pop returns its node): no tuple per pop
+  let poppedDegree = 0;
+  const pop = (): number => {
     const d0 = heapD[0];
     const v0 = heapV[0];
     const d = heapD.pop()!;
@@ -108,7 +142,8 @@ function minimumDegree(n: number, adj: number[][]): { perm: Int32Array; fill: nu
       heapD[i] = d;
       heapV[i] = v;
     }
-    return [d0, v0];
+    poppedDegree = d0;
+    return v0;
   };
   // neighbour lists are short (a feeder node has a dozen at most): arrays and a stamp array beat Sets
   const mark = new Int32Array(n);
@@ -116,11 +151,12 @@ function minimumDegree(n: number, adj: number[][]): { perm: Int32Array; fill: nu
   for (let v = 0; v < n; v++) push(adj[v].length, v);
   let k = 0;
   while (k < n) {
-    const [d, v] = pop();
+    const v = pop();
+    const d = poppedDegree;
     if (eliminated[v] || d !== adj[v].length) continue;
     eliminated[v] = 1;
     perm[k++] = v;
-    const nb = adj[v].sort((a, b) => a - b);
+    const nb = sortSmall(adj[v]);
     fill[v] = nb;
     for (const a of nb) {
       const list = adj[a];
@@ -208,7 +244,7 @@ export class SparseLU {
         uIdx[start + q] = i;
         lPtr[i + 1]++;
       }
-      uIdx.subarray(start, start + f.length).sort();
+      sortRange(uIdx, start, start + f.length);
     }
     for (let i = 0; i < n; i++) lPtr[i + 1] += lPtr[i];
     const lIdx = new Int32Array(lPtr[n]);
