@@ -111,8 +111,9 @@ export class PowerFlowState {
     }
     if (red) {
       status = this.iterateReduced(powers, tol, maxIt);
-      if (status.converged) {
+      if (Number.isFinite(status.lastChangePu)) {
         // every node: V = V0 − Y⁻¹·Ic, Ic from the final branch voltages, gathered at the load nodes
+        // (also when not converged: the last finite iterate, for the caller to report)
         this.rIcRe.fill(0);
         this.rIcIm.fill(0);
         for (let k = 0; k < m.nBr; k++) {
@@ -213,8 +214,8 @@ export class PowerFlowState {
    * substitutes forward and back over the reach of the load rows only; the map's value is
    * g = v0 − (w_a − w_b). It stops when the largest |g − v| (per unit of the branch scale) is below
    * the tolerance, with v = g; otherwise the next v is g, or with `accelerate` Anderson's
-   * combination of the last map values. On convergence the back substitution is completed over the
-   * other rows and every node voltage is V = V0 − w. Allocates nothing.
+   * combination of the last map values. At the end (converged or not) every node voltage is
+   * recovered from the last map value (`recoverSparse`). Allocates nothing.
    */
   private iterateSparse(powers: LoadPowers, tol: number, maxIt: number, accelerate: boolean): SolveStatus {
     const m = this.model;
@@ -277,28 +278,42 @@ export class PowerFlowState {
         g[2 * k + 1] = gi;
       }
       if (change < tol) {
-        for (let k = 0; k < nb; k++) {
-          vr[k] = g[2 * k] * scale[k];
-          vi[k] = g[2 * k + 1] * scale[k];
-        }
-        // the other rows (zero after forward) depend only on the finished reach rows and on each
-        // other, higher rows first
-        lu.backwardRows(sp.restRows);
-        const nodes = m.matrixNodes;
-        const nodeRow = sp.nodeRow;
-        for (let i = 0; i < nodes.length; i++) {
-          const k = nodes[i];
-          const r = nodeRow[k];
-          this.vRe[k] = m.v0Re[k] - w[2 * r];
-          this.vIm[k] = m.v0Im[k] - w[2 * r + 1];
-        }
-        expandChains(m.chains, this.vRe, this.vIm);
+        this.recoverSparse();
         return { converged: true, iterations: it, lastChangePu: change };
       }
+      if (it === maxIt) break;
       if (accelerate) this.anderson.next(x, g);
       else x.set(g);
     }
+    // not converged: every node at the last map value (finite), for the caller to report
+    this.recoverSparse();
     return { converged: false, iterations: maxIt, lastChangePu: change };
+  }
+
+  /**
+   * After an iteration of `iterateSparse`: the branch voltages are its map value g, and every node
+   * V = V0 − w once the back substitution is completed over the rows outside the reach (zero after
+   * forward; they depend only on the finished reach rows and on each other, higher rows first).
+   */
+  private recoverSparse(): void {
+    const m = this.model;
+    const sp = m.branchSpace;
+    const w = m.lu.work;
+    const g = this.gS;
+    for (let k = 0; k < m.nBr; k++) {
+      this.bvRe[k] = g[2 * k] * sp.scale[k];
+      this.bvIm[k] = g[2 * k + 1] * sp.scale[k];
+    }
+    m.lu.backwardRows(sp.restRows);
+    const nodes = m.matrixNodes;
+    const nodeRow = sp.nodeRow;
+    for (let i = 0; i < nodes.length; i++) {
+      const k = nodes[i];
+      const r = nodeRow[k];
+      this.vRe[k] = m.v0Re[k] - w[2 * r];
+      this.vIm[k] = m.v0Im[k] - w[2 * r + 1];
+    }
+    expandChains(m.chains, this.vRe, this.vIm);
   }
 }
 
