@@ -57,6 +57,8 @@ export class PowerFlowState {
   private readonly biRe: Float64Array;
   private readonly biIm: Float64Array;
   private warm = false;
+  /** factor on every source's EMF (1: as compiled); an ideal regulator moves it (regulate.ts) */
+  private emf = 1;
   /** the sparse iteration's iterate and map value, scaled by the branch scale, interleaved re/im */
   private readonly xS: Float64Array;
   private readonly gS: Float64Array;
@@ -82,9 +84,27 @@ export class PowerFlowState {
 
   /** Forgets the previous solution: the next solve starts from the no-load voltages. */
   coldStart(): void {
-    this.vRe.set(this.model.v0Re);
-    this.vIm.set(this.model.v0Im);
+    this.setNoLoad();
     this.warm = false;
+  }
+
+  /** The factor applied to every source's EMF (and so to the no-load voltages, which are linear in it). */
+  get sourceScale(): number {
+    return this.emf;
+  }
+
+  /** Scales every source's EMF by `a` (> 0) for the following solves; the warm start is kept. */
+  setSourceScale(a: number): void {
+    if (!(a > 0 && Number.isFinite(a))) throw new RangeError(`source scale must be a positive number, got ${a}`);
+    this.emf = a;
+  }
+
+  private setNoLoad(): void {
+    const a = this.emf;
+    for (let k = 0; k < this.vRe.length; k++) {
+      this.vRe[k] = a * this.model.v0Re[k];
+      this.vIm[k] = a * this.model.v0Im[k];
+    }
   }
 
   /**
@@ -97,10 +117,7 @@ export class PowerFlowState {
     const maxIt = options.maxIterations ?? 100;
     const m = this.model;
     const red = m.reduced;
-    if (!this.warm) {
-      this.vRe.set(m.v0Re);
-      this.vIm.set(m.v0Im);
-    }
+    if (!this.warm) this.setNoLoad();
     let status: SolveStatus;
     // start from the present branch voltages
     for (let k = 0; k < m.nBr; k++) {
@@ -157,6 +174,7 @@ export class PowerFlowState {
     const v0r = red.v0Re;
     const v0i = red.v0Im;
     const scale = red.scale;
+    const a = this.emf;
     for (let k = 0; k < nb; k++) {
       compensationAt(m, k, vr[k], vi[k], powers, scratch);
       icr[k] = scratch[0];
@@ -177,8 +195,8 @@ export class PowerFlowState {
           sr += ar * br - ai * bi;
           si += ar * bi + ai * br;
         }
-        const nr = v0r[row] - sr;
-        const ni = v0i[row] - si;
+        const nr = a * v0r[row] - sr;
+        const ni = a * v0i[row] - si;
         if (!(Math.abs(nr) < 1e12 && Math.abs(ni) < 1e12)) return { converged: false, iterations: it, lastChangePu: Infinity };
         const dr = nr - vr[row];
         const di = ni - vi[row];
@@ -202,8 +220,8 @@ export class PowerFlowState {
     const map = m.nodeMap;
     for (let i = 0; i < nodes.length; i++) {
       const k = nodes[i];
-      this.vRe[k] = m.v0Re[k] - xRe[map[k]];
-      this.vIm[k] = m.v0Im[k] - xIm[map[k]];
+      this.vRe[k] = this.emf * m.v0Re[k] - xRe[map[k]];
+      this.vIm[k] = this.emf * m.v0Im[k] - xIm[map[k]];
     }
     expandChains(m.chains, this.vRe, this.vIm);
   }
@@ -233,6 +251,7 @@ export class PowerFlowState {
     const vi = this.bvIm;
     const x = this.xS;
     const g = this.gS;
+    const emf = this.emf;
     for (let k = 0; k < nb; k++) {
       x[2 * k] = vr[k] / scale[k];
       x[2 * k + 1] = vi[k] / scale[k];
@@ -265,8 +284,8 @@ export class PowerFlowState {
       for (let k = 0; k < nb; k++) {
         const a = rowA[k];
         const b = rowB[k];
-        const nr = v0r[k] - ((a >= 0 ? w[2 * a] : 0) - (b >= 0 ? w[2 * b] : 0));
-        const ni = v0i[k] - ((a >= 0 ? w[2 * a + 1] : 0) - (b >= 0 ? w[2 * b + 1] : 0));
+        const nr = emf * v0r[k] - ((a >= 0 ? w[2 * a] : 0) - (b >= 0 ? w[2 * b] : 0));
+        const ni = emf * v0i[k] - ((a >= 0 ? w[2 * a + 1] : 0) - (b >= 0 ? w[2 * b + 1] : 0));
         if (!(Math.abs(nr) < 1e12 && Math.abs(ni) < 1e12)) return { converged: false, iterations: it, lastChangePu: Infinity };
         const gr = nr / scale[k];
         const gi = ni / scale[k];
@@ -310,8 +329,8 @@ export class PowerFlowState {
     for (let i = 0; i < nodes.length; i++) {
       const k = nodes[i];
       const r = nodeRow[k];
-      this.vRe[k] = m.v0Re[k] - w[2 * r];
-      this.vIm[k] = m.v0Im[k] - w[2 * r + 1];
+      this.vRe[k] = this.emf * m.v0Re[k] - w[2 * r];
+      this.vIm[k] = this.emf * m.v0Im[k] - w[2 * r + 1];
     }
     expandChains(m.chains, this.vRe, this.vIm);
   }

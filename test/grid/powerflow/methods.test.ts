@@ -170,3 +170,22 @@ describe('a load beyond what the feeder can carry', () => {
     }
   });
 });
+
+describe('source scale (the ideal regulator of regulate.ts)', () => {
+  it('scaling every EMF by a equals the circuit with its source pu times a, in both iterations', () => {
+    const base = radial(12);
+    const scaled = base.replace('pu=1.03', `pu=${1.03 * 1.04}`);
+    const a = models(base);
+    const b = models(scaled);
+    for (const method of ['dense', 'sparse'] as const) {
+      const m = a[method];
+      const powers = newLoadPowers(m);
+      setLoadPowersAt(m, 0, 'snapshot', powers);
+      const state = new PowerFlowState(m);
+      state.setSourceScale(1.04);
+      expect(state.solve(powers, { tolerance: 1e-12 }).converged).toBe(true);
+      const ref = solved(b[method], 1e-12);
+      expect(maxDiffPu(m, state, ref.state)).toBeLessThan(1e-10);
+    }
+  });
+});
