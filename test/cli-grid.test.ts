@@ -138,3 +138,46 @@ describeWithShared('the Costa Rica circuit through the CLI', ['feeders/costa-ric
     expect(desc.jumpers_merged).toBe(1);
   });
 });
+
+describe('issue 12 through the CLI', () => {
+  const WITH_CONTROL = `${SMALL}\nNew RegControl.r1 transformer=tr winding=2 vreg=122 band=2\nNew LoadShape.y npts=4 minterval=15 mult=[2 2 2 2]\nNew Load.yr bus1=a.2 phases=1 kV=0.24 kW=1 pf=1 yearly=y\n`;
+  it('describe lists what changes the physics but is not applied, with file:line; powerflow warns and records it', async () => {
+    const dir = tempScripts({ 'c.dss': WITH_CONTROL });
+    const { c, io } = capture();
+    expect(await main(['describe', join(dir, 'c.dss'), '--json'], io)).toBe(0);
+    const d = JSON.parse(c.out);
+    expect(d.not_applied).toHaveLength(1);
+    expect(d.not_applied[0].what).toMatch(/^regcontrol\.r1: regulator control not applied/);
+    expect(d.not_applied[0].at).toMatch(/c\.dss:\d+$/);
+    const t = capture();
+    expect(await main(['describe', join(dir, 'c.dss')], t.io)).toBe(0);
+    expect(t.c.out).toContain('NOT APPLIED');
+    const p = capture();
+    const out = join(dir, 'pf');
+    expect(await main(['powerflow', join(dir, 'c.dss'), '--out', out], p.io)).toBe(0);
+    expect(p.c.err).toMatch(/warning: 1 object\(s\) that change the power flow are NOT applied/);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).not_applied).toHaveLength(1);
+  });
+  it("OpenDSS's own tolerance 1e-4 passes the power-balance check and writes the results (bug 4)", async () => {
+    const dir = tempScripts({ 'small.dss': SMALL });
+    const out = join(dir, 'loose');
+    expect(await main(['timeseries', join(dir, 'small.dss'), '--from', '15', '--to', '60', '--step-min', '15', '--tolerance', '1e-4', '--out', out], capture().io)).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).converged_steps).toBe(4);
+  });
+  it('--mode daily leaves a Yearly-only load at base kW, --mode yearly and --yearly-shapes-in-daily drive it (bug 6)', async () => {
+    const dir = tempScripts({ 'c.dss': WITH_CONTROL });
+    const loadKw = async (...flags: string[]) => {
+      const out = join(dir, `m${flags.join('')}`);
+      expect(await main(['powerflow', join(dir, 'c.dss'), '--minute', '30', ...flags, '--out', out], capture().io)).toBe(0);
+      return JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).load_kw as number;
+    };
+    const daily = await loadKw();
+    // yearly mode: the Daily-only loads also run by their shape (daily= set their yearly shape)
+    const yearly = await loadKw('--mode', 'yearly');
+    const driven = await loadKw('--yearly-shapes-in-daily');
+    expect(daily).toBeCloseTo(7 + 1, 6);
+    expect(yearly).toBeCloseTo(7 + 2, 6);
+    expect(driven).toBeCloseTo(7 + 2, 6);
+    expect(await main(['powerflow', join(dir, 'c.dss'), '--minute', '30', '--mode', 'weekly', '--out', join(dir, 'bad')], capture().io)).toBe(2);
+  });
+});

@@ -203,6 +203,10 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
     baseFrequencyHz: circuit.baseFrequencyHz,
     find: <T>(cls: string, name: string) => circuit.objects.get(cls)?.get(name.toLowerCase()) as T | undefined,
     ignored: (what) => ignore(`${last ? last.cls.name : ''}.${what}`, st.loc),
+    notApplied: (what) => {
+      const obj = last ? `${last.cls.name}.${(last.state as { name?: string }).name ?? ''}` : '';
+      notApplied(`${obj} ${what}`, st.loc);
+    },
   });
 
   const apply = (cls: AnyClass, state: unknown, args: readonly DssToken[], st: DssStatement): void => {

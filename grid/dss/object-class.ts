@@ -23,6 +23,8 @@ export interface SetContext {
   readonly baseFrequencyHz: number;
   /** Records a property accepted but without effect on the power flow. */
   ignored(what: string): void;
+  /** Records a property that changes the physics and that lemsim does not apply (reported, never silent). */
+  notApplied(what: string): void;
 }
 
 export type Setter<S> = (state: S, value: string, ctx: SetContext) => void;
@@ -72,6 +74,19 @@ export function findProperty<S>(cls: DssClass<S>, name: string): PropertyDef<S> 
 /** A property the power flow does not use: accepted and recorded as ignored. */
 export function ignoredProperty<S>(name: string): PropertyDef<S> {
   return { name, set: (_s, _v, ctx) => ctx.ignored(`${name}`) };
+}
+
+/**
+ * A property that changes the physics in some solution mode and that lemsim does not model:
+ * accepted, and reported as not applied unless its value is one of `inert` (e.g. `none`).
+ */
+export function notAppliedProperty<S>(name: string, reason: string, inert: readonly string[] = ['', 'none']): PropertyDef<S> {
+  return {
+    name,
+    set: (_s, v, ctx) => {
+      if (!inert.includes(v.trim().toLowerCase())) ctx.notApplied(`${name}=${v.trim().slice(0, 40)}: ${reason}`);
+    },
+  };
 }
 
 /** Throws the DssError for a value outside what the property accepts. */

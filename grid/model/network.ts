@@ -247,7 +247,9 @@ export function buildNetwork(c: DssCircuit): Network {
   const loads: Load[] = [];
   for (const l of objects<LoadState>('load')) {
     if (!l.enabled) continue;
-    const nconds = l.conn === 'wye' ? l.phases + 1 : l.phases === 1 ? 2 : l.phases;
+    // OpenDSS SetNcondsForConnection: wye phases + 1; delta of one or two phases (line-to-line,
+    // open delta) phases + 1, else phases
+    const nconds = l.conn === 'wye' || l.phases <= 2 ? l.phases + 1 : l.phases;
     const { kW, kvar } = loadBasePower(l);
     const vBase = l.conn === 'delta' ? l.kV * 1000 : l.phases === 2 || l.phases === 3 ? (l.kV * 1000) / Math.sqrt(3) : l.kV * 1000;
     loads.push({
@@ -286,7 +288,12 @@ export function buildNetwork(c: DssCircuit): Network {
     options: c.options,
     loadMult: c.loadMult,
     ignored: c.ignored,
-    notApplied: c.notApplied,
+    // an object disabled by the end of the script changes nothing: it is not reported
+    notApplied: c.notApplied.filter((i) => {
+      const m = /^([a-z_]+)\.([^:\s]+)[:\s]/.exec(i.what);
+      const state = m ? (c.objects.get(m[1])?.get(m[2]) as { enabled?: boolean } | undefined) : undefined;
+      return state?.enabled !== false;
+    }),
     circuit: c,
   };
 }

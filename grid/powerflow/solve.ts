@@ -354,12 +354,19 @@ export function branchCurrent(m: SolverModel, k: number, vr: number, vi: number,
     out[1] = yr * vi + yi * vr;
     return;
   }
-  const vmag = Math.sqrt(vr * vr + vi * vi);
+  const d = vr * vr + vi * vi;
+  const vmag = Math.sqrt(d);
   const vmin = m.brVminPu[k];
   const vmax = m.brVmaxPu[k];
-  const vLow = m.brVlowPu[k] * vbase;
   const v95 = vmin * vbase;
   const v105 = vmax * vbase;
+  if (model === 1 && vmag > v95 && vmag <= v105) {
+    // the common case first: constant PQ inside its band, I = conj(S / V)
+    out[0] = (p * vr + q * vi) / d;
+    out[1] = (p * vi - q * vr) / d;
+    return;
+  }
+  const vLow = m.brVlowPu[k] * vbase;
   // fixed reactance of models 6 and 7 (OpenDSS YQFixed), from the base kvar
   const yqf = -m.brQFixed[k] / v2;
   let gr: number;
@@ -402,7 +409,6 @@ export function branchCurrent(m: SolverModel, k: number, vr: number, vi: number,
       gi = yi * f;
     }
   } else {
-    const d = vr * vr + vi * vi;
     if (model === 1) {
       // I = conj(S / V)
       out[0] = (p * vr + q * vi) / d;

@@ -148,8 +148,11 @@ export const loadClass: DssClass<LoadState> = {
       else throw new DssError(ctx.loc, `conn: expected wye or delta, got '${v}'`);
     }),
     num('kvar', (s, v) => void ((s.kvar = v), (s.spec = 'kW-kvar'))),
-    num('Rneut', (s, v) => void (s.rNeut = v)),
-    num('Xneut', (s, v) => void (s.xNeut = v)),
+    // OpenDSS puts a wye load's neutral impedance in its Yprim and its power-flow injection takes
+    // the whole Yprim back out, so Rneut/Xneut change nothing in a power flow (checked against
+    // OpenDSS in test/grid/model/load-models.test.ts): recorded as ignored
+    num('Rneut', (s, v, ctx) => void ((s.rNeut = v), ctx.ignored('Rneut (no effect in an OpenDSS power flow)'))),
+    num('Xneut', (s, v, ctx) => void ((s.xNeut = v), ctx.ignored('Xneut (no effect in an OpenDSS power flow)'))),
     text('status', (s, v, ctx) => {
       const t = v.trim().toLowerCase();
       if (t.startsWith('v')) s.status = 'variable';

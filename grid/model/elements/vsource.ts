@@ -6,7 +6,7 @@
  * `sourcebus`.
  */
 import type { DssClass } from '../../dss/object-class.js';
-import { ignoredProperty } from '../../dss/object-class.js';
+import { ignoredProperty, notAppliedProperty } from '../../dss/object-class.js';
 import { parseNumberArray } from '../../dss/values.js';
 import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text } from './common.js';
 
@@ -107,10 +107,10 @@ export const vsourceClass: DssClass<VsourceState> = {
     }),
     ignoredProperty('puZ2'),
     num('baseMVA', (s, v) => void (s.baseMVA = v)),
-    ignoredProperty('Yearly'),
-    ignoredProperty('Daily'),
-    ignoredProperty('Duty'),
-    ignoredProperty('Model'),
+    notAppliedProperty('Yearly', 'the source voltage does not follow a shape in lemsim'),
+    notAppliedProperty('Daily', 'the source voltage does not follow a shape in lemsim'),
+    notAppliedProperty('Duty', 'the source voltage does not follow a shape in lemsim'),
+    notAppliedProperty('Model', 'an ideal source (Model=ideal) is not modelled; the Thevenin impedance is used', ['', 'thevenin']),
     ignoredProperty('puZideal'),
     ignoredProperty('spectrum'),
     ignoredProperty('basefreq'),

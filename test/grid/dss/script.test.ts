@@ -8,7 +8,7 @@ import { stripComment, tokenize } from '../../../grid/dss/lexer.js';
 import { parseDssFile } from '../../../grid/dss/parser.js';
 import { parseMatrix, parseNumberArray } from '../../../grid/dss/values.js';
 import { DssError } from '../../../src/errors.js';
-import { tempScripts } from '../../helpers/dss.js';
+import { feederFromText, tempScripts } from '../../helpers/dss.js';
 
 const loc = { file: 'x.dss', line: 7 };
 
@@ -186,6 +186,9 @@ describe('OpenDSS language as the standard test circuits write it (issue 12)', (
       'generator.g: generator not applied: its power is missing from the power flow',
     ]);
     expect(c.notApplied[0].loc.line).toBe(5);
+    // a disabled control changes nothing and is not reported by the network
+    const d = feederFromText('New Circuit.t\nNew Transformer.t buses=[sourcebus x]\nNew Load.l bus1=x kv=12.47\nNew RegControl.r1 transformer=t winding=2\nDisable RegControl.r1\n');
+    expect(d.network.notApplied).toEqual([]);
     expect(c.objects.get('regcontrol')!.get('r1').props.get('ptratio')).toBe('20');
   });
   it('rejects commands that would change the circuit in ways lemsim does not reproduce', () => {

@@ -78,6 +78,30 @@ describeWithOpenDss('load models and allocation vs OpenDSS', () => {
       expect(r.maxDvPu, `worst ${r.worst}`).toBeLessThan(1e-8);
     });
   }
+  /*
+   * A wye load's neutral on a node shared with a one-phase load: OpenDSS's power flow takes the
+   * load's Yprim (neutral impedance included) back out in its injection, so Rneut has no effect;
+   * lemsim records it as ignored. Constant-Z loads, so that the shared neutral has a linear path.
+   */
+  it('Rneut/Xneut on a load change nothing in the power flow, as in OpenDSS', () => {
+    const r = compareWithOpenDss(
+      FEEDER(`
+      New Load.n1 bus1=b.1.2.3.4 kV=12.47 kW=900 kvar=300 Rneut=20 Xneut=5 model=2
+      New Load.n4 bus1=b.2.4 phases=1 kV=7.2 kW=250 kvar=60 model=2`),
+      { tolerance: 1e-8 },
+    );
+    expect(r.maxDvPu, `worst ${r.worst}`).toBeLessThan(1e-7);
+    expect(r.feeder.network.ignored.map((i) => i.what)).toContain('load.Rneut (no effect in an OpenDSS power flow)');
+  });
+  it('delta loads of one, two (open delta) and three phases', () => {
+    const r = compareWithOpenDss(
+      FEEDER(`
+      New Load.d1 bus1=b.1.2 phases=1 conn=delta kV=12.47 kW=300 kvar=100
+      New Load.d2 bus1=b.1.2.3 phases=2 conn=delta kV=12.47 kW=500 kvar=150
+      New Load.d3 bus1=a phases=3 conn=delta kV=12.47 kW=900 kvar=300 model=5`),
+    );
+    expect(r.maxDvPu, `worst ${r.worst}`).toBeLessThan(1e-8);
+  });
   it('allocation: xfkVA, AllocationFactor edits, kWh and CFactor, mixed with shapes and loadmult', () => {
     const r = compareWithOpenDss(
       FEEDER(`
