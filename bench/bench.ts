@@ -13,3 +13,9 @@ export function peakMb(): number {
 export function secondsSince(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
+
+/** CPU seconds (user + system, this process) since a `process.cpuUsage()` reading. */
+export function cpuSecondsSince(c0: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(c0);
+  return (u.user + u.system) / 1e6;
+}

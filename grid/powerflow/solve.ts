@@ -366,6 +366,15 @@ export function branchCurrent(m: SolverModel, k: number, vr: number, vi: number,
     out[1] = (p * vi - q * vr) / d;
     return;
   }
+  if (model === 1 && vmag > v105) {
+    // the next most common (a lightly loaded feeder): above vmaxpu, the impedance of S at vmaxpu
+    const f = vmax !== 0 ? 1 / (vmax * vmax) : 1;
+    const zr = yr * f;
+    const zi = yi * f;
+    out[0] = zr * vr - zi * vi;
+    out[1] = zr * vi + zi * vr;
+    return;
+  }
   const vLow = m.brVlowPu[k] * vbase;
   // fixed reactance of models 6 and 7 (OpenDSS YQFixed), from the base kvar
   const yqf = -m.brQFixed[k] / v2;
@@ -540,7 +549,7 @@ function loadMultiplier(l: Load, mode: ShapeMode, loadMult: number): number {
   return loadMult;
 }
 
-import { shapeMultipliers } from '../model/elements/loadshape.js';
+import { type LoadShapeState, shapeMultipliers } from '../model/elements/loadshape.js';
 
 /**
  * Sets every load branch's power for time `hour` (h) in `mode`: base kW/kvar × the circuit's load
@@ -549,6 +558,8 @@ import { shapeMultipliers } from '../model/elements/loadshape.js';
  */
 export function setLoadPowersAt(m: SolverModel, hour: number, mode: ShapeMode, out: LoadPowers, options: ShapeOptions = {}): void {
   const loads = m.network.loads;
+  // many loads share a shape (IEEE 8500 in a day: 1,177 loads, 100 shapes): evaluate each once
+  const byShape = new Map<LoadShapeState, { p: number; q: number }>();
   for (let li = 0; li < loads.length; li++) {
     const l = loads[li];
     const shape = shapeFor(l, mode, options);
@@ -556,7 +567,11 @@ export function setLoadPowersAt(m: SolverModel, hour: number, mode: ShapeMode, o
     let pKw = l.kW * factor;
     let qKvar = l.kvar * factor;
     if (shape) {
-      const mult = shapeMultipliers(shape, hour);
+      let mult = byShape.get(shape);
+      if (mult === undefined) {
+        mult = shapeMultipliers(shape, hour);
+        byShape.set(shape, mult);
+      }
       if (shape.useActual) {
         pKw = mult.p;
         qKvar = shape.qmult ? mult.q : l.kW !== 0 ? mult.p * (l.kvar / l.kW) : 0;
