@@ -53,6 +53,15 @@ export class Anderson {
     this.prevNorm = Infinity;
   }
 
+  /**
+   * A new solve of a nearby map (the next time step of a warm-started series): keeps the secant
+   * columns, whose slow modes barely move between steps, and forgets the last point.
+   */
+  restart(): void {
+    this.hasPrev = false;
+    this.prevNorm = Infinity;
+  }
+
   /** Given the iterate `x` and its map value `g` (same metric as the stopping test), writes the next iterate into `x`. */
   next(x: Float64Array, g: Float64Array): void {
     const n = this.n;

@@ -256,7 +256,9 @@ export class PowerFlowState {
       x[2 * k] = vr[k] / scale[k];
       x[2 * k + 1] = vi[k] / scale[k];
     }
-    this.anderson.reset();
+    // a warm start (the next step of a series) keeps the secant history of the last solve
+    if (this.warm) this.anderson.restart();
+    else this.anderson.reset();
     let change = Infinity;
     // rows outside the reach stay zero through the iterations (forward reads them)
     w.fill(0);

@@ -189,3 +189,31 @@ describe('source scale (the ideal regulator of regulate.ts)', () => {
     }
   });
 });
+
+describe('a warm-started series (the acceleration keeps its history from step to step)', () => {
+  it('gives at every step the solution of the plain iteration', () => {
+    const { sparse: m } = models(radial(30));
+    const base = newLoadPowers(m);
+    setLoadPowersAt(m, 0, 'snapshot', base);
+    const powers = newLoadPowers(m);
+    const fast = new PowerFlowState(m);
+    const plain = new PowerFlowState(m);
+    let fastIterations = 0;
+    let plainIterations = 0;
+    for (let step = 0; step < 40; step++) {
+      // a load profile that swings between 20 % and 180 % of base, branch by branch
+      for (let k = 0; k < m.nBr; k++) {
+        const f = 1 + 0.8 * Math.sin(0.3 * step + k);
+        powers.pW[k] = base.pW[k] * f;
+        powers.qVar[k] = base.qVar[k] * f;
+      }
+      const a = fast.solve(powers, { tolerance: 1e-10 });
+      const b = plain.solve(powers, { tolerance: 1e-10, accelerate: false });
+      expect(a.converged && b.converged).toBe(true);
+      expect(maxDiffPu(m, fast, plain)).toBeLessThan(1e-8);
+      fastIterations += a.iterations;
+      plainIterations += b.iterations;
+    }
+    expect(fastIterations).toBeLessThan(plainIterations);
+  });
+});
