@@ -60,6 +60,8 @@ export interface OracleOptions {
   readonly mode?: 'daily' | 'yearly';
   /** OpenDSS commands run after compile, before the solve */
   readonly pre?: readonly string[];
+  /** OpenDSS's control mode for the solve (`off`: regulators and capacitors stay as written) */
+  readonly controlMode?: 'static' | 'off';
 }
 
 /**
@@ -72,6 +74,7 @@ export function runOpenDss(dir: string, entry: string, options: OracleOptions = 
   const args = [sharedPath(RUNNER), 'snapshot', join(dir, entry), '--out', out, '--tolerance', String(options.tolerance ?? 1e-10), '--maxiter', '1000'];
   if (options.minute !== undefined) args.push('--minute', String(options.minute), '--mode', options.mode ?? 'daily');
   for (const c of options.pre ?? []) args.push('--pre', c);
+  if (options.controlMode) args.push('--controlmode', options.controlMode);
   const r = spawnSync('python3', args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`OpenDSS oracle failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
   const info = /\{.*\}/s.exec(r.stderr ?? '');
