@@ -2,6 +2,7 @@
 import type { Benchmark } from './bench.js';
 import { auction10k, auctionDay } from './auction.js';
 import { community10kHour, communityCs2Hour, communityDayAhead } from './community.js';
+import { powerflow8500Day, powerflow8500Snapshot } from './powerflow-8500.js';
 import { powerflowControls123, powerflowControls8500 } from './powerflow-controls.js';
 import { powerflowCostaRicaDay, powerflowDay } from './powerflow-day.js';
 import { memRunPaper004Second, memTimeseries10k } from './memory.js';
@@ -13,6 +14,8 @@ export const benchmarks: readonly Benchmark[] = [
   communityCs2Hour, community10kHour, communityDayAhead,
   powerflowDay,
   powerflowCostaRicaDay,
+  powerflow8500Snapshot,
+  powerflow8500Day,
   powerflowControls123,
   powerflowControls8500,
   simPaper004Minute,
