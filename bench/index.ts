@@ -3,6 +3,7 @@ import type { Benchmark } from './bench.js';
 import { auction10k, auctionCliff, auctionDay } from './auction.js';
 import { community10kHour, communityCs2Hour, communityDayAhead } from './community.js';
 import { communityManagersCs2Day } from './community-managers.js';
+import { powerflow8500Day, powerflow8500Snapshot } from './powerflow-8500.js';
 import { powerflowControls123, powerflowControls8500 } from './powerflow-controls.js';
 import { powerflowCostaRicaDay, powerflowDay } from './powerflow-day.js';
 import { memRunPaper004Second, memTimeseries10k } from './memory.js';
@@ -16,6 +17,8 @@ export const benchmarks: readonly Benchmark[] = [
   communityManagersCs2Day,
   powerflowDay,
   powerflowCostaRicaDay,
+  powerflow8500Snapshot,
+  powerflow8500Day,
   powerflowControls123,
   powerflowControls8500,
   simPaper004Minute,

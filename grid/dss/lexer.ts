@@ -17,24 +17,48 @@ export interface DssToken {
 
 const CLOSERS: Record<string, string> = { '"': '"', "'": "'", '(': ')', '[': ']', '{': '}' };
 
-function isBlank(c: string): boolean {
-  return c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\f' || c === '\v';
+/** White space by character code (space, \t \n \v \f \r): the hot loops scan codes, not one-letter strings. */
+function isBlankCode(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/** Closing code of a group opened by code `c`, or 0. */
+function closerCode(c: number): number {
+  switch (c) {
+    case 34: // "
+      return 34;
+    case 39: // '
+      return 39;
+    case 40: // (
+      return 41;
+    case 91: // [
+      return 93;
+    case 123: // {
+      return 125;
+    default:
+      return 0;
+  }
 }
 
 /** Strips a trailing comment (`!` or `//` outside any group) from a physical line. */
 export function stripComment(line: string): string {
-  let close = '';
+  // most lines of a feeder have no comment at all
+  if (line.indexOf('!') < 0 && line.indexOf('//') < 0) return line;
+  let close = 0;
   for (let i = 0; i < line.length; i++) {
-    const c = line[i];
+    const c = line.charCodeAt(i);
     if (close) {
-      if (c === close) close = '';
+      if (c === close) close = 0;
       continue;
     }
-    if (c === '!') return line.slice(0, i);
-    if (c === '/' && line[i + 1] === '/') return line.slice(0, i);
-    const cl = CLOSERS[c];
+    if (c === 33) return line.slice(0, i);
+    if (c === 47 && line.charCodeAt(i + 1) === 47) return line.slice(0, i);
+    const cl = closerCode(c);
     // a quote or bracket opens a group only at the start of a value
-    if (cl && (i === 0 || isBlank(line[i - 1]) || line[i - 1] === '=' || line[i - 1] === ',')) close = cl;
+    if (cl) {
+      const prev = i === 0 ? 32 : line.charCodeAt(i - 1);
+      if (isBlankCode(prev) || prev === 61 || prev === 44) close = cl;
+    }
   }
   return line;
 }
@@ -48,7 +72,7 @@ export function tokenize(text: string, loc: DssLocation): DssToken[] {
   const n = text.length;
 
   const skipBlanks = (): void => {
-    while (i < n && isBlank(text[i])) i++;
+    while (i < n && isBlankCode(text.charCodeAt(i))) i++;
   };
 
   /** Reads a bare word or a grouped value starting at i. */
@@ -63,7 +87,7 @@ export function tokenize(text: string, loc: DssLocation): DssToken[] {
       return { value, group: c };
     }
     const start = i;
-    while (i < n && !isBlank(text[i]) && text[i] !== ',' && text[i] !== '=') i++;
+    for (let c = text.charCodeAt(i); i < n && !isBlankCode(c) && c !== 44 && c !== 61; c = text.charCodeAt(++i));
     return { value: text.slice(start, i), group: '' };
   };
 

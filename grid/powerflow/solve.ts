@@ -1,7 +1,9 @@
 /**
  * The power flow: a fixed-point (current-injection) iteration V = V0 − Z·I_load(V), the method of
- * OpenDSS's "Normal" solution, run on the load nodes only when the model has a reduced impedance
- * matrix (then one sparse solve recovers every node voltage), else on all nodes through the sparse LU.
+ * OpenDSS's "Normal" solution, with the load-branch voltages as its only unknowns (the network is
+ * linear elsewhere): Gauss-Seidel through the dense reduced impedance matrix when the model has one
+ * (method 'dense'), else the same map applied through the sparse LU over the reach of the load rows,
+ * Anderson-accelerated (method 'sparse'). Either way one more substitution recovers every node.
  * Load currents follow OpenDSS's voltage models exactly (Load.pas: DoConstantPQLoad,
  * DoConstantZLoad, DoMotorTypeLoad, DoConstantILoad). Each solve can warm-start from the previous
  * one; the iteration allocates nothing.
@@ -9,6 +11,7 @@
  * Sign convention (grid layer, DESIGN rule 2): load power consumed is positive (W, var);
  * generation entered as a load is negative.
  */
+import { Anderson } from './anderson.js';
 import { BR_PCE_PQ, BR_PCE_PQ_ANY_V, BR_PCE_PQ_ILIMIT, type SolverModel } from './compile.js';
 import { type PceRuntime, newPceRuntime, setPcePowersAt } from './pce-power.js';
 import { solveVoltageControlledGenerators } from './pv-generators.js';
@@ -19,7 +22,15 @@ export interface SolveOptions {
   /** convergence tolerance on the largest voltage change, per unit of the node's voltage scale */
   readonly tolerance?: number;
   readonly maxIterations?: number;
+  /**
+   * Anderson acceleration of the sparse method's iteration (default true; see anderson.ts). The
+   * stopping rule and the fixed point are those of the plain iteration either way.
+   */
+  readonly accelerate?: boolean;
 }
+
+/** Columns of history kept by the Anderson acceleration of the sparse method. */
+export const ANDERSON_DEPTH = 5;
 
 /** Per-load-branch power for one solve: W and var per phase. */
 export interface LoadPowers {
@@ -40,15 +51,10 @@ export interface SolveStatus {
 export class PowerFlowState {
   readonly vRe: Float64Array;
   readonly vIm: Float64Array;
-  /** compensation currents drawn at each node by the loads, beyond their linear part (A) */
-  readonly icRe: Float64Array;
-  readonly icIm: Float64Array;
   private readonly rIcRe: Float64Array;
   private readonly rIcIm: Float64Array;
   private readonly tRe: Float64Array;
   private readonly tIm: Float64Array;
-  private readonly kRe: Float64Array;
-  private readonly kIm: Float64Array;
   /** load-branch voltages and compensation currents of the reduced iteration */
   private readonly bvRe: Float64Array;
   private readonly bvIm: Float64Array;
@@ -58,24 +64,27 @@ export class PowerFlowState {
   /** factor on every source's EMF (1: as compiled); an ideal regulator moves it (regulate.ts) */
   private emf = 1;
   private inGeneratorLoop = false;
+  /** the sparse iteration's iterate and map value, scaled by the branch scale, interleaved re/im */
+  private readonly xS: Float64Array;
+  private readonly gS: Float64Array;
+  private readonly anderson: Anderson;
 
   constructor(readonly model: SolverModel) {
     const n = model.nNodes;
     this.vRe = Float64Array.from(model.v0Re);
     this.vIm = Float64Array.from(model.v0Im);
-    this.icRe = new Float64Array(n);
-    this.icIm = new Float64Array(n);
     const r = model.reduced ? model.reduced.nodes.length : 0;
     this.rIcRe = new Float64Array(r);
     this.rIcIm = new Float64Array(r);
     this.tRe = new Float64Array(n);
     this.tIm = new Float64Array(n);
-    this.kRe = new Float64Array(model.nMatrix);
-    this.kIm = new Float64Array(model.nMatrix);
     this.bvRe = new Float64Array(model.nBr);
     this.bvIm = new Float64Array(model.nBr);
     this.biRe = new Float64Array(model.nBr);
     this.biIm = new Float64Array(model.nBr);
+    this.xS = new Float64Array(2 * model.nBr);
+    this.gS = new Float64Array(2 * model.nBr);
+    this.anderson = new Anderson(2 * model.nBr, ANDERSON_DEPTH);
   }
 
   /** Forgets the previous solution: the next solve starts from the no-load voltages. */
@@ -115,17 +124,18 @@ export class PowerFlowState {
     const red = m.reduced;
     if (!this.warm) this.setNoLoad();
     let status: SolveStatus;
+    // start from the present branch voltages
+    for (let k = 0; k < m.nBr; k++) {
+      const a = m.brA[k];
+      const b = m.brB[k];
+      this.bvRe[k] = (a >= 0 ? this.vRe[a] : 0) - (b >= 0 ? this.vRe[b] : 0);
+      this.bvIm[k] = (a >= 0 ? this.vIm[a] : 0) - (b >= 0 ? this.vIm[b] : 0);
+    }
     if (red) {
-      // start from the present branch voltages
-      for (let k = 0; k < m.nBr; k++) {
-        const a = m.brA[k];
-        const b = m.brB[k];
-        this.bvRe[k] = (a >= 0 ? this.vRe[a] : 0) - (b >= 0 ? this.vRe[b] : 0);
-        this.bvIm[k] = (a >= 0 ? this.vIm[a] : 0) - (b >= 0 ? this.vIm[b] : 0);
-      }
       status = this.iterateReduced(powers, tol, maxIt);
-      if (status.converged) {
+      if (Number.isFinite(status.lastChangePu)) {
         // every node: V = V0 − Y⁻¹·Ic, Ic from the final branch voltages, gathered at the load nodes
+        // (also when not converged: the last finite iterate, for the caller to report)
         this.rIcRe.fill(0);
         this.rIcIm.fill(0);
         for (let k = 0; k < m.nBr; k++) {
@@ -145,7 +155,7 @@ export class PowerFlowState {
         this.setKept(this.tRe, this.tIm);
       }
     } else {
-      status = this.iterateFull(powers, tol, maxIt);
+      status = this.iterateSparse(powers, tol, maxIt, options.accelerate ?? true);
     }
     this.warm = status.converged;
     if (status.converged && m.pvGenerators.length > 0 && !this.inGeneratorLoop) {
@@ -230,47 +240,115 @@ export class PowerFlowState {
     expandChains(m.chains, this.vRe, this.vIm);
   }
 
-  /** Fixed point on every matrix row: V = Y⁻¹ (I_src − Ic(V)), one sparse solve per iteration. */
-  private iterateFull(powers: LoadPowers, tol: number, maxIt: number): SolveStatus {
+  /**
+   * The fixed point of `iterateReduced` through the sparse LU (method 'sparse'): each iteration
+   * scatters the compensation currents of the present branch voltages into the LU's work vector and
+   * substitutes forward and back over the reach of the load rows only; the map's value is
+   * g = v0 − (w_a − w_b). It stops when the largest |g − v| (per unit of the branch scale) is below
+   * the tolerance, with v = g; otherwise the next v is g, or with `accelerate` Anderson's
+   * combination of the last map values. At the end (converged or not) every node voltage is
+   * recovered from the last map value (`recoverSparse`). Allocates nothing.
+   */
+  private iterateSparse(powers: LoadPowers, tol: number, maxIt: number, accelerate: boolean): SolveStatus {
     const m = this.model;
-    const nodes = m.matrixNodes;
-    const map = m.nodeMap;
-    const bRe = this.kRe;
-    const bIm = this.kIm;
+    const sp = m.branchSpace;
+    const lu = m.lu;
+    const w = lu.work;
+    const nb = m.nBr;
+    const rowA = sp.rowA;
+    const rowB = sp.rowB;
+    const reach = sp.reachRows;
+    const v0r = sp.v0Re;
+    const v0i = sp.v0Im;
+    const scale = sp.scale;
+    const vr = this.bvRe;
+    const vi = this.bvIm;
+    const x = this.xS;
+    const g = this.gS;
+    const emf = this.emf;
+    for (let k = 0; k < nb; k++) {
+      x[2 * k] = vr[k] / scale[k];
+      x[2 * k + 1] = vi[k] / scale[k];
+    }
+    // a warm start (the next step of a series) keeps the secant history of the last solve
+    if (this.warm) this.anderson.restart();
+    else this.anderson.reset();
     let change = Infinity;
+    // rows outside the reach stay zero through the iterations (forward reads them)
+    w.fill(0);
     for (let it = 1; it <= maxIt; it++) {
-      loadCurrents(m, m.brA, m.brB, this.vRe, this.vIm, powers, this.icRe, this.icIm);
-      for (let i = 0; i < m.iSrcRe.length; i++) {
-        bRe[i] = this.emf * m.iSrcRe[i];
-        bIm[i] = this.emf * m.iSrcIm[i];
+      for (let r = 0; r < reach.length; r++) {
+        w[2 * reach[r]] = 0;
+        w[2 * reach[r] + 1] = 0;
       }
-      for (let i = 0; i < nodes.length; i++) {
-        bRe[map[nodes[i]]] -= this.icRe[nodes[i]];
-        bIm[map[nodes[i]]] -= this.icIm[nodes[i]];
+      for (let k = 0; k < nb; k++) {
+        compensationAt(m, k, x[2 * k] * scale[k], x[2 * k + 1] * scale[k], powers, scratch);
+        const a = rowA[k];
+        const b = rowB[k];
+        if (a >= 0) {
+          w[2 * a] += scratch[0];
+          w[2 * a + 1] += scratch[1];
+        }
+        if (b >= 0) {
+          w[2 * b] -= scratch[0];
+          w[2 * b + 1] -= scratch[1];
+        }
       }
-      m.lu.solve(bRe, bIm, bRe, bIm);
+      lu.forward(reach);
+      lu.backwardRows(reach);
       change = 0;
-      let finite = true;
-      for (let i = 0; i < nodes.length; i++) {
-        const k = nodes[i];
-        const dr = bRe[map[k]] - this.vRe[k];
-        const di = bIm[map[k]] - this.vIm[k];
-        const d = Math.sqrt(dr * dr + di * di) / m.nodeVScale[k];
+      for (let k = 0; k < nb; k++) {
+        const a = rowA[k];
+        const b = rowB[k];
+        const nr = emf * v0r[k] - ((a >= 0 ? w[2 * a] : 0) - (b >= 0 ? w[2 * b] : 0));
+        const ni = emf * v0i[k] - ((a >= 0 ? w[2 * a + 1] : 0) - (b >= 0 ? w[2 * b + 1] : 0));
+        if (!(Math.abs(nr) < 1e12 && Math.abs(ni) < 1e12)) return { converged: false, iterations: it, lastChangePu: Infinity };
+        const gr = nr / scale[k];
+        const gi = ni / scale[k];
+        const dr = gr - x[2 * k];
+        const di = gi - x[2 * k + 1];
+        const d = Math.sqrt(dr * dr + di * di);
         if (d > change) change = d;
-        if (!(Math.abs(bRe[map[k]]) < 1e12 && Math.abs(bIm[map[k]]) < 1e12)) finite = false;
-      }
-      if (!finite) return { converged: false, iterations: it, lastChangePu: change };
-      for (let i = 0; i < nodes.length; i++) {
-        this.vRe[nodes[i]] = bRe[map[nodes[i]]];
-        this.vIm[nodes[i]] = bIm[map[nodes[i]]];
+        g[2 * k] = gr;
+        g[2 * k + 1] = gi;
       }
       if (change < tol) {
-        expandChains(m.chains, this.vRe, this.vIm);
+        this.recoverSparse();
         return { converged: true, iterations: it, lastChangePu: change };
       }
+      if (it === maxIt) break;
+      if (accelerate) this.anderson.next(x, g);
+      else x.set(g);
+    }
+    // not converged: every node at the last map value (finite), for the caller to report
+    this.recoverSparse();
+    return { converged: false, iterations: maxIt, lastChangePu: change };
+  }
+
+  /**
+   * After an iteration of `iterateSparse`: the branch voltages are its map value g, and every node
+   * V = V0 − w once the back substitution is completed over the rows outside the reach (zero after
+   * forward; they depend only on the finished reach rows and on each other, higher rows first).
+   */
+  private recoverSparse(): void {
+    const m = this.model;
+    const sp = m.branchSpace;
+    const w = m.lu.work;
+    const g = this.gS;
+    for (let k = 0; k < m.nBr; k++) {
+      this.bvRe[k] = g[2 * k] * sp.scale[k];
+      this.bvIm[k] = g[2 * k + 1] * sp.scale[k];
+    }
+    m.lu.backwardRows(sp.restRows);
+    const nodes = m.matrixNodes;
+    const nodeRow = sp.nodeRow;
+    for (let i = 0; i < nodes.length; i++) {
+      const k = nodes[i];
+      const r = nodeRow[k];
+      this.vRe[k] = this.emf * m.v0Re[k] - w[2 * r];
+      this.vIm[k] = this.emf * m.v0Im[k] - w[2 * r + 1];
     }
     expandChains(m.chains, this.vRe, this.vIm);
-    return { converged: false, iterations: maxIt, lastChangePu: change };
   }
 }
 
@@ -339,6 +417,15 @@ export function branchCurrent(m: SolverModel, k: number, vr: number, vi: number,
     // the common case first: constant PQ inside its band, I = conj(S / V)
     out[0] = (p * vr + q * vi) / d;
     out[1] = (p * vi - q * vr) / d;
+    return;
+  }
+  if (model === 1 && vmag > v105) {
+    // the next most common (a lightly loaded feeder): above vmaxpu, the impedance of S at vmaxpu
+    const f = vmax !== 0 ? 1 / (vmax * vmax) : 1;
+    const zr = yr * f;
+    const zi = yi * f;
+    out[0] = zr * vr - zi * vi;
+    out[1] = zr * vi + zi * vr;
     return;
   }
   const vLow = m.brVlowPu[k] * vbase;
@@ -480,45 +567,6 @@ function compensationAt(m: SolverModel, k: number, br: number, bi: number, power
   out[1] -= gr * bi + gi * br;
 }
 
-/** Compensation current of branch k (drawn a→b, minus its linear part in Y) at node voltages vr/vi. */
-function compensation(m: SolverModel, k: number, a: number, b: number, vr: Float64Array, vi: Float64Array, powers: LoadPowers, out: Float64Array): void {
-  const br = (a >= 0 ? vr[a] : 0) - (b >= 0 ? vr[b] : 0);
-  const bi = (a >= 0 ? vi[a] : 0) - (b >= 0 ? vi[b] : 0);
-  compensationAt(m, k, br, bi, powers, out);
-}
-
-/**
- * Compensation currents: for every load branch, the current it draws minus its linear part already
- * in Y, accumulated at its ends (drawn out of a, returned into b). `aIdx/bIdx` index `vr/vi`.
- */
-function loadCurrents(
-  m: SolverModel,
-  aIdx: Int32Array,
-  bIdx: Int32Array,
-  vr: Float64Array,
-  vi: Float64Array,
-  powers: LoadPowers,
-  outRe: Float64Array,
-  outIm: Float64Array,
-): void {
-  outRe.fill(0);
-  outIm.fill(0);
-  const nBr = m.nBr;
-  for (let k = 0; k < nBr; k++) {
-    const a = aIdx[k];
-    const b = bIdx[k];
-    compensation(m, k, a, b, vr, vi, powers, scratch);
-    if (a >= 0) {
-      outRe[a] += scratch[0];
-      outIm[a] += scratch[1];
-    }
-    if (b >= 0) {
-      outRe[b] -= scratch[0];
-      outIm[b] -= scratch[1];
-    }
-  }
-}
-
 /** Allocates a LoadPowers for a model. */
 export function newLoadPowers(m: SolverModel): LoadPowers {
   return { pW: new Float64Array(m.nBr), qVar: new Float64Array(m.nBr), pce: newPceRuntime(m.network.pces) };
@@ -554,7 +602,7 @@ function loadMultiplier(l: Load, mode: ShapeMode, loadMult: number): number {
   return loadMult;
 }
 
-import { shapeMultipliers } from '../model/elements/loadshape.js';
+import { type LoadShapeState, shapeMultipliers } from '../model/elements/loadshape.js';
 
 /**
  * Sets every load branch's power for time `hour` (h) in `mode`: base kW/kvar × the circuit's load
@@ -563,6 +611,8 @@ import { shapeMultipliers } from '../model/elements/loadshape.js';
  */
 export function setLoadPowersAt(m: SolverModel, hour: number, mode: ShapeMode, out: LoadPowers, options: ShapeOptions = {}): void {
   const loads = m.network.loads;
+  // many loads share a shape (IEEE 8500 in a day: 1,177 loads, 100 shapes): evaluate each once
+  const byShape = new Map<LoadShapeState, { p: number; q: number }>();
   for (let li = 0; li < loads.length; li++) {
     const l = loads[li];
     const shape = shapeFor(l, mode, options);
@@ -570,7 +620,11 @@ export function setLoadPowersAt(m: SolverModel, hour: number, mode: ShapeMode, o
     let pKw = l.kW * factor;
     let qKvar = l.kvar * factor;
     if (shape) {
-      const mult = shapeMultipliers(shape, hour);
+      let mult = byShape.get(shape);
+      if (mult === undefined) {
+        mult = shapeMultipliers(shape, hour);
+        byShape.set(shape, mult);
+      }
       if (shape.useActual) {
         pKw = mult.p;
         qKvar = shape.qmult ? mult.q : l.kW !== 0 ? mult.p * (l.kvar / l.kW) : 0;

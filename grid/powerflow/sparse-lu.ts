@@ -15,24 +15,90 @@ export class ZeroPivotError extends Error {
   }
 }
 
-/** Assembles a complex matrix from triplets (duplicates summed). */
+/** Assembles a complex matrix from triplets (duplicates summed); storage grows by doubling. */
 export class TripletMatrix {
-  readonly rows: number[] = [];
-  readonly cols: number[] = [];
-  readonly re: number[] = [];
-  readonly im: number[] = [];
+  private rowsArr = new Int32Array(64);
+  private colsArr = new Int32Array(64);
+  private reArr = new Float64Array(64);
+  private imArr = new Float64Array(64);
+  private count = 0;
   constructor(readonly n: number) {}
+  /** Number of triplets stored. */
+  get length(): number {
+    return this.count;
+  }
+  get rows(): Int32Array {
+    return this.rowsArr.subarray(0, this.count);
+  }
+  get cols(): Int32Array {
+    return this.colsArr.subarray(0, this.count);
+  }
+  get re(): Float64Array {
+    return this.reArr.subarray(0, this.count);
+  }
+  get im(): Float64Array {
+    return this.imArr.subarray(0, this.count);
+  }
   add(i: number, j: number, re: number, im: number): void {
     if (re === 0 && im === 0 && i !== j) return;
-    this.rows.push(i);
-    this.cols.push(j);
-    this.re.push(re);
-    this.im.push(im);
+    if (this.count === this.rowsArr.length) this.grow();
+    const t = this.count++;
+    this.rowsArr[t] = i;
+    this.colsArr[t] = j;
+    this.reArr[t] = re;
+    this.imArr[t] = im;
+  }
+  private grow(): void {
+    const size = 2 * this.rowsArr.length;
+    const rows = new Int32Array(size);
+    rows.set(this.rowsArr);
+    const cols = new Int32Array(size);
+    cols.set(this.colsArr);
+    const re = new Float64Array(size);
+    re.set(this.reArr);
+    const im = new Float64Array(size);
+    im.set(this.imArr);
+    this.rowsArr = rows;
+    this.colsArr = cols;
+    this.reArr = re;
+    this.imArr = im;
+  }
+}
+
+/** Sorts a list in place: insertion sort for short ones (a feeder node has a dozen neighbours). */
+function sortSmall(a: number[]): number[] {
+  if (a.length > 32) return a.sort((x, y) => x - y);
+  for (let i = 1; i < a.length; i++) {
+    const x = a[i];
+    let j = i - 1;
+    while (j >= 0 && a[j] > x) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = x;
+  }
+  return a;
+}
+
+/** Sorts a[from…to) in place (insertion sort when short). */
+function sortRange(a: Int32Array, from: number, to: number): void {
+  if (to - from > 32) {
+    a.subarray(from, to).sort();
+    return;
+  }
+  for (let i = from + 1; i < to; i++) {
+    const x = a[i];
+    let j = i - 1;
+    while (j >= from && a[j] > x) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = x;
   }
 }
 
 /** Minimum-degree order of a symmetric pattern; also returns, per eliminated node, its later neighbours. */
-function minimumDegree(n: number, adj: Set<number>[]): { perm: Int32Array; fill: number[][] } {
+function minimumDegree(n: number, adj: number[][]): { perm: Int32Array; fill: number[][] } {
   const perm = new Int32Array(n);
   const fill: number[][] = new Array(n);
   const eliminated = new Uint8Array(n);
@@ -53,7 +119,9 @@ function minimumDegree(n: number, adj: Set<number>[]): { perm: Int32Array; fill:
     heapD[i] = d;
     heapV[i] = v;
   };
-  const pop = (): [number, number] => {
+  // the popped entry's degree (pop returns its node): no tuple per pop
+  let poppedDegree = 0;
+  const pop = (): number => {
     const d0 = heapD[0];
     const v0 = heapV[0];
     const d = heapD.pop()!;
@@ -74,29 +142,42 @@ function minimumDegree(n: number, adj: Set<number>[]): { perm: Int32Array; fill:
       heapD[i] = d;
       heapV[i] = v;
     }
-    return [d0, v0];
+    poppedDegree = d0;
+    return v0;
   };
-  for (let v = 0; v < n; v++) push(adj[v].size, v);
+  // neighbour lists are short (a feeder node has a dozen at most): arrays and a stamp array beat Sets
+  const mark = new Int32Array(n);
+  let stamp = 0;
+  for (let v = 0; v < n; v++) push(adj[v].length, v);
   let k = 0;
   while (k < n) {
-    const [d, v] = pop();
-    if (eliminated[v] || d !== adj[v].size) continue;
+    const v = pop();
+    const d = poppedDegree;
+    if (eliminated[v] || d !== adj[v].length) continue;
     eliminated[v] = 1;
     perm[k++] = v;
-    const nb = [...adj[v]].sort((a, b) => a - b);
+    const nb = sortSmall(adj[v]);
     fill[v] = nb;
-    for (const a of nb) adj[a].delete(v);
+    for (const a of nb) {
+      const list = adj[a];
+      const at = list.indexOf(v);
+      list[at] = list[list.length - 1];
+      list.pop();
+    }
     for (let x = 0; x < nb.length; x++) {
       const a = nb[x];
+      const list = adj[a];
+      stamp++;
+      for (let q = 0; q < list.length; q++) mark[list[q]] = stamp;
       for (let y = x + 1; y < nb.length; y++) {
         const b = nb[y];
-        if (!adj[a].has(b)) {
-          adj[a].add(b);
-          adj[b].add(a);
+        if (mark[b] !== stamp) {
+          list.push(b);
+          adj[b].push(a);
         }
       }
     }
-    for (const a of nb) push(adj[a].size, a);
+    for (const a of nb) push(adj[a].length, a);
   }
   return { perm, fill };
 }
@@ -108,16 +189,14 @@ export class SparseLU {
   readonly iperm: Int32Array;
   private readonly lPtr: Int32Array;
   private readonly lIdx: Int32Array;
-  private readonly lRe: Float64Array;
-  private readonly lIm: Float64Array;
+  /** values interleaved (re, im) so that each entry is one cache line visit: L, U, 1/diagonal */
+  private readonly lV: Float64Array;
   private readonly uPtr: Int32Array;
   private readonly uIdx: Int32Array;
-  private readonly uRe: Float64Array;
-  private readonly uIm: Float64Array;
-  private readonly dRe: Float64Array;
-  private readonly dIm: Float64Array;
-  private readonly wRe: Float64Array;
-  private readonly wIm: Float64Array;
+  private readonly uV: Float64Array;
+  private readonly dV: Float64Array;
+  /** the work vector, interleaved, in permuted order */
+  private readonly w: Float64Array;
   /** 0 … n−1, the rows of a full forward substitution */
   private readonly allRows: Int32Array;
 
@@ -125,14 +204,25 @@ export class SparseLU {
   constructor(a: TripletMatrix) {
     const n = a.n;
     this.n = n;
-    const adj: Set<number>[] = Array.from({ length: n }, () => new Set<number>());
-    for (let t = 0; t < a.rows.length; t++) {
-      const i = a.rows[t];
-      const j = a.cols[t];
+    const rowsT = a.rows;
+    const colsT = a.cols;
+    const reT = a.re;
+    const imT = a.im;
+    const adj: number[][] = Array.from({ length: n }, () => []);
+    for (let t = 0; t < rowsT.length; t++) {
+      const i = rowsT[t];
+      const j = colsT[t];
       if (i !== j) {
-        adj[i].add(j);
-        adj[j].add(i);
+        adj[i].push(j);
+        adj[j].push(i);
       }
+    }
+    for (let v = 0; v < n; v++) {
+      // sorted, without duplicates
+      const list = adj[v].sort((x, y) => x - y);
+      let w = 0;
+      for (let q = 0; q < list.length; q++) if (q === 0 || list[q] !== list[q - 1]) list[w++] = list[q];
+      list.length = w;
     }
     const { perm, fill } = minimumDegree(n, adj);
     const iperm = new Int32Array(n);
@@ -140,76 +230,80 @@ export class SparseLU {
     this.perm = perm;
     this.iperm = iperm;
 
-    // filled pattern in permuted indices: U row k = later neighbours of perm[k]; L row i = the k < i
-    // whose later neighbours include i
-    const uRows: number[][] = new Array(n);
-    const lRows: number[][] = Array.from({ length: n }, () => []);
+    // filled pattern in permuted indices, as CSR: U row k = later neighbours of perm[k] (sorted);
+    // L row i = the k < i whose U row holds i, increasing by construction (the transpose, k ascending)
+    const uPtr = new Int32Array(n + 1);
+    for (let k = 0; k < n; k++) uPtr[k + 1] = uPtr[k] + fill[perm[k]].length;
+    const uIdx = new Int32Array(uPtr[n]);
+    const lPtr = new Int32Array(n + 1);
     for (let k = 0; k < n; k++) {
-      const cols = fill[perm[k]].map((o) => iperm[o]).sort((x, y) => x - y);
-      uRows[k] = cols;
-      for (const i of cols) lRows[i].push(k);
+      const f = fill[perm[k]];
+      const start = uPtr[k];
+      for (let q = 0; q < f.length; q++) {
+        const i = iperm[f[q]];
+        uIdx[start + q] = i;
+        lPtr[i + 1]++;
+      }
+      sortRange(uIdx, start, start + f.length);
     }
-    for (const r of lRows) r.sort((x, y) => x - y);
+    for (let i = 0; i < n; i++) lPtr[i + 1] += lPtr[i];
+    const lIdx = new Int32Array(lPtr[n]);
+    const lNext = lPtr.slice(0, n);
+    for (let k = 0; k < n; k++) for (let q = uPtr[k]; q < uPtr[k + 1]; q++) lIdx[lNext[uIdx[q]]++] = k;
+    this.uPtr = uPtr;
+    this.uIdx = uIdx;
+    this.lPtr = lPtr;
+    this.lIdx = lIdx;
 
     // original values, by permuted row (duplicates summed in the dense work row)
     const aRowPtr = new Int32Array(n + 1);
-    for (let t = 0; t < a.rows.length; t++) aRowPtr[iperm[a.rows[t]] + 1]++;
+    for (let t = 0; t < rowsT.length; t++) aRowPtr[iperm[rowsT[t]] + 1]++;
     for (let k = 0; k < n; k++) aRowPtr[k + 1] += aRowPtr[k];
-    const aCol = new Int32Array(a.rows.length);
-    const aRe = new Float64Array(a.rows.length);
-    const aIm = new Float64Array(a.rows.length);
+    const aCol = new Int32Array(rowsT.length);
+    const aRe = new Float64Array(rowsT.length);
+    const aIm = new Float64Array(rowsT.length);
     const next = aRowPtr.slice(0, n);
-    for (let t = 0; t < a.rows.length; t++) {
-      const r = iperm[a.rows[t]];
+    for (let t = 0; t < rowsT.length; t++) {
+      const r = iperm[rowsT[t]];
       const p = next[r]++;
-      aCol[p] = iperm[a.cols[t]];
-      aRe[p] = a.re[t];
-      aIm[p] = a.im[t];
+      aCol[p] = iperm[colsT[t]];
+      aRe[p] = reT[t];
+      aIm[p] = imT[t];
     }
 
-    const lCount = lRows.reduce((s, r) => s + r.length, 0);
-    const uCount = uRows.reduce((s, r) => s + r.length, 0);
-    this.lPtr = new Int32Array(n + 1);
-    this.lIdx = new Int32Array(lCount);
-    this.lRe = new Float64Array(lCount);
-    this.lIm = new Float64Array(lCount);
-    this.uPtr = new Int32Array(n + 1);
-    this.uIdx = new Int32Array(uCount);
-    this.uRe = new Float64Array(uCount);
-    this.uIm = new Float64Array(uCount);
-    this.dRe = new Float64Array(n);
-    this.dIm = new Float64Array(n);
-    this.wRe = new Float64Array(n);
-    this.wIm = new Float64Array(n);
+    // numeric factorisation, row by row (IKJ), values interleaved re/im
+    const lV = new Float64Array(2 * lIdx.length);
+    const uV = new Float64Array(2 * uIdx.length);
+    const dV = new Float64Array(2 * n);
+    this.lV = lV;
+    this.uV = uV;
+    this.dV = dV;
+    this.w = new Float64Array(2 * n);
     this.allRows = Int32Array.from({ length: n }, (_v, k) => k);
     const wr = new Float64Array(n);
     const wi = new Float64Array(n);
-    let lp = 0;
-    let up = 0;
     for (let i = 0; i < n; i++) {
       // scatter row i
       for (let p = aRowPtr[i]; p < aRowPtr[i + 1]; p++) {
         wr[aCol[p]] += aRe[p];
         wi[aCol[p]] += aIm[p];
       }
-      // eliminate with earlier rows, in increasing order (IKJ)
-      this.lPtr[i] = lp;
-      for (const k of lRows[i]) {
-        // l = w[k] / U_kk  (dInv holds 1/U_kk)
+      // eliminate with earlier rows, in increasing order
+      for (let p = lPtr[i]; p < lPtr[i + 1]; p++) {
+        const k = lIdx[p];
+        // l = w[k] / U_kk  (dV holds 1/U_kk)
         const xr = wr[k];
         const xi = wi[k];
-        const lr = xr * this.dRe[k] - xi * this.dIm[k];
-        const li = xr * this.dIm[k] + xi * this.dRe[k];
+        const lr = xr * dV[2 * k] - xi * dV[2 * k + 1];
+        const li = xr * dV[2 * k + 1] + xi * dV[2 * k];
         wr[k] = 0;
         wi[k] = 0;
-        this.lIdx[lp] = k;
-        this.lRe[lp] = lr;
-        this.lIm[lp] = li;
-        lp++;
-        for (let q = this.uPtr[k]; q < this.uPtr[k + 1]; q++) {
-          const j = this.uIdx[q];
-          const ur = this.uRe[q];
-          const ui = this.uIm[q];
+        lV[2 * p] = lr;
+        lV[2 * p + 1] = li;
+        for (let q = uPtr[k]; q < uPtr[k + 1]; q++) {
+          const j = uIdx[q];
+          const ur = uV[2 * q];
+          const ui = uV[2 * q + 1];
           wr[j] -= lr * ur - li * ui;
           wi[j] -= lr * ui + li * ur;
         }
@@ -218,27 +312,95 @@ export class SparseLU {
       const pi = wi[i];
       const mag = pr * pr + pi * pi;
       if (!(mag > 0) || !Number.isFinite(mag)) throw new ZeroPivotError(perm[i]);
-      this.dRe[i] = pr / mag;
-      this.dIm[i] = -pi / mag;
+      dV[2 * i] = pr / mag;
+      dV[2 * i + 1] = -pi / mag;
       wr[i] = 0;
       wi[i] = 0;
-      for (const j of uRows[i]) {
-        this.uIdx[up] = j;
-        this.uRe[up] = wr[j];
-        this.uIm[up] = wi[j];
+      for (let q = uPtr[i]; q < uPtr[i + 1]; q++) {
+        const j = uIdx[q];
+        uV[2 * q] = wr[j];
+        uV[2 * q + 1] = wi[j];
         wr[j] = 0;
         wi[j] = 0;
-        up++;
       }
-      // row i's end is needed while row i + 1 is eliminated
-      this.uPtr[i + 1] = up;
     }
-    this.lPtr[n] = lp;
+  }
+
+  /**
+   * The work vector of the permuted-space kernels below, interleaved (re at 2k, im at 2k + 1; row k
+   * = original index perm[k]). A caller that iterates with a sparse right-hand side (the power flow)
+   * scatters into it, runs `forward` and `backwardRows` over the reach of its non-zeros, and reads
+   * the solution at the rows it needs.
+   */
+  get work(): Float64Array {
+    return this.w;
+  }
+
+  /**
+   * Back substitution over `rows` only (sorted increasing, visited in decreasing order), in place on
+   * the work vector. Exact for those rows when `rows` is closed under elimination-tree ancestors (a
+   * `reach` is): row i needs only the rows of U row i, which are its ancestors.
+   */
+  backwardRows(rows: Int32Array): void {
+    const w = this.w;
+    const uPtr = this.uPtr;
+    const uIdx = this.uIdx;
+    const uV = this.uV;
+    const dV = this.dV;
+    for (let r = rows.length - 1; r >= 0; r--) {
+      const i = rows[r];
+      let sr = w[2 * i];
+      let si = w[2 * i + 1];
+      for (let p = uPtr[i], e = uPtr[i + 1]; p < e; p++) {
+        const j = 2 * uIdx[p];
+        const ar = uV[2 * p];
+        const ai = uV[2 * p + 1];
+        const yr = w[j];
+        const yi = w[j + 1];
+        sr -= ar * yr - ai * yi;
+        si -= ar * yi + ai * yr;
+      }
+      const dr = dV[2 * i];
+      const di = dV[2 * i + 1];
+      w[2 * i] = sr * dr - si * di;
+      w[2 * i + 1] = sr * di + si * dr;
+    }
+  }
+
+  /** Forward substitution (unit L) on the work vector, over `rows` in increasing order. */
+  forward(rows: Int32Array): void {
+    const w = this.w;
+    const lPtr = this.lPtr;
+    const lIdx = this.lIdx;
+    const lV = this.lV;
+    for (let r = 0; r < rows.length; r++) {
+      const i = rows[r];
+      let sr = w[2 * i];
+      let si = w[2 * i + 1];
+      for (let p = lPtr[i], e = lPtr[i + 1]; p < e; p++) {
+        const k = 2 * lIdx[p];
+        const ar = lV[2 * p];
+        const ai = lV[2 * p + 1];
+        const yr = w[k];
+        const yi = w[k + 1];
+        sr -= ar * yr - ai * yi;
+        si -= ar * yi + ai * yr;
+      }
+      w[2 * i] = sr;
+      w[2 * i + 1] = si;
+    }
   }
 
   /** Entries in L and U (a measure of the per-solve work). */
   get nnz(): number {
     return this.lIdx.length + this.uIdx.length + this.n;
+  }
+
+  /** Entries of L and U in the given rows (with the diagonal): the work of a forward and back pass over them. */
+  rowsNnz(rows: Int32Array): number {
+    let s = 0;
+    for (const i of rows) s += this.lPtr[i + 1] - this.lPtr[i] + this.uPtr[i + 1] - this.uPtr[i] + 1;
+    return s;
   }
 
   /**
@@ -266,90 +428,40 @@ export class SparseLU {
    * `reachRows = reach(nodes)`: the forward substitution visits only those rows.
    */
   solveSparse(nodes: Int32Array, bRe: Float64Array, bIm: Float64Array, reachRows: Int32Array, xRe: Float64Array, xIm: Float64Array): void {
-    const wr = this.wRe;
-    const wi = this.wIm;
-    wr.fill(0);
-    wi.fill(0);
+    const w = this.w;
+    w.fill(0);
     for (let k = 0; k < nodes.length; k++) {
       // += : two load nodes joined by a jumper share one row
       const i = this.iperm[nodes[k]];
-      wr[i] += bRe[k];
-      wi[i] += bIm[k];
+      w[2 * i] += bRe[k];
+      w[2 * i + 1] += bIm[k];
     }
     this.forward(reachRows);
-    this.backward(xRe, xIm);
+    this.backwardRows(this.allRows);
+    this.gather(xRe, xIm);
   }
 
   /** Solves A·x = b; b and x in original indexing (may be the same arrays). */
   solve(bRe: Float64Array, bIm: Float64Array, xRe: Float64Array, xIm: Float64Array): void {
     const perm = this.perm;
+    const w = this.w;
     for (let i = 0; i < this.n; i++) {
-      this.wRe[i] = bRe[perm[i]];
-      this.wIm[i] = bIm[perm[i]];
+      w[2 * i] = bRe[perm[i]];
+      w[2 * i + 1] = bIm[perm[i]];
     }
     this.forward(this.allRows);
-    this.backward(xRe, xIm);
+    this.backwardRows(this.allRows);
+    this.gather(xRe, xIm);
   }
 
-  /** Forward substitution (unit L) on the work vector, over `rows` in increasing order. */
-  private forward(rows: Int32Array): void {
-    const wr = this.wRe;
-    const wi = this.wIm;
-    const lPtr = this.lPtr;
-    const lIdx = this.lIdx;
-    const lRe = this.lRe;
-    const lIm = this.lIm;
-    for (let r = 0; r < rows.length; r++) {
-      const i = rows[r];
-      let sr = wr[i];
-      let si = wi[i];
-      for (let p = lPtr[i], e = lPtr[i + 1]; p < e; p++) {
-        const k = lIdx[p];
-        const ar = lRe[p];
-        const ai = lIm[p];
-        const yr = wr[k];
-        const yi = wi[k];
-        sr -= ar * yr - ai * yi;
-        si -= ar * yi + ai * yr;
-      }
-      wr[i] = sr;
-      wi[i] = si;
-    }
-  }
-
-  /** Back substitution on the work vector, then un-permutes into x. */
-  private backward(xRe: Float64Array, xIm: Float64Array): void {
-    const n = this.n;
-    const wr = this.wRe;
-    const wi = this.wIm;
+  /** Un-permutes the work vector into x. */
+  private gather(xRe: Float64Array, xIm: Float64Array): void {
     const perm = this.perm;
-    const uPtr = this.uPtr;
-    const uIdx = this.uIdx;
-    const uRe = this.uRe;
-    const uIm = this.uIm;
-    const dRe = this.dRe;
-    const dIm = this.dIm;
-    for (let i = n - 1; i >= 0; i--) {
-      let sr = wr[i];
-      let si = wi[i];
-      for (let p = uPtr[i], e = uPtr[i + 1]; p < e; p++) {
-        const j = uIdx[p];
-        const ar = uRe[p];
-        const ai = uIm[p];
-        const yr = wr[j];
-        const yi = wi[j];
-        sr -= ar * yr - ai * yi;
-        si -= ar * yi + ai * yr;
-      }
-      const xr = sr * dRe[i] - si * dIm[i];
-      const xi = sr * dIm[i] + si * dRe[i];
-      wr[i] = xr;
-      wi[i] = xi;
-    }
-    for (let i = 0; i < n; i++) {
+    const w = this.w;
+    for (let i = 0; i < this.n; i++) {
       const o = perm[i];
-      xRe[o] = wr[i];
-      xIm[o] = wi[i];
+      xRe[o] = w[2 * i];
+      xIm[o] = w[2 * i + 1];
     }
   }
 }

@@ -1,7 +1,9 @@
 /**
  * Folding series chains out of the nodal matrix is exact: every node voltage equals the one of the
  * unreduced solve. The feeder below has chains of two and three segments, a branch point, a chain
- * ending in a single-phase tap, and a capacitive line that must stay in the matrix.
+ * ending in a single-phase tap, and a capacitive line that must stay in the matrix. The first chain
+ * mixes two line codes (interior voltages through Z(a→m)), the others are uniform (V_m by the
+ * fraction α_m of the chain's impedance).
  *
  *   source ═ tr ═ lv ─s1─ c1 ─s2─ c2 ─s3─ j ─s4─ d1 ─s5─ e (load 3φ)
  *                                         └─s6─ f1 ─s7─ g.2 (load 1φ)
@@ -21,7 +23,8 @@ New Transformer.tr buses=[sourcebus lv] conns=[delta wye] kVs=[11 0.4] kVAs=[400
 New LineCode.lc nphases=3 r1=0.2 x1=0.08 r0=0.6 x0=0.3 c1=0 c0=0 units=km
 New LineCode.cc nphases=3 r1=0.2 x1=0.08 r0=0.6 x0=0.3 c1=300 c0=200 units=km
 New Line.s1 bus1=lv bus2=c1 linecode=lc length=40 units=m
-New Line.s2 bus1=c1 bus2=c2 linecode=lc length=25 units=m
+New LineCode.lc2 nphases=3 r1=0.32 x1=0.09 r0=0.9 x0=0.35 c1=0 c0=0 units=km
+New Line.s2 bus1=c1 bus2=c2 linecode=lc2 length=25 units=m
 New Line.s3 bus1=c2 bus2=j linecode=lc length=30 units=m
 New Line.s4 bus1=j bus2=d1 linecode=lc length=60 units=m
 New Line.s5 bus1=d1 bus2=e linecode=lc length=10 units=m
@@ -42,6 +45,8 @@ describe('series-chain folding', () => {
     expect(folded.chains.count).toBeGreaterThan(0);
     expect(folded.nMatrix).toBeLessThan(plain.nMatrix);
     expect(plain.chains.count).toBe(0);
+    // both interior-voltage forms are exercised: a mixed chain and uniform ones
+    expect([...folded.chains.uniform].sort()).toEqual([0, ...Array(folded.chains.count - 1).fill(1)]);
     // the capacitive line's far end stays in the matrix
     const h = network.busIndex.get('h')!;
     expect(folded.chains.interiorBus[h]).toBe(0);
