@@ -8,9 +8,10 @@
  * linked list, so a period costs O(bidders).
  */
 import { clearPeriod, type BlockOrder } from '../markets/auction/index.js';
+import { type PriceExplanation, explainPrice } from '../markets/auction/explain.js';
 import { clearCommunityFast, type CommunityAgent, type CommunityProblem } from '../markets/community/index.js';
 import type { MilpSolver } from '../markets/solvers/milp.js';
-import type { AnyDraft, Bid } from '../src/events.js';
+import type { AnyDraft, Bid, MarketWhy } from '../src/events.js';
 import type { AgentKind, World } from './agent.js';
 import { type ConsList, cons, inInsertionOrder } from './cons-list.js';
 
@@ -35,6 +36,13 @@ export interface ClearingSnapshot {
   readonly dispatch: readonly { readonly agent: string; readonly pKw: number; readonly boughtKw: number; readonly soldKw: number; readonly priceEurPerKwh: number; readonly welfareEur: number }[];
   /** accepted block ids (auction) */
   readonly accepted: readonly string[];
+  /** rejected blocks in the money / accepted blocks out of the money at the price (auction) */
+  readonly paradoxicallyRejected?: readonly string[];
+  readonly paradoxicallyAccepted?: readonly string[];
+  /** "why this price" (auction; markets/auction/explain.ts) */
+  readonly explanation?: PriceExplanation;
+  /** market.csv `price_set_by`: the rule and what set the price; a mechanism without an explanation gives its name */
+  readonly priceSetBy?: string;
 }
 
 export interface MarketOperatorState {
@@ -68,12 +76,10 @@ export function clearAuction(world: World, period: number, bids: readonly Submit
     for (const o of b.bid.supply) supply.push({ id: o.id, agent: b.agent, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
     for (const o of b.bid.demand) demand.push({ id: o.id, agent: b.agent, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
   }
-  const r = clearPeriod(
-    { id: world.periods[period].label, supply, demand },
-    { importPriceEurPerKwh: m.import_price, exportPriceEurPerKwh: m.export_price, ...gridLimits(m) },
-    world.periodHours,
-    { pricing: m.pricing, solver },
-  );
+  const book = { id: world.periods[period].label, supply, demand };
+  const grid = { importPriceEurPerKwh: m.import_price, exportPriceEurPerKwh: m.export_price, ...gridLimits(m) };
+  const r = clearPeriod(book, grid, world.periodHours, { pricing: m.pricing, solver });
+  const explanation = explainPrice(book, grid, r, m.pricing);
   const acc = new Set([...r.acceptedSupply, ...r.acceptedDemand]);
   // with nothing traded locally, peers face the grid's prices: a buyer pays import, a seller gets export
   const price = r.priceEurPerKwh;
@@ -98,6 +104,10 @@ export function clearAuction(world: World, period: number, bids: readonly Submit
     exportKw: r.exportKw,
     dispatch,
     accepted: [...r.acceptedSupply, ...r.acceptedDemand],
+    paradoxicallyRejected: r.paradoxicallyRejected,
+    paradoxicallyAccepted: r.paradoxicallyAccepted,
+    explanation,
+    priceSetBy: explanation.priceSetBy,
   };
 }
 
@@ -146,7 +156,14 @@ export function clearCommunity(world: World, period: number, bids: readonly Subm
     const d = byAgent.get(b.agent) ?? { pKw: 0, boughtKw: 0, soldKw: 0, welfareEur: 0 };
     return { agent: b.agent, ...d, priceEurPerKwh: prices[b.community] ?? 0 };
   });
-  return { period, status: r.status, welfareEur: r.welfareEur ?? 0, prices, importKw, exportKw, dispatch, accepted: [] };
+  // one price per community: the dual of its balance in the quadratic optimum (markets/community)
+  return { period, status: r.status, welfareEur: r.welfareEur ?? 0, prices, importKw, exportKw, dispatch, accepted: [], priceSetBy: 'community: dual of each community balance' };
+}
+
+/** The explanation as it travels on `market-cleared`: without the per-block list, with the accepted ids. */
+function whyOf(r: ClearingSnapshot): MarketWhy {
+  const { blocks: _blocks, period: _p, status: _s, priceEurPerKwh: _price, recomputedEurPerKwh: _rc, grid: _g, priceSetBy: _psb, ...rest } = r.explanation!;
+  return { ...rest, accepted: r.accepted, paradoxicallyRejected: r.paradoxicallyRejected ?? [], paradoxicallyAccepted: r.paradoxicallyAccepted ?? [] };
 }
 
 /** The bids of the open period, in the order they were submitted. */
@@ -184,6 +201,8 @@ export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorCo
             exportKw: result.exportKw,
             dispatches: result.dispatch.length,
             dispatch: result.dispatch.map((d) => ({ agent: d.agent, pKw: d.pKw })),
+            priceSetBy: result.priceSetBy ?? '',
+            ...(result.explanation ? { why: whyOf(result) } : {}),
           },
         },
         ...result.dispatch.map(

@@ -21,6 +21,29 @@ export type Bid =
       readonly agents: readonly Readonly<Record<string, unknown>>[];
     };
 
+/** A bound of the price in `MarketWhy` (the shape of markets/auction/explain.ts `PriceBound`). */
+export interface WhyBound {
+  readonly role: string;
+  readonly priceEurPerKwh: number | null;
+  readonly grid: 'grid-import' | 'grid-export' | null;
+  readonly blocks: readonly { readonly id: string; readonly agent: string; readonly side: 'supply' | 'demand'; readonly kw: number; readonly priceEurPerKwh: number }[];
+  readonly blockStatus: 'accepted' | 'rejected' | null;
+}
+
+/** "Why this price" as it travels on `market-cleared`. */
+export interface MarketWhy {
+  readonly rule: string;
+  readonly consistent: boolean;
+  readonly lower: WhyBound;
+  readonly upper: WhyBound;
+  readonly range?: { readonly lo: number | null; readonly hi: number | null };
+  readonly binds: readonly string[];
+  readonly text: string;
+  readonly accepted: readonly string[];
+  readonly paradoxicallyRejected: readonly string[];
+  readonly paradoxicallyAccepted: readonly string[];
+}
+
 export interface EventPayloads {
   'iteration-started': { readonly batteries: readonly { readonly bus: string; readonly units: number }[] };
   'period-opened': { readonly period: number; readonly label: string; readonly endS: number };
@@ -38,6 +61,10 @@ export interface EventPayloads {
     readonly dispatches: number;
     /** the whole dispatch as one batch (grid convention: consumed kW > 0), for the grid operator */
     readonly dispatch: readonly { readonly agent: string; readonly pKw: number }[];
+    /** what set the price (the rule, then the marginal block or the grid per side; market.csv `price_set_by`); '' when the mechanism gives none */
+    readonly priceSetBy?: string;
+    /** "why this price" (markets/auction/explain.ts, without its per-block list) and the accepted block ids, for the debugger and the inspector */
+    readonly why?: MarketWhy;
   };
   /** addressed to `agent` (see `recipientOf`) */
   dispatched: {

@@ -20,7 +20,7 @@ const minute = (t: number): string => {
 
 const MARKET = new CsvTable([
   ['iteration', 'number'], ['period', 'text'], ['time', 'number'], ['agent', 'text'], ['community', 'text'], ['bid_supply_kw', 'number'], ['bid_demand_kw', 'number'],
-  ['bought_kw', 'number'], ['sold_kw', 'number'], ['dispatch_kw', 'number'], ['price_eur_per_kwh', 'number'], ['welfare_eur', 'number'],
+  ['bought_kw', 'number'], ['sold_kw', 'number'], ['dispatch_kw', 'number'], ['price_eur_per_kwh', 'number'], ['welfare_eur', 'number'], ['price_set_by', 'text'],
 ]);
 const VIOLATIONS = new CsvTable([['iteration', 'number'], ['minute', 'number'], ['element', 'text'], ['bus', 'text'], ['kind', 'text'], ['value', 'number'], ['limit', 'number']]);
 const VOLTAGES = new CsvTable([['iteration', 'number'], ['minute', 'number'], ['load', 'text'], ['bus', 'text'], ['node', 'number'], ['v_pu', 'number']]);
@@ -51,6 +51,7 @@ export class RunRecorder {
   private readonly voltages: RowSink;
   private bids = new Map<string, { community: string; supply: number; demand: number }>();
   private periodLabel = new Map<number, string>();
+  private priceSetBy = '';
   eventCount = 0;
   /** per iteration and period: clearing and dispatch totals (for the report) */
   readonly periodRows: ReportData['periods'][number][] = [];
@@ -102,6 +103,7 @@ export class RunRecorder {
         this.periodRows.push({ iteration: e.iteration, label: e.payload.label, startMinute: e.time / 60, prices: {}, tradedKw: 0, importKw: 0, exportKw: 0, consumptionKw: 0, productionKw: 0 });
         break;
       case 'market-cleared': {
+        this.priceSetBy = e.payload.priceSetBy ?? '';
         const row = this.periodRows[this.periodRows.length - 1];
         this.periodRows[this.periodRows.length - 1] = { ...row, prices: e.payload.prices, importKw: e.payload.importKw, exportKw: e.payload.exportKw };
         if (e.payload.period === Math.floor(this.sim.world.periods.length / 2)) {
@@ -141,7 +143,7 @@ export class RunRecorder {
         const row = this.periodRows[this.periodRows.length - 1];
         this.periodRows[this.periodRows.length - 1] = { ...row, consumptionKw: row.consumptionKw + p.boughtKw, productionKw: row.productionKw + p.soldKw, tradedKw: row.tradedKw + p.soldKw };
         this.market.write(
-          MARKET.line([e.iteration, this.periodLabel.get(p.period) ?? String(p.period), minute(e.time), p.agent, bid.community, fixed(bid.supply, 4), fixed(bid.demand, 4), fixed(p.boughtKw, 4), fixed(p.soldKw, 4), fixed(p.pKw, 4), fixed(p.priceEurPerKwh, 6), fixed(p.welfareEur, 6)]),
+          MARKET.line([e.iteration, this.periodLabel.get(p.period) ?? String(p.period), minute(e.time), p.agent, bid.community, fixed(bid.supply, 4), fixed(bid.demand, 4), fixed(p.boughtKw, 4), fixed(p.soldKw, 4), fixed(p.pKw, 4), fixed(p.priceEurPerKwh, 6), fixed(p.welfareEur, 6), this.priceSetBy]),
         );
         break;
       }
