@@ -94,13 +94,14 @@ describe('simulation on example-small', () => {
   });
 
   it('the debugger runs from stdin: next, break, continue, book, result, agent, voltages', async () => {
-    const script = ['next', 'next', 'break violation-detected bus=w2', 'continue', 'book', 'result', 'agent p-h7', 'voltages', 'clear', 'step period', 'quit'].join('\n');
+    const script = ['next', 'next', 'break violation-detected bus=w2', 'continue', 'book', 'result', 'result json', 'agent p-h7', 'voltages', 'clear', 'step period', 'quit'].join('\n');
     const { c, io } = capture(`${script}\n`);
     expect(await main(['debug', EXAMPLE], io)).toBe(0);
     expect(c.out).toContain('iteration-started');
     expect(c.out).toContain('period-opened');
     expect(c.out).toMatch(/breakpoint 1 before #\d+ it0 \d\d:\d\d violation-detected .*bus=w2/);
     expect(c.out).toContain('supply (merit order, cumulative kW):');
+    expect(c.out).toMatch(/period \d+: cleared, price market 0\.\d+ EUR\/kWh, welfare /);
     expect(c.out).toContain('"welfareEur"');
     expect(c.out).toContain('p-h7 (prosumer)');
     expect(c.out).toMatch(/h7 w2\.1 0\.\d{6} pu/);
