@@ -88,7 +88,7 @@ export function inspectorClient(): void {
     $('minute').addEventListener('input', () => {
       state.minute = Number(($('minute') as HTMLInputElement).value);
       writeUrl();
-      void renderMap();
+      void renderMap().then(renderAgent).then(markReady);
     });
   }
 
@@ -118,7 +118,12 @@ export function inspectorClient(): void {
     state.agent = id;
     ($('agent-select') as HTMLSelectElement).value = id;
     writeUrl();
-    void renderAgent();
+    void renderAgent().then(markReady);
+  }
+
+  /** Marks the page settled on a state (tests and scripts wait for it). */
+  function markReady(): void {
+    document.body.dataset.ready = `${state.it}:${current()?.label ?? ''}:${state.minute}:${state.agent}`;
   }
 
   async function renderPeriod(): Promise<void> {
@@ -341,7 +346,7 @@ ${rows.map((r: Dict) => `<tr style="${p && r.period === p.label ? 'background:#f
     if (state.agent) ($('agent-select') as HTMLSelectElement).value = state.agent;
     await renderAgent();
     await renderEvents();
-    document.body.dataset.ready = `${state.it}:${current()?.label ?? ''}:${state.minute}:${state.agent}`;
+    markReady();
   }
 
   document.addEventListener('keydown', (ev) => {
@@ -357,7 +362,7 @@ ${rows.map((r: Dict) => `<tr style="${p && r.period === p.label ? 'background:#f
       if (next !== undefined) {
         state.minute = next;
         writeUrl();
-        void renderMap().then(renderAgent);
+        void renderMap().then(renderAgent).then(markReady);
       }
     }
   });
