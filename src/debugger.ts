@@ -172,7 +172,7 @@ export class Debugger {
 
   constructor(
     sim: Simulation,
-    private readonly out: (text: string) => void,
+    private out: (text: string) => void,
     private readonly options: DebuggerOptions = {},
   ) {
     this.sim = sim;
@@ -194,6 +194,17 @@ export class Debugger {
   /** Agent ids of the current iteration (for completion). */
   get agentIds(): string[] {
     return this.sim.agents.map((a) => a.id);
+  }
+
+  /** Executes one command line with its output sent to `sink` instead (the web front end). */
+  async execTo(line: string, sink: (text: string) => void): Promise<boolean> {
+    const keep = this.out;
+    this.out = sink;
+    try {
+      return await this.exec(line);
+    } finally {
+      this.out = keep;
+    }
   }
 
   /** Executes one command line; resolves false on quit. */
@@ -488,6 +499,24 @@ export class Debugger {
         `grid offers:\n  import: the grid sells at ${m.import_price} EUR/kWh, ${kwLimit(lim.maxImportKw)}${used('import')}\n  export: the grid buys at ${m.export_price} EUR/kWh, ${kwLimit(lim.maxExportKw)}${used('export')}\n` +
         (x ? `price set by: ${x.priceSetBy}\n` : ''),
     );
+  }
+
+  /**
+   * Where the stepper stands, for a front end (`lemsim debug --web`): position, last and pending
+   * events, breakpoints, and the last clearing with its explanation (blocks marked) when there is one.
+   */
+  view(): { position: number; current: string | null; pending: string | null; breakpoints: string[]; clearing: Record<string, unknown> | null } {
+    const next = this.sim.peek();
+    const r = this.marketOperator()?.lastResult;
+    return {
+      position: this.history.length,
+      current: this.last ? describeEvent(this.last) : null,
+      pending: next ? describeEvent(next) : null,
+      breakpoints: this.breakpoints.map((b) => b.text),
+      clearing: r
+        ? { period: r.period, label: this.sim.world.periods[r.period]?.label ?? String(r.period), status: r.status, prices: r.prices, importKw: r.importKw, exportKw: r.exportKw, welfareEur: r.welfareEur, priceSetBy: r.priceSetBy ?? '', why: r.explanation ? { text: r.explanation.text, binds: r.explanation.binds, blocks: r.explanation.blocks } : null }
+        : null,
+    };
   }
 
   /** The last dispatched event. */

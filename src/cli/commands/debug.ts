@@ -12,7 +12,9 @@ import { Debugger, completeLine } from '../../debugger.js';
 import { loadScenario } from '../../scenario.js';
 import { projectDir } from '../../shared-data.js';
 import { Simulation } from '../../simulation.js';
-import type { CliCommand } from '../command.js';
+import { type CliCommand, parseNumberOption } from '../command.js';
+import { UsageError } from '../../errors.js';
+import { serveLiveDebugger } from '../../inspect/live.js';
 import type { CliIo } from '../io.js';
 import { DEFAULT_SCENARIO } from './run.js';
 
@@ -22,10 +24,25 @@ export const debugCommand: CliCommand = {
       .command('debug')
       .description('step through a scenario event by event, back and forth (commands on stdin; `help` lists them)')
       .argument('[scenario.yaml]', `scenario file (default: ${DEFAULT_SCENARIO})`)
-      .action(async (file: string | undefined) => {
+      .option('--web', 'drive the stepper from a browser page on 127.0.0.1 instead of stdin')
+      .option('--port <P>', 'with --web: TCP port on 127.0.0.1 (default 8751; 0: any free port)', '8751')
+      .action(async (file: string | undefined, opts: { web?: boolean; port: string }) => {
         const path = file ?? join(projectDir(), DEFAULT_SCENARIO);
         const sim = await Simulation.create(loadScenario(path));
         const dbg = new Debugger(sim, io.out, { restart: async () => Simulation.create(loadScenario(path)) });
+        if (opts.web) {
+          const port = parseNumberOption('--port', opts.port);
+          if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UsageError(`--port expects a whole number from 0 to 65535, got '${opts.port}'`);
+          const live = await serveLiveDebugger(dbg, port);
+          io.out(`lemsim debug --web: ${sim.scenario.name} at ${live.url} — 'quit' on the page or Ctrl-C stops it\n`);
+          await new Promise<void>((resolve) => {
+            void live.quit.then(resolve);
+            process.once('SIGINT', resolve);
+            process.once('SIGTERM', resolve);
+          });
+          await live.close();
+          return;
+        }
         const input = io.input ?? process.stdin;
         const interactive = input === process.stdin && process.stdin.isTTY === true;
         io.out(`lemsim debug: ${sim.scenario.name}, ${sim.world.periods.length} periods; 'help' lists the commands\n`);
