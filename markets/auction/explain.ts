@@ -215,9 +215,16 @@ export function explainPrice(book: PeriodBook, grid: GridTerms, result: PeriodRe
   if (atExportLimit && wantSell.length > 0) binds.push(`the export limit binds: export is at max_export_kw ${fmtKw(grid.maxExportKw!)} kW, and ${wantSell.length} supply block(s) below the price stay out`);
   for (const side of ['supply', 'demand'] as const) {
     const agents = new Set([...lower.blocks, ...upper.blocks].filter((b) => b.side === side && accepted.has(b.id)).map((b) => b.agent));
-    const full = [...agents].filter((a) => book[side].filter((o) => o.agent === a).every((o) => accepted.has(o.id))).sort();
+    // per agent on this side: offered kW and whether every block was accepted (one pass over the book)
+    const offered = new Map<string, { kw: number; all: boolean }>();
+    for (const o of book[side]) {
+      if (!agents.has(o.agent)) continue;
+      const cur = offered.get(o.agent) ?? { kw: 0, all: true };
+      offered.set(o.agent, { kw: cur.kw + o.kw, all: cur.all && accepted.has(o.id) });
+    }
+    const full = [...agents].filter((a) => offered.get(a)?.all).sort();
     if (full.length > 0) {
-      const kw = sum(book[side].filter((o) => o.agent === full[0]));
+      const kw = offered.get(full[0])!.kw;
       binds.push(`capacity: ${full.length === 1 ? full[0] : `${full.length} peers (${full.slice(0, 4).join(', ')}${full.length > 4 ? ', …' : ''})`} ${side === 'supply' ? 'sell' : 'buy'} all they offered (q_MAX${full.length === 1 ? ` ${fmtKw(kw)} kW` : ''}): the marginal ${side} blocks are their last`);
     }
   }
