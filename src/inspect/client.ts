@@ -289,7 +289,7 @@ ${marginal.map((b: Dict) => `<tr data-id="${esc(b.id)}" data-agent="${esc(b.agen
 <div>bids in ${esc(p?.label ?? '')}: ${bids.length === 0 ? 'none' : bids.map((b: Dict) => `<span title="${esc(b.status)}" style="border-bottom:3px solid ${STATUS_COLOUR[b.status]}">${esc(b.id)} ${fmt(b.kw, 3)} kW @${fmt(b.priceEurPerKwh, 4)}</span>`).join(' · ')}</div>
 <table id="agent-market"><thead><tr><th>period</th><th>bid supply kW</th><th>bid demand kW</th><th>bought kW</th><th>sold kW</th><th>dispatch kW</th><th>EUR/kWh</th><th>welfare EUR</th></tr></thead><tbody>
 ${rows.map((r: Dict) => `<tr style="${p && r.period === p.label ? 'background:#fffbea' : ''}"><td>${esc(r.period)}</td><td>${fmt(r.bidSupplyKw, 3)}</td><td>${fmt(r.bidDemandKw, 3)}</td><td>${fmt(r.boughtKw, 3)}</td><td>${fmt(r.soldKw, 3)}</td><td>${fmt(r.dispatchKw, 3)}</td><td>${fmt(r.priceEurPerKwh)}</td><td>${fmt(r.welfareEur)}</td></tr>`).join('')}</tbody></table>
-<p class="k">state of charge and bill: shown when the run wrote them (batteries.csv, agents.csv); this view reads market.csv and voltages.csv.</p>`;
+${Object.keys(a.tables).length === 0 ? '<p class="k">bill and state of charge: this run wrote no agents.csv or batteries.csv rows for this agent.</p>' : Object.entries(a.tables).map(([name, t]: [string, any]) => `<h2>${esc(name)}</h2><table class="extra" data-file="${esc(name)}"><thead><tr>${t.columns.map((c: string) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${t.rows.map((r: Dict) => `<tr>${t.columns.map((c: string) => `<td>${esc(r[c] ?? '')}</td>`).join('')}</tr>`).join('')}</tbody></table>`).join('')}`;
     if (volt.length > 0) {
       const W = 380, H = 120, L = 40, B = 18;
       const ms = volt.map((r: number[]) => r[1]);

@@ -93,7 +93,15 @@ export interface InspectedRun {
   readonly batteries: readonly { iteration: number; bus: string; units: number }[];
   readonly events: readonly EventBrief[];
   readonly map: FeederMap;
+  /**
+   * Per-agent tables the run may have written besides market.csv (agents.csv: bills against the
+   * no-market baseline; batteries.csv: state of charge), read as they are: file → header and rows.
+   */
+  readonly extraTables: Readonly<Record<string, { readonly columns: readonly string[]; readonly rows: readonly Record<string, string>[] }>>;
 }
+
+/** Optional per-agent files shown in the agent view when the run wrote them. */
+export const AGENT_TABLES = ['agents.csv', 'batteries.csv'] as const;
 
 export const periodKey = (iteration: number, period: number): string => `${iteration}:${period}`;
 
@@ -223,8 +231,17 @@ export function inspectRun(dir: string): InspectedRun {
   });
   const batteries = (summary.iterations ?? []).flatMap((it) => it.batteries.map((b) => ({ iteration: it.iteration, bus: b.bus, units: b.units })));
 
+  const extraTables: Record<string, { columns: string[]; rows: Record<string, string>[] }> = {};
+  for (const name of AGENT_TABLES) {
+    const p = join(dir, name);
+    if (!existsSync(p)) continue;
+    const text = readFileSync(p, 'utf8');
+    const rows = table(text, p).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, cellText(v)])));
+    extraTables[name] = { columns: [...parseCsv(text)][0] ?? [], rows };
+  }
+
   return {
-    dir, summary, grid,
+    dir, summary, grid, extraTables,
     nominalVPu: Number(limits.nominal_v_pu ?? 1), vMinPu: Number(limits.v_min_pu ?? 0.9), vMaxPu: Number(limits.v_max_pu ?? 1.1),
     periods, books, market, agents, voltages, loadVoltages, violations, batteries, events,
     map: feederMap(typeof sc.feeder === 'string' ? sc.feeder : undefined),

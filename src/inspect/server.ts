@@ -82,7 +82,13 @@ export function apiResponse(run: InspectedRun, url: URL): { status: number; body
         const mine = blocks.filter((b) => b.agent === id);
         if (mine.length > 0) bids[key] = mine;
       }
-      return { status: 200, body: { agent: a, market: run.market.filter((r) => r.agent === id), bids, voltage: a.load ? run.loadVoltages.get(a.load)?.rows ?? [] : [] } };
+      // rows of agents.csv / batteries.csv that belong to the agent: by its id, or by its bus for a battery site
+      const tables: Record<string, { columns: readonly string[]; rows: Record<string, string>[] }> = {};
+      for (const [name, t] of Object.entries(run.extraTables)) {
+        const rows = t.rows.filter((r) => r.agent === id || r.id === id || (a.bus !== null && r.bus !== undefined && r.bus.toLowerCase() === a.bus.toLowerCase()));
+        if (rows.length > 0) tables[name] = { columns: t.columns, rows };
+      }
+      return { status: 200, body: { agent: a, market: run.market.filter((r) => r.agent === id), bids, voltage: a.load ? run.loadVoltages.get(a.load)?.rows ?? [] : [], tables } };
     }
     case '/api/voltages': {
       const it = num('it', 0);

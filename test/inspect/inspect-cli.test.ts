@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { inspectRun } from '../../src/inspect/run-data.js';
-import { serveInspector } from '../../src/inspect/server.js';
+import { apiResponse, serveInspector } from '../../src/inspect/server.js';
 import { tempDir } from '../helpers/temp.js';
 
 function capture() {
@@ -48,6 +48,17 @@ describe('lemsim inspect: bad input', () => {
     const { c, io } = capture();
     expect(await main(['inspect', fakeRun(), '--port', '70000'], io)).not.toBe(0);
     expect(c.err).toMatch(/--port expects a whole number from 0 to 65535, got '70000'/);
+  });
+
+  it('shows the agent its rows of agents.csv and batteries.csv when the run wrote them', () => {
+    const dir = fakeRun();
+    writeFileSync(join(dir, 'market.csv'), 'iteration,period,time,agent,community,bid_supply_kw,bid_demand_kw,bought_kw,sold_kw,dispatch_kw,price_eur_per_kwh,welfare_eur,price_set_by\n0,00:00,0,p-a,c1,0,1,1,0,1,0.1,0,none: nothing traded\n0,00:00,0,p-b,c1,1,0,0,1,-1,0.1,0,none: nothing traded\n');
+    writeFileSync(join(dir, 'agents.csv'), 'iteration,agent,bill_eur,saving_eur\n0,p-a,0.5,0.1\n0,p-b,-0.2,0.05\n');
+    const run = inspectRun(dir);
+    const body = apiResponse(run, new URL('http://x/api/agent?id=p-a'))!.body as { tables: Record<string, { columns: string[]; rows: Record<string, string>[] }> };
+    expect(body.tables['agents.csv'].columns).toEqual(['iteration', 'agent', 'bill_eur', 'saving_eur']);
+    expect(body.tables['agents.csv'].rows).toEqual([{ iteration: '0', agent: 'p-a', bill_eur: '0.5', saving_eur: '0.1' }]);
+    expect(body.tables['batteries.csv']).toBeUndefined();
   });
 
   it('serves on 127.0.0.1 only, GET only', async () => {
