@@ -1,6 +1,7 @@
 /** The registry of benchmarks: one line per benchmark module. */
 import type { Benchmark } from './bench.js';
 import { auction10k, auctionDay } from './auction.js';
+import { auctionExplain10k, auctionExplainDay } from './explain.js';
 import { community10kHour, communityCs2Hour, communityDayAhead } from './community.js';
 import { powerflowCostaRicaDay, powerflowDay } from './powerflow-day.js';
 import { memRunPaper004Second, memTimeseries10k } from './memory.js';
@@ -9,6 +10,7 @@ import { simPaper004Minute, simPaper004Second } from './simulation.js';
 
 export const benchmarks: readonly Benchmark[] = [
   auctionDay, auction10k,
+  auctionExplainDay, auctionExplain10k,
   communityCs2Hour, community10kHour, communityDayAhead,
   powerflowDay,
   powerflowCostaRicaDay,

@@ -12,7 +12,7 @@ import type { AnyEvent, EventType } from './events.js';
 import { EVENT_PRIORITY } from './events.js';
 import type { Simulation } from './simulation.js';
 import { type MarketOperatorState, type SubmittedBid, gridLimits, openBids } from '../agents/market-operator.js';
-import type { ExplainedBlock } from '../markets/auction/explain.js';
+import { type ExplainedBlock, blockStatuses } from '../markets/auction/explain.js';
 
 type Op = '=' | '!=' | '<' | '<=' | '>' | '>=';
 
@@ -470,7 +470,7 @@ export class Debugger {
     }
     const x = cleared ? mo.lastResult?.explanation : undefined;
     const mark = new Map<string, ExplainedBlock>();
-    for (const b of x?.blocks ?? []) mark.set(b.id, b);
+    if (x) for (const b of this.lastBlocks()) mark.set(b.id, b);
     // merit order: supply by ascending price, demand by descending price; ties by id
     supply.sort((a, b) => a[3] - b[3] || (a[0] < b[0] ? -1 : 1));
     demand.sort((a, b) => b[3] - a[3] || (a[0] < b[0] ? -1 : 1));
@@ -514,9 +514,24 @@ export class Debugger {
       pending: next ? describeEvent(next) : null,
       breakpoints: this.breakpoints.map((b) => b.text),
       clearing: r
-        ? { period: r.period, label: this.sim.world.periods[r.period]?.label ?? String(r.period), status: r.status, prices: r.prices, importKw: r.importKw, exportKw: r.exportKw, welfareEur: r.welfareEur, priceSetBy: r.priceSetBy ?? '', why: r.explanation ? { text: r.explanation.text, binds: r.explanation.binds, blocks: r.explanation.blocks } : null }
+        ? { period: r.period, label: this.sim.world.periods[r.period]?.label ?? String(r.period), status: r.status, prices: r.prices, importKw: r.importKw, exportKw: r.exportKw, welfareEur: r.welfareEur, priceSetBy: r.priceSetBy ?? '', why: r.explanation ? { text: r.explanation.text, binds: r.explanation.binds, blocks: this.lastBlocks() } : null }
         : null,
     };
+  }
+
+  /** The last clearing's blocks with their status (markets/auction/explain.ts `blockStatuses`); [] before one. */
+  private lastBlocks(): ExplainedBlock[] {
+    const mo = this.marketOperator();
+    const r = mo?.lastResult;
+    if (!mo || !r?.explanation) return [];
+    const supply = [];
+    const demand = [];
+    for (const b of mo.lastBids) {
+      if (b.bid.market !== 'auction') continue;
+      for (const o of b.bid.supply) supply.push({ ...o, agent: b.agent });
+      for (const o of b.bid.demand) demand.push({ ...o, agent: b.agent });
+    }
+    return blockStatuses({ id: r.explanation.period, supply, demand }, { accepted: r.accepted, paradoxicallyRejected: r.paradoxicallyRejected ?? [], paradoxicallyAccepted: r.paradoxicallyAccepted ?? [], lower: r.explanation.lower, upper: r.explanation.upper });
   }
 
   /** The last dispatched event. */

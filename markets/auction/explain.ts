@@ -73,8 +73,8 @@ export interface PriceExplanation {
   readonly range?: { readonly lo: number | null; readonly hi: number | null };
   /** What binds, one sentence each: the balance, grid limits, the grid as marginal trader, peers' capacity. */
   readonly binds: readonly string[];
-  /** Every block of the book with its status and whether it is marginal, supply then demand, in merit order. */
-  readonly blocks: readonly ExplainedBlock[];
+  /** With `options.blocks`: every block with its status and whether it is marginal (`blockStatuses`). */
+  readonly blocks?: readonly ExplainedBlock[];
   readonly grid: GridTerms & { readonly importKw: number; readonly exportKw: number };
   /** The whole explanation in one paragraph. */
   readonly text: string;
@@ -88,6 +88,32 @@ const fmtKw = (x: number): string => String(Number(x.toFixed(4)));
 function meritSorted(orders: readonly BlockOrder[], side: 'supply' | 'demand'): BlockOrder[] {
   // the merit order of period-model.ts: supply ascending, demand descending, equal prices by id
   return [...orders].sort((a, b) => (a.priceEurPerKwh !== b.priceEurPerKwh ? (side === 'supply' ? a.priceEurPerKwh - b.priceEurPerKwh : b.priceEurPerKwh - a.priceEurPerKwh) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+const byId = (a: BlockOrder, b: BlockOrder): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** What `blockStatuses` needs of a clearing: the accepted and paradoxical ids, and the bounds' blocks. */
+export interface ClearedIds {
+  readonly accepted: readonly string[];
+  readonly paradoxicallyRejected: readonly string[];
+  readonly paradoxicallyAccepted: readonly string[];
+  readonly lower: { readonly blocks: readonly { readonly id: string }[] };
+  readonly upper: { readonly blocks: readonly { readonly id: string }[] };
+}
+
+/**
+ * Every block of a cleared period with its status (accepted, rejected, paradoxically rejected or
+ * accepted) and whether it is marginal: supply then demand, each in merit order. One implementation
+ * for the debugger's `book`, the live page and the inspector.
+ */
+export function blockStatuses(book: PeriodBook, c: ClearedIds): ExplainedBlock[] {
+  const accepted = new Set(c.accepted);
+  const parRej = new Set(c.paradoxicallyRejected);
+  const parAcc = new Set(c.paradoxicallyAccepted);
+  const marginal = new Set([...c.lower.blocks, ...c.upper.blocks].map((b) => b.id));
+  const status = (o: BlockOrder): BlockStatus => (parRej.has(o.id) ? 'paradoxically-rejected' : parAcc.has(o.id) ? 'paradoxically-accepted' : accepted.has(o.id) ? 'accepted' : 'rejected');
+  const one = (o: BlockOrder, side: 'supply' | 'demand'): ExplainedBlock => ({ id: o.id, agent: o.agent, side, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh, status: status(o), marginal: marginal.has(o.id) });
+  return [...meritSorted(book.supply, 'supply').map((o) => one(o, 'supply')), ...meritSorted(book.demand, 'demand').map((o) => one(o, 'demand'))];
 }
 
 const asMarginal = (o: BlockOrder, side: 'supply' | 'demand'): MarginalBlock => ({ id: o.id, agent: o.agent, side, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
@@ -126,13 +152,13 @@ function sentence(b: PriceBound): string {
  * @param grid the grid terms of the clearing (prices EUR/kWh, limits kW, null = unlimited)
  * @param result what `clearPeriod` returned for it
  * @param rule the pricing rule of the clearing
+ * @param options `blocks`: also list every block with its status (`blockStatuses`; costs a sort of the book)
  */
-export function explainPrice(book: PeriodBook, grid: GridTerms, result: PeriodResult, rule: PricingRule): PriceExplanation {
+export function explainPrice(book: PeriodBook, grid: GridTerms, result: PeriodResult, rule: PricingRule, options: { readonly blocks?: boolean } = {}): PriceExplanation {
   const accepted = new Set([...result.acceptedSupply, ...result.acceptedDemand]);
-  const parRej = new Set(result.paradoxicallyRejected);
-  const parAcc = new Set(result.paradoxicallyAccepted);
-  const supply = meritSorted(book.supply, 'supply');
-  const demand = meritSorted(book.demand, 'demand');
+  // only the blocks at a bound need merit order (equal prices: by id); the rest is counted, not sorted
+  const supply = book.supply;
+  const demand = book.demand;
   const accS = supply.filter((o) => accepted.has(o.id));
   const accD = demand.filter((o) => accepted.has(o.id));
   const importing = result.importKw > KW_TOL;
@@ -147,7 +173,7 @@ export function explainPrice(book: PeriodBook, grid: GridTerms, result: PeriodRe
     for (const o of blocks) p = p === null ? o.priceEurPerKwh : pickMax ? Math.max(p, o.priceEurPerKwh) : Math.min(p, o.priceEurPerKwh);
     if (gridOrder) p = p === null ? gridOrder.price : pickMax ? Math.max(p, gridOrder.price) : Math.min(p, gridOrder.price);
     if (p === null) return { role, priceEurPerKwh: null, grid: null, blocks: [], blockStatus: null };
-    const at = blocks.filter((o) => near(o.priceEurPerKwh, p!)).map((o) => asMarginal(o, side));
+    const at = blocks.filter((o) => near(o.priceEurPerKwh, p!)).sort(byId).map((o) => asMarginal(o, side));
     return { role, priceEurPerKwh: p, grid: gridOrder && near(gridOrder.price, p) ? gridOrder.kind : null, blocks: at, blockStatus: at.length > 0 ? status : null };
   };
 
@@ -179,7 +205,7 @@ export function explainPrice(book: PeriodBook, grid: GridTerms, result: PeriodRe
       const above = rej.filter((r) => r.o.priceEurPerKwh >= price - PRICE_TOL && r.o.priceEurPerKwh < hiP - PRICE_TOL).map((r) => r.o.priceEurPerKwh);
       const pinned = (role: 'lower' | 'upper', p: number): PriceBound => ({
         role, priceEurPerKwh: p, grid: null, blockStatus: 'rejected',
-        blocks: rej.filter((r) => near(r.o.priceEurPerKwh, p)).map((r) => asMarginal(r.o, r.side)),
+        blocks: rej.filter((r) => near(r.o.priceEurPerKwh, p)).sort((x, y) => (x.side === y.side ? byId(x.o, y.o) : x.side === 'supply' ? -1 : 1)).map((r) => asMarginal(r.o, r.side)),
       });
       if (below.length > 0) lower = pinned('lower', Math.max(...below));
       if (above.length > 0) upper = pinned('upper', Math.min(...above));
@@ -193,13 +219,6 @@ export function explainPrice(book: PeriodBook, grid: GridTerms, result: PeriodRe
   }
   const price = result.priceEurPerKwh;
   const consistent = price === null ? recomputed === null || !traded : recomputed !== null && Math.abs(recomputed - price) <= 1e-7;
-
-  const marginalIds = new Set([...lower.blocks, ...upper.blocks].map((b) => b.id));
-  const status = (o: BlockOrder): BlockStatus => (parRej.has(o.id) ? 'paradoxically-rejected' : parAcc.has(o.id) ? 'paradoxically-accepted' : accepted.has(o.id) ? 'accepted' : 'rejected');
-  const blocks: ExplainedBlock[] = [
-    ...supply.map((o) => ({ ...asMarginal(o, 'supply'), status: status(o), marginal: marginalIds.has(o.id) })),
-    ...demand.map((o) => ({ ...asMarginal(o, 'demand'), status: status(o), marginal: marginalIds.has(o.id) })),
-  ];
 
   const sum = (os: readonly BlockOrder[]) => os.reduce((s, o) => s + o.kw, 0);
   const binds: string[] = [];
@@ -250,7 +269,8 @@ export function explainPrice(book: PeriodBook, grid: GridTerms, result: PeriodRe
   if (!consistent) text += ` (the explanation recomputes ${recomputed === null ? 'no price' : fmtP(recomputed)}, not the clearing's price: report this)`;
   return {
     period: book.id, rule, status: result.status, priceEurPerKwh: price, recomputedEurPerKwh: recomputed, consistent,
-    lower, upper, ...(range ? { range } : {}), binds, blocks,
+    lower, upper, ...(range ? { range } : {}), binds,
+    ...(options.blocks ? { blocks: blockStatuses(book, { accepted: [...result.acceptedSupply, ...result.acceptedDemand], paradoxicallyRejected: result.paradoxicallyRejected, paradoxicallyAccepted: result.paradoxicallyAccepted, lower, upper }) } : {}),
     grid: { ...grid, importKw: result.importKw, exportKw: result.exportKw },
     text, priceSetBy,
   };

@@ -12,6 +12,7 @@ import { parseCsv } from '../io/csv.js';
 import { LemsimError } from '../errors.js';
 import { expandVars } from '../scenario.js';
 import { loadFeeder } from '../../grid/feeder.js';
+import { blockStatuses } from '../../markets/auction/explain.js';
 
 export class InspectError extends LemsimError {}
 
@@ -185,11 +186,8 @@ export function inspectRun(dir: string): InspectedRun {
       }
       const book = books.get(key);
       if (book && why) {
-        const acc = new Set(why.accepted);
-        const pr = new Set(why.paradoxicallyRejected);
-        const pa = new Set(why.paradoxicallyAccepted);
-        const marginal = new Set([...why.lower.blocks, ...why.upper.blocks].map((b) => b.id));
-        books.set(key, book.map((b) => ({ ...b, marginal: marginal.has(b.id), status: pr.has(b.id) ? 'paradoxically-rejected' : pa.has(b.id) ? 'paradoxically-accepted' : acc.has(b.id) ? 'accepted' : 'rejected' })));
+        // the statuses as the debugger marks them (one implementation: markets/auction/explain.ts)
+        books.set(key, blockStatuses({ id: key, supply: book.filter((b) => b.side === 'supply'), demand: book.filter((b) => b.side === 'demand') }, why));
       }
     }
   }

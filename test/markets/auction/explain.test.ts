@@ -27,7 +27,7 @@ describe('explainPrice', () => {
     const g = grid(0);
     const r = clearPeriod(book, g, 1 / 12, { pricing: 'midpoint' });
     expect(r.priceEurPerKwh).toBeCloseTo(0.0625, 12);
-    const x = explainPrice(book, g, r, 'midpoint');
+    const x = explainPrice(book, g, r, 'midpoint', { blocks: true });
     expect(x.consistent).toBe(true);
     expect(x.lower.blocks.map((b) => b.id)).toEqual(['s2']);
     expect(x.lower.grid).toBeNull();
@@ -37,8 +37,8 @@ describe('explainPrice', () => {
     expect(x.binds.some((s) => s.startsWith('the grid is the marginal buyer: it takes the 0.01 kW surplus'))).toBe(true);
     expect(x.binds.some((s) => s.startsWith('the import limit binds: no import is allowed'))).toBe(true);
     expect(x.binds.some((s) => s.startsWith('capacity: b sell all they offered'))).toBe(true);
-    expect(x.blocks.find((b) => b.id === 'd2')!.status).toBe('paradoxically-rejected');
-    expect(x.blocks.filter((b) => b.marginal).map((b) => b.id)).toEqual(['s2']);
+    expect(x.blocks!.find((b) => b.id === 'd2')!.status).toBe('paradoxically-rejected');
+    expect(x.blocks!.filter((b) => b.marginal).map((b) => b.id)).toEqual(['s2']);
   });
 
   it('names two blocks when both sides are blocks (midpoint, no grid exchange)', () => {
@@ -69,9 +69,9 @@ describe('explainPrice', () => {
   it('says there is no price when nothing trades', () => {
     const book: PeriodBook = { id: 'p', supply: [{ id: 's1', agent: 'b', kw: 1, priceEurPerKwh: 0.2 }], demand: [{ id: 'd1', agent: 'a', kw: 1, priceEurPerKwh: 0.01 }] };
     const r = clearPeriod(book, grid(0, 0), 1, { pricing: 'uniform' });
-    const x = explainPrice(book, grid(0, 0), r, 'uniform');
+    const x = explainPrice(book, grid(0, 0), r, 'uniform', { blocks: true });
     expect(x.priceSetBy).toBe('none: nothing traded');
-    expect(x.blocks.map((b) => b.status)).toEqual(['rejected', 'rejected']);
+    expect(x.blocks!.map((b) => b.status)).toEqual(['rejected', 'rejected']);
   });
 
   for (const rule of ['midpoint', 'uniform'] as const) {
@@ -79,11 +79,11 @@ describe('explainPrice', () => {
       fc.assert(
         fc.property(bookArb(5), (book) => {
           const r = clear(book, { pricing: rule }).periods[0];
-          const x = explainPrice(book.periods[0], book.grid, r, rule);
+          const x = explainPrice(book.periods[0], book.grid, r, rule, { blocks: true });
           expect(x.consistent, x.text).toBe(true);
           if (r.priceEurPerKwh !== null) expect(x.recomputedEurPerKwh!).toBeCloseTo(r.priceEurPerKwh, 7);
           // every accepted block is accepted in the explanation, every marginal block sits at a bound's price
-          for (const b of x.blocks) {
+          for (const b of x.blocks!) {
             expect(b.status === 'accepted' || b.status === 'paradoxically-accepted').toBe([...r.acceptedSupply, ...r.acceptedDemand].includes(b.id));
             if (b.marginal) expect([x.lower.priceEurPerKwh, x.upper.priceEurPerKwh]).toContain(b.priceEurPerKwh);
           }
