@@ -14,8 +14,9 @@ import { clearCommunityFast, clearDayAheadQpWith, clearDayAheadWith, type Commun
 import type { HighsModule } from '../markets/solvers/highs.js';
 import type { MilpSolver } from '../markets/solvers/milp.js';
 import { LemsimError, SolverError } from '../src/errors.js';
-import type { AnyDraft, Bid, CommunityTrade } from '../src/events.js';
+import type { AnyDraft, Bid, CommunityTrade, MarketWhy } from '../src/events.js';
 import { clearByManagers, communityTrades } from './manager-clearing.js';
+import { type PriceExplanation, explainPrice } from '../markets/auction/explain.js';
 import type { AgentKind, World } from './agent.js';
 import { type ConsList, cons, inInsertionOrder } from './cons-list.js';
 import { gridKwFromMarket } from './sign.js';
@@ -45,6 +46,13 @@ export interface ClearingSnapshot {
   readonly communities?: readonly CommunityTrade[];
   /** relative optimality gap of the welfare problem (auction; 0 when proven optimal, and for the community QP) */
   readonly optimalityGap?: number;
+  /** rejected blocks in the money / accepted blocks out of the money at the price (auction) */
+  readonly paradoxicallyRejected?: readonly string[];
+  readonly paradoxicallyAccepted?: readonly string[];
+  /** "why this price" (auction; markets/auction/explain.ts) */
+  readonly explanation?: PriceExplanation;
+  /** market.csv `price_set_by`: the rule and what set the price; a mechanism without an explanation gives its name */
+  readonly priceSetBy?: string;
 }
 
 export interface MarketOperatorState {
@@ -83,12 +91,10 @@ export function clearAuction(world: World, period: number, bids: readonly Submit
     for (const o of b.bid.supply) supply.push({ id: o.id, agent: b.agent, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
     for (const o of b.bid.demand) demand.push({ id: o.id, agent: b.agent, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
   }
-  const r = clearPeriod(
-    { id: world.periods[period].label, supply, demand },
-    { importPriceEurPerKwh: m.import_price, exportPriceEurPerKwh: m.export_price, ...gridLimits(m) },
-    world.periodHours,
-    { pricing: m.pricing, solver },
-  );
+  const book = { id: world.periods[period].label, supply, demand };
+  const grid = { importPriceEurPerKwh: m.import_price, exportPriceEurPerKwh: m.export_price, ...gridLimits(m) };
+  const r = clearPeriod(book, grid, world.periodHours, { pricing: m.pricing, solver });
+  const explanation = explainPrice(book, grid, r, m.pricing);
   const acc = new Set([...r.acceptedSupply, ...r.acceptedDemand]);
   // with nothing traded locally, peers face the grid's prices: a buyer pays import, a seller gets export
   const price = r.priceEurPerKwh;
@@ -114,6 +120,10 @@ export function clearAuction(world: World, period: number, bids: readonly Submit
     dispatch,
     accepted: [...r.acceptedSupply, ...r.acceptedDemand],
     optimalityGap: r.optimalityGap,
+    paradoxicallyRejected: r.paradoxicallyRejected,
+    paradoxicallyAccepted: r.paradoxicallyAccepted,
+    explanation,
+    priceSetBy: explanation.priceSetBy,
   };
 }
 
@@ -169,7 +179,14 @@ export function communitySnapshot(period: number, bids: readonly SubmittedBid[],
     const d = byAgent.get(b.agent) ?? { pKw: 0, boughtKw: 0, soldKw: 0, welfareEur: 0 };
     return { agent: b.agent, ...d, priceEurPerKwh: prices[b.community] ?? 0 };
   });
-  return { period, status: r.status, welfareEur: r.welfareEur ?? 0, prices, importKw, exportKw, dispatch, accepted: [], ...(communities ? { communities } : {}) };
+  // one price per community: the dual of its balance in the quadratic optimum (markets/community)
+  return { period, status: r.status, welfareEur: r.welfareEur ?? 0, prices, importKw, exportKw, dispatch, accepted: [], priceSetBy: 'community: dual of each community balance', ...(communities ? { communities } : {}) };
+}
+
+/** The explanation as it travels on `market-cleared`: without the per-block list, with the accepted ids. */
+function whyOf(r: ClearingSnapshot): MarketWhy {
+  const { blocks: _blocks, period: _p, status: _s, priceEurPerKwh: _price, recomputedEurPerKwh: _rc, grid: _g, priceSetBy: _psb, ...rest } = r.explanation!;
+  return { ...rest, accepted: r.accepted, paradoxicallyRejected: r.paradoxicallyRejected ?? [], paradoxicallyAccepted: r.paradoxicallyAccepted ?? [] };
 }
 
 /**
@@ -327,6 +344,8 @@ export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorCo
             optimalityGap: result.optimalityGap ?? 0,
             dispatch: result.dispatch.map((d) => ({ agent: d.agent, pKw: d.pKw, priceEurPerKwh: d.priceEurPerKwh, boughtKw: d.boughtKw, soldKw: d.soldKw, welfareEur: d.welfareEur })),
             ...(result.communities ? { communities: result.communities } : {}),
+            priceSetBy: result.priceSetBy ?? '',
+            ...(result.explanation ? { why: whyOf(result) } : {}),
           },
         },
         ...result.dispatch.map(

@@ -1,6 +1,7 @@
 /** The registry of benchmarks: one line per benchmark module. */
 import type { Benchmark } from './bench.js';
 import { auction10k, auctionCliff, auctionDay } from './auction.js';
+import { auctionExplain10k, auctionExplainDay } from './explain.js';
 import { community10kHour, communityCs2Hour, communityDayAhead } from './community.js';
 import { communityManagersCs2Day } from './community-managers.js';
 import { powerflow8500Day, powerflow8500Snapshot } from './powerflow-8500.js';
@@ -13,6 +14,7 @@ import { report100k } from './report.js';
 
 export const benchmarks: readonly Benchmark[] = [
   auctionDay, auction10k, auctionCliff,
+  auctionExplainDay, auctionExplain10k,
   communityCs2Hour, community10kHour, communityDayAhead,
   communityManagersCs2Day,
   powerflowDay,

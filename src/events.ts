@@ -47,6 +47,29 @@ export interface Settled {
   readonly welfareEur: number;
 }
 
+/** A bound of the price in `MarketWhy` (the shape of markets/auction/explain.ts `PriceBound`). */
+export interface WhyBound {
+  readonly role: string;
+  readonly priceEurPerKwh: number | null;
+  readonly grid: 'grid-import' | 'grid-export' | null;
+  readonly blocks: readonly { readonly id: string; readonly agent: string; readonly side: 'supply' | 'demand'; readonly kw: number; readonly priceEurPerKwh: number }[];
+  readonly blockStatus: 'accepted' | 'rejected' | null;
+}
+
+/** "Why this price" as it travels on `market-cleared`. */
+export interface MarketWhy {
+  readonly rule: string;
+  readonly consistent: boolean;
+  readonly lower: WhyBound;
+  readonly upper: WhyBound;
+  readonly range?: { readonly lo: number | null; readonly hi: number | null };
+  readonly binds: readonly string[];
+  readonly text: string;
+  readonly accepted: readonly string[];
+  readonly paradoxicallyRejected: readonly string[];
+  readonly paradoxicallyAccepted: readonly string[];
+}
+
 export interface EventPayloads {
   'iteration-started': { readonly batteries: readonly { readonly bus: string; readonly units: number }[] };
   'period-opened': { readonly period: number; readonly label: string; readonly endS: number };
@@ -72,6 +95,10 @@ export interface EventPayloads {
     readonly communities?: readonly CommunityTrade[];
     /** relative optimality gap of the clearing's welfare problem; 0 when proven optimal */
     readonly optimalityGap: number;
+    /** what set the price (the rule, then the marginal block or the grid per side; market.csv `price_set_by`); '' when the mechanism gives none */
+    readonly priceSetBy?: string;
+    /** "why this price" (markets/auction/explain.ts, without its per-block list) and the accepted block ids, for the debugger and the inspector */
+    readonly why?: MarketWhy;
   };
   /** addressed to `agent` (see `recipientOf`) */
   dispatched: {

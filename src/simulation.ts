@@ -227,6 +227,19 @@ export class Simulation {
     return undefined;
   }
 
+  /**
+   * The event `step` will dispatch next, without dispatching it (the debugger's `pending` and its
+   * breakpoints). When nothing is queued the clock publishes its next event first, exactly as `step`
+   * would, so peeking never changes the sequence of a run.
+   */
+  peek(): AnyEvent | undefined {
+    while (!this.finished) {
+      if (this.bus.pending > 0) return this.bus.peek();
+      this.advanceClock();
+    }
+    return undefined;
+  }
+
   /** Runs to the end; `onPeriod` is told each closed period (for a progress bar). */
   run(onPeriod?: (done: number, total: number) => void): IterationSummary[] {
     const total = () => this.world.periods.length * this.scenario.reinforcement.max_iterations;

@@ -22,7 +22,7 @@ const minute = (t: number): string => {
 
 const MARKET = new CsvTable([
   ['iteration', 'number'], ['period', 'text'], ['time', 'number'], ['agent', 'text'], ['community', 'text'], ['bid_supply_kw', 'number'], ['bid_demand_kw', 'number'],
-  ['bought_kw', 'number'], ['sold_kw', 'number'], ['dispatch_kw', 'number'], ['price_eur_per_kwh', 'number'], ['welfare_eur', 'number'],
+  ['bought_kw', 'number'], ['sold_kw', 'number'], ['dispatch_kw', 'number'], ['price_eur_per_kwh', 'number'], ['welfare_eur', 'number'], ['price_set_by', 'text'],
 ]);
 /**
  * communities.csv (issue 16): one row per community and period — its price, the volume traded among
@@ -83,6 +83,7 @@ export class RunRecorder {
   readonly episodes = new Map<number, EpisodeTracker>();
   private bids = new Map<string, { community: string; supply: number; demand: number }>();
   private periodLabel = new Map<number, string>();
+  private priceSetBy = '';
   eventCount = 0;
   /** per iteration and period: clearing and dispatch totals (for the report) */
   readonly periodRows: ReportData['periods'][number][] = [];
@@ -167,6 +168,7 @@ export class RunRecorder {
         this.writeAccounts(e.iteration);
         break;
       case 'market-cleared': {
+        this.priceSetBy = e.payload.priceSetBy ?? '';
         const row = this.periodRows[this.periodRows.length - 1];
         this.periodRows[this.periodRows.length - 1] = { ...row, prices: e.payload.prices, importKw: e.payload.importKw, exportKw: e.payload.exportKw };
         if (e.payload.communities) this.recordCommunities(e.iteration, e.time, e.payload.period, e.payload.communities);
@@ -216,7 +218,7 @@ export class RunRecorder {
         const row = this.periodRows[this.periodRows.length - 1];
         this.periodRows[this.periodRows.length - 1] = { ...row, consumptionKw: row.consumptionKw + p.boughtKw, productionKw: row.productionKw + p.soldKw, tradedKw: row.tradedKw + p.soldKw };
         this.market.write(
-          MARKET.line([e.iteration, this.periodLabel.get(p.period) ?? String(p.period), minute(e.time), p.agent, bid.community, fixed(bid.supply, 4), fixed(bid.demand, 4), fixed(p.boughtKw, 4), fixed(p.soldKw, 4), fixed(p.pKw, 4), fixed(p.priceEurPerKwh, 6), fixed(p.welfareEur, 6)]),
+          MARKET.line([e.iteration, this.periodLabel.get(p.period) ?? String(p.period), minute(e.time), p.agent, bid.community, fixed(bid.supply, 4), fixed(bid.demand, 4), fixed(p.boughtKw, 4), fixed(p.soldKw, 4), fixed(p.pKw, 4), fixed(p.priceEurPerKwh, 6), fixed(p.welfareEur, 6), this.priceSetBy]),
         );
         break;
       }

@@ -63,7 +63,7 @@ describe('simulation on example-small', () => {
     const files = readdirSync(a).sort();
     expect(files).toEqual(['.lemsim-output', 'agents.csv', 'batteries.csv', 'energy_balance.csv', 'events.jsonl', 'iterations.csv', 'market.csv', 'report.html', 'summary.json', 'timing.json', 'violation_episodes.csv', 'violations.csv', 'voltage.csv', 'voltages.csv']);
     for (const f of files) if (f !== 'timing.json') expect(readFileSync(join(a, f), 'utf8'), f).toBe(readFileSync(join(b, f), 'utf8'));
-    expect(readFileSync(join(a, 'market.csv'), 'utf8').split('\n')[0]).toBe('iteration,period,time,agent,community,bid_supply_kw,bid_demand_kw,bought_kw,sold_kw,dispatch_kw,price_eur_per_kwh,welfare_eur');
+    expect(readFileSync(join(a, 'market.csv'), 'utf8').split('\n')[0]).toBe('iteration,period,time,agent,community,bid_supply_kw,bid_demand_kw,bought_kw,sold_kw,dispatch_kw,price_eur_per_kwh,welfare_eur,price_set_by');
     expect(readFileSync(join(a, 'violations.csv'), 'utf8').split('\n')[0]).toBe('iteration,minute,element,bus,kind,value,limit,deviation');
     expect(readFileSync(join(a, 'voltages.csv'), 'utf8').split('\n')[0]).toBe('iteration,minute,load,bus,node,v_pu');
     // events.jsonl replays: every line an event with type, time (s), iteration, seq and payload, and
@@ -94,13 +94,14 @@ describe('simulation on example-small', () => {
   });
 
   it('the debugger runs from stdin: next, break, continue, book, result, agent, voltages', async () => {
-    const script = ['next', 'next', 'break violation-detected bus=w2', 'continue', 'book', 'result', 'agent p-h7', 'voltages', 'clear', 'step period', 'quit'].join('\n');
+    const script = ['next', 'next', 'break violation-detected bus=w2', 'continue', 'book', 'result', 'result json', 'agent p-h7', 'voltages', 'clear', 'step period', 'quit'].join('\n');
     const { c, io } = capture(`${script}\n`);
     expect(await main(['debug', EXAMPLE], io)).toBe(0);
     expect(c.out).toContain('iteration-started');
     expect(c.out).toContain('period-opened');
     expect(c.out).toMatch(/breakpoint 1 before #\d+ it0 \d\d:\d\d violation-detected .*bus=w2/);
     expect(c.out).toContain('supply (merit order, cumulative kW):');
+    expect(c.out).toMatch(/period \d+: cleared, price market 0\.\d+ EUR\/kWh, welfare /);
     expect(c.out).toContain('"welfareEur"');
     expect(c.out).toContain('p-h7 (prosumer)');
     expect(c.out).toMatch(/h7 w2\.1 0\.\d{6} pu/);

@@ -5,6 +5,7 @@ import { clearCommunityCommand } from './clear-community.js';
 import { compareCommand } from './compare.js';
 import { debugCommand } from './debug.js';
 import { describeCommand } from './describe.js';
+import { inspectCommand } from './inspect.js';
 import { powerflowCommand } from './powerflow.js';
 import { runCommand } from './run.js';
 import { timeseriesCommand } from './timeseries.js';
@@ -18,4 +19,5 @@ export const commands: readonly CliCommand[] = [
   runCommand,
   debugCommand,
   compareCommand,
+  inspectCommand,
 ];
