@@ -68,6 +68,8 @@ export class RunRecorder {
   constructor(
     private readonly sim: Simulation,
     set?: OutputSet,
+    /** `events: false` leaves events.jsonl out (a sweep's lean runs) */
+    options: { events?: boolean } = {},
   ) {
     const open = (name: string, header: string): RowSink => {
       if (!set) return nowhere;
@@ -78,7 +80,7 @@ export class RunRecorder {
     this.market = open('market.csv', MARKET.header);
     this.violations = open('violations.csv', VIOLATIONS.header);
     this.voltages = open('voltages.csv', VOLTAGES.header);
-    this.events = open('events.jsonl', '');
+    this.events = options.events === false ? nowhere : open('events.jsonl', '');
     const periods = sim.world.periods;
     const horizonS = periods.length > 0 ? periods[periods.length - 1].endS - periods[0].startS : 0;
     this.sampleS = Math.max(REPORT_SAMPLE_S, Math.ceil(horizonS / REPORT_MAX_SAMPLES / 60) * 60);

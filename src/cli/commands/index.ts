@@ -7,7 +7,9 @@ import { debugCommand } from './debug.js';
 import { describeCommand } from './describe.js';
 import { powerflowCommand } from './powerflow.js';
 import { runCommand } from './run.js';
+import { sweepCommand } from './sweep.js';
 import { timeseriesCommand } from './timeseries.js';
+import { workerCommand } from './worker.js';
 
 export const commands: readonly CliCommand[] = [
   clearAuctionCommand,
@@ -18,4 +20,6 @@ export const commands: readonly CliCommand[] = [
   runCommand,
   debugCommand,
   compareCommand,
+  sweepCommand,
+  workerCommand,
 ];
