@@ -88,7 +88,7 @@ export function loadSweep(path: string): Sweep {
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
-    const line = e.linePos?.[0]?.line;
+    const line = e.linePos?.[0]?.line ?? lines.linePos(e.pos[0]).line;
     throw new ScenarioError(`${path}${line ? `:${line}` : ''}`, '', `YAML syntax: ${excerpt(e.message.split('\n')[0], 120)}`);
   }
   /** the sweep file and the line of the node at `keys`, for messages */
