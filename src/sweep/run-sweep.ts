@@ -4,13 +4,15 @@
  * the sweep report. Runs whose folder is complete are read back, not run (resume). Runs go to a
  * local pool of child processes or, with a queue URL, to BullMQ workers.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { LemsimError, excerpt } from '../errors.js';
 import { OutputError, ensureOutputFolder, writeTextAtomic } from '../io/atomic.js';
 import { LEMSIM_VERSION } from '../version.js';
 import { type RunJob, type RunOutcome, readOutcome, runComplete } from './execute.js';
 import { RunPool } from './pool.js';
 import { enqueueAndFollow } from './queue.js';
+import type { ReportRun } from './report.js';
 import { type Sweep, showValue } from './spec.js';
 
 /** The marker of a sweep folder: lemsim writes into an existing non-empty folder only when it holds it. */
@@ -86,4 +88,25 @@ export async function runSweep(sweep: Sweep, out: string, opts: SweepRunOptions)
     else pool.close();
   }
   return { outcomes, interrupted: opts.signal.aborted };
+}
+
+/** Whether `dir` is a sweep folder (its marker and sweep.json). */
+export function isSweepDir(dir: string): boolean {
+  return existsSync(join(dir, SWEEP_MARKER)) && existsSync(join(dir, 'sweep.json'));
+}
+
+/** Reads a sweep folder back for a comparison: its varied fields and each run with its outcome. */
+export function readSweepDir(dir: string): { name: string; varied: string[]; runs: ReportRun[] } {
+  let doc: { name: string; varied: string[]; runs: { run_id: string; params: Record<string, unknown>; seed: number }[] };
+  try {
+    doc = JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8'));
+  } catch (err) {
+    throw new LemsimError(`${join(dir, 'sweep.json')}: not valid JSON (truncated?): ${excerpt((err as Error).message)}`);
+  }
+  if (!Array.isArray(doc?.varied) || !Array.isArray(doc?.runs)) throw new LemsimError(`${join(dir, 'sweep.json')}: not a lemsim sweep description (varied and runs expected)`);
+  const runs = doc.runs.map((r) => {
+    const rd = join(dir, 'runs', r.run_id);
+    return { id: r.run_id, params: doc.varied.map((p) => r.params[p]), seed: r.seed, outcome: runComplete(rd) ? readOutcome(r.run_id, rd, true) : undefined };
+  });
+  return { name: doc.name, varied: doc.varied, runs };
 }
