@@ -181,6 +181,9 @@ export async function executeRun(job: RunJob, options: { allowPaths?: readonly s
       }
       figures['welfare.sellers_eur'] = owners;
       figures['welfare.buyers_eur'] = others;
+      // what the agents' settlements leave of the total welfare (the market operator's surplus and
+      // the grid's side of the exchange): reported, not hidden
+      figures['welfare.rest_eur'] = summary.final.welfare_eur - owners - others;
       figures['welfare.sellers'] = nOwners;
       figures['welfare.buyers'] = w.size - nOwners;
       const ranges = vRange.get(last) ?? [];
