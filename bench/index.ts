@@ -6,6 +6,7 @@ import { powerflowCostaRicaDay, powerflowDay } from './powerflow-day.js';
 import { memRunPaper004Second, memTimeseries10k } from './memory.js';
 import { sim10kAgents, sim2kAgents } from './sim-scale.js';
 import { simPaper004Minute, simPaper004Second } from './simulation.js';
+import { sweep30 } from './sweep.js';
 
 export const benchmarks: readonly Benchmark[] = [
   auctionDay, auction10k,
@@ -18,4 +19,5 @@ export const benchmarks: readonly Benchmark[] = [
   sim10kAgents,
   memRunPaper004Second,
   memTimeseries10k,
+  sweep30,
 ];
