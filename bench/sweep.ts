@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasShared, projectDir, sharedPath } from '../src/shared-data.js';
 import { type Benchmark, secondsSince } from './bench.js';
@@ -27,7 +27,8 @@ export const sweep30: Benchmark = {
   name: 'sweep-30',
   async run() {
     if (!hasShared(FEEDER)) return { skipped: `missing ${sharedPath(FEEDER)}` };
-    const figures: Record<string, unknown> = { runs: 30 };
+    // the machine is shared: its load when the measurement starts says how much the times mean
+    const figures: Record<string, unknown> = { runs: 30, load_avg_1min: Math.round(loadavg()[0] * 10) / 10 };
     for (const workers of [1, 2]) {
       const root = mkdtempSync(join(tmpdir(), 'lemsim-sweep30-'));
       try {

@@ -16,7 +16,9 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, isMap, isSeq, parseDocument } from 'yaml';
 import type { Scenario } from '../../scenarios/schema.js';
 import { ScenarioError, excerpt } from '../errors.js';
+import { type Registry, buildRegistry } from '../plugins.js';
 import { parseScenario, readScenarioRaw } from '../scenario.js';
+import { validateScenario } from '../simulation.js';
 import { LEMSIM_VERSION } from '../version.js';
 import { pathSegments, withOverride } from './overrides.js';
 
@@ -208,3 +210,27 @@ function validate(raw: unknown, scenarioFile: string, where: () => string, field
   }
 }
 
+
+/**
+ * Checks what the schema cannot, for every run before any runs: strategy, agent-kind and mechanism
+ * names and strategy parameters against the registries (built-ins and the run's plugins). An error
+ * names the sweep file, the run's values and the field.
+ */
+export async function checkSweepReferences(sweep: Sweep): Promise<void> {
+  const registries = new Map<string, Registry>();
+  for (const r of sweep.runs) {
+    const key = JSON.stringify(r.scenario.plugins);
+    const label = [...r.params.map(([p, v]) => `${p}=${showValue(v)}`), `seed=${r.seed}`].join(', ');
+    try {
+      let reg = registries.get(key);
+      if (!reg) {
+        reg = await buildRegistry(r.scenario.plugins, sweep.scenarioFile);
+        registries.set(key, reg);
+      }
+      validateScenario(r.scenario, sweep.scenarioFile, reg);
+    } catch (err) {
+      if (err instanceof ScenarioError) throw new ScenarioError(sweep.file, `run (${excerpt(label, 200)})`, `${err.fieldPath ? `${err.fieldPath}: ` : ''}${err.detail}`);
+      throw err;
+    }
+  }
+}

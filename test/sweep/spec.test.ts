@@ -79,6 +79,36 @@ describe('sweep files', () => {
   }
 });
 
+describe('sweep references and options', () => {
+  it('rejects an unknown strategy name before anything runs, naming the run and the field', async () => {
+    const f = sweepFile(`base: ${SMALL}\nvary:\n  prosumers.strategy.supply.name: [srmc, no-such-strategy]\n`);
+    const out = join(tempDir('lemsim-sweepout-'), 'out');
+    const c = capture();
+    expect(await main(['sweep', f, '--out', out, '--workers', '1'], c.io)).toBe(1);
+    expect(c.err).toMatch(/sweep\.yaml: run \(prosumers\.strategy\.supply\.name=no-such-strategy, seed=7\): prosumers\.strategy\.supply\.name: unknown strategy 'no-such-strategy'/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses bad --workers and --queue values and a folder lemsim did not write', async () => {
+    const f = sweepFile(`base: ${SMALL}\n`);
+    const d = tempDir('lemsim-sweepout-');
+    const c1 = capture();
+    expect(await main(['sweep', f, '--out', join(d, 'o'), '--workers', '0'], c1.io)).toBe(2);
+    expect(c1.err).toMatch(/--workers expects a whole number of at least 1, got '0'/);
+    const c2 = capture();
+    expect(await main(['sweep', f, '--out', join(d, 'o'), '--queue', 'http://localhost'], c2.io)).toBe(2);
+    expect(c2.err).toMatch(/--queue expects redis:\/\/HOST:PORT\/DB/);
+    writeFileSync(join(d, 'mine.txt'), 'a user file');
+    const c3 = capture();
+    expect(await main(['sweep', f, '--out', d, '--workers', '1'], c3.io)).toBe(1);
+    expect(c3.err).toMatch(/is not empty and is not a lemsim sweep folder/);
+    expect(readFileSync(join(d, 'mine.txt'), 'utf8')).toBe('a user file');
+    const c4 = capture();
+    expect(await main(['worker', '--queue', 'redis://host/abc'], c4.io)).toBe(2);
+    expect(c4.err).toMatch(/the database is a number/);
+  });
+});
+
 describe('overrides', () => {
   it('sets nested fields on a copy, creating objects on the way, and refuses to walk through a value', () => {
     const raw = { a: { b: 1 }, l: [{ x: 1 }] };

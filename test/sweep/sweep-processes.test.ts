@@ -116,6 +116,23 @@ describe('a local sweep', () => {
     expect(groups.slice(1).every((g) => g[3] === '2' && g[4] === '2')).toBe(true);
   });
 
+  it('records a run that fails with its error and goes on', async () => {
+    const f = join(root, 'failing.yaml');
+    // a load the feeder does not have is found only when the run builds its world
+    writeFileSync(f, `base: ${SMALL}\nvary:\n  prosumers.loads: [all, [no-such-load]]\n  reinforcement.max_iterations: [1]\n`);
+    const dir = join(root, 'failing');
+    const p = lemsim(['sweep', f, '--out', dir, '--workers', '2']);
+    expect(await p.done).toBe(1);
+    expect(p.err()).toMatch(/1 of 2 runs did not finish ok/);
+    const [header, ...rows] = csvRows(join(dir, 'runs.csv'));
+    expect(rows).toHaveLength(2);
+    const status = rows.map((r) => r[header.indexOf('status')]);
+    expect(status).toEqual(['ok', 'failed']);
+    expect(rows[1][header.indexOf('error')]).toMatch(/no-such-load.*is not a load of the feeder/);
+    expect(rows[1][header.indexOf('final.welfare_eur')]).toBe('');
+    expect(completeRuns(dir)).toEqual([rows[0][0]]);
+  }, 120_000);
+
   it('resumes after SIGINT without running finished runs again', async () => {
     const dir = join(root, 'interrupted');
     const p = lemsim(['sweep', sweepFile, '--out', dir, '--workers', '1']);

@@ -13,7 +13,7 @@ import { LemsimError, UsageError } from '../../errors.js';
 import { writeTextAtomic } from '../../io/atomic.js';
 import { renderSweepReport } from '../../sweep/report.js';
 import { prepareSweepDir, runLabel, runSweep } from '../../sweep/run-sweep.js';
-import { loadSweep } from '../../sweep/spec.js';
+import { checkSweepReferences, loadSweep } from '../../sweep/spec.js';
 import { writeSweepTables } from '../../sweep/tables.js';
 import type { CliCommand } from '../command.js';
 import type { CliIo } from '../io.js';
@@ -45,6 +45,7 @@ export const sweepCommand: CliCommand = {
         const workers = opts.workers === undefined ? availableParallelism() : parseCount('--workers', opts.workers);
         if (opts.queue && opts.workers !== undefined) throw new UsageError('--workers and --queue exclude each other: with --queue, lemsim worker processes run the runs');
         const sweep = loadSweep(file);
+        await checkSweepReferences(sweep);
         prepareSweepDir(opts.out, sweep);
         const bar = opts.progress && process.stderr.isTTY ? new SingleBar({ format: 'lemsim sweep {bar} {value}/{total} runs | {failed} failed', stream: process.stderr, hideCursor: true }) : undefined;
         let failed = 0;
