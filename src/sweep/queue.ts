@@ -13,7 +13,8 @@
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { Job, Queue, QueueEvents, Worker } from 'bullmq';
-import { UsageError, excerpt } from '../errors.js';
+import { Redis } from 'ioredis';
+import { LemsimError, UsageError, excerpt } from '../errors.js';
 import { isAllowed } from '../scenario.js';
 import type { RunJob, RunOutcome } from './execute.js';
 import { RunPool } from './pool.js';
@@ -41,6 +42,23 @@ export function redisConnection(url: string): { url: string; maxRetriesPerReques
   return { url, maxRetriesPerRequest: null };
 }
 
+/**
+ * Checks that Redis answers at `url` before BullMQ is started (BullMQ's connections retry forever,
+ * which would leave a mistyped URL hanging): one connection, no retry, a PING.
+ */
+export async function reachable(url: string, timeoutMs = 10_000): Promise<void> {
+  const probe = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (err) {
+    throw new LemsimError(`--queue ${excerpt(url, 80)}: Redis does not answer (${excerpt((err as Error).message, 80)}); is redis-server running there?`);
+  } finally {
+    probe.disconnect();
+  }
+}
+
 /** The job id of a run of the results folder `root`. */
 export function queueJobId(root: string, runId: string): string {
   return `${createHash('sha256').update(resolve(root)).digest('hex').slice(0, 12)}-${runId}`;
@@ -53,8 +71,12 @@ export function queueJobId(root: string, runId: string): string {
  */
 export async function enqueueAndFollow(url: string, root: string, jobs: readonly RunJob[], onOutcome: (o: RunOutcome) => void, signal?: AbortSignal): Promise<void> {
   const connection = redisConnection(url);
+  await reachable(url);
   const queue = new Queue<QueueJobData, RunOutcome>(QUEUE_NAME, { connection });
   const events = new QueueEvents(QUEUE_NAME, { connection });
+  // connection errors are retried by ioredis; `reachable` reports a Redis that never answers
+  queue.on('error', () => undefined);
+  events.on('error', () => undefined);
   const pending = new Map<string, RunJob>();
   for (const j of jobs) pending.set(queueJobId(root, j.id), j);
   let finish!: () => void;
@@ -74,7 +96,7 @@ export async function enqueueAndFollow(url: string, root: string, jobs: readonly
     else if (job.finishedOn && job.failedReason) settle(jobId, undefined, job.failedReason);
   };
   try {
-    await events.waitUntilReady();
+    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
     events.on('completed', ({ jobId }) => void check(jobId));
     events.on('failed', ({ jobId }) => void check(jobId));
     for (const [jobId, j] of pending) {
@@ -95,9 +117,15 @@ export async function enqueueAndFollow(url: string, root: string, jobs: readonly
       clearInterval(poll);
     }
   } finally {
-    await events.close();
-    await queue.close();
+    await closeWithin([events.close(), queue.close()]);
   }
+}
+
+/** Closes BullMQ connections, not waiting past `ms` (a Redis that never answered never closes cleanly). */
+async function closeWithin(closing: Promise<unknown>[], ms = 2000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.allSettled(closing), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 export interface WorkerOptions {
@@ -113,6 +141,7 @@ export interface WorkerOptions {
 /** Runs a worker until `signal` aborts; resolves when it has closed. */
 export async function runWorker(url: string, opts: WorkerOptions, signal: AbortSignal): Promise<void> {
   const connection = redisConnection(url);
+  await reachable(url);
   const pool = new RunPool(opts.concurrency, opts.allowPaths);
   const worker = new Worker<QueueJobData, RunOutcome>(
     QUEUE_NAME,
@@ -130,7 +159,12 @@ export async function runWorker(url: string, opts: WorkerOptions, signal: AbortS
     },
     { connection, concurrency: opts.concurrency, lockDuration: opts.lockMs, stalledInterval: opts.lockMs, maxStalledCount: 2, autorun: true },
   );
-  worker.on('error', (err) => opts.log(`queue error: ${excerpt(err.message, 200)}`));
+  let lastError = '';
+  worker.on('error', (err) => {
+    // one line per distinct error, not one per reconnection attempt
+    if (err.message !== lastError) opts.log(`queue error: ${excerpt(err.message, 200)}`);
+    lastError = err.message;
+  });
   await worker.waitUntilReady();
   opts.log(`worker ready on ${QUEUE_NAME} (concurrency ${opts.concurrency})`);
   await new Promise<void>((r) => {
@@ -139,5 +173,5 @@ export async function runWorker(url: string, opts: WorkerOptions, signal: AbortS
   });
   // runs in flight are killed; their jobs stall and go back to the queue
   pool.kill();
-  await worker.close(true);
+  await closeWithin([worker.close(true)], 10_000);
 }

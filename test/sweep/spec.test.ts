@@ -103,6 +103,10 @@ describe('sweep references and options', () => {
     expect(await main(['sweep', f, '--out', d, '--workers', '1'], c3.io)).toBe(1);
     expect(c3.err).toMatch(/is not empty and is not a lemsim sweep folder/);
     expect(readFileSync(join(d, 'mine.txt'), 'utf8')).toBe('a user file');
+    const c5 = capture();
+    expect(await main(['sweep', f, '--out', join(d, 'q'), '--queue', 'redis://127.0.0.1:1/0'], c5.io)).toBe(1);
+    expect(c5.err).toMatch(/--queue redis:\/\/127\.0\.0\.1:1\/0: Redis does not answer/);
+    expect(existsSync(join(d, 'q'))).toBe(false);
     const c4 = capture();
     expect(await main(['worker', '--queue', 'redis://host/abc'], c4.io)).toBe(2);
     expect(c4.err).toMatch(/the database is a number/);

@@ -11,6 +11,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { LemsimError, UsageError } from '../../errors.js';
 import { writeTextAtomic } from '../../io/atomic.js';
+import { reachable, redisConnection } from '../../sweep/queue.js';
 import { renderSweepReport } from '../../sweep/report.js';
 import { prepareSweepDir, runLabel, runSweep } from '../../sweep/run-sweep.js';
 import { checkSweepReferences, loadSweep } from '../../sweep/spec.js';
@@ -46,6 +47,11 @@ export const sweepCommand: CliCommand = {
         if (opts.queue && opts.workers !== undefined) throw new UsageError('--workers and --queue exclude each other: with --queue, lemsim worker processes run the runs');
         const sweep = loadSweep(file);
         await checkSweepReferences(sweep);
+        // an unreachable queue fails before the sweep folder is made
+        if (opts.queue) {
+          redisConnection(opts.queue);
+          await reachable(opts.queue);
+        }
         prepareSweepDir(opts.out, sweep);
         const bar = opts.progress && process.stderr.isTTY ? new SingleBar({ format: 'lemsim sweep {bar} {value}/{total} runs | {failed} failed', stream: process.stderr, hideCursor: true }) : undefined;
         let failed = 0;
