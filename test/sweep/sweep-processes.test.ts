@@ -165,7 +165,7 @@ describe('a sweep on BullMQ workers', () => {
   });
   it.skipIf(!REDIS)('runs 12 runs on two workers, one SIGKILLed mid-run, each run exactly once, equal to the local sweep', async () => {
     const dir = join(root, 'queued');
-    const workerArgs = ['worker', '--queue', REDIS!, '--concurrency', '1', '--lock-s', '2', '--allow-path', root, '--allow-path', projectDir()];
+    const workerArgs = ['worker', '--queue', REDIS!, '--concurrency', '1', '--lock-s', '4', '--allow-path', root, '--allow-path', projectDir()];
     const a = lemsim(workerArgs);
     const b = lemsim(workerArgs);
     try {
