@@ -34,6 +34,7 @@ export {
   type JsonValue,
   NO_OFFER,
   type Offer,
+  type PastBid,
   type Settlement,
   type Side,
   type Strategy,
@@ -43,6 +44,15 @@ export {
   type StrategyResult,
   withDefaults,
 } from './agents/strategies/strategy.js';
+export {
+  type AnyManagerStrategy,
+  defineManagerStrategy,
+  type ManagerContext,
+  type ManagerSettlement,
+  type ManagerStrategy,
+} from './agents/strategies/managers/strategy.js';
+export type { ManagerOffer, ManagerOutcome, NetImportCurve } from './markets/community/managers.js';
+export type { CommunityTrade } from './src/events.js';
 export { BUILTINS, buildRegistry, type Registry } from './src/plugins.js';
 
 // ── the pure libraries ───────────────────────────────────────────────────────────────────────────

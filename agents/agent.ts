@@ -8,9 +8,11 @@ import type { Feeder } from '../grid/feeder.js';
 import type { Network } from '../grid/model/network.js';
 import type { Scenario } from '../scenarios/schema.js';
 import type { AnyDraft, AnyEvent, EventType } from '../src/events.js';
+import type { Services } from '../src/services.js';
 import type { Forecasts } from './forecast.js';
 import type { ClearingMechanism } from './mechanisms.js';
 import type { PvProfile, SolarSite } from './solar.js';
+import type { AnyManagerStrategy } from './strategies/managers/strategy.js';
 import type { AnyStrategy } from './strategies/strategy.js';
 
 export interface Period {
@@ -56,6 +58,10 @@ export interface World {
   readonly voltageBuses: readonly { readonly name: string; readonly index: number }[];
   /** the strategy registry of this run: built-ins and the scenario's plugins */
   readonly strategies: Readonly<Record<string, AnyStrategy>>;
+  /** the community-manager strategy registry of this run (issue 16): built-ins and plugins */
+  readonly managerStrategies: Readonly<Record<string, AnyManagerStrategy>>;
+  /** engines agents use but do not own (solvers, power-flow state), outside agent state */
+  readonly services: Services;
   /** the scenario's clearing mechanism, from the registry */
   readonly mechanism: ClearingMechanism;
   /** forecasts of demand, PV and feeder load per period (a shared service, computed on first use) */

@@ -87,6 +87,8 @@ export const batteryKind: AgentKind<BatteryState, BatteryConfig> = {
       case 'period-opened': {
         const k = event.payload.period;
         const m = world.scenario.market;
+        const dayAhead = m.mechanism === 'community' && m.day_mode === 'day-ahead';
+        if (dayAhead && k > 0) return { state };
         const p = state.params;
         const lim = batteryLimits(p, state.soc, h);
         const ref = world.scenario.batteries.strategy;
@@ -104,33 +106,39 @@ export const batteryKind: AgentKind<BatteryState, BatteryConfig> = {
           },
           state.memory,
         );
-        let bid: Bid;
-        if (world.mechanism.bids === 'auction') bid = { market: 'auction', supply: r.offers.supply.supply, demand: r.offers.demand.demand };
-        else {
-          const value = r.offers.supply.storageValueEurPerKwh ?? r.offers.demand.storageValueEurPerKwh;
-          if (value === undefined || !Number.isFinite(value)) throw new Error(`battery ${state.id}: strategy '${ref.name}' gave no value of stored energy for the community market (Offer.storageValueEurPerKwh)`);
-          bid = {
-            market: 'community',
-            agents: [
-              {
-                id: `${state.id}:bat`,
-                kind: 'battery',
-                capacityKwh: p.capacityKwh,
-                powerKw: p.powerKw,
-                soc: state.soc,
-                socMin: p.socMin,
-                socMax: p.socMax,
-                etaCh: p.etaCh,
-                etaDis: p.etaDis,
-                rateChPerH: p.rateChPerH,
-                rateDisPerH: p.rateDisPerH,
-                selfDischargePerPeriod: p.selfDischargePerH * h,
-                aEurPerKwhPerKw: p.aEurPerKwhPerKw,
-                valueEurPerKwh: value,
-              },
-            ],
-          };
+        if (world.mechanism.bids === 'auction') {
+          const draft: AnyDraft = { type: 'bid-submitted', time: event.time, payload: { period: k, agent: state.id, community: state.community, bid: { market: 'auction', supply: r.offers.supply.supply, demand: r.offers.demand.demand } } };
+          return { state: { ...state, memory: r.memory }, emit: [draft] };
         }
+        const value = r.offers.supply.storageValueEurPerKwh ?? r.offers.demand.storageValueEurPerKwh;
+        if (value === undefined || !Number.isFinite(value)) throw new Error(`battery ${state.id}: strategy '${ref.name}' gave no value of stored energy for the community market (Offer.storageValueEurPerKwh)`);
+        // day-ahead (issue 10): the whole day's bids when the first period opens; soc is read from
+        // the first hour, and `terminal_soc: initial` closes the day at the starting soc with no
+        // value on what is left stored (all its welfare is then arbitrage between hours)
+        const closed = dayAhead && world.scenario.batteries.terminal_soc === 'initial';
+        const agent = (last: boolean) => ({
+          id: `${state.id}:bat`,
+          kind: 'battery',
+          capacityKwh: p.capacityKwh,
+          powerKw: p.powerKw,
+          soc: state.soc,
+          socMin: p.socMin,
+          socMax: p.socMax,
+          etaCh: p.etaCh,
+          etaDis: p.etaDis,
+          rateChPerH: p.rateChPerH,
+          rateDisPerH: p.rateDisPerH,
+          selfDischargePerPeriod: p.selfDischargePerH * h,
+          aEurPerKwhPerKw: p.aEurPerKwhPerKw,
+          valueEurPerKwh: closed ? 0 : value,
+          ...(closed && last ? { terminalSocMin: state.soc } : {}),
+        });
+        if (dayAhead) {
+          const n = world.periods.length;
+          const emit = world.periods.map((per): AnyDraft => ({ type: 'bid-submitted', time: event.time, payload: { period: per.index, agent: state.id, community: state.community, bid: { market: 'community', agents: [agent(per.index === n - 1)] } } }));
+          return { state: { ...state, memory: r.memory }, emit };
+        }
+        const bid: Bid = { market: 'community', agents: [agent(false)] };
         const draft: AnyDraft = { type: 'bid-submitted', time: event.time, payload: { period: k, agent: state.id, community: state.community, bid } };
         return { state: { ...state, memory: r.memory }, emit: [draft] };
       }

@@ -4,11 +4,11 @@
  * serializable data inside the agent's state: each side's strategy state, the agent's recent
  * settlements, the last clearing prices, the last voltage at its bus and its random stream's state.
  */
-import { castDraft, produce } from 'immer';
+import { Immer, castDraft } from 'immer';
 import { Rng } from '../src/rng.js';
 import type { EventPayloads } from '../src/events.js';
 import type { World } from './agent.js';
-import { type AnyStrategy, type BatteryView, HISTORY_PERIODS, type JsonValue, type Offer, type Settlement, type Side, type StrategyContext, withDefaults } from './strategies/strategy.js';
+import { type AnyStrategy, type BatteryView, BID_HISTORY_PERIODS, HISTORY_PERIODS, type PastBid, type JsonValue, type Offer, type Settlement, type Side, type StrategyContext, withDefaults } from './strategies/strategy.js';
 
 /** A strategy as a scenario names it. */
 export interface StrategyRef {
@@ -16,9 +16,18 @@ export interface StrategyRef {
   readonly params: Readonly<Record<string, JsonValue>>;
 }
 
+/**
+ * immer for the memory's updates (structural sharing: a snapshot of an agent shares what did not
+ * change), without auto-freezing: states are immutable by the kernel's convention, and freezing
+ * every update of 10,000 agents' memories costs more than the update itself.
+ */
+const immer = new Immer({ autoFreeze: false });
+const produce = immer.produce;
+
 export interface BidderMemory {
   readonly strategyState: Readonly<Record<Side, JsonValue>>;
   readonly settlements: readonly Settlement[];
+  readonly bids: readonly PastBid[];
   readonly lastPrices: Readonly<Record<string, number>>;
   readonly voltagePu: number | undefined;
   /** the agent's random stream (see `Rng.snapshot`) */
@@ -37,6 +46,7 @@ export function initialMemory(world: World, agentId: string, refs: Readonly<Reco
   return {
     strategyState: { supply: strategyOf(world, refs.supply).initialState, demand: strategyOf(world, refs.demand).initialState },
     settlements: [],
+    bids: [],
     lastPrices: {},
     voltagePu: undefined,
     rng: new Rng(`${world.scenario.seed}:strategy:${agentId}`).snapshot(),
@@ -74,6 +84,7 @@ export function runStrategies(world: World, agentId: string, period: number, ref
       forecast: physics.forecast,
       battery: physics.battery,
       settlements: memory.settlements,
+      bids: memory.bids,
       lastPrices: memory.lastPrices,
       voltagePu: memory.voltagePu,
       random: () => rng.next(),
@@ -87,6 +98,8 @@ export function runStrategies(world: World, agentId: string, period: number, ref
     memory: produce(memory, (m) => {
       m.strategyState = castDraft(state);
       m.rng = rng.snapshot();
+      m.bids.push(castDraft({ period, supply: offers.supply, demand: offers.demand }));
+      if (m.bids.length > BID_HISTORY_PERIODS) m.bids.splice(0, m.bids.length - BID_HISTORY_PERIODS);
     }),
   };
 }

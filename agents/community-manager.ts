@@ -2,8 +2,23 @@
  * Community manager: follows its members' bids, represents the community's price and its trade with
  * the grid and the other communities, and keeps the community's welfare — Σ of its members'
  * individual welfare, period by period (seed 000: who gains).
+ *
+ * With `market.community_clearing: managers` (issue 16) it also bids: once every member has bid for
+ * the period, it builds its community's net-import curve from the members' bids (markets/community/
+ * managers.ts), runs its strategy (agents/strategies/managers) and publishes the offer as a
+ * `bid-submitted` (`market: community-offer`). The bus orders bids before the gate closure and, at
+ * one priority, by sequence, so a period reads: members' bids → the manager's bid → `gate-closed`.
  */
-import type { AgentKind } from './agent.js';
+import { toCanonical } from '../markets/community/canonical.js';
+import { communityCurve, type ManagerOffer, offerProblem } from '../markets/community/managers.js';
+import type { CommunityAgent, CommunityProblem } from '../markets/community/model.js';
+import { ScenarioError } from '../src/errors.js';
+import type { AnyDraft } from '../src/events.js';
+import { Rng } from '../src/rng.js';
+import type { AgentKind, World } from './agent.js';
+import { type ConsList, cons, inInsertionOrder } from './cons-list.js';
+import type { ManagerSettlement } from './strategies/managers/strategy.js';
+import { HISTORY_PERIODS, type JsonValue } from './strategies/strategy.js';
 
 export interface CommunityManagerConfig {
   readonly community: string;
@@ -19,21 +34,122 @@ export interface CommunityManagerState extends CommunityManagerConfig {
   readonly periodWelfareEur: number;
   readonly welfareEur: number;
   readonly netKwThisPeriod: number;
+  // ---- issue 16: managers that bid ----
+  readonly period: number;
+  /** the members' market agents bid this period, newest first */
+  readonly memberAgents: ConsList<Readonly<Record<string, unknown>>>;
+  /** the offer published this period, if any */
+  readonly offer: ManagerOffer | undefined;
+  readonly strategyState: JsonValue;
+  readonly history: readonly ManagerSettlement[];
+  /** the manager's random stream (see `Rng.snapshot`) */
+  readonly rng: readonly number[];
+  /** Σ margins the manager kept, EUR */
+  readonly marginEur: number;
+}
+
+/** The manager strategy a scenario names for `community` (per-community entry, else the default). */
+export function managerStrategyRef(world: World, community: string): { readonly name: string; readonly params: Readonly<Record<string, JsonValue>> } {
+  const m = world.scenario.market.managers;
+  return Object.hasOwn(m.communities, community) ? m.communities[community] : m.strategy;
+}
+
+/** The scenario field that names the manager strategy of `community`. */
+function managerStrategyPath(world: World, community: string): string {
+  return Object.hasOwn(world.scenario.market.managers.communities, community) ? `market.managers.communities.${community}` : 'market.managers.strategy';
+}
+
+function managersBid(world: World): boolean {
+  return world.scenario.market.community_clearing === 'managers';
+}
+
+/** The offer of the manager in `state` for the period, from its members' bids and its strategy. */
+function makeOffer(state: CommunityManagerState, world: World): { offer: ManagerOffer; state: CommunityManagerState } {
+  const mk = world.scenario.market;
+  const agents = inInsertionOrder(state.memberAgents).map((a) => ({ ...a, community: state.community }) as unknown as CommunityAgent);
+  const problem: CommunityProblem = {
+    periodHours: world.periodHours,
+    grid: { importPriceEurPerKwh: mk.import_price, exportPriceEurPerKwh: mk.export_price },
+    interCommunityFeeEurPerKwh: mk.inter_community_fee,
+    communities: [{ id: state.community }],
+    agents,
+  };
+  const truthful: ManagerOffer = { community: state.community, curve: communityCurve(toCanonical(problem), 0), exportMarginEurPerKwh: 0, maxGridImportKw: null };
+  const ref = managerStrategyRef(world, state.community);
+  const strategy = world.managerStrategies[ref.name];
+  if (!strategy) throw new Error(`manager strategy '${ref.name}' is not registered`);
+  const p = world.periods[state.period];
+  const rng = Rng.restore(state.rng);
+  const r = strategy.offer(
+    {
+      manager: state.id,
+      community: state.community,
+      clock: { iso: p.iso, periodIndex: state.period, periodMinutes: mk.period_min, periodHours: world.periodHours, startS: p.startS },
+      truthful,
+      importPriceEurPerKwh: mk.import_price,
+      exportPriceEurPerKwh: mk.export_price,
+      interCommunityFeeEurPerKwh: mk.inter_community_fee,
+      periodHours: world.periodHours,
+      history: state.history,
+      params: { ...strategy.defaults, ...ref.params },
+      random: () => rng.next(),
+    },
+    state.strategyState,
+  );
+  if (r.offer.community !== state.community) throw new Error(`manager strategy '${ref.name}' offered for '${r.offer.community}', not for its community '${state.community}'`);
+  const bad = offerProblem(r.offer);
+  // a strategy's fault, not lemsim's: located at the scenario field that named it
+  if (bad) throw new ScenarioError(undefined, managerStrategyPath(world, state.community), `manager strategy '${ref.name}' made a bad offer for ${state.community}: ${bad}`);
+  return { offer: r.offer, state: { ...state, strategyState: r.state, rng: rng.snapshot(), offer: r.offer } };
 }
 
 export const communityManagerKind: AgentKind<CommunityManagerState, CommunityManagerConfig> = {
   kind: 'community-manager',
   handles: ['period-opened', 'bid-submitted', 'market-cleared'],
   observes: ['dispatched'],
-  init: (id, config) => ({ id, ...config, isMember: Object.fromEntries(config.members.map((m) => [m, true as const])), bidsThisPeriod: 0, priceEurPerKwh: undefined, periodWelfareEur: 0, welfareEur: 0, netKwThisPeriod: 0 }),
-  transition(state, event) {
+  init: (id, config, world) => ({
+    id,
+    ...config,
+    isMember: Object.fromEntries(config.members.map((m) => [m, true as const])),
+    bidsThisPeriod: 0,
+    priceEurPerKwh: undefined,
+    periodWelfareEur: 0,
+    welfareEur: 0,
+    netKwThisPeriod: 0,
+    period: -1,
+    memberAgents: null,
+    offer: undefined,
+    strategyState: world.managerStrategies[managerStrategyRef(world, config.community).name]?.initialState ?? null,
+    history: [],
+    rng: new Rng(`${world.scenario.seed}:manager:${id}`).snapshot(),
+    marginEur: 0,
+  }),
+  transition(state, event, world) {
     switch (event.type) {
       case 'period-opened':
-        return { state: { ...state, bidsThisPeriod: 0, periodWelfareEur: 0, netKwThisPeriod: 0 } };
-      case 'bid-submitted':
-        return event.payload.community === state.community ? { state: { ...state, bidsThisPeriod: state.bidsThisPeriod + 1 } } : { state };
-      case 'market-cleared':
-        return { state: { ...state, priceEurPerKwh: event.payload.prices[state.community] ?? event.payload.prices.market } };
+        return { state: { ...state, bidsThisPeriod: 0, periodWelfareEur: 0, netKwThisPeriod: 0, period: event.payload.period, memberAgents: null, offer: undefined } };
+      case 'bid-submitted': {
+        const p = event.payload;
+        if (p.community !== state.community || !Object.hasOwn(state.isMember, p.agent)) return { state };
+        const next = { ...state, bidsThisPeriod: state.bidsThisPeriod + 1 };
+        if (!managersBid(world) || p.bid.market !== 'community') return { state: next };
+        let memberAgents = state.memberAgents;
+        for (const a of p.bid.agents) memberAgents = cons(a, memberAgents);
+        const collected = { ...next, memberAgents };
+        if (collected.bidsThisPeriod < state.members.length) return { state: collected };
+        // the last member has bid: the manager's own bid follows it, before the gate closes
+        const made = makeOffer(collected, world);
+        const bid: AnyDraft = { type: 'bid-submitted', time: event.time, payload: { period: state.period, agent: state.id, community: state.community, bid: { market: 'community-offer', offer: made.offer } } };
+        return { state: made.state, emit: [bid] };
+      }
+      case 'market-cleared': {
+        const mine = event.payload.communities?.find((c) => c.community === state.community);
+        const priceEurPerKwh = event.payload.prices[state.community] ?? event.payload.prices.market;
+        if (!mine) return { state: { ...state, priceEurPerKwh } };
+        const kept = state.history.length >= HISTORY_PERIODS ? state.history.slice(state.history.length - HISTORY_PERIODS + 1) : state.history;
+        const { clearing: _c, membersWelfareEur: _w, ...outcome } = mine;
+        return { state: { ...state, priceEurPerKwh, history: [...kept, { ...outcome, period: event.payload.period }], marginEur: state.marginEur + mine.marginEur } };
+      }
       case 'dispatched':
         if (!Object.hasOwn(state.isMember, event.payload.agent)) return { state };
         return {

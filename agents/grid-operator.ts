@@ -5,7 +5,12 @@
  * [v_min, v_max] pu (EN 50160's ±10 % by default) and line currents within their normamps (or the
  * scenario's `line_amps`) — and publishes `grid-solved` per sub-step and one `violation-detected`
  * per element and sub-step. The power-flow state is the agent's physics, kept between periods.
+ * A feeder with regulators or capacitor controls is solved in OpenDSS's static control mode
+ * (grid/controls): every sub-step runs its control loop, and taps and capacitor steps carry over.
  */
+import { ControlledPowerFlow, hasControls } from '../grid/controls/static-control.js';
+import { LemsimError } from '../src/errors.js';
+import type { SolverModel } from '../grid/powerflow/compile.js';
 import { GridMeter, checkPowerBalance } from '../grid/powerflow/result.js';
 import { type LoadPowers, PowerFlowState, newLoadPowers, setLoadPowersAt } from '../grid/powerflow/solve.js';
 import type { AnyDraft } from '../src/events.js';
@@ -16,10 +21,21 @@ import { demandKwAt } from './prosumer.js';
 /** The feeder element an agent drives: a load index, and whether it draws reactive power. */
 export interface DrivenElement {
   readonly load: number;
-  /** prosumers keep their load's power factor when consuming; batteries run at unity */
+  /**
+   * prosumers draw their load's reactive power as the load defines it at each instant (Qmult shape,
+   * kvar or PF: `drivenLoadPowers`); batteries run at unity power factor
+   */
   readonly keepsPowerFactor: boolean;
   /** paper 004 (`power_flow.passive_demand: load-shape`): a passive consumer draws its own profile within the period */
   readonly followsShape?: boolean;
+}
+
+/** What the market dispatched to an element: net power and the consumption inside it, kW. */
+export interface ElementDispatch {
+  /** net power, grid convention: consumed > 0, produced < 0 */
+  readonly pKw: number;
+  /** the load's own consumption (≥ 0; a prosumer's bought kW): what draws reactive power; PV injects at unity power factor */
+  readonly consumptionKw: number;
 }
 
 export interface GridOperatorConfig {
@@ -30,16 +46,19 @@ export interface GridOperatorConfig {
 export interface GridEngine {
   readonly pf: PowerFlowState;
   readonly powers: LoadPowers;
-  readonly meter: GridMeter;
+  /** the meter of the model in force (a control that moves a tap brings a new model) */
+  meter: GridMeter;
+  meterModel: SolverModel;
+  /** the feeder's controls, when it has any (then they own the solve) */
+  readonly controls: ControlledPowerFlow | undefined;
 }
 
 export interface GridOperatorState {
   readonly id: string;
   readonly elementOf: ReadonlyMap<string, DrivenElement>;
-  readonly engine: GridEngine;
   readonly period: number;
   readonly expected: number;
-  readonly dispatch: Readonly<Record<string, number>>;
+  readonly dispatch: Readonly<Record<string, ElementDispatch>>;
   readonly solves: number;
   readonly nonConverged: number;
   readonly violations: number;
@@ -79,21 +98,45 @@ export function voltageSummary(s: VoltageStats, nominalPu: number): { average_pu
   };
 }
 
-/** Sets load powers for time `hourOfDay`: shapes for the others, dispatch for agents' elements. */
-function applyDispatch(world: World, state: GridOperatorState, hour: number, within?: ReadonlyMap<string, number>): void {
-  const m = world.feeder.model;
-  setLoadPowersAt(m, hour, 'daily', state.engine.powers, { yearlyShapesInDaily: world.scenario.power_flow.yearly_shapes_in_daily });
-  const loads = world.feeder.network.loads;
-  for (const [agent, el] of state.elementOf) {
+/**
+ * Sets load powers for time `hour` (h since midnight): every load at its own definition (shapes,
+ * daily mode, as OpenDSS's daily solve), then each agent's element at its dispatch. A prosumer's
+ * reactive power follows its load's definition at that instant: Q = consumption · Q₀/P₀, with P₀, Q₀
+ * what the load itself would draw now (Qmult shape, kvar or PF; as OpenDSS computes them), so a load
+ * dispatched at its own shape draws exactly its own Q. Where the load draws no P now, it keeps its
+ * own Q₀ and adds its base kvar/kW ratio times the consumption. Issue 10, defect 1: the static kvar/kW ratio is 1 on the Costa Rica
+ * circuit (`kW=1 kvar=1`, shapes give Q/P ≈ 0.26).
+ */
+export function drivenLoadPowers(
+  m: SolverModel,
+  elementOf: ReadonlyMap<string, DrivenElement>,
+  dispatch: Readonly<Record<string, ElementDispatch>>,
+  hour: number,
+  out: LoadPowers,
+  within?: ReadonlyMap<string, number>,
+  options: { readonly yearlyShapesInDaily?: boolean } = {},
+): void {
+  setLoadPowersAt(m, hour, 'daily', out, { yearlyShapesInDaily: options.yearlyShapesInDaily === true });
+  const loads = m.network.loads;
+  for (const [agent, el] of elementOf) {
     const li = el.load;
-    const pKw = (state.dispatch[agent] ?? 0) + (within?.get(agent) ?? 0);
+    const d0 = dispatch[agent] ?? { pKw: 0, consumptionKw: 0 };
+    // paper 004 (`passive_demand: load-shape`): a passive consumer's own profile around its cleared mean
+    const dw = within?.get(agent) ?? 0;
+    const d = { pKw: d0.pKw + dw, consumptionKw: d0.consumptionKw + dw };
     const l = loads[li];
-    // consumption keeps the load's own power factor; net export is at unity power factor
-    const ratio = l.kW !== 0 ? l.kvar / l.kW : 0;
-    const qKvar = el.keepsPowerFactor ? ratio * Math.max(0, pKw) : 0;
+    let p0 = 0;
+    let q0 = 0;
     for (let k = m.loadBrStart[li]; k < m.loadBrStart[li + 1]; k++) {
-      state.engine.powers.pW[k] = (pKw * 1000) / l.phases;
-      state.engine.powers.qVar[k] = (qKvar * 1000) / l.phases;
+      p0 += out.pW[k];
+      q0 += out.qVar[k];
+    }
+    const c = Math.max(0, d.consumptionKw) * 1000;
+    // W and var per load; a load that draws Q but no P now (Pmult 0, Qmult > 0) keeps that Q
+    const qVar = !el.keepsPowerFactor ? 0 : Math.abs(p0) > 1e-6 ? (q0 * c) / p0 : q0 + (l.kW !== 0 ? (c * l.kvar) / l.kW : 0);
+    for (let k = m.loadBrStart[li]; k < m.loadBrStart[li + 1]; k++) {
+      out.pW[k] = (d.pKw * 1000) / l.phases;
+      out.qVar[k] = qVar / l.phases;
     }
   }
 }
@@ -109,23 +152,35 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
   let violations = 0;
   const profile = passiveProfiles(world, state, startS, period.endS);
   for (let t = startS; t < period.endS - 1e-9; t += world.subStepS) {
-    applyDispatch(world, state, t / 3600, profile && deviationsAt(world, profile, t / 3600));
-    const tolerance = world.scenario.power_flow.tolerance;
-    // paper 004: a regulated LV bus (the transformer's tap holds it) moves the source EMF each sub-step
-    const status = world.regulated ? solveRegulated(state.engine.pf, state.engine.powers, world.regulated, { tolerance }) : state.engine.pf.solve(state.engine.powers, { tolerance });
+    drivenLoadPowers(world.feeder.model, state.elementOf, state.dispatch, t / 3600, engineOf(world, state.id).powers, profile && deviationsAt(world, profile, t / 3600), { yearlyShapesInDaily: world.scenario.power_flow.yearly_shapes_in_daily });
+    const engine = engineOf(world, state.id);
+    const options = { tolerance: world.scenario.power_flow.tolerance };
+    const hour = Math.floor(t / 3600);
+    // the feeder's own controls (regulators, capacitors, inverters) in OpenDSS's static mode; else
+    // paper 004's regulated LV bus (the transformer's tap holds it) moves the source EMF each sub-step
+    const status = engine.controls
+      ? engine.controls.solve(engine.powers, { hour, sec: t - hour * 3600 }, options)
+      : world.regulated
+        ? solveRegulated(engine.pf, engine.powers, world.regulated, options)
+        : engine.pf.solve(engine.powers, options);
+    const pf = engine.controls ? engine.controls.powerFlowState : engine.pf;
+    if (engine.controls && engine.meterModel !== engine.controls.model) {
+      engine.meterModel = engine.controls.model;
+      engine.meter = new GridMeter(engine.meterModel);
+    }
     solves++;
     if (!status.converged) {
       nonConverged++;
-      state.engine.pf.coldStart();
+      pf.coldStart();
       emit.push({ type: 'grid-solved', time: t, payload: { period: state.period, converged: false, iterations: status.iterations, minVPu: 0, maxVPu: 0, lossesKw: 0, sourceKw: 0, loadVPu: [], busVPu: [] } });
       // a failure is a result (DESIGN rule 15): counted, seen by the DSO planner, exit 3
       const change = status.lastChangePu;
       emit.push({ type: 'power-flow-not-converged', time: t, payload: { period: state.period, iterations: status.iterations, lastChangePu: Number.isFinite(change) ? change : null } });
       continue;
     }
-    const { vRe, vIm } = state.engine.pf;
+    const { vRe, vIm } = pf;
     // run-time invariant (DESIGN rule 9): source = loads + losses after every power flow
-    const bal = state.engine.meter.measure(vRe, vIm, state.engine.powers, state.engine.pf.sourceScale);
+    const bal = engine.meter.measure(vRe, vIm, engine.powers, pf.sourceScale);
     checkPowerBalance(bal, world.scenario.power_flow.tolerance);
     let minV = Infinity;
     let maxV = -Infinity;
@@ -164,7 +219,7 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
         if (br.kind !== 'line' || model.jumpers[bi]) return;
         const limit = lim.line_amps ?? br.normAmps;
         if (!(limit > 0)) return;
-        const worst = state.engine.meter.maxAmps[bi];
+        const worst = engineOf(world, state.id).meter.maxAmps[bi];
         if (worst > limit) {
           violations++;
           emit.push({
@@ -254,18 +309,29 @@ function round(x: number, d: number): number {
   return Number(x.toFixed(d));
 }
 
+/** The operator's engine for this iteration's feeder, from the world's services (made on first use). */
+function engineOf(world: World, agentId: string): GridEngine {
+  return world.services.engine(agentId, () => {
+    const controls = hasControls(world.feeder.network.circuit) ? new ControlledPowerFlow(world.feeder) : undefined;
+    // an ideal regulated bus (paper 004) and the feeder's own regulators would fight over the voltage
+    if (controls && world.regulated) throw new LemsimError(`power_flow.regulated_bus (${world.regulated.bus}) cannot be combined with the feeder's own controls (RegControl, CapControl, InvControl): remove one`);
+    const pf = new PowerFlowState(world.feeder.model);
+    return { pf, powers: newLoadPowers(world.feeder.model), meter: new GridMeter(world.feeder.model), meterModel: world.feeder.model, controls };
+  });
+}
+
 export const gridOperatorKind: AgentKind<GridOperatorState, GridOperatorConfig> = {
   kind: 'grid-operator',
   handles: ['market-cleared'],
   init(id, config, world) {
-    const pf = new PowerFlowState(world.feeder.model);
-    return { id, elementOf: config.elementOf, engine: { pf, powers: newLoadPowers(world.feeder.model), meter: new GridMeter(world.feeder.model) }, period: -1, expected: 0, dispatch: {}, solves: 0, nonConverged: 0, violations: 0, vStats: emptyVoltageStats() };
+    engineOf(world, id);
+    return { id, elementOf: config.elementOf, period: -1, expected: 0, dispatch: {}, solves: 0, nonConverged: 0, violations: 0, vStats: emptyVoltageStats() };
   },
   transition(state, event, world) {
     if (event.type === 'market-cleared') {
       // the period's whole dispatch arrives as one batch with the clearing: O(agents) per period
-      const dispatch: Record<string, number> = {};
-      for (const d of event.payload.dispatch) dispatch[d.agent] = d.pKw;
+      const dispatch: Record<string, ElementDispatch> = {};
+      for (const d of event.payload.dispatch) dispatch[d.agent] = { pKw: d.pKw, consumptionKw: d.boughtKw };
       const next = { ...state, period: event.payload.period, expected: event.payload.dispatches, dispatch };
       const r = solvePeriod(world, next, world.periods[event.payload.period].startS);
       return { state: { ...next, solves: state.solves + r.solves, nonConverged: state.nonConverged + r.nonConverged, violations: state.violations + r.violations }, emit: r.emit };

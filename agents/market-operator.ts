@@ -5,21 +5,27 @@
  * (markets/auction) or the multi-community market (markets/community) — and publishes the result
  * with the whole dispatch as one batch (for the grid operator), then one `dispatched` addressed to each
  * bidder. Dispatch is in the grid convention: consumed kW > 0. Bids are collected in an immutable
- * linked list, so a period costs O(bidders).
+ * linked list, so a period costs O(bidders). The clearing is the scenario's mechanism from the
+ * registry (agents/mechanisms.ts); the day-ahead community market clears the whole day at the first
+ * gate and publishes one period per gate.
  */
-import { clearPeriod, type BlockOrder } from '../markets/auction/index.js';
-import { clearCommunityFast, type CommunityAgent, type CommunityProblem } from '../markets/community/index.js';
+import { type AuctionBook, clearPeriod, type BlockOrder, validateBook } from '../markets/auction/index.js';
+import { clearCommunityFast, clearDayAheadQpWith, clearDayAheadWith, type CommunityAgent, type CommunityDay, type CommunityProblem, type CommunityResult, dayAheadKktResiduals, GRID_ID, type KktReport, validateProblem } from '../markets/community/index.js';
+import type { HighsModule } from '../markets/solvers/highs.js';
 import type { MilpSolver } from '../markets/solvers/milp.js';
-import type { AnyDraft, Bid } from '../src/events.js';
+import { LemsimError, SolverError } from '../src/errors.js';
+import type { AnyDraft, Bid, CommunityTrade } from '../src/events.js';
+import { clearByManagers, communityTrades } from './manager-clearing.js';
 import type { AgentKind, World } from './agent.js';
 import { type ConsList, cons, inInsertionOrder } from './cons-list.js';
+import { gridKwFromMarket } from './sign.js';
 
-export interface MarketOperatorConfig {
-  /** MILP backend for the auction (loaded before the run; the structured path rarely needs it) */
-  readonly solver: MilpSolver | undefined;
-}
+/** The market operator takes no configuration: its solvers come from the world's services. */
+export type MarketOperatorConfig = Record<string, never>;
 
 export interface SubmittedBid {
+  /** the period the bid is for (a day-ahead market takes every period's bids at the first gate) */
+  readonly period: number;
   readonly agent: string;
   readonly community: string;
   readonly bid: Bid;
@@ -35,17 +41,26 @@ export interface ClearingSnapshot {
   readonly dispatch: readonly { readonly agent: string; readonly pKw: number; readonly boughtKw: number; readonly soldKw: number; readonly priceEurPerKwh: number; readonly welfareEur: number }[];
   /** accepted block ids (auction) */
   readonly accepted: readonly string[];
+  /** community market: each community's price, trades and manager's margin (issue 16) */
+  readonly communities?: readonly CommunityTrade[];
+  /** relative optimality gap of the welfare problem (auction; 0 when proven optimal, and for the community QP) */
+  readonly optimalityGap?: number;
 }
 
 export interface MarketOperatorState {
   readonly id: string;
-  readonly solver: MilpSolver | undefined;
   readonly period: number;
-  /** bids of the open period, newest first (see `openBids`) */
+  /** bids received since the last gate closure, newest first (see `openBids`) */
   readonly pending: ConsList<SubmittedBid>;
   /** the last gate closure's bids and result, for the debugger's `book` and `result` */
   readonly lastBids: readonly SubmittedBid[];
   readonly lastResult: ClearingSnapshot | undefined;
+  /** day-ahead: the day's cleared periods, dispatched one per period */
+  readonly day?: readonly ClearingSnapshot[];
+  /** day-ahead: the KKT certificate of the day's clearing (seed 000, Eqs. 1–18 with Eq. 9 across the day) */
+  readonly dayKkt?: KktReport;
+  /** day-ahead: every period's bids, taken at the first gate */
+  readonly dayBids?: readonly SubmittedBid[];
 }
 
 /**
@@ -87,7 +102,7 @@ export function clearAuction(world: World, period: number, bids: readonly Submit
     const p = price ?? (bought > sold ? m.import_price : m.export_price);
     // individual welfare: offered value of what it bought minus cost of what it sold, minus net payment
     const welfare = (value - (bought - sold) * p) * world.periodHours;
-    return { agent: b.agent, pKw: bought - sold, boughtKw: bought, soldKw: sold, priceEurPerKwh: p, welfareEur: welfare };
+    return { agent: b.agent, pKw: gridKwFromMarket(bought - sold), boughtKw: bought, soldKw: sold, priceEurPerKwh: p, welfareEur: welfare };
   });
   return {
     period,
@@ -98,11 +113,12 @@ export function clearAuction(world: World, period: number, bids: readonly Submit
     exportKw: r.exportKw,
     dispatch,
     accepted: [...r.acceptedSupply, ...r.acceptedDemand],
+    optimalityGap: r.optimalityGap,
   };
 }
 
-/** Clears one community-market period. */
-export function clearCommunity(world: World, period: number, bids: readonly SubmittedBid[]): ClearingSnapshot {
+/** One period's community-market problem from the members' bids, and which bidder owns each market agent. */
+export function communityProblem(world: World, bids: readonly SubmittedBid[]): { problem: CommunityProblem; owner: Map<string, string> } {
   const m = world.scenario.market;
   const agents: CommunityAgent[] = [];
   const owner = new Map<string, string>();
@@ -122,42 +138,150 @@ export function clearCommunity(world: World, period: number, bids: readonly Subm
     communities: [...communities].sort().map((id) => ({ id })),
     agents,
   } as unknown as CommunityProblem;
-  const r = clearCommunityFast(problem);
+  return { problem, owner };
+}
+
+/** A cleared community-market period as the operator publishes it (`communities`: per-community trade rows). */
+export function communitySnapshot(period: number, bids: readonly SubmittedBid[], owner: ReadonlyMap<string, string>, r: CommunityResult, communities?: readonly CommunityTrade[]): ClearingSnapshot {
   const prices: Record<string, number> = {};
   let importKw = 0;
   let exportKw = 0;
-  for (const c of r.communities) {
-    prices[c.id] = c.priceEurPerKwh;
-    importKw += c.importKw;
-    exportKw += c.exportKw;
+  for (const c of r.communities) prices[c.id] = c.priceEurPerKwh;
+  // trade with the upstream grid only: a kWh one community sells another is neither bought from nor
+  // sold to the grid (summing the communities' imports counted it once as each)
+  for (const f of r.flows) {
+    if (f.from === GRID_ID) importKw += f.kw;
+    else if (f.to === GRID_ID) exportKw += f.kw;
   }
   const byAgent = new Map<string, { pKw: number; boughtKw: number; soldKw: number; welfareEur: number }>();
   for (const o of r.agents) {
     const who = owner.get(o.id)!;
     const cur = byAgent.get(who) ?? { pKw: 0, boughtKw: 0, soldKw: 0, welfareEur: 0 };
     // consumer P ≥ 0, producer P ≤ 0, battery charge S > 0: the grid sign; bought and sold kept apart
-    cur.pKw += o.pKw + o.sKw;
+    cur.pKw += gridKwFromMarket(o.pKw, o.sKw);
     cur.boughtKw += Math.max(0, o.pKw) + Math.max(0, o.sKw);
     cur.soldKw += Math.max(0, -o.pKw) + Math.max(0, -o.sKw);
     cur.welfareEur += o.welfareEur;
     byAgent.set(who, cur);
   }
-  const dispatch = bids.map((b) => {
+  // managers' offers are not market agents: their rows come from `communities`
+  const dispatch = bids.filter((b) => b.bid.market !== 'community-offer').map((b) => {
     const d = byAgent.get(b.agent) ?? { pKw: 0, boughtKw: 0, soldKw: 0, welfareEur: 0 };
     return { agent: b.agent, ...d, priceEurPerKwh: prices[b.community] ?? 0 };
   });
-  return { period, status: r.status, welfareEur: r.welfareEur ?? 0, prices, importKw, exportKw, dispatch, accepted: [] };
+  return { period, status: r.status, welfareEur: r.welfareEur ?? 0, prices, importKw, exportKw, dispatch, accepted: [], ...(communities ? { communities } : {}) };
 }
 
-/** The bids of the open period, in the order they were submitted. */
+/**
+ * Clears one community-market period: centrally (one QP over every member, `clearCommunityFast`),
+ * or from the managers' offers (`market.community_clearing: managers`, agents/manager-clearing.ts).
+ */
+export function clearCommunity(world: World, period: number, bids: readonly SubmittedBid[]): ClearingSnapshot {
+  if (world.scenario.market.community_clearing === 'managers') return clearByManagers(world, period, bids);
+  const { problem, owner } = communityProblem(world, bids);
+  // bids are validated at gate closure with the market's own checks, naming the bidder's agents
+  validateProblem(problem, `bids of period ${world.periods[period]?.label ?? period}`);
+  const r = clearCommunityFast(problem);
+  return communitySnapshot(period, bids, owner, r, r.status === 'optimal' ? communityTrades(problem, r, 'central') : undefined);
+}
+
+/** Largest KKT residual a day-ahead clearing may show before it is refused (kW, EUR/kWh, EUR/h). */
+export const DAY_AHEAD_KKT_TOL = 1e-6;
+
+/**
+ * Clears the whole day at once (seed 000, Eqs. 1–18 with Eq. 9 across the hours): every period's
+ * bids, the same market agents in every hour (an agent absent from an hour's bids — no PV at night —
+ * enters it with a zero box), cleared by the day-ahead solver and certified by its KKT residuals.
+ */
+function clearDay(world: World, bids: readonly SubmittedBid[], highs: HighsModule): { day: ClearingSnapshot[]; kkt: KktReport } {
+  const periods = world.periods.length;
+  const byPeriod: SubmittedBid[][] = Array.from({ length: periods }, () => []);
+  for (const b of bids) byPeriod[b.period]?.push(b);
+  const built = byPeriod.map((pb) => communityProblem(world, pb));
+  // the union of market agents in order of first appearance, and of communities
+  const template = new Map<string, CommunityAgent>();
+  const communities = new Set<string>();
+  for (const { problem } of built) {
+    for (const a of problem.agents) if (!template.has(a.id)) template.set(a.id, a);
+    for (const c of problem.communities) communities.add(c.id);
+  }
+  const owner = new Map<string, string>();
+  for (const b of built) for (const [k, v] of b.owner) owner.set(k, v);
+  const hours: CommunityProblem[] = built.map(({ problem }) => {
+    const here = new Map(problem.agents.map((a) => [a.id, a]));
+    const agents = [...template.values()].map((t): CommunityAgent => here.get(t.id) ?? (t.kind === 'battery' ? t : { ...t, pMinKw: 0, pMaxKw: 0 }));
+    return { ...problem, communities: [...communities].sort().map((id) => ({ id })), agents };
+  });
+  const dayProblem: CommunityDay = { hours };
+  // the scenario's solver first, the other as the fallback: HiGHS's active-set QP can fail (error −1)
+  // on degenerate days (a battery resting at soc_min for hours); a day neither solves is a counted
+  // failure with its reason, never a crash and never a quiet zero (DESIGN rule 15)
+  const order = world.scenario.market.day_solver === 'qp' ? [clearDayAheadQpWith, clearDayAheadWith] : [clearDayAheadWith, clearDayAheadQpWith];
+  let r: ReturnType<typeof clearDayAheadWith> | undefined;
+  const errors: string[] = [];
+  for (const solve of order) {
+    try {
+      r = solve(highs, dayProblem);
+      break;
+    } catch (err) {
+      if (!(err instanceof SolverError)) throw err;
+      errors.push(err.message);
+    }
+  }
+  if (!r || r.status !== 'optimal') {
+    const status = r ? r.status : `error: ${errors.join('; ')}`;
+    const failed = { status, welfareEur: 0, prices: {}, importKw: 0, exportKw: 0, accepted: [] };
+    return { day: byPeriod.map((pb, k) => ({ ...failed, period: k, dispatch: pb.map((b) => ({ agent: b.agent, pKw: 0, boughtKw: 0, soldKw: 0, priceEurPerKwh: 0, welfareEur: 0 })) })), kkt: { primalKw: Infinity, dualEurPerKwh: Infinity, complementarityEurPerH: Infinity } };
+  }
+  const kkt = dayAheadKktResiduals(dayProblem, r, r.energyValueEurPerKwh!);
+  return { day: r.hours.map((h, k) => communitySnapshot(k, byPeriod[k], owner, h, h.status === 'optimal' ? communityTrades(hours[k], h, 'central') : undefined)), kkt };
+}
+
+/** The bids received since the last gate closure, in the order they were submitted. */
 export function openBids(state: MarketOperatorState): SubmittedBid[] {
   return inInsertionOrder(state.pending);
+}
+
+/**
+ * Checks every auction bid at gate closure with the auction's own validation (finite, positive
+ * quantities; finite prices; unique ids): the whole period's book at once, and, when it fails, bidder
+ * by bidder to name the one at fault.
+ */
+export function validateAuctionBids(world: World, period: number, bids: readonly SubmittedBid[]): void {
+  const m = world.scenario.market;
+  const grid = { importPriceEurPerKwh: m.import_price, exportPriceEurPerKwh: m.export_price, maxImportKw: null, maxExportKw: null };
+  const id = world.periods[period]?.label ?? String(period);
+  const bookOf = (of: readonly SubmittedBid[]): AuctionBook => {
+    const supply: BlockOrder[] = [];
+    const demand: BlockOrder[] = [];
+    for (const b of of) {
+      if (b.bid.market !== 'auction') throw new LemsimError(`agent '${b.agent}' submitted a ${b.bid.market} bid to an auction`);
+      for (const o of b.bid.supply) supply.push({ id: o.id, agent: b.agent, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
+      for (const o of b.bid.demand) demand.push({ id: o.id, agent: b.agent, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
+    }
+    return { periodHours: world.periodHours, grid, periods: [{ id, supply, demand }] };
+  };
+  try {
+    validateBook(bookOf(bids));
+  } catch (err) {
+    if (!(err instanceof LemsimError)) throw err;
+    for (const b of bids) {
+      try {
+        validateBook(bookOf([b]), `bid of agent '${b.agent}'`);
+      } catch (inner) {
+        if (inner instanceof LemsimError) throw new LemsimError(inner.message);
+        throw inner;
+      }
+    }
+    // only the combination is wrong (an order id two bidders share)
+    throw new LemsimError(`bids of period ${id}: ${err.message}`);
+  }
 }
 
 export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorConfig> = {
   kind: 'market-operator',
   handles: ['period-opened', 'bid-submitted', 'gate-closed'],
-  init: (id, config) => ({ id, solver: config.solver, period: -1, pending: null, lastBids: [], lastResult: undefined }),
+  init: (id) => ({ id, period: -1, pending: null, lastBids: [], lastResult: undefined }),
   transition(state, event, world) {
     if (event.type === 'period-opened') {
       const gate: AnyDraft = { type: 'gate-closed', time: event.time, payload: { period: event.payload.period } };
@@ -165,12 +289,29 @@ export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorCo
     }
     if (event.type === 'bid-submitted') {
       const p = event.payload;
-      return { state: { ...state, pending: cons({ agent: p.agent, community: p.community ?? 'c1', bid: p.bid }, state.pending) } };
+      return { state: { ...state, pending: cons({ period: p.period, agent: p.agent, community: p.community ?? 'c1', bid: p.bid }, state.pending) } };
     }
     if (event.type === 'gate-closed') {
+      const m = world.scenario.market;
       const bids = openBids(state);
-      // the scenario's clearing mechanism, from the registry (built-in or plugin)
-      const result = world.mechanism.clear({ world, period: state.period, bids, solver: state.solver });
+      let next: MarketOperatorState = state;
+      let result: ClearingSnapshot;
+      if (m.mechanism === 'community' && m.day_mode === 'day-ahead') {
+        // the first gate takes the whole day's bids and clears the day; later gates publish its periods
+        if (!state.day) {
+          const highs = world.services.highs;
+          if (!highs) throw new Error('market operator: day-ahead market without a loaded HiGHS module');
+          const d = clearDay(world, bids, highs);
+          next = { ...state, day: d.day, dayKkt: d.kkt, dayBids: bids };
+        }
+        result = next.day![state.period];
+      } else {
+        if (world.mechanism.bids === 'auction') validateAuctionBids(world, state.period, bids);
+        // the scenario's clearing mechanism, from the registry (built-in or plugin)
+        result = world.mechanism.clear({ world, period: state.period, bids, solver: world.services.milp });
+      }
+      // the debugger's `book`: this period's bids (a day-ahead market received them at the first gate)
+      const lastBids = next.dayBids ? next.dayBids.filter((b) => b.period === state.period) : bids;
       const emit: AnyDraft[] = [
         {
           type: 'market-cleared',
@@ -183,14 +324,16 @@ export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorCo
             importKw: result.importKw,
             exportKw: result.exportKw,
             dispatches: result.dispatch.length,
-            dispatch: result.dispatch.map((d) => ({ agent: d.agent, pKw: d.pKw })),
+            optimalityGap: result.optimalityGap ?? 0,
+            dispatch: result.dispatch.map((d) => ({ agent: d.agent, pKw: d.pKw, priceEurPerKwh: d.priceEurPerKwh, boughtKw: d.boughtKw, soldKw: d.soldKw, welfareEur: d.welfareEur })),
+            ...(result.communities ? { communities: result.communities } : {}),
           },
         },
         ...result.dispatch.map(
           (d): AnyDraft => ({ type: 'dispatched', time: event.time, payload: { period: state.period, agent: d.agent, pKw: d.pKw, priceEurPerKwh: d.priceEurPerKwh, boughtKw: d.boughtKw, soldKw: d.soldKw, welfareEur: d.welfareEur } }),
         ),
       ];
-      return { state: { ...state, lastBids: bids, lastResult: result, pending: null }, emit };
+      return { state: { ...next, lastBids, lastResult: result, pending: null }, emit };
     }
     return { state };
   },

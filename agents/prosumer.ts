@@ -72,20 +72,31 @@ export const prosumerKind: AgentKind<ProsumerState, ProsumerConfig> = {
   transition(state, event, world) {
     switch (event.type) {
       case 'period-opened': {
-        const k = event.payload.period;
+        const m = world.scenario.market;
+        // a day-ahead market (issue 10) takes the whole day's bids when the first period opens: the
+        // strategies bid every period in turn, each with that period's clock and forecast
+        const dayAhead = m.mechanism === 'community' && m.day_mode === 'day-ahead';
+        if (dayAhead && event.payload.period > 0) return { state };
+        const periods = dayAhead ? world.periods.map((p) => p.index) : [event.payload.period];
         const demandKw = world.forecast.demandKw(state.loadIndex);
         const pvKw = world.forecast.pvKw(state.pvKwp);
-        // the demand the agent has this period: its load shape, times its noise draw (the forecast stays noiseless)
-        const nominal = demandKw[k] * (state.loadNoise ? state.loadNoise[k] : 1);
-        const pv = pvKw[k];
-        const forecast = { demandKw: demandKw.subarray(k), pvKw: pvKw.subarray(k), feederLoadKw: world.forecast.feederLoadKw().subarray(k) };
-        const r = runStrategies(world, state.id, k, state, { nominalDemandKw: nominal, availableSupplyKw: pv, forecast }, state.memory);
-        const { supply, demand } = r.offers;
-        const bid: AnyDraft =
-          world.mechanism.bids === 'auction'
+        const feederKw = world.forecast.feederLoadKw();
+        let memory = state.memory;
+        let nominal = 0;
+        let pv = 0;
+        const emit = periods.map((k): AnyDraft => {
+          // the demand the agent has in period k: its load shape, times its noise draw (the forecast stays noiseless)
+          nominal = demandKw[k] * (state.loadNoise ? state.loadNoise[k] : 1);
+          pv = pvKw[k];
+          const forecast = { demandKw: demandKw.subarray(k), pvKw: pvKw.subarray(k), feederLoadKw: feederKw.subarray(k) };
+          const r = runStrategies(world, state.id, k, state, { nominalDemandKw: nominal, availableSupplyKw: pv, forecast }, memory);
+          memory = r.memory;
+          const { supply, demand } = r.offers;
+          return world.mechanism.bids === 'auction'
             ? { type: 'bid-submitted', time: event.time, payload: { period: k, agent: state.id, community: state.community, bid: { market: 'auction', supply: supply.supply, demand: demand.demand } } }
             : { type: 'bid-submitted', time: event.time, payload: { period: k, agent: state.id, community: state.community, bid: { market: 'community', agents: [...demand.communityAgents, ...supply.communityAgents] } } };
-        return { state: { ...state, memory: r.memory, nominalDemandKw: nominal, pvAvailableKw: pv }, emit: [bid] };
+        });
+        return { state: dayAhead ? { ...state, memory } : { ...state, memory, nominalDemandKw: nominal, pvAvailableKw: pv }, emit };
       }
       case 'market-cleared':
         return { state: { ...state, memory: rememberPrices(state.memory, event.payload.prices) } };

@@ -4,6 +4,7 @@ import { batteryKind } from './battery.js';
 import { communityManagerKind } from './community-manager.js';
 import { dsoPlannerKind } from './dso-planner.js';
 import { gridOperatorKind } from './grid-operator.js';
+import { ledgerKind } from './ledger.js';
 import { marketOperatorKind } from './market-operator.js';
 import { prosumerKind } from './prosumer.js';
 
@@ -15,4 +16,5 @@ export const agentKinds: Readonly<Record<string, AgentKind<any, any>>> = {
   'market-operator': marketOperatorKind,
   'grid-operator': gridOperatorKind,
   'dso-planner': dsoPlannerKind,
+  ledger: ledgerKind,
 };

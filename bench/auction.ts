@@ -7,7 +7,7 @@
  */
 import { type ClearingConfig, type ClearingResult, clear } from '../markets/auction/clearing.js';
 import type { AuctionBook } from '../markets/auction/orders.js';
-import { syntheticDay, syntheticLargePeriod } from '../markets/auction/synthetic-book.js';
+import { syntheticDay, syntheticLargePeriod, syntheticUnevenPeriod } from '../markets/auction/synthetic-book.js';
 import { loadMilpSolver } from '../markets/solvers/milp.js';
 import { type Benchmark, peakMb, secondsSince } from './bench.js';
 
@@ -73,4 +73,33 @@ export const auctionDay: Benchmark = {
 export const auction10k: Benchmark = {
   name: 'auction-10k',
   run: () => compare(syntheticLargePeriod(10_000, 6), 3),
+};
+
+/**
+ * auction-cliff (issue 11): one period of 20k, 40k and 60k blocks of uneven sizes with a ±10 kW grid
+ * (syntheticUnevenPeriod), cleared on the default path — structured search, MILP fallback bounded to
+ * DEFAULT_MILP_MAX_BLOCKS — with the optimality gap it proves; and, for the anchor, HiGHS forced on
+ * the 20k book (method milp) under a 60 s limit, which is where the cliff was.
+ */
+export const auctionCliff: Benchmark = {
+  name: 'auction-cliff',
+  async run() {
+    const highs = await loadMilpSolver('highs');
+    const figures: Record<string, unknown> = {};
+    for (const orders of [20_000, 40_000, 60_000]) {
+      const book = syntheticUnevenPeriod(orders);
+      const { ms, result } = timed(book, { pricing: 'midpoint', solver: highs }, 1);
+      const p = result.periods[0];
+      figures[`ms_${orders / 1000}k`] = ms;
+      figures[`gap_${orders / 1000}k`] = p.optimalityGap;
+      figures[`method_${orders / 1000}k`] = p.method;
+    }
+    const forced = timed(syntheticUnevenPeriod(20_000), { pricing: 'midpoint', solver: highs, method: 'milp', timeLimitS: 60 }, 1);
+    figures.highs_only_ms_20k = forced.ms;
+    figures.highs_only_status_20k = forced.result.periods[0].status;
+    figures.highs_only_welfare_eur_20k = forced.result.periods[0].welfareEur;
+    figures.default_welfare_eur_20k = timed(syntheticUnevenPeriod(20_000), { pricing: 'midpoint', solver: highs }, 1).result.periods[0].welfareEur;
+    figures.peak_mb = peakMb();
+    return figures;
+  },
 };

@@ -13,3 +13,9 @@ export function peakMb(): number {
 export function secondsSince(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
+
+/** Median of a list of timings (the machine is shared: one slow run must not set the figure). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}

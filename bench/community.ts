@@ -11,12 +11,7 @@ import { dayAheadKktResiduals, type KktReport, kktResiduals } from '../markets/c
 import type { CommunityProblem } from '../markets/community/model.js';
 import { clearCommunityQp } from '../markets/community/qp-oracle.js';
 import { caseStudy2Like, syntheticDay, syntheticProblem } from '../markets/community/synthetic.js';
-import { type Benchmark, peakMb } from './bench.js';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
+import { type Benchmark, median, peakMb } from './bench.js';
 
 /** The oracle gets at most this long per instance (HiGHS `time_limit`); past it, `oracle_error`. */
 const ORACLE_TIME_LIMIT_S = 30;

@@ -1,23 +1,30 @@
 /** The registry of benchmarks: one line per benchmark module. */
 import type { Benchmark } from './bench.js';
-import { auction10k, auctionDay } from './auction.js';
+import { auction10k, auctionCliff, auctionDay } from './auction.js';
 import { community10kHour, communityCs2Hour, communityDayAhead } from './community.js';
+import { communityManagersCs2Day } from './community-managers.js';
+import { powerflowControls123, powerflowControls8500 } from './powerflow-controls.js';
 import { powerflowCostaRicaDay, powerflowDay } from './powerflow-day.js';
 import { memRunPaper004Second, memTimeseries10k } from './memory.js';
 import { sim10kAgents, sim2kAgents } from './sim-scale.js';
 import { simPaper004Minute, simPaper004Second } from './simulation.js';
+import { report100k } from './report.js';
 import { sweep30 } from './sweep.js';
 
 export const benchmarks: readonly Benchmark[] = [
-  auctionDay, auction10k,
+  auctionDay, auction10k, auctionCliff,
   communityCs2Hour, community10kHour, communityDayAhead,
+  communityManagersCs2Day,
   powerflowDay,
   powerflowCostaRicaDay,
+  powerflowControls123,
+  powerflowControls8500,
   simPaper004Minute,
   simPaper004Second,
   sim2kAgents,
   sim10kAgents,
   memRunPaper004Second,
   memTimeseries10k,
+  report100k,
   sweep30,
 ];

@@ -9,14 +9,9 @@
 import { loadFeeder, runTimeSeries } from '../grid/feeder.js';
 import type { ShapeMode } from '../grid/powerflow/solve.js';
 import { hasShared, sharedPath } from '../src/shared-data.js';
-import { type Benchmark, peakMb, secondsSince } from './bench.js';
+import { type Benchmark, median, peakMb, secondsSince } from './bench.js';
 
 const REPEATS = 7;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function dayBenchmark(name: string, entry: string, range: { from: number; to: number; stepMin: number }, mode: ShapeMode): Benchmark {
   return {

@@ -4,6 +4,7 @@
  * scenarios/example-small.yaml for a commented template.
  */
 import { z } from 'zod';
+import { STANDARD_BATTERY_UNIT } from '../markets/community/battery.js';
 import { checkIsoDate, parseClock } from '../src/clock.js';
 import { TOLERANCE_RANGE_PU } from '../src/limits.js';
 
@@ -39,6 +40,24 @@ const solarSource = z.enum(['clear-sky', 'file']);
 const regulatedBus = z.object({ bus: z.string(), v_pu: z.number().positive() }).strict();
 // ---- end paper 004 ----
 
+/** the Standard Battery Unit is defined once, in markets/community/battery.ts (seed 000, Table III) */
+const SBU = STANDARD_BATTERY_UNIT;
+/** wear curvature of a unit, EUR/kWh per kW: a market choice, not in Table III */
+const DEFAULT_WEAR_A = 0.001;
+const UNIT_DEFAULTS = {
+  capacity_kwh: SBU.capacityKwh,
+  power_kw: SBU.powerKw,
+  soc: SBU.socInit,
+  soc_min: SBU.socMin,
+  soc_max: SBU.socMax,
+  eta_ch: SBU.etaCh,
+  eta_dis: SBU.etaDis,
+  rate_ch: SBU.rateChPerH,
+  rate_dis: SBU.rateDisPerH,
+  self_discharge: SBU.selfDischargePerH,
+  a: DEFAULT_WEAR_A,
+};
+
 export const scenarioSchema = z
   .object({
     name: z.string().default('scenario'),
@@ -69,9 +88,35 @@ export const scenarioSchema = z
         grid: marketGrid.default('counterparty'),
         max_import_kw: gridLimitKw,
         max_export_kw: gridLimitKw,
+        // --- issue 10, paper 000: the community market's day ---
+        /** community market: clear each period on its own (`hourly`, soc carried) or the whole day at once (`day-ahead`, seed 000 Eqs. 9–13 across the day) */
+        day_mode: z.enum(['hourly', 'day-ahead']).default('hourly'),
+        /** day-ahead solver: `fast` (reduced QP + exact hourly re-clearing) or `qp` (the full QP, HiGHS) */
+        day_solver: z.enum(['fast', 'qp']).default('fast'),
+        // --- end issue 10, paper 000 ---
+        // issue 16: who clears the trade between communities — the central QP, or the managers' offers
+        community_clearing: z.enum(['central', 'managers']).default('central'),
+        /** issue 16: the community managers' strategy (agents/strategies/managers), and per-community ones by community id */
+        managers: z
+          .object({ strategy: strategyRef.default({ name: 'truthful', params: {} }), communities: z.record(z.string(), strategyRef).default({}) })
+          .strict()
+          .default({ strategy: { name: 'truthful', params: {} }, communities: {} }),
       })
       .strict()
-      .default({ mechanism: 'auction', period_min: 5, import_price: 0.1, export_price: 0.05, pricing: 'midpoint', solver: 'highs', inter_community_fee: 0.01, grid: 'counterparty' }),
+      .default({
+        mechanism: 'auction',
+        period_min: 5,
+        import_price: 0.1,
+        export_price: 0.05,
+        pricing: 'midpoint',
+        solver: 'highs',
+        inter_community_fee: 0.01,
+        grid: 'counterparty',
+        day_mode: 'hourly',
+        day_solver: 'fast',
+        community_clearing: 'central',
+        managers: { strategy: { name: 'truthful', params: {} }, communities: {} },
+      }),
     power_flow: z
       .object({
         /** seconds between power flows: at least 1 s (quasi-static power flow), at most a period (src/scenario.ts) */
@@ -176,32 +221,38 @@ export const scenarioSchema = z
         /** one Standard Battery Unit (seed 000, Table III); units scale capacity and power */
         unit: z
           .object({
-            capacity_kwh: z.number().positive().max(1e6).default(10.24),
-            power_kw: z.number().positive().max(1e6).default(2.56),
-            soc: z.number().min(0).max(1).default(0.5),
-            soc_min: z.number().min(0).max(1).default(0.2),
-            soc_max: z.number().min(0).max(1).default(0.8),
-            eta_ch: z.number().positive().max(1).default(0.96),
-            eta_dis: z.number().positive().max(1).default(0.96),
-            rate_ch: z.number().positive().max(1000).default(0.25),
-            rate_dis: z.number().positive().max(1000).default(0.9375),
-            self_discharge: z.number().nonnegative().max(1).default(1.72e-5),
-            a: z.number().nonnegative().max(1000).default(0.001),
+            capacity_kwh: z.number().positive().max(1e6).default(SBU.capacityKwh),
+            power_kw: z.number().positive().max(1e6).default(SBU.powerKw),
+            soc: z.number().min(0).max(1).default(SBU.socInit),
+            soc_min: z.number().min(0).max(1).default(SBU.socMin),
+            soc_max: z.number().min(0).max(1).default(SBU.socMax),
+            eta_ch: z.number().positive().max(1).default(SBU.etaCh),
+            eta_dis: z.number().positive().max(1).default(SBU.etaDis),
+            rate_ch: z.number().positive().max(1000).default(SBU.rateChPerH),
+            rate_dis: z.number().positive().max(1000).default(SBU.rateDisPerH),
+            /** fraction of the stored energy lost per hour */
+            self_discharge: z.number().nonnegative().max(1).default(SBU.selfDischargePerH),
+            a: z.number().nonnegative().max(1000).default(DEFAULT_WEAR_A),
           })
           .strict()
-          .default({ capacity_kwh: 10.24, power_kw: 2.56, soc: 0.5, soc_min: 0.2, soc_max: 0.8, eta_ch: 0.96, eta_dis: 0.96, rate_ch: 0.25, rate_dis: 0.9375, self_discharge: 1.72e-5, a: 0.001 }),
+          .default(UNIT_DEFAULTS),
         /** the agent kind of batteries (default: the built-in `battery`) */
         kind: kindName.default('battery'),
         initial: z.array(z.object({ bus: z.string(), units: z.number().int().positive().max(10_000) }).strict()).default([]),
         /** how batteries bid in the auction (agents/strategies); the community market takes them as battery agents */
         strategy: strategyRef.default({ name: 'storage-threshold', params: {} }),
+        // --- issue 10, paper 000 ---
+        /** day-ahead market: end the day at least at the starting soc (`initial`) or anywhere, leftover energy valued at the midpoint of the grid prices (`free`) */
+        terminal_soc: z.enum(['initial', 'free']).default('initial'),
+        // --- end issue 10, paper 000 ---
       })
       .strict()
       .default({
-        unit: { capacity_kwh: 10.24, power_kw: 2.56, soc: 0.5, soc_min: 0.2, soc_max: 0.8, eta_ch: 0.96, eta_dis: 0.96, rate_ch: 0.25, rate_dis: 0.9375, self_discharge: 1.72e-5, a: 0.001 },
+        unit: UNIT_DEFAULTS,
         kind: 'battery',
         initial: [],
         strategy: { name: 'storage-threshold', params: {} },
+        terminal_soc: 'initial',
       }),
     limits: z
       .object({
@@ -214,17 +265,29 @@ export const scenarioSchema = z
         nominal_v_pu: z.number().positive().max(2).default(1),
         /** paper 004: the voltage levels (kV line-to-line bases) the voltage statistics cover; default all */
         statistics_kv: z.array(z.number().positive()).min(1).optional(),
+        // --- issue 10, paper 000 ---
+        /** what the reinforcement planner counts: `violations` (element × sub-step) or `violation_episodes` (element × market period) */
+        count: z.enum(['violations', 'violation_episodes']).default('violations'),
+        // --- end issue 10, paper 000 ---
       })
       .strict()
-      .default({ v_min_pu: 0.9, v_max_pu: 1.1, check_lines: true, nominal_v_pu: 1 }),
+      .default({ v_min_pu: 0.9, v_max_pu: 1.1, check_lines: true, nominal_v_pu: 1, count: 'violations' }),
     reinforcement: z
       .object({
         enabled: z.boolean().default(true),
         max_iterations: z.number().int().positive().max(100).default(4),
         unit_steps: z.array(z.number().int().positive().max(10_000)).min(1).default([1, 3, 5]),
+        // --- issue 10, paper 000 ---
+        /**
+         * `paper` (seed 000, Sec. III Stage VI): one unit at every bus violating in the base run, then
+         * only buses whose violations persist grow through `unit_steps`, every configuration run and
+         * reported; `stop-on-no-improvement`: every violating bus grows, stop when the count stops falling
+         */
+        rule: z.enum(['paper', 'stop-on-no-improvement']).default('stop-on-no-improvement'),
+        // --- end issue 10, paper 000 ---
       })
       .strict()
-      .default({ enabled: true, max_iterations: 4, unit_steps: [1, 3, 5] }),
+      .default({ enabled: true, max_iterations: 4, unit_steps: [1, 3, 5], rule: 'stop-on-no-improvement' }),
   })
   .strict();
 

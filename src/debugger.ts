@@ -203,6 +203,11 @@ export class Debugger {
       if (b.bid.market === 'auction') {
         for (const o of b.bid.supply) supply.push([o.id, b.agent, o.kw, o.priceEurPerKwh]);
         for (const o of b.bid.demand) demand.push([o.id, b.agent, o.kw, o.priceEurPerKwh]);
+      } else if (b.bid.market === 'community-offer') {
+        // a manager's offer: its net-import curve, price → kW (a range where members' responses jump)
+        const o = b.bid.offer;
+        const pts = o.curve.pricesEurPerKwh.map((p, k) => `${p.toFixed(4)}:${o.curve.lowKw[k] === o.curve.highKw[k] ? o.curve.lowKw[k].toFixed(3) : `[${o.curve.lowKw[k].toFixed(3)},${o.curve.highKw[k].toFixed(3)}]`}`);
+        agents.push(`${b.community} ${b.agent} manager offer: margin ${o.exportMarginEurPerKwh} EUR/kWh, import cap ${o.maxGridImportKw ?? 'none'} kW, net import by price ${pts.join(' ')}`);
       } else {
         for (const a of b.bid.agents) agents.push(`${b.community} ${b.agent} ${JSON.stringify(a)}`);
       }

@@ -8,6 +8,8 @@
  * negative; the market layer's own convention stays inside markets/.
  */
 
+import type { ManagerOffer, ManagerOutcome } from '../markets/community/managers.js';
+
 /** A bid of one agent for one period: blocks for the auction, or its parameters for the community market. */
 export type Bid =
   | {
@@ -19,7 +21,31 @@ export type Bid =
       readonly market: 'community';
       /** agents of the community market (markets/community model) without their community */
       readonly agents: readonly Readonly<Record<string, unknown>>[];
+    }
+  | {
+      /** a community manager's offer for inter-community and upstream trade (issue 16) */
+      readonly market: 'community-offer';
+      readonly offer: ManagerOffer;
     };
+
+/** One community's clearing of one period (issue 16; markets/community/managers.ts). */
+export type CommunityTrade = ManagerOutcome & {
+  /** how the period was cleared: the central QP, or from the managers' offers */
+  readonly clearing: 'central' | 'managers';
+  /** Σ members' individual welfare, EUR */
+  readonly membersWelfareEur: number;
+};
+
+/** One bidder's settlement in a period (the payload of its `dispatched`, without the period). */
+export interface Settled {
+  readonly agent: string;
+  /** net power, grid convention: consumed > 0, produced < 0 */
+  readonly pKw: number;
+  readonly priceEurPerKwh: number;
+  readonly boughtKw: number;
+  readonly soldKw: number;
+  readonly welfareEur: number;
+}
 
 export interface EventPayloads {
   'iteration-started': { readonly batteries: readonly { readonly bus: string; readonly units: number }[] };
@@ -36,8 +62,16 @@ export interface EventPayloads {
     readonly exportKw: number;
     /** how many `dispatched` events follow */
     readonly dispatches: number;
-    /** the whole dispatch as one batch (grid convention: consumed kW > 0), for the grid operator */
-    readonly dispatch: readonly { readonly agent: string; readonly pKw: number }[];
+    /**
+     * the whole dispatch as one batch, one entry per `dispatched` that follows (grid convention:
+     * consumed kW > 0), for the agents that need every settlement at once (the grid operator, the
+     * ledger): a period then costs them O(agents)
+     */
+    readonly dispatch: readonly Settled[];
+    /** community market: each community's price, trades and manager's margin */
+    readonly communities?: readonly CommunityTrade[];
+    /** relative optimality gap of the clearing's welfare problem; 0 when proven optimal */
+    readonly optimalityGap: number;
   };
   /** addressed to `agent` (see `recipientOf`) */
   dispatched: {
@@ -80,6 +114,8 @@ export interface EventPayloads {
     readonly violatingBuses: readonly string[];
     /** sub-steps whose power flow did not converge: their violations are unknown, not zero */
     readonly nonConvergedSteps: number;
+    /** element × market period with a violation (issue 10: seed 000's episodes) */
+    readonly violationEpisodes: number;
   };
   reinforced: { readonly added: readonly { readonly bus: string; readonly units: number }[]; readonly reason: string };
 }

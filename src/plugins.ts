@@ -1,8 +1,9 @@
 /**
  * Plugins and the run's registries (DESIGN rule 6). A scenario may name plugin modules
  * (`plugins: [./my-strategies.mjs, ./my-agent.ts]`, relative to the scenario file); each exports
- * `strategies`, `agentKinds` and/or `mechanisms`, objects keyed by name whose values are made with
- * `defineStrategy`, `defineAgentKind` and `defineMechanism`. The registries of a run are the
+ * `strategies`, `agentKinds`, `mechanisms` and/or `managerStrategies`, objects keyed by name whose
+ * values are made with `defineStrategy`, `defineAgentKind`, `defineMechanism` and
+ * `defineManagerStrategy`. The registries of a run are the
  * built-ins plus every plugin's entries; a name may not be taken twice. TypeScript plugins (`.ts`,
  * `.mts`) load through a module hook that strips their types with esbuild (src/ts-hook.ts): no
  * build step for the user. Every problem is a `ScenarioError` naming the plugin file and the
@@ -16,6 +17,8 @@ import type { AgentKind } from '../agents/agent.js';
 import { type ClearingMechanism, mechanisms as builtinMechanisms } from '../agents/mechanisms.js';
 import { agentKinds as builtinKinds } from '../agents/registry.js';
 import { strategies as builtinStrategies } from '../agents/strategies/index.js';
+import { managerStrategies as builtinManagerStrategies } from '../agents/strategies/managers/index.js';
+import type { AnyManagerStrategy } from '../agents/strategies/managers/strategy.js';
 import type { AnyStrategy } from '../agents/strategies/strategy.js';
 import { ScenarioError } from './errors.js';
 import { confine, resolveScenarioPath } from './scenario.js';
@@ -26,11 +29,13 @@ export interface Registry {
   // biome-ignore lint: kinds have different state and config types
   readonly agentKinds: Readonly<Record<string, AgentKind<any, any>>>;
   readonly mechanisms: Readonly<Record<string, ClearingMechanism>>;
+  /** community-manager strategies (issue 16) */
+  readonly managerStrategies: Readonly<Record<string, AnyManagerStrategy>>;
 }
 
-export const BUILTINS: Registry = { strategies: builtinStrategies, agentKinds: builtinKinds, mechanisms: builtinMechanisms };
+export const BUILTINS: Registry = { strategies: builtinStrategies, agentKinds: builtinKinds, mechanisms: builtinMechanisms, managerStrategies: builtinManagerStrategies };
 
-const EXPORTS = ['strategies', 'agentKinds', 'mechanisms'] as const;
+const EXPORTS = ['strategies', 'agentKinds', 'mechanisms', 'managerStrategies'] as const;
 const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts']);
 const JS_EXTENSIONS = new Set(['.js', '.mjs', '.cjs']);
 
@@ -51,7 +56,18 @@ function isObject(x: unknown): x is Record<string, unknown> {
 
 /** The shape checks of one exported entry; returns what is wrong, or undefined. */
 function shapeProblem(kind: (typeof EXPORTS)[number], name: string, v: unknown): string | undefined {
-  if (!isObject(v)) return `${kind}.${name} is not an object (make it with define${kind === 'strategies' ? 'Strategy' : kind === 'agentKinds' ? 'AgentKind' : 'Mechanism'})`;
+  if (!isObject(v)) return `${kind}.${name} is not an object (make it with define${kind === 'strategies' ? 'Strategy' : kind === 'agentKinds' ? 'AgentKind' : kind === 'managerStrategies' ? 'ManagerStrategy' : 'Mechanism'})`;
+  if (kind === 'managerStrategies') {
+    if (v.name !== name) return `managerStrategies.${name} has name '${String(v.name)}': the key and the name must agree`;
+    if (!isObject(v.defaults)) return `managerStrategies.${name}.defaults must be an object of parameters`;
+    if (typeof v.offer !== 'function') return `managerStrategies.${name}.offer must be a function (context, state) → { offer, state }`;
+    try {
+      JSON.stringify(v.initialState);
+    } catch {
+      return `managerStrategies.${name}.initialState must be serializable`;
+    }
+    return undefined;
+  }
   if (kind === 'strategies') {
     if (v.name !== name) return `strategies.${name} has name '${String(v.name)}': the key and the name must agree`;
     if (!Array.isArray(v.sides) || v.sides.length === 0 || !v.sides.every((s) => s === 'supply' || s === 'demand')) return `strategies.${name}.sides must list 'supply' and/or 'demand'`;
@@ -81,6 +97,7 @@ export async function buildRegistry(plugins: readonly string[], scenarioFile: st
   const strategies: Record<string, AnyStrategy> = { ...BUILTINS.strategies };
   const agentKinds: Record<string, Registry['agentKinds'][string]> = { ...BUILTINS.agentKinds };
   const mechanisms: Record<string, ClearingMechanism> = { ...BUILTINS.mechanisms };
+  const managerStrategies: Record<string, AnyManagerStrategy> = { ...BUILTINS.managerStrategies };
   const owner = new Map<string, string>();
   for (const [k, written] of plugins.entries()) {
     const field = `plugins[${k}]`;
@@ -102,7 +119,7 @@ export async function buildRegistry(plugins: readonly string[], scenarioFile: st
     for (const kind of exported) {
       const table = mod[kind];
       if (!isObject(table)) throw new ScenarioError(scenarioFile, field, `plugin '${path}': export '${kind}' must be an object keyed by name`);
-      const target: Record<string, unknown> = kind === 'strategies' ? strategies : kind === 'agentKinds' ? agentKinds : mechanisms;
+      const target: Record<string, unknown> = kind === 'strategies' ? strategies : kind === 'agentKinds' ? agentKinds : kind === 'managerStrategies' ? managerStrategies : mechanisms;
       for (const [name, entry] of Object.entries(table)) {
         const problem = shapeProblem(kind, name, entry);
         if (problem) throw new ScenarioError(scenarioFile, field, `plugin '${path}': ${problem}`);
@@ -115,5 +132,5 @@ export async function buildRegistry(plugins: readonly string[], scenarioFile: st
       }
     }
   }
-  return { strategies, agentKinds, mechanisms };
+  return { strategies, agentKinds, mechanisms, managerStrategies };
 }

@@ -14,6 +14,8 @@ import { type BatteryParams, scaleUnits } from '../agents/battery.js';
 import { type DrivenElement, type GridOperatorState, voltageSummary } from '../agents/grid-operator.js';
 import { type PvProfile, dayOfYear } from '../agents/solar.js';
 import { Forecasts } from '../agents/forecast.js';
+import { checkManagerParams } from '../agents/strategies/managers/strategy.js';
+import type { LedgerBalance, LedgerState } from '../agents/ledger.js';
 import { loadNoiseFactors, pvSizes } from '../agents/pv-placement.js';
 import { type JsonValue, checkParams, withDefaults } from '../agents/strategies/strategy.js';
 import { type Registry, buildRegistry } from './plugins.js';
@@ -23,12 +25,18 @@ import { readPvProfile } from './io/pv-profile.js';
 import type { Scenario } from '../scenarios/schema.js';
 import { EventEmitter } from 'eventemitter3';
 import { EventBus } from './bus.js';
+import { Services } from './services.js';
 import { LemsimError, ScenarioError, excerpt } from './errors.js';
 import { type AnyDraft, type AnyEvent, type EventType, recipientOf } from './events.js';
 import { clockLabel, clockSeconds } from './clock.js';
 import { type LoadedScenario, confine, confinedFileSystem, resolveScenarioPath } from './scenario.js';
 import { readFileSync } from 'node:fs';
 import { parseBusCoords } from '../grid/dss/interpreter.js';
+// issue 10 (paper 000): episodes, the paper's reinforcement rule, the day-ahead market
+import { EpisodeTracker, type ViolationCounts } from './violation-episodes.js';
+import { configurationLabel } from '../agents/dso-planner.js';
+import { type HighsModule, loadHighs } from '../markets/solvers/highs.js';
+import type { KktReport } from '../markets/community/index.js';
 
 /**
  * Energy balance of a run (seed 004, Table 2), kWh: self-consumption is each participant's own
@@ -39,9 +47,13 @@ export interface EnergyBalanceKwh {
   consumption: number;
   production: number;
   self_consumption: number;
+  /** production and battery discharge sold to other participants: production + battery_discharge − self_consumption − export */
   local_trading: number;
   import: number;
   export: number;
+  /** batteries' charge and discharge, apart from the peers' consumption and production */
+  battery_charge: number;
+  battery_discharge: number;
 }
 
 export interface IterationSummary {
@@ -54,10 +66,22 @@ export interface IterationSummary {
   readonly energyBalanceKwh: EnergyBalanceKwh;
   /** the same balance in seed 004's Table 2 unit: kW summed over the market periods (kWh / period h) */
   readonly energyBalanceKwPeriods: EnergyBalanceKwh;
+  /** the agents' surplus and the market operator's (the ledger checks they add up to `welfareEur` every period) */
+  readonly agentsWelfareEur: number;
+  readonly operatorSurplusEur: number;
   readonly voltage: ReturnType<typeof voltageSummary>;
   /** power flows solved, and those that did not converge (their voltages and violations are unknown) */
   readonly gridSolves: number;
   readonly nonConvergedSteps: number;
+  // --- issue 10, paper 000 ---
+  /** both counts, by kind, and how far outside the limits the episodes were */
+  readonly violationCounts: ViolationCounts;
+  /** the distinct battery sizes installed, as Tables IV/V name a configuration ("none", "1", "1 and 3") */
+  readonly configuration: string;
+  /** day-ahead market: the KKT residuals of the day's clearing */
+  readonly marketKkt: KktReport | undefined;
+  /** periods whose clearing did not reach an optimum (status and reason in `market-cleared`) */
+  readonly marketFailures: number;
 }
 
 /**
@@ -109,10 +133,10 @@ export class Simulation {
   readonly lifecycle = new EventEmitter<{ bus: [bus: EventBus, sim: Simulation]; iteration: [summary: IterationSummary] }>();
   private phase: ClockPhase = 'start';
   private nextPeriod = 0;
-  private welfare = 0;
-  private balance: EnergyBalanceKwh = emptyBalance();
   private violations = 0;
   private nonConverged = 0;
+  private episodes = new EpisodeTracker();
+  private marketFailures = 0;
   private violatingBuses = new Set<string>();
   private reinforcedWith: { bus: string; units: number }[] | undefined;
   private placed: Record<string, number>;
@@ -126,6 +150,8 @@ export class Simulation {
     private readonly solver: MilpSolver | undefined,
     /** the run's registries: built-ins plus the scenario's plugins */
     readonly registry: Registry,
+    /** HiGHS for the day-ahead community market */
+    private readonly highs: HighsModule | undefined,
     /** bus coordinates: the feeder's own, completed from the scenario's `bus_coords` files */
     readonly busCoords: ReadonlyMap<string, { x: number; y: number }>,
     /** `solar.source: file`: the measured profile */
@@ -148,6 +174,7 @@ export class Simulation {
     checkLoadNames(s, base, loaded.file);
     const kv = baseVoltages(base, s.voltage_bases_kv);
     const solver = registry.mechanisms[s.market.mechanism].needsMilp ? await loadMilpSolver(s.market.solver) : undefined;
+    const highs = s.market.mechanism === 'community' && s.market.day_mode === 'day-ahead' ? await loadHighs() : undefined;
     const coords = new Map<string, { x: number; y: number }>();
     for (const b of base.network.buses) if (b.coords) coords.set(b.name, b.coords);
     s.bus_coords.forEach((written, k) => {
@@ -157,7 +184,7 @@ export class Simulation {
     });
     const pvFile = s.solar.source === 'file' ? readPvProfile(resolveScenarioPath(s.solar.file!, loaded.file, 'solar.file'), s.solar.derate) : undefined;
     if (pvFile) checkProfileCovers(pvFile, s, loaded.file);
-    return new Simulation(loaded, base, kv, solver, registry, coords, pvFile);
+    return new Simulation(loaded, base, kv, solver, registry, highs, coords, pvFile);
   }
 
   /** The scenario's PV profile: a measured file, or clear sky over the site. */
@@ -212,6 +239,11 @@ export class Simulation {
     return this.summaries;
   }
 
+  /** The ledger's accounts of the current iteration (welfare, energy balance, bills). */
+  ledger(): LedgerState {
+    return this.agent('ledger')!.state as LedgerState;
+  }
+
   /** The agent with this id in the current iteration. */
   agent(id: string): AgentInstance | undefined {
     return this.agents.find((a) => a.id === id);
@@ -238,7 +270,7 @@ export class Simulation {
           this.publish({
             type: 'run-completed',
             time: periods[periods.length - 1].endS,
-            payload: { welfareEur: Number(this.welfare.toFixed(6)), violations: this.violations, violatingBuses: buses, nonConvergedSteps: this.nonConverged },
+            payload: { welfareEur: Number(this.ledger().welfareEur.toFixed(6)), violations: this.violations, violatingBuses: buses, nonConvergedSteps: this.nonConverged, violationEpisodes: this.episodes.episodes },
           });
           this.phase = 'complete';
         }
@@ -253,31 +285,28 @@ export class Simulation {
       case 'complete': {
         const dso = this.agent('dso')?.state as { decision?: string } | undefined;
         const go = this.agent('go')?.state as GridOperatorState;
-        const b = this.balance;
-        const round = (x: number) => Number(x.toFixed(6));
-        const energyBalanceKwh = {
-          consumption: round(b.consumption),
-          production: round(b.production),
-          self_consumption: round(b.self_consumption),
-          local_trading: round(b.production - b.self_consumption - b.export),
-          import: round(b.import),
-          export: round(b.export),
-        };
+        const ledger = this.ledger();
         this.summaries.push({
-          energyBalanceKwh,
-          energyBalanceKwPeriods: kwPeriods(b, this.world.periodHours),
+          energyBalanceKwh: energyBalance(ledger.balance, 1),
+          energyBalanceKwPeriods: energyBalance(ledger.balance, this.world.periodHours),
+          agentsWelfareEur: Number(ledger.agentsWelfareEur.toFixed(6)),
+          operatorSurplusEur: Number(ledger.operatorSurplusEur.toFixed(6)),
           voltage: voltageSummary(go.vStats, this.scenario.limits.nominal_v_pu),
           iteration: this.iteration,
-          welfareEur: Number(this.welfare.toFixed(6)),
+          welfareEur: Number(ledger.welfareEur.toFixed(6)),
           violations: this.violations,
           violatingBuses: [...this.violatingBuses].sort(),
           batteries: this.world.batteries.map((b) => ({ bus: b.bus, units: b.units })),
           decision: dso?.decision,
           gridSolves: go.solves,
           nonConvergedSteps: go.nonConverged,
+          violationCounts: this.episodes.counts(),
+          configuration: configurationLabel(this.world.batteries),
+          marketKkt: (this.agent('mo')?.state as { dayKkt?: KktReport } | undefined)?.dayKkt,
+          marketFailures: this.marketFailures,
         });
         this.lifecycle.emit('iteration', this.summaries[this.summaries.length - 1]);
-        this.history.push(this.violations);
+        this.history.push(this.scenario.limits.count === 'violation_episodes' ? this.episodes.episodes : this.violations);
         if (this.reinforcedWith) {
           for (const a of this.reinforcedWith) this.placed[a.bus] = a.units;
           this.iteration++;
@@ -298,10 +327,10 @@ export class Simulation {
   private startIteration(): void {
     this.phase = 'start';
     this.nextPeriod = 0;
-    this.welfare = 0;
-    this.balance = emptyBalance();
     this.violations = 0;
     this.nonConverged = 0;
+    this.episodes = new EpisodeTracker();
+    this.marketFailures = 0;
     this.violatingBuses = new Set();
     this.reinforcedWith = undefined;
     this.agents = this.buildAgents();
@@ -312,16 +341,10 @@ export class Simulation {
     const h = world.periodHours;
     bus.listen((e) => {
       if (e.type === 'market-cleared') {
-        this.welfare += e.payload.welfareEur;
-        this.balance.import += e.payload.importKw * h;
-        this.balance.export += e.payload.exportKw * h;
-      } else if (e.type === 'dispatched') {
-        const p = e.payload;
-        this.balance.consumption += p.boughtKw * h;
-        this.balance.production += p.soldKw * h;
-        this.balance.self_consumption += Math.min(p.boughtKw, p.soldKw) * h;
+        if (!clearingSucceeded(e.payload.status)) this.marketFailures++;
       } else if (e.type === 'violation-detected') {
         this.violations++;
+        this.episodes.add(e.payload);
         this.violatingBuses.add(e.payload.bus);
       } else if (e.type === 'power-flow-not-converged') this.nonConverged++;
       else if (e.type === 'reinforced') this.reinforcedWith = [...e.payload.added];
@@ -407,7 +430,9 @@ export class Simulation {
       communityOf,
       busKvBaseLn: this.baseKvLn,
       loadNodes,
+      services: new Services(this.solver, this.highs),
       strategies: this.registry.strategies,
+      managerStrategies: this.registry.managerStrategies,
       mechanism: this.registry.mechanisms[s.market.mechanism],
       forecast: this.forecastFor(periods),
     };
@@ -446,12 +471,15 @@ export class Simulation {
     const communities = [...new Set(w.communityOf.values())].sort();
     for (const c of communities) add(`cm-${c}`, 'community-manager', { community: c, members: [...w.communityOf].filter(([, cc]) => cc === c).map(([id]) => id) });
     for (const extra of s.agents) add(extra.id, extra.kind, extra.config);
-    add('mo', 'market-operator', { solver: this.solver });
+    add('mo', 'market-operator', {});
     add('go', 'grid-operator', { elementOf });
+    add('ledger', 'ledger', { batteries: w.batteries.map((b) => b.id) });
     add('dso', 'dso-planner', {
       enabled: s.reinforcement.enabled,
       maxIterations: s.reinforcement.max_iterations,
       unitSteps: s.reinforcement.unit_steps,
+      rule: s.reinforcement.rule,
+      count: s.limits.count,
       placed: { ...this.placed },
       history: [...this.history],
       iteration: this.iteration,
@@ -485,6 +513,15 @@ function deliveryRoutes(agents: readonly AgentInstance[]) {
     }
   });
   return { broadcast, addressed, observers, order };
+}
+
+/**
+ * Whether a clearing status is a result the market can dispatch: the community market's `optimal`,
+ * the auction's `cleared` and `paradoxically_accepted` (a feasible clearing, flagged). Anything else
+ * (`infeasible`, `solver_failed`, a solver error) is a market failure, counted in summary.json.
+ */
+export function clearingSucceeded(status: string): boolean {
+  return status === 'optimal' || status === 'cleared' || status === 'paradoxically_accepted';
 }
 
 /** One Standard Battery Unit from the scenario (rates per hour; self-discharge per hour). */
@@ -530,10 +567,36 @@ export function validateScenario(s: Scenario, file: string, registry: Registry):
   const ids = new Set<string>();
   s.agents.forEach((a, k) => {
     kind(a.kind, `agents[${k}].kind`);
-    if (ids.has(a.id) || a.id === 'mo' || a.id === 'go' || a.id === 'dso' || /^(p-|cm-)/.test(a.id)) throw new ScenarioError(file, `agents[${k}].id`, `id '${excerpt(a.id)}' is taken (ids must be unique and not 'mo', 'go', 'dso', 'p-…' or 'cm-…')`);
+    if (ids.has(a.id) || a.id === 'mo' || a.id === 'go' || a.id === 'dso' || a.id === 'ledger' || /^(p-|cm-)/.test(a.id)) throw new ScenarioError(file, `agents[${k}].id`, `id '${excerpt(a.id)}' is taken (ids must be unique and not 'mo', 'go', 'dso', 'ledger', 'p-…' or 'cm-…')`);
     ids.add(a.id);
   });
+  validateManagers(s, file, registry);
   if (!Object.hasOwn(registry.mechanisms, s.market.mechanism)) throw new ScenarioError(file, 'market.mechanism', `unknown clearing mechanism '${excerpt(s.market.mechanism)}' (known: ${Object.keys(registry.mechanisms).join(', ')})`);
+}
+
+/** issue 16: the managers' strategies exist and take their parameters; managers clear the community market period by period. */
+function validateManagers(s: Scenario, file: string, registry: Registry): void {
+  const m = s.market;
+  const check = (ref: { name: string; params: Record<string, JsonValue> }, path: string): void => {
+    const st = Object.hasOwn(registry.managerStrategies, ref.name) ? registry.managerStrategies[ref.name] : undefined;
+    if (!st) throw new ScenarioError(file, `${path}.name`, `unknown manager strategy '${excerpt(ref.name)}' (known: ${Object.keys(registry.managerStrategies).join(', ')})`);
+    const problem = checkManagerParams(st, ref.params);
+    if (problem) throw new ScenarioError(file, problem.param === undefined ? `${path}.params` : `${path}.params.${excerpt(problem.param)}`, excerpt(problem.message, 300));
+  };
+  check(m.managers.strategy, 'market.managers.strategy');
+  // the communities a scenario can have: c1…cN from a count, or the map's values (unmapped loads go to c1)
+  const comm = s.prosumers.communities;
+  const ids = 'count' in comm ? Array.from({ length: comm.count }, (_, k) => `c${k + 1}`) : [...new Set(['c1', ...Object.values(comm.map)])];
+  for (const [c, ref] of Object.entries(m.managers.communities)) {
+    const path = `market.managers.communities.${excerpt(c)}`;
+    if (!ids.includes(c)) throw new ScenarioError(file, path, `no community '${excerpt(c)}' (the scenario's communities: ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''})`);
+    check(ref, path);
+  }
+  if (m.community_clearing === 'managers') {
+    if (registry.mechanisms[m.mechanism]?.bids !== 'community') throw new ScenarioError(file, 'market.community_clearing', `'managers' needs a community-market mechanism (market.mechanism: community), not '${excerpt(m.mechanism)}'`);
+    // the day-ahead market couples the hours through the batteries; managers' offers are per period
+    if ((m as { day_mode?: string }).day_mode === 'day-ahead') throw new ScenarioError(file, 'market.community_clearing', "'managers' clears period by period: it needs market.day_mode: hourly");
+  }
 }
 
 /** Every load a scenario names (prosumers, groups, community map) must be a load of the feeder. */
@@ -561,16 +624,21 @@ function validatePaper004(s: Scenario, file: string): void {
   if (s.solar.source !== 'file' && s.solar.file !== undefined) throw new ScenarioError(file, 'solar.file', "is only read with solar.source: file");
 }
 
-/** kWh → seed 004's Table 2 unit, kW summed over periods (every figure ÷ the period length in h). */
-function kwPeriods(b: EnergyBalanceKwh, periodHours: number): EnergyBalanceKwh {
-  const r = (x: number) => Number((x / periodHours).toFixed(6));
+/**
+ * The ledger's balance as reported, kWh divided by `unitHours` (1: kWh; the period length in h:
+ * seed 004's Table 2 unit, kW summed over periods).
+ */
+function energyBalance(b: LedgerBalance, unitHours: number): EnergyBalanceKwh {
+  const r = (x: number) => Number((x / unitHours).toFixed(6));
   return {
     consumption: r(b.consumption),
     production: r(b.production),
     self_consumption: r(b.self_consumption),
-    local_trading: r(b.production - b.self_consumption - b.export),
+    local_trading: r(b.production + b.battery_discharge - b.self_consumption - b.export),
     import: r(b.import),
     export: r(b.export),
+    battery_charge: r(b.battery_charge),
+    battery_discharge: r(b.battery_discharge),
   };
 }
 
@@ -668,6 +736,3 @@ function nearestCommunity(b: PlacedBattery, network: Network, communityOf: Map<s
   return [...communityOf.values()][0] ?? 'c1';
 }
 
-function emptyBalance(): EnergyBalanceKwh {
-  return { consumption: 0, production: 0, self_consumption: 0, local_trading: 0, import: 0, export: 0 };
-}

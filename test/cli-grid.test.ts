@@ -113,7 +113,7 @@ describe('lemsim describe', () => {
     expect(d.voltage_levels.map((l: { kv_ll: number }) => l.kv_ll)).toEqual([11, 0.416]);
     expect(d.buses_by_phase_nodes).toEqual({ '3': 4 });
     expect(d.total_load_kw).toBeCloseTo(7, 9);
-    expect(d.ignored.map((i: { what: string }) => i.what)).toEqual(['New monitor (observes only)', 'command solve', 'command show']);
+    expect(d.ignored.map((i: { what: string }) => i.what)).toEqual(['New monitor (observes only)', 'command show']);
     expect(d.ignored[1].at).toMatch(/small\.dss:\d+$/);
     const t = capture();
     expect(await main(['describe', join(dir, 'small.dss')], t.io)).toBe(0);
@@ -140,14 +140,14 @@ describeWithShared('the Costa Rica circuit through the CLI', ['feeders/costa-ric
 });
 
 describe('issue 12 through the CLI', () => {
-  const WITH_CONTROL = `${SMALL}\nNew RegControl.r1 transformer=tr winding=2 vreg=122 band=2\nNew LoadShape.y npts=4 minterval=15 mult=[2 2 2 2]\nNew Load.yr bus1=a.2 phases=1 kV=0.24 kW=1 pf=1 yearly=y\n`;
+  const WITH_CONTROL = `${SMALL}\nNew SwtControl.r1 SwitchedObj=Line.l1 SwitchedTerm=1 Action=close\nNew LoadShape.y npts=4 minterval=15 mult=[2 2 2 2]\nNew Load.yr bus1=a.2 phases=1 kV=0.24 kW=1 pf=1 yearly=y\n`;
   it('describe lists what changes the physics but is not applied, with file:line; powerflow warns and records it', async () => {
     const dir = tempScripts({ 'c.dss': WITH_CONTROL });
     const { c, io } = capture();
     expect(await main(['describe', join(dir, 'c.dss'), '--json'], io)).toBe(0);
     const d = JSON.parse(c.out);
     expect(d.not_applied).toHaveLength(1);
-    expect(d.not_applied[0].what).toMatch(/^regcontrol\.r1: regulator control not applied/);
+    expect(d.not_applied[0].what).toMatch(/^swtcontrol\.r1: switch control not applied/);
     expect(d.not_applied[0].at).toMatch(/c\.dss:\d+$/);
     const t = capture();
     expect(await main(['describe', join(dir, 'c.dss')], t.io)).toBe(0);

@@ -1,5 +1,6 @@
 /** The built-in bidding strategies: one line per strategy. Plugins add theirs through the same registry. */
 import { elasticDemand } from './elastic-demand.js';
+import { inelastic } from './inelastic.js';
 import { markup } from './markup.js';
 import { passive } from './passive.js';
 import { quadratic } from './quadratic.js';
@@ -14,4 +15,5 @@ export const strategies: Readonly<Record<string, AnyStrategy>> = {
   passive,
   quadratic,
   'storage-threshold': storageThreshold,
+  inelastic,
 };

@@ -84,6 +84,8 @@ export interface StrategyContext<P = Readonly<Record<string, number>>> extends S
   readonly battery?: BatteryView;
   /** the agent's settlements of past periods of this iteration, oldest first (at most `HISTORY_PERIODS`) */
   readonly settlements: readonly Settlement[];
+  /** the agent's own bids of past periods, oldest first (at most `BID_HISTORY_PERIODS`) */
+  readonly bids: readonly PastBid[];
   /** clearing prices of the last cleared period (per community, or `market`), EUR/kWh */
   readonly lastPrices: Readonly<Record<string, number>>;
   /** mean voltage of the agent's own bus at the grid operator's last solve, pu; undefined before the first */
@@ -131,6 +133,16 @@ export const NO_OFFER: Offer = { supply: [], demand: [], communityAgents: [] };
 
 /** How many past settlements an agent keeps for its strategies. */
 export const HISTORY_PERIODS = 48;
+
+/** How many past bids an agent keeps for its strategies (bids hold every block: fewer are kept). */
+export const BID_HISTORY_PERIODS = 8;
+
+/** One past bid of the agent: what each side offered for a period. */
+export interface PastBid {
+  readonly period: number;
+  readonly supply: Offer;
+  readonly demand: Offer;
+}
 
 /**
  * Makes a strategy. `offer` may be written the short way, `(side, input) → Offer`, for a strategy

@@ -5,17 +5,25 @@
  * each, for `lemsim describe`). Unknown classes, unknown properties of known classes and malformed
  * values are DssErrors naming file:line.
  */
-import { DssError, type DssLocation, excerpt } from '../../src/errors.js';
+import { DssError, type DssLocation, excerpt } from '../../errors.js';
 import { lineCodeClass } from '../model/elements/linecode.js';
 import { lineClass } from '../model/elements/line.js';
 import { loadClass } from '../model/elements/load.js';
 import { loadShapeClass } from '../model/elements/loadshape.js';
 import { transformerClass } from '../model/elements/transformer.js';
 import { vsourceClass } from '../model/elements/vsource.js';
+import { generatorClass } from '../model/elements/generator.js';
+import { pvSystemClass } from '../model/elements/pvsystem.js';
+import { storageClass } from '../model/elements/storage.js';
+import { tShapeClass } from '../model/elements/tshape.js';
+import { xyCurveClass } from '../model/elements/xycurve.js';
 import { capacitorClass } from '../model/elements/capacitor.js';
 import { reactorClass } from '../model/elements/reactor.js';
 import { xfmrCodeClass } from '../model/elements/xfmrcode.js';
 import { cnDataClass, lineGeometryClass, lineSpacingClass, tsDataClass, wireDataClass } from '../model/elements/conductors.js';
+import { capControlClass } from '../controls/capcontrol.js';
+import { regControlClass } from '../controls/regcontrol.js';
+import { invControlClass } from '../controls/invcontrol.js';
 import { type DssClass, type SetContext, findProperty } from './object-class.js';
 import { type DssFileSystem, type DssStatement, nodeFileSystem, parseDssFile, resolveScriptPath } from './parser.js';
 import { parseInteger, parseNumber, parseNumberArray } from './values.js';
@@ -37,6 +45,14 @@ const CLASSES: readonly AnyClass[] = [
   tsDataClass,
   lineSpacingClass,
   lineGeometryClass,
+  generatorClass,
+  pvSystemClass,
+  storageClass,
+  xyCurveClass,
+  tShapeClass,
+  regControlClass,
+  capControlClass,
+  invControlClass,
   capacitorClass,
   reactorClass,
   xfmrCodeClass,
@@ -57,8 +73,6 @@ const IGNORED_CLASSES: Readonly<Record<string, string>> = {
   relay: 'protection: acts only in fault and dynamic studies',
   spectrum: 'harmonics data',
   fault: 'fault studies are not modelled',
-  xycurve: 'a curve used by other objects',
-  tshape: 'a temperature shape used by other objects',
   priceshape: 'a price shape used by other objects',
   growthshape: 'load growth over years (not modelled)',
 };
@@ -69,12 +83,6 @@ const IGNORED_CLASSES: Readonly<Record<string, string>> = {
  * that gets modelled moves from here to CLASSES.
  */
 const NOT_YET_APPLIED: Readonly<Record<string, string>> = {
-  regcontrol: 'regulator control not applied: taps stay where the transformer definitions put them',
-  capcontrol: 'capacitor control not applied: capacitors stay in their written states',
-  generator: 'generator not applied: its power is missing from the power flow',
-  pvsystem: 'PV system not applied: its power is missing from the power flow',
-  storage: 'storage not applied: its power is missing from the power flow',
-  invcontrol: 'inverter control not applied',
   storagecontroller: 'storage controller not applied',
   swtcontrol: 'switch control not applied: switches stay in their written states',
   vccs: 'VCCS not applied: its current is missing from the power flow',
@@ -83,7 +91,7 @@ const NOT_YET_APPLIED: Readonly<Record<string, string>> = {
 
 /** Commands that only solve, display, plot, meter or export: accepted and reported as ignored. */
 const IGNORED_COMMANDS = new Set([
-  'solve', 'show', 'plot', 'export', 'closedi', 'sample', 'reset', 'visualize', 'summary', 'totals', 'help',
+  'show', 'plot', 'export', 'closedi', 'sample', 'reset', 'visualize', 'summary', 'totals', 'help',
   'interpolate', 'makebuslist', 'cleanup', 'fileedit', 'dump', 'save', 'var', 'uuids', 'formedit', 'calcincmatrix',
   'calcincmatrix_o', 'buildy', 'get', 'init', 'voltages', 'currents', 'powers', 'seqvoltages', 'seqcurrents',
   'seqpowers', 'losses', 'phaselosses', 'cktlosses', 'capacity', 'classes', 'userclasses', 'zsc', 'zsc10',
@@ -124,12 +132,19 @@ export interface DssCircuit {
   loadMult: number;
   /** accepted, no effect on the power flow (reported once per kind) */
   readonly ignored: IgnoredItem[];
+  /** `Solve` commands the script runs (OpenDSS solves, controls included, each time; see grid/controls) */
+  solveCount: number;
   /** accepted, changes the physics, not applied by lemsim (one entry per object or command) */
   readonly notApplied: IgnoredItem[];
   readonly switches: SwitchAction[];
   /** where each object was defined (its `New`), by lower-case `class.name` */
   readonly definedAt: Map<string, DssLocation>;
+  /** where `New Circuit` was written; undefined when the script has none */
+  circuitAt: DssLocation | undefined;
 }
+
+/** Classes of circuit elements: OpenDSS refuses them before `New Circuit` ("no active circuit"). */
+const CIRCUIT_ELEMENTS = new Set(['vsource', 'line', 'transformer', 'load']);
 
 const opaqueClasses = new Map<string, AnyClass>();
 
@@ -265,6 +280,7 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
             const previous = circuit;
             circuit = emptyCircuit(file, circuit.baseFrequencyHz);
             circuit.name = objName;
+            circuit.circuitAt = st.loc;
             for (const [cls, objs] of previous.objects) if (GENERAL_CLASSES.has(cls)) circuit.objects.set(cls, objs);
           }
           className = 'vsource';
@@ -272,6 +288,9 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
         }
         const cls = findClass(className);
         if (!cls) throw new DssError(st.loc, `unsupported OpenDSS class '${className}' (in ${ref})`);
+        if (!circuit.circuitAt && CIRCUIT_ELEMENTS.has(cls.name)) {
+          throw new DssError(st.loc, `${st.verb} ${ref}: no circuit yet (write New Circuit.<name> before any ${cls.name})`);
+        }
         if (className in IGNORED_CLASSES) ignore(`New ${className} (${IGNORED_CLASSES[className]})`, st.loc);
         if (className in NOT_YET_APPLIED) notApplied(`${className}.${objName}: ${NOT_YET_APPLIED[className]}`, st.loc);
         let objects = circuit.objects.get(cls.name);
@@ -325,6 +344,9 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
       }
       case 'set':
         for (const tok of st.args) setOption(circuit, tok, st, ignore);
+        break;
+      case 'solve':
+        circuit.solveCount++;
         break;
       case 'calcvoltagebases':
         circuit.calcVoltageBases = true;
@@ -444,9 +466,11 @@ function emptyCircuit(file: string, baseFrequencyHz = 60): DssCircuit {
     options: new Map(),
     loadMult: 1,
     ignored: [],
+    solveCount: 0,
     notApplied: [],
     switches: [],
     definedAt: new Map(),
+    circuitAt: undefined,
   };
 }
 
@@ -464,6 +488,7 @@ function setOption(circuit: DssCircuit, tok: DssToken, st: DssStatement, ignore:
     }
     case 'voltagebases':
       circuit.voltageBasesKv = parseNumberArray(tok.value, st.loc, name);
+      for (const kv of circuit.voltageBasesKv) if (!(kv > 0)) throw new DssError(st.loc, `voltagebases: expected positive line-to-line voltages in kV, got ${kv}`);
       break;
     case 'loadmult': {
       const f = parseNumber(tok.value, st.loc, name);
@@ -480,6 +505,7 @@ function setOption(circuit: DssCircuit, tok: DssToken, st: DssStatement, ignore:
     case 'maxiterations':
     case 'algorithm':
     case 'controlmode':
+    case 'maxcontroliter':
     case 'earthmodel':
       circuit.options.set(name, tok.value);
       break;

@@ -7,7 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { DssError, type DssLocation, excerpt } from '../../src/errors.js';
+import { DssError, type DssLocation, excerpt } from '../../errors.js';
 import { canonicalCommand } from './commands.js';
 import { type DssToken, stripComment, tokenize } from './lexer.js';
 
@@ -146,7 +146,9 @@ function parseLines(text: string, file: string, dir: string, fs: DssFileSystem, 
       verb = 'more';
       rest = body.slice(1);
     } else {
-      const m = /^([^\s,=]+)\s*(.*)$/s.exec(body)!;
+      const m = /^([^\s,=]+)\s*(.*)$/s.exec(body);
+      // a line that opens with '=' or ',' names no command (the fuzz test found this one crashing)
+      if (!m) throw new DssError(loc, `expected a command, got '${body.slice(0, 40)}'`);
       rest = m[2];
       if (rest.startsWith('=')) {
         out.push(propertyAssignment(body, loc, dir));

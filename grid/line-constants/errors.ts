@@ -3,7 +3,7 @@
  * location: the caller that maps an OpenDSS object onto these types knows the file and line and
  * wraps the message into a `DssError`.
  */
-import { LemsimError } from '../../src/errors.js';
+import { LemsimError } from '../../errors.js';
 
 /** Conductor or geometry data that cannot describe a real line (zero radius, overlapping wires…). */
 export class LineConstantsError extends LemsimError {

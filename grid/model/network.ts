@@ -4,7 +4,7 @@
  * Norton equivalents, and loads with their base power, voltage model and load shapes. Built from an
  * interpreted OpenDSS circuit; the power flow compiles it into index arrays (grid/powerflow).
  */
-import { DssError, LemsimError } from '../../src/errors.js';
+import { DssError, type DssLocation, LemsimError } from '../../errors.js';
 import { type DssCircuit, type IgnoredItem, modelledClass } from '../dss/interpreter.js';
 import type { BranchSpec } from '../dss/object-class.js';
 import type { CMatrix, Complex } from './complex.js';
@@ -19,6 +19,7 @@ import { type LineGeometryState, type ObjectLookup, geometrySpec, resolveConduct
 import type { LineSpacingState, ConductorState } from './elements/conductors.js';
 import { type EarthModel, type LineGeometry as GeometrySpec, lineConstants } from '../line-constants/index.js';
 import { LENGTH_UNITS_M } from '../dss/values.js';
+import { type Pce, buildPces } from './pces.js';
 
 export interface Bus {
   readonly name: string;
@@ -100,6 +101,8 @@ export interface Network {
   readonly branches: readonly Branch[];
   readonly sources: readonly Source[];
   readonly loads: readonly Load[];
+  /** Generators, PVSystems (power conversion elements that inject), see pces.ts */
+  readonly pces: readonly Pce[];
   readonly shapes: ReadonlyMap<string, LoadShapeState>;
   readonly options: ReadonlyMap<string, string>;
   /** `Set loadmult=` (OpenDSS LoadMultiplier), 1 when not set */
@@ -109,6 +112,18 @@ export interface Network {
   readonly notApplied: readonly IgnoredItem[];
   /** the interpreted script it was built from (element states for controls: taps, capacitor steps) */
   readonly circuit: DssCircuit;
+  /** where each element was defined, by its network name (`line.l1`, `load.h3`): file:line */
+  readonly definedAt: ReadonlyMap<string, DssLocation>;
+}
+
+/**
+ * The first element connected to bus `bus` (sources, then lines and transformers, then loads) and
+ * where it was defined, so an electrical error at a bus can point at a line of the script.
+ */
+export function elementAtBus(net: Network, bus: number): { name: string; loc: DssLocation | undefined } | undefined {
+  const at = (els: readonly { name: string; terminals: readonly Terminal[] }[]) => els.find((e) => e.terminals.some((t) => t.bus === bus));
+  const el = at(net.sources) ?? at(net.branches) ?? at(net.loads.map((l) => ({ name: l.name, terminals: [l.terminal] })));
+  return el && { name: el.name, loc: net.definedAt.get(el.name) };
 }
 
 /** Builds the network of an interpreted circuit. */
@@ -130,22 +145,25 @@ export function buildNetwork(c: DssCircuit): Network {
   const sources: Source[] = [];
   for (const s of objects<VsourceState>('vsource')) {
     if (!s.enabled) continue;
-    const { y, emf } = vsourceNorton(s);
+    const { y, emf } = vsourceNorton(s, c.definedAt.get(`vsource.${s.name}`));
     const bus2: BusRef = s.bus2 ?? { bus: s.bus1.bus, nodes: new Array(s.phases).fill(0) };
     sources.push({ name: `vsource.${s.name}`, terminals: [terminal(s.bus1, s.phases, s.phases), terminal(bus2, s.phases, s.phases)], y, emf });
   }
-  if (sources.length === 0) throw new DssError({ file: c.file, line: 1 }, 'no circuit defined (expected New Circuit.<name>)');
+  if (sources.length === 0) {
+    if (c.circuitAt) throw new DssError(c.circuitAt, `circuit ${c.name}: every voltage source is disabled`);
+    throw new DssError(undefined, `${c.file}: the script defines no circuit (expected New Circuit.<name>)`);
+  }
 
   const branches: Branch[] = [];
   const find = <T>(cls: string, name: string): T | undefined => c.objects.get(cls)?.get(name) as T | undefined;
   const earthModel = earthModelOf(c.options.get('earthmodel'));
   const constantsCache = new Map<string, { z: CMatrix; cNf: Float64Array; normAmps: number | undefined }>();
-  const perMetre = (l: LineState) => {
+  const perMetre = (l: LineState, loc: DssLocation | undefined) => {
     if (l.geometry === undefined && l.spacing === undefined) return undefined;
     const key = `${l.geometry ?? `${l.spacing}|${l.conductors.map((x) => `${x.cls}.${x.name}`).join(',')}`}|${l.rho}`;
     let hit = constantsCache.get(key);
     if (!hit) {
-      const spec = l.geometry !== undefined ? geometrySpec(find<LineGeometryState>('linegeometry', l.geometry)!, find, undefined) : spacingSpec(l, find);
+      const spec = l.geometry !== undefined ? geometrySpec(find<LineGeometryState>('linegeometry', l.geometry)!, find, undefined) : spacingSpec(l, find, loc);
       const res = lineConstants(spec, { frequencyHz: c.baseFrequencyHz, earthResistivityOhmM: l.rho, earthModel });
       const first = spec.conductors[0]?.conductor;
       const firstWire = first ? (first.kind === 'wire' ? first : first.core) : undefined;
@@ -156,8 +174,8 @@ export function buildNetwork(c: DssCircuit): Network {
   };
   for (const l of objects<LineState>('line')) {
     if (!l.enabled) continue;
-    const geo = perMetre(l);
-    const prim = lineYprim(l, c.baseFrequencyHz, undefined, geo);
+    const geo = perMetre(l, c.definedAt.get(`line.${l.name}`));
+    const prim = lineYprim(l, c.baseFrequencyHz, c.definedAt.get(`line.${l.name}`), geo);
     const phases = prim.z.n;
     const geometryAmps = l.geometry !== undefined ? find<LineGeometryState>('linegeometry', l.geometry)?.normAmps : undefined;
     branches.push({
@@ -181,7 +199,7 @@ export function buildNetwork(c: DssCircuit): Network {
       kind: 'transformer',
       name: `transformer.${t.name}`,
       terminals: t.windings.map((w) => terminal(w.bus, t.phases + 1, t.phases)),
-      y: transformerYprim(t),
+      y: transformerYprim(t, c.definedAt.get(`transformer.${t.name}`)),
       phases: t.phases,
       normAmps: 0,
       emergAmps: 0,
@@ -241,7 +259,7 @@ export function buildNetwork(c: DssCircuit): Network {
   const shapeOf = (load: LoadState, name: string | undefined, kind: string): LoadShapeState | undefined => {
     if (name === undefined) return undefined;
     const s = shapes.get(name);
-    if (!s) throw new DssError({ file: c.file, line: 1 }, `Load.${load.name}: ${kind} load shape '${name}' is not defined`);
+    if (!s) throw new DssError(c.definedAt.get(`load.${load.name}`), `Load.${load.name}: ${kind} load shape '${name}' is not defined`);
     return s;
   };
   const loads: Load[] = [];
@@ -284,10 +302,12 @@ export function buildNetwork(c: DssCircuit): Network {
     branches,
     sources,
     loads,
+    pces: buildPces(c, terminal),
     shapes,
     options: c.options,
     loadMult: c.loadMult,
     ignored: c.ignored,
+    definedAt: c.definedAt,
     // an object disabled by the end of the script changes nothing: it is not reported
     notApplied: c.notApplied.filter((i) => {
       const m = /^([a-z_]+)\.([^:\s]+)[:\s]/.exec(i.what);
@@ -352,10 +372,10 @@ function earthModelOf(v: string | undefined): EarthModel {
  * Geometry of a line given as spacing + conductors on the line itself (OpenDSS
  * LoadSpacingAndWires): neutrals are reduced whenever there are more conductors than phases.
  */
-function spacingSpec(l: LineState, find: ObjectLookup): GeometrySpec {
+function spacingSpec(l: LineState, find: ObjectLookup, loc: DssLocation | undefined): GeometrySpec {
   const sp = find<LineSpacingState>('linespacing', l.spacing!)!;
   if (l.conductors.length < sp.nconds) {
-    throw new DssError(undefined, `Line.${l.name}: spacing ${sp.name} has ${sp.nconds} conductors but ${l.conductors.length} wires/cables are given`);
+    throw new DssError(loc, `Line.${l.name}: spacing ${sp.name} has ${sp.nconds} conductors but ${l.conductors.length} wires/cables are given`);
   }
   const unit = LENGTH_UNITS_M[sp.units];
   const conductors = [];

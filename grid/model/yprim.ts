@@ -3,7 +3,7 @@
  * elements, computed as OpenDSS computes them, so that a network assembled from them has the same
  * nodal admittance matrix as OpenDSS's.
  */
-import { DssError, type DssLocation } from '../../src/errors.js';
+import { DssError, type DssLocation } from '../../errors.js';
 import { type CMatrix, type Complex, cinvert, cmatrix, polar } from './complex.js';
 import type { LineState } from './elements/line.js';
 import { perLengthMatrices } from './elements/linecode.js';
@@ -123,7 +123,7 @@ export function openConductors(y: CMatrix, open: readonly boolean[]): CMatrix {
 }
 
 /** The Thevenin source as a Norton equivalent: admittance and the source EMF per phase (V). */
-export function vsourceNorton(s: VsourceState): { y: CMatrix; emf: Complex[] } {
+export function vsourceNorton(s: VsourceState, loc?: DssLocation): { y: CMatrix; emf: Complex[] } {
   const n = s.phases;
   const { r1, x1, r0, x0 } = vsourceImpedance(s);
   const z = cmatrix(n);
@@ -134,7 +134,7 @@ export function vsourceNorton(s: VsourceState): { y: CMatrix; emf: Complex[] } {
     }
   }
   const yInv = cinvert(z);
-  if (!yInv) throw new DssError(undefined, `Vsource.${s.name}: singular source impedance`);
+  if (!yInv) throw new DssError(loc, `Vsource.${s.name}: singular source impedance`);
   const y = cmatrix(2 * n);
   stampSeries(y, yInv);
   const vmag = (s.pu * s.basekV * 1000) / (n > 1 ? Math.sqrt(3) : 1);
@@ -156,7 +156,7 @@ export function transformerYprimWithTaps(s: TransformerState, taps: readonly num
  * phase through the winding-to-conductor map (delta direction by the ANSI rule, HV leads LV only with
  * LeadLag=lead). Conductor order: winding by winding, (phases + 1) conductors each.
  */
-export function transformerYprim(s: TransformerState): CMatrix {
+export function transformerYprim(s: TransformerState, loc?: DssLocation): CMatrix {
   const nw = s.windings.length;
   const np = s.phases;
   const nc = np + 1;
@@ -183,7 +183,7 @@ export function transformerYprim(s: TransformerState): CMatrix {
     }
   }
   const yb = cinvert(zb);
-  if (!yb) throw new DssError(undefined, `Transformer.${s.name}: singular short-circuit impedance matrix`);
+  if (!yb) throw new DssError(loc, `Transformer.${s.name}: singular short-circuit impedance matrix (zero %X?)`);
 
   // Y_1volt = Aᵀ YB A, A = [−1 | I]
   const y1 = cmatrix(nw);

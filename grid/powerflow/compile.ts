@@ -6,10 +6,21 @@
  * dense impedance matrix between those nodes, on which the iteration runs (a Thevenin/Kron reduction
  * of the linear network onto the load nodes: exact, because the network is linear outside the loads).
  */
-import { DssError, LemsimError } from '../../src/errors.js';
-import type { Load, Network } from '../model/network.js';
+import { DssError, LemsimError } from '../../errors.js';
+import { elementAtBus, type Load, type Network } from '../model/network.js';
 import { type SeriesChains, expandChains, findSeriesChains } from './series-chains.js';
 import { SparseLU, TripletMatrix, ZeroPivotError } from './sparse-lu.js';
+
+/**
+ * Branch models of power conversion elements (Generator, PVSystem, Storage), beside the load
+ * models 1–8: constant PQ between Vminpu and Vmaxpu and constant impedance outside (OpenDSS's
+ * DoConstantPQGen / DoConstantPQPVsystemObj), and constant PQ at any voltage (generator model 3,
+ * whose Q the solver adjusts to hold |V|).
+ */
+export const BR_PCE_PQ = 101;
+/** constant PQ with the current capped at |S|/(Vminpu·Vbase) below Vminpu (PVSystem LimitCurrent) */
+export const BR_PCE_PQ_ILIMIT = 102;
+export const BR_PCE_PQ_ANY_V = 103;
 
 /** Largest number of load branches for which the dense reduced impedance matrix is used. */
 export const REDUCED_MAX_NODES = 1200;
@@ -75,6 +86,16 @@ export interface SolverModel {
   readonly brYlinIm: Float64Array;
   /** first branch of each load, and one past the last (length loads + 1) */
   readonly loadBrStart: Int32Array;
+  /**
+   * first branch of each power conversion element (network.pces), and one past the last; these
+   * branches follow the loads' (brLoad = −1) and carry model BR_PCE_PQ or BR_PCE_PQ_ANY_V
+   */
+  readonly pceBrStart: Int32Array;
+  readonly pceNodes: readonly Int32Array[];
+  /** indices (into network.pces) of the model-3 generators, which hold their voltage */
+  readonly pvGenerators: Int32Array;
+  /** scale of each branch's constant-impedance fallback (1 except 1-phase delta PCEs: 1/3) */
+  readonly brZScale: Float64Array;
   readonly reduced: ReducedModel | undefined;
 }
 
@@ -115,6 +136,7 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
   for (const b of network.branches) b.terminals.forEach(mark);
   for (const s of network.sources) s.terminals.forEach(mark);
   for (const l of network.loads) mark(l.terminal);
+  for (const p of network.pces) mark(p.terminal);
   const busNodes: Int32Array[] = [];
   const nodeBusArr: number[] = [];
   const nodeNumArr: number[] = [];
@@ -297,6 +319,43 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
     return nodes;
   });
   loadBrStart[network.loads.length] = brLoad.length;
+  const brZScale: number[] = brLoad.map(() => 1);
+  const pceBrStart = new Int32Array(network.pces.length + 1);
+  const pceNodes = network.pces.map((pce, pi) => {
+    const nodes = conductorNodes([pce.terminal]);
+    pceBrStart[pi] = brLoad.length;
+    const nc = nodes.length;
+    const code = pce.kind === 'generator' && pce.model === 3 ? BR_PCE_PQ_ANY_V : pce.currentLimited ? BR_PCE_PQ_ILIMIT : BR_PCE_PQ;
+    for (let p = 0; p < pce.phases; p++) {
+      brLoad.push(-1);
+      brA.push(nodes[p]);
+      brB.push(pce.conn === 'wye' ? nodes[pce.phases] : nodes[(p + 1) % nc]);
+      brModel.push(code);
+      brVBase.push(pce.vBase);
+      brVmin.push(pce.vminpu);
+      brVmax.push(pce.vmaxpu);
+      brVlow.push(0);
+      // OpenDSS puts −Yeq of a generating element into Y (CalcYPrimMatrix); only the convergence
+      // path depends on it (the compensation current removes it again), and without it a small
+      // generator behind a weak, unbalanced connection makes the fixed-point iteration diverge
+      const [gr, gi] = pceLinearPart(pce);
+      brYlinRe.push(gr);
+      brYlinIm.push(gi);
+      brZScale.push(pce.zScale);
+      if (gr !== 0 || gi !== 0) {
+        const ra = red(brA[brA.length - 1]);
+        const rb = red(brB[brB.length - 1]);
+        if (ra >= 0) y.add(ra, ra, gr, gi);
+        if (rb >= 0) y.add(rb, rb, gr, gi);
+        if (ra >= 0 && rb >= 0) {
+          y.add(ra, rb, -gr, -gi);
+          y.add(rb, ra, -gr, -gi);
+        }
+      }
+    }
+    return nodes;
+  });
+  pceBrStart[network.pces.length] = brLoad.length;
 
   checkConnected(network, n, nodeBusArr, branchNodes, sourceNodes);
   let lu: SparseLU;
@@ -306,7 +365,9 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
     if (err instanceof ZeroPivotError) {
       const node = matrixNodes.find((k) => nodeMap[k] === err.index) ?? 0;
       const bus = network.buses[nodeBusArr[node]].name;
-      throw new LemsimError(`${network.file}: node ${bus}.${nodeNumArr[node]} has no path to ground or source through any impedance (floating node)`);
+      const el = elementAtBus(network, nodeBusArr[node]);
+      const what = `node ${bus}.${nodeNumArr[node]} has no path to ground or source through any impedance (floating node)`;
+      throw new DssError(el?.loc, el ? `${el.name}: ${what}` : `${network.file}: ${what}`);
     }
     throw err;
   }
@@ -363,6 +424,10 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
     brYlinRe: Float64Array.from(brYlinRe),
     brYlinIm: Float64Array.from(brYlinIm),
     loadBrStart,
+    pceBrStart,
+    pceNodes,
+    brZScale: Float64Array.from(brZScale),
+    pvGenerators: Int32Array.from(network.pces.flatMap((p, i) => (p.kind === 'generator' && p.model === 3 ? [i] : []))),
     reduced: undefined,
   };
   return { ...model, reduced: reduce(model) };
@@ -383,6 +448,27 @@ function linearPart(l: Load): [number, number] {
   return [0, 0];
 }
 
+/**
+ * The admittance OpenDSS stamps for a power conversion element at its nominal output: −Yeq per
+ * branch, Yeq = (P − jQ)/Vbase² with generation positive, i.e. (p − jq)/Vbase² in the grid layer's
+ * consumption-positive p, q (model-3 generators: 1 % of it, as OpenDSS).
+ */
+function pceLinearPart(pce: Network['pces'][number]): [number, number] {
+  let kW = 0;
+  let kvar = 0;
+  if (pce.kind === 'generator') {
+    kW = pce.kW;
+    kvar = pce.model === 3 ? 0 : pce.kvar;
+  } else if (pce.kind === 'pvsystem') {
+    kW = Math.min(pce.state.pmpp * pce.state.irradiance, pce.state.kVA);
+  }
+  const v2 = pce.vBase * pce.vBase;
+  const p = (-kW * 1000) / pce.phases;
+  const q = (-kvar * 1000) / pce.phases;
+  const f = pce.kind === 'generator' && pce.model === 3 ? 0.01 : 1;
+  return [(f * p * pce.zScale) / v2, (-f * q * pce.zScale) / v2];
+}
+
 /** Rejects buses that no source reaches through lines and transformers. */
 function checkConnected(network: Network, n: number, nodeBus: number[], branchNodes: Int32Array[], sourceNodes: Int32Array[]): void {
   const nb = network.buses.length;
@@ -401,10 +487,13 @@ function checkConnected(network: Network, n: number, nodeBus: number[], branchNo
     const b = stack.pop()!;
     for (const c of adj[b]) if (!seen[c]) (seen[c] = 1), stack.push(c);
   }
-  const isolated = network.buses.filter((_b, k) => !seen[k]).map((b) => b.name);
+  const isolated = network.buses.map((_b, k) => k).filter((k) => !seen[k]);
   if (isolated.length > 0) {
-    const list = isolated.slice(0, 5).join(', ') + (isolated.length > 5 ? `, … (${isolated.length} buses)` : '');
-    throw new DssError({ file: network.file, line: 1 }, `buses not connected to any source: ${list}`);
+    const list = isolated.slice(0, 5).map((k) => network.buses[k].name).join(', ') + (isolated.length > 5 ? `, … (${isolated.length} buses)` : '');
+    // point at the element that brought the first unreachable bus into the circuit
+    const el = elementAtBus(network, isolated[0]);
+    const what = `buses not connected to any source: ${list}`;
+    throw new DssError(el?.loc, el ? `${el.name} is on bus ${network.buses[isolated[0]].name}, which no source reaches (${what})` : `${network.file}: ${what}`);
   }
   void n;
   void nodeBus;

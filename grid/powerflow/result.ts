@@ -4,7 +4,7 @@
  * balance invariant (DESIGN rule 9): power delivered by the sources = power of the loads + losses.
  * Powers: W and var, positive into the element at that terminal.
  */
-import { LemsimError } from '../../src/errors.js';
+import { LemsimError } from '../../errors.js';
 import type { SolverModel } from './compile.js';
 import { type LoadPowers, type SolveStatus, branchCurrent } from './solve.js';
 

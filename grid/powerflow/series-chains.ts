@@ -54,6 +54,7 @@ export function findSeriesChains(network: Network, nodeOf: (bus: number, num: nu
   );
   for (const s of network.sources) for (const t of s.terminals) other[t.bus] = 1;
   for (const l of network.loads) other[l.terminal.bus] = 1;
+  for (const p of network.pces) other[p.terminal.bus] = 1;
 
   const sameNodes = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((v, k) => v === b[k]);
   const isInterior = (bus: number): boolean => {

@@ -9,7 +9,9 @@
  * Sign convention (grid layer, DESIGN rule 2): load power consumed is positive (W, var);
  * generation entered as a load is negative.
  */
-import type { SolverModel } from './compile.js';
+import { BR_PCE_PQ, BR_PCE_PQ_ANY_V, BR_PCE_PQ_ILIMIT, type SolverModel } from './compile.js';
+import { type PceRuntime, newPceRuntime, setPcePowersAt } from './pce-power.js';
+import { solveVoltageControlledGenerators } from './pv-generators.js';
 import { expandChains } from './series-chains.js';
 import type { Load } from '../model/network.js';
 
@@ -23,6 +25,8 @@ export interface SolveOptions {
 export interface LoadPowers {
   readonly pW: Float64Array;
   readonly qVar: Float64Array;
+  /** state the power conversion elements carry between solves (see pce-power.ts) */
+  readonly pce?: PceRuntime;
 }
 
 export interface SolveStatus {
@@ -53,6 +57,7 @@ export class PowerFlowState {
   private warm = false;
   /** factor on every source's EMF (1: as compiled); an ideal regulator moves it (regulate.ts) */
   private emf = 1;
+  private inGeneratorLoop = false;
 
   constructor(readonly model: SolverModel) {
     const n = model.nNodes;
@@ -143,6 +148,15 @@ export class PowerFlowState {
       status = this.iterateFull(powers, tol, maxIt);
     }
     this.warm = status.converged;
+    if (status.converged && m.pvGenerators.length > 0 && !this.inGeneratorLoop) {
+      // model-3 generators: adjust their kvar until each holds its voltage (outer loop, re-solving)
+      this.inGeneratorLoop = true;
+      try {
+        return solveVoltageControlledGenerators(this, powers, options, status);
+      } finally {
+        this.inGeneratorLoop = false;
+      }
+    }
     return status;
   }
 
@@ -273,6 +287,43 @@ export function branchCurrent(m: SolverModel, k: number, vr: number, vi: number,
   const yr = p / v2;
   const yi = -q / v2;
   const model = m.brModel[k];
+  if (model === BR_PCE_PQ_ILIMIT) {
+    // current-limited inverter: below Vminpu the current keeps |S|/(Vminpu·Vbase) at the power
+    // factor angle, I = conj(S)·(V/|V|)/(Vminpu·Vbase) (OpenDSS DoConstantPQPVsystemObj)
+    const vmag = Math.sqrt(vr * vr + vi * vi);
+    const lim = m.brVminPu[k] * vbase;
+    if (vmag < lim) {
+      const ur = vr / vmag;
+      const ui = vi / vmag;
+      out[0] = (p * ur + q * ui) / lim;
+      out[1] = (p * ui - q * ur) / lim;
+    } else {
+      const d = vmag * vmag;
+      out[0] = (p * vr + q * vi) / d;
+      out[1] = (p * vi - q * vr) / d;
+    }
+    return;
+  }
+  if (model === BR_PCE_PQ || model === BR_PCE_PQ_ANY_V) {
+    // power conversion element (p, q ≤ 0 when generating): constant PQ, and for BR_PCE_PQ a
+    // constant impedance at its Vminpu/Vmaxpu power outside that band (OpenDSS DoConstantPQGen)
+    const d = vr * vr + vi * vi;
+    if (model === BR_PCE_PQ) {
+      const vmag = Math.sqrt(d);
+      const lo = m.brVminPu[k];
+      const hi = m.brVmaxPu[k];
+      if (vmag <= lo * vbase || vmag > hi * vbase) {
+        const pu = vmag <= lo * vbase ? lo : hi;
+        const f = (pu !== 0 ? 1 / (pu * pu) : 1) * m.brZScale[k];
+        out[0] = f * (yr * vr - yi * vi);
+        out[1] = f * (yr * vi + yi * vr);
+        return;
+      }
+    }
+    out[0] = (p * vr + q * vi) / d;
+    out[1] = (p * vi - q * vr) / d;
+    return;
+  }
   if (model === 2) {
     out[0] = yr * vr - yi * vi;
     out[1] = yr * vi + yi * vr;
@@ -470,7 +521,7 @@ function loadCurrents(
 
 /** Allocates a LoadPowers for a model. */
 export function newLoadPowers(m: SolverModel): LoadPowers {
-  return { pW: new Float64Array(m.nBr), qVar: new Float64Array(m.nBr) };
+  return { pW: new Float64Array(m.nBr), qVar: new Float64Array(m.nBr), pce: newPceRuntime(m.network.pces) };
 }
 
 /** Which load shape drives a load in a solution mode (OpenDSS: daily mode uses Daily, …). */
@@ -535,4 +586,5 @@ export function setLoadPowersAt(m: SolverModel, hour: number, mode: ShapeMode, o
       out.qVar[k] = qPh;
     }
   }
+  if (m.network.pces.length > 0) setPcePowersAt(m, hour, mode, out, out.pce ?? newPceRuntime(m.network.pces));
 }

@@ -20,6 +20,7 @@ import { type AuctionBook, type GridTerms, type PeriodBook, validateBook } from 
 import { type Acceptance, type Flows, type PreparedPeriod, flowsOf, periodMilp, preparePeriod, withinGridLimits } from './period-model.js';
 import { DEFAULT_MAX_NODES, solveStructured } from './merit-order.js';
 import { reducedCostFixing } from './core-dp.js';
+import { localSearchIncumbent } from './local-search.js';
 import { PRICE_TOL, type PricingRule, midpointPrice, paradoxical, supportingRange, uniformPrice } from './pricing.js';
 import type { MilpSolver, MilpSolverName } from '../solvers/milp.js';
 import { InvariantError, assertMarketBalance, individualRationalityViolations } from '../invariants.js';
@@ -32,9 +33,26 @@ export interface ClearingConfig {
   readonly method?: 'structured' | 'milp';
   /** Node limit of the structured branch and bound. */
   readonly maxNodes?: number;
-  /** Wall-clock limit per MILP solve, seconds. */
+  /** Wall-clock limit per MILP solve, seconds (off by default: a wall-clock limit makes results depend on the machine). */
   readonly timeLimitS?: number;
+  /**
+   * Largest period (free blocks) handed to the MILP fallback; above it an unproven period keeps the
+   * structured incumbent and reports its optimality gap. Default `DEFAULT_MILP_MAX_BLOCKS`.
+   */
+  readonly milpMaxBlocks?: number;
 }
+
+/**
+ * Default `milpMaxBlocks`. HiGHS handles the period's single dense balance row poorly: on books of
+ * random block sizes (bench auction-cliff) it took 3–17 s from 1,000 to 4,000 blocks, 50–75 s at
+ * 20,000 and over 100 s at 60,000, with little relation between size and time. Up to this size the
+ * fallback proves the optimum in seconds; above it the structured incumbent and its proven gap are
+ * the answer, in bounded, deterministic time.
+ */
+export const DEFAULT_MILP_MAX_BLOCKS = 5000;
+
+/** A relative gap this small counts as proven (HiGHS's own `mip_rel_gap` here). */
+export const PROVEN_REL_GAP = 1e-9;
 
 /**
  * `cleared`: welfare-optimal selection (for `uniform`: when the optimum admits no price, the best
@@ -70,6 +88,17 @@ export interface PeriodResult {
   readonly method: SolveMethod;
   /** Welfare solves of the period (more than one when `uniform` had to search for a priceable selection). */
   readonly iterations: number;
+  /**
+   * Proven upper bound on the welfare optimum, EUR (the merit-order LP relaxation, or the optimum
+   * itself when proven). `welfareOptimumEur` is the best selection found, never above it.
+   */
+  readonly welfareBoundEur: number;
+  /**
+   * Relative optimality gap of the welfare problem: (bound − best found) / |bound|, 0 when the optimum
+   * is proven (to `PROVEN_REL_GAP`). Non-zero only when the structured search and the MILP fallback
+   * could not close it within their bounds; `detail` then says why.
+   */
+  readonly optimalityGap: number;
   readonly detail?: string;
 }
 
@@ -77,10 +106,12 @@ export interface ClearingResult {
   readonly periods: readonly PeriodResult[];
   /** Σ period welfare, EUR. */
   readonly welfareEur: number;
+  /** Largest `optimalityGap` of any period (0 when every period is proven optimal). */
+  readonly maxOptimalityGap: number;
 }
 
 type WelfareSolve =
-  | { readonly ok: true; readonly acceptance: Acceptance; readonly flows: Flows; readonly method: SolveMethod }
+  | { readonly ok: true; readonly acceptance: Acceptance; readonly flows: Flows; readonly method: SolveMethod; readonly boundEurPerH: number; readonly detail?: string }
   | { readonly ok: false; readonly detail: string; readonly method: SolveMethod };
 
 /**
@@ -98,10 +129,32 @@ function solveWelfare(
   let unproven = '';
   let milpExcluded = excluded;
   let milpForced: Acceptance | undefined;
+  let incumbent: { acceptance: Acceptance; flows: Flows; boundEurPerH: number } | undefined;
   if (config.method !== 'milp' || budget.fallback === false) {
-    const s = solveStructured(p, excluded, { maxNodes: budget.maxNodes ?? config.maxNodes ?? DEFAULT_MAX_NODES, coreDpMaxWork: budget.coreDpMaxWork });
-    if (s.proven || budget.acceptUnproven) return { ok: true, acceptance: s.acceptance, flows: flowsOf(p, s.acceptance), method: 'structured' };
+    const blocks = p.demand.kw.length + p.supply.kw.length;
+    // the branch and bound's work is nodes × blocks: cap it for large books (the gap is reported)
+    const maxNodes = Math.min(budget.maxNodes ?? config.maxNodes ?? DEFAULT_MAX_NODES, Math.max(50, Math.ceil(MAX_BNB_WORK / Math.max(1, blocks))));
+    const s = solveStructured(p, excluded, { maxNodes, coreDpMaxWork: budget.coreDpMaxWork });
+    if (s.proven) {
+      const flows = flowsOf(p, s.acceptance);
+      return { ok: true, acceptance: s.acceptance, flows, method: 'structured', boundEurPerH: flows.welfareEurPerH };
+    }
+    let best = { acceptance: s.acceptance, flows: flowsOf(p, s.acceptance) };
+    if (s.lambdaEurPerKwh !== undefined) {
+      const ls = localSearchIncumbent(p, excluded, s.lambdaEurPerKwh);
+      const f = flowsOf(p, ls);
+      if (withinGridLimits(p.grid, f) && f.welfareEurPerH > best.flows.welfareEurPerH) best = { acceptance: ls, flows: f };
+    }
+    incumbent = { ...best, boundEurPerH: Math.max(s.boundEurPerH, best.flows.welfareEurPerH) };
+    const gap = incumbent.boundEurPerH - best.flows.welfareEurPerH;
+    if (budget.acceptUnproven || gap <= PROVEN_REL_GAP * Math.max(1, Math.abs(incumbent.boundEurPerH))) {
+      return { ok: true, ...best, method: 'structured', boundEurPerH: gap <= PROVEN_REL_GAP * Math.max(1, Math.abs(incumbent.boundEurPerH)) ? best.flows.welfareEurPerH : incumbent.boundEurPerH };
+    }
     unproven = `structured search stopped at ${s.nodes} nodes`;
+    const limit = config.milpMaxBlocks ?? DEFAULT_MILP_MAX_BLOCKS;
+    if (budget.fallback !== false && config.solver && blocks > limit) {
+      return { ok: true, ...best, method: 'structured', boundEurPerH: incumbent.boundEurPerH, detail: `${unproven}; ${blocks} blocks exceed the MILP fallback's ${limit}: best selection found, gap reported` };
+    }
     if (s.lambdaEurPerKwh !== undefined) {
       // the MILP only needs the blocks whose reduced surplus is within the gap of the incumbent
       const fixing = reducedCostFixing(p, excluded, s.lambdaEurPerKwh, flowsOf(p, s.acceptance).welfareEurPerH);
@@ -114,12 +167,15 @@ function solveWelfare(
       }
     }
   }
-  if (budget.fallback === false) return { ok: false, detail: unproven, method: 'structured' };
+  // an unproven incumbent is still the answer when the MILP cannot do better
+  const keep = (why: string): WelfareSolve =>
+    incumbent ? { ok: true, acceptance: incumbent.acceptance, flows: incumbent.flows, method: 'structured', boundEurPerH: incumbent.boundEurPerH, detail: why } : { ok: false, detail: why, method: config.solver?.name ?? 'structured' };
+  if (budget.fallback === false) return keep(unproven);
   const solver = config.solver;
-  if (!solver) return { ok: false, detail: `${unproven || 'method milp'}; no MILP solver configured`, method: 'structured' };
+  if (!solver) return keep(`${unproven || 'method milp'}; no MILP solver configured`);
   const { model, demandVar, supplyVar } = periodMilp(p, milpExcluded, `auction period '${p.book.id}'`, milpForced);
   const sol = solver.solve(model, config.timeLimitS !== undefined ? { timeLimitS: config.timeLimitS } : {});
-  if (sol.status !== 'optimal') return { ok: false, detail: sol.detail, method: solver.name };
+  if (sol.status !== 'optimal') return incumbent ? keep(`${unproven}; MILP fallback: ${sol.detail}`) : { ok: false, detail: sol.detail, method: solver.name };
   const acceptance: Acceptance = { demand: new Uint8Array(demandVar.length), supply: new Uint8Array(supplyVar.length) };
   // binaries come back within the integrality tolerance of 0 or 1
   for (let k = 0; k < demandVar.length; k++) {
@@ -130,10 +186,15 @@ function solveWelfare(
   }
   const flows = flowsOf(p, acceptance);
   if (!withinGridLimits(p.grid, flows)) {
-    return { ok: false, detail: `${solver.name} returned a selection needing ${flows.importKw} kW import / ${flows.exportKw} kW export, beyond the grid limits`, method: solver.name };
+    const why = `${solver.name} returned a selection needing ${flows.importKw} kW import / ${flows.exportKw} kW export, beyond the grid limits`;
+    return incumbent ? keep(`${unproven}; ${why}`) : { ok: false, detail: why, method: solver.name };
   }
-  return { ok: true, acceptance, flows, method: solver.name };
+  if (incumbent && incumbent.flows.welfareEurPerH > flows.welfareEurPerH) return keep(`${unproven}; the MILP's optimum is below the incumbent`);
+  return { ok: true, acceptance, flows, method: solver.name, boundEurPerH: flows.welfareEurPerH };
 }
+
+/** Work cap of the structured branch and bound, node visits × blocks (2000 nodes at 2,000 blocks). */
+const MAX_BNB_WORK = 4e6;
 
 /** Ids of flagged merit-order positions, in book order. */
 function idsInBookOrder(p: PreparedPeriod, side: 'demand' | 'supply', flags: Uint8Array): string[] {
@@ -155,17 +216,19 @@ export function clearPeriod(book: PeriodBook, grid: GridTerms, periodHours: numb
   const none: Acceptance = { demand: new Uint8Array(book.demand.length), supply: new Uint8Array(book.supply.length) };
   const failed = (w: { detail: string; method: SolveMethod }, iterations: number): PeriodResult => ({
     id: book.id, status: 'solver_failed', welfareEur: 0, welfareOptimumEur: 0, priceEurPerKwh: null, importKw: 0, exportKw: 0,
-    acceptedSupply: [], acceptedDemand: [], paradoxicallyRejected: [], paradoxicallyAccepted: [], method: w.method, iterations, detail: w.detail,
+    acceptedSupply: [], acceptedDemand: [], paradoxicallyRejected: [], paradoxicallyAccepted: [], method: w.method, iterations,
+    welfareBoundEur: 0, optimalityGap: 0, detail: w.detail,
   });
   const w = solveWelfare(p, none, config);
   if (!w.ok) return failed(w, 1);
   const optimumEurPerH = w.flows.welfareEurPerH;
+  const optimality: Optimality = { boundEurPerH: w.boundEurPerH, detail: w.detail };
   if (config.pricing === 'midpoint') {
-    return finish(p, book, w.acceptance, w.flows, midpointPrice(p, w.acceptance, w.flows), periodHours, optimumEurPerH, w.method, 1, 'midpoint');
+    return finish(p, book, w.acceptance, w.flows, midpointPrice(p, w.acceptance, w.flows), periodHours, optimumEurPerH, w.method, 1, 'midpoint', optimality);
   }
   const range = supportingRange(p, w.acceptance, w.flows);
   if (range.lo <= range.hi + PRICE_TOL) {
-    return finish(p, book, w.acceptance, w.flows, uniformPrice(p, w.acceptance, w.flows, range), periodHours, optimumEurPerH, w.method, 1, 'uniform');
+    return finish(p, book, w.acceptance, w.flows, uniformPrice(p, w.acceptance, w.flows, range), periodHours, optimumEurPerH, w.method, 1, 'uniform', optimality);
   }
   // No price supports the welfare optimum. EUPHEMIA searches on with the paradoxical combination
   // excluded; here the search is over candidate prices π near the optimum's marginal price: at each,
@@ -195,7 +258,14 @@ export function clearPeriod(book: PeriodBook, grid: GridTerms, periodHours: numb
     if (c.flows.welfareEurPerH > best.flows.welfareEurPerH + 1e-12) best = c;
   }
   const r = supportingRange(p, best.acceptance, best.flows);
-  return finish(p, book, best.acceptance, best.flows, uniformPrice(p, best.acceptance, best.flows, r), periodHours, optimumEurPerH, best.method, iterations, 'uniform');
+  return finish(p, book, best.acceptance, best.flows, uniformPrice(p, best.acceptance, best.flows, r), periodHours, optimumEurPerH, best.method, iterations, 'uniform', optimality);
+}
+
+/** How close the period's welfare solve came to a proven optimum. */
+interface Optimality {
+  /** proven upper bound on the welfare optimum, EUR/h */
+  readonly boundEurPerH: number;
+  readonly detail?: string;
 }
 
 /** How many distinct block prices on each side of the optimum's marginal price `uniform` tries. */
@@ -216,7 +286,7 @@ function candidatePrices(p: PreparedPeriod, a: Acceptance, f: Flows): number[] {
 
 function finish(
   p: PreparedPeriod, book: PeriodBook, a: Acceptance, f: Flows, price: number | null,
-  periodHours: number, optimumEurPerH: number, method: SolveMethod, iterations: number, rule: PricingRule,
+  periodHours: number, optimumEurPerH: number, method: SolveMethod, iterations: number, rule: PricingRule, optimality: Optimality,
 ): PeriodResult {
   // DESIGN rule 9: balance (Eq. (2) with the grid) always holds
   assertMarketBalance(`auction period '${book.id}'`, [f.supplyKw, f.importKw], [f.demandKw, f.exportKw]);
@@ -253,7 +323,17 @@ function finish(
     paradoxicallyAccepted,
     method,
     iterations,
+    welfareBoundEur: optimality.boundEurPerH * periodHours,
+    optimalityGap: relativeGap(optimality.boundEurPerH, optimumEurPerH),
+    ...(optimality.detail !== undefined ? { detail: optimality.detail } : {}),
   };
+}
+
+/** (bound − value) / |bound|, 0 within `PROVEN_REL_GAP` (and for a zero bound). */
+function relativeGap(bound: number, value: number): number {
+  const gap = bound - value;
+  if (!(gap > PROVEN_REL_GAP * Math.max(1, Math.abs(bound)))) return 0;
+  return gap / Math.abs(bound);
 }
 
 /**
@@ -264,6 +344,10 @@ export function clear(book: AuctionBook, config: ClearingConfig): ClearingResult
   validateBook(book);
   const periods = book.periods.map((pb) => clearPeriod(pb, book.grid, book.periodHours, config));
   let welfareEur = 0;
-  for (const r of periods) welfareEur += r.welfareEur;
-  return { periods, welfareEur };
+  let maxOptimalityGap = 0;
+  for (const r of periods) {
+    welfareEur += r.welfareEur;
+    maxOptimalityGap = Math.max(maxOptimalityGap, r.optimalityGap);
+  }
+  return { periods, welfareEur, maxOptimalityGap };
 }

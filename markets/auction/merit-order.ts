@@ -41,6 +41,12 @@ export interface StructuredOutcome {
   readonly nodes: number;
   /** Price of the merit order's fractional block (the LP dual), when there was one. */
   readonly lambdaEurPerKwh?: number;
+  /**
+   * Welfare of the merit-order LP relaxation at the root, EUR/h: an upper bound on every feasible
+   * selection's welfare, so `boundEurPerH − welfare(acceptance)` bounds how far an unproven
+   * acceptance can be from the optimum (0 when the relaxation is already integral).
+   */
+  readonly boundEurPerH: number;
 }
 
 /** Default node limit: far above what books of 0.5 kW blocks need, far below a slow search. */
@@ -249,7 +255,7 @@ export function solveStructured(p: PreparedPeriod, excluded: Acceptance, options
     lambda = (fracSide === 1 ? D : S).price[fracPos];
     const dp = solveByCoreDp(p, excluded, lambda, options.coreDpMaxWork);
     // the DP's imbalance is exact to ~1e-12 kW; the limits are re-checked on the real sums all the same
-    if (dp?.proven && withinGridLimits(p.grid, flowsOf(p, dp.acceptance))) return { proven: true, acceptance: dp.acceptance, nodes: 1, lambdaEurPerKwh: lambda };
+    if (dp?.proven && withinGridLimits(p.grid, flowsOf(p, dp.acceptance))) return { proven: true, acceptance: dp.acceptance, nodes: 1, lambdaEurPerKwh: lambda, boundEurPerH: root };
     if (dp) {
       // not proven, but a good incumbent: the branch and bound starts from it
       const w = flowsOf(p, dp.acceptance);
@@ -261,5 +267,6 @@ export function solveStructured(p: PreparedPeriod, excluded: Acceptance, options
     }
   }
   if (root !== -Infinity) dfs(snapshot(root));
-  return { proven: !aborted, acceptance: { demand: bestDemand, supply: bestSupply }, nodes, ...(lambda !== undefined ? { lambdaEurPerKwh: lambda } : {}) };
+  // root is −Infinity only when no selection is feasible but the empty one (worth 0)
+  return { proven: !aborted, acceptance: { demand: bestDemand, supply: bestSupply }, nodes, boundEurPerH: root === -Infinity ? 0 : root, ...(lambda !== undefined ? { lambdaEurPerKwh: lambda } : {}) };
 }

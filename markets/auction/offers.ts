@@ -21,7 +21,7 @@
  *        |  ▁▁▂▂▃▃▄▄▅▅██            supply: steps p_N·q/3 up to p_N at 3 kW
  *      0 +----------------- kW
  */
-import { ScenarioError } from '../../src/errors.js';
+import { ScenarioError } from '../../errors.js';
 import type { BlockOrder } from './orders.js';
 
 /** The block size of seed 004, kW. */

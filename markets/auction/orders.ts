@@ -11,7 +11,7 @@
  * agent later): it names the period and the order of the first problem it finds, using the field names
  * of the JSON file (`periods[2].supply[0].kw`) because that is what a user can fix.
  */
-import { ScenarioError } from '../../src/errors.js';
+import { ScenarioError } from '../../errors.js';
 
 /** One fill-or-kill block: `kw` > 0 for the whole period at a limit price (EUR/kWh, any sign). */
 export interface BlockOrder {

@@ -75,3 +75,21 @@ export function syntheticLargePeriod(peers: number, blocksPerPeer = 6, seed = 10
   }
   return { periodHours: 1 / 12, grid: seed004Grid, periods: [{ id: 'large', supply, demand }] };
 }
+
+/**
+ * One period of `orders` blocks of uneven sizes (0.05–5 kW in watts) and prices (supply 0.02–0.10,
+ * demand 0.04–0.14 EUR/kWh, to 0.1 mEUR), half on each side, with the grid limited to ±`gridKw`:
+ * the book of issue 11's auction cliff. No common quantum, so neither the imbalance DP nor a
+ * bounded branch and bound proves the optimum, and the MILP fallback used to take minutes.
+ */
+export function syntheticUnevenPeriod(orders: number, gridKw = 10, seed = 7): AuctionBook {
+  const r = rng(seed);
+  const supply: BlockOrder[] = [];
+  const demand: BlockOrder[] = [];
+  for (let i = 0; i < orders; i++) {
+    const kw = Math.round((0.05 + 4.95 * r()) * 1000) / 1000;
+    if (i % 2) supply.push({ id: `s${i}`, agent: `a${i}`, kw, priceEurPerKwh: Math.round((0.02 + 0.08 * r()) * 1e4) / 1e4 });
+    else demand.push({ id: `d${i}`, agent: `a${i}`, kw, priceEurPerKwh: Math.round((0.04 + 0.1 * r()) * 1e4) / 1e4 });
+  }
+  return { periodHours: 1 / 12, grid: { ...seed004Grid, maxImportKw: gridKw, maxExportKw: gridKw }, periods: [{ id: 'uneven', supply, demand }] };
+}

@@ -26,7 +26,8 @@ export const STANDARD_BATTERY_UNIT = {
   etaDis: 0.96,
   rateChPerH: 0.25,
   rateDisPerH: 0.9375,
-  selfDischargePerPeriod: 1.72e-5,
+  /** fraction of the stored energy lost per hour (Table III; a period of h hours loses h times it) */
+  selfDischargePerH: 1.72e-5,
 } as const;
 
 /**
@@ -46,7 +47,8 @@ export function standardBatteryUnits(units: number): Omit<BatteryAgent, 'id' | '
     etaDis: u.etaDis,
     rateChPerH: u.rateChPerH,
     rateDisPerH: u.rateDisPerH,
-    selfDischargePerPeriod: u.selfDischargePerPeriod,
+    // one-hour periods: the per-period loss of Eq. (9) is the hourly rate
+    selfDischargePerPeriod: u.selfDischargePerH,
   };
 }
 
@@ -103,4 +105,14 @@ export function socAfter(b: BatteryAgent, sKw: number, periodHours: number): num
  */
 export function defaultStoredValueEurPerKwh(importPriceEurPerKwh: number, exportPriceEurPerKwh: number): number {
   return Math.max(0, (importPriceEurPerKwh + exportPriceEurPerKwh) / 2);
+}
+
+/**
+ * Lowest stored energy allowed at the end of a period, kWh: soc_min, and at the end of the day (the
+ * last hour of a day-ahead market) also the battery's `terminalSocMin` (`batteries.terminal_soc:
+ * initial` sets it to the starting soc, so the day ends with the charge it began with).
+ */
+export function energyFloorKwh(b: BatteryAgent, lastHour: boolean): number {
+  const floor = lastHour && b.terminalSocMin !== undefined ? Math.max(b.socMin, b.terminalSocMin) : b.socMin;
+  return floor * b.capacityKwh;
 }

@@ -13,7 +13,7 @@
  * Arrays are typed (DESIGN rule 10) and agents are grouped by community so a community's members
  * are one contiguous run of `order`.
  */
-import { ScenarioError } from '../../src/errors.js';
+import { ScenarioError } from '../../errors.js';
 import { netChargeRangeKw } from './battery.js';
 import type { CommunityProblem } from './model.js';
 

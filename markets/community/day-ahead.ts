@@ -23,9 +23,9 @@
  *      can certify the intertemporal KKT conditions.
  * Exact up to HiGHS's feasibility tolerances (1e-10, no QP regularisation).
  */
-import { SolverError } from '../../src/errors.js';
-import { solveLpFormat } from '../solvers/highs.js';
-import { chargeLimitKw, dischargeLimitKw } from './battery.js';
+import { SolverError } from '../../errors.js';
+import { type HighsModule, loadHighs, solveLpFormatWith } from '../solvers/highs.js';
+import { chargeLimitKw, dischargeLimitKw, energyFloorKwh } from './battery.js';
 import { type CanonicalMarket, pushKnots, responseHigh, responseLow, toCanonical } from './canonical.js';
 import { settleDay, validateDay, withSoc } from './day.js';
 import { lpModel, lpNumber, lpTerm, OBJECTIVE_SCALE, objectiveTerm, quadraticTerm } from './lp-text.js';
@@ -54,6 +54,14 @@ export interface DayAheadSchedule {
   readonly energyValueEurPerKwh: Float64Array[];
   /** Per hour, the price window used to reduce the QP. */
   readonly windows: PriceWindow[];
+  /**
+   * λ[t][c]: community prices, the multipliers of the QP's balance rows. They are consistent with
+   * ν; the exact re-clearing with pinned batteries cannot give them in an hour where a community
+   * is balanced without the grid (any price in a range clears it, and only the battery's stored-
+   * energy value picks one): issue 10 found the fast day-ahead's certificate off by up to the grid
+   * price spread there.
+   */
+  readonly priceEurPerKwh: Float64Array[];
 }
 
 /**
@@ -61,6 +69,11 @@ export interface DayAheadSchedule {
  * schedules. Throws `SolverError` when HiGHS fails.
  */
 export async function solveDayAheadSchedule(day: CommunityDay, useWindows = true): Promise<DayAheadSchedule> {
+  return solveDayAheadScheduleWith(await loadHighs(), day, useWindows);
+}
+
+/** `solveDayAheadSchedule` with a loaded HiGHS module (synchronous). */
+export function solveDayAheadScheduleWith(highs: HighsModule, day: CommunityDay, useWindows = true): DayAheadSchedule {
   const T = day.hours.length;
   const first = day.hours[0];
   const n = first.agents.length;
@@ -156,7 +169,7 @@ export async function solveDayAheadSchedule(day: CommunityDay, useWindows = true
       const ch = `c${t}_${i}`;
       const dis = `x${t}_${i}`;
       const e = `e${t}_${i}`;
-      bounds.push(`0 <= ${ch} <= ${lpNumber(chargeLimitKw(ag))}`, `0 <= ${dis} <= ${lpNumber(dischargeLimitKw(ag))}`, `${lpNumber(ag.socMin * ag.capacityKwh)} <= ${e} <= ${lpNumber(ag.socMax * ag.capacityKwh)}`);
+      bounds.push(`0 <= ${ch} <= ${lpNumber(chargeLimitKw(ag))}`, `0 <= ${dis} <= ${lpNumber(dischargeLimitKw(ag))}`, `${lpNumber(energyFloorKwh(ag, t === T - 1))} <= ${e} <= ${lpNumber(ag.socMax * ag.capacityKwh)}`);
       const keep = 1 - ag.selfDischargePerPeriod;
       // seed 000, Eq. (9) across hours
       if (t === 0) rows.push(`s${t}_${i}: ${e} ${lpTerm(-h * ag.etaCh, ch)} ${lpTerm(h / ag.etaDis, dis)} = ${lpNumber(keep * ag.soc * ag.capacityKwh)}`);
@@ -167,12 +180,21 @@ export async function solveDayAheadSchedule(day: CommunityDay, useWindows = true
     }
   }
   const text = lpModel(obj, quad, rows, bounds);
-  const sol = await solveLpFormat('community-day-ahead', text, HIGHS_QP_OPTIONS);
+  const sol = solveLpFormatWith(highs, 'community-day-ahead', text, HIGHS_QP_OPTIONS);
   const dual = new Map<string, number>();
   for (const r of sol.Rows) dual.set(r.Name, r.Dual ?? NaN);
   const sKw: Float64Array[] = [];
   const nu: Float64Array[] = [];
+  const lambda: Float64Array[] = [];
   for (let t = 0; t < T; t++) {
+    const lam = new Float64Array(nc);
+    for (let c = 0; c < nc; c++) {
+      const d = dual.get(`bal${t}_${c}`);
+      if (d === undefined || !Number.isFinite(d)) throw new SolverError('community-day-ahead', 'missing dual', `bal${t}_${c}`);
+      // ∂(scaled −welfare)/∂(demand): one more kWh brought into c costs λ·h
+      lam[c] = d / (OBJECTIVE_SCALE * day.hours[t].periodHours);
+    }
+    lambda.push(lam);
     const s = new Float64Array(n);
     const v = new Float64Array(n);
     for (let i = 0; i < n; i++) {
@@ -187,7 +209,7 @@ export async function solveDayAheadSchedule(day: CommunityDay, useWindows = true
     sKw.push(s);
     nu.push(v);
   }
-  return { sKw, energyValueEurPerKwh: nu, windows };
+  return { sKw, energyValueEurPerKwh: nu, windows, priceEurPerKwh: lambda };
 }
 
 /** Range of community prices any battery schedule can bring about in one hour, EUR/kWh. */
@@ -230,16 +252,21 @@ function priceWindow(p: CommunityProblem, m: CanonicalMarket, isBattery: Uint8Ar
  * status `infeasible` when no battery schedule keeps every soc in bounds.
  */
 export async function clearDayAhead(day: CommunityDay): Promise<DayResult> {
+  return clearDayAheadWith(await loadHighs(), day);
+}
+
+/** `clearDayAhead` with a loaded HiGHS module (synchronous: the simulation's market operator calls it). */
+export function clearDayAheadWith(highs: HighsModule, day: CommunityDay): DayResult {
   validateDay(day);
   const m0 = toCanonical(day.hours[0]);
   if (m0.infeasible !== undefined) return { status: 'infeasible', welfareEur: null, hours: [infeasibleResult(m0.infeasible)], reason: m0.infeasible };
   let schedule: DayAheadSchedule;
   try {
-    schedule = await solveDayAheadSchedule(day);
+    schedule = solveDayAheadScheduleWith(highs, day);
     let cleared = reclear(day, schedule);
     if (!insideWindows(cleared, schedule.windows)) {
       // the monotonicity behind the windows failed (never seen): solve again on the full band
-      schedule = await solveDayAheadSchedule(day, false);
+      schedule = solveDayAheadScheduleWith(highs, day, false);
       cleared = reclear(day, schedule);
     }
     return { ...settleDay(day, cleared), energyValueEurPerKwh: schedule.energyValueEurPerKwh };
@@ -261,7 +288,8 @@ function reclear(day: CommunityDay, schedule: DayAheadSchedule): CanonicalSoluti
     const m = pinBatteries(toCanonical(p), schedule.sKw[t], isBattery);
     const sol = solveCanonical(m);
     if (!sol) throw new SolverError('community-day-ahead', 'internal', `hour ${t} infeasible with pinned batteries`);
-    perHour.push(sol);
+    // responses and flows from the exact re-clearing, prices from the day's QP (see `priceEurPerKwh`)
+    perHour.push({ ...sol, priceEurPerKwh: schedule.priceEurPerKwh[t] });
     p.agents.forEach((ag, i) => {
       if (ag.kind === 'battery') soc[i] = nextSoc(ag, sol.dKw[i], p.periodHours);
     });

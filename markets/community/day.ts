@@ -7,12 +7,13 @@
  * Every period in `day.hours` must list the same agents (ids, kinds, communities) in the same order;
  * battery soc is read from hour 0 only.
  */
-import { ScenarioError, SolverError } from '../../src/errors.js';
+import { ScenarioError, SolverError } from '../../errors.js';
 import { socAfter } from './battery.js';
 import { clearCommunityFast } from './fast-solver.js';
 import type { BatteryAgent, CommunityAgent, CommunityDay, CommunityProblem, CommunityResult, DayResult } from './model.js';
 import { validateProblem } from './problem-json.js';
-import { type QpOptions, solveQp } from './qp-oracle.js';
+import { type QpOptions, solveQpWith } from './qp-oracle.js';
+import { type HighsModule, loadHighs } from '../solvers/highs.js';
 import { toCanonical } from './canonical.js';
 import { type CanonicalSolution, infeasibleResult, settle } from './settle.js';
 
@@ -90,11 +91,17 @@ export function settleDay(day: CommunityDay, perHour: readonly CanonicalSolution
  * across hours). The oracle of `clearDayAhead`; throws `SolverError` when HiGHS fails.
  */
 export async function clearDayAheadQp(day: CommunityDay, options: QpOptions = {}): Promise<DayResult> {
+  return clearDayAheadQpWith(await loadHighs(), day, options);
+}
+
+/** `clearDayAheadQp` with a loaded HiGHS module (synchronous). */
+export function clearDayAheadQpWith(highs: HighsModule, day: CommunityDay, options: QpOptions = {}): DayResult {
   validateDay(day);
   const m0 = toCanonical(day.hours[0]);
   if (m0.infeasible !== undefined) return { status: 'infeasible', welfareEur: null, hours: [infeasibleResult(m0.infeasible)], reason: m0.infeasible };
   try {
-    return settleDay(day, await solveQp(day.hours, 'community-day-ahead-qp', options));
+    const sol = solveQpWith(highs, day.hours, 'community-day-ahead-qp', options);
+    return { ...settleDay(day, sol), energyValueEurPerKwh: sol.map((s) => s.energyValueEurPerKwh) };
   } catch (err) {
     if (err instanceof SolverError && /infeasible/i.test(err.status)) {
       return { status: 'infeasible', welfareEur: null, hours: [], reason: 'no battery schedule keeps every soc within its bounds over the day' };

@@ -25,12 +25,12 @@ import type { CommunityProblem, CommunityResult } from './model.js';
 import { type CanonicalSolution, infeasibleResult, settle } from './settle.js';
 
 /** X_c(λ) range: lowest and highest total best response of community c at price λ, kW. */
-function communityLow(m: CanonicalMarket, c: number, price: number): number {
+export function communityLow(m: CanonicalMarket, c: number, price: number): number {
   let s = 0;
   for (let k = m.start[c], e = m.start[c + 1]; k < e; k++) s += responseLow(m, m.order[k], price);
   return s;
 }
-function communityHigh(m: CanonicalMarket, c: number, price: number): number {
+export function communityHigh(m: CanonicalMarket, c: number, price: number): number {
   let s = 0;
   for (let k = m.start[c], e = m.start[c + 1]; k < e; k++) s += responseHigh(m, m.order[k], price);
   return s;
@@ -100,7 +100,8 @@ export function solveNonIncreasing(
   return { left, right };
 }
 
-function sortedUnique(values: number[]): Float64Array {
+/** Finite values sorted ascending without repeats. */
+export function sortedUnique(values: number[]): Float64Array {
   const a = Float64Array.from(values).sort();
   let w = 0;
   for (let r = 0; r < a.length; r++) {
@@ -213,36 +214,50 @@ export function solveCanonical(m: CanonicalMarket): CanonicalSolution | undefine
       p = (l + r) / 2;
     }
     price[c] = p;
-    let sumLo = 0;
-    let sumHi = 0;
-    for (let k = m.start[c]; k < m.start[c + 1]; k++) {
-      const i = m.order[k];
-      sumLo += responseLow(m, i, p);
-      sumHi += responseHigh(m, i, p);
-    }
-    const theta = sumHi > sumLo ? Math.min(1, Math.max(0, (y[c] - sumLo) / (sumHi - sumLo))) : 0;
-    let total = 0;
-    let roomiest = -1;
-    let room = 0;
-    for (let k = m.start[c]; k < m.start[c + 1]; k++) {
-      const i = m.order[k];
-      const lo = responseLow(m, i, p);
-      const di = theta === 0 ? lo : lo + theta * (responseHigh(m, i, p) - lo);
-      d[i] = di;
-      total += di;
-      const r = Math.min(di - m.lo[i], m.hi[i] - di);
-      if (r > room) {
-        room = r;
-        roomiest = i;
-      }
-    }
-    // rounding leaves Σ d a few ulps off the net import the prices call for; the agent furthest from
-    // its bounds absorbs that, so an autarkic community shows no 1e-15 kW trade with the grid
-    const residual = total - y[c];
-    if (residual !== 0 && roomiest >= 0 && Math.abs(residual) <= Math.min(room, 1e-9 * (1 + Math.abs(y[c])))) d[roomiest] -= residual;
-    else y[c] = total;
+    y[c] = respondAt(m, c, p, y[c], d);
   }
   return { dKw: d, priceEurPerKwh: price, flows: routeFlows(y, inter) };
+}
+
+/**
+ * Community c clears internally at price `price` against net import `yKw`: each member answers with
+ * its best response, and where responses jump (linear agents) one share θ of the jump makes Σ d hit
+ * `yKw` (seed 000, Eq. (3)). Writes the members' net demands into `d`; returns the community's net
+ * import Σ d (equal to `yKw` unless `yKw` lies outside the responses at that price).
+ */
+export function respondAt(m: CanonicalMarket, c: number, price: number, yKw: number, d: Float64Array): number {
+  const p = price;
+  let sumLo = 0;
+  let sumHi = 0;
+  for (let k = m.start[c]; k < m.start[c + 1]; k++) {
+    const i = m.order[k];
+    sumLo += responseLow(m, i, p);
+    sumHi += responseHigh(m, i, p);
+  }
+  const theta = sumHi > sumLo ? Math.min(1, Math.max(0, (yKw - sumLo) / (sumHi - sumLo))) : 0;
+  let total = 0;
+  let roomiest = -1;
+  let room = 0;
+  for (let k = m.start[c]; k < m.start[c + 1]; k++) {
+    const i = m.order[k];
+    const lo = responseLow(m, i, p);
+    const di = theta === 0 ? lo : lo + theta * (responseHigh(m, i, p) - lo);
+    d[i] = di;
+    total += di;
+    const r = Math.min(di - m.lo[i], m.hi[i] - di);
+    if (r > room) {
+      room = r;
+      roomiest = i;
+    }
+  }
+  // rounding leaves Σ d a few ulps off the net import the prices call for; the agent furthest from
+  // its bounds absorbs that, so an autarkic community shows no 1e-15 kW trade with the grid
+  const residual = total - yKw;
+  if (residual !== 0 && roomiest >= 0 && Math.abs(residual) <= Math.min(room, 1e-9 * (1 + Math.abs(yKw)))) {
+    d[roomiest] -= residual;
+    return yKw;
+  }
+  return total;
 }
 
 /**

@@ -7,7 +7,7 @@
  * Also the cheap run-time invariants of DESIGN rule 9 (balance per agent and community, bounds),
  * which every clearing function checks before returning.
  */
-import { SolverError } from '../../src/errors.js';
+import { SolverError } from '../../errors.js';
 import { chargeLimitKw, dischargeLimitKw } from './battery.js';
 import { type CanonicalMarket, toCanonical } from './canonical.js';
 import { type BatteryAgent, type CommunityDay, type CommunityProblem, type CommunityResult, type DayResult, GRID_ID } from './model.js';
@@ -183,7 +183,9 @@ export function dayAheadKktResiduals(day: CommunityDay, result: DayResult, energ
       const tolSoc = 1e-9;
       // g > 0: more stored energy would pay, so soc must be at its maximum; g < 0: at its minimum
       if (g > 0 && s < b.socMax - tolSoc) dual = Math.max(dual, g);
-      if (g < 0 && s > b.socMin + tolSoc) dual = Math.max(dual, -g);
+      const floor = t + 1 < T || b.terminalSocMin === undefined ? b.socMin : Math.max(b.socMin, b.terminalSocMin);
+      if (g < 0 && s > floor + tolSoc) dual = Math.max(dual, -g);
+      if (s < floor - tolSoc) primal = Math.max(primal, floor - s);
     });
   }
   return { primalKw: primal, dualEurPerKwh: dual, complementarityEurPerH: comp };

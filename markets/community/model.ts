@@ -71,6 +71,11 @@ export interface BatteryAgent extends AgentBase {
   readonly aEurPerKwhPerKw: number;
   /** Value v of a kWh left stored, EUR/kWh. */
   readonly valueEurPerKwh: number;
+  /**
+   * Day-ahead only, read from the last hour: the soc the battery must at least end the day with
+   * (seed 000, Eq. (9) closed over the day; `batteries.terminal_soc: initial`). Absent: soc_min.
+   */
+  readonly terminalSocMin?: number;
 }
 
 export type CommunityAgent = ConsumerAgent | ProducerAgent | BatteryAgent;

@@ -4,7 +4,7 @@
  * here — the CLI reads and writes the files. Field names are snake_case with units (DESIGN rule 1);
  * every error is a `ScenarioError` naming the agent and field, e.g. `agents[3] (bat1).soc`.
  */
-import { ScenarioError } from '../../src/errors.js';
+import { ScenarioError } from '../../errors.js';
 import { defaultStoredValueEurPerKwh, STANDARD_BATTERY_UNIT } from './battery.js';
 import { type CommunityAgent, type CommunityProblem, type CommunityResult, GRID_ID } from './model.js';
 
@@ -108,7 +108,7 @@ export function parseCommunityProblem(json: unknown, file?: string): CommunityPr
           eta_dis: u.etaDis,
           rate_ch: u.rateChPerH,
           rate_dis: u.rateDisPerH,
-          self_discharge: u.selfDischargePerPeriod,
+          self_discharge: u.selfDischargePerH,
           a: 0,
         };
       }
@@ -126,7 +126,8 @@ export function parseCommunityProblem(json: unknown, file?: string): CommunityPr
         etaDis: f('eta_dis'),
         rateChPerH: f('rate_ch'),
         rateDisPerH: f('rate_dis'),
-        selfDischargePerPeriod: f('self_discharge'),
+        // `self_discharge` is per hour, as everywhere in lemsim; the market's Eq. (9) takes the period's loss
+        selfDischargePerPeriod: f('self_discharge') * periodHours,
         aEurPerKwhPerKw: f('a'),
         valueEurPerKwh: Object.hasOwn(raw, 'value_eur_per_kwh') ? r.number('value_eur_per_kwh') : defaultValue,
       };

@@ -14,9 +14,9 @@
  * quadratic objective section `[ … ] / 2`; its failure (the issue saw error −1 at 2,720 agents)
  * comes back as a `SolverError`.
  */
-import { SolverError } from '../../src/errors.js';
-import { solveLpFormat } from '../solvers/highs.js';
-import { chargeLimitKw, dischargeLimitKw } from './battery.js';
+import { SolverError } from '../../errors.js';
+import { type HighsModule, loadHighs, solveLpFormatWith } from '../solvers/highs.js';
+import { chargeLimitKw, dischargeLimitKw, energyFloorKwh } from './battery.js';
 import { toCanonical } from './canonical.js';
 import { interTradePays, routeFlows } from './fast-solver.js';
 import { lpModel, lpNumber, lpTerm, OBJECTIVE_SCALE, objectiveTerm, quadraticTerm } from './lp-text.js';
@@ -41,6 +41,8 @@ export interface QpPeriodSolution {
   readonly flows: Array<{ from: number; to: number; kw: number }>;
   /** Stored energy at the end of the period per agent (batteries), kWh. */
   readonly energyKwh: Float64Array;
+  /** ν: value of a kWh stored at the end of the period (the energy row's multiplier; batteries), EUR/kWh. */
+  readonly energyValueEurPerKwh: Float64Array;
 }
 
 /**
@@ -73,7 +75,7 @@ export function buildQpText(hours: readonly CommunityProblem[]): string {
         const e = `e${t}_${i}`;
         balance[c].push(`- ${ch}`, `+ ${dis}`); // S = ch − dis
         bounds.push(`0 <= ${ch} <= ${lpNumber(chargeLimitKw(ag))}`, `0 <= ${dis} <= ${lpNumber(dischargeLimitKw(ag))}`);
-        bounds.push(`${lpNumber(ag.socMin * ag.capacityKwh)} <= ${e} <= ${lpNumber(ag.socMax * ag.capacityKwh)}`);
+        bounds.push(`${lpNumber(energyFloorKwh(ag, T > 1 && t === T - 1))} <= ${e} <= ${lpNumber(ag.socMax * ag.capacityKwh)}`);
         // seed 000, Eq. (9): e_t = (1 − λ_sd)·e_{t−1} + h·(η_ch·ch − dis/η_dis)
         const keep = 1 - ag.selfDischargePerPeriod;
         if (t === 0) {
@@ -134,11 +136,16 @@ export interface QpOptions {
  * an optimum. `modelName` names the model in errors.
  */
 export async function solveQp(hours: readonly CommunityProblem[], modelName = 'community-qp', options: QpOptions = {}): Promise<QpPeriodSolution[]> {
+  return solveQpWith(await loadHighs(), hours, modelName, options);
+}
+
+/** `solveQp` with a loaded HiGHS module (synchronous). */
+export function solveQpWith(highs: HighsModule, hours: readonly CommunityProblem[], modelName = 'community-qp', options: QpOptions = {}): QpPeriodSolution[] {
   const text = buildQpText(hours);
   const limit = options.timeLimitS !== undefined ? { time_limit: options.timeLimitS } : {};
   let sol;
   try {
-    sol = await solveLpFormat(modelName, text, { ...HIGHS_QP_OPTIONS, ...limit });
+    sol = solveLpFormatWith(highs, modelName, text, { ...HIGHS_QP_OPTIONS, ...limit });
   } catch (err) {
     // HiGHS's active-set QP without regularisation fails (error −1) on some instances from a few
     // hundred agents (issue 11: 300 agents in 30 communities, seed 2): the Hessian is only
@@ -146,7 +153,7 @@ export async function solveQp(hours: readonly CommunityProblem[], modelName = 'c
     // down. Retried once with HiGHS's default proximal regularisation (1e-7); the invariants
     // below (balance, KKT) still certify the result, or it is reported as the SolverError it is.
     if (!(err instanceof SolverError) || err.status !== 'error') throw err;
-    sol = await solveLpFormat(modelName, text, { ...HIGHS_QP_OPTIONS, qp_regularization_value: QP_RETRY_REGULARIZATION, ...limit });
+    sol = solveLpFormatWith(highs, modelName, text, { ...HIGHS_QP_OPTIONS, qp_regularization_value: QP_RETRY_REGULARIZATION, ...limit });
   }
   const col = (name: string): number => {
     const c = sol.Columns[name];
@@ -162,6 +169,7 @@ export async function solveQp(hours: readonly CommunityProblem[], modelName = 'c
     const nc = p.communities.length;
     const dKw = new Float64Array(n);
     const energyKwh = new Float64Array(n);
+    const nu = new Float64Array(n);
     const m = toCanonical(p);
     const lower = m.lo;
     for (let i = 0; i < n; i++) {
@@ -169,6 +177,8 @@ export async function solveQp(hours: readonly CommunityProblem[], modelName = 'c
       if (ag.kind === 'battery') {
         dKw[i] = col(`c${t}_${i}`) - col(`x${t}_${i}`);
         energyKwh[i] = col(`e${t}_${i}`);
+        // the dual of the energy row is ∂(−welfare)/∂(energy added): minus the value of stored energy
+        nu[i] = -(rowDual.get(`s${t}_${i}`) ?? NaN) / OBJECTIVE_SCALE;
       } else dKw[i] = lower[i] + col(`p${t}_${i}`);
     }
     const price = new Float64Array(nc);
@@ -184,7 +194,7 @@ export async function solveQp(hours: readonly CommunityProblem[], modelName = 'c
     const net = new Float64Array(nc);
     for (let i = 0; i < n; i++) net[m.communityOf[i]] += dKw[i];
     for (let c = 0; c < nc; c++) if (Math.abs(net[c]) < 1e-10) net[c] = 0;
-    out.push({ dKw, priceEurPerKwh: price, flows: routeFlows(net, interTradePays(m)), energyKwh });
+    out.push({ dKw, priceEurPerKwh: price, flows: routeFlows(net, interTradePays(m)), energyKwh, energyValueEurPerKwh: nu });
   }
   return out;
 }

@@ -4,7 +4,7 @@
  * the independent QP oracle of the community market.
  */
 import { createRequire } from 'node:module';
-import { SolverError } from '../../src/errors.js';
+import { SolverError } from '../../errors.js';
 
 /** What `highs.solve` returns, reduced to the fields lemsim reads. */
 export interface HighsSolution {
@@ -14,7 +14,8 @@ export interface HighsSolution {
   readonly Rows: ReadonlyArray<{ readonly Name: string; readonly Primal: number; readonly Dual?: number }>;
 }
 
-interface HighsModule {
+/** A loaded HiGHS module: `solve` is synchronous (the simulation clears day-ahead markets with it). */
+export interface HighsModule {
   solve(problem: string, options?: Record<string, unknown>): HighsSolution;
 }
 
@@ -35,13 +36,17 @@ export function loadHighs(): Promise<HighsModule> {
  * `Optimal`.
  */
 export async function solveLpFormat(model: string, text: string, options: Record<string, unknown> = {}): Promise<HighsSolution> {
-  const highs = await loadHighs();
+  return solveLpFormatWith(await loadHighs(), model, text, options);
+}
+
+/** `solveLpFormat` with an already loaded module: synchronous, for clearings inside the simulation. */
+export function solveLpFormatWith(highs: HighsModule, model: string, text: string, options: Record<string, unknown> = {}): HighsSolution {
   let sol: HighsSolution;
   try {
     sol = highs.solve(text, { output_flag: false, ...options });
   } catch (err) {
     // a failed solve can leave the WebAssembly instance unusable: drop it so the next call starts afresh
-    instance = undefined;
+    if (instance !== undefined) instance = undefined;
     throw new SolverError(model, 'error', (err as Error).message);
   }
   if (sol.Status !== 'Optimal') throw new SolverError(model, sol.Status);

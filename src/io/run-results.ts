@@ -1,17 +1,19 @@
 /**
  * The files of `lemsim run` (issue contract): summary.json, market.csv, violations.csv,
- * voltages.csv, events.jsonl, and timing.json (wall clock; the only file allowed to differ between
+ * voltages.csv, events.jsonl, communities.csv (community market, issue 16), and timing.json (wall clock; the only file allowed to differ between
  * two runs of the same scenario and seed). A recorder listens to every iteration's bus and streams
  * rows into the run's output set (src/io/atomic.ts), which is swapped in only when all are complete.
  */
 import type { EventBus } from '../bus.js';
-import type { AnyEvent } from '../events.js';
+import type { AnyEvent, CommunityTrade } from '../events.js';
 import { type Provenance, provenance } from '../provenance.js';
 import type { IterationSummary, Simulation } from '../simulation.js';
 import type { OutputSet } from './atomic.js';
 import { CsvTable } from './csv.js';
 import { fixed } from './grid-results.js';
 import type { ReportData } from '../report/report-data.js';
+import type { BatteryState } from '../../agents/battery.js';
+import { EpisodeTracker, violationDeviation } from '../violation-episodes.js';
 
 const minute = (t: number): string => {
   const m = t / 60;
@@ -22,7 +24,30 @@ const MARKET = new CsvTable([
   ['iteration', 'number'], ['period', 'text'], ['time', 'number'], ['agent', 'text'], ['community', 'text'], ['bid_supply_kw', 'number'], ['bid_demand_kw', 'number'],
   ['bought_kw', 'number'], ['sold_kw', 'number'], ['dispatch_kw', 'number'], ['price_eur_per_kwh', 'number'], ['welfare_eur', 'number'],
 ]);
-const VIOLATIONS = new CsvTable([['iteration', 'number'], ['minute', 'number'], ['element', 'text'], ['bus', 'text'], ['kind', 'text'], ['value', 'number'], ['limit', 'number']]);
+/**
+ * communities.csv (issue 16): one row per community and period — its price, the volume traded among
+ * its own members, its trade with each other community (`net_from_<id>_kw`: bought from minus sold
+ * to), with the grid, the members' welfare and the manager's margin (EUR for the period).
+ */
+function communitiesTable(ids: readonly string[]): CsvTable {
+  return new CsvTable([
+    ['iteration', 'number'], ['period', 'text'], ['time', 'number'], ['community', 'text'], ['clearing', 'text'], ['price_eur_per_kwh', 'number'], ['internal_volume_kw', 'number'],
+    ['net_import_kw', 'number'], ['grid_import_kw', 'number'], ['grid_export_kw', 'number'], ['inter_import_kw', 'number'], ['inter_export_kw', 'number'],
+    ...ids.map((id) => [`net_from_${id}_kw`, 'number'] as const), ['members_welfare_eur', 'number'], ['manager_margin_eur', 'number'],
+  ]);
+}
+const VIOLATIONS = new CsvTable([['iteration', 'number'], ['minute', 'number'], ['element', 'text'], ['bus', 'text'], ['kind', 'text'], ['value', 'number'], ['limit', 'number'], ['deviation', 'number']]);
+/** per agent and iteration: what it traded and paid, against trading with the grid only (issue 14) */
+const AGENTS = new CsvTable([
+  ['iteration', 'number'], ['agent', 'text'], ['kind', 'text'], ['community', 'text'], ['bought_kwh', 'number'], ['sold_kwh', 'number'], ['payment_eur', 'number'],
+  ['baseline_bill_eur', 'number'], ['saving_eur', 'number'], ['welfare_eur', 'number'], ['final_soc', 'number'], ['cycles', 'number'],
+]);
+/** per battery and period: state of charge at the end of the period (issue 14) */
+const BATTERIES = new CsvTable([['iteration', 'number'], ['period', 'text'], ['minute', 'number'], ['battery', 'text'], ['bus', 'text'], ['soc', 'number'], ['dispatch_kw', 'number']]);
+/** issue 10: one row per element and market period with a violation (seed 000's episodes) */
+const EPISODES = new CsvTable([
+  ['iteration', 'number'], ['period', 'text'], ['element', 'text'], ['bus', 'text'], ['kind', 'text'], ['sub_steps', 'number'], ['worst_value', 'number'], ['limit', 'number'], ['worst_deviation', 'number'],
+]);
 const VOLTAGES = new CsvTable([['iteration', 'number'], ['minute', 'number'], ['load', 'text'], ['bus', 'text'], ['node', 'number'], ['v_pu', 'number']]);
 
 /** Where the recorder's rows go: a file of the output set, or nowhere (a run without --out). */
@@ -49,6 +74,13 @@ export class RunRecorder {
   private readonly market: RowSink;
   private readonly violations: RowSink;
   private readonly voltages: RowSink;
+  /** communities.csv, opened at the first community-market clearing (its columns name the communities) */
+  private communities: { sink: RowSink; table: CsvTable; ids: readonly string[] } | undefined;
+  private readonly openFile: (name: string, header: string) => RowSink;
+  private readonly agentsCsv: RowSink;
+  private readonly batteriesCsv: RowSink;
+  /** issue 10: element × market period episodes of each iteration (deviation: pu, or % for currents) */
+  readonly episodes = new Map<number, EpisodeTracker>();
   private bids = new Map<string, { community: string; supply: number; demand: number }>();
   private periodLabel = new Map<number, string>();
   eventCount = 0;
@@ -77,14 +109,35 @@ export class RunRecorder {
       f.write(header);
       return f;
     };
+    this.openFile = open;
     this.market = open('market.csv', MARKET.header);
     this.violations = open('violations.csv', VIOLATIONS.header);
     this.voltages = open('voltages.csv', VOLTAGES.header);
     this.events = options.events === false ? nowhere : open('events.jsonl', '');
+    this.agentsCsv = open('agents.csv', AGENTS.header);
+    this.batteriesCsv = open('batteries.csv', BATTERIES.header);
     const periods = sim.world.periods;
     const horizonS = periods.length > 0 ? periods[periods.length - 1].endS - periods[0].startS : 0;
     this.sampleS = Math.max(REPORT_SAMPLE_S, Math.ceil(horizonS / REPORT_MAX_SAMPLES / 60) * 60);
     sim.onBus((bus) => this.attach(bus));
+  }
+
+  /** agents.csv rows of an iteration, from the ledger's accounts (agents in the roster's order). */
+  private writeAccounts(iteration: number): void {
+    const ledger = this.sim.ledger();
+    for (const a of this.sim.agents) {
+      const acc = ledger.accounts[a.id];
+      if (!acc) continue;
+      const battery = a.kind.kind === 'battery' ? (a.state as BatteryState) : undefined;
+      const cycles = battery ? (acc.boughtKwh + acc.soldKwh) / (2 * battery.params.capacityKwh) : undefined;
+      this.agentsCsv.write(
+        AGENTS.line([
+          iteration, a.id, a.kind.kind, this.sim.world.communityOf.get(a.id) ?? '',
+          fixed(acc.boughtKwh, 6), fixed(acc.soldKwh, 6), fixed(acc.paymentEur, 6), fixed(acc.baselineEur, 6), fixed(acc.baselineEur - acc.paymentEur, 6), fixed(acc.welfareEur, 6),
+          battery ? fixed(battery.soc, 6) : '', cycles === undefined ? '' : fixed(cycles, 6),
+        ]),
+      );
+    }
   }
 
   private attach(bus: EventBus): void {
@@ -99,13 +152,26 @@ export class RunRecorder {
     switch (e.type) {
       case 'period-opened':
         this.periodLabel.set(e.payload.period, e.payload.label);
-        this.bids.clear();
+        if (e.payload.period === 0) this.bids.clear();
         this.pendingBook = { supply: [], demand: [] };
         this.periodRows.push({ iteration: e.iteration, label: e.payload.label, startMinute: e.time / 60, prices: {}, tradedKw: 0, importKw: 0, exportKw: 0, consumptionKw: 0, productionKw: 0 });
+        break;
+      case 'period-closed': {
+        const label = this.periodLabel.get(e.payload.period) ?? String(e.payload.period);
+        for (const a of this.sim.agents) {
+          if (a.kind.kind !== 'battery') continue;
+          const st = a.state as BatteryState;
+          this.batteriesCsv.write(BATTERIES.line([e.iteration, label, minute(e.time), a.id, st.bus, fixed(st.soc, 6), fixed(st.dispatchKw, 4)]));
+        }
+        break;
+      }
+      case 'run-completed':
+        this.writeAccounts(e.iteration);
         break;
       case 'market-cleared': {
         const row = this.periodRows[this.periodRows.length - 1];
         this.periodRows[this.periodRows.length - 1] = { ...row, prices: e.payload.prices, importKw: e.payload.importKw, exportKw: e.payload.exportKw };
+        if (e.payload.communities) this.recordCommunities(e.iteration, e.time, e.payload.period, e.payload.communities);
         if (e.payload.period === Math.floor(this.sim.world.periods.length / 2)) {
           this.meritOrder = { label: row.label, supply: this.pendingBook.supply, demand: this.pendingBook.demand, priceEurPerKwh: e.payload.prices.market ?? null };
         }
@@ -124,6 +190,14 @@ export class RunRecorder {
             demand += o.kw;
             this.pendingBook.demand.push({ kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
           }
+        } else if (b.market === 'community-offer') {
+          // a manager's offer: the most its community would sell (at the curve's top price) and buy (at its bottom)
+          const c = b.offer.curve;
+          const n = c.pricesEurPerKwh.length;
+          if (n > 0) {
+            supply = Math.max(0, -c.lowKw[n - 1]);
+            demand = Math.max(0, c.highKw[0]);
+          }
         } else {
           for (const a of b.agents) {
             if (a.kind === 'consumer') demand += Number(a.pMaxKw);
@@ -134,12 +208,13 @@ export class RunRecorder {
             }
           }
         }
-        this.bids.set(e.payload.agent, { community: e.payload.community ?? '', supply, demand });
+        // keyed by period too: a day-ahead market takes every period's bids at the first gate
+        this.bids.set(`${e.payload.period}|${e.payload.agent}`, { community: e.payload.community ?? '', supply, demand });
         break;
       }
       case 'dispatched': {
         const p = e.payload;
-        const bid = this.bids.get(p.agent) ?? { community: '', supply: 0, demand: 0 };
+        const bid = this.bids.get(`${p.period}|${p.agent}`) ?? { community: '', supply: 0, demand: 0 };
         const row = this.periodRows[this.periodRows.length - 1];
         this.periodRows[this.periodRows.length - 1] = { ...row, consumptionKw: row.consumptionKw + p.boughtKw, productionKw: row.productionKw + p.soldKw, tradedKw: row.tradedKw + p.soldKw };
         this.market.write(
@@ -147,9 +222,50 @@ export class RunRecorder {
         );
         break;
       }
+      default:
+        this.recordRest(e);
+    }
+  }
+
+  /** communities.csv rows, and market.csv rows for managers that bid (their margin as welfare). */
+  private recordCommunities(iteration: number, time: number, period: number, rows: readonly CommunityTrade[]): void {
+    if (!this.communities) {
+      const ids = rows.map((r) => r.community);
+      const table = communitiesTable(ids);
+      this.communities = { sink: this.openFile('communities.csv', table.header), table, ids };
+    }
+    const { sink, table, ids } = this.communities;
+    const label = this.periodLabel.get(period) ?? String(period);
+    let text = '';
+    for (const r of rows) {
+      let inter = 0;
+      let interOut = 0;
+      for (const kw of Object.values(r.importFromKw)) inter += kw;
+      for (const kw of Object.values(r.exportToKw)) interOut += kw;
+      const partners = ids.map((j) => (j === r.community ? '' : fixed((r.importFromKw[j] ?? 0) - (r.exportToKw[j] ?? 0), 6)));
+      text += table.line([
+        iteration, label, minute(time), r.community, r.clearing, fixed(r.priceEurPerKwh, 6), fixed(r.internalVolumeKw, 6), fixed(r.netImportKw, 6), fixed(r.gridImportKw, 6), fixed(r.gridExportKw, 6),
+        fixed(inter, 6), fixed(interOut, 6), ...partners, fixed(r.membersWelfareEur, 6), fixed(r.marginEur, 6),
+      ]);
+      if (r.clearing === 'managers') {
+        const agent = `cm-${r.community}`;
+        const bid = this.bids.get(agent) ?? { community: r.community, supply: 0, demand: 0 };
+        this.market.write(
+          MARKET.line([iteration, label, minute(time), agent, r.community, fixed(bid.supply, 4), fixed(bid.demand, 4), fixed(r.gridImportKw + inter, 4), fixed(r.gridExportKw + interOut, 4), fixed(r.netImportKw, 4), fixed(r.priceEurPerKwh, 6), fixed(r.marginEur, 6)]),
+        );
+      }
+    }
+    sink.write(text);
+  }
+
+  private recordRest(e: AnyEvent): void {
+    switch (e.type) {
       case 'violation-detected': {
         const p = e.payload;
-        this.violations.write(VIOLATIONS.line([e.iteration, minute(e.time), p.element, p.bus, p.kind, p.value, p.limit]));
+        this.violations.write(VIOLATIONS.line([e.iteration, minute(e.time), p.element, p.bus, p.kind, p.value, p.limit, fixed(violationDeviation(p), 6)]));
+        const tracker = this.episodes.get(e.iteration) ?? new EpisodeTracker();
+        tracker.add(p);
+        this.episodes.set(e.iteration, tracker);
         const byEl = this.violationsByElement.get(e.iteration) ?? new Map<string, number>();
         byEl.set(p.element, (byEl.get(p.element) ?? 0) + 1);
         this.violationsByElement.set(e.iteration, byEl);
@@ -199,7 +315,19 @@ export interface RunSummaryJson {
   iterations: {
     iteration: number;
     welfare_eur: number;
+    /** the agents' surplus and the market operator's: they add up to welfare_eur (checked every period) */
+    agents_welfare_eur: number;
+    operator_surplus_eur: number;
     violations: number;
+    /** issue 10: element × market period (bus-hour with an hourly market) */
+    violation_episodes: number;
+    /** issue 10: the battery sizes installed, as Tables IV/V name a configuration */
+    configuration: string;
+    violation_counts: IterationSummary['violationCounts'];
+    /** day-ahead market: KKT residuals of the day's clearing (kW, EUR/kWh, EUR/h) */
+    market_kkt: { primal_kw: number; dual_eur_per_kwh: number; complementarity_eur_per_h: number } | null;
+    /** periods whose clearing failed or was infeasible (the `market-cleared` status says why) */
+    market_failures: number;
     violating_buses: readonly string[];
     batteries: readonly { bus: string; units: number }[];
     decision: string | null;
@@ -209,7 +337,7 @@ export interface RunSummaryJson {
     energy_balance_kw_periods: IterationSummary['energyBalanceKwh'];
     voltage: IterationSummary['voltage'];
   }[];
-  final: { iteration: number; welfare_eur: number; violations: number; non_converged_steps: number; batteries: readonly { bus: string; units: number }[]; stopped_because: string | null };
+  final: { iteration: number; welfare_eur: number; violations: number; violation_episodes: number; configuration: string; non_converged_steps: number; batteries: readonly { bus: string; units: number }[]; stopped_because: string | null };
   /** what produced these results: lemsim version, git commit, seed, the resolved scenario */
   provenance: Provenance;
   /** the instant every `minute` (and market.csv `time`) of the run's files counts from: midnight of the horizon's first day, ISO local time */
@@ -220,7 +348,14 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
   const iterations = summaries.map((s) => ({
     iteration: s.iteration,
     welfare_eur: s.welfareEur,
+    agents_welfare_eur: s.agentsWelfareEur,
+    operator_surplus_eur: s.operatorSurplusEur,
     violations: s.violations,
+    violation_episodes: s.violationCounts.violation_episodes,
+    configuration: s.configuration,
+    violation_counts: s.violationCounts,
+    market_failures: s.marketFailures,
+    market_kkt: s.marketKkt ? { primal_kw: s.marketKkt.primalKw, dual_eur_per_kwh: s.marketKkt.dualEurPerKwh, complementarity_eur_per_h: s.marketKkt.complementarityEurPerH } : null,
     violating_buses: s.violatingBuses,
     batteries: s.batteries,
     decision: s.decision ?? null,
@@ -245,7 +380,7 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     energy_balance_kw_periods: last.energy_balance_kw_periods,
     voltage: last.voltage,
     iterations,
-    final: { iteration: last.iteration, welfare_eur: last.welfare_eur, violations: last.violations, non_converged_steps: last.non_converged_steps, batteries: last.batteries, stopped_because: last.decision },
+    final: { iteration: last.iteration, welfare_eur: last.welfare_eur, violations: last.violations, violation_episodes: last.violation_episodes, configuration: last.configuration, non_converged_steps: last.non_converged_steps, batteries: last.batteries, stopped_because: last.decision },
     provenance: provenance(sim.scenario),
     time_origin: `${sim.scenario.solar.date}T00:00:00`,
   };
@@ -257,5 +392,10 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
  */
 export function writeRunSummary(set: OutputSet, sim: Simulation, rec: RunRecorder, summaries: readonly IterationSummary[], timing: Record<string, number>): void {
   set.write('summary.json', `${JSON.stringify(runSummary(sim, summaries, rec.eventCount), null, 2)}\n`);
+  const episodes = set.file('violation_episodes.csv');
+  episodes.write(EPISODES.header);
+  for (const [it, tracker] of [...rec.episodes].sort(([a], [b]) => a - b)) {
+    for (const e of tracker.list()) episodes.write(EPISODES.line([it, sim.world.periods[e.period]?.label ?? String(e.period), e.element, e.bus, e.kind, e.subSteps, e.worstValue, e.limit, fixed(e.worstDeviation, 6)]));
+  }
   set.write('timing.json', `${JSON.stringify(timing, null, 2)}\n`);
 }

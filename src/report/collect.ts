@@ -7,6 +7,35 @@
 import type { RunRecorder } from '../io/run-results.js';
 import type { IterationSummary, Simulation } from '../simulation.js';
 import type { ReportData, ReportTable } from './report-data.js';
+import type { Network } from '../../grid/model/network.js';
+
+/** Each bus's distance from the sources in branches (breadth-first over lines and transformers); -1 where none reaches. */
+export function hopsFromSource(net: Network): Int32Array {
+  const hops = new Int32Array(net.buses.length).fill(-1);
+  const adjacent: number[][] = net.buses.map(() => []);
+  for (const br of net.branches) {
+    const ends = [...new Set(br.terminals.map((t) => t.bus))];
+    for (const a of ends) for (const b of ends) if (a !== b) adjacent[a].push(b);
+  }
+  const queue: number[] = [];
+  for (const s of net.sources) {
+    const b = s.terminals[0].bus;
+    if (hops[b] < 0) {
+      hops[b] = 0;
+      queue.push(b);
+    }
+  }
+  for (let head = 0; head < queue.length; head++) {
+    const a = queue[head];
+    for (const b of adjacent[a]) {
+      if (hops[b] < 0) {
+        hops[b] = hops[a] + 1;
+        queue.push(b);
+      }
+    }
+  }
+  return hops;
+}
 
 export function collectReportData(sim: Simulation, rec: RunRecorder, summaries: readonly IterationSummary[]): ReportData {
   const s = sim.scenario;
@@ -37,20 +66,17 @@ export function collectReportData(sim: Simulation, rec: RunRecorder, summaries: 
     {
       id: 'iterations',
       title: 'Violations and social welfare per battery configuration (seed 000, Tables II, IV, V)',
-      columns: ['iteration', 'welfare_eur', 'violations', 'violating_buses', 'battery_sites', 'battery_units', 'decision'],
-      rows: summaries.map((it) => [it.iteration, it.welfareEur, it.violations, it.violatingBuses.length, it.batteries.length, it.batteries.reduce((a, b) => a + b.units, 0), it.decision ?? '']),
+      columns: ['iteration', 'welfare_eur', 'violations', 'violating_buses', 'battery_sites', 'battery_units', 'decision', 'violation_episodes', 'configuration', 'worst_voltage_deviation_pu'],
+      rows: summaries.map((it) => [it.iteration, it.welfareEur, it.violations, it.violatingBuses.length, it.batteries.length, it.batteries.reduce((a, b) => a + b.units, 0), it.decision ?? '', it.violationCounts.violation_episodes, it.configuration, it.violationCounts.deviation.voltage_pu.max]),
     },
   ];
   // traded locally = production not exported (self-consumption included, as in seed 004's Figure 5)
   const periods = rec.periodRows.map((p) => ({ ...p, tradedKw: Math.max(0, p.productionKw - p.exportKw) }));
   // bus voltages of the last iteration (mean of each bus's phase nodes), bus × time
-  const voltages: { minute: number; node: string; vPu: number }[] = [];
-  const busNames = sim.world.voltageBuses.map((b) => b.name);
-  for (const step of rec.busVoltages) {
-    step.vPu.forEach((v, k) => voltages.push({ minute: step.minute, node: busNames[k], vPu: Number(v.toFixed(6)) }));
-  }
-  const byEl = rec.violationsByElement.get(lastIt) ?? new Map<string, number>();
   const net = sim.base.network;
+  const hops = hopsFromSource(net);
+  const voltages: ReportData['voltages'] = { buses: sim.world.voltageBuses.map((b) => ({ name: b.name, hops: hops[b.index] })), steps: rec.busVoltages };
+  const byEl = rec.violationsByElement.get(lastIt) ?? new Map<string, number>();
   const buses = net.buses
     .filter((b) => sim.busCoords.has(b.name))
     .map((b) => ({ name: b.name, x: sim.busCoords.get(b.name)!.x, y: sim.busCoords.get(b.name)!.y, violations: byEl.get(`bus.${b.name}`) ?? 0 }));

@@ -27,6 +27,8 @@ export interface ReportPlot {
 
 /** Most voltage-heatmap cells drawn; longer runs (1-second power flow) are binned in time. */
 export const MAX_HEATMAP_CELLS = 30_000;
+/** Most heatmap rows; larger feeders are drawn as bands of buses by distance from the source. */
+export const MAX_HEATMAP_ROWS = 80;
 
 const WIDTH_PX = 640;
 const CONFIG = {
@@ -189,65 +191,98 @@ export function energyBalancePlot(data: ReportData): ReportPlot {
   return { ...base, spec: spec as TopLevelSpec };
 }
 
-/** A heatmap cell: node × [minuteStart, minuteEnd). */
+/** A heatmap cell: row (one bus, or one distance band of buses) × [minuteStart, minuteEnd). */
 interface HeatCell {
-  node: string;
+  row: number;
+  label: string;
   minuteStart: number;
   minuteEnd: number;
   vPu: number;
 }
 
-/**
- * Bins voltages into at most `maxCells` cells. Within a time bin the value furthest from 1 pu is kept
- * (not the mean), because the heatmap is read for limit violations and a mean would hide a short one.
- */
-export function heatmapCells(voltages: ReportData['voltages'], maxCells = MAX_HEATMAP_CELLS): { cells: HeatCell[]; nodes: string[]; binMinutes: number; binned: boolean } {
-  const nodes: string[] = [];
-  const nodeIndex = new Map<string, number>();
-  const minuteSet = new Set<number>();
-  for (const v of voltages) {
-    if (!Number.isFinite(v.vPu) || !Number.isFinite(v.minute)) continue;
-    if (!nodeIndex.has(v.node)) {
-      nodeIndex.set(v.node, nodes.length);
-      nodes.push(v.node);
-    }
-    minuteSet.add(v.minute);
-  }
-  const minutes = [...minuteSet].sort((a, b) => a - b);
-  if (minutes.length === 0) return { cells: [], nodes, binMinutes: 0, binned: false };
-  // the sub-step: smallest gap between recorded minutes (1 for 1-minute power flow, 1/60 for 1 s)
-  let stepMinutes = Infinity;
-  for (let i = 1; i < minutes.length; i++) stepMinutes = Math.min(stepMinutes, minutes[i] - minutes[i - 1]);
-  if (!Number.isFinite(stepMinutes)) stepMinutes = 1;
-  const perBin = Math.max(1, Math.ceil((minutes.length * nodes.length) / maxCells));
-  const binOf = new Map<number, number>();
-  minutes.forEach((m, i) => binOf.set(m, Math.floor(i / perBin)));
-  const binCount = Math.ceil(minutes.length / perBin);
-  const binStart = (b: number) => minutes[b * perBin];
-  const binEnd = (b: number) => (b + 1 < binCount ? minutes[(b + 1) * perBin] : minutes[minutes.length - 1] + stepMinutes);
-  const extreme = new Float64Array(binCount * nodes.length).fill(NaN);
-  for (const v of voltages) {
-    if (!Number.isFinite(v.vPu) || !Number.isFinite(v.minute)) continue;
-    const k = (binOf.get(v.minute) as number) * nodes.length + (nodeIndex.get(v.node) as number);
-    if (Number.isNaN(extreme[k]) || Math.abs(v.vPu - 1) > Math.abs(extreme[k] - 1)) extreme[k] = v.vPu;
-  }
-  const cells: HeatCell[] = [];
-  for (let b = 0; b < binCount; b++) {
-    for (let n = 0; n < nodes.length; n++) {
-      const vPu = extreme[b * nodes.length + n];
-      if (!Number.isNaN(vPu)) cells.push({ node: nodes[n], minuteStart: binStart(b), minuteEnd: binEnd(b), vPu });
-    }
-  }
-  return { cells, nodes, binMinutes: perBin * stepMinutes, binned: perBin > 1 };
+/** A row of the heatmap: one bus, or a band of buses at similar distance from the source. */
+interface HeatRow {
+  readonly label: string;
+  /** indices into `voltages.buses` */
+  readonly members: readonly number[];
 }
 
-/** Voltage heatmap: sub-step minute × bus (mean of its phase nodes), colour v_pu, the limits marked on the legend. */
+/**
+ * The heatmap's rows: one per bus when there are at most `maxRows` buses, else `maxRows` bands of
+ * buses of (nearly) equal size, ordered by hops from the source bus (then by bus order), so a row
+ * is a stretch of the feeder at a similar distance from the substation. Buses the source does not
+ * reach (hops < 0) come last. This keeps the picture a few hundred cells tall at any feeder size
+ * (Vega-Lite also fails on thousands of nominal rows: a RangeError in its sort expression).
+ */
+export function heatmapRows(buses: ReportData['voltages']['buses'], maxRows = MAX_HEATMAP_ROWS): { rows: HeatRow[]; banded: boolean } {
+  const order = buses.map((b, i) => i);
+  const key = (i: number) => (buses[i].hops < 0 ? Infinity : buses[i].hops);
+  order.sort((a, b) => key(a) - key(b) || a - b);
+  if (buses.length <= maxRows) return { rows: order.map((i) => ({ label: buses[i].name, members: [i] })), banded: false };
+  const rows: HeatRow[] = [];
+  for (let r = 0; r < maxRows; r++) {
+    const members = order.slice(Math.floor((r * order.length) / maxRows), Math.floor(((r + 1) * order.length) / maxRows));
+    if (members.length === 0) continue;
+    const lo = buses[members[0]].hops;
+    const hi = buses[members[members.length - 1]].hops;
+    const span = lo < 0 ? 'unreached' : hi < 0 ? `${lo}+ hops` : lo === hi ? `${lo} hops` : `${lo}–${hi} hops`;
+    rows.push({ label: `${String(r + 1).padStart(2, '0')}: ${span} (${members.length} buses)`, members });
+  }
+  return { rows, banded: true };
+}
+
+/**
+ * Bins voltages into at most `maxCells` cells of row × time. Within a cell the value furthest from
+ * 1 pu is kept (not the mean), because the heatmap is read for limit violations and a mean would
+ * hide a short one or one bus of a band. Non-finite values are skipped.
+ */
+export function heatmapCells(
+  voltages: ReportData['voltages'],
+  maxCells = MAX_HEATMAP_CELLS,
+  maxRows = MAX_HEATMAP_ROWS,
+): { cells: HeatCell[]; rows: HeatRow[]; banded: boolean; binMinutes: number; binned: boolean } {
+  const { rows, banded } = heatmapRows(voltages.buses, maxRows);
+  const steps = voltages.steps.filter((s) => Number.isFinite(s.minute)).sort((a, b) => a.minute - b.minute);
+  if (steps.length === 0 || rows.length === 0) return { cells: [], rows, banded, binMinutes: 0, binned: false };
+  // the sub-step: smallest gap between recorded minutes (1 for 1-minute power flow, 1/60 for 1 s)
+  let stepMinutes = Infinity;
+  for (let i = 1; i < steps.length; i++) if (steps[i].minute > steps[i - 1].minute) stepMinutes = Math.min(stepMinutes, steps[i].minute - steps[i - 1].minute);
+  if (!Number.isFinite(stepMinutes)) stepMinutes = 1;
+  const perBin = Math.max(1, Math.ceil((steps.length * rows.length) / maxCells));
+  const binCount = Math.ceil(steps.length / perBin);
+  const binStart = (b: number) => steps[b * perBin].minute;
+  const binEnd = (b: number) => (b + 1 < binCount ? steps[(b + 1) * perBin].minute : steps[steps.length - 1].minute + stepMinutes);
+  const rowOf = new Int32Array(voltages.buses.length).fill(-1);
+  rows.forEach((r, k) => r.members.forEach((i) => (rowOf[i] = k)));
+  const extreme = new Float64Array(binCount * rows.length).fill(NaN);
+  steps.forEach((s, i) => {
+    const base = Math.floor(i / perBin) * rows.length;
+    const n = Math.min(s.vPu.length, rowOf.length);
+    for (let b = 0; b < n; b++) {
+      const v = s.vPu[b];
+      if (!Number.isFinite(v) || rowOf[b] < 0) continue;
+      const k = base + rowOf[b];
+      if (Number.isNaN(extreme[k]) || Math.abs(v - 1) > Math.abs(extreme[k] - 1)) extreme[k] = v;
+    }
+  });
+  const cells: HeatCell[] = [];
+  for (let b = 0; b < binCount; b++) {
+    for (let r = 0; r < rows.length; r++) {
+      const vPu = extreme[b * rows.length + r];
+      if (!Number.isNaN(vPu)) cells.push({ row: r, label: rows[r].label, minuteStart: binStart(b), minuteEnd: binEnd(b), vPu: Number(vPu.toFixed(6)) });
+    }
+  }
+  return { cells, rows, banded, binMinutes: perBin * stepMinutes, binned: perBin > 1 };
+}
+
+/** Voltage heatmap: sub-step minute × bus (mean of its phase nodes) or distance band, colour v_pu, the limits marked on the legend. */
 export function voltageHeatmapPlot(data: ReportData): ReportPlot {
   const base = { id: 'voltage-heatmap', title: 'Bus voltages over time (last iteration)' };
-  const { cells, nodes, binMinutes, binned } = heatmapCells(data.voltages);
+  const { cells, rows, banded, binMinutes, binned } = heatmapCells(data.voltages);
   const { vMinPu, vMaxPu } = data.limits;
   const caption =
     `Colour is v_pu; blue below 1 pu, red above, darker beyond the limits ${vMinPu} and ${vMaxPu} pu marked on the legend.` +
+    (banded ? ` The ${data.voltages.buses.length} buses are grouped in ${rows.length} bands of equal size by hops from the source; each cell shows the bus voltage furthest from 1 pu in its band.` : '') +
     (binned ? ` Cells span ${Number(binMinutes.toPrecision(4))} min; each shows the value furthest from 1 pu within it.` : '');
   if (cells.length === 0) return { ...base, caption, spec: null, emptyReason: 'no bus voltage was recorded' };
   let lo = vMinPu;
@@ -260,18 +295,20 @@ export function voltageHeatmapPlot(data: ReportData): ReportPlot {
   lo = Math.min(lo, vMinPu - 0.02);
   hi = Math.max(hi, vMaxPu + 0.02);
   const round = (v: number) => Number(v.toFixed(4));
-  const stepPx = Math.max(3, Math.min(14, Math.floor(560 / nodes.length)));
+  const stepPx = Math.max(3, Math.min(14, Math.floor(560 / rows.length)));
   const spec = {
     config: CONFIG,
     background: 'white',
     width: WIDTH_PX,
     height: { step: stepPx },
     data: { values: cells },
-    mark: { type: 'rect' },
+    // no per-cell aria-label: thousands of them would triple the page (the figure caption describes the plot)
+    mark: { type: 'rect', aria: false },
     encoding: {
       x: { field: 'minuteStart', type: 'quantitative', title: 'time (h:mm)', scale: { zero: false, nice: false }, axis: { labelExpr: MINUTE_LABEL } },
       x2: { field: 'minuteEnd' },
-      y: { field: 'node', type: 'nominal', title: 'bus', sort: nodes, axis: { labelOverlap: true, labelFontSize: stepPx < 9 ? 7 : 10 } },
+      // rows sorted by a field, not by an explicit list (a long list overflows Vega's expression parser)
+      y: { field: 'label', type: 'nominal', title: banded ? 'bus band (hops from source)' : 'bus', sort: { field: 'row', op: 'min' }, axis: { labelOverlap: true, labelFontSize: stepPx < 9 ? 7 : 10 } },
       color: {
         field: 'vPu',
         type: 'quantitative',
@@ -284,6 +321,129 @@ export function voltageHeatmapPlot(data: ReportData): ReportPlot {
   return { ...base, caption, spec: spec as TopLevelSpec };
 }
 
+/** Most time points on the voltage-envelope plot; longer runs are binned (min of minima, max of maxima). */
+export const MAX_ENVELOPE_POINTS = 1_000;
+
+/**
+ * Per sub-step (or time bin): the lowest, mean and highest bus voltage over every bus. Non-finite
+ * values are skipped; a bin mean is the mean over every finite bus value in it.
+ */
+export function voltageEnvelope(voltages: ReportData['voltages'], maxPoints = MAX_ENVELOPE_POINTS): { minute: number; minPu: number; meanPu: number; maxPu: number }[] {
+  const steps = voltages.steps.filter((s) => Number.isFinite(s.minute)).sort((a, b) => a.minute - b.minute);
+  const perBin = Math.max(1, Math.ceil(steps.length / maxPoints));
+  const out: { minute: number; minPu: number; meanPu: number; maxPu: number }[] = [];
+  for (let i = 0; i < steps.length; i += perBin) {
+    let min = Infinity;
+    let max = -Infinity;
+    let sum = 0;
+    let n = 0;
+    for (const s of steps.slice(i, i + perBin)) {
+      for (let b = 0; b < s.vPu.length; b++) {
+        const v = s.vPu[b];
+        if (!Number.isFinite(v)) continue;
+        min = Math.min(min, v);
+        max = Math.max(max, v);
+        sum += v;
+        n++;
+      }
+    }
+    if (n > 0) out.push({ minute: steps[i].minute, minPu: Number(min.toFixed(6)), meanPu: Number((sum / n).toFixed(6)), maxPu: Number(max.toFixed(6)) });
+  }
+  return out;
+}
+
+/** Lowest, mean and highest bus voltage over time with the limits as rules: the whole feeder in one band. */
+export function voltageEnvelopePlot(data: ReportData): ReportPlot {
+  const base = {
+    id: 'voltage-envelope',
+    title: 'Voltage envelope over every bus (last iteration)',
+    caption: `The band spans the lowest to the highest bus voltage of each sub-step over all ${data.voltages.buses.length} buses; the line is their mean; dashed rules are the limits.`,
+  };
+  const points = voltageEnvelope(data.voltages);
+  if (points.length === 0) return { ...base, spec: null, emptyReason: 'no bus voltage was recorded' };
+  const x = { field: 'minute', type: 'quantitative', title: 'time (h:mm)', scale: { zero: false, nice: false }, axis: { labelExpr: MINUTE_LABEL } };
+  const limits = [
+    { vPu: data.limits.vMinPu, name: 'v_min' },
+    { vPu: data.limits.vMaxPu, name: 'v_max' },
+  ];
+  const spec = {
+    config: CONFIG,
+    background: 'white',
+    width: WIDTH_PX,
+    height: 220,
+    layer: [
+      {
+        data: { values: points },
+        mark: { type: 'area', color: '#9ecae1', opacity: 0.6 },
+        encoding: { x, y: { field: 'minPu', type: 'quantitative', title: 'v_pu', scale: { zero: false } }, y2: { field: 'maxPu' } },
+      },
+      { data: { values: points }, mark: { type: 'line', color: '#08519c', strokeWidth: 1.5 }, encoding: { x, y: { field: 'meanPu', type: 'quantitative' } } },
+      { data: { values: limits }, mark: { type: 'rule', strokeDash: [6, 4], color: '#b2182b' }, encoding: { y: { field: 'vPu', type: 'quantitative' } } },
+    ],
+  };
+  return { ...base, spec: spec as TopLevelSpec };
+}
+
+/** Most buses drawn one by one on the map; larger feeders are merged on a pixel grid. */
+export const MAX_MAP_BUSES = 3_000;
+/** Grid pitch, px, of a merged map: fine enough to show the feeder's shape, coarse enough to stay small. */
+const MAP_CELL_PX = 4;
+
+type MapSegment = { x: number; y: number; x2: number; y2: number; violations: number };
+
+/**
+ * Thins the feeder drawing when it has more than `MAX_MAP_BUSES` buses: buses are snapped to a
+ * `MAP_CELL_PX` grid and merged per cell (violations summed, the dot at the cell's centre), and
+ * lines become segments between cells, one per cell pair (violations summed), dropping those inside
+ * one cell. The picture stays vector and its size is bounded by the drawing area, not the feeder.
+ */
+export function thinMap(
+  buses: readonly { name: string; x: number; y: number; violations: number }[],
+  segments: readonly MapSegment[],
+  unitsPerPx: number,
+  maxBuses = MAX_MAP_BUSES,
+): { quiet: { x: number; y: number }[]; violating: { name: string; x: number; y: number; violations: number }[]; segments: MapSegment[]; cellPx: number } {
+  if (buses.length <= maxBuses) {
+    return {
+      violating: buses.filter((b) => b.violations > 0).map((b) => ({ name: b.name, x: b.x, y: b.y, violations: b.violations })),
+      quiet: buses.filter((b) => !(b.violations > 0)).map((b) => ({ x: b.x, y: b.y })),
+      segments: [...segments],
+      cellPx: 0,
+    };
+  }
+  const cell = unitsPerPx * MAP_CELL_PX;
+  const ix = (v: number) => Math.floor(v / cell);
+  const centre = (i: number) => (i + 0.5) * cell;
+  const dots = new Map<string, { x: number; y: number; violations: number; names: string[] }>();
+  for (const b of buses) {
+    const cx = ix(b.x);
+    const cy = ix(b.y);
+    const key = `${cx},${cy}`;
+    const d = dots.get(key) ?? { x: centre(cx), y: centre(cy), violations: 0, names: [] };
+    d.violations += b.violations > 0 ? b.violations : 0;
+    if (b.violations > 0) d.names.push(b.name);
+    dots.set(key, d);
+  }
+  const merged = new Map<string, MapSegment>();
+  for (const s of segments) {
+    let a = [ix(s.x), ix(s.y)];
+    let b = [ix(s.x2), ix(s.y2)];
+    if (a[0] === b[0] && a[1] === b[1]) continue;
+    if (a[0] > b[0] || (a[0] === b[0] && a[1] > b[1])) [a, b] = [b, a];
+    const key = `${a[0]},${a[1]},${b[0]},${b[1]}`;
+    const m = merged.get(key) ?? { x: centre(a[0]), y: centre(a[1]), x2: centre(b[0]), y2: centre(b[1]), violations: 0 };
+    m.violations += s.violations > 0 ? s.violations : 0;
+    merged.set(key, m);
+  }
+  const violating: { name: string; x: number; y: number; violations: number }[] = [];
+  const quiet: { x: number; y: number }[] = [];
+  for (const d of dots.values()) {
+    if (d.violations > 0) violating.push({ name: d.names.length === 1 ? d.names[0] : `${d.names[0]} and ${d.names.length - 1} more`, x: d.x, y: d.y, violations: d.violations });
+    else quiet.push({ x: d.x, y: d.y });
+  }
+  return { quiet, violating, segments: [...merged.values()], cellPx: MAP_CELL_PX };
+}
+
 /** The feeder from bus coordinates: lines as segments, buses as dots sized and coloured by violations. */
 export function violationMapPlot(data: ReportData): ReportPlot {
   const base = {
@@ -294,7 +454,7 @@ export function violationMapPlot(data: ReportData): ReportPlot {
   const buses = data.map.buses.filter((b) => Number.isFinite(b.x) && Number.isFinite(b.y));
   if (buses.length === 0) return { ...base, spec: null, emptyReason: 'no bus has coordinates' };
   const at = new Map(buses.map((b) => [b.name, b] as const));
-  const segments = data.map.lines.flatMap((l) => {
+  let segments = data.map.lines.flatMap((l) => {
     const a = at.get(l.from);
     const b = at.get(l.to);
     return a && b ? [{ x: a.x, y: a.y, x2: b.x, y2: b.y, violations: l.violations }] : [];
@@ -317,12 +477,14 @@ export function violationMapPlot(data: ReportData): ReportPlot {
   const yDomain = [yMid - (unitsPerPx * heightPx) / 2, yMid + (unitsPerPx * heightPx) / 2];
   const xEnc = { field: 'x', type: 'quantitative', scale: { domain: xDomain, nice: false, zero: false }, axis: null };
   const yEnc = { field: 'y', type: 'quantitative', scale: { domain: yDomain, nice: false, zero: false }, axis: null };
-  const violating = buses.filter((b) => b.violations > 0).map((b) => ({ name: b.name, x: b.x, y: b.y, violations: b.violations }));
-  const quiet = buses.filter((b) => !(b.violations > 0)).map((b) => ({ name: b.name, x: b.x, y: b.y }));
+  const thin = thinMap(buses, segments, unitsPerPx);
+  const { violating, quiet } = thin;
+  segments = thin.segments;
+  const caption = thin.cellPx > 0 ? `${base.caption} The ${buses.length} buses are merged on a ${thin.cellPx}-pixel grid into ${quiet.length + violating.length} dots and ${segments.length} segments (violations summed per dot).` : base.caption;
   const layers: object[] = [
     {
       data: { values: segments },
-      mark: { type: 'rule' },
+      mark: { type: 'rule', aria: false },
       encoding: {
         x: xEnc,
         y: yEnc,
@@ -332,7 +494,7 @@ export function violationMapPlot(data: ReportData): ReportPlot {
         strokeWidth: { condition: { test: 'datum.violations > 0', value: 2.5 }, value: 1 },
       },
     },
-    { data: { values: quiet }, mark: { type: 'circle', size: 10, color: '#707070', opacity: 0.8 }, encoding: { x: xEnc, y: yEnc } },
+    { data: { values: quiet }, mark: { type: 'circle', size: 10, color: '#707070', opacity: 0.8, aria: false }, encoding: { x: xEnc, y: yEnc } },
   ];
   if (violating.length > 0) {
     layers.push({
@@ -348,7 +510,7 @@ export function violationMapPlot(data: ReportData): ReportPlot {
     });
   }
   const spec = { config: CONFIG, background: 'white', width: WIDTH_PX, height: heightPx, layer: layers };
-  return { ...base, spec: spec as TopLevelSpec };
+  return { ...base, caption, spec: spec as TopLevelSpec };
 }
 
 /** Social welfare and violations per reinforcement iteration, battery units written on the bars. */
@@ -387,5 +549,5 @@ export function reinforcementPlot(data: ReportData): ReportPlot {
 
 /** Every plot of the page, in page order. */
 export function reportPlots(data: ReportData): ReportPlot[] {
-  return [meritOrderPlot(data), pricesVolumesPlot(data), energyBalancePlot(data), voltageHeatmapPlot(data), violationMapPlot(data), reinforcementPlot(data)];
+  return [meritOrderPlot(data), pricesVolumesPlot(data), energyBalancePlot(data), voltageHeatmapPlot(data), voltageEnvelopePlot(data), violationMapPlot(data), reinforcementPlot(data)];
 }

@@ -37,8 +37,15 @@ export interface ReportData {
     readonly demand: readonly { readonly kw: number; readonly priceEurPerKwh: number }[];
     readonly priceEurPerKwh: number | null;
   } | null;
-  /** bus voltages of the last iteration (mean of the phase nodes): one row per sub-step and bus */
-  readonly voltages: readonly { readonly minute: number; readonly node: string; readonly vPu: number }[];
+  /**
+   * bus voltages of the last iteration (mean of the phase nodes): `steps[t].vPu[k]` is bus `buses[k]`
+   * at sub-step t. Kept as one typed array per sub-step, not one object per value, so a 100,000-bus
+   * feeder fits. `hops` is the bus's distance from the source in branches (-1: not reached).
+   */
+  readonly voltages: {
+    readonly buses: readonly { readonly name: string; readonly hops: number }[];
+    readonly steps: readonly { readonly minute: number; readonly vPu: ArrayLike<number> }[];
+  };
   /** the feeder drawn from its bus coordinates; buses without coordinates are absent */
   readonly map: {
     readonly buses: readonly { readonly name: string; readonly x: number; readonly y: number; readonly violations: number }[];

@@ -24,7 +24,7 @@ export class ReportTableError extends LemsimError {
  * Ids a table must not take: `<id>.csv` would overwrite a file that `lemsim run` writes into the same
  * directory (see src/io/run-results.ts), or the report itself.
  */
-export const RESERVED_TABLE_IDS: readonly string[] = ['market', 'violations', 'voltages', 'summary', 'events', 'timing', 'report'];
+export const RESERVED_TABLE_IDS: readonly string[] = ['market', 'violations', 'violation_episodes', 'voltages', 'summary', 'events', 'timing', 'report'];
 
 /** Escapes text for HTML element content and double-quoted attribute values. */
 export function escapeHtml(text: string): string {

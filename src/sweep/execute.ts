@@ -14,7 +14,7 @@ import type { Scenario } from '../../scenarios/schema.js';
 import { LemsimError } from '../errors.js';
 import { OUTPUT_MARKER, OutputSet } from '../io/atomic.js';
 import { CsvTable, parseCsv } from '../io/csv.js';
-import { RunRecorder, type RunSummaryJson, runSummary } from '../io/run-results.js';
+import { RunRecorder, type RunSummaryJson, runSummary, writeRunSummary } from '../io/run-results.js';
 import { loadScenarioObject } from '../scenario.js';
 import { Simulation } from '../simulation.js';
 
@@ -108,6 +108,10 @@ export function summaryFigures(s: RunSummaryJson): Record<string, Figure> {
   for (const [k, v] of Object.entries(s.energy_balance_kwh)) f[`energy_balance_kwh.${k}`] = v as number;
   for (const [k, v] of Object.entries(s.energy_balance_kw_periods)) f[`energy_balance_kw_periods.${k}`] = v as number;
   for (const [k, v] of Object.entries(s.voltage)) f[`voltage.${k}`] = (v as number | null) ?? null;
+  const last = s.iterations[s.iterations.length - 1];
+  f['final.agents_welfare_eur'] = last.agents_welfare_eur;
+  f['final.operator_surplus_eur'] = last.operator_surplus_eur;
+  f['final.violation_episodes'] = typeof s.final.violation_episodes === 'number' ? s.final.violation_episodes : null;
   for (const it of s.iterations) {
     f[`iterations.${it.iteration}.welfare_eur`] = it.welfare_eur;
     f[`iterations.${it.iteration}.violations`] = it.violations;
@@ -151,7 +155,8 @@ export async function executeRun(job: RunJob, options: { allowPaths?: readonly s
             vRange.set(e.iteration, list);
           } else if (e.type === 'bid-submitted') {
             const b = e.payload.bid;
-            const offers = b.market === 'auction' ? b.supply.some((o) => o.kw > 0) : b.agents.some((a) => a.kind === 'producer' && Number(a.pMaxKw) > 0);
+            // a community manager's offer speaks for its members, not for one prosumer
+            const offers = b.market === 'auction' ? b.supply.some((o) => o.kw > 0) : b.market === 'community' ? b.agents.some((a) => a.kind === 'producer' && Number(a.pMaxKw) > 0) : false;
             if (offers) sellers.add(e.payload.agent);
           } else if (e.type === 'dispatched') {
             const m = welfare.get(e.iteration) ?? new Map<string, number>();
@@ -198,11 +203,11 @@ export async function executeRun(job: RunJob, options: { allowPaths?: readonly s
       }
       const status: RunStatus = summary.non_converged_steps > 0 ? 'not converged' : 'ok';
       const error = status === 'ok' ? '' : `${summary.non_converged_steps} of ${summary.grid_solves} power flows did not converge`;
-      s.write('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
+      // summary.json, violation_episodes.csv and timing.json, as `lemsim run` writes them
+      writeRunSummary(s, sim, recorder, summaries, { run_s: Number(tRun - t0) / 1e9, events: recorder.eventCount });
       s.write('scenario.yaml', `# the resolved scenario of run ${job.id}; relative paths resolve from ${job.scenarioFile}\n${yamlStringify(job.scenario)}`);
       s.write('periods.csv', PERIODS.header + periods);
       s.write('row.json', `${JSON.stringify({ status, error, figures }, null, 2)}\n`);
-      s.write('timing.json', `${JSON.stringify({ run_s: Number(tRun - t0) / 1e9 }, null, 2)}\n`);
     });
     return readOutcome(job.id, job.dir, false);
   } catch (err) {

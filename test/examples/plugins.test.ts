@@ -93,6 +93,23 @@ export const agentKinds = { 'price-observer': defineAgentKind({
   });
 });
 
+describe('bids are validated at gate closure', () => {
+  it('a strategy that offers a non-finite quantity stops the run with a message naming the bidder', async () => {
+    const dir = tempDirInProject();
+    writeFileSync(
+      join(dir, 'bad.mjs'),
+      `import { NO_OFFER, defineStrategy } from 'lemsim';
+export const strategies = { 'nan-seller': defineStrategy({ name: 'nan-seller', sides: ['supply'], defaults: {},
+  stateless: (_side, ctx) => ({ ...NO_OFFER, supply: [{ id: ctx.agent + ':s', kw: Number.NaN, priceEurPerKwh: 0.02 }] }) }) };
+`,
+    );
+    const file = join(dir, 's.yaml');
+    writeFileSync(file, `feeder: ${JSON.stringify(join(EX, 'feeders/street.dss'))}\nplugins: [bad.mjs]\nhorizon: { from: "12:00", to: "12:15" }\nmarket: { period_min: 15 }\npower_flow: { step_s: 900 }\nprosumers: { strategy: { supply: { name: nan-seller } } }\nreinforcement: { enabled: false, max_iterations: 1 }\n`);
+    const sim = await Simulation.create(loadScenario(file));
+    expect(() => sim.run()).toThrow(/agent 'mo' \(market-operator\) failed on gate-closed at 12:00.*bid of agent 'p-house1'.*kw/);
+  });
+});
+
 describe('the example plugins at work', () => {
   it('time-of-use consumers bid their tariff, the peak-aware battery reads forecast and voltage', async () => {
     const sim = await Simulation.create(loadScenario(join(EX, 'scenarios/street-plugins.yaml')));
@@ -119,6 +136,9 @@ describe('the example plugins at work', () => {
     expect(st.memory.voltagePu).toBeLessThan(1.1);
     const house = sim.agent('p-house1')!.state as ProsumerState;
     expect(house.memory.settlements.length).toBeGreaterThan(0);
+    // its own past bids, the last eight periods, the latest being the last period's
+    expect(house.memory.bids).toHaveLength(8);
+    expect(house.memory.bids[7].period).toBe(sim.world.periods.length - 1);
   });
 
   it('the learning seller earns more per day after 30 days of learning than in its first days', async () => {

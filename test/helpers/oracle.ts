@@ -4,7 +4,7 @@
  * visible reason when the tool or its runtime libraries are absent, and fail instead under
  * LEMSIM_REQUIRE_SHARED=1 (DESIGN rule 12).
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
@@ -97,6 +97,9 @@ export interface Comparison {
   readonly maxDdeg: number;
   readonly converged: boolean;
   readonly feeder: Feeder;
+  /** lemsim's node voltages (V), by system node */
+  readonly vRe: Float64Array;
+  readonly vIm: Float64Array;
 }
 
 /** Compares lemsim's solution at every node with OpenDSS's (node sets must be identical). */
@@ -126,7 +129,7 @@ export function compareNodes(feeder: Feeder, vRe: Float64Array, vIm: Float64Arra
     }
   }
   for (const key of ref.keys()) if (!seen.has(key)) throw new Error(`node ${key} is in OpenDSS's model but not in lemsim's`);
-  return { nodes: seen.size, maxDvPu, worst, maxDdeg, converged, feeder };
+  return { nodes: seen.size, maxDvPu, worst, maxDdeg, converged, feeder, vRe: Float64Array.from(vRe), vIm: Float64Array.from(vIm) };
 }
 
 /**
@@ -145,4 +148,20 @@ export function compareWithOpenDss(files: string | Record<string, string>, optio
   const state = new PowerFlowState(feeder.model);
   const status = state.solve(powers, { tolerance: 1e-12, maxIterations: 1000 });
   return compareNodes(feeder, state.vRe, state.vIm, ref, status.converged);
+}
+
+/** Compiles `entry` in `dir` with OpenDSS, runs `commands` and returns each command's result text. */
+export function openDssCommands(dir: string, entry: string, commands: readonly string[]): string[] {
+  const out = execFileSync('python3', [sharedPath(RUNNER), 'cmd', join(dir, entry), ...commands, '--tolerance', '1e-12', '--maxiter', '1000'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  // the runner prints "> command" then the result, per command
+  const results: string[] = [];
+  let cur: string[] | undefined;
+  for (const line of out.split('\n')) {
+    if (line.startsWith('> ')) {
+      if (cur) results.push(cur.join('\n').trim());
+      cur = [];
+    } else cur?.push(line);
+  }
+  if (cur) results.push(cur.join('\n').trim());
+  return results;
 }

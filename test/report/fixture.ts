@@ -29,12 +29,11 @@ export function smallReportData(): ReportData {
       });
     }
   }
-  const voltages: { minute: number; node: string; vPu: number }[] = [];
+  const steps: { minute: number; vPu: number[] }[] = [];
   for (let minute = 480; minute < 492; minute++) {
-    voltages.push({ minute, node: 'n1', vPu: 1.0 + 0.001 * (minute - 480) });
-    voltages.push({ minute, node: 'n2', vPu: minute === 485 ? 1.12 : 1.05 });
-    voltages.push({ minute, node: 'n3', vPu: minute === 490 ? 0.88 : 0.95 });
+    steps.push({ minute, vPu: [1.0 + 0.001 * (minute - 480), minute === 485 ? 1.12 : 1.05, minute === 490 ? 0.88 : 0.95] });
   }
+  const voltages = { buses: [{ name: 'n1', hops: 0 }, { name: 'n2', hops: 1 }, { name: 'n3', hops: 2 }], steps };
   return {
     title: 'Test <run> & "report"',
     subtitle: "S1: high supply price, k = 0.5 — it's a test",

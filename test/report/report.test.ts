@@ -10,7 +10,7 @@ import { renderReportHtml, writeReport } from '../../src/report/report.js';
 import { tempDir } from '../helpers/temp.js';
 import { smallReportData } from './fixture.js';
 
-const PLOTS = ['merit-order', 'prices-volumes', 'energy-balance', 'voltage-heatmap', 'violation-map', 'reinforcement'];
+const PLOTS = ['merit-order', 'prices-volumes', 'energy-balance', 'voltage-heatmap', 'voltage-envelope', 'violation-map', 'reinforcement'];
 const CHROMIUM = '/usr/bin/chromium';
 
 describe('report.html', () => {

@@ -112,3 +112,13 @@ describe('errors inside agents (item 2)', () => {
     expect(readdirSync(dir).filter((n) => n.includes('.lemsim-'))).toEqual([]);
   });
 });
+
+describe('market failures are counted, successes are not', () => {
+  it('an auction day that clears every period reports no market failure', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    expect(await main(['run', scenario(dir, 'horizon: { from: "17:00", to: "18:00" }\n'), '--out', out, '--log-level', 'silent', '--no-progress', '--no-report'], capture().io)).toBe(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.iterations[0].market_failures).toBe(0);
+  });
+});

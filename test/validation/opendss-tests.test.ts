@@ -33,6 +33,7 @@ import { transformerYprimWithTaps } from '../../grid/model/yprim.js';
 import { compile } from '../../grid/powerflow/compile.js';
 import { checkPowerBalance, powerBalance } from '../../grid/powerflow/result.js';
 import { PowerFlowState, newLoadPowers, setLoadPowersAt } from '../../grid/powerflow/solve.js';
+import { solveFeeder } from '../../grid/controls/static-control.js';
 import { sharedPath } from '../../src/shared-data.js';
 import { type OracleNode, compareNodes, describeWithOpenDss, runOpenDss } from '../helpers/oracle.js';
 import { describeWithShared } from '../helpers/shared.js';
@@ -73,6 +74,16 @@ const OTHERS: readonly string[] = [
   'EPRITestCircuits/epri_dpv/K1/Master_NoPV.dss',
   'EPRITestCircuits/epri_dpv/M1/Master_NoPV.dss',
 ];
+
+/**
+ * Entry files OpenDSS itself does not solve (measured with the oracle, snapshot, its own settings):
+ * lemsim must report them as not converged too, with finite voltages, never a quiet result.
+ */
+const OPENDSS_DOES_NOT_CONVERGE: Readonly<Record<string, string>> = {
+  // 1000 iterations, tolerance 1e-4, controls static or off: the two idling Storage elements of the
+  // weakly tied microgrid m2001 keep it from converging (with them disabled OpenDSS converges)
+  'IEEETestCases/ieee9500dss/ieee9500_base.dss': 'OpenDSS does not converge (its microgrid storage)',
+};
 
 /** Classes that change the physics and may be reported as not applied yet (by the other helpers' work). */
 // (vsource: a source voltage following a shape, which only time-series modes would apply)
@@ -175,19 +186,29 @@ describeWithShared('OpenDSS test circuits: every original entry file loads from 
   for (const [entry, id] of entries) {
     it(entry, () => {
       const feeder = loadFeeder(sharedPath(`${TESTS}/${entry}`));
-      // OpenDSS's own tolerance for these runs
-      const { status, state, powers } = snapshot(feeder, 1e-4);
+      // OpenDSS's own tolerance for these runs; regulators and capacitor controls in static mode (grid/controls)
+      const powers = newLoadPowers(feeder.model);
+      setLoadPowersAt(feeder.model, 0, 'snapshot', powers);
+      const state = solveFeeder(feeder, powers, { hour: 0, sec: 0 }, { tolerance: 1e-4, maxIterations: 1000 });
+      const { status } = state;
+      for (let k = 0; k < state.model.nNodes; k++) expect(Number.isFinite(state.vRe[k]) && Number.isFinite(state.vIm[k])).toBe(true);
+      if (OPENDSS_DOES_NOT_CONVERGE[entry]) {
+        expect(status.converged, OPENDSS_DOES_NOT_CONVERGE[entry]).toBe(false);
+        console.log(`${entry}: not converged, as in OpenDSS (${OPENDSS_DOES_NOT_CONVERGE[entry]})`);
+        return;
+      }
       expect(status.converged).toBe(true);
-      for (let k = 0; k < feeder.model.nNodes; k++) expect(Number.isFinite(state.vRe[k]) && Number.isFinite(state.vIm[k])).toBe(true);
-      checkPowerBalance(powerBalance(feeder.model, state.vRe, state.vIm, powers), 1e-4);
+      checkPowerBalance(powerBalance(state.model, state.vRe, state.vIm, powers), 1e-4);
       const classes = [...new Set(feeder.network.notApplied.map((i) => i.what.slice(0, i.what.indexOf('.'))))];
       for (const c of classes) expect(MAY_BE_NOT_APPLIED.has(c), `${c} is reported as not applied`).toBe(true);
       let line = `${entry}: ${feeder.model.nNodes} nodes, ${feeder.network.loads.length} loads, converged in ${status.iterations}`;
       if (classes.length > 0) line += `; NOT APPLIED: ${classes.map((c) => `${feeder.network.notApplied.filter((i) => i.what.startsWith(`${c}.`)).length} ${c}`).join(', ')}`;
       if (id) {
-        const r = compareNodes(feeder, state.vRe, state.vIm, readReference(`${REF}/${id}/opendss_original.csv`), status.converged);
+        const r = compareNodes(state.feeder, state.vRe, state.vIm, readReference(`${REF}/${id}/opendss_original.csv`), status.converged);
         line += `; vs OpenDSS's original solution: max |ΔV| ${r.maxDvPu.toExponential(2)} pu, max |Δθ| ${r.maxDdeg.toExponential(2)}°`;
-        if (classes.length === 0) expect(r.maxDvPu).toBeLessThan(1e-4);
+        // feeders with controls are held to the reference in opendss-controls.test.ts (taps, capacitor
+        // states, and the reference's own convergence error where the 1e-4 solution is further off)
+        if (classes.length === 0 && state.controls === undefined) expect(r.maxDvPu).toBeLessThan(1e-4);
       }
       console.log(line);
     }, 120_000);

@@ -6,12 +6,12 @@
  * step states are the input a CapControl changes (`capacitorSteps` in grid/model/network.ts).
  * Going from one step to several splits the bank's rating evenly, as OpenDSS does.
  */
-import { DssError } from '../../../src/errors.js';
+import { DssError } from '../../../errors.js';
 import type { DssClass, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseInteger, parseMatrix, parseNumberArray } from '../../dss/values.js';
 import { type CMatrix, type Complex, cinvert, cmatrix } from '../complex.js';
-import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text } from './common.js';
+import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text , MAX_PHASES } from './common.js';
 import { phaseKv, shuntBranch } from './shunt.js';
 
 export interface CapacitorState extends ElementBase {
@@ -76,7 +76,7 @@ export const capacitorClass: DssClass<CapacitorState> = {
     text('bus1', (s, v, ctx) => void ((s.bus1 = parseBusRef(v, ctx)), (s.bus2 = undefined))),
     text('bus2', (s, v, ctx) => void (s.bus2 = parseBusRef(v, ctx))),
     num('phases', (s, v, ctx) => {
-      if (!Number.isInteger(v) || v < 1) throw new DssError(ctx.loc, `phases: expected a whole number ≥ 1, got ${v}`);
+      if (!Number.isInteger(v) || v < 1 || v > MAX_PHASES) throw new DssError(ctx.loc, `phases: expected a whole number from 1 to ${MAX_PHASES}, got ${v}`);
       s.phases = v;
     }),
     text('kvar', (s, v, ctx) => void ((s.kvar = stepArray(s, v, ctx)), (s.spec = 'kvar'))),

@@ -2,7 +2,7 @@
  * Pieces shared by the element definitions: bus references (`bus.1.2.0`), numeric setters, and the
  * properties every circuit element accepts (`enabled`, `like` is handled by the interpreter).
  */
-import { DssError } from '../../../src/errors.js';
+import { DssError } from '../../../errors.js';
 import type { PropertyDef, SetContext, Setter } from '../../dss/object-class.js';
 import { parseBoolean, parseNumber } from '../../dss/values.js';
 
@@ -54,6 +54,19 @@ export function bool<S>(name: string, apply: (s: S, v: boolean) => void): Proper
 /** Setter of a free-text field. */
 export function text<S>(name: string, apply: Setter<S>): PropertyDef<S> {
   return { name, set: apply };
+}
+
+/**
+ * Most phases (conductors per terminal) an element may declare. OpenDSS sets no limit, but its
+ * matrices grow with the square of it: phases=1e6 made a 10^12-entry admittance and hung. 100 is
+ * far above any real multi-circuit line.
+ */
+export const MAX_PHASES = 100;
+
+/** A conductor or phase count: a whole number in [min, MAX_PHASES], else a DssError at the statement. */
+export function conductorCount(v: number, ctx: SetContext, min = 1): number {
+  if (!Number.isInteger(v) || v < min || v > MAX_PHASES) throw new DssError(ctx.loc, `${ctx.prop}: expected a whole number from ${min} to ${MAX_PHASES}, got ${v}`);
+  return v;
 }
 
 /** State every circuit element carries. */

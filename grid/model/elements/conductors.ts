@@ -5,7 +5,7 @@
  * built, as OpenDSS does (ConductorData.pas keeps raw values and unit codes). Unset units mean
  * metres ('none'); LineSpacing units default to ft and `nconds=` resets them, as in OpenDSS.
  */
-import { DssError, type DssLocation } from '../../../src/errors.js';
+import { DssError, type DssLocation } from '../../../errors.js';
 import type { DssClass, PropertyDef, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { LENGTH_UNITS_M, parseBoolean, parseLengthUnit, parseNumberArray, parseStringArray } from '../../dss/values.js';
@@ -17,7 +17,7 @@ import {
   resolveTsCable,
   resolveWireData,
 } from '../../line-constants/index.js';
-import { num, text } from './common.js';
+import { conductorCount, num, text } from './common.js';
 
 /** Raw conductor data as written (undefined = not given). */
 export interface ConductorState {
@@ -186,11 +186,11 @@ export const lineSpacingClass: DssClass<LineSpacingState> = {
   name: 'linespacing',
   create: (name) => ({ name, nconds: 3, nphases: 3, x: [], h: [], units: 'ft' }),
   properties: [
-    num('nconds', (s, v) => {
-      s.nconds = v;
+    num('nconds', (s, v, ctx) => {
+      s.nconds = conductorCount(v, ctx);
       s.units = 'ft';
     }),
-    num('nphases', (s, v) => void (s.nphases = v)),
+    num('nphases', (s, v, ctx) => void (s.nphases = conductorCount(v, ctx))),
     text('x', (s, v, ctx) => void (s.x = parseNumberArray(v, ctx.loc, 'x'))),
     text('h', (s, v, ctx) => void (s.h = parseNumberArray(v, ctx.loc, 'h'))),
     text('units', (s, v, ctx) => void (s.units = parseLengthUnit(v, ctx.loc, 'units'))),
@@ -233,8 +233,8 @@ export const lineGeometryClass: DssClass<LineGeometryState> = {
   name: 'linegeometry',
   create: (name) => ({ name, nconds: 3, nphases: 3, slots: [], active: 0, units: 'ft', reduce: false }),
   properties: [
-    num('nconds', (s, v) => void (s.nconds = v)),
-    num('nphases', (s, v) => void (s.nphases = v)),
+    num('nconds', (s, v, ctx) => void (s.nconds = conductorCount(v, ctx))),
+    num('nphases', (s, v, ctx) => void (s.nphases = conductorCount(v, ctx))),
     num('cond', (s, v, ctx) => {
       if (!Number.isInteger(v) || v < 1) throw new DssError(ctx.loc, `cond: expected a conductor number ≥ 1, got ${v}`);
       s.active = v - 1;

@@ -4,12 +4,12 @@
  * sequence or matrix values, or from a LineGeometry. Total impedance = per-length data × length,
  * converted from the line's length unit to the unit of the impedance data when both are given.
  */
-import { DssError } from '../../../src/errors.js';
+import { DssError } from '../../../errors.js';
 import type { DssClass, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseLengthUnit, parseStringArray } from '../../dss/values.js';
 import type { LineGeometryState, LineSpacingState } from './conductors.js';
-import { type BusRef, type ElementBase, bool, enabledProperty, num, parseBusRef, text } from './common.js';
+import { type BusRef, type ElementBase, bool, enabledProperty, num, parseBusRef, text , MAX_PHASES } from './common.js';
 import { type ImpedanceData, type LineCodeState, defaultImpedance, impedanceProperties } from './linecode.js';
 
 export interface LineState extends ElementBase, ImpedanceData {
@@ -75,7 +75,7 @@ export const lineClass: DssClass<LineState> = {
     }),
     num('length', (s, v) => void (s.length = v)),
     num('phases', (s, v, ctx) => {
-      if (!Number.isInteger(v) || v < 1) throw new DssError(ctx.loc, `phases: expected a whole number ≥ 1, got ${v}`);
+      if (!Number.isInteger(v) || v < 1 || v > MAX_PHASES) throw new DssError(ctx.loc, `phases: expected a whole number from 1 to ${MAX_PHASES}, got ${v}`);
       s.phases = v;
       if (s.kind === 'sequence' || s.rmatrix === undefined) s.nphases = v;
     }),

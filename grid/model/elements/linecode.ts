@@ -4,13 +4,13 @@
  * length) or as phase matrices (rmatrix/xmatrix Ω, cmatrix nF per unit length). OpenDSS defaults
  * (LineCode.pas): R1 = 0.058, X1 = 0.1206, R0 = 0.1784, X0 = 0.4047, C1 = 3.4, C0 = 1.6, units none.
  */
-import { DssError } from '../../../src/errors.js';
+import { DssError } from '../../../errors.js';
 import type { DssClass, PropertyDef, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseLengthUnit, parseMatrix } from '../../dss/values.js';
 import { kronReduce } from '../../line-constants/index.js';
 import { type CMatrix, cmatrix } from '../complex.js';
-import { bool, num, text } from './common.js';
+import { bool, num, text , MAX_PHASES } from './common.js';
 
 /** Per-length impedance data, in the unit `units` of length. */
 export interface ImpedanceData {
@@ -109,7 +109,7 @@ export const lineCodeClass: DssClass<LineCodeState> = {
   create: (name) => ({ name, ...defaultImpedance(), kron: false, neutral: 0 }),
   properties: [
     num('nphases', (s, v, ctx: SetContext) => {
-      if (!Number.isInteger(v) || v < 1) throw new DssError(ctx.loc, `nphases: expected a whole number ≥ 1, got ${v}`);
+      if (!Number.isInteger(v) || v < 1 || v > MAX_PHASES) throw new DssError(ctx.loc, `nphases: expected a whole number from 1 to ${MAX_PHASES}, got ${v}`);
       s.nphases = v;
     }),
     imp.r1,

@@ -10,11 +10,11 @@
  * is interpolated towards one below vminpu (down to vlowpu), exactly as OpenDSS does. `daily=`
  * also sets the yearly shape when none is set yet. Negative kW (PV entered as a load) is allowed.
  */
-import { DssError } from '../../../src/errors.js';
+import { DssError } from '../../../errors.js';
 import type { DssClass } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseNumberArray } from '../../dss/values.js';
-import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text } from './common.js';
+import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text , MAX_PHASES } from './common.js';
 
 export type LoadSpec = 'kW-PF' | 'kW-kvar' | 'kVA-PF' | 'xfkVA' | 'kWh';
 export type LoadModel = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
@@ -112,11 +112,15 @@ export const loadClass: DssClass<LoadState> = {
   }),
   properties: [
     num('phases', (s, v, ctx) => {
-      if (!Number.isInteger(v) || v < 1) throw new DssError(ctx.loc, `phases: expected a whole number ≥ 1, got ${v}`);
+      if (!Number.isInteger(v) || v < 1 || v > MAX_PHASES) throw new DssError(ctx.loc, `phases: expected a whole number from 1 to ${MAX_PHASES}, got ${v}`);
       s.phases = v;
     }),
     text('bus1', (s, v, ctx) => void (s.bus1 = parseBusRef(v, ctx))),
-    num('kV', (s, v) => void (s.kV = v)),
+    num('kV', (s, v, ctx) => {
+      // kV is the load's voltage base: 0 divides by zero in every load model, negative is meaningless
+      if (!(v > 0)) throw new DssError(ctx.loc, `kV: expected a positive rated voltage in kV, got ${v}`);
+      s.kV = v;
+    }),
     num('kW', (s, v) => void ((s.kW = v), (s.spec = 'kW-PF'))),
     num('pf', (s, v, ctx) => {
       if (v === 0 || Math.abs(v) > 1) throw new DssError(ctx.loc, `pf: expected a power factor in [-1, 1] other than 0, got ${v}`);

@@ -5,7 +5,7 @@
  * LoadShape.GetMult: fixed interval → point round(t/interval) (1-based, banker's rounding as
  * Delphi's Round, wrapping past npts); `useactual` means the values are kW/kvar, not multipliers.
  */
-import { DssError } from '../../../src/errors.js';
+import { DssError } from '../../../errors.js';
 import type { DssClass, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseBoolean, parseNumberArray } from '../../dss/values.js';
@@ -22,6 +22,12 @@ export interface LoadShapeState {
   useActual: boolean;
 }
 
+/** An interval must be positive, or 0 for a variable interval given by hour= (checked at finish). */
+function checkInterval(v: number, ctx: SetContext): number {
+  if (!(v >= 0)) throw new DssError(ctx.loc, `${ctx.prop}: expected a positive interval (or 0 with hour=), got ${v}`);
+  return v;
+}
+
 function readValues(v: string, ctx: SetContext): number[] {
   return parseNumberArray(v, ctx.loc, ctx.prop, { dir: ctx.dir, fs: ctx.fs });
 }
@@ -34,7 +40,7 @@ export const loadShapeClass: DssClass<LoadShapeState> = {
       if (!Number.isInteger(v) || v < 0) throw new DssError(ctx.loc, `npts: expected a whole number ≥ 0, got ${v}`);
       s.npts = v;
     }),
-    num('interval', (s, v) => void (s.intervalH = v)),
+    num('interval', (s, v, ctx) => void (s.intervalH = checkInterval(v, ctx))),
     text('mult', (s, v, ctx) => void (s.pmult = readValues(v, ctx))),
     text('hour', (s, v, ctx) => void (s.hours = readValues(v, ctx))),
     ignoredProperty('mean'),
@@ -51,8 +57,8 @@ export const loadShapeClass: DssClass<LoadShapeState> = {
     text('UseActual', (s, v, ctx) => void (s.useActual = parseBoolean(v, ctx.loc, 'UseActual'))),
     ignoredProperty('Pmax'),
     ignoredProperty('Qmax'),
-    num('sinterval', (s, v) => void (s.intervalH = v / 3600)),
-    num('minterval', (s, v) => void (s.intervalH = v / 60)),
+    num('sinterval', (s, v, ctx) => void (s.intervalH = checkInterval(v, ctx) / 3600)),
+    num('minterval', (s, v, ctx) => void (s.intervalH = checkInterval(v, ctx) / 60)),
     ignoredProperty('Pbase'),
     ignoredProperty('Qbase'),
     text('Pmult', (s, v, ctx) => void (s.pmult = readValues(v, ctx))),
@@ -61,6 +67,12 @@ export const loadShapeClass: DssClass<LoadShapeState> = {
   ],
   finish: (s, ctx) => {
     if (s.npts === 0 && s.pmult.length > 0) s.npts = s.pmult.length;
+    if (s.intervalH === 0 && s.pmult.length > 1) {
+      // interval=0 is OpenDSS's variable interval: the hours come from hour=, increasing
+      const h = s.hours ?? [];
+      if (h.length < s.npts) throw new DssError(ctx.loc, `LoadShape.${s.name}: interval=0 needs hour= with ${s.npts} increasing hours, got ${h.length}`);
+      for (let k = 1; k < s.npts; k++) if (!(h[k] > h[k - 1])) throw new DssError(ctx.loc, `LoadShape.${s.name}: hour= must increase, but hour ${k + 1} (${h[k]}) follows ${h[k - 1]}`);
+    }
     if (s.pmult.length > s.npts) s.pmult = s.pmult.slice(0, s.npts);
     if (s.qmult && s.qmult.length > s.npts) s.qmult = s.qmult.slice(0, s.npts);
     if (s.pmult.length > 0 && s.pmult.length < s.npts) {

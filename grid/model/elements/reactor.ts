@@ -5,12 +5,12 @@
  * `R`/`X` (Ω, in series; `Parallel=yes` puts `Rmatrix` and `Xmatrix` in parallel), `LmH` (X = ωL), sequence `Z1`/`Z0`
  * (Ω, complex `[r x]`), or `Rmatrix`/`Xmatrix`. `Rp` adds a parallel resistance.
  */
-import { DssError } from '../../../src/errors.js';
+import { DssError } from '../../../errors.js';
 import type { DssClass, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseBoolean, parseMatrix, parseNumberArray } from '../../dss/values.js';
 import { type CMatrix, type Complex, cinvert, cmatrix } from '../complex.js';
-import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text } from './common.js';
+import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text , MAX_PHASES } from './common.js';
 import { admittance, phaseKv, shuntBranch } from './shunt.js';
 
 export interface ReactorState extends ElementBase {
@@ -64,7 +64,7 @@ export const reactorClass: DssClass<ReactorState> = {
     text('bus1', (s, v, ctx) => void ((s.bus1 = parseBusRef(v, ctx)), (s.bus2 = undefined))),
     text('bus2', (s, v, ctx) => void (s.bus2 = parseBusRef(v, ctx))),
     num('phases', (s, v, ctx) => {
-      if (!Number.isInteger(v) || v < 1) throw new DssError(ctx.loc, `phases: expected a whole number ≥ 1, got ${v}`);
+      if (!Number.isInteger(v) || v < 1 || v > MAX_PHASES) throw new DssError(ctx.loc, `phases: expected a whole number from 1 to ${MAX_PHASES}, got ${v}`);
       s.phases = v;
     }),
     num('kvar', (s, v) => void ((s.kvar = v), (s.spec = 'kvar'))),

@@ -6,11 +6,11 @@
  * already connected and naming new terminals `<name>_<k>` (the quirk the Costa Rica substation
  * relies on); `%loadloss` splits into %R of windings 1 and 2.
  */
-import { DssError } from '../../../src/errors.js';
+import { DssError } from '../../../errors.js';
 import type { DssClass, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseBoolean, parseInteger, parseNumberArray, parseStringArray } from '../../dss/values.js';
-import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text } from './common.js';
+import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text , MAX_PHASES } from './common.js';
 
 export interface Winding {
   bus: BusRef;
@@ -23,6 +23,10 @@ export interface Winding {
   /** Ω; negative = open (not connected through an impedance) */
   rNeut: number;
   xNeut: number;
+  /** tap range and step count, per unit (OpenDSS MaxTap/MinTap/NumTaps; the step is (max − min)/numTaps) */
+  maxTap: number;
+  minTap: number;
+  numTaps: number;
 }
 
 export interface TransformerState extends ElementBase {
@@ -45,11 +49,11 @@ export interface TransformerState extends ElementBase {
 }
 
 function defaultWinding(bus: string): Winding {
-  return { bus: { bus, nodes: undefined }, conn: 'wye', kV: 12.47, kVA: 1000, tap: 1, rPu: 0.002, rNeut: -1, xNeut: 0 };
+  return { bus: { bus, nodes: undefined }, conn: 'wye', kV: 12.47, kVA: 1000, tap: 1, rPu: 0.002, rNeut: -1, xNeut: 0, maxTap: 1.1, minTap: 0.9, numTaps: 32 };
 }
 
 function setWindingCount(s: TransformerState, n: number, ctx: SetContext): void {
-  if (!Number.isInteger(n) || n < 2) throw new DssError(ctx.loc, `windings: expected a whole number ≥ 2, got ${n}`);
+  if (!Number.isInteger(n) || n < 2 || n > MAX_PHASES) throw new DssError(ctx.loc, `windings: expected a whole number from 2 to ${MAX_PHASES}, got ${n}`);
   const old = s.windings;
   s.windings = [];
   for (let k = 0; k < n; k++) {
@@ -68,7 +72,21 @@ function active(s: TransformerState): Winding {
 }
 
 /** Applies an array property item by item to the windings (omitted items leave a winding as is). */
-function perWinding(s: TransformerState, items: string[], apply: (w: Winding, item: string) => void): void {
+/**
+ * Rejects a per-winding list of numbers longer than the winding count: OpenDSS drops the extra
+ * values silently, which changes the model the author wrote (a kV that is never used).
+ */
+function checkWindingList(s: TransformerState, count: number, ctx: SetContext): void {
+  if (count > s.windings.length) throw new DssError(ctx.loc, `${ctx.prop}: ${count} values for ${s.windings.length} windings (set windings= first)`);
+}
+
+/**
+ * Applies a per-winding list of names. Items beyond the winding count are dropped as OpenDSS drops
+ * them (real feeders write `buses=[…3…]` before `windings=3`, and OpenDSS's circuit is the one
+ * without the third bus), but recorded as ignored, so `lemsim describe` shows them.
+ */
+function perWinding(s: TransformerState, items: string[], apply: (w: Winding, item: string) => void, ctx: SetContext): void {
+  if (items.length > s.windings.length) ctx.ignored(`${ctx.prop} items beyond winding ${s.windings.length} (${items.slice(s.windings.length).join(' ')}: dropped as OpenDSS does; set windings= first)`);
   for (let k = 0; k < s.windings.length && k < items.length; k++) {
     if (items[k] !== '') apply(s.windings[k], items[k]);
   }
@@ -133,7 +151,7 @@ export const transformerClass: DssClass<TransformerState> = {
   }),
   properties: [
     num('phases', (s, v, ctx) => {
-      if (!Number.isInteger(v) || v < 1) throw new DssError(ctx.loc, `phases: expected a whole number ≥ 1, got ${v}`);
+      if (!Number.isInteger(v) || v < 1 || v > MAX_PHASES) throw new DssError(ctx.loc, `phases: expected a whole number from 1 to ${MAX_PHASES}, got ${v}`);
       s.phases = v;
     }),
     text('windings', (s, v, ctx) => setWindingCount(s, parseInteger(v, ctx.loc, 'windings', 2), ctx)),
@@ -144,26 +162,33 @@ export const transformerClass: DssClass<TransformerState> = {
     }),
     text('bus', (s, v, ctx) => void (active(s).bus = parseBusRef(v, ctx))),
     text('conn', (s, v, ctx) => void (active(s).conn = parseConn(v, ctx))),
-    num('kV', (s, v) => void (active(s).kV = v)),
+    num('kV', (s, v, ctx) => {
+      if (!(v > 0)) throw new DssError(ctx.loc, `kV: expected a positive winding voltage in kV, got ${v}`);
+      active(s).kV = v;
+    }),
     num('kVA', (s, v) => void (active(s).kVA = v)),
     num('tap', (s, v) => void (active(s).tap = v)),
     num('%R', (s, v) => void (active(s).rPu = v / 100)),
     num('Rneut', (s, v) => void (active(s).rNeut = v)),
     num('Xneut', (s, v) => void (active(s).xNeut = v)),
-    text('buses', (s, v, ctx) => perWinding(s, parseStringArray(v), (w, item) => void (w.bus = parseBusRef(item, ctx)))),
-    text('conns', (s, v, ctx) => perWinding(s, parseStringArray(v), (w, item) => void (w.conn = parseConn(item, ctx)))),
+    text('buses', (s, v, ctx) => perWinding(s, parseStringArray(v), (w, item) => void (w.bus = parseBusRef(item, ctx)), ctx)),
+    text('conns', (s, v, ctx) => perWinding(s, parseStringArray(v), (w, item) => void (w.conn = parseConn(item, ctx)), ctx)),
     text('kVs', (s, v, ctx) => {
       const vals = parseNumberArray(v, ctx.loc, 'kVs');
+      checkWindingList(s, vals.length, ctx);
+      for (const kv of vals) if (!(kv > 0)) throw new DssError(ctx.loc, `kVs: expected positive winding voltages in kV, got ${kv}`);
       for (let k = 0; k < s.windings.length && k < vals.length; k++) s.windings[k].kV = vals[k];
       lastWindingActive(s);
     }),
     text('kVAs', (s, v, ctx) => {
       const vals = parseNumberArray(v, ctx.loc, 'kVAs');
+      checkWindingList(s, vals.length, ctx);
       for (let k = 0; k < s.windings.length && k < vals.length; k++) s.windings[k].kVA = vals[k];
       lastWindingActive(s);
     }),
     text('taps', (s, v, ctx) => {
       const vals = parseNumberArray(v, ctx.loc, 'taps');
+      checkWindingList(s, vals.length, ctx);
       for (let k = 0; k < s.windings.length && k < vals.length; k++) s.windings[k].tap = vals[k];
       lastWindingActive(s);
     }),
@@ -188,9 +213,12 @@ export const transformerClass: DssClass<TransformerState> = {
     num('normhkVA', (s, v) => void (s.normHkVA = v)),
     num('emerghkVA', (s, v) => void (s.emergHkVA = v)),
     text('sub', (s, v, ctx) => void (s.sub = parseBoolean(v, ctx.loc, 'sub'))),
-    ignoredProperty('MaxTap'),
-    ignoredProperty('MinTap'),
-    ignoredProperty('NumTaps'),
+    num('MaxTap', (s, v) => void (active(s).maxTap = v)),
+    num('MinTap', (s, v) => void (active(s).minTap = v)),
+    num('NumTaps', (s, v, ctx) => {
+      if (!Number.isInteger(v) || v < 1) throw new DssError(ctx.loc, `NumTaps: expected a whole number ≥ 1, got ${v}`);
+      active(s).numTaps = v;
+    }),
     ignoredProperty('subname'),
     num('%imag', (s, v) => void (s.imagPct = v)),
     num('ppm_antifloat', (s, v) => void (s.ppmAntiFloat = v)),

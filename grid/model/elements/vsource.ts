@@ -8,7 +8,11 @@
 import type { DssClass } from '../../dss/object-class.js';
 import { ignoredProperty, notAppliedProperty } from '../../dss/object-class.js';
 import { parseNumberArray } from '../../dss/values.js';
-import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text } from './common.js';
+import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text , MAX_PHASES } from './common.js';
+import { DssError } from '../../../errors.js';
+
+/** Highest source `pu` accepted (see the `pu` setter for why). */
+export const MAX_SOURCE_PU = 2;
 
 export interface VsourceState extends ElementBase {
   bus1: BusRef;
@@ -60,11 +64,23 @@ export const vsourceClass: DssClass<VsourceState> = {
   }),
   properties: [
     text('bus1', (s, v, ctx) => void (s.bus1 = parseBusRef(v, ctx))),
-    num('basekv', (s, v) => void (s.basekV = v)),
-    num('pu', (s, v) => void (s.pu = v)),
+    num('basekv', (s, v, ctx) => {
+      if (!(v > 0)) throw new DssError(ctx.loc, `basekv: expected a positive voltage in kV, got ${v}`);
+      s.basekV = v;
+    }),
+    num('pu', (s, v, ctx) => {
+      // OpenDSS takes any value; above 2 pu no distribution feeder operates (ANSI C84.1 spans ±10 %,
+      // insulation levels a few pu for microseconds), so it is a kV or a typo, and it would scale
+      // constant-impedance loads by pu² (pu=1e6 drew 25 GW and "converged").
+      if (!(v > 0 && v <= MAX_SOURCE_PU)) throw new DssError(ctx.loc, `pu: expected a per-unit source voltage in (0, ${MAX_SOURCE_PU}], got ${v} (the source voltage is pu × basekv)`);
+      s.pu = v;
+    }),
     num('angle', (s, v) => void (s.angleDeg = v)),
     num('frequency', (s, v) => void (s.frequencyHz = v)),
-    num('phases', (s, v) => void (s.phases = v)),
+    num('phases', (s, v, ctx) => {
+      if (!Number.isInteger(v) || v < 1 || v > MAX_PHASES) throw new DssError(ctx.loc, `phases: expected a whole number from 1 to ${MAX_PHASES}, got ${v}`);
+      s.phases = v;
+    }),
     num('MVAsc3', (s, v) => void ((s.mvasc3 = v), (s.zSpec = 1))),
     num('MVAsc1', (s, v) => void ((s.mvasc1 = v), (s.zSpec = 1))),
     num('x1r1', (s, v) => void (s.x1r1 = v)),

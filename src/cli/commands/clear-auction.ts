@@ -7,7 +7,10 @@
  * orders.json: {"period_hours", "grid": {"import_price", "export_price", "max_import_kw"?, "max_export_kw"?},
  *               "periods": [{"id", "supply": [{"id", "agent", "kw", "price"}], "demand": [...]}]}
  * result.json: {"periods": [{"id", "status", "welfare_eur", "price_eur_per_kwh", "import_kw", "export_kw",
- *               "accepted_supply", "accepted_demand", "paradoxically_rejected"}], "welfare_eur"}
+ *               "accepted_supply", "accepted_demand", "paradoxically_rejected", "welfare_bound_eur", "optimality_gap",
+ *               "detail"?}], "welfare_eur", "max_optimality_gap"}
+ * optimality_gap: (proven welfare bound − best selection found) / |bound|; 0 when the optimum is proven.
+ * Non-zero only for large books of uneven blocks, where the MILP fallback is bounded (see clearing.ts).
  *
  * Numbers are rounded (kW to 1e-9, EUR and EUR/kWh to 1e-12) so float round-off never shows as
  * 0.30000000000000004; the same input gives a byte-identical file.
@@ -148,8 +151,12 @@ export const clearAuctionCommand: CliCommand = {
               accepted_supply: r.acceptedSupply,
               accepted_demand: r.acceptedDemand,
               paradoxically_rejected: r.paradoxicallyRejected,
+              welfare_bound_eur: round(r.welfareBoundEur, 1e12),
+              optimality_gap: r.optimalityGap,
+              ...(r.detail !== undefined && r.status !== 'solver_failed' ? { detail: r.detail } : {}),
             })),
             welfare_eur: round(result.welfareEur, 1e12),
+            max_optimality_gap: result.maxOptimalityGap,
           };
           outFile.write(`${JSON.stringify(out, null, 2)}\n`);
         } catch (err) {
@@ -160,6 +167,8 @@ export const clearAuctionCommand: CliCommand = {
         for (const r of result.periods) {
           if (r.status === 'solver_failed') io.err(`lemsim: warning: period '${r.id}' not cleared: ${r.detail ?? 'solver failed'}\n`);
         }
+        const unproven = result.periods.filter((r) => r.optimalityGap > 0);
+        if (unproven.length > 0) io.err(`lemsim: warning: ${unproven.length} period(s) not proven optimal; largest optimality gap ${result.maxOptimalityGap.toExponential(2)} (optimality_gap in ${opts.out})\n`);
         const failed = result.periods.filter((r) => r.status === 'solver_failed').length;
         io.out(`cleared ${result.periods.length - failed}/${result.periods.length} periods (${opts.pricing}), welfare ${out.welfare_eur} EUR -> ${opts.out}\n`);
       });

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { relative } from 'node:path';
+import { type ControlsDescription, describeControls } from '../../../grid/controls/static-control.js';
 import { loadDssCircuit } from '../../../grid/dss/interpreter.js';
 import { voltageBases } from '../../../grid/feeder.js';
 import { buildNetwork } from '../../../grid/model/network.js';
@@ -28,6 +29,8 @@ export interface FeederDescription {
   series_chains_folded: number;
   jumpers_merged: number;
   ignored: { what: string; at: string }[];
+  /** regulator and capacitor controls as the script sets them (solved in OpenDSS's static mode) */
+  controls: ControlsDescription;
   /** accepted objects that change the physics and are not applied by lemsim (yet) */
   not_applied: { what: string; at: string }[];
 }
@@ -92,6 +95,7 @@ export function describeFeeder(file: string): FeederDescription {
     jumpers_merged: model.jumpers.reduce((a, b) => a + b, 0),
     ignored: network.ignored.map(located),
     not_applied: network.notApplied.map(located),
+    controls: describeControls(circuit),
   };
 }
 
@@ -119,6 +123,14 @@ function text(d: FeederDescription): string {
   for (const [k, n] of Object.entries(d.buses_by_phase_nodes).sort()) lines.push(`    ${k}: ${n}`);
   lines.push(`  loads: ${d.loads} (${Object.entries(d.load_models).map(([k, n]) => `${k}: ${n}`).join(', ')}), base total ${d.total_load_kw} kW, ${d.total_load_kvar} kvar`);
   lines.push(`  solver: ${d.series_chains_folded} series chains folded, ${d.jumpers_merged} jumpers merged`);
+  const { regcontrols, capcontrols } = d.controls;
+  lines.push(`  controls (OpenDSS static mode): ${regcontrols.length} RegControl, ${capcontrols.length} CapControl`);
+  for (const r of regcontrols) {
+    lines.push(`    RegControl.${r.name}: Transformer.${r.transformer} winding ${r.winding}, vreg ${r.vreg} V ± ${r.band / 2} on PT ${r.ptratio}, LDC R ${r.r} X ${r.x} V at CT ${r.ctprim} A, delay ${r.delay_s} s, tap ${r.tap} in [${r.tap_range?.join(', ')}]${r.enabled ? '' : ' (disabled)'}`);
+  }
+  for (const c of capcontrols) {
+    lines.push(`    CapControl.${c.name}: Capacitor.${c.capacitor} by ${c.type} at ${c.element}, on ${c.on} off ${c.off}, delays ${c.delay_s}/${c.delayoff_s} s${c.enabled ? '' : ' (disabled)'}`);
+  }
   lines.push(`  ignored (accepted, no effect on the power flow): ${d.ignored.length}`);
   for (const i of d.ignored) lines.push(`    ${i.what}  (first at ${i.at})`);
   if (d.not_applied.length > 0) {

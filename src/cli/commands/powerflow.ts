@@ -2,11 +2,15 @@
  * `lemsim powerflow <file.dss> [--minute M [--mode daily|yearly|duty]] --out DIR`: one power flow.
  * Without --minute the loads are at their base kW/kvar (snapshot); with it, at minute M (t = M·60 s)
  * of OpenDSS's daily (default), yearly or duty mode.
- * Writes DIR/voltages.csv (bus,node,v_volts,angle_deg,v_pu) and DIR/summary.json.
+ * Writes DIR/voltages.csv (bus,node,v_volts,angle_deg,v_pu) and DIR/summary.json. A feeder with
+ * RegControls or CapControls is solved in OpenDSS's static control mode, its script's own `Solve`
+ * commands replayed first (grid/controls); summary.json then reports the control iterations, the
+ * final taps and the capacitor states.
  */
 import type { Command } from 'commander';
 import { loadFeeder } from '../../../grid/feeder.js';
-import { PowerFlowState, newLoadPowers, setLoadPowersAt } from '../../../grid/powerflow/solve.js';
+import { type ControlMode, solveFeeder, timeOfMinute } from '../../../grid/controls/static-control.js';
+import { newLoadPowers, setLoadPowersAt } from '../../../grid/powerflow/solve.js';
 import { checkPowerBalance, powerBalance } from '../../../grid/powerflow/result.js';
 import { OutputSet } from '../../io/atomic.js';
 import { CsvTable } from '../../io/csv.js';
@@ -32,7 +36,9 @@ export const powerflowCommand: CliCommand = {
       .option('--tolerance <pu>', 'convergence tolerance on voltage change, per unit', '1e-10')
       .option('--mode <daily|yearly|duty>', 'with --minute: load shapes as in that OpenDSS solution mode', 'daily')
       .option('--yearly-shapes-in-daily', 'in daily mode, also drive loads that have only a Yearly shape by it')
-      .action(async (file: string, opts: { minute?: string; out: string; tolerance: string; mode: string; yearlyShapesInDaily?: boolean }) => {
+      .option('--controlmode <mode>', "regulator and capacitor controls: static (OpenDSS's default) or off; default: as the script sets it")
+      .option('--maxcontroliter <N>', "control iterations before giving up (default: the script's, else 15)")
+      .action(async (file: string, opts: { minute?: string; out: string; tolerance: string; mode: string; yearlyShapesInDaily?: boolean; controlmode?: string; maxcontroliter?: string }) => {
         const mode = parseShapeMode(opts.mode);
         const tolerance = parseNumberOption('--tolerance', opts.tolerance);
         checkTolerance('--tolerance', tolerance);
@@ -44,9 +50,14 @@ export const powerflowCommand: CliCommand = {
         const { model } = feeder;
         const powers = newLoadPowers(model);
         setLoadPowersAt(model, minute === undefined ? 0 : minute / 60, minute === undefined ? 'snapshot' : mode, powers, { yearlyShapesInDaily: opts.yearlyShapesInDaily === true });
-        const state = new PowerFlowState(model);
-        const status = state.solve(powers, { tolerance });
-        const balance = powerBalance(model, state.vRe, state.vIm, powers);
+        if (opts.controlmode !== undefined && opts.controlmode !== 'static' && opts.controlmode !== 'off') {
+          throw new UsageError(`--controlmode must be static or off, got '${opts.controlmode}'`);
+        }
+        const maxControlIterations = opts.maxcontroliter === undefined ? undefined : parseNumberOption('--maxcontroliter', opts.maxcontroliter);
+        const solution = solveFeeder(feeder, powers, timeOfMinute(minute ?? 0), { tolerance }, { mode: opts.controlmode as ControlMode | undefined, maxControlIterations });
+        const { status, controls } = solution;
+        const state = solution;
+        const balance = powerBalance(solution.model, state.vRe, state.vIm, powers);
         if (status.converged) checkPowerBalance(balance, tolerance);
 
         let minPu = Infinity;
@@ -77,16 +88,26 @@ export const powerflowCommand: CliCommand = {
           power_balance_relative_mismatch: Number(balance.relativeMismatch.toExponential(3)),
           buses: feeder.network.buses.length,
           nodes: model.nNodes,
+          // controls (OpenDSS static mode): solves of the final control loop and where they left the taps and capacitors
+          control_mode: controls ? controls.mode : null,
+          control_iterations: status.controlIterations,
+          controls_settled: status.controlsSettled,
+          total_iterations: status.totalIterations,
+          script_solves: controls ? controls.scriptSolves.length : 0,
+          taps: (controls?.taps ?? []).map((t) => ({ regcontrol: t.regcontrol, transformer: t.transformer, winding: t.winding, tap: round(t.tap, 10), tap_number: t.tapNumber })),
+          capacitors: (controls?.capacitors ?? []).map((c) => ({ capacitor: c.capacitor, capcontrol: c.capcontrol ?? null, states: c.states })),
           not_applied: feeder.network.notApplied.map(located),
         };
         await OutputSet.produce(set, () => {
           set.write('voltages.csv', rows.join(''));
           set.write('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
         });
+        if (status.converged && !status.controlsSettled) {
+          io.err(`lemsim: warning: controls still acting after ${status.controlIterations} control iterations (maxcontroliter); results written with controls_settled=false\n`);
+        }
         if (!status.converged) {
           throw new NotConvergedError(`power flow did not converge in ${status.iterations} iterations (last change ${status.lastChangePu.toExponential(2)} pu); results written with converged=false`);
         }
-        void io;
       });
   },
 };

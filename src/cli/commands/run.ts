@@ -7,7 +7,7 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { NotConvergedError, UsageError, excerpt } from '../../errors.js';
+import { NotConvergedError, ReportFailedError, UsageError, excerpt } from '../../errors.js';
 import { OutputSet } from '../../io/atomic.js';
 import { RunRecorder, writeRunSummary } from '../../io/run-results.js';
 import { collectReportData } from '../../report/collect.js';
@@ -56,6 +56,7 @@ export const runCommand: CliCommand = {
         log.info({ scenario: loaded.file, feeder: loaded.feederPath }, 'scenario loaded');
         // the output location is checked before simulating; rows stream into it as the run goes
         const set = OutputSet.open(opts.out);
+        let reportError: string | undefined;
         const { summaries, sim } = await OutputSet.produce(set, async () => {
           const sim = await Simulation.create(loaded);
           const recorder = new RunRecorder(sim, set);
@@ -74,8 +75,18 @@ export const runCommand: CliCommand = {
           for (const s of summaries) log.info({ iteration: s.iteration, welfare_eur: s.welfareEur, violations: s.violations, non_converged_steps: s.nonConvergedSteps, batteries: s.batteries.length, decision: s.decision }, 'iteration completed');
           const tRun = process.hrtime.bigint();
           const seconds = (a: bigint, b: bigint) => Number(b - a) / 1e9;
-          // the report joins the result files in one set: all appear, or none
-          const report = opts.report ? await reportFiles(collectReportData(sim, recorder, summaries)) : {};
+          // The report joins the result files in one set. A report that cannot be drawn never costs
+          // the simulation's results: they are written without it (report_error.txt says why) and
+          // the run ends with exit 4 (ReportFailedError) after printing its result line.
+          let report: Awaited<ReturnType<typeof reportFiles>> = {};
+          if (opts.report) {
+            try {
+              report = await reportFiles(collectReportData(sim, recorder, summaries));
+            } catch (err) {
+              reportError = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+              report = { 'report_error.txt': (f) => f.write(`report.html was not written: ${reportError}\n`) };
+            }
+          }
           for (const [name, produce] of Object.entries(report)) {
             const f = set.file(name);
             produce(f);
@@ -95,6 +106,7 @@ export const runCommand: CliCommand = {
           );
         }
         io.out(`${loaded.scenario.name}: ${summaries.length} iteration(s), final welfare ${last.welfareEur.toFixed(4)} EUR, ${last.violations} violations, ${last.batteries.length} battery sites → ${opts.out}\n`);
+        if (reportError !== undefined) throw new ReportFailedError(`the report could not be drawn (${reportError}); the result files in ${opts.out} are complete, report.html is missing (see report_error.txt)`);
       });
   },
 };

@@ -63,10 +63,11 @@ export const timeseriesCommand: CliCommand = {
         warnNotApplied(io, feeder.network.notApplied);
         const loadNodes = loadTerminalNodes(feeder);
         const allNodes = opts.allBuses ? [...nodesInOrder(feeder)] : [];
-        const substation = substationPowerFn(feeder);
+        let substation = substationPowerFn(feeder);
         const notConverged: number[] = [];
         let worstMismatch = 0;
-        const meter = new GridMeter(feeder.model);
+        let meter = new GridMeter(feeder.model);
+        let meterModel = feeder.model;
         // rows stream into the output set (memory bounded by one step, not by the range)
         const set = OutputSet.open(opts.out);
         const run = await OutputSet.produce(set, () => {
@@ -79,7 +80,13 @@ export const timeseriesCommand: CliCommand = {
           const run = runTimeSeries(
             feeder,
             { from, to, stepMin },
-            ({ minute, status, state, powers }) => {
+            ({ minute, status, state, powers, model }) => {
+              if (model !== meterModel) {
+                // a control moved a tap or switched a capacitor: currents and powers come from the new model
+                meterModel = model;
+                meter = new GridMeter(model);
+                substation = substationPowerFn({ ...feeder, network: model.network, model });
+              }
               const mm = fixedMinute(minute);
               const { vRe, vIm } = state;
               if (!status.converged) notConverged.push(minute);
@@ -116,6 +123,8 @@ export const timeseriesCommand: CliCommand = {
             converged_steps: run.steps - notConverged.length,
             not_converged_minutes: notConverged,
             iterations_per_step: Number((run.iterations / run.steps).toFixed(3)),
+            control_iterations_per_step: Number((run.controlIterations / run.steps).toFixed(3)),
+            controls_unsettled_steps: run.controlsUnsettled,
             max_power_balance_relative_mismatch: Number(worstMismatch.toExponential(3)),
             loads: feeder.network.loads.length,
             nodes: feeder.model.nNodes,

@@ -97,10 +97,13 @@ describe('includes and commands', () => {
     const d3 = tempScripts({ 'm.dss': 'New Circuit.t\nNew Load.x bus1=a kW=1,5x\n' });
     expect(() => loadDssCircuit(join(d3, 'm.dss'))).toThrow(/m\.dss:2: pf: expected a number, got '5x'/);
   });
-  it('records display and meter commands once as ignored', () => {
+  it('records display and meter commands once as ignored; counts solves', () => {
     const dir = tempScripts({ 'm.dss': 'New Circuit.t\nNew Monitor.m1 element=line.x\nsolve\nsolve\nshow voltages\nSet maxcontroliter=5\n' });
     const c = loadDssCircuit(join(dir, 'm.dss'));
-    expect(c.ignored.map((i) => i.what)).toEqual(['New monitor (observes only)', 'command solve', 'command show', 'Set maxcontroliter']);
+    // solve and maxcontroliter are not ignored: scripts' solves run their controls (grid/controls)
+    expect(c.ignored.map((i) => i.what)).toEqual(['New monitor (observes only)', 'command show']);
+    expect(c.solveCount).toBe(2);
+    expect(c.options.get('maxcontroliter')).toBe('5');
   });
 });
 
@@ -179,17 +182,17 @@ describe('OpenDSS language as the standard test circuits write it (issue 12)', (
     expect([...c.busCoords.entries()]).toEqual([['a', { x: 1, y: 2 }], ['b', { x: 3, y: 4 }]]);
   });
   it('keeps ignored classes (with their continuation lines) and reports not-yet-applied ones per object', () => {
-    const c = load('New Line.l bus1=a bus2=b\nNew Fuse.f1 monitoredobj=line.l\n~ fusecurve=tlink\nNew RegControl.r1 transformer=t winding=2\n~ vreg=122 band=2\nEdit RegControl.r1 ptratio=20\nNew Generator.g bus1=b kW=100\n');
+    const c = load('New Line.l bus1=a bus2=b\nNew Fuse.f1 monitoredobj=line.l\n~ fusecurve=tlink\nNew SwtControl.r1 switchedobj=line.l\n~ delay=2 normal=closed\nEdit SwtControl.r1 action=open\nNew Isource.i bus1=b amps=5\n');
     expect(c.ignored.map((i) => i.what)).toContain('New fuse (protection: acts only in fault and dynamic studies)');
     expect(c.notApplied.map((i) => i.what)).toEqual([
-      'regcontrol.r1: regulator control not applied: taps stay where the transformer definitions put them',
-      'generator.g: generator not applied: its power is missing from the power flow',
+      'swtcontrol.r1: switch control not applied: switches stay in their written states',
+      'isource.i: current source not applied: its current is missing from the power flow',
     ]);
     expect(c.notApplied[0].loc.line).toBe(5);
+    expect(c.objects.get('swtcontrol')!.get('r1').props.get('action')).toBe('open');
     // a disabled control changes nothing and is not reported by the network
-    const d = feederFromText('New Circuit.t\nNew Transformer.t buses=[sourcebus x]\nNew Load.l bus1=x kv=12.47\nNew RegControl.r1 transformer=t winding=2\nDisable RegControl.r1\n');
+    const d = feederFromText('New Circuit.t\nNew Transformer.t buses=[sourcebus x]\nNew Load.l bus1=x kv=12.47\nNew SwtControl.r1 switchedobj=transformer.t\nDisable SwtControl.r1\n');
     expect(d.network.notApplied).toEqual([]);
-    expect(c.objects.get('regcontrol')!.get('r1').props.get('ptratio')).toBe('20');
   });
   it('rejects commands that would change the circuit in ways lemsim does not reproduce', () => {
     expect(() => load('AllocateLoads\n')).toThrow(/m\.dss:2: OpenDSS command 'allocateloads' changes the circuit/);

@@ -47,16 +47,20 @@ describe('lemsim clear-auction', () => {
     const r = await run([input, '--out', out]);
     expect(r.code).toBe(0);
     const result = JSON.parse(readFileSync(out, 'utf8'));
-    expect(Object.keys(result)).toEqual(['periods', 'welfare_eur']);
+    // the issue's fields in its order, then the optimality gap (issue 11: bounded fallback, gap reported)
+    expect(Object.keys(result)).toEqual(['periods', 'welfare_eur', 'max_optimality_gap']);
     expect(Object.keys(result.periods[0])).toEqual([
       'id', 'status', 'welfare_eur', 'price_eur_per_kwh', 'import_kw', 'export_kw', 'accepted_supply', 'accepted_demand', 'paradoxically_rejected',
+      'welfare_bound_eur', 'optimality_gap',
     ]);
+    expect(result.max_optimality_gap).toBe(0);
     // 0.5 kW for 1/12 h at a surplus of 0.19 − 0.0125 EUR/kWh; midpoint price (0.0125 + 0.19)/2
     expect(result.periods[0]).toMatchObject({ id: '08:00', status: 'cleared', accepted_supply: ['s1'], accepted_demand: ['d1'], import_kw: 0, export_kw: 0 });
     expect(result.periods[0].welfare_eur).toBeCloseTo(0.5 * 0.0833333 * (0.19 - 0.0125), 9);
     expect(result.periods[0].price_eur_per_kwh).toBeCloseTo(0.10125, 12);
     expect(result.periods[1]).toEqual({
       id: '08:05', status: 'cleared', welfare_eur: 0, price_eur_per_kwh: null, import_kw: 0, export_kw: 0, accepted_supply: [], accepted_demand: [], paradoxically_rejected: [],
+      welfare_bound_eur: 0, optimality_gap: 0,
     });
     expect(result.welfare_eur).toBe(result.periods[0].welfare_eur);
     expect(readdirSync(dir).some((f) => f.includes('.tmp-'))).toBe(false);

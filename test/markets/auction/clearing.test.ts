@@ -127,7 +127,7 @@ describe('hand-solved clearings', () => {
   });
 
   it('an empty book and an empty period clear to zero with no price', () => {
-    expect(clear(book([]), { pricing: 'midpoint' })).toEqual({ periods: [], welfareEur: 0 });
+    expect(clear(book([]), { pricing: 'midpoint' })).toEqual({ periods: [], welfareEur: 0, maxOptimalityGap: 0 });
     for (const pricing of ['midpoint', 'uniform'] as const) {
       const r = clear(one([], []), { pricing });
       expect(r.welfareEur).toBe(0);

@@ -1,0 +1,151 @@
+/**
+ * Ledger: the run's accounts, kept by an agent that listens to the market (DESIGN: welfare, bills
+ * and the energy balance in one place). Per period it takes the clearing (`market-cleared`: the
+ * market's welfare, the grid's import and export) and every bidder's settlement (`dispatched`,
+ * observed), and at `period-closed` checks that welfare adds up (DESIGN rule 9):
+ *
+ *   Σ agents' surplus + market operator's surplus = market welfare,
+ *
+ * where an agent's surplus is the welfare its settlement reports (offered value minus cost minus its
+ * net payment at its clearing price) and the market operator's surplus is what the agents paid it,
+ * net, minus what it paid the grid, net, and the inter-community fees (community market):
+ * Σ (bought − sold)·price·h − (import·π_imp − export·π_exp + fee·Σ inter-community kW)·h.
+ * Both sides count the grid at its own prices, so the grid's trade adds nothing else.
+ *
+ * Per agent it keeps the energy bought and sold, the net payment, and the bill the same agent would
+ * have had trading only with the grid (the no-market baseline): each period's net purchase at the
+ * import price, its net sale at the export price. Batteries' charge and discharge are kept apart
+ * from consumption and production in the energy balance (seed 004, Table 2 counts peers).
+ */
+import { LemsimError } from '../src/errors.js';
+import type { EventPayloads } from '../src/events.js';
+import type { AgentKind } from './agent.js';
+
+export interface LedgerConfig {
+  /** ids of the battery agents (their flows are storage, not consumption or production) */
+  readonly batteries: readonly string[];
+}
+
+/** One agent's account over an iteration. */
+export interface Account {
+  readonly boughtKwh: number;
+  readonly soldKwh: number;
+  /** net payment to the market, EUR (negative: the agent was paid) */
+  readonly paymentEur: number;
+  /** the same energy traded with the grid only: net purchases at import, net sales at export, EUR */
+  readonly baselineEur: number;
+  readonly welfareEur: number;
+  readonly periods: number;
+}
+
+/** Energy balance of an iteration, kWh (seed 004 Table 2's items, plus storage apart). */
+export interface LedgerBalance {
+  consumption: number;
+  production: number;
+  self_consumption: number;
+  import: number;
+  export: number;
+  battery_charge: number;
+  battery_discharge: number;
+}
+
+export interface LedgerState {
+  readonly id: string;
+  readonly isBattery: Readonly<Record<string, true>>;
+  /** market welfare summed over the periods, EUR */
+  readonly welfareEur: number;
+  readonly agentsWelfareEur: number;
+  readonly operatorSurplusEur: number;
+  readonly balance: LedgerBalance;
+  readonly accounts: Readonly<Record<string, Account>>;
+  /** the open period: its clearing and the settlements seen so far */
+  readonly open: { readonly period: number; readonly welfareEur: number; readonly gridCostEur: number; readonly paymentsEur: number; readonly agentsWelfareEur: number } | undefined;
+}
+
+/**
+ * Fees on the kW traded between communities in a community-market period (Σ bought from other
+ * communities), EUR/h: the operator pays the inter-community fee on each (seed 000, Eq. 1), so its surplus is what the agents
+ * paid less the grid's net cost and those fees.
+ */
+function interCommunityFees(p: EventPayloads['market-cleared'], feeEurPerKwh: number): number {
+  let kw = 0;
+  for (const c of p.communities ?? []) for (const v of Object.values(c.importFromKw)) kw += v;
+  return kw === 0 ? 0 : kw * feeEurPerKwh;
+}
+
+const EMPTY: Account = { boughtKwh: 0, soldKwh: 0, paymentEur: 0, baselineEur: 0, welfareEur: 0, periods: 0 };
+
+/** Tolerance of the welfare identity per period, EUR: rounding of a few thousand products. */
+function welfareTolerance(scale: number): number {
+  return 1e-9 * Math.max(1, scale);
+}
+
+export const ledgerKind: AgentKind<LedgerState, LedgerConfig> = {
+  kind: 'ledger',
+  handles: ['market-cleared', 'period-closed'],
+  init: (id, config) => ({
+    id,
+    isBattery: Object.fromEntries(config.batteries.map((b) => [b, true as const])),
+    welfareEur: 0,
+    agentsWelfareEur: 0,
+    operatorSurplusEur: 0,
+    balance: { consumption: 0, production: 0, self_consumption: 0, import: 0, export: 0, battery_charge: 0, battery_discharge: 0 },
+    accounts: {},
+    open: undefined,
+  }),
+  transition(state, event, world) {
+    const h = world.periodHours;
+    const m = world.scenario.market;
+    switch (event.type) {
+      case 'market-cleared': {
+        // the period's settlements arrive as one batch: one copy of the accounts per period
+        const p = event.payload;
+        const b = { ...state.balance, import: state.balance.import + p.importKw * h, export: state.balance.export + p.exportKw * h };
+        const accounts: Record<string, Account> = { ...state.accounts };
+        let paymentsEur = 0;
+        let agentsWelfareEur = 0;
+        for (const d of p.dispatch) {
+          const payment = (d.boughtKw - d.soldKw) * d.priceEurPerKwh * h;
+          const net = d.boughtKw - d.soldKw;
+          const baseline = (net > 0 ? net * m.import_price : net * m.export_price) * h;
+          if (Object.hasOwn(state.isBattery, d.agent)) {
+            b.battery_charge += d.boughtKw * h;
+            b.battery_discharge += d.soldKw * h;
+          } else {
+            b.consumption += d.boughtKw * h;
+            b.production += d.soldKw * h;
+            b.self_consumption += Math.min(d.boughtKw, d.soldKw) * h;
+          }
+          const a = accounts[d.agent] ?? EMPTY;
+          accounts[d.agent] = { boughtKwh: a.boughtKwh + d.boughtKw * h, soldKwh: a.soldKwh + d.soldKw * h, paymentEur: a.paymentEur + payment, baselineEur: a.baselineEur + baseline, welfareEur: a.welfareEur + d.welfareEur, periods: a.periods + 1 };
+          paymentsEur += payment;
+          agentsWelfareEur += d.welfareEur;
+        }
+        return {
+          state: {
+            ...state,
+            welfareEur: state.welfareEur + p.welfareEur,
+            balance: b,
+            accounts,
+            open: { period: p.period, welfareEur: p.welfareEur, gridCostEur: (p.importKw * m.import_price - p.exportKw * m.export_price + interCommunityFees(p, m.inter_community_fee)) * h, paymentsEur, agentsWelfareEur },
+          },
+        };
+      }
+      case 'period-closed': {
+        const o = state.open;
+        if (!o) return { state };
+        const surplus = o.paymentsEur - o.gridCostEur;
+        // run-time invariant (DESIGN rule 9): the agents' and the operator's surplus make the market's welfare
+        const gap = o.agentsWelfareEur + surplus - o.welfareEur;
+        if (!(Math.abs(gap) <= welfareTolerance(Math.abs(o.welfareEur) + Math.abs(o.paymentsEur) + Math.abs(o.gridCostEur)))) {
+          throw new LemsimError(
+            `welfare does not add up in period ${o.period}: agents ${o.agentsWelfareEur.toFixed(9)} + market operator ${surplus.toFixed(9)} EUR ≠ market welfare ${o.welfareEur.toFixed(9)} EUR (gap ${gap.toExponential(2)})`,
+          );
+        }
+        return { state: { ...state, agentsWelfareEur: state.agentsWelfareEur + o.agentsWelfareEur, operatorSurplusEur: state.operatorSurplusEur + surplus, open: undefined } };
+      }
+      default:
+        return { state };
+    }
+  },
+};

@@ -1,0 +1,63 @@
+/**
+ * Snapshots with controls (OpenDSS's static control mode) on the standard feeders' original entry
+ * files: IEEE 123 (7 regulators) and IEEE 8500 (12 regulators, 9 capacitor controls). lemsim's
+ * control loop (every solve plus the recompiles after taps move) beside OpenDSS's own solve of the
+ * same file measured in the same run (../shared/tools/opendss/dssrun.py, when it runs here), with
+ * both engines' control iterations. `solve_s` is the median of 3 runs.
+ */
+import { spawnSync } from 'node:child_process';
+import { solveFeeder } from '../grid/controls/static-control.js';
+import { loadFeeder } from '../grid/feeder.js';
+import { newLoadPowers, setLoadPowersAt } from '../grid/powerflow/solve.js';
+import { hasShared, sharedPath } from '../src/shared-data.js';
+import { type Benchmark, median, peakMb, secondsSince } from './bench.js';
+
+const REPEATS = 3;
+
+/** OpenDSS's compile and solve times (s) and control iterations, or why it could not run. */
+function openDss(entry: string): { opendss_s?: number; opendss_compile_s?: number; opendss_control_iterations?: number; opendss?: string } {
+  const runner = sharedPath('tools', 'opendss', 'dssrun.py');
+  const r = spawnSync('python3', [runner, 'snapshot', sharedPath(entry), '--tolerance', '1e-4', '--maxiter', '100', '--repeat', '1'], { encoding: 'utf8' });
+  if (r.status !== 0) return { opendss: `not run: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` };
+  const t = JSON.parse(r.stderr.trim().split('\n').pop()!);
+  return { opendss_s: t.solve_s[0], opendss_compile_s: t.compile_s, opendss_control_iterations: t.control_iterations };
+}
+
+function controlsBenchmark(name: string, entry: string): Benchmark {
+  return {
+    name,
+    async run() {
+      if (!hasShared(entry)) return { skipped: `missing ${sharedPath(entry)}` };
+      const t0 = process.hrtime.bigint();
+      const feeder = loadFeeder(sharedPath(entry));
+      const loadS = secondsSince(t0);
+      const powers = newLoadPowers(feeder.model);
+      setLoadPowersAt(feeder.model, 0, 'snapshot', powers);
+      const times: number[] = [];
+      let sol = solveFeeder(feeder, powers, { hour: 0, sec: 0 }, { tolerance: 1e-4, maxIterations: 100 });
+      for (let k = 0; k < REPEATS; k++) {
+        const t1 = process.hrtime.bigint();
+        sol = solveFeeder(feeder, powers, { hour: 0, sec: 0 }, { tolerance: 1e-4, maxIterations: 100 });
+        times.push(secondsSince(t1));
+      }
+      const solveS = median(times);
+      const ref = openDss(entry);
+      const round = (x: number) => Math.round(x * 1e4) / 1e4;
+      return {
+        solve_s: round(solveS),
+        load_compile_s: round(loadS),
+        control_iterations: sol.status.controlIterations,
+        total_iterations: sol.status.totalIterations,
+        regulators: sol.controls?.taps.length ?? 0,
+        capacitor_controls: sol.controls?.capacitors.filter((c) => c.capcontrol !== undefined).length ?? 0,
+        ...ref,
+        solve_ratio_vs_opendss: ref.opendss_s ? round(solveS / ref.opendss_s) : null,
+        nodes: feeder.model.nNodes,
+        peak_mb: peakMb(),
+      };
+    },
+  };
+}
+
+export const powerflowControls123 = controlsBenchmark('powerflow-controls-123', 'feeders/opendss-tests/IEEETestCases/123Bus/IEEE123Master.dss');
+export const powerflowControls8500 = controlsBenchmark('powerflow-controls-8500', 'feeders/opendss-tests/IEEETestCases/8500-Node/Master.dss');

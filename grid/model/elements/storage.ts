@@ -1,0 +1,259 @@
+/**
+ * Storage, with OpenDSS's semantics (Storage.pas): a battery behind an inverter, in one of three
+ * states. Discharging it delivers %Discharge of kWrated, charging it draws %Charge of kWrated, idling
+ * it draws its idling losses (%IdlingkW of kWrated); all capped at %kWrated. `kW=` sets the state and
+ * the percentage as OpenDSS's Set_kW does. kvar follows pf or kvar (with kvarMax/kvarMaxAbs) and
+ * kW/kvar are limited to kVA as for PVSystem. In time series the state comes from the shape
+ * (dispmode=follow: the shape's sign gives the state and its value × kWrated the power;
+ * dispmode=default: DischargeTrigger/ChargeTrigger against the shape, and the charge time) or from
+ * the simulation (grid/powerflow/pce-power.ts `requestStorageKw`); after each step the stored
+ * energy is integrated from the terminal power as OpenDSS's UpdateStorage does, with the charge and
+ * discharge efficiencies and the idling losses, stopping at %reserve and at kWhrated.
+ */
+import { DssError } from '../../../errors.js';
+import type { DssClass, PropertyDef } from '../../dss/object-class.js';
+import { ignoredProperty } from '../../dss/object-class.js';
+import { parseBoolean } from '../../dss/values.js';
+import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text } from './common.js';
+import { type Connection, inverterTailProperties, parseConn, pceVBase, refuseYes, shapeRef } from './power-conversion.js';
+
+export type StorageMode = 'charging' | 'idling' | 'discharging';
+
+export interface StorageState extends ElementBase {
+  phases: number;
+  bus1: BusRef;
+  kV: number;
+  vBase: number;
+  conn: Connection;
+  pf: number;
+  kvarRequested: number;
+  varMode: 'pf' | 'kvar';
+  kVA: number;
+  kVASet: boolean;
+  pctCutin: number;
+  pctCutout: number;
+  varFollowInverter: boolean;
+  kvarMax: number;
+  kvarMaxAbs: number;
+  kvarMaxSet: boolean;
+  kvarMaxAbsSet: boolean;
+  wattPriority: boolean;
+  pfPriority: boolean;
+  pctPminNoVars: number;
+  pctPminkvarMax: number;
+  kWrated: number;
+  /** %kWrated / 100 */
+  puKwRated: number;
+  kWhRated: number;
+  /** kWh stored when written as kWhstored/%stored (else kWhrated: full) */
+  kWhStored: number | undefined;
+  pctStored: number | undefined;
+  pctReserve: number;
+  state: StorageMode;
+  pctDischarge: number;
+  pctCharge: number;
+  pctEffCharge: number;
+  pctEffDischarge: number;
+  pctIdlingKw: number;
+  vminpu: number;
+  vmaxpu: number;
+  yearly: string | undefined;
+  daily: string | undefined;
+  duty: string | undefined;
+  dispMode: 'default' | 'follow' | 'external';
+  dischargeTrigger: number;
+  chargeTrigger: number;
+  chargeTimeH: number;
+  effCurve: string | undefined;
+}
+
+function flag<S>(name: string, apply: (s: S, v: boolean) => void): PropertyDef<S> {
+  return text<S>(name, (s, v, ctx) => apply(s, parseBoolean(v, ctx.loc, name)));
+}
+
+function setKva(s: StorageState, v: number): void {
+  s.kVA = v;
+  if (!s.kvarMaxSet) s.kvarMax = v;
+  if (!s.kvarMaxSet && !s.kvarMaxAbsSet) s.kvarMaxAbs = v;
+}
+
+export const storageClass: DssClass<StorageState> = {
+  name: 'storage',
+  create: (name) => ({
+    name,
+    enabled: true,
+    phases: 3,
+    bus1: { bus: `${name}_1`, nodes: undefined },
+    kV: 12.47,
+    vBase: 7200,
+    conn: 'wye',
+    pf: 1,
+    kvarRequested: 0,
+    varMode: 'pf',
+    kVA: 25,
+    kVASet: false,
+    pctCutin: 0,
+    pctCutout: 0,
+    varFollowInverter: false,
+    kvarMax: 25,
+    kvarMaxAbs: 25,
+    kvarMaxSet: false,
+    kvarMaxAbsSet: false,
+    wattPriority: false,
+    pfPriority: false,
+    pctPminNoVars: 0,
+    pctPminkvarMax: 0,
+    kWrated: 25,
+    puKwRated: 1,
+    kWhRated: 50,
+    kWhStored: undefined,
+    pctStored: undefined,
+    pctReserve: 20,
+    state: 'idling',
+    pctDischarge: 100,
+    pctCharge: 100,
+    pctEffCharge: 90,
+    pctEffDischarge: 90,
+    pctIdlingKw: 1,
+    vminpu: 0.9,
+    vmaxpu: 1.1,
+    yearly: undefined,
+    daily: undefined,
+    duty: undefined,
+    dispMode: 'default',
+    dischargeTrigger: 0,
+    chargeTrigger: 0,
+    chargeTimeH: 2,
+    effCurve: undefined,
+  }),
+  properties: [
+    num('phases', (s, v, ctx) => {
+      if (!Number.isInteger(v) || v < 1) throw new DssError(ctx.loc, `phases: expected a whole number ≥ 1, got ${v}`);
+      s.phases = v;
+      s.vBase = pceVBase(s.kV, v);
+    }),
+    text('bus1', (s, v, ctx) => void (s.bus1 = parseBusRef(v, ctx))),
+    num('kv', (s, v) => {
+      s.kV = v;
+      s.vBase = pceVBase(v, s.phases);
+    }),
+    text('conn', (s, v, ctx) => {
+      s.conn = parseConn(v, ctx);
+      s.vBase = pceVBase(s.kV, s.phases);
+    }),
+    num('kW', (s, v) => {
+      // OpenDSS Set_kW: the sign gives the state, the size the percentage of kWrated
+      if (v > 0) {
+        s.state = 'discharging';
+        s.pctDischarge = (v / s.kWrated) * 100;
+      } else if (v < 0) {
+        s.state = 'charging';
+        s.pctCharge = (Math.abs(v) / s.kWrated) * 100;
+      } else s.state = 'idling';
+    }),
+    num('kvar', (s, v) => {
+      s.kvarRequested = v;
+      s.varMode = 'kvar';
+    }),
+    num('pf', (s, v, ctx) => {
+      if (Math.abs(v) > 1) throw new DssError(ctx.loc, `pf: expected a power factor in [-1, 1], got ${v}`);
+      s.pf = v;
+      s.varMode = 'pf';
+    }),
+    num('kVA', (s, v) => {
+      s.kVASet = true;
+      setKva(s, v);
+    }),
+    num('%Cutin', (s, v) => void (s.pctCutin = v)),
+    num('%Cutout', (s, v) => void (s.pctCutout = v)),
+    text('EffCurve', (s, v, ctx) => {
+      const c = shapeRef(v);
+      if (c !== undefined) throw new DssError(ctx.loc, 'EffCurve: inverter efficiency curves on Storage are not supported (their DC power iteration is not modelled)');
+      s.effCurve = c;
+    }),
+    flag('VarFollowInverter', (s, v) => void (s.varFollowInverter = v)),
+    num('kvarMax', (s, v) => {
+      s.kvarMax = Math.abs(v);
+      s.kvarMaxSet = true;
+      if (!s.kvarMaxAbsSet) s.kvarMaxAbs = Math.abs(v);
+    }),
+    num('kvarMaxAbs', (s, v) => {
+      s.kvarMaxAbs = Math.abs(v);
+      s.kvarMaxAbsSet = true;
+    }),
+    flag('WattPriority', (s, v) => void (s.wattPriority = v)),
+    flag('PFPriority', (s, v) => void (s.pfPriority = v)),
+    num('%PminNoVars', (s, v) => void (s.pctPminNoVars = Math.abs(v))),
+    num('%PminkvarMax', (s, v) => void (s.pctPminkvarMax = Math.abs(v))),
+    num('kWrated', (s, v) => {
+      s.kWrated = v;
+      // OpenDSS: kWrated sets kVA when kVA was never written, but not the kvar limits (they
+      // follow only kVA= itself), so they stay at the 25 kvar of a default Storage
+      if (!s.kVASet) s.kVA = v;
+    }),
+    num('%kWrated', (s, v) => void (s.puKwRated = v / 100)),
+    num('kWhrated', (s, v) => void (s.kWhRated = v)),
+    num('kWhstored', (s, v) => {
+      s.kWhStored = v;
+      s.pctStored = undefined;
+    }),
+    num('%stored', (s, v) => {
+      s.pctStored = v;
+      s.kWhStored = undefined;
+    }),
+    num('%reserve', (s, v) => void (s.pctReserve = v)),
+    text('State', (s, v, ctx) => {
+      const t = v.trim().toLowerCase();
+      if (t.startsWith('c')) s.state = 'charging';
+      else if (t.startsWith('d')) s.state = 'discharging';
+      else if (t.startsWith('i')) s.state = 'idling';
+      else throw new DssError(ctx.loc, `State: expected charging, discharging or idling, got '${v}'`);
+    }),
+    num('%Discharge', (s, v) => void (s.pctDischarge = v)),
+    num('%Charge', (s, v) => void (s.pctCharge = v)),
+    num('%EffCharge', (s, v) => void (s.pctEffCharge = v)),
+    num('%EffDischarge', (s, v) => void (s.pctEffDischarge = v)),
+    num('%IdlingkW', (s, v) => void (s.pctIdlingKw = v)),
+    ignoredProperty('%Idlingkvar'),
+    ignoredProperty('%R'),
+    ignoredProperty('%X'),
+    num('model', (_s, v, ctx) => {
+      if (v !== 1) throw new DssError(ctx.loc, `model: Storage model ${v} is not supported (supported: 1 constant PQ)`);
+    }),
+    num('Vminpu', (s, v) => void (s.vminpu = v)),
+    num('Vmaxpu', (s, v) => void (s.vmaxpu = v)),
+    refuseYes('Balanced', 'forcing balanced currents is not supported'),
+    refuseYes('LimitCurrent', 'the current-limited model is not supported'),
+    text('yearly', (s, v) => void (s.yearly = shapeRef(v))),
+    text('daily', (s, v) => void (s.daily = shapeRef(v))),
+    text('duty', (s, v) => void (s.duty = shapeRef(v))),
+    text('DispMode', (s, v, ctx) => {
+      const t = v.trim().toLowerCase();
+      if (t.startsWith('def')) s.dispMode = 'default';
+      else if (t.startsWith('fol')) s.dispMode = 'follow';
+      else if (t.startsWith('ext')) s.dispMode = 'external';
+      else throw new DssError(ctx.loc, `DispMode: '${v}' is not supported (supported: default, follow, external; load-level and price dispatch are not modelled)`);
+    }),
+    num('DischargeTrigger', (s, v) => void (s.dischargeTrigger = v)),
+    num('ChargeTrigger', (s, v) => void (s.chargeTrigger = v)),
+    num('TimeChargeTrig', (s, v) => void (s.chargeTimeH = v)),
+    ignoredProperty('class'),
+    text('DynaDLL', (_s, v, ctx) => {
+      if (v.trim() !== '') throw new DssError(ctx.loc, 'DynaDLL: user-written storage models are not supported');
+    }),
+    ignoredProperty('DynaData'),
+    text('UserModel', (_s, v, ctx) => {
+      if (v.trim() !== '') throw new DssError(ctx.loc, 'UserModel: user-written storage models are not supported');
+    }),
+    ignoredProperty('UserData'),
+    ignoredProperty('debugtrace'),
+    ...inverterTailProperties(),
+  ],
+};
+
+/** Initial stored energy (kWh): kWhstored or %stored as written, else full. */
+export function initialKwh(s: StorageState): number {
+  if (s.kWhStored !== undefined) return s.kWhStored;
+  if (s.pctStored !== undefined) return (s.pctStored * s.kWhRated) / 100;
+  return s.kWhRated;
+}

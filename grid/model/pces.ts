@@ -1,0 +1,155 @@
+/**
+ * Power conversion elements of the network (engineering model): Generator, PVSystem and Storage,
+ * each drawn by the solver as one injection branch per phase (wye: phase to the element's neutral
+ * conductor; delta: phase to the next phase), with OpenDSS's voltage behaviour, and carrying what
+ * the solver needs to compute its power at a time step (grid/powerflow/pce-power.ts). Built from
+ * the interpreted circuit; shapes and curves are resolved here, so a missing one is a DssError.
+ *
+ * Sign convention (grid layer, DESIGN rule 2): the element data below are OpenDSS's (generation
+ * positive); the branches the solver sees carry consumption-positive power, i.e. minus these.
+ */
+import { DssError } from '../../errors.js';
+import type { DssCircuit } from '../dss/interpreter.js';
+import type { BusRef } from './elements/common.js';
+import type { GeneratorState } from './elements/generator.js';
+import type { LoadShapeState } from './elements/loadshape.js';
+import { type Connection, branchBase, pceConductors } from './elements/power-conversion.js';
+import type { PvSystemState } from './elements/pvsystem.js';
+import type { StorageState } from './elements/storage.js';
+import type { TShapeState } from './elements/tshape.js';
+import type { XYCurveState } from './elements/xycurve.js';
+
+export interface PceTerminal {
+  readonly bus: number;
+  readonly nodes: readonly number[];
+}
+
+interface PceBase {
+  /** `generator.g1`, `pvsystem.pv1`, `storage.b1` */
+  readonly name: string;
+  readonly terminal: PceTerminal;
+  readonly phases: number;
+  readonly conn: Connection;
+  /** voltage base of one injection branch (V) and scale of its constant-impedance fallback */
+  readonly vBase: number;
+  readonly zScale: number;
+  readonly vminpu: number;
+  readonly vmaxpu: number;
+  /** PVSystem LimitCurrent=yes (current capped below Vminpu, no constant-Z fallback) */
+  readonly currentLimited: boolean;
+}
+
+export interface ShapeSet {
+  readonly daily: LoadShapeState | undefined;
+  readonly yearly: LoadShapeState | undefined;
+  readonly duty: LoadShapeState | undefined;
+}
+
+export interface GeneratorPce extends PceBase {
+  readonly kind: 'generator';
+  /** 1: constant PQ; 3: constant P and |V| */
+  readonly model: 1 | 3;
+  readonly kW: number;
+  readonly kvar: number;
+  readonly fixed: boolean;
+  readonly shapes: ShapeSet;
+  readonly dutyStartH: number;
+  /** model 3: target of the average terminal voltage magnitude (V, L-N or as OpenDSS's VTarget) */
+  readonly vTarget: number;
+  readonly kvarMax: number;
+  readonly kvarMin: number;
+}
+
+export interface PvSystemPce extends PceBase {
+  readonly kind: 'pvsystem';
+  readonly state: PvSystemState;
+  readonly shapes: ShapeSet;
+  readonly tshapes: { readonly daily: TShapeState | undefined; readonly yearly: TShapeState | undefined; readonly duty: TShapeState | undefined };
+  readonly effCurve: XYCurveState | undefined;
+  readonly ptCurve: XYCurveState | undefined;
+}
+
+export interface StoragePce extends PceBase {
+  readonly kind: 'storage';
+  readonly state: StorageState;
+  readonly shapes: ShapeSet;
+}
+
+export type Pce = GeneratorPce | PvSystemPce | StoragePce;
+
+type TerminalOf = (ref: BusRef, nconds: number, nphases: number) => PceTerminal;
+
+/** Every enabled Generator, PVSystem and Storage of a circuit, in class then creation order. */
+export function buildPces(c: DssCircuit, terminal: TerminalOf): Pce[] {
+  const lookup = <T>(cls: string, owner: string, what: string, name: string | undefined): T | undefined => {
+    if (name === undefined) return undefined;
+    const o = c.objects.get(cls)?.get(name) as T | undefined;
+    if (!o) throw new DssError({ file: c.file, line: 1 }, `${owner}: ${what} '${name}' is not defined`);
+    return o;
+  };
+  const shapeSet = (owner: string, s: { daily?: string; yearly?: string; duty?: string }): ShapeSet => ({
+    daily: lookup<LoadShapeState>('loadshape', owner, 'daily load shape', s.daily),
+    yearly: lookup<LoadShapeState>('loadshape', owner, 'yearly load shape', s.yearly),
+    duty: lookup<LoadShapeState>('loadshape', owner, 'duty load shape', s.duty),
+  });
+  const base = (owner: string, s: { phases: number; conn: Connection; bus1: BusRef; vBase: number; vminpu: number; vmaxpu: number }) => {
+    const br = branchBase(s.vBase, s.phases, s.conn);
+    return {
+      name: owner,
+      terminal: terminal(s.bus1, pceConductors(s.phases, s.conn), s.phases),
+      phases: s.phases,
+      conn: s.conn,
+      vBase: br.vBase,
+      zScale: br.zScale,
+      vminpu: s.vminpu,
+      vmaxpu: s.vmaxpu,
+      currentLimited: false,
+    };
+  };
+  const out: Pce[] = [];
+  for (const g of (c.objects.get('generator')?.values() ?? []) as Iterable<GeneratorState>) {
+    if (!g.enabled) continue;
+    const owner = `generator.${g.name}`;
+    const vTarget = (g.vpu * 1000 * g.kV) / (g.phases > 1 ? Math.sqrt(3) : 1);
+    out.push({
+      ...base(owner, g),
+      kind: 'generator',
+      model: g.model,
+      kW: g.kW,
+      kvar: g.kvar,
+      fixed: g.fixed,
+      shapes: shapeSet(owner, g),
+      dutyStartH: g.dutyStartH,
+      vTarget,
+      kvarMax: g.kvarMax,
+      kvarMin: g.kvarMin,
+    });
+  }
+  for (const p of (c.objects.get('pvsystem')?.values() ?? []) as Iterable<PvSystemState>) {
+    if (!p.enabled) continue;
+    const owner = `pvsystem.${p.name}`;
+    if (p.limitCurrent && p.conn === 'delta' && p.phases === 1) {
+      throw new DssError({ file: c.file, line: 1 }, `${owner}: LimitCurrent=yes on a 1-phase delta PVSystem is not supported`);
+    }
+    out.push({
+      ...base(owner, p),
+      currentLimited: p.limitCurrent,
+      kind: 'pvsystem',
+      state: p,
+      shapes: shapeSet(owner, p),
+      tshapes: {
+        daily: lookup<TShapeState>('tshape', owner, 'Tdaily temperature shape', p.tdaily),
+        yearly: lookup<TShapeState>('tshape', owner, 'Tyearly temperature shape', p.tyearly),
+        duty: lookup<TShapeState>('tshape', owner, 'Tduty temperature shape', p.tduty),
+      },
+      effCurve: lookup<XYCurveState>('xycurve', owner, 'EffCurve', p.effCurve),
+      ptCurve: lookup<XYCurveState>('xycurve', owner, 'P-TCurve', p.ptCurve),
+    });
+  }
+  for (const s of (c.objects.get('storage')?.values() ?? []) as Iterable<StorageState>) {
+    if (!s.enabled) continue;
+    const owner = `storage.${s.name}`;
+    out.push({ ...base(owner, s), kind: 'storage', state: s, shapes: shapeSet(owner, s) });
+  }
+  return out;
+}

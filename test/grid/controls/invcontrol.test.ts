@@ -1,0 +1,102 @@
+/**
+ * InvControl (volt-var, volt-watt, VV_VW) against OpenDSS, every node. A PVSystem large enough to
+ * raise its own voltage sits at the end of a weak line:
+ *
+ *   Vsource ── line ── b (load) ── weak line ── c (PVSystem, or Storage, under the control)
+ *
+ * Both engines iterate their static control loop to the same fixed point (the curve value at the
+ * resulting voltage); the scripts set tight VarChangeTolerance/VoltageChangeTolerance so that
+ * OpenDSS's own stopping point is that fixed point. Every node agrees to 1e-9 pu (measured: about
+ * 3e-11); with OpenDSS's default tolerances (0.025 pu of var headroom) both engines stop earlier,
+ * at points that differ by up to those tolerances.
+ */
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { ControlledPowerFlow } from '../../../grid/controls/static-control.js';
+import { loadFeeder, runTimeSeries } from '../../../grid/feeder.js';
+import { newLoadPowers, setLoadPowersAt } from '../../../grid/powerflow/solve.js';
+import { tempScripts } from '../../helpers/dss.js';
+import { compareNodes, describeWithOpenDss, runOpenDss } from '../../helpers/oracle.js';
+
+const feeder = (elements: string) => `Clear
+New Circuit.iv basekv=12.47 pu=1.0 phases=3 bus1=src MVAsc3=200 MVAsc1=180
+New Line.l1 bus1=src bus2=b phases=3 r1=0.3 x1=0.6 r0=0.6 x0=1.8 c1=3 c0=1.5 length=2 units=km
+New Line.l2 bus1=b bus2=c phases=3 r1=1.6 x1=2.0 r0=3.6 x0=6 c1=2.5 c0=1.2 length=3 units=km
+New Load.ld bus1=b phases=3 kV=12.47 kW=300 kvar=100
+New XYCurve.vv npts=4 Xarray=[0.95 0.98 1.02 1.05] Yarray=[1 0 0 -1]
+New XYCurve.vw npts=3 Xarray=[1.0 1.02 1.08] Yarray=[1 1 0.2]
+${elements}
+Set voltagebases=[12.47]
+Calcvoltagebases
+Set maxcontroliter=1000
+`;
+
+const TIGHT = 'VarChangeTolerance=1e-9 VoltageChangeTolerance=1e-10 ActivePChangeTolerance=1e-9';
+
+function solveBoth(text: string) {
+  const dir = tempScripts({ 'master.dss': text });
+  const ref = runOpenDss(dir, 'master.dss');
+  const f = loadFeeder(join(dir, 'master.dss'));
+  const pf = new ControlledPowerFlow(f);
+  const powers = newLoadPowers(f.model);
+  setLoadPowersAt(f.model, 0, 'snapshot', powers);
+  const st = pf.solve(powers, { hour: 0, sec: 0 }, { tolerance: 1e-12, maxIterations: 1000 });
+  const cmp = compareNodes(pf.feeder, pf.vRe, pf.vIm, ref, st.converged);
+  const k0 = f.model.pceBrStart[0];
+  const ph = f.model.network.pces[0].phases;
+  return { cmp, st, kW: (-powers.pW[k0] * ph) / 1000, kvar: (-powers.qVar[k0] * ph) / 1000 };
+}
+
+describeWithOpenDss('InvControl against OpenDSS, every node', () => {
+  const pv = 'New PVSystem.pv bus1=c phases=3 kV=12.47 kVA=2200 Pmpp=2000 irradiance=1';
+  const cases: [string, string, (r: ReturnType<typeof solveBoth>) => void][] = [
+    ['volt-var, VARAVAL (share of √(kVA²−P²))', `${pv}\nNew InvControl.ic Mode=VOLTVAR vvc_curve1=vv deltaQ_factor=0.3 ${TIGHT}`, (r) => expect(r.kvar).toBeLessThan(-100)],
+    ['volt-var, VARMAX (share of kvarMax)', `${pv} kvarMax=300\nNew InvControl.ic Mode=VOLTVAR vvc_curve1=vv RefReactivePower=VARMAX deltaQ_factor=0.3 ${TIGHT}`, (r) => expect(r.kvar).toBeGreaterThanOrEqual(-300 - 1e-9)],
+    ['volt-watt, PMPPPU', `${pv}\nNew InvControl.ic Mode=VOLTWATT voltwatt_curve=vw deltaP_factor=0.3 ${TIGHT}`, (r) => expect(r.kW).toBeLessThan(1990)],
+    ['volt-watt, PAVAILABLEPU at irradiance 0.9', `New PVSystem.pv bus1=c phases=3 kV=12.47 kVA=2200 Pmpp=2000 irradiance=0.9\nNew InvControl.ic Mode=VOLTWATT voltwatt_curve=vw VoltwattYAxis=PAVAILABLEPU deltaP_factor=0.3 ${TIGHT}`, (r) => expect(r.kW).toBeLessThan(1790)],
+    ['volt-watt, KVARATINGPU with %Pmpp 90', `${pv} %Pmpp=90\nNew InvControl.ic Mode=VOLTWATT voltwatt_curve=vw VoltwattYAxis=KVARATINGPU deltaP_factor=0.3 ${TIGHT}`, (r) => expect(r.kW).toBeLessThan(1790)],
+    ['VV_VW combined', `${pv}\nNew InvControl.ic CombiMode=VV_VW vvc_curve1=vv voltwatt_curve=vw deltaQ_factor=0.3 deltaP_factor=0.3 ${TIGHT}`, (r) => expect(r.kvar).toBeLessThan(-100)],
+    ['volt-var on a 1-phase PVSystem', `New PVSystem.pv bus1=c.1 phases=1 kV=7.2 kVA=900 Pmpp=800 irradiance=1\nNew InvControl.ic Mode=VOLTVAR vvc_curve1=vv deltaQ_factor=0.3 ${TIGHT}`, (r) => expect(r.kvar).not.toBe(0)],
+    ['volt-var on a discharging Storage', `New Storage.s bus1=c phases=3 kV=12.47 kWrated=2000 kVA=2200 kWhrated=8000 %stored=80 kW=1800\nNew InvControl.ic DERList=[Storage.s] Mode=VOLTVAR vvc_curve1=vv deltaQ_factor=0.3 ${TIGHT}`, (r) => expect(r.kvar).toBeLessThan(-50)],
+  ];
+  for (const [name, el, check] of cases) {
+    it(name, () => {
+      const r = solveBoth(feeder(el));
+      expect(r.st.converged).toBe(true);
+      expect(r.st.controlsSettled).toBe(true);
+      expect(r.cmp.maxDvPu, `worst node ${r.cmp.worst}`).toBeLessThan(1e-9);
+      check(r);
+    });
+  }
+
+  it('an InvControl without Mode or CombiMode does nothing, as in OpenDSS', () => {
+    const r = solveBoth(feeder(`${pv}\nNew InvControl.ic vvc_curve1=vv ${TIGHT}`));
+    expect(r.cmp.maxDvPu, `worst node ${r.cmp.worst}`).toBeLessThan(1e-9);
+    expect(r.kvar).toBe(0);
+  });
+
+  it('without the control the voltage is different (the control acts)', () => {
+    const a = solveBoth(feeder(`${pv}\nNew InvControl.ic Mode=VOLTVAR vvc_curve1=vv deltaQ_factor=0.3 ${TIGHT}`));
+    const b = solveBoth(feeder(pv));
+    const k = a.cmp.feeder.model.busNodes[a.cmp.feeder.network.busIndex.get('c')!][0];
+    expect(Math.abs(Math.hypot(a.cmp.vRe[k], a.cmp.vIm[k]) - Math.hypot(b.cmp.vRe[k], b.cmp.vIm[k])) / 7200).toBeGreaterThan(5e-3);
+  });
+});
+
+describeWithOpenDss('InvControl in a daily time series (runTimeSeries) against OpenDSS', () => {
+  it('each step reaches the volt-var/volt-watt point of its irradiance, every node', () => {
+    const text = feeder(`New Loadshape.sun npts=24 interval=1 mult=(0 0 0 0 0 0 0.1 0.3 0.5 0.7 0.85 0.95 1 0.95 0.85 0.7 0.5 0.3 0.1 0 0 0 0 0)
+New PVSystem.pv bus1=c phases=3 kV=12.47 kVA=2200 Pmpp=2000 irradiance=1 daily=sun
+New InvControl.ic CombiMode=VV_VW vvc_curve1=vv voltwatt_curve=vw deltaQ_factor=0.3 deltaP_factor=0.3 ${TIGHT}`);
+    const dir = tempScripts({ 'master.dss': text });
+    const f = loadFeeder(join(dir, 'master.dss'));
+    const seen: { minute: number; vRe: Float64Array; vIm: Float64Array; model: typeof f.model; converged: boolean }[] = [];
+    runTimeSeries(f, { from: 420, to: 780, stepMin: 90 }, (s) => seen.push({ minute: s.minute, vRe: Float64Array.from(s.state.vRe), vIm: Float64Array.from(s.state.vIm), model: s.model, converged: s.status.converged }), { mode: 'daily', tolerance: 1e-12, maxIterations: 1000 });
+    expect(seen).toHaveLength(5);
+    for (const s of seen) {
+      const ref = runOpenDss(dir, 'master.dss', { minute: s.minute, mode: 'daily' });
+      const cmp = compareNodes({ ...f, model: s.model }, s.vRe, s.vIm, ref, s.converged);
+      expect(cmp.maxDvPu, `minute ${s.minute}, worst node ${cmp.worst}`).toBeLessThan(1e-9);
+    }
+  });
+});
