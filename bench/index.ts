@@ -11,6 +11,7 @@ import { memRunPaper004Second, memTimeseries10k } from './memory.js';
 import { sim10kAgents, sim2kAgents } from './sim-scale.js';
 import { simPaper004Minute, simPaper004Second } from './simulation.js';
 import { report100k } from './report.js';
+import { sweep30 } from './sweep.js';
 
 export const benchmarks: readonly Benchmark[] = [
   auctionDay, auction10k, auctionCliff,
@@ -30,4 +31,5 @@ export const benchmarks: readonly Benchmark[] = [
   memRunPaper004Second,
   memTimeseries10k,
   report100k,
+  sweep30,
 ];

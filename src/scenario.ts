@@ -96,6 +96,38 @@ export function loadScenario(path: string, options: LoadOptions = {}): LoadedSce
   const allowPaths = (options.allowPaths ?? []).map((p) => realOrResolved(p));
   if (!existsSync(file)) throw new ScenarioError(path, '', 'no such scenario file');
   confine(file, allowPaths, path, '');
+  const raw = readYamlFile(path, file);
+  const scenario = parseScenario(raw, path);
+  const loaded = { file, scenario, feederPath: resolveScenarioPath(scenario.feeder, file, 'feeder'), allowPaths };
+  confine(loaded.feederPath, allowPaths, file, 'feeder');
+  return loaded;
+}
+
+/**
+ * A scenario given as an object (a sweep's resolved run, `lemsim run --set`), validated like a file;
+ * its relative paths resolve from the folder of `file` (the file it came from), under the same
+ * confinement as `loadScenario`.
+ */
+export function loadScenarioObject(raw: unknown, file: string, options: LoadOptions = {}): LoadedScenario {
+  const abs = resolve(file);
+  const allowPaths = (options.allowPaths ?? []).map((p) => realOrResolved(p));
+  confine(abs, allowPaths, file, '');
+  const scenario = parseScenario(raw, file);
+  const loaded = { file: abs, scenario, feederPath: resolveScenarioPath(scenario.feeder, abs, 'feeder'), allowPaths };
+  confine(loaded.feederPath, allowPaths, abs, 'feeder');
+  return loaded;
+}
+
+/** Reads a scenario file's YAML into a plain object (syntax errors located), not yet validated. */
+export function readScenarioRaw(path: string, options: LoadOptions = {}): unknown {
+  const file = resolve(path);
+  const allowPaths = (options.allowPaths ?? []).map((p) => realOrResolved(p));
+  if (!existsSync(file)) throw new ScenarioError(path, '', 'no such scenario file');
+  confine(file, allowPaths, path, '');
+  return readYamlFile(path, file);
+}
+
+function readYamlFile(path: string, file: string): unknown {
   let text: string;
   try {
     if (statSync(file).size > MAX_SCENARIO_BYTES) throw new ScenarioError(path, '', `larger than ${MAX_SCENARIO_BYTES >> 20} MB: not a scenario file`);
@@ -110,17 +142,12 @@ export function loadScenario(path: string, options: LoadOptions = {}): LoadedSce
     const line = e.linePos?.[0]?.line;
     throw new ScenarioError(`${path}${line ? `:${line}` : ''}`, '', `YAML syntax: ${excerpt(e.message.split('\n')[0], 120)}`);
   }
-  let raw: unknown;
   try {
     // aliases expand at most 100 times over (the yaml library's guard against alias bombs)
-    raw = doc.toJS({ maxAliasCount: 100 });
+    return doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
     throw new ScenarioError(path, '', `YAML: ${excerpt((err as Error).message, 120)}`);
   }
-  const scenario = parseScenario(raw, path);
-  const loaded = { file, scenario, feederPath: resolveScenarioPath(scenario.feeder, file, 'feeder'), allowPaths };
-  confine(loaded.feederPath, allowPaths, file, 'feeder');
-  return loaded;
 }
 
 /** Resolves the feeder path of a scenario (variables expanded, relative to the scenario's folder). */

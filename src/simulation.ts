@@ -555,7 +555,7 @@ export function batteryUnit(s: Scenario): BatteryParams {
 }
 
 /** Checks references the schema cannot: strategies, agent kinds and the mechanism, against the run's registries. */
-function validateScenario(s: Scenario, file: string, registry: Registry): void {
+export function validateScenario(s: Scenario, file: string, registry: Registry): void {
   const check = (ref: { name: string; params: Record<string, JsonValue> }, side: 'supply' | 'demand', path: string): void => {
     // own names only: 'constructor' or 'toString' must not find Object.prototype's
     const st = Object.hasOwn(registry.strategies, ref.name) ? registry.strategies[ref.name] : undefined;

@@ -178,6 +178,16 @@ export class OutputFile {
     if (this.buffered > 1 << 20) this.flush();
   }
 
+  /** Appends bytes (a binary file such as Parquet), after what is buffered. */
+  writeBytes(buf: Uint8Array): void {
+    this.flush();
+    try {
+      writeAll(this.fd, buf);
+    } catch (err) {
+      throw outputError(err, this.shown, 'write');
+    }
+  }
+
   private flush(): void {
     if (this.buffer.length === 0) return;
     const buf = Buffer.from(this.buffer.join(''), 'utf8');
@@ -395,6 +405,10 @@ export class OutputTextFile {
     this.file.write(text);
   }
 
+  writeBytes(buf: Uint8Array): void {
+    this.file.writeBytes(buf);
+  }
+
   commit(): void {
     try {
       this.file.close();
@@ -411,14 +425,20 @@ export class OutputTextFile {
   }
 }
 
-/** Writes one text file atomically. */
-export function writeTextAtomic(path: string, text: string): void {
+/** Writes one text (or binary) file atomically. */
+export function writeTextAtomic(path: string, text: string | Uint8Array): void {
   const f = OutputTextFile.open(path);
   try {
-    f.write(text);
+    if (typeof text === 'string') f.write(text);
+    else f.writeBytes(text);
   } catch (err) {
     f.abort();
     throw err;
   }
   f.commit();
+}
+
+/** Makes folder `dir` and its missing parents (one level at a time), naming `shown` in errors. */
+export function ensureOutputFolder(dir: string, shown = dir): void {
+  ensureFolder(resolve(dir), shown);
 }

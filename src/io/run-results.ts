@@ -101,6 +101,8 @@ export class RunRecorder {
   constructor(
     private readonly sim: Simulation,
     set?: OutputSet,
+    /** `events: false` leaves events.jsonl out (a sweep's lean runs) */
+    options: { events?: boolean } = {},
   ) {
     const open = (name: string, header: string): RowSink => {
       if (!set) return nowhere;
@@ -112,7 +114,7 @@ export class RunRecorder {
     this.market = open('market.csv', MARKET.header);
     this.violations = open('violations.csv', VIOLATIONS.header);
     this.voltages = open('voltages.csv', VOLTAGES.header);
-    this.events = open('events.jsonl', '');
+    this.events = options.events === false ? nowhere : open('events.jsonl', '');
     this.agentsCsv = open('agents.csv', AGENTS.header);
     this.batteriesCsv = open('batteries.csv', BATTERIES.header);
     const periods = sim.world.periods;

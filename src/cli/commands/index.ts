@@ -8,7 +8,9 @@ import { describeCommand } from './describe.js';
 import { inspectCommand } from './inspect.js';
 import { powerflowCommand } from './powerflow.js';
 import { runCommand } from './run.js';
+import { sweepCommand } from './sweep.js';
 import { timeseriesCommand } from './timeseries.js';
+import { workerCommand } from './worker.js';
 
 export const commands: readonly CliCommand[] = [
   clearAuctionCommand,
@@ -20,4 +22,6 @@ export const commands: readonly CliCommand[] = [
   debugCommand,
   compareCommand,
   inspectCommand,
+  sweepCommand,
+  workerCommand,
 ];

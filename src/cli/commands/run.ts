@@ -1,5 +1,5 @@
 /**
- * `lemsim run [scenario.yaml] --out DIR [--log-level L] [--no-progress] [--allow-path DIR]…`: runs a scenario — agents,
+ * `lemsim run [scenario.yaml] --out DIR [--log-level L] [--no-progress] [--no-report] [--set field.path=value]… [--allow-path DIR]…`: runs a scenario — agents,
  * market, power flow, violations, reinforcement iterations — and writes its result files
  * (src/io/run-results.ts) and its report (report.html and the tables as CSV, src/report/). Without a
  * scenario it runs scenarios/example-small.yaml.
@@ -7,19 +7,34 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { NotConvergedError, ReportFailedError } from '../../errors.js';
+import { NotConvergedError, ReportFailedError, UsageError, excerpt } from '../../errors.js';
 import { OutputSet } from '../../io/atomic.js';
 import { RunRecorder, writeRunSummary } from '../../io/run-results.js';
 import { collectReportData } from '../../report/collect.js';
 import { reportFiles } from '../../report/report.js';
 import { createLogger } from '../../log.js';
-import { loadScenario } from '../../scenario.js';
+import { loadScenario, loadScenarioObject, readScenarioRaw } from '../../scenario.js';
+import { parseSetOption, withOverride } from '../../sweep/overrides.js';
 import { projectDir } from '../../shared-data.js';
 import { Simulation } from '../../simulation.js';
 import type { CliCommand } from '../command.js';
 import type { CliIo } from '../io.js';
 
 export const DEFAULT_SCENARIO = 'scenarios/example-small.yaml';
+
+/** A scenario file with `--set field.path=value` overrides (the machinery of sweeps), validated as a whole. */
+function loadWithOverrides(path: string, sets: readonly string[], allowPaths: readonly string[]) {
+  let raw = readScenarioRaw(path, { allowPaths });
+  for (const expr of sets) {
+    const { path: field, value } = parseSetOption(expr);
+    try {
+      raw = withOverride(raw, field, value);
+    } catch (err) {
+      throw new UsageError(`--set ${excerpt(expr, 80)}: ${(err as Error).message}`);
+    }
+  }
+  return loadScenarioObject(raw, path, { allowPaths });
+}
 
 export const runCommand: CliCommand = {
   register(program: Command, io: CliIo) {
@@ -31,11 +46,13 @@ export const runCommand: CliCommand = {
       .option('--log-level <level>', 'pino log level: fatal|error|warn|info|debug|trace|silent', 'info')
       .option('--no-progress', 'no progress bar even on a terminal')
       .option('--no-report', 'write the result files only: no report.html and no report tables')
+      .option('--set <field.path=value>', 'override a scenario field (YAML value), e.g. --set prosumers.pv.share=0.3; repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
       .option('--allow-path <DIR>', 'confine every file the scenario reads (scenario, feeder and its redirects, bus_coords) to DIR; repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
-      .action(async (file: string | undefined, opts: { out: string; logLevel: string; progress: boolean; report: boolean; allowPath: string[] }) => {
+      .action(async (file: string | undefined, opts: { out: string; logLevel: string; progress: boolean; report: boolean; allowPath: string[]; set: string[] }) => {
         const log = createLogger(opts.logLevel);
         const t0 = process.hrtime.bigint();
-        const loaded = loadScenario(file ?? join(projectDir(), DEFAULT_SCENARIO), { allowPaths: opts.allowPath });
+        const path = file ?? join(projectDir(), DEFAULT_SCENARIO);
+        const loaded = opts.set.length === 0 ? loadScenario(path, { allowPaths: opts.allowPath }) : loadWithOverrides(path, opts.set, opts.allowPath);
         log.info({ scenario: loaded.file, feeder: loaded.feederPath }, 'scenario loaded');
         // the output location is checked before simulating; rows stream into it as the run goes
         const set = OutputSet.open(opts.out);
