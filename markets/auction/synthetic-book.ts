@@ -7,8 +7,8 @@
 import { type DemandCurve, demandBlocks, supplyBlocks } from './offers.js';
 import { type AuctionBook, type BlockOrder, type PeriodBook, seed004Grid } from './orders.js';
 
-/** xorshift32 in [0, 1). */
-function rng(seed: number): () => number {
+/** xorshift32 in [0, 1): deterministic, no Math.random (synthetic books, the fuzz test's mutations). */
+export function xorshift32(seed: number): () => number {
   let s = seed >>> 0 || 0x9e3779b9;
   return () => {
     s ^= s << 13;
@@ -26,7 +26,7 @@ function rng(seed: number): () => number {
  * or "low" (0.025) by peer, elasticity factor k of 1 or 3 by peer (seed 004, Table 1 scenarios mixed).
  */
 export function syntheticDay(peers: number, periods = 288, seed = 4): AuctionBook {
-  const r = rng(seed);
+  const r = xorshift32(seed);
   const pvPeer = Array.from({ length: peers }, (_, i) => i % 4 === 3);
   const supplyPrice = Array.from({ length: peers }, () => (r() < 0.5 ? 0.075 : 0.025));
   const k = Array.from({ length: peers }, () => (r() < 0.5 ? 1 : 3));
@@ -58,7 +58,7 @@ export function syntheticDay(peers: number, periods = 288, seed = 4): AuctionBoo
  * remainders make block sizes uneven, so the merit order is not integral by itself.
  */
 export function syntheticLargePeriod(peers: number, blocksPerPeer = 6, seed = 10): AuctionBook {
-  const r = rng(seed);
+  const r = xorshift32(seed);
   const supply: BlockOrder[] = [];
   const demand: BlockOrder[] = [];
   const span = blocksPerPeer * 0.5;
@@ -83,7 +83,7 @@ export function syntheticLargePeriod(peers: number, blocksPerPeer = 6, seed = 10
  * bounded branch and bound proves the optimum, and the MILP fallback used to take minutes.
  */
 export function syntheticUnevenPeriod(orders: number, gridKw = 10, seed = 7): AuctionBook {
-  const r = rng(seed);
+  const r = xorshift32(seed);
   const supply: BlockOrder[] = [];
   const demand: BlockOrder[] = [];
   for (let i = 0; i < orders; i++) {

@@ -3,19 +3,10 @@
  * or to a scenario object, drawn from a small xorshift generator so a failing case is reproduced by
  * its seed and index. Each mutation returns a short description for the failure report.
  */
+import { xorshift32 } from '../../markets/auction/synthetic-book.js';
 
-/** xorshift32 in [0, 1): deterministic, no Math.random. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+/** xorshift32 in [0, 1): deterministic, no Math.random (the synthetic books' generator). */
+export const rng = xorshift32;
 
 export type Rng = () => number;
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
