@@ -351,7 +351,6 @@ export class Simulation {
     const bus = this.bus;
     const world = this.world;
     // agents in a fixed order; each sees every event once, in bus order
-    const h = world.periodHours;
     bus.listen((e) => {
       if (e.type === 'market-cleared') {
         if (!clearingSucceeded(e.payload.status)) this.marketFailures++;

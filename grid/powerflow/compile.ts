@@ -7,7 +7,7 @@
  * on which the dense iteration runs (a Thevenin/Kron reduction of the linear network onto the load
  * nodes: exact, because the network is linear outside the loads).
  */
-import { DssError, LemsimError } from '../../errors.js';
+import { DssError } from '../../errors.js';
 import { elementAtBus, type Load, type Network } from '../model/network.js';
 import { type SeriesChains, expandChains, findSeriesChains } from './series-chains.js';
 import { SparseLU, TripletMatrix, ZeroPivotError } from './sparse-lu.js';

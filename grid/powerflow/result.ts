@@ -157,18 +157,12 @@ export function checkPowerBalance(b: PowerBalance, solveTolerance: number): void
 export class GridMeter {
   /** largest conductor current magnitude of each branch at the last `measure`, A */
   readonly maxAmps: Float64Array;
-  private readonly iRe: Float64Array;
-  private readonly iIm: Float64Array;
   private readonly cur = new Float64Array(2);
   private readonly feederKva: number;
 
   constructor(private readonly model: SolverModel) {
     this.feederKva = model.network.loads.reduce((sum, l) => sum + Math.hypot(l.kW, l.kvar), 0);
     this.maxAmps = new Float64Array(model.network.branches.length);
-    let order = 1;
-    for (const b of model.network.branches) order = Math.max(order, b.y.n);
-    this.iRe = new Float64Array(order);
-    this.iIm = new Float64Array(order);
   }
 
   /** Measures a solution; returns its power balance (kW, kvar, relative mismatch). */

@@ -6,7 +6,7 @@
  */
 import { DssError } from '../../../errors.js';
 import { type PropertyDef, type SetContext, ignoredProperty } from '../../dss/object-class.js';
-import { type ElementBase, enabledProperty, text } from './common.js';
+import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text } from './common.js';
 import { parseBoolean } from '../../dss/values.js';
 
 export type Connection = 'wye' | 'delta';
@@ -71,5 +71,32 @@ export function inverterTailProperties<S extends ElementBase>(): PropertyDef<S>[
     }),
     ...['AmpLimit', 'AmpLimitGain', 'spectrum', 'basefreq'].map((n) => ignoredProperty<S>(n)),
     enabledProperty<S>(),
+  ];
+}
+
+/** What a power conversion element's connection needs: its phases, its bus and its voltage base. */
+interface PceConnection extends ElementBase {
+  phases: number;
+  kV: number;
+  vBase: number;
+  bus1: BusRef;
+}
+
+/**
+ * `phases`, `bus1` and `kv` as PVSystem and Storage declare them: phases and kV set the
+ * line-to-neutral voltage base together, in either order.
+ */
+export function pceConnectionProperties<S extends PceConnection>(): PropertyDef<S>[] {
+  return [
+    num<S>('phases', (s, v, ctx) => {
+      if (!Number.isInteger(v) || v < 1) throw new DssError(ctx.loc, `phases: expected a whole number ≥ 1, got ${v}`);
+      s.phases = v;
+      s.vBase = pceVBase(s.kV, v);
+    }),
+    text<S>('bus1', (s, v, ctx) => void (s.bus1 = parseBusRef(v, ctx))),
+    num<S>('kv', (s, v) => {
+      s.kV = v;
+      s.vBase = pceVBase(v, s.phases);
+    }),
   ];
 }

@@ -13,8 +13,8 @@ import { DssError } from '../../../errors.js';
 import type { DssClass, PropertyDef } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseBoolean } from '../../dss/values.js';
-import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text } from './common.js';
-import { type Connection, inverterTailProperties, parseConn, pceVBase, refuseYes, shapeRef } from './power-conversion.js';
+import { type BusRef, type ElementBase, num, text } from './common.js';
+import { type Connection, inverterTailProperties, pceConnectionProperties, parseConn, pceVBase, refuseYes, shapeRef } from './power-conversion.js';
 
 export interface PvSystemState extends ElementBase {
   phases: number;
@@ -105,16 +105,7 @@ export const pvSystemClass: DssClass<PvSystemState> = {
     limitCurrent: false,
   }),
   properties: [
-    num('phases', (s, v, ctx) => {
-      if (!Number.isInteger(v) || v < 1) throw new DssError(ctx.loc, `phases: expected a whole number ≥ 1, got ${v}`);
-      s.phases = v;
-      s.vBase = pceVBase(s.kV, v);
-    }),
-    text('bus1', (s, v, ctx) => void (s.bus1 = parseBusRef(v, ctx))),
-    num('kv', (s, v) => {
-      s.kV = v;
-      s.vBase = pceVBase(v, s.phases);
-    }),
+    ...pceConnectionProperties(),
     num('irradiance', (s, v) => void (s.irradiance = v)),
     num('Pmpp', (s, v) => void (s.pmpp = v)),
     num('%Pmpp', (s, v) => void (s.puPmpp = v / 100)),
