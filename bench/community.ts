@@ -4,13 +4,15 @@
  * day-ahead of 272 agents. `ms` is the structured solver, `oracle_ms` the generic QP (HiGHS) on the
  * same instance; when HiGHS fails, `oracle_error` says how instead. Figures only, no assertions.
  */
-import { clearDayAhead } from '../markets/community/day-ahead.js';
+import { clearDayAhead, clearDayAheadWith } from '../markets/community/day-ahead.js';
 import { clearDayAheadQp, clearDayHourly } from '../markets/community/day.js';
 import { clearCommunityFast } from '../markets/community/fast-solver.js';
 import { dayAheadKktResiduals, type KktReport, kktResiduals } from '../markets/community/kkt.js';
-import type { CommunityProblem } from '../markets/community/model.js';
+import { loadHighs } from '../markets/solvers/highs.js';
+import { standardBatteryUnits } from '../markets/community/battery.js';
+import type { CommunityAgent, CommunityDay, CommunityProblem } from '../markets/community/model.js';
 import { clearCommunityQp } from '../markets/community/qp-oracle.js';
-import { caseStudy2Like, syntheticDay, syntheticProblem } from '../markets/community/synthetic.js';
+import { caseStudy2Like, seededRandom, syntheticDay, syntheticProblem } from '../markets/community/synthetic.js';
 import { type Benchmark, median, peakMb } from './bench.js';
 
 /** The oracle gets at most this long per instance (HiGHS `time_limit`); past it, `oracle_error`. */
@@ -89,6 +91,76 @@ export const communityDayAhead: Benchmark = {
       kkt_max_residual: maxResidual(dayAheadKktResiduals(day, ahead, ahead.energyValueEurPerKwh ?? [])),
       hourly_ms: round(hourlyMs, 1),
       hourly_welfare_eur: hourly.welfareEur,
+      peak_mb: peakMb(),
+    };
+  },
+};
+
+/**
+ * A day shaped like paper 000's Case Study 2 after its first reinforcement (what `lemsim run
+ * scenarios/paper000-cs2.yaml` clears in iteration 1): 92 inelastic loads with 2 kW of PV each
+ * (quadratic cost a = 0.01, b = 0.02) in 5 communities, and `batteries` Standard Battery Units
+ * (wear 0.001, stored energy worth 0, ending the day at their starting soc: `terminal_soc:
+ * initial`) spread over four communities as the violating buses are (68, 18, 19, 10 of 115 there).
+ * Synthetic (seeded loads and a solar bell): the bench must not read /work/shared.
+ */
+export function caseStudy2BatteryDay(batteries = 115, seed = 3): CommunityDay {
+  const rnd = seededRandom(seed);
+  const communities = Array.from({ length: 5 }, (_, k) => ({ id: `c${k + 1}` }));
+  const loads = Array.from({ length: 92 }, () => 0.3 + 2.5 * rnd() * rnd());
+  const share = [68, 18, 19, 10, 0];
+  const batteryCommunity = (k: number) => {
+    let r = (k * 115) / batteries;
+    for (let c = 0; c < 5; c++) if ((r -= share[c]) < 0) return c;
+    return 0;
+  };
+  const hours = Array.from({ length: 24 }, (_, t) => {
+    const sun = Math.max(0, Math.sin(((t - 6) / 12) * Math.PI));
+    const demand = 0.5 + 0.4 * Math.exp(-((t - 8) ** 2) / 4) + 0.9 * Math.exp(-((t - 19) ** 2) / 6);
+    const agents: CommunityAgent[] = [];
+    loads.forEach((kw, k) => {
+      const community = communities[Math.floor((k * 5) / 92)].id;
+      const d = kw * demand;
+      agents.push({ kind: 'consumer', id: `load${k}`, community, pMinKw: d, pMaxKw: d, aEurPerKwhPerKw: 0, bEurPerKwh: 0.1 });
+      agents.push({ kind: 'producer', id: `pv${k}`, community, pMinKw: 0, pMaxKw: 2 * 0.8 * sun, aEurPerKwhPerKw: 0.01, bEurPerKwh: 0.02 });
+    });
+    for (let k = 0; k < batteries; k++) {
+      agents.push({ kind: 'battery', id: `bat${k}`, community: communities[batteryCommunity(k)].id, ...standardBatteryUnits(1), aEurPerKwhPerKw: 0.001, valueEurPerKwh: 0, ...(t === 23 ? { terminalSocMin: 0.5 } : {}) });
+    }
+    return { periodHours: 1, grid: { importPriceEurPerKwh: 0.1, exportPriceEurPerKwh: 0.05 }, interCommunityFeeEurPerKwh: 0.01, communities, agents };
+  });
+  return { hours };
+}
+
+/**
+ * The day-ahead market of `caseStudy2BatteryDay`, with batteries pooled into banks (`ms`, today's
+ * path) and one battery per battery in the QP (`unpooled_ms`, the path before: ~420 s on the real
+ * CS2 day of iteration 1), on the same instance in the same run, and both certified.
+ */
+export const communityDayAheadCs2Batteries: Benchmark = {
+  name: 'community-day-ahead-cs2-batteries',
+  async run() {
+    const day = caseStudy2BatteryDay();
+    const highs = await loadHighs();
+    const ms = await timeMs(() => clearDayAheadWith(highs, day), 3, 1);
+    const pooled = clearDayAheadWith(highs, day);
+    const t0 = process.hrtime.bigint();
+    const unpooled = clearDayAheadWith(highs, day, { poolBatteries: false });
+    const unpooledMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const o = await oracle(() => clearDayAheadQp(day, { timeLimitS: 600 }));
+    return {
+      hours: day.hours.length,
+      agents: day.hours[0].agents.length,
+      batteries: day.hours[0].agents.filter((a) => a.kind === 'battery').length,
+      ms: round(ms, 1),
+      unpooled_ms: round(unpooledMs, 1),
+      speedup: round(unpooledMs / ms, 1),
+      ...o,
+      welfare_eur: pooled.welfareEur,
+      unpooled_welfare_eur: unpooled.welfareEur,
+      welfare_diff_eur: o.oracle_welfare_eur != null && pooled.welfareEur !== null ? Math.abs(o.oracle_welfare_eur - pooled.welfareEur) : null,
+      kkt_max_residual: maxResidual(dayAheadKktResiduals(day, pooled, pooled.energyValueEurPerKwh ?? [])),
+      unpooled_kkt_max_residual: maxResidual(dayAheadKktResiduals(day, unpooled, unpooled.energyValueEurPerKwh ?? [])),
       peak_mb: peakMb(),
     };
   },

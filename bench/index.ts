@@ -2,7 +2,7 @@
 import type { Benchmark } from './bench.js';
 import { auction10k, auctionCliff, auctionDay } from './auction.js';
 import { auctionExplain10k, auctionExplainDay } from './explain.js';
-import { community10kHour, communityCs2Hour, communityDayAhead } from './community.js';
+import { community10kHour, communityCs2Hour, communityDayAhead, communityDayAheadCs2Batteries } from './community.js';
 import { communityManagersCs2Day } from './community-managers.js';
 import { powerflow8500Day, powerflow8500Snapshot } from './powerflow-8500.js';
 import { powerflowControls123, powerflowControls8500 } from './powerflow-controls.js';
@@ -16,7 +16,7 @@ import { sweep30 } from './sweep.js';
 export const benchmarks: readonly Benchmark[] = [
   auctionDay, auction10k, auctionCliff,
   auctionExplainDay, auctionExplain10k,
-  communityCs2Hour, community10kHour, communityDayAhead,
+  communityCs2Hour, community10kHour, communityDayAhead, communityDayAheadCs2Batteries,
   communityManagersCs2Day,
   powerflowDay,
   powerflowCostaRicaDay,

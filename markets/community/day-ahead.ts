@@ -30,7 +30,7 @@ import { type CanonicalMarket, pushKnots, responseHigh, responseLow, toCanonical
 import { settleDay, validateDay, withSoc } from './day.js';
 import { lpModel, lpNumber, lpTerm, OBJECTIVE_SCALE, objectiveTerm, quadraticTerm } from './lp-text.js';
 import { solveCanonical } from './fast-solver.js';
-import type { BatteryAgent, CommunityDay, CommunityProblem, DayResult } from './model.js';
+import type { BatteryAgent, CommunityAgent, CommunityDay, CommunityProblem, DayResult } from './model.js';
 import { type CanonicalSolution, infeasibleResult } from './settle.js';
 
 const HIGHS_QP_OPTIONS = { qp_regularization_value: 0, primal_feasibility_tolerance: 1e-10, dual_feasibility_tolerance: 1e-10 };
@@ -72,8 +72,40 @@ export async function solveDayAheadSchedule(day: CommunityDay, useWindows = true
   return solveDayAheadScheduleWith(await loadHighs(), day, useWindows);
 }
 
-/** `solveDayAheadSchedule` with a loaded HiGHS module (synchronous). */
+/**
+ * `solveDayAheadSchedule` with a loaded HiGHS module (synchronous).
+ *
+ * HiGHS's QP solver fails (error −1) on some days with self-discharge: the smallest one found is
+ * three hours, one Standard Battery Unit, a load and a free PV plant (test/markets/community/
+ * day-ahead-pooled.test.ts). The same model solves without the batteries' energy ceilings (soc_max),
+ * or with the self-discharge removed. So on error the QP is solved again without the ceilings, and
+ * the ceilings the solution exceeds are put back, one round at a time (constraint generation: a
+ * relaxation's optimum that meets every dropped ceiling is the optimum of the full model). Throws
+ * `SolverError` if HiGHS fails on a round too, or after `CEILING_ROUNDS` rounds.
+ */
 export function solveDayAheadScheduleWith(highs: HighsModule, day: CommunityDay, useWindows = true): DayAheadSchedule {
+  try {
+    return solveReduced(highs, day, useWindows, undefined).schedule;
+  } catch (err) {
+    if (!(err instanceof SolverError) || err.status !== 'error') throw err;
+  }
+  const kept = new Set<string>();
+  for (let round = 0; round < CEILING_ROUNDS; round++) {
+    const r = solveReduced(highs, day, useWindows, kept);
+    if (r.overCeiling.length === 0) return r.schedule;
+    for (const e of r.overCeiling) kept.add(e);
+  }
+  throw new SolverError('community-day-ahead', 'error', `energy ceilings still exceeded after ${CEILING_ROUNDS} rounds without them`);
+}
+
+/** Rounds of putting back exceeded energy ceilings after HiGHS error −1 (see `solveDayAheadScheduleWith`). */
+const CEILING_ROUNDS = 8;
+
+/**
+ * The reduced QP (module comment). `ceilings`: the energy columns that keep their soc_max bound
+ * (undefined: all); `overCeiling` lists the columns without one whose energy exceeds soc_max.
+ */
+function solveReduced(highs: HighsModule, day: CommunityDay, useWindows: boolean, ceilings: ReadonlySet<string> | undefined): { schedule: DayAheadSchedule; overCeiling: string[] } {
   const T = day.hours.length;
   const first = day.hours[0];
   const n = first.agents.length;
@@ -85,6 +117,7 @@ export function solveDayAheadScheduleWith(highs: HighsModule, day: CommunityDay,
   const bounds: string[] = [];
   const knotBuf: number[] = [];
   const windows: PriceWindow[] = [];
+  const unbounded: Array<[string, number]> = [];
   for (let t = 0; t < T; t++) {
     const p = day.hours[t];
     const h = p.periodHours;
@@ -169,7 +202,10 @@ export function solveDayAheadScheduleWith(highs: HighsModule, day: CommunityDay,
       const ch = `c${t}_${i}`;
       const dis = `x${t}_${i}`;
       const e = `e${t}_${i}`;
-      bounds.push(`0 <= ${ch} <= ${lpNumber(chargeLimitKw(ag))}`, `0 <= ${dis} <= ${lpNumber(dischargeLimitKw(ag))}`, `${lpNumber(energyFloorKwh(ag, t === T - 1))} <= ${e} <= ${lpNumber(ag.socMax * ag.capacityKwh)}`);
+      const floor = lpNumber(energyFloorKwh(ag, t === T - 1));
+      const ceiling = ag.socMax * ag.capacityKwh;
+      bounds.push(`0 <= ${ch} <= ${lpNumber(chargeLimitKw(ag))}`, `0 <= ${dis} <= ${lpNumber(dischargeLimitKw(ag))}`, !ceilings || ceilings.has(e) ? `${floor} <= ${e} <= ${lpNumber(ceiling)}` : `${e} >= ${floor}`);
+      if (ceilings && !ceilings.has(e)) unbounded.push([e, ceiling]);
       const keep = 1 - ag.selfDischargePerPeriod;
       // seed 000, Eq. (9) across hours
       if (t === 0) rows.push(`s${t}_${i}: ${e} ${lpTerm(-h * ag.etaCh, ch)} ${lpTerm(h / ag.etaDis, dis)} = ${lpNumber(keep * ag.soc * ag.capacityKwh)}`);
@@ -209,7 +245,9 @@ export function solveDayAheadScheduleWith(highs: HighsModule, day: CommunityDay,
     sKw.push(s);
     nu.push(v);
   }
-  return { sKw, energyValueEurPerKwh: nu, windows, priceEurPerKwh: lambda };
+  // HiGHS's feasibility tolerance is 1e-10 (relative to the row); what exceeds the ceiling by more is put back
+  const overCeiling = unbounded.filter(([e, ceiling]) => (sol.Columns[e]?.Primal ?? Infinity) > ceiling + 1e-9 * (1 + ceiling)).map(([e]) => e);
+  return { schedule: { sKw, energyValueEurPerKwh: nu, windows, priceEurPerKwh: lambda }, overCeiling };
 }
 
 /** Range of community prices any battery schedule can bring about in one hour, EUR/kWh. */
@@ -251,22 +289,33 @@ function priceWindow(p: CommunityProblem, m: CanonicalMarket, isBattery: Uint8Ar
  * reduced QP; each hour is then cleared exactly with batteries pinned to their schedule. Returns
  * status `infeasible` when no battery schedule keeps every soc in bounds.
  */
-export async function clearDayAhead(day: CommunityDay): Promise<DayResult> {
-  return clearDayAheadWith(await loadHighs(), day);
+export async function clearDayAhead(day: CommunityDay, options: DayAheadOptions = {}): Promise<DayResult> {
+  return clearDayAheadWith(await loadHighs(), day, options);
+}
+
+export interface DayAheadOptions {
+  /**
+   * Pool identical batteries of a community into one bank before the QP (`poolBatteries`; default
+   * true). `false` hands HiGHS one battery per battery: the path before pooling, kept for the bench.
+   */
+  readonly poolBatteries?: boolean;
 }
 
 /** `clearDayAhead` with a loaded HiGHS module (synchronous: the simulation's market operator calls it). */
-export function clearDayAheadWith(highs: HighsModule, day: CommunityDay): DayResult {
+export function clearDayAheadWith(highs: HighsModule, day: CommunityDay, options: DayAheadOptions = {}): DayResult {
   validateDay(day);
   const m0 = toCanonical(day.hours[0]);
   if (m0.infeasible !== undefined) return { status: 'infeasible', welfareEur: null, hours: [infeasibleResult(m0.infeasible)], reason: m0.infeasible };
   let schedule: DayAheadSchedule;
   try {
-    schedule = solveDayAheadScheduleWith(highs, day);
+    // identical batteries of a community act as one bank (see `poolBatteries`): the QP HiGHS sees
+    // has one battery per bank instead of one per battery
+    const pooled = options.poolBatteries === false ? { day, members: [] } : poolBatteries(day);
+    schedule = unpool(solveDayAheadScheduleWith(highs, pooled.day), pooled, day);
     let cleared = reclear(day, schedule);
     if (!insideWindows(cleared, schedule.windows)) {
       // the monotonicity behind the windows failed (never seen): solve again on the full band
-      schedule = solveDayAheadScheduleWith(highs, day, false);
+      schedule = unpool(solveDayAheadScheduleWith(highs, pooled.day, false), pooled, day);
       cleared = reclear(day, schedule);
     }
     return { ...settleDay(day, cleared), energyValueEurPerKwh: schedule.energyValueEurPerKwh };
@@ -316,4 +365,81 @@ function pinBatteries(m: CanonicalMarket, s: Float64Array, isBattery: Uint8Array
     if (isBattery[i]) lo[i] = hi[i] = clip ? Math.min(m.hi[i], Math.max(m.lo[i], s[i])) : s[i];
   }
   return { ...m, lo, hi, infeasible: undefined };
+}
+
+/**
+ * A day with each bank of identical batteries (same community, same parameters and soc in every
+ * hour) replaced by one battery of k times the power and capacity, and wear curvature a/k.
+ *
+ * Why it is exact: the day-ahead QP is convex and symmetric in the members of a bank (swapping two
+ * identical batteries maps feasible schedules to feasible schedules of equal welfare), so the
+ * average of an optimum over all permutations, the equal split, is an optimum too. Under the equal
+ * split every member holds the bank's soc, charges CH/k and discharges DIS/k: the energy rows are
+ * the bank's divided by k, and the wear k·½·a·h·(CH/k)² = ½·(a/k)·h·CH². The bank's soc bounds,
+ * rates, efficiencies, self-discharge and stored-energy values are its members'. Its stored-energy
+ * value ν is each member's (one more kWh in the bank is one more kWh in any member at the
+ * optimum). The unpooled schedule is certified on the original day by `dayAheadKktResiduals`.
+ * On Case Study 2 (115 Standard Battery Units in 5 communities) this turns 115 batteries into 5.
+ */
+export interface PooledDay {
+  readonly day: CommunityDay;
+  /** For each agent of the pooled day, the agents of the original day it stands for. */
+  readonly members: readonly (readonly number[])[];
+}
+
+/** The key under which batteries of one community pool: every parameter, in every hour. */
+function bankKey(day: CommunityDay, i: number): string {
+  return JSON.stringify(
+    day.hours.map((p) => {
+      const b = p.agents[i] as BatteryAgent;
+      return [b.community, b.capacityKwh, b.powerKw, b.soc, b.socMin, b.socMax, b.etaCh, b.etaDis, b.rateChPerH, b.rateDisPerH, b.selfDischargePerPeriod, b.aEurPerKwhPerKw, b.valueEurPerKwh, b.terminalSocMin ?? null];
+    }),
+  );
+}
+
+/** Pools identical batteries (see `PooledDay`); a day without two identical batteries comes back as it is. */
+export function poolBatteries(day: CommunityDay): PooledDay {
+  const first = day.hours[0];
+  const members: number[][] = [];
+  const bank = new Map<string, number[]>();
+  first.agents.forEach((ag, i) => {
+    if (ag.kind !== 'battery') {
+      members.push([i]);
+      return;
+    }
+    const key = bankKey(day, i);
+    const group = bank.get(key);
+    if (group) group.push(i);
+    else {
+      const g = [i];
+      bank.set(key, g);
+      members.push(g);
+    }
+  });
+  if (members.length === first.agents.length) return { day, members };
+  const hours = day.hours.map((p) => ({
+    ...p,
+    agents: members.map((g): CommunityAgent => {
+      const ag = p.agents[g[0]];
+      if (g.length === 1 || ag.kind !== 'battery') return ag;
+      const k = g.length;
+      return { ...ag, capacityKwh: k * ag.capacityKwh, powerKw: k * ag.powerKw, aEurPerKwhPerKw: ag.aEurPerKwhPerKw / k };
+    }),
+  }));
+  return { day: { hours }, members };
+}
+
+/** The pooled day's schedule on the original day: each member takes an equal share of its bank. */
+function unpool(s: DayAheadSchedule, pooled: PooledDay, day: CommunityDay): DayAheadSchedule {
+  if (pooled.day === day) return s;
+  const n = day.hours[0].agents.length;
+  const spread = (rows: readonly Float64Array[], share: boolean) =>
+    rows.map((row) => {
+      const out = new Float64Array(n);
+      pooled.members.forEach((g, j) => {
+        for (const i of g) out[i] = share ? row[j] / g.length : row[j];
+      });
+      return out;
+    });
+  return { ...s, sKw: spread(s.sKw, true), energyValueEurPerKwh: spread(s.energyValueEurPerKwh, false) };
 }
