@@ -11,7 +11,7 @@ import type { DssClass, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseInteger, parseMatrix, parseNumberArray } from '../../dss/values.js';
 import { type CMatrix, type Complex, cinvert, cmatrix } from '../complex.js';
-import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text , MAX_PHASES } from './common.js';
+import { type BusRef, type ElementBase, elementDefaults, enabledProperty, num, parseBusRef, text, MAX_PHASES } from './common.js';
 import { phaseKv, shuntBranch } from './shunt.js';
 
 export interface CapacitorState extends ElementBase {
@@ -56,13 +56,9 @@ function setSteps(s: CapacitorState, n: number): void {
 export const capacitorClass: DssClass<CapacitorState> = {
   name: 'capacitor',
   create: (name) => ({
-    name,
-    enabled: true,
-    bus1: { bus: `${name}_1`, nodes: undefined },
+    ...elementDefaults(name),
     bus2: undefined,
-    phases: 3,
     kvar: [1200],
-    kV: 12.47,
     conn: 'wye',
     cuf: [20.47],
     cmatrix: undefined,

@@ -75,6 +75,14 @@ export interface ElementBase {
   enabled: boolean;
 }
 
+/**
+ * What every OpenDSS circuit element starts with, as OpenDSS creates it: enabled, three phases, its
+ * first terminal on a bus named after it (`<name>_1`) with the default node order, at 12.47 kV.
+ */
+export function elementDefaults(name: string) {
+  return { name, enabled: true, phases: 3, bus1: { bus: `${name}_1`, nodes: undefined } as BusRef, kV: 12.47 };
+}
+
 export function enabledProperty<S extends ElementBase>(): PropertyDef<S> {
   return bool<S>('enabled', (s, v) => void (s.enabled = v));
 }

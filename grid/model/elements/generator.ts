@@ -11,7 +11,7 @@
 import { DssError } from '../../../errors.js';
 import type { DssClass } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
-import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text } from './common.js';
+import { type BusRef, type ElementBase, elementDefaults, enabledProperty, num, parseBusRef, text } from './common.js';
 import { type Connection, parseConn, pceVBase, refuseYes, shapeRef } from './power-conversion.js';
 
 export interface GeneratorState extends ElementBase {
@@ -50,11 +50,7 @@ function syncPower(s: GeneratorState): void {
 export const generatorClass: DssClass<GeneratorState> = {
   name: 'generator',
   create: (name) => ({
-    name,
-    enabled: true,
-    phases: 3,
-    bus1: { bus: `${name}_1`, nodes: undefined },
-    kV: 12.47,
+    ...elementDefaults(name),
     kW: 1000,
     kvar: 60,
     pf: 0.88,

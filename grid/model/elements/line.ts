@@ -9,7 +9,7 @@ import type { DssClass, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseLengthUnit, parseStringArray } from '../../dss/values.js';
 import type { LineGeometryState, LineSpacingState } from './conductors.js';
-import { type BusRef, type ElementBase, bool, enabledProperty, num, parseBusRef, text , MAX_PHASES } from './common.js';
+import { type BusRef, type ElementBase, bool, enabledProperty, num, parseBusRef, text, MAX_PHASES } from './common.js';
 import { type ImpedanceData, type LineCodeState, defaultImpedance, impedanceProperties } from './linecode.js';
 
 export interface LineState extends ElementBase, ImpedanceData {

@@ -10,7 +10,7 @@ import { ignoredProperty } from '../../dss/object-class.js';
 import { parseLengthUnit, parseMatrix } from '../../dss/values.js';
 import { kronReduce } from '../../line-constants/index.js';
 import { type CMatrix, cmatrix } from '../complex.js';
-import { bool, num, text , MAX_PHASES } from './common.js';
+import { bool, num, text, MAX_PHASES } from './common.js';
 
 /** Per-length impedance data, in the unit `units` of length. */
 export interface ImpedanceData {

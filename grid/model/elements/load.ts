@@ -14,7 +14,7 @@ import { DssError } from '../../../errors.js';
 import type { DssClass } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseNumberArray } from '../../dss/values.js';
-import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text , MAX_PHASES } from './common.js';
+import { type BusRef, type ElementBase, elementDefaults, enabledProperty, num, parseBusRef, text, MAX_PHASES } from './common.js';
 
 export type LoadSpec = 'kW-PF' | 'kW-kvar' | 'kVA-PF' | 'xfkVA' | 'kWh';
 export type LoadModel = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
@@ -79,11 +79,7 @@ function computeAllocated(s: LoadState): void {
 export const loadClass: DssClass<LoadState> = {
   name: 'load',
   create: (name) => ({
-    name,
-    enabled: true,
-    phases: 3,
-    bus1: { bus: `${name}_1`, nodes: undefined },
-    kV: 12.47,
+    ...elementDefaults(name),
     kW: 10,
     kvar: 5,
     pf: 0.88,

@@ -13,7 +13,7 @@ import { DssError } from '../../../errors.js';
 import type { DssClass, PropertyDef } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseBoolean } from '../../dss/values.js';
-import { type BusRef, type ElementBase, num, text } from './common.js';
+import { type BusRef, type ElementBase, elementDefaults, num, text } from './common.js';
 import { type Connection, inverterTailProperties, pceConnectionProperties, parseConn, pceVBase, refuseYes, shapeRef } from './power-conversion.js';
 
 export interface PvSystemState extends ElementBase {
@@ -65,11 +65,7 @@ function flag<S>(name: string, apply: (s: S, v: boolean) => void): PropertyDef<S
 export const pvSystemClass: DssClass<PvSystemState> = {
   name: 'pvsystem',
   create: (name) => ({
-    name,
-    enabled: true,
-    phases: 3,
-    bus1: { bus: `${name}_1`, nodes: undefined },
-    kV: 12.47,
+    ...elementDefaults(name),
     vBase: 7200,
     irradiance: 1,
     pmpp: 500,

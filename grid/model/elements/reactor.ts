@@ -10,7 +10,7 @@ import type { DssClass, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseBoolean, parseMatrix, parseNumberArray } from '../../dss/values.js';
 import { type CMatrix, type Complex, cinvert, cmatrix } from '../complex.js';
-import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text , MAX_PHASES } from './common.js';
+import { type BusRef, type ElementBase, elementDefaults, enabledProperty, num, parseBusRef, text, MAX_PHASES } from './common.js';
 import { admittance, phaseKv, shuntBranch } from './shunt.js';
 
 export interface ReactorState extends ElementBase {
@@ -41,13 +41,9 @@ function complexValue(v: string, ctx: SetContext): Complex {
 export const reactorClass: DssClass<ReactorState> = {
   name: 'reactor',
   create: (name) => ({
-    name,
-    enabled: true,
-    bus1: { bus: `${name}_1`, nodes: undefined },
+    ...elementDefaults(name),
     bus2: undefined,
-    phases: 3,
     kvar: 100,
-    kV: 12.47,
     conn: 'wye',
     rmatrix: undefined,
     xmatrix: undefined,

@@ -14,7 +14,7 @@ import { DssError } from '../../../errors.js';
 import type { DssClass, PropertyDef } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseBoolean } from '../../dss/values.js';
-import { type BusRef, type ElementBase, num, text } from './common.js';
+import { type BusRef, type ElementBase, elementDefaults, num, text } from './common.js';
 import { type Connection, inverterTailProperties, pceConnectionProperties, parseConn, pceVBase, refuseYes, shapeRef } from './power-conversion.js';
 
 export type StorageMode = 'charging' | 'idling' | 'discharging';
@@ -80,11 +80,7 @@ function setKva(s: StorageState, v: number): void {
 export const storageClass: DssClass<StorageState> = {
   name: 'storage',
   create: (name) => ({
-    name,
-    enabled: true,
-    phases: 3,
-    bus1: { bus: `${name}_1`, nodes: undefined },
-    kV: 12.47,
+    ...elementDefaults(name),
     vBase: 7200,
     conn: 'wye',
     pf: 1,

@@ -10,7 +10,7 @@ import { DssError } from '../../../errors.js';
 import type { DssClass, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseBoolean, parseInteger, parseNumberArray, parseStringArray } from '../../dss/values.js';
-import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text , MAX_PHASES } from './common.js';
+import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text, MAX_PHASES } from './common.js';
 
 export interface Winding {
   bus: BusRef;
