@@ -17,9 +17,9 @@ export { DssError, LemsimError, NotConvergedError, ScenarioError, SolverError, U
 // ── scenarios and simulations ───────────────────────────────────────────────────────────────────
 export type { Scenario } from './scenarios/schema.js';
 export { type LoadedScenario, loadScenario, parseScenario } from './src/scenario.js';
-export { type EnergyBalanceKwh, type IterationSummary, Simulation } from './src/simulation.js';
-export type { AnyEvent, EventPayloads, EventType, LemEvent } from './src/events.js';
-export { EventBus } from './src/bus.js';
+export { type EnergyBalanceKwh, type IterationSummary, Simulation } from './src/sim/simulation.js';
+export type { AnyEvent, EventPayloads, EventType, LemEvent } from './src/kernel/events.js';
+export { EventBus } from './src/kernel/bus.js';
 export { main as runCli } from './src/cli/main.js';
 
 // ── agents and strategies ──────────────────────────────────────────────────────────────────────
@@ -52,8 +52,8 @@ export {
   type ManagerStrategy,
 } from './agents/strategies/managers/strategy.js';
 export type { ManagerOffer, ManagerOutcome, NetImportCurve } from './markets/community/managers.js';
-export type { CommunityTrade } from './src/events.js';
-export { BUILTINS, buildRegistry, type Registry } from './src/plugins.js';
+export type { CommunityTrade } from './src/kernel/events.js';
+export { BUILTINS, buildRegistry, type Registry } from './src/sim/plugins.js';
 
 // ── the pure libraries ───────────────────────────────────────────────────────────────────────────
 export * as grid from './grid/index.js';

@@ -7,8 +7,8 @@
 import type { Feeder } from '../grid/feeder.js';
 import type { Network } from '../grid/model/network.js';
 import type { Scenario } from '../scenarios/schema.js';
-import type { AnyDraft, AnyEvent, EventType } from '../src/events.js';
-import type { Services } from '../src/services.js';
+import type { AnyDraft, AnyEvent, EventType } from '../src/kernel/events.js';
+import type { Services } from '../src/kernel/services.js';
 import type { Forecasts } from './forecast.js';
 import type { ClearingMechanism } from './mechanisms.js';
 import type { PvProfile, SolarSite } from './solar.js';

@@ -11,7 +11,7 @@
  *   turns the limits into blocks; in the community market it prices the stored energy of the seed 000
  *   battery agent (markets/community) that the physics here describes.
  */
-import type { AnyDraft, Bid } from '../src/events.js';
+import type { AnyDraft, Bid } from '../src/kernel/events.js';
 import type { AgentKind, World } from './agent.js';
 import { type BidderMemory, initialMemory, meanOf, rememberPrices, rememberSettlement, rememberVoltage, runStrategies } from './bidding.js';
 

@@ -5,8 +5,8 @@
  * settlements, the last clearing prices, the last voltage at its bus and its random stream's state.
  */
 import { Immer, castDraft } from 'immer';
-import { Rng } from '../src/rng.js';
-import type { EventPayloads } from '../src/events.js';
+import { Rng } from '../src/kernel/rng.js';
+import type { EventPayloads } from '../src/kernel/events.js';
 import type { World } from './agent.js';
 import { type AnyStrategy, type BatteryView, BID_HISTORY_PERIODS, HISTORY_PERIODS, type PastBid, type JsonValue, type Offer, type Settlement, type Side, type StrategyContext, withDefaults } from './strategies/strategy.js';
 

@@ -13,7 +13,7 @@ import { LemsimError } from '../src/errors.js';
 import type { SolverModel } from '../grid/powerflow/compile.js';
 import { GridMeter, checkPowerBalance } from '../grid/powerflow/result.js';
 import { type LoadPowers, PowerFlowState, newLoadPowers, setLoadPowersAt } from '../grid/powerflow/solve.js';
-import type { AnyDraft } from '../src/events.js';
+import type { AnyDraft } from '../src/kernel/events.js';
 import type { AgentKind, World } from './agent.js';
 import { solveRegulated } from '../grid/powerflow/regulate.js';
 import { demandKwAt } from './prosumer.js';

@@ -18,7 +18,7 @@
  * from consumption and production in the energy balance (seed 004, Table 2 counts peers).
  */
 import { LemsimError } from '../src/errors.js';
-import type { EventPayloads } from '../src/events.js';
+import type { EventPayloads } from '../src/kernel/events.js';
 import type { AgentKind } from './agent.js';
 
 export interface LedgerConfig {

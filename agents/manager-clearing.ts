@@ -10,7 +10,7 @@
 import { type CommunityProblem, type CommunityResult } from '../markets/community/index.js';
 import { toCanonical } from '../markets/community/canonical.js';
 import { clearCommunityManagers, type ManagerOffer, outcomesOf } from '../markets/community/managers.js';
-import type { CommunityTrade } from '../src/events.js';
+import type { CommunityTrade } from '../src/kernel/events.js';
 import type { World } from './agent.js';
 import { type ClearingSnapshot, type SubmittedBid, communityProblem, communitySnapshot } from './market-operator.js';
 

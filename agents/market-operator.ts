@@ -14,7 +14,7 @@ import { clearCommunityFast, clearDayAheadQpWith, clearDayAheadWith, type Commun
 import type { HighsModule } from '../markets/solvers/highs.js';
 import type { MilpSolver } from '../markets/solvers/milp.js';
 import { LemsimError, SolverError } from '../src/errors.js';
-import type { AnyDraft, Bid, CommunityTrade, MarketWhy } from '../src/events.js';
+import type { AnyDraft, Bid, CommunityTrade, MarketWhy } from '../src/kernel/events.js';
 import { clearByManagers, communityTrades } from './manager-clearing.js';
 import { type PriceExplanation, explainPrice } from '../markets/auction/explain.js';
 import type { AgentKind, World } from './agent.js';

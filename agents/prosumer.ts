@@ -8,7 +8,7 @@
  * operator applies it to the feeder.
  */
 import { shapeMultipliers } from '../grid/model/elements/loadshape.js';
-import type { AnyDraft } from '../src/events.js';
+import type { AnyDraft } from '../src/kernel/events.js';
 import type { AgentKind, World } from './agent.js';
 import { type BidderMemory, type StrategyRef, initialMemory, meanOf, rememberPrices, rememberSettlement, rememberVoltage, runStrategies } from './bidding.js';
 

@@ -4,7 +4,7 @@
  * seed and changes with another); sizes are one value, a list in prosumer order, or a range drawn
  * per system on 0.1 kW steps.
  */
-import { Rng } from '../src/rng.js';
+import { Rng } from '../src/kernel/rng.js';
 import type { Scenario } from '../scenarios/schema.js';
 
 /** PV size of each prosumer (in the order given), kWp; 0 for none. */

@@ -16,7 +16,7 @@ import type { CommunityProblem } from '../markets/community/model.js';
 import { caseStudy2Like, syntheticDay } from '../markets/community/synthetic.js';
 import { loadScenario, parseScenario } from '../src/scenario.js';
 import { hasShared } from '../src/shared-data.js';
-import { Simulation } from '../src/simulation.js';
+import { Simulation } from '../src/sim/simulation.js';
 import { type Benchmark, peakMb, secondsSince } from './bench.js';
 
 const round = (v: number, digits = 3) => Math.round(v * 10 ** digits) / 10 ** digits;

@@ -9,7 +9,7 @@
  */
 import type { AgentInstance } from '../agents/agent.js';
 import { parseScenario } from '../src/scenario.js';
-import { Simulation } from '../src/simulation.js';
+import { Simulation } from '../src/sim/simulation.js';
 import { type Benchmark, peakMb, secondsSince } from './bench.js';
 import { writeSyntheticFeeder } from './synthetic-feeder.js';
 

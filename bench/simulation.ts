@@ -7,7 +7,7 @@
  */
 import { parseScenario } from '../src/scenario.js';
 import { hasShared, sharedPath } from '../src/shared-data.js';
-import { Simulation } from '../src/simulation.js';
+import { Simulation } from '../src/sim/simulation.js';
 import { type Benchmark, peakMb, secondsSince } from './bench.js';
 
 const FEEDER = 'feeders/ieee-eulv/opendss/Master.dss';

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { STANDARD_BATTERY_UNIT } from '../markets/community/battery.js';
-import { checkIsoDate, parseClock } from '../src/clock.js';
+import { checkIsoDate, parseClock } from '../src/kernel/clock.js';
 import { TOLERANCE_RANGE_PU } from '../src/limits.js';
 
 /** A clock time (src/clock.ts): `HH:MM`, or `D+HH:MM` on a later day. */

@@ -8,9 +8,9 @@
  * `goto` do that (from the start of the run: agents' state is immutable data, but the engines that
  * live in services are not snapshotted, so the start is the one snapshot that is always exact).
  */
-import type { AnyEvent, EventType } from './events.js';
-import { EVENT_PRIORITY } from './events.js';
-import type { Simulation } from './simulation.js';
+import type { AnyEvent, EventType } from './kernel/events.js';
+import { EVENT_PRIORITY } from './kernel/events.js';
+import type { Simulation } from './sim/simulation.js';
 import { type MarketOperatorState, type SubmittedBid, gridLimits, openBids } from '../agents/market-operator.js';
 import { type ExplainedBlock, blockStatuses } from '../markets/auction/explain.js';
 

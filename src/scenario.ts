@@ -8,7 +8,7 @@ import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import { type DssFileSystem, nodeFileSystem } from '../grid/dss/parser.js';
 import { parseDocument } from 'yaml';
 import { type Scenario, scenarioSchema } from '../scenarios/schema.js';
-import { clockSeconds } from './clock.js';
+import { clockSeconds } from './kernel/clock.js';
 import { DssError, ScenarioError, excerpt } from './errors.js';
 import { MAX_SUBSTEPS_PER_ITERATION } from './limits.js';
 import { sharedDir } from './shared-data.js';

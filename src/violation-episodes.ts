@@ -9,7 +9,7 @@
  * 0.95 limit is 0.0008 pu); for a line current, % above its limit. The summary gives the
  * distribution (max, mean, quantiles and a histogram) per quantity.
  */
-import type { EventPayloads } from './events.js';
+import type { EventPayloads } from './kernel/events.js';
 
 type Violation = EventPayloads['violation-detected'];
 

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AnyEvent, MarketWhy } from '../events.js';
+import type { AnyEvent, MarketWhy } from '../kernel/events.js';
 import { parseCsv } from '../io/csv.js';
 import { LemsimError } from '../errors.js';
 import { expandVars } from '../scenario.js';

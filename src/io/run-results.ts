@@ -4,10 +4,10 @@
  * two runs of the same scenario and seed). A recorder listens to every iteration's bus and streams
  * rows into the run's output set (src/io/atomic.ts), which is swapped in only when all are complete.
  */
-import type { EventBus } from '../bus.js';
-import type { AnyEvent, CommunityTrade } from '../events.js';
-import { type Provenance, provenance } from '../provenance.js';
-import type { IterationSummary, Simulation } from '../simulation.js';
+import type { EventBus } from '../kernel/bus.js';
+import type { AnyEvent, CommunityTrade } from '../kernel/events.js';
+import { type Provenance, provenance } from '../sim/provenance.js';
+import type { IterationSummary, Simulation } from '../sim/simulation.js';
 import type { OutputSet } from './atomic.js';
 import { CsvTable } from './csv.js';
 import { fixed } from './grid-results.js';

@@ -5,7 +5,7 @@
  * load-node voltages of the last iteration and the feeder map with violation counts.
  */
 import type { RunRecorder } from '../io/run-results.js';
-import type { IterationSummary, Simulation } from '../simulation.js';
+import type { IterationSummary, Simulation } from '../sim/simulation.js';
 import type { ReportData, ReportTable } from './report-data.js';
 import type { Network } from '../../grid/model/network.js';
 

@@ -16,7 +16,7 @@ import { OUTPUT_MARKER, OutputSet } from '../io/atomic.js';
 import { CsvTable, parseCsv } from '../io/csv.js';
 import { RunRecorder, type RunSummaryJson, runSummary, writeRunSummary } from '../io/run-results.js';
 import { loadScenarioObject } from '../scenario.js';
-import { Simulation } from '../simulation.js';
+import { Simulation } from '../sim/simulation.js';
 
 /** A run handed to a process that executes it (plain JSON: it travels over IPC and through Redis). */
 export interface RunJob {

@@ -16,9 +16,9 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, isMap, isSeq, parseDocument } from 'yaml';
 import type { Scenario } from '../../scenarios/schema.js';
 import { ScenarioError, excerpt } from '../errors.js';
-import { type Registry, buildRegistry } from '../plugins.js';
+import { type Registry, buildRegistry } from '../sim/plugins.js';
 import { parseScenario, readScenarioRaw } from '../scenario.js';
-import { validateScenario } from '../simulation.js';
+import { validateScenario } from '../sim/simulation.js';
 import { LEMSIM_VERSION } from '../version.js';
 import { pathSegments, withOverride } from './overrides.js';
 

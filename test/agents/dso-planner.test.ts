@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { configurationLabel, type DsoPlannerConfig, dsoPlannerKind } from '../../agents/dso-planner.js';
-import type { AnyEvent } from '../../src/events.js';
+import type { AnyEvent } from '../../src/kernel/events.js';
 
 const world = {} as never;
 

@@ -15,7 +15,7 @@
 import { describe, expect, it } from 'vitest';
 import type { World } from '../../agents/agent.js';
 import { type LedgerState, ledgerKind } from '../../agents/ledger.js';
-import type { AnyEvent, Settled } from '../../src/events.js';
+import type { AnyEvent, Settled } from '../../src/kernel/events.js';
 
 const world = { periodHours: 1, scenario: { market: { import_price: 0.1, export_price: 0.05 } } } as unknown as World;
 

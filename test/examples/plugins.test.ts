@@ -10,11 +10,11 @@ import { describe, expect, it } from 'vitest';
 import type { BatteryState } from '../../agents/battery.js';
 import type { ProsumerState } from '../../agents/prosumer.js';
 import { ScenarioError } from '../../src/errors.js';
-import type { AnyEvent } from '../../src/events.js';
-import { buildRegistry } from '../../src/plugins.js';
+import type { AnyEvent } from '../../src/kernel/events.js';
+import { buildRegistry } from '../../src/sim/plugins.js';
 import { loadScenario, parseScenario } from '../../src/scenario.js';
 import { projectDir } from '../../src/shared-data.js';
-import { Simulation } from '../../src/simulation.js';
+import { Simulation } from '../../src/sim/simulation.js';
 import { tempDir, tempDirInProject } from '../helpers/temp.js';
 
 const EX = join(projectDir(), 'examples');

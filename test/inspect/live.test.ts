@@ -11,7 +11,7 @@ import { Debugger } from '../../src/debugger.js';
 import { serveLiveDebugger } from '../../src/inspect/live.js';
 import { loadScenario } from '../../src/scenario.js';
 import { projectDir } from '../../src/shared-data.js';
-import { Simulation } from '../../src/simulation.js';
+import { Simulation } from '../../src/sim/simulation.js';
 
 const EXAMPLE = join(projectDir(), 'scenarios/example-small.yaml');
 const CHROMIUM = '/usr/bin/chromium';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../../src/scenario.js';
 import { projectDir } from '../../src/shared-data.js';
-import { Simulation } from '../../src/simulation.js';
+import { Simulation } from '../../src/sim/simulation.js';
 
 describe('agent state', () => {
   it('is plain data for every agent kind, in both markets', async () => {

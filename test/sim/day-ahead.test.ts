@@ -8,10 +8,10 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AnyEvent } from '../../src/events.js';
+import type { AnyEvent } from '../../src/kernel/events.js';
 import { parseScenario } from '../../src/scenario.js';
 import { projectDir } from '../../src/shared-data.js';
-import { Simulation } from '../../src/simulation.js';
+import { Simulation } from '../../src/sim/simulation.js';
 
 const FEEDER = join(projectDir(), 'scenarios/feeders/example-small.dss');
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { writeSyntheticFeeder } from '../../bench/synthetic-feeder.js';
 import type { AgentInstance } from '../../agents/agent.js';
 import { parseScenario } from '../../src/scenario.js';
-import { Simulation } from '../../src/simulation.js';
+import { Simulation } from '../../src/sim/simulation.js';
 
 async function simOf(loads: number): Promise<Simulation> {
   const feeder = writeSyntheticFeeder({ loads });

@@ -10,7 +10,7 @@ import { gridOperatorKind } from '../../agents/grid-operator.js';
 import { main } from '../../src/cli/main.js';
 import { projectDir } from '../../src/shared-data.js';
 import { loadScenario } from '../../src/scenario.js';
-import { AgentError, Simulation } from '../../src/simulation.js';
+import { AgentError, Simulation } from '../../src/sim/simulation.js';
 import { LemsimError } from '../../src/errors.js';
 import { tempDir } from '../helpers/temp.js';
 

@@ -8,10 +8,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeSyntheticFeeder } from '../../bench/synthetic-feeder.js';
-import type { AnyEvent, CommunityTrade } from '../../src/events.js';
+import type { AnyEvent, CommunityTrade } from '../../src/kernel/events.js';
 import { ScenarioError } from '../../src/errors.js';
 import { parseScenario } from '../../src/scenario.js';
-import { Simulation } from '../../src/simulation.js';
+import { Simulation } from '../../src/sim/simulation.js';
 import { tempDir } from '../helpers/temp.js';
 
 const NO_EXPORTS = `

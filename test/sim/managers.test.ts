@@ -12,8 +12,8 @@ import { parseCsv } from '../../src/io/csv.js';
 import { tempDir } from '../helpers/temp.js';
 import { writeSyntheticFeeder } from '../../bench/synthetic-feeder.js';
 import { parseScenario } from '../../src/scenario.js';
-import { Simulation } from '../../src/simulation.js';
-import type { AnyEvent, CommunityTrade } from '../../src/events.js';
+import { Simulation } from '../../src/sim/simulation.js';
+import type { AnyEvent, CommunityTrade } from '../../src/kernel/events.js';
 
 async function simOf(clearing: 'central' | 'managers', managers: Record<string, unknown> = {}, hours = 3): Promise<Simulation> {
   const feeder = writeSyntheticFeeder({ loads: 30 });

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { gitCommit } from '../../src/provenance.js';
+import { gitCommit } from '../../src/sim/provenance.js';
 import { projectDir } from '../../src/shared-data.js';
 import { tempDir } from '../helpers/temp.js';
 

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import type { AnyEvent } from '../../src/events.js';
+import type { AnyEvent } from '../../src/kernel/events.js';
 import { loadScenario } from '../../src/scenario.js';
 import { projectDir } from '../../src/shared-data.js';
-import { Simulation } from '../../src/simulation.js';
+import { Simulation } from '../../src/sim/simulation.js';
 import { tempDir } from '../helpers/temp.js';
 
 const EXAMPLE = join(projectDir(), 'scenarios/example-small.yaml');

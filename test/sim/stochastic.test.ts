@@ -10,7 +10,7 @@ import type { ProsumerState } from '../../agents/prosumer.js';
 import { main } from '../../src/cli/main.js';
 import { parseScenario } from '../../src/scenario.js';
 import { projectDir } from '../../src/shared-data.js';
-import { Simulation } from '../../src/simulation.js';
+import { Simulation } from '../../src/sim/simulation.js';
 import { tempDir } from '../helpers/temp.js';
 
 const STREET = join(projectDir(), 'examples/feeders/street.dss');

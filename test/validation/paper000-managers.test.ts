@@ -11,8 +11,8 @@ import { expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { parseCsv } from '../../src/io/csv.js';
 import { loadScenario, parseScenario } from '../../src/scenario.js';
-import { Simulation } from '../../src/simulation.js';
-import type { AnyEvent } from '../../src/events.js';
+import { Simulation } from '../../src/sim/simulation.js';
+import type { AnyEvent } from '../../src/kernel/events.js';
 import { describeWithShared } from '../helpers/shared.js';
 import { tempDir } from '../helpers/temp.js';
 

@@ -18,7 +18,7 @@ import { expect, it } from 'vitest';
 import { join } from 'node:path';
 import { loadScenario } from '../../src/scenario.js';
 import { projectDir } from '../../src/shared-data.js';
-import { Simulation } from '../../src/simulation.js';
+import { Simulation } from '../../src/sim/simulation.js';
 import { describeWithShared } from '../helpers/shared.js';
 
 async function firstConfigurations(file: string) {

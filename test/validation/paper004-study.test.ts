@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { loadScenario } from '../../src/scenario.js';
 import { projectDir } from '../../src/shared-data.js';
-import { type IterationSummary, Simulation } from '../../src/simulation.js';
+import { type IterationSummary, Simulation } from '../../src/sim/simulation.js';
 import { describeWithShared } from '../helpers/shared.js';
 
 async function study(name: string, edit?: (s: ReturnType<typeof loadScenario>['scenario']) => void): Promise<IterationSummary> {

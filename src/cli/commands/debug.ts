@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { Debugger, completeLine } from '../../debugger.js';
 import { loadScenario } from '../../scenario.js';
 import { projectDir } from '../../shared-data.js';
-import { Simulation } from '../../simulation.js';
+import { Simulation } from '../../sim/simulation.js';
 import { type CliCommand, parseNumberOption } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { serveLiveDebugger } from '../../inspect/live.js';

@@ -16,7 +16,7 @@ import { createLogger } from '../../log.js';
 import { loadScenario, loadScenarioObject, readScenarioRaw } from '../../scenario.js';
 import { parseSetOption, withOverride } from '../../sweep/overrides.js';
 import { projectDir } from '../../shared-data.js';
-import { Simulation } from '../../simulation.js';
+import { Simulation } from '../../sim/simulation.js';
 import type { CliCommand } from '../command.js';
 import type { CliIo } from '../io.js';
 

@@ -8,7 +8,7 @@
  * negative; the market layer's own convention stays inside markets/.
  */
 
-import type { ManagerOffer, ManagerOutcome } from '../markets/community/managers.js';
+import type { ManagerOffer, ManagerOutcome } from '../../markets/community/managers.js';
 
 /** A bid of one agent for one period: blocks for the auction, or its parameters for the community market. */
 export type Bid =

@@ -5,38 +5,38 @@
  * `period-closed` or `run-completed`; after a `reinforced`, the next iteration starts on a fresh bus
  * with the added batteries. `step()` is what the debugger calls; `run()` steps to the end.
  */
-import { type Feeder, loadFeeder } from '../grid/feeder.js';
-import type { Load, Network } from '../grid/model/network.js';
-import { compile } from '../grid/powerflow/compile.js';
-import { type MilpSolver, loadMilpSolver } from '../markets/solvers/milp.js';
-import type { AgentInstance, Period, PlacedBattery, World } from '../agents/agent.js';
-import { type BatteryParams, scaleUnits } from '../agents/battery.js';
-import { type DrivenElement, type GridOperatorState, voltageSummary } from '../agents/grid-operator.js';
-import { type PvProfile, dayOfYear } from '../agents/solar.js';
-import { Forecasts } from '../agents/forecast.js';
-import { checkManagerParams } from '../agents/strategies/managers/strategy.js';
-import type { LedgerBalance, LedgerState } from '../agents/ledger.js';
-import { loadNoiseFactors, pvSizes } from '../agents/pv-placement.js';
-import { type JsonValue, checkParams, withDefaults } from '../agents/strategies/strategy.js';
+import { type Feeder, loadFeeder } from '../../grid/feeder.js';
+import type { Load, Network } from '../../grid/model/network.js';
+import { compile } from '../../grid/powerflow/compile.js';
+import { type MilpSolver, loadMilpSolver } from '../../markets/solvers/milp.js';
+import type { AgentInstance, Period, PlacedBattery, World } from '../../agents/agent.js';
+import { type BatteryParams, scaleUnits } from '../../agents/battery.js';
+import { type DrivenElement, type GridOperatorState, voltageSummary } from '../../agents/grid-operator.js';
+import { type PvProfile, dayOfYear } from '../../agents/solar.js';
+import { Forecasts } from '../../agents/forecast.js';
+import { checkManagerParams } from '../../agents/strategies/managers/strategy.js';
+import type { LedgerBalance, LedgerState } from '../../agents/ledger.js';
+import { loadNoiseFactors, pvSizes } from '../../agents/pv-placement.js';
+import { type JsonValue, checkParams, withDefaults } from '../../agents/strategies/strategy.js';
 import { type Registry, buildRegistry } from './plugins.js';
-import type { RegulatedBusNodes } from '../agents/agent.js';
-import type { SolverModel } from '../grid/powerflow/compile.js';
-import { readPvProfile } from './io/pv-profile.js';
-import type { Scenario } from '../scenarios/schema.js';
+import type { RegulatedBusNodes } from '../../agents/agent.js';
+import type { SolverModel } from '../../grid/powerflow/compile.js';
+import { readPvProfile } from '../io/pv-profile.js';
+import type { Scenario } from '../../scenarios/schema.js';
 import { EventEmitter } from 'eventemitter3';
-import { EventBus } from './bus.js';
-import { Services } from './services.js';
-import { LemsimError, ScenarioError, excerpt } from './errors.js';
-import { type AnyDraft, type AnyEvent, type EventType, recipientOf } from './events.js';
-import { clockLabel, clockSeconds } from './clock.js';
-import { type LoadedScenario, confine, confinedFileSystem, resolveScenarioPath } from './scenario.js';
+import { EventBus } from '../kernel/bus.js';
+import { Services } from '../kernel/services.js';
+import { LemsimError, ScenarioError, excerpt } from '../errors.js';
+import { type AnyDraft, type AnyEvent, type EventType, recipientOf } from '../kernel/events.js';
+import { clockLabel, clockSeconds } from '../kernel/clock.js';
+import { type LoadedScenario, confine, confinedFileSystem, resolveScenarioPath } from '../scenario.js';
 import { readFileSync } from 'node:fs';
-import { parseBusCoords } from '../grid/dss/interpreter.js';
+import { parseBusCoords } from '../../grid/dss/interpreter.js';
 // issue 10 (paper 000): episodes, the paper's reinforcement rule, the day-ahead market
-import { EpisodeTracker, type ViolationCounts } from './violation-episodes.js';
-import { configurationLabel } from '../agents/dso-planner.js';
-import { type HighsModule, loadHighs } from '../markets/solvers/highs.js';
-import type { KktReport } from '../markets/community/index.js';
+import { EpisodeTracker, type ViolationCounts } from '../violation-episodes.js';
+import { configurationLabel } from '../../agents/dso-planner.js';
+import { type HighsModule, loadHighs } from '../../markets/solvers/highs.js';
+import type { KktReport } from '../../markets/community/index.js';
 
 /**
  * Energy balance of a run (seed 004, Table 2), kWh: self-consumption is each participant's own

@@ -5,8 +5,8 @@
  * state stays plain data that can be cloned, compared and restored (the debugger steps back that
  * way); an engine only carries what can be rebuilt (warm starts, factorisations).
  */
-import type { HighsModule } from '../markets/solvers/highs.js';
-import type { MilpSolver } from '../markets/solvers/milp.js';
+import type { HighsModule } from '../../markets/solvers/highs.js';
+import type { MilpSolver } from '../../markets/solvers/milp.js';
 
 export class Services {
   private readonly engines = new Map<string, unknown>();

@@ -1,7 +1,7 @@
 /** The one clock parser (src/clock.ts): times of day, day offsets, labels, calendar dates. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkIsoDate, clockLabel, parseClock } from '../src/clock.js';
+import { checkIsoDate, clockLabel, parseClock } from '../../src/kernel/clock.js';
 
 describe('clock', () => {
   it('parses H:MM, HH:MM, 24:00 and D+HH:MM into seconds', () => {

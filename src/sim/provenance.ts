@@ -6,9 +6,9 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Scenario } from '../scenarios/schema.js';
-import { projectDir } from './shared-data.js';
-import { LEMSIM_VERSION } from './version.js';
+import type { Scenario } from '../../scenarios/schema.js';
+import { projectDir } from '../shared-data.js';
+import { LEMSIM_VERSION } from '../version.js';
 
 export interface Provenance {
   readonly lemsim_version: string;

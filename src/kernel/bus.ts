@@ -6,7 +6,7 @@
  * what the debugger does; `drain` is what a run does.
  */
 import { Observable, Subject, type Subscription, filter } from 'rxjs';
-import { LemsimError } from './errors.js';
+import { LemsimError } from '../errors.js';
 import { type AnyDraft, type AnyEvent, EVENT_PRIORITY, type EventType, type LemEvent } from './events.js';
 
 export class CausalityError extends LemsimError {}

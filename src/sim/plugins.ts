@@ -13,16 +13,16 @@ import { existsSync, statSync } from 'node:fs';
 import { register } from 'node:module';
 import { extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { AgentKind } from '../agents/agent.js';
-import { type ClearingMechanism, mechanisms as builtinMechanisms } from '../agents/mechanisms.js';
-import { agentKinds as builtinKinds } from '../agents/registry.js';
-import { strategies as builtinStrategies } from '../agents/strategies/index.js';
-import { managerStrategies as builtinManagerStrategies } from '../agents/strategies/managers/index.js';
-import type { AnyManagerStrategy } from '../agents/strategies/managers/strategy.js';
-import type { AnyStrategy } from '../agents/strategies/strategy.js';
-import { ScenarioError } from './errors.js';
-import { confine, resolveScenarioPath } from './scenario.js';
-import { projectDir } from './shared-data.js';
+import type { AgentKind } from '../../agents/agent.js';
+import { type ClearingMechanism, mechanisms as builtinMechanisms } from '../../agents/mechanisms.js';
+import { agentKinds as builtinKinds } from '../../agents/registry.js';
+import { strategies as builtinStrategies } from '../../agents/strategies/index.js';
+import { managerStrategies as builtinManagerStrategies } from '../../agents/strategies/managers/index.js';
+import type { AnyManagerStrategy } from '../../agents/strategies/managers/strategy.js';
+import type { AnyStrategy } from '../../agents/strategies/strategy.js';
+import { ScenarioError } from '../errors.js';
+import { confine, resolveScenarioPath } from '../scenario.js';
+import { projectDir } from '../shared-data.js';
 
 export interface Registry {
   readonly strategies: Readonly<Record<string, AnyStrategy>>;
@@ -44,7 +44,7 @@ let tsHookRegistered = false;
 function registerTsHook(): void {
   if (tsHookRegistered) return;
   // the compiled hook beside this module; from the TypeScript sources (tests), the build's copy
-  const beside = new URL('./ts-hook.js', import.meta.url);
+  const beside = new URL('../ts-hook.js', import.meta.url);
   const built = pathToFileURL(join(projectDir(), 'dist', 'src', 'ts-hook.js'));
   register(existsSync(fileURLToPath(beside)) ? beside : built);
   tsHookRegistered = true;
