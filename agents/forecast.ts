@@ -5,11 +5,13 @@
  * scenario's PV profile (clear sky or a measured file), and the feeder's total nominal load.
  * Each series is computed once, on first use, and shared; strategies see them through their context
  * as read-only views starting at the period being bid for (a perfect forecast: the physics the
- * simulation will then apply).
+ * simulation will then apply). With `solar.clouds` (agents/clouds.ts) a system's PV is the clear-sky
+ * profile times the seeded clear-sky index it sees; the forecast is that realisation.
  */
 import type { Network } from '../grid/model/network.js';
 import { shapeMultipliers } from '../grid/model/elements/loadshape.js';
 import type { Period } from './agent.js';
+import type { CloudField } from './clouds.js';
 import { type PvProfile, meanProfileKw } from './solar.js';
 
 /** Mean nominal demand of a feeder load over [fromS, toS), kW, from its load shape (daily mode). */
@@ -28,7 +30,7 @@ export function nominalDemandKw(network: Network, loadIndex: number, fromS: numb
 
 export class Forecasts {
   private readonly demand = new Map<number, Float64Array>();
-  private readonly pv = new Map<number, Float64Array>();
+  private readonly pv = new Map<string, Float64Array>();
   private feeder: Float64Array | undefined;
   static readonly NONE = new Float64Array(0);
 
@@ -40,6 +42,8 @@ export class Forecasts {
     private readonly loadScale: number,
     /** the feeder loads whose nominal demand makes up the feeder's total */
     private readonly loadIndices: readonly number[],
+    /** `solar.clouds`: the seeded clear-sky index, feeder-wide and per system */
+    private readonly clouds?: CloudField,
   ) {}
 
   /** Nominal demand of feeder load `loadIndex` in every period, kW. */
@@ -52,12 +56,19 @@ export class Forecasts {
     return s;
   }
 
-  /** Output of a `kwp` system in every period, kW (zeros for kwp = 0). */
-  pvKw(kwp: number): Float64Array {
-    let s = this.pv.get(kwp);
+  /**
+   * Output of a `kwp` system in every period, kW (zeros for kwp = 0). `agent` names the system's
+   * owner, whose own clear-sky index it sees when clouds decorrelate in space.
+   */
+  pvKw(kwp: number, agent?: string): Float64Array {
+    const clouds = this.clouds;
+    const own = clouds !== undefined && clouds.params.correlation < 1 && agent !== undefined ? agent : undefined;
+    const key = own === undefined ? String(kwp) : `${own}:${kwp}`;
+    let s = this.pv.get(key);
     if (!s) {
-      s = Float64Array.from(this.periods, (p) => (kwp > 0 ? meanProfileKw(this.pvProfile, kwp, p.startS / 3600, p.endS / 3600) : 0));
-      this.pv.set(kwp, s);
+      const index = clouds ? (hour: number) => clouds.indexAt(own, hour) : undefined;
+      s = Float64Array.from(this.periods, (p) => (kwp > 0 ? meanProfileKw(this.pvProfile, kwp, p.startS / 3600, p.endS / 3600, index) : 0));
+      this.pv.set(key, s);
     }
     return s;
   }

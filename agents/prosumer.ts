@@ -79,7 +79,7 @@ export const prosumerKind: AgentKind<ProsumerState, ProsumerConfig> = {
         if (dayAhead && event.payload.period > 0) return { state };
         const periods = dayAhead ? world.periods.map((p) => p.index) : [event.payload.period];
         const demandKw = world.forecast.demandKw(state.loadIndex);
-        const pvKw = world.forecast.pvKw(state.pvKwp);
+        const pvKw = world.forecast.pvKw(state.pvKwp, state.id);
         const feederKw = world.forecast.feederLoadKw();
         let memory = state.memory;
         let nominal = 0;

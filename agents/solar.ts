@@ -83,10 +83,17 @@ export function pvKwPerKwp(profile: PvProfile, hour: number): number {
   return v[lo] + ((v[hi] - v[lo]) * (hour - h[lo])) / (h[hi] - h[lo]);
 }
 
-/** Mean PV output of a `kwp` system over [fromH, toH), kW, by the midpoint rule on one-minute slices. */
-export function meanProfileKw(profile: PvProfile, kwp: number, fromH: number, toH: number): number {
+/**
+ * Mean PV output of a `kwp` system over [fromH, toH), kW, by the midpoint rule on one-minute slices.
+ * `clearSkyIndex` (agents/clouds.ts) multiplies the profile at each slice; the output of a slice is
+ * then capped at the system's rating `kwp` (cloud enhancement cannot push an inverter past it).
+ */
+export function meanProfileKw(profile: PvProfile, kwp: number, fromH: number, toH: number, clearSkyIndex?: (hour: number) => number): number {
   const n = Math.max(1, Math.round((toH - fromH) * 60));
   let s = 0;
-  for (let k = 0; k < n; k++) s += pvKwPerKwp(profile, fromH + ((k + 0.5) * (toH - fromH)) / n);
+  for (let k = 0; k < n; k++) {
+    const hour = fromH + ((k + 0.5) * (toH - fromH)) / n;
+    s += clearSkyIndex ? Math.min(1, Math.max(0, pvKwPerKwp(profile, hour) * clearSkyIndex(hour))) : pvKwPerKwp(profile, hour);
+  }
   return (kwp * s) / n;
 }

@@ -14,6 +14,7 @@ import { type BatteryParams, scaleUnits } from '../../agents/battery.js';
 import { type DrivenElement, type GridOperatorState, voltageSummary } from '../../agents/grid-operator.js';
 import { type PvProfile, dayOfYear } from '../../agents/solar.js';
 import { Forecasts } from '../../agents/forecast.js';
+import { CloudField, cloudParams } from '../../agents/clouds.js';
 import { checkManagerParams } from '../../agents/strategies/managers/strategy.js';
 import type { LedgerBalance, LedgerState } from '../../agents/ledger.js';
 import { loadNoiseFactors, pvSizes } from '../../agents/pv-placement.js';
@@ -199,7 +200,10 @@ export class Simulation {
     const same = this.forecasts && this.forecasts.periods.length === periods.length && this.forecasts.periods.every((p, k) => p.startS === periods[k].startS && p.endS === periods[k].endS);
     if (!same) {
       const s = this.scenario;
-      this.forecasts = { periods, forecast: new Forecasts(this.base.network, periods, this.pvProfile(), s.prosumers.load_scale, this.base.network.loads.map((_, i) => i)) };
+      // issue 13: the seeded cloud model over the horizon (agents/clouds.ts)
+      const c = s.solar.clouds;
+      const clouds = c ? new CloudField(s.seed, cloudParams(c), clockSeconds(s.horizon.from) / 3600, clockSeconds(s.horizon.to) / 3600) : undefined;
+      this.forecasts = { periods, forecast: new Forecasts(this.base.network, periods, this.pvProfile(), s.prosumers.load_scale, this.base.network.loads.map((_, i) => i), clouds) };
     }
     return this.forecasts!.forecast;
   }
