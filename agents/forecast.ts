@@ -12,6 +12,7 @@ import type { Network } from '../grid/model/network.js';
 import { shapeMultipliers } from '../grid/model/elements/loadshape.js';
 import type { Period } from './agent.js';
 import type { CloudField } from './clouds.js';
+import { pvElementOutput, subStepTimes } from './feeder-elements.js';
 import { type PvProfile, meanProfileKw } from './solar.js';
 
 /** Mean nominal demand of a feeder load over [fromS, toS), kW, from its load shape (daily mode). */
@@ -68,6 +69,30 @@ export class Forecasts {
     if (!s) {
       const index = clouds ? (hour: number) => clouds.indexAt(own, hour) : undefined;
       s = Float64Array.from(this.periods, (p) => (kwp > 0 ? meanProfileKw(this.pvProfile, kwp, p.startS / 3600, p.endS / 3600, index) : 0));
+      this.pv.set(key, s);
+    }
+    return s;
+  }
+
+  /**
+   * issue 12: what a prosumer's feeder PVSystems (indices into network.pces) would deliver in every
+   * period, kW: the mean over the period's power-flow sub-steps of their summed unconstrained output,
+   * as the grid model computes it (agents/feeder-elements.ts).
+   */
+  pvElementsKw(pces: readonly number[], subStepS: number): Float64Array {
+    const key = `pce:${subStepS}:${pces.join(',')}`;
+    let s = this.pv.get(key);
+    if (!s) {
+      const series = pvElementOutput(this.network, pces, this.periods, subStepS);
+      const out = new Float64Array(this.periods.length);
+      let k = 0;
+      this.periods.forEach((p, i) => {
+        const n = subStepTimes(p, subStepS).length;
+        let sum = 0;
+        for (let j = 0; j < n; j++, k++) for (const e of series) sum += e[k];
+        out[i] = n > 0 ? sum / n : 0;
+      });
+      s = out;
       this.pv.set(key, s);
     }
     return s;

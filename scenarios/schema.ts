@@ -232,6 +232,11 @@ export const scenarioSchema = z
           })
           .strict()
           .default({ every: 4, offset: 0, kw: 4 }),
+        /**
+         * issue 12: the feeder's own PVSystems as prosumers' PV (agents/feeder-elements.ts): `all`, a
+         * list of names (each goes to the prosumer at its bus, else the nearest), or `{ <pvsystem>: <load> }`
+         */
+        feeder_pv: z.union([z.literal('all'), z.array(z.string().min(1)).min(1), z.record(z.string().min(1), z.string().min(1))]).optional(),
         /** multiplicative noise on each prosumer's demand, per period: lognormal with mean 1 and this sigma (seeded) */
         load_noise: z.object({ sigma: z.number().min(0).max(2) }).strict().optional(),
         communities: z
@@ -279,6 +284,8 @@ export const scenarioSchema = z
           })
           .strict()
           .default(UNIT_DEFAULTS),
+        /** issue 12: the feeder's own Storage elements as battery agents `st-<name>`: `all` or a list of names */
+        feeder_storage: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).optional(),
         /** the agent kind of batteries (default: the built-in `battery`) */
         kind: kindName.default('battery'),
         initial: z.array(z.object({ bus: z.string(), units: z.number().int().positive().max(10_000) }).strict()).default([]),

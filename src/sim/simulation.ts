@@ -18,6 +18,7 @@ import { CloudField, cloudParams } from '../../agents/clouds.js';
 import { checkManagerParams } from '../../agents/strategies/managers/strategy.js';
 import type { LedgerBalance, LedgerState } from '../../agents/ledger.js';
 import { loadNoiseFactors, pvSizes } from '../../agents/pv-placement.js';
+import { type HandedElements, nearestProsumerLoad, resolveHandedElements } from '../../agents/feeder-elements.js';
 import { type JsonValue, checkParams, withDefaults } from '../../agents/strategies/strategy.js';
 import { type Registry, buildRegistry } from './plugins.js';
 import type { RegulatedBusNodes } from '../../agents/agent.js';
@@ -157,6 +158,8 @@ export class Simulation {
     readonly busCoords: ReadonlyMap<string, { x: number; y: number }>,
     /** `solar.source: file`: the measured profile */
     private readonly pvFile?: PvProfile,
+    /** issue 12: the feeder's PVSystems and Storage handed to agents */
+    private readonly handed: HandedElements = { pv: [], storage: [] },
   ) {
     const s = loaded.scenario;
     this.placed = Object.fromEntries(s.batteries.initial.map((b) => [b.bus.toLowerCase(), b.units]));
@@ -173,6 +176,7 @@ export class Simulation {
     const roots = loaded.allowPaths ?? [];
     const base = loadFeeder(loaded.feederPath, confinedFileSystem(roots));
     checkLoadNames(s, base, loaded.file);
+    const handed = resolveHandedElements(s, base.network, prosumerLoadNames(s, base.network), loaded.file);
     const kv = baseVoltages(base, s.voltage_bases_kv);
     const solver = registry.mechanisms[s.market.mechanism].needsMilp ? await loadMilpSolver(s.market.solver) : undefined;
     const highs = s.market.mechanism === 'community' && s.market.day_mode === 'day-ahead' ? await loadHighs() : undefined;
@@ -185,7 +189,7 @@ export class Simulation {
     });
     const pvFile = s.solar.source === 'file' ? readPvProfile(resolveScenarioPath(s.solar.file!, loaded.file, 'solar.file'), s.solar.derate) : undefined;
     if (pvFile) checkProfileCovers(pvFile, s, loaded.file);
-    return new Simulation(loaded, base, kv, solver, registry, highs, coords, pvFile);
+    return new Simulation(loaded, base, kv, solver, registry, highs, coords, pvFile, handed);
   }
 
   /** The scenario's PV profile: a measured file, or clear sky over the site. */
@@ -409,7 +413,7 @@ export class Simulation {
     const model = compile(network);
     const feeder: Feeder = { network, model, busKvBaseLn: this.baseKvLn };
     const loadIndex = new Map(network.loads.map((l, i) => [l.name.slice('load.'.length), i]));
-    const prosumerLoads = s.prosumers.loads === 'all' ? this.base.network.loads.map((l) => l.name.slice('load.'.length)) : s.prosumers.loads.map((l) => l.toLowerCase());
+    const prosumerLoads = prosumerLoadNames(s, this.base.network);
     const communityOf = new Map<string, string>();
     const comm = s.prosumers.communities;
     prosumerLoads.forEach((load, i) => {
@@ -418,6 +422,8 @@ export class Simulation {
       else communityOf.set(id, Object.hasOwn(comm.map, load) ? comm.map[load] : 'c1');
     });
     for (const b of placed) communityOf.set(b.id, nearestCommunity(b, network, communityOf, loadIndex));
+    // issue 12: a feeder Storage joins the community of the prosumer nearest to it
+    for (const st of this.handed.storage) communityOf.set(st.id, communityOf.get(`p-${nearestProsumerLoad(network, network.pces[st.pce].terminal.bus, prosumerLoads)}`) ?? 'c1');
     const loadNodes: [string, string, number, number][] = [];
     this.base.network.loads.forEach((l, li) => {
       const nodes = model.loadNodes[li];
@@ -466,9 +472,13 @@ export class Simulation {
     const elementOf = new Map<string, DrivenElement>();
     const prosumers = [...w.communityOf.keys()].filter((id) => id.startsWith('p-'));
     const pvKwp = pvSizes(s, prosumers);
+    // issue 12: prosumers whose PV is the feeder's own PVSystems (instead of a placed size)
+    const pvElements = new Map<string, number[]>();
+    for (const h of this.handed.pv) pvElements.set(`p-${h.owner}`, [...(pvElements.get(`p-${h.owner}`) ?? []), h.pce]);
     prosumers.forEach((id, i) => {
       const load = id.slice(2);
-      const pv = pvKwp[i];
+      const elements = pvElements.get(id);
+      const pv = elements ? 0 : pvKwp[i];
       let { supply, demand } = s.prosumers.strategy;
       for (const g of s.prosumers.groups) {
         if (!g.loads.some((l) => l.toLowerCase() === load)) continue;
@@ -476,20 +486,25 @@ export class Simulation {
         demand = g.demand ?? demand;
       }
       const sigma = s.prosumers.load_noise?.sigma ?? 0;
-      add(id, s.prosumers.kind, { load, pvKwp: pv, supply, demand, ...(sigma > 0 ? { loadNoise: Array.from(loadNoiseFactors(s.seed, id, sigma, w.periods.length)) } : {}) });
-      elementOf.set(id, { load: w.loadIndex.get(load)!, keepsPowerFactor: true, followsShape: demand.name === 'passive' && s.power_flow.passive_demand === 'load-shape' });
+      add(id, s.prosumers.kind, { load, pvKwp: pv, supply, demand, ...(sigma > 0 ? { loadNoise: Array.from(loadNoiseFactors(s.seed, id, sigma, w.periods.length)) } : {}), ...(elements ? { pvElements: elements } : {}) });
+      elementOf.set(id, { load: w.loadIndex.get(load)!, keepsPowerFactor: true, followsShape: demand.name === 'passive' && s.power_flow.passive_demand === 'load-shape', ...(elements ? { pvElements: elements } : {}) });
     });
     const unit = batteryUnit(s);
     for (const b of w.batteries) {
       add(b.id, s.batteries.kind, { bus: b.bus, units: b.units, params: scaleUnits(unit, b.units), soc: s.batteries.unit.soc });
       elementOf.set(b.id, { load: b.loadIndex, keepsPowerFactor: false });
     }
+    // issue 12: each handed feeder Storage is a battery agent driving its element
+    for (const st of this.handed.storage) {
+      add(st.id, s.batteries.kind, { bus: st.bus, units: 1, params: st.params, soc: st.soc, storage: st.name });
+      elementOf.set(st.id, { load: -1, keepsPowerFactor: false, storageElement: { pce: st.pce, params: st.params, kwh0: st.soc * st.params.capacityKwh } });
+    }
     const communities = [...new Set(w.communityOf.values())].sort();
     for (const c of communities) add(`cm-${c}`, 'community-manager', { community: c, members: [...w.communityOf].filter(([, cc]) => cc === c).map(([id]) => id) });
     for (const extra of s.agents) add(extra.id, extra.kind, extra.config);
     add('mo', 'market-operator', {});
     add('go', 'grid-operator', { elementOf });
-    add('ledger', 'ledger', { batteries: w.batteries.map((b) => b.id) });
+    add('ledger', 'ledger', { batteries: [...w.batteries.map((b) => b.id), ...this.handed.storage.map((st) => st.id)] });
     add('dso', 'dso-planner', {
       enabled: s.reinforcement.enabled,
       maxIterations: s.reinforcement.max_iterations,
@@ -613,6 +628,11 @@ function validateManagers(s: Scenario, file: string, registry: Registry): void {
     // the day-ahead market couples the hours through the batteries; managers' offers are per period
     if ((m as { day_mode?: string }).day_mode === 'day-ahead') throw new ScenarioError(file, 'market.community_clearing', "'managers' clears period by period: it needs market.day_mode: hourly");
   }
+}
+
+/** The prosumers' loads (without `load.`, lower case): all of the feeder's, or `prosumers.loads`. */
+function prosumerLoadNames(s: Scenario, network: Network): string[] {
+  return s.prosumers.loads === 'all' ? network.loads.map((l) => l.name.slice('load.'.length)) : s.prosumers.loads.map((l) => l.toLowerCase());
 }
 
 /** Every load a scenario names (prosumers, groups, community map) must be a load of the feeder. */
