@@ -77,7 +77,10 @@ export interface GridOperatorState {
   readonly violations: number;
   /** voltage statistics over every sub-step, bus and phase node (seed 004, Tables 3–4) */
   readonly vStats: VoltageStats;
-  /** issue 12: stored energy of each handed Storage after the last period, kWh, by battery agent */
+  /**
+   * stored energy of every feeder Storage after the last period, kWh, by element name: the operator's
+   * physics, written into the power-flow engine before each period (so a restored snapshot restores it)
+   */
   readonly storageKwh: Readonly<Record<string, number>>;
 }
 
@@ -193,8 +196,7 @@ function driveHandedElements(m: SolverModel, elementOf: ReadonlyMap<string, Driv
  * LemsimError naming the element (the element's voltage left its Vminpu–Vmaxpu band, so it stopped
  * being constant power, or a modelling error).
  */
-function checkHandedElements(world: World, state: GridOperatorState, pvSetKw: ReadonlyMap<string, number>, storageSet: ReadonlyMap<string, number>, subSteps: number, rt: PceRuntime): Record<string, number> {
-  const kwh: Record<string, number> = { ...state.storageKwh };
+function checkHandedElements(world: World, state: GridOperatorState, pvSetKw: ReadonlyMap<string, number>, storageSet: ReadonlyMap<string, number>, subSteps: number, rt: PceRuntime): void {
   const pces = world.feeder.network.pces;
   for (const [agent, el] of state.elementOf) {
     const d = state.dispatch[agent] ?? { pKw: 0, consumptionKw: 0 };
@@ -213,15 +215,25 @@ function checkHandedElements(world: World, state: GridOperatorState, pvSetKw: Re
       const name = pces[e.pce].name;
       const setOk = storageSet.get(agent) ?? 0;
       if (setOk !== subSteps) throw new LemsimError(`period ${state.period}: ${name} was not at ${agent}'s dispatch ${(-d.pKw).toFixed(6)} kW in ${subSteps - setOk} of ${subSteps} sub-steps (full, at %reserve, below %cutout or outside kVA)`);
-      const before = kwh[agent] ?? e.kwh0;
+      const before = state.storageKwh[name] ?? e.kwh0;
       const expected = Math.min(e.params.capacityKwh, Math.max(e.params.socMin * e.params.capacityKwh, before + storageEnergyChangeKwh(e.params, d.pKw, world.periodHours)));
       if (!(Math.abs(rt.kwh[e.pce] - expected) <= 1e-6 * Math.max(1, e.params.capacityKwh))) {
         throw new LemsimError(`period ${state.period}: ${name} stores ${rt.kwh[e.pce].toFixed(6)} kWh after ${agent}'s dispatch of ${d.pKw.toFixed(6)} kW; its physics give ${expected.toFixed(6)} kWh (its terminal voltage may have left Vminpu–Vmaxpu)`);
       }
-      kwh[agent] = rt.kwh[e.pce];
     }
   }
-  return kwh;
+}
+
+/** The stored energy of every feeder Storage: from the operator's state into the engine (before a period), or back (after). */
+function syncStorage(world: World, state: GridOperatorState, rt: PceRuntime | undefined, into: boolean): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (!rt) return out;
+  world.feeder.network.pces.forEach((p, pi) => {
+    if (p.kind !== 'storage') return;
+    if (into && Object.hasOwn(state.storageKwh, p.name)) rt.kwh[pi] = state.storageKwh[p.name];
+    out[p.name] = rt.kwh[pi];
+  });
+  return out;
 }
 
 /** Solves every sub-step of the period and returns the events. */
@@ -239,6 +251,7 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
   const storageSet = new Map<string, number>();
   let subSteps = 0;
   let allConverged = true;
+  syncStorage(world, state, engineOf(world, state.id).powers.pce, true);
   for (let t = startS; t < period.endS - 1e-9; t += world.subStepS) {
     drivenLoadPowers(world.feeder.model, state.elementOf, state.dispatch, t / 3600, engineOf(world, state.id).powers, profile && deviationsAt(world, profile, t / 3600), { yearlyShapesInDaily: world.scenario.power_flow.yearly_shapes_in_daily });
     const engine = engineOf(world, state.id);
@@ -357,8 +370,9 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
     });
   }
   const rt = engineOf(world, state.id).powers.pce;
-  const storageKwh = rt && allConverged ? checkHandedElements(world, state, pvSetKw, storageSet, subSteps, rt) : state.storageKwh;
-  return { emit, solves, nonConverged, violations, storageKwh };
+  // a sub-step that did not converge integrated no energy: the check would be meaningless (the failure is reported)
+  if (rt && allConverged) checkHandedElements(world, state, pvSetKw, storageSet, subSteps, rt);
+  return { emit, solves, nonConverged, violations, storageKwh: syncStorage(world, state, rt, false) };
 }
 
 /** issue 12: adds this sub-step's set powers of the handed elements (from the branch powers the solver reads). */
