@@ -18,6 +18,7 @@ import { parseScenario } from '../../src/scenario.js';
 import type { AnyEvent } from '../../src/kernel/events.js';
 import { Simulation } from '../../src/sim/simulation.js';
 import { tempScripts } from '../helpers/dss.js';
+import { compareNodes, describeWithOpenDss, runOpenDss } from '../helpers/oracle.js';
 
 const SUN = '0 0 0 0 0 0 0.05 0.2 0.45 0.7 0.9 1 1 1 0.9 0.7 0.45 0.2 0.05 0 0 0 0 0';
 const HOME = '0.35 0.3 0.28 0.27 0.28 0.4 0.75 0.9 0.7 0.55 0.5 0.5 0.55 0.5 0.5 0.55 0.75 1.0 1.15 1.2 1.0 0.8 0.6 0.45';
@@ -183,5 +184,38 @@ describe('feeder PVSystems and Storage handed to agents', () => {
     expect(summary.nonConvergedSteps).toBe(0);
     // at noon the peers cannot take pv2's 8 kW: its share fell below one, and the run's invariants held
     expect(Math.min(...shares.filter((x) => x > 0))).toBeLessThan(0.999);
+  });
+});
+
+describeWithOpenDss('the dispatched elements in the power flow, against OpenDSS', () => {
+  it('every node agrees with OpenDSS given the same dispatch (curtailed PV as %Pmpp, the Storage as kW=)', async () => {
+    // one sub-step at 12:00, where every shape is flat (snapshot values in OpenDSS); a residual market
+    // with no export takes less PV than the sun gives, so at least one element is curtailed
+    const s = scenario({}, { from: '12:00', to: '12:15' });
+    const sim = await create(parseScenario({ ...s, market: { ...s.market, grid: 'residual', max_export_kw: 0 }, power_flow: { ...s.power_flow, step_s: 900, tolerance: 1e-12 } }, 'handed.yaml'));
+    sim.run();
+    const go = sim.agent('go')!.state as { dispatch: Record<string, { pKw: number; consumptionKw: number; pvShare?: number }> };
+    const pces = sim.world.feeder.network.pces;
+    const pre: string[] = [];
+    for (const h of ['h1', 'h2', 'h3']) pre.push(`Load.${h}.kW=${go.dispatch[`p-${h}`].consumptionKw}`);
+    let curtailed = 0;
+    for (const [agent, pv] of [['p-h1', 'pv1'], ['p-h3', 'pv2']] as const) {
+      const pi = pces.findIndex((p) => p.name === `pvsystem.${pv}`);
+      const share = go.dispatch[agent].pvShare!;
+      const free = sim.world.forecast.pvElementsKw([pi], 900)[0];
+      if (share < 1) curtailed++;
+      pre.push(`PVSystem.${pv}.%Pmpp=${(100 * share * free) / (pces[pi].kind === 'pvsystem' ? pces[pi].state.pmpp : 1)}`);
+    }
+    expect(curtailed).toBeGreaterThan(0);
+    const charge = go.dispatch['st-ess'].pKw;
+    expect(charge).toBeGreaterThan(0);
+    pre.push(`Storage.ess.kW=${-charge}`);
+    const ref = runOpenDss(dir, 'handed.dss', { pre });
+    const engine = sim.world.services.engine<GridEngine>('go', () => {
+      throw new Error('no grid engine');
+    });
+    const cmp = compareNodes(sim.world.feeder, engine.pf.vRe, engine.pf.vIm, ref, true);
+    expect(cmp.nodes).toBeGreaterThan(10);
+    expect(cmp.maxDvPu, `worst node ${cmp.worst}`).toBeLessThan(1e-8);
   });
 });
