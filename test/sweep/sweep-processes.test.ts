@@ -96,6 +96,27 @@ describe('a local sweep', () => {
         });
       });
     }
+    // agents.csv and batteries.csv of each run folded into its row (the final iteration's rows):
+    // the groups' counts and savings add up to the file's, and the batteries' soc range is the file's
+    for (const r of runs.slice(1)) {
+      const num = (c: string) => (header.indexOf(c) < 0 || r[header.indexOf(c)] === '' ? null : Number(r[header.indexOf(c)]));
+      const [ah, ...arows] = csvRows(join(local, 'runs', r[0], 'agents.csv'));
+      const lastIt = Math.max(...arows.map((a) => Number(a[ah.indexOf('iteration')])));
+      const mine = arows.filter((a) => Number(a[ah.indexOf('iteration')]) === lastIt && a[ah.indexOf('kind')] !== 'community-manager');
+      const groups = ['sellers', 'buyers', 'batteries'];
+      expect(groups.reduce((t, g) => t + num(`agents.${g}.count`)!, 0)).toBe(mine.length);
+      expect(num('agents.batteries.count')).toBe(mine.filter((a) => a[ah.indexOf('kind')] === 'battery').length);
+      const saving = mine.reduce((t, a) => t + Number(a[ah.indexOf('saving_eur')]), 0);
+      const folded = groups.reduce((t, g) => t + (num(`agents.${g}.saving_eur`) ?? 0), 0);
+      expect(Math.abs(folded - saving)).toBeLessThan(1e-5 * (1 + mine.length));
+      for (const g of groups) if (num(`agents.${g}.count`) === 0) expect(num(`agents.${g}.saving_eur`)).toBeNull();
+      const [bh, ...brows] = csvRows(join(local, 'runs', r[0], 'batteries.csv'));
+      const socs = brows.filter((b) => Number(b[bh.indexOf('iteration')]) === lastIt).map((b) => Number(b[bh.indexOf('soc')]));
+      if (socs.length > 0) {
+        expect(Math.abs(num('batteries.soc_min')! - Math.min(...socs))).toBeLessThan(1e-6);
+        expect(Math.abs(num('batteries.soc_max')! - Math.max(...socs))).toBeLessThan(1e-6);
+      } else expect(num('batteries.soc_min')).toBeNull();
+    }
     // periods: 12 periods per run, with voltages
     const periods = csvRows(join(local, 'periods.csv'));
     expect(periods).toHaveLength(1 + 12 * 12);
