@@ -214,7 +214,7 @@ function checkHandedElements(world: World, state: GridOperatorState, pvSetKw: Re
       const e = el.storageElement;
       const name = pces[e.pce].name;
       const setOk = storageSet.get(agent) ?? 0;
-      if (setOk !== subSteps) throw new LemsimError(`period ${state.period}: ${name} was not at ${agent}'s dispatch ${(-d.pKw).toFixed(6)} kW in ${subSteps - setOk} of ${subSteps} sub-steps (full, at %reserve, below %cutout or outside kVA)`);
+      if (setOk !== subSteps) throw new LemsimError(`period ${state.period}: ${name} was not at ${agent}'s dispatch ${(-d.pKw).toFixed(6)} kW (OpenDSS kW) in ${subSteps - setOk} of ${subSteps} sub-steps, though neither full nor at %reserve (below %cutout, or limited by kVA)`);
       const before = state.storageKwh[name] ?? e.kwh0;
       const expected = Math.min(e.params.capacityKwh, Math.max(e.params.socMin * e.params.capacityKwh, before + storageEnergyChangeKwh(e.params, d.pKw, world.periodHours)));
       if (!(Math.abs(rt.kwh[e.pce] - expected) <= 1e-6 * Math.max(1, e.params.capacityKwh))) {
@@ -388,9 +388,14 @@ function recordHandedSetpoints(m: SolverModel, state: GridOperatorState, powers:
     if (el.pvElements) pvSetKw.set(agent, (pvSetKw.get(agent) ?? 0) + el.pvElements.reduce((sum, pi) => sum + genKw(pi), 0));
     if (el.storageElement) {
       const pi = el.storageElement.pce;
+      const p = el.storageElement.params;
       const want = -(state.dispatch[agent]?.pKw ?? 0);
       const ok = want === 0 ? rt.storageState[pi] === 0 : Math.abs(genKw(pi) - want) <= 1e-9 * Math.max(1, Math.abs(want)) && rt.storageState[pi] === Math.sign(want);
-      if (ok) storageSet.set(agent, (storageSet.get(agent) ?? 0) + 1);
+      // OpenDSS idles a Storage that is empty (at %reserve) or full: a physical limit, not an error
+      // (the battery's own physics stops at the same bound; the energy check below still holds)
+      const eps = 1e-9 * p.capacityKwh;
+      const atBound = (want > 0 && rt.kwh[pi] <= p.socMin * p.capacityKwh + eps) || (want < 0 && rt.kwh[pi] >= p.socMax * p.capacityKwh - eps);
+      if (ok || (atBound && rt.storageState[pi] === 0)) storageSet.set(agent, (storageSet.get(agent) ?? 0) + 1);
     }
   }
 }
