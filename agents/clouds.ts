@@ -100,14 +100,15 @@ export function cloudSeries(p: CloudParams, rng: Rng, steps: number): { state: U
   const state = new Uint8Array(steps);
   const index = new Float64Array(steps);
   const pi = stationaryShares(p);
-  const leave = CLOUD_STATES.map((s) => Math.min(1, p.stepMin / p.states[s].meanDurationMin));
+  const leave = Float64Array.from(CLOUD_STATES, (s) => Math.min(1, p.stepMin / p.states[s].meanDurationMin));
+  const lo = Float64Array.from(CLOUD_STATES, (s) => p.states[s].index[0]);
+  const width = Float64Array.from(CLOUD_STATES, (s) => p.states[s].index[1] - p.states[s].index[0]);
   const u0 = rng.next();
   let s = u0 < pi[0] ? 0 : u0 < pi[0] + pi[1] ? 1 : 2;
   for (let k = 0; k < steps; k++) {
     if (k > 0 && rng.next() < leave[s]) s = s === 1 ? (rng.next() < p.pBrokenToClear ? 0 : 2) : 1;
-    const [lo, hi] = p.states[CLOUD_STATES[s]].index;
     state[k] = s;
-    index[k] = lo + rng.next() * (hi - lo);
+    index[k] = lo[s] + rng.next() * width[s];
   }
   return { state, index };
 }
@@ -142,14 +143,26 @@ export class CloudField {
 
   /** The clear-sky index PV system `agent` sees at clock `hour` (the feeder-wide one when undefined or r = 1). */
   indexAt(agent: string | undefined, hour: number): number {
-    const k = this.stepOf(hour);
-    if (agent === undefined || this.weight >= 1) return this.feeder[k];
-    let own = this.own.get(agent);
-    if (!own) {
-      own = cloudSeries(this.params, new Rng(`${this.seed}:clouds:${agent}`), this.steps).index;
-      this.own.set(agent, own);
+    return this.seriesOf(agent)[this.stepOf(hour)];
+  }
+
+  /** `indexAt` for one system, as a function of the clock hour (its series made once). */
+  indexOf(agent: string | undefined): (hour: number) => number {
+    const series = this.seriesOf(agent);
+    return (hour) => series[this.stepOf(hour)];
+  }
+
+  /** The index series system `agent` sees, one value per step: w·feeder + (1 − w)·own. */
+  private seriesOf(agent: string | undefined): Float64Array {
+    if (agent === undefined || this.weight >= 1) return this.feeder;
+    let mixed = this.own.get(agent);
+    if (!mixed) {
+      const own = cloudSeries(this.params, new Rng(`${this.seed}:clouds:${agent}`), this.steps).index;
+      mixed = new Float64Array(this.steps);
+      for (let k = 0; k < this.steps; k++) mixed[k] = this.weight * this.feeder[k] + (1 - this.weight) * own[k];
+      this.own.set(agent, mixed);
     }
-    return this.weight * this.feeder[k] + (1 - this.weight) * own[k];
+    return mixed;
   }
 }
 

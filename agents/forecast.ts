@@ -13,7 +13,7 @@ import { shapeMultipliers } from '../grid/model/elements/loadshape.js';
 import type { Period } from './agent.js';
 import type { CloudField } from './clouds.js';
 import { pvElementOutput, subStepTimes } from './feeder-elements.js';
-import { type PvProfile, meanProfileKw } from './solar.js';
+import { type PvProfile, meanOfSlices, meanProfileKw, profileSlices } from './solar.js';
 
 /** Mean nominal demand of a feeder load over [fromS, toS), kW, from its load shape (daily mode). */
 export function nominalDemandKw(network: Network, loadIndex: number, fromS: number, toS: number): number {
@@ -33,6 +33,7 @@ export class Forecasts {
   private readonly demand = new Map<number, Float64Array>();
   private readonly pv = new Map<string, Float64Array>();
   private feeder: Float64Array | undefined;
+  private slices: ReturnType<typeof profileSlices>[] | undefined;
   static readonly NONE = new Float64Array(0);
 
   constructor(
@@ -67,8 +68,13 @@ export class Forecasts {
     const key = own === undefined ? String(kwp) : `${own}:${kwp}`;
     let s = this.pv.get(key);
     if (!s) {
-      const index = clouds ? (hour: number) => clouds.indexAt(own, hour) : undefined;
-      s = Float64Array.from(this.periods, (p) => (kwp > 0 ? meanProfileKw(this.pvProfile, kwp, p.startS / 3600, p.endS / 3600, index) : 0));
+      if (clouds) {
+        // the clear-sky slices are the same for every system: computed once, then each system's own sky
+        this.slices ??= this.periods.map((p) => profileSlices(this.pvProfile, p.startS / 3600, p.endS / 3600));
+        const index = clouds.indexOf(own);
+        const slices = this.slices;
+        s = Float64Array.from(this.periods, (_, k) => (kwp > 0 ? meanOfSlices(slices[k], kwp, index) : 0));
+      } else s = Float64Array.from(this.periods, (p) => (kwp > 0 ? meanProfileKw(this.pvProfile, kwp, p.startS / 3600, p.endS / 3600) : 0));
       this.pv.set(key, s);
     }
     return s;
