@@ -63,7 +63,11 @@ const shortName = (full: string): string => full.slice(full.indexOf('.') + 1);
 /** Battery parameters of a Storage element, as the element's own data and OpenDSS's UpdateStorage give them. */
 export function storageParams(st: StoragePce, wearEurPerKwhPerKw: number): BatteryParams {
   const s = st.state;
-  const powerKw = Math.min(s.kWrated * s.puKwRated, s.kVA);
+  // the active power the inverter gives at full reactive power as the element asks for it (pf or kvar,
+  // within kvarMax): beyond it OpenDSS's kVA limit would trim the kW the market set
+  const kvar = s.varMode === 'kvar' ? Math.min(Math.abs(s.kvarRequested), Math.max(s.kvarMax, s.kvarMaxAbs)) : 0;
+  const kvaKw = s.varMode === 'pf' ? s.kVA * Math.abs(s.pf) : Math.sqrt(Math.max(0, s.kVA * s.kVA - kvar * kvar));
+  const powerKw = Math.min(s.kWrated * s.puKwRated, kvaKw);
   return {
     capacityKwh: s.kWhRated,
     powerKw,
@@ -170,6 +174,8 @@ export function resolveHandedElements(s: Scenario, network: Network, prosumerLoa
       seen.add(pi);
       const st = network.pces[pi] as StoragePce;
       if (!(st.state.kWhRated > 0) || !(st.state.kWrated > 0)) throw new ScenarioError(file, field, `Storage '${excerpt(name)}' has no capacity (kWhrated ${st.state.kWhRated}, kWrated ${st.state.kWrated})`);
+      // its inverter would refuse a dispatch below cut-in (OpenDSS idles it), which the market cannot know
+      if (st.state.pctCutin > 0 || st.state.pctCutout > 0) throw new ScenarioError(file, field, `Storage '${excerpt(name)}' has %cutin ${st.state.pctCutin} / %cutout ${st.state.pctCutout}: its inverter would idle at dispatches below them; set both to 0 to hand it to the market`);
       const params = storageParams(st, s.batteries.unit.a);
       const soc = Math.min(1, Math.max(params.socMin, initialKwh(st.state) / st.state.kWhRated));
       storage.push({ name: shortName(st.name), pce: pi, id: `st-${shortName(st.name)}`, bus: network.buses[st.terminal.bus].name, params, soc });

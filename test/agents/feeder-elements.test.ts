@@ -75,6 +75,19 @@ describe('feeder PVSystems and Storage handed to agents', () => {
     await expect(create(scenario({ prosumers: { loads: ['h1'], feeder_pv: { pv1: 'h2' } } }))).rejects.toThrow(/prosumers\.feeder_pv\.pv1: 'h2' is not a prosumer's load/);
   });
 
+  it('a Storage with an inverter cut-in is refused; a pf below 1 leaves the power the kVA allows', async () => {
+    const variant = (extra: string) => {
+      const d = tempScripts({ 'v.dss': `${FEEDER}${extra}\n` });
+      const file = join(d, 'v.dss');
+      return Simulation.create({ file: 'v.yaml', scenario: parseScenario({ ...scenario(), feeder: file }, 'v.yaml'), feederPath: file });
+    };
+    await expect(variant('Storage.ess.%cutin=2')).rejects.toThrow(/batteries\.feeder_storage\[0\]: Storage 'ess' has %cutin 2 \/ %cutout 0: its inverter would idle/);
+    // kVA 5 at pf 0.9: 4.5 kW (below kWrated 6)
+    const sim = await variant('Storage.ess.kVA=5 pf=0.9');
+    expect((sim.agent('st-ess')!.state as BatteryState).params.powerKw).toBeCloseTo(4.5, 12);
+    sim.run();
+  });
+
   it('owners: same bus, else the nearest prosumer; the battery takes the Storage’s own data', async () => {
     const sim = await create(scenario());
     const h1 = sim.agent('p-h1')!.state as ProsumerState;
