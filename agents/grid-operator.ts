@@ -172,7 +172,7 @@ export function drivenLoadPowers(
  */
 function driveHandedElements(m: SolverModel, elementOf: ReadonlyMap<string, DrivenElement>, dispatch: Readonly<Record<string, ElementDispatch>>, hour: number, rt: PceRuntime): void {
   const pces = m.network.pces;
-  for (const [agent, el] of elementOf) {
+  for (const [agent, el] of handedOf(elementOf)) {
     const d = dispatch[agent];
     if (el.storageElement) requestStorageKw(rt, el.storageElement.pce, d ? -d.pKw : 0);
     if (!el.pvElements) continue;
@@ -188,6 +188,18 @@ function driveHandedElements(m: SolverModel, elementOf: ReadonlyMap<string, Driv
   }
 }
 
+const handedCache = new WeakMap<ReadonlyMap<string, DrivenElement>, readonly (readonly [string, DrivenElement])[]>();
+
+/** The agents that drive a feeder PVSystem or Storage (computed once per roster: a period costs O(handed), not O(agents)). */
+function handedOf(elementOf: ReadonlyMap<string, DrivenElement>): readonly (readonly [string, DrivenElement])[] {
+  let list = handedCache.get(elementOf);
+  if (!list) {
+    list = [...elementOf].filter(([, el]) => el.pvElements !== undefined || el.storageElement !== undefined);
+    handedCache.set(elementOf, list);
+  }
+  return list;
+}
+
 /**
  * issue 12, run-time invariants (DESIGN rule 9) of the handed elements over one period: each
  * prosumer's PVSystems delivered, on the mean of the sub-steps' set powers, exactly what the market
@@ -198,7 +210,7 @@ function driveHandedElements(m: SolverModel, elementOf: ReadonlyMap<string, Driv
  */
 function checkHandedElements(world: World, state: GridOperatorState, pvSetKw: ReadonlyMap<string, number>, storageSet: ReadonlyMap<string, number>, subSteps: number, rt: PceRuntime): void {
   const pces = world.feeder.network.pces;
-  for (const [agent, el] of state.elementOf) {
+  for (const [agent, el] of handedOf(state.elementOf)) {
     const d = state.dispatch[agent] ?? { pKw: 0, consumptionKw: 0 };
     if (el.pvElements) {
       const sold = d.consumptionKw - d.pKw;
@@ -384,7 +396,7 @@ function recordHandedSetpoints(m: SolverModel, state: GridOperatorState, powers:
     for (let k = m.pceBrStart[pi]; k < m.pceBrStart[pi + 1]; k++) w -= powers.pW[k];
     return w / 1000;
   };
-  for (const [agent, el] of state.elementOf) {
+  for (const [agent, el] of handedOf(state.elementOf)) {
     if (el.pvElements) pvSetKw.set(agent, (pvSetKw.get(agent) ?? 0) + el.pvElements.reduce((sum, pi) => sum + genKw(pi), 0));
     if (el.storageElement) {
       const pi = el.storageElement.pce;
