@@ -17,6 +17,7 @@ import type { ProsumerState } from '../../agents/prosumer.js';
 import { parseScenario } from '../../src/scenario.js';
 import type { AnyEvent } from '../../src/kernel/events.js';
 import { Simulation } from '../../src/sim/simulation.js';
+import { projectDir } from '../../src/shared-data.js';
 import { tempScripts } from '../helpers/dss.js';
 import { compareNodes, describeWithOpenDss, runOpenDss } from '../helpers/oracle.js';
 
@@ -73,14 +74,21 @@ describe('feeder PVSystems and Storage handed to agents', () => {
     await expect(create(scenario({ prosumers: { feeder_pv: { pv2: 'h9' } } }))).rejects.toThrow(/prosumers\.feeder_pv\.pv2: 'h9' is not a prosumer's load/);
     await expect(create(scenario({ prosumers: { feeder_pv: ['pv1', 'PV1'] } }))).rejects.toThrow(/prosumers\.feeder_pv\[1\]: PVSystem 'PV1' is named twice/);
     await expect(create(scenario({ prosumers: { loads: ['h1'], feeder_pv: { pv1: 'h2' } } }))).rejects.toThrow(/prosumers\.feeder_pv\.pv1: 'h2' is not a prosumer's load/);
+    // `all` on a feeder that has none
+    const street = join(projectDir(), 'examples/feeders/street.dss');
+    const bare = (extra: Record<string, unknown>) => Simulation.create({ file: 's.yaml', scenario: parseScenario({ feeder: street, reinforcement: { enabled: false, max_iterations: 1 }, ...extra }, 's.yaml'), feederPath: street });
+    await expect(bare({ prosumers: { feeder_pv: 'all' } })).rejects.toThrow(/prosumers\.feeder_pv: the feeder has no enabled PVSystem to hand over/);
+    await expect(bare({ batteries: { feeder_storage: 'all' } })).rejects.toThrow(/batteries\.feeder_storage: the feeder has no enabled Storage to hand over/);
+    await expect(bare({ batteries: { feeder_storage: ['b1'] } })).rejects.toThrow(/batteries\.feeder_storage\[0\]: 'b1' is not an enabled Storage of the feeder \(it has no Storage\)/);
   });
 
-  it('a Storage with an inverter cut-in is refused; a pf below 1 leaves the power the kVA allows', async () => {
+  it('an element under an InvControl and a Storage with an inverter cut-in are refused; a pf below 1 leaves the power the kVA allows', async () => {
     const variant = (extra: string) => {
       const d = tempScripts({ 'v.dss': `${FEEDER}${extra}\n` });
       const file = join(d, 'v.dss');
       return Simulation.create({ file: 'v.yaml', scenario: parseScenario({ ...scenario(), feeder: file }, 'v.yaml'), feederPath: file });
     };
+    await expect(variant('New XYCurve.vv npts=4 Xarray=[0.5 0.95 1.05 1.5] Yarray=[1 0 0 -1]\nNew InvControl.ic DERList=[PVSystem.pv2] mode=VOLTVAR vvc_curve1=vv')).rejects.toThrow(/prosumers\.feeder_pv: PVSystem 'pv2' is under InvControl\.ic: its volt-var\/volt-watt control and the market would both set its power/);
     await expect(variant('Storage.ess.%cutin=2')).rejects.toThrow(/batteries\.feeder_storage\[0\]: Storage 'ess' has %cutin 2 \/ %cutout 0: its inverter would idle/);
     // kVA 5 at pf 0.9: 4.5 kW (below kWrated 6)
     const sim = await variant('Storage.ess.kVA=5 pf=0.9');
