@@ -156,6 +156,23 @@ describe('clouds in a run', () => {
     expect(st.pvAvailableKw).toBeCloseTo(b[b.length - 1], 12);
   });
 
+  it('over a multi-day horizon the sky goes on: clear sky nearly repeats day to day, the cloudy index does not', async () => {
+    const two = (clouds: Record<string, unknown> | undefined) =>
+      Simulation.create({ file: 'clouds.test', scenario: parseScenario({ ...scenario(8, clouds), horizon: { from: '00:00', to: '2+00:00' }, market: { period_min: 60 }, power_flow: { step_s: 3600 } }, 'clouds.test'), feederPath: STREET });
+    const clear = (await two(undefined)).world.forecast.pvKw(5);
+    const cloudy = (await two({ model: 'markov' })).world.forecast.pvKw(5);
+    expect(clear.length).toBe(48);
+    // the sun moves on by a day (declination), so clear sky nearly repeats; the index of each hour is new
+    const ratio = (h: number) => cloudy[h] / clear[h];
+    let differ = 0;
+    for (let h = 9; h < 16; h++) {
+      expect(Math.abs(clear[h + 24] / clear[h] - 1)).toBeLessThan(0.01);
+      if (Math.abs(ratio(h + 24) - ratio(h)) > 1e-3) differ++;
+    }
+    expect(differ).toBeGreaterThan(3);
+    for (let h = 0; h < 48; h++) expect(cloudy[h]).toBeLessThanOrEqual(5);
+  });
+
   it('bad cloud settings are located scenario errors', () => {
     expect(() => parseScenario({ feeder: STREET, solar: { profile: 'pv.csv', clouds: { model: 'markov' } } }, 'x.yaml')).toThrow(/solar\.clouds: applies to the clear-sky profile/);
     expect(() => parseScenario({ feeder: STREET, solar: { clouds: { model: 'markov', states: { broken: { index: [0.9, 0.2] } } } } }, 'x.yaml')).toThrow(/solar\.clouds\.states\.broken\.index/);
