@@ -1,5 +1,5 @@
 /**
- * issue 12 end to end on a real feeder: EPRI's J1 with its 13 existing PVSystems (Master_withPV.dss,
+ * issue 12 end to end on real feeders. EPRI's J1 with its 13 existing PVSystems (Master_withPV.dss,
  * unmodified, redirected from a wrapper that adds one Storage at the 3-phase site of PV
  * 3P_ExistingSite1), every PVSystem handed to the market's prosumers and the Storage to a battery
  * agent, with J1's own regulators and capacitor controls in the loop. One hour in 15-minute periods.
@@ -23,6 +23,7 @@ import { tempScripts } from '../helpers/dss.js';
 import { describeWithShared } from '../helpers/shared.js';
 
 const ENTRY = 'feeders/opendss-tests/EPRITestCircuits/epri_dpv/J1/Master_withPV.dss';
+const IEEE9500 = 'feeders/opendss-tests/IEEETestCases/ieee9500dss/ieee9500_base.dss';
 
 describeWithShared('issue 12 on EPRI J1 with its PV', [ENTRY], () => {
   it('13 feeder PVSystems and a Storage driven by the market, energies as the physics give them', async () => {
@@ -63,4 +64,41 @@ describeWithShared('issue 12 on EPRI J1 with its PV', [ENTRY], () => {
     const pi = pces.findIndex((p) => p.name === 'storage.ess1');
     expect(go.powers.pce!.kwh[pi]).toBeCloseTo(722.75, 6);
   }, 240_000);
+});
+
+describeWithShared('issue 12 on IEEE 9500 with its PV', [IEEE9500], () => {
+  it('178 feeder PVSystems handed to prosumers: available = irradiance × Pmpp each, all sold, every power flow converged', async () => {
+    // its two microgrid Storage elements are disabled: neither OpenDSS nor lemsim converges with them
+    // (test/validation/opendss-tests.test.ts); its 18 regulators and 9 capacitor controls stay in the loop
+    const dir = tempScripts({ 'master.dss': `Redirect "${sharedPath(IEEE9500)}"\nbatchedit storage..* enabled=no\n` });
+    const feederPath = join(dir, 'master.dss');
+    const scenario = parseScenario(
+      {
+        name: 'ieee9500-handed',
+        feeder: feederPath,
+        horizon: { from: '11:00', to: '11:30' },
+        market: { period_min: 15 },
+        power_flow: { step_s: 900, tolerance: 1e-6 },
+        prosumers: { pv: { kw: 0 }, feeder_pv: 'all' },
+        limits: { check_lines: false },
+        reinforcement: { enabled: false, max_iterations: 1 },
+      },
+      'ieee9500.yaml',
+    );
+    const sim = await Simulation.create({ file: 'ieee9500.yaml', scenario, feederPath });
+    const pces = sim.world.feeder.network.pces;
+    const owners = sim.agents.filter((a) => (a.state as ProsumerState).pvElements !== undefined);
+    const handed = owners.flatMap((a) => (a.state as ProsumerState).pvElements!);
+    expect(handed).toHaveLength(178);
+    // no shapes, no curves, kVA = Pmpp: each system gives irradiance × Pmpp, read from the element's data
+    const expected = handed.reduce((sum, pi) => {
+      const p = pces[pi];
+      return sum + (p.kind === 'pvsystem' ? Math.min(p.state.irradiance * p.state.pmpp, p.state.kVA) : Number.NaN);
+    }, 0);
+    const available = owners.reduce((sum, a) => sum + sim.world.forecast.pvElementsKw((a.state as ProsumerState).pvElements!, 900)[0], 0);
+    expect(available).toBeCloseTo(expected, 6);
+    const [summary] = sim.run();
+    expect(summary.nonConvergedSteps).toBe(0);
+    expect(Math.abs(summary.energyBalanceKwh.production - expected * 0.5)).toBeLessThan(owners.length * 0.0005 * 0.5 + 1e-6);
+  }, 300_000);
 });
