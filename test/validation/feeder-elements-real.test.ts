@@ -10,6 +10,9 @@
  * UpdateStorage stores (250 − 2.5 idling) × 0.9 × 0.25 h = 55.6875 kWh a period, so %stored goes
  * 50 → 72.275 % of 1,000 kWh. The grid operator's run-time invariants (PV delivered = PV sold,
  * stored energy = the battery's physics, power balance every sub-step) hold or the run stops.
+ *
+ * IEEE 9500 (unmodified, its two microgrid Storage elements disabled): its 178 PVSystems handed to
+ * the prosumers nearest to them, with its regulators and capacitor controls, half an hour.
  */
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
