@@ -12,6 +12,7 @@ import type { OutputSet } from './atomic.js';
 import { CsvTable } from './csv.js';
 import { fixed } from './grid-results.js';
 import type { ReportData } from '../report/report-data.js';
+import { MeritOrderRecorder } from '../report/merit-orders.js';
 import type { BatteryState } from '../../agents/battery.js';
 import { EpisodeTracker, violationDeviation } from '../violation-episodes.js';
 
@@ -87,9 +88,8 @@ export class RunRecorder {
   eventCount = 0;
   /** per iteration and period: clearing and dispatch totals (for the report) */
   readonly periodRows: ReportData['periods'][number][] = [];
-  /** the book of the middle period of the last iteration (auction), for the merit-order plot */
-  meritOrder: ReportData['meritOrder'] = null;
-  private pendingBook: { supply: { kw: number; priceEurPerKwh: number }[]; demand: { kw: number; priceEurPerKwh: number }[] } = { supply: [], demand: [] };
+  /** the merit orders of the chosen periods of the last iteration, for the report (issue 14) */
+  readonly meritOrders: MeritOrderRecorder;
   /** bus voltages of the latest iteration, at most one sample per simulated minute: its minute and one value per world.voltageBuses */
   busVoltages: { minute: number; vPu: Float32Array }[] = [];
   private busIteration = -1;
@@ -121,6 +121,7 @@ export class RunRecorder {
     const horizonS = periods.length > 0 ? periods[periods.length - 1].endS - periods[0].startS : 0;
     this.sampleS = Math.max(REPORT_SAMPLE_S, Math.ceil(horizonS / REPORT_MAX_SAMPLES / 60) * 60);
     sim.onBus((bus) => this.attach(bus));
+    this.meritOrders = new MeritOrderRecorder(sim);
   }
 
   /** agents.csv rows of an iteration, from the ledger's accounts (agents in the roster's order). */
@@ -154,7 +155,6 @@ export class RunRecorder {
       case 'period-opened':
         this.periodLabel.set(e.payload.period, e.payload.label);
         if (e.payload.period === 0) this.bids.clear();
-        this.pendingBook = { supply: [], demand: [] };
         this.periodRows.push({ iteration: e.iteration, label: e.payload.label, startMinute: e.time / 60, prices: {}, tradedKw: 0, importKw: 0, exportKw: 0, consumptionKw: 0, productionKw: 0 });
         break;
       case 'period-closed': {
@@ -174,9 +174,6 @@ export class RunRecorder {
         const row = this.periodRows[this.periodRows.length - 1];
         this.periodRows[this.periodRows.length - 1] = { ...row, prices: e.payload.prices, importKw: e.payload.importKw, exportKw: e.payload.exportKw };
         if (e.payload.communities) this.recordCommunities(e.iteration, e.time, e.payload.period, e.payload.communities);
-        if (e.payload.period === Math.floor(this.sim.world.periods.length / 2)) {
-          this.meritOrder = { label: row.label, supply: this.pendingBook.supply, demand: this.pendingBook.demand, priceEurPerKwh: e.payload.prices.market ?? null };
-        }
         break;
       }
       case 'bid-submitted': {
@@ -184,14 +181,8 @@ export class RunRecorder {
         let supply = 0;
         let demand = 0;
         if (b.market === 'auction') {
-          for (const o of b.supply) {
-            supply += o.kw;
-            this.pendingBook.supply.push({ kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
-          }
-          for (const o of b.demand) {
-            demand += o.kw;
-            this.pendingBook.demand.push({ kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
-          }
+          for (const o of b.supply) supply += o.kw;
+          for (const o of b.demand) demand += o.kw;
         } else if (b.market === 'community-offer') {
           // a manager's offer: the most its community would sell (at the curve's top price) and buy (at its bottom)
           const c = b.offer.curve;

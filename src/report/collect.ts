@@ -8,6 +8,7 @@ import type { RunRecorder } from '../io/run-results.js';
 import type { IterationSummary, Simulation } from '../sim/simulation.js';
 import type { ReportData, ReportTable } from './report-data.js';
 import type { Network } from '../../grid/model/network.js';
+import { electricalDistanceFromSource } from './distance.js';
 
 /** Each bus's distance from the sources in branches (breadth-first over lines and transformers); -1 where none reaches. */
 export function hopsFromSource(net: Network): Int32Array {
@@ -75,7 +76,8 @@ export function collectReportData(sim: Simulation, rec: RunRecorder, summaries: 
   // bus voltages of the last iteration (mean of each bus's phase nodes), bus × time
   const net = sim.base.network;
   const hops = hopsFromSource(net);
-  const voltages: ReportData['voltages'] = { buses: sim.world.voltageBuses.map((b) => ({ name: b.name, hops: hops[b.index] })), steps: rec.busVoltages };
+  const distance = electricalDistanceFromSource(net, sim.baseKvLn);
+  const voltages: ReportData['voltages'] = { buses: sim.world.voltageBuses.map((b) => ({ name: b.name, hops: hops[b.index], distancePu: distance[b.index] })), steps: rec.busVoltages };
   const byEl = rec.violationsByElement.get(lastIt) ?? new Map<string, number>();
   const buses = net.buses
     .filter((b) => sim.busCoords.has(b.name))
@@ -91,9 +93,9 @@ export function collectReportData(sim: Simulation, rec: RunRecorder, summaries: 
     tables,
     iterations: summaries.map((it) => ({ iteration: it.iteration, welfareEur: it.welfareEur, violations: it.violations, batteryUnits: it.batteries.reduce((a, b) => a + b.units, 0) })),
     periods,
-    meritOrder: rec.meritOrder,
+    meritOrders: rec.meritOrders.views(),
     voltages,
     map: { buses, lines },
-    limits: { vMinPu: s.limits.v_min_pu, vMaxPu: s.limits.v_max_pu },
+    limits: { vMinPu: s.limits.v_min_pu, vMaxPu: s.limits.v_max_pu, nominalVPu: s.limits.nominal_v_pu },
   };
 }
