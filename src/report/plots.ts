@@ -54,7 +54,7 @@ export function timeTicks(from: number, to: number, maxTicks = 9): number[] {
   if (!(to > from)) return Number.isFinite(from) ? [from] : [];
   const step = TICK_STEPS_MIN.find((s) => Math.floor(to / s) - Math.ceil(from / s) + 1 <= maxTicks) ?? TICK_STEPS_MIN[TICK_STEPS_MIN.length - 1];
   const ticks: number[] = [];
-  for (let t = Math.ceil(from / step - 1e-9) * step; t <= to + 1e-9; t += step) ticks.push(t);
+  for (let t = Math.ceil(from / step - 1e-9) * step; t <= to + 1e-9; t += step) ticks.push(t === 0 ? 0 : t);
   return ticks;
 }
 
