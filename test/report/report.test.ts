@@ -161,4 +161,69 @@ describe.skipIf(!haveChromium && !requireBrowser)(`report.html in headless Chrom
       await browser.close();
     }
   });
+
+  it('shows the heatmap centred on the nominal, the merit orders with their statuses, legends with samples, round ticks, and opens each figures/ SVG', async () => {
+    const { chromium } = await import('playwright-core');
+    const dir = tempDir('lemsim-report-');
+    await writeReport(dir, smallReportData());
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`file://${join(dir, 'report.html')}`);
+      // heatmap: the nominal's white is drawn, the legend names the nominal interval and both limits
+      const heat = page.locator('#plot-voltage-heatmap');
+      const fills = await heat.locator('g.mark-rect path').evaluateAll((els) => els.map((e) => e.getAttribute('fill')));
+      expect(fills).toContain('#f7f7f7');
+      const heatLegend = ((await heat.locator('g.role-legend').first().textContent()) ?? '').replace(/\s+/g, ' ');
+      expect(heatLegend).toMatch(/nominal 1\.05/);
+      expect(heatLegend).toMatch(/\(nominal\)/);
+      expect(heatLegend).toMatch(/< 0\.9 \(below the limit\)/);
+      expect(heatLegend).toMatch(/≥ 1\.1 \(above the limit\)/);
+      // outlined cells beyond a limit: n2 at 1.12 pu and n3 at 0.88 pu
+      expect(await heat.locator('g.mark-rect path[stroke="#000"]').count()).toBeGreaterThan(0);
+      // merit order of the auction period: statuses in the legend, the clearing point labelled
+      const auction = page.locator('#plot-merit-order-08-10');
+      const legend = await auction.locator('g.role-legend-label text').allTextContents();
+      for (const status of ['accepted', 'rejected', 'paradoxically rejected', 'grid order', 'supply', 'demand', 'marginal block']) expect(legend.join('\n')).toContain(status);
+      expect(await auction.textContent()).toMatch(/cleared 2\.5 kW at 0\.075 EUR\/kWh/);
+      // community market: one panel per community with its price
+      const community = (await page.locator('#plot-merit-order-08-20').textContent()) ?? '';
+      for (const text of ['c1 (3 offers)', 'c2 (2 offers)', 'λ = 0.1 EUR/kWh, imports 1 kW', 'λ = 0.05 EUR/kWh, exports 0.5 kW']) expect(community).toContain(text);
+      // the iteration legend draws its dash samples: a visible stroke, dashed for the second iteration
+      const samples = await page.locator('#plot-prices-volumes g.role-legend-symbol path').evaluateAll((els) =>
+        els.map((e) => {
+          const st = (globalThis as unknown as { getComputedStyle(e: unknown): { stroke: string; strokeDasharray: string } }).getComputedStyle(e);
+          return { stroke: st.stroke, dash: st.strokeDasharray };
+        }),
+      );
+      const strokes = samples.filter((x) => x.stroke !== 'none');
+      expect(strokes.length).toBeGreaterThanOrEqual(2);
+      expect(strokes.some((x) => x.dash !== 'none' && x.dash !== '1px, 0px')).toBe(true);
+      // time ticks on round clock times
+      const ticks = await page.locator('#plot-prices-volumes g.role-axis-label text').allTextContents();
+      const times = ticks.filter((t) => /^\d+:\d\d$/.test(t));
+      expect(times.length).toBeGreaterThanOrEqual(3);
+      // the fixture's half hour: every 5 minutes from 8:00 (multiples of a step that divides the hour, never 8:03)
+      const mins = times.map((t) => Number(t.split(':')[0]) * 60 + Number(t.split(':')[1]));
+      const step = mins[1] - mins[0];
+      expect(60 % step).toBe(0);
+      for (const m of mins) expect(m % step).toBe(0);
+      expect(errors).toEqual([]);
+      // each standalone figure opens on its own and draws
+      for (const f of readdirSync(join(dir, 'figures')).filter((n) => n.endsWith('.svg'))) {
+        await page.goto(`file://${join(dir, 'figures', f)}`);
+        const box = await page.locator('svg').first().boundingBox();
+        expect(box?.width ?? 0, f).toBeGreaterThan(50);
+        expect(box?.height ?? 0, f).toBeGreaterThan(50);
+      }
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });
