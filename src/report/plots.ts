@@ -476,14 +476,14 @@ export function heatmapCells(
 
 /** Colour steps on each side of the nominal within the limits. */
 const HEAT_STEPS = 5;
-const BELOW_COLOURS = ['#2166ac', '#4393c3', '#92c5de', '#c6dbef', '#e3eef8'];
-const ABOVE_COLOURS = ['#fbe3d6', '#f4c6ad', '#f4a582', '#d6604d', '#b2182b'];
+export const BELOW_COLOURS = ['#2166ac', '#4393c3', '#92c5de', '#c6dbef', '#e3eef8'];
+export const ABOVE_COLOURS = ['#fbe3d6', '#f4c6ad', '#f4a582', '#d6604d', '#b2182b'];
 const BELOW_LIMIT = '#08306b';
 const ABOVE_LIMIT = '#4d0010';
-const NOMINAL_COLOUR = '#f7f7f7';
+export const NOMINAL_COLOUR = '#f7f7f7';
 
 /** A step a little above `x` from 1, 2, 2.5, 5 × 10^k: round colour thresholds. */
-function niceStep(x: number): number {
+export function niceStep(x: number): number {
   const e = Math.pow(10, Math.floor(Math.log10(x)));
   for (const m of [1, 2, 2.5, 5, 10]) if (m * e >= x) return m * e;
   return 10 * e;

@@ -6,9 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 
-let validate: ((spec: unknown) => boolean) & { errors?: unknown } | undefined;
+let validate: ValidateFunction | undefined;
 
 /** Why `spec` is not a valid Vega-Lite v5 spec, or [] when it is. */
 export function vegaLiteV5Errors(spec: unknown): string[] {
@@ -16,8 +16,8 @@ export function vegaLiteV5Errors(spec: unknown): string[] {
     const require = createRequire(import.meta.url);
     const schema = JSON.parse(readFileSync(require.resolve('vega-lite-v5/build/vega-lite-schema.json'), 'utf8'));
     const ajv = new Ajv({ strict: false, allErrors: false, allowUnionTypes: true, validateFormats: false });
-    validate = ajv.compile(schema) as typeof validate;
+    validate = ajv.compile(schema);
   }
-  if (validate!(spec)) return [];
-  return ((validate!.errors ?? []) as { instancePath: string; message?: string }[]).slice(0, 5).map((e) => `${e.instancePath || '(root)'}: ${e.message ?? ''}`);
+  if (validate(spec)) return [];
+  return (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '(root)'}: ${e.message ?? ''}`);
 }
