@@ -311,6 +311,16 @@ export interface RunSummaryJson {
     /** the agents' surplus and the market operator's: they add up to welfare_eur (checked every period) */
     agents_welfare_eur: number;
     operator_surplus_eur: number;
+    /**
+     * issue 14: price-taking demand (a demand strategy bidding all its demand at its `cap_price`,
+     * SREF's `passive`): what it bought, paid at the clearing prices, and its value at the cap, which
+     * `welfare_eur` contains; `welfare_elastic_eur` = welfare_eur − that value + that payment, the
+     * welfare of everyone but the price-taking demand (its payment shown apart, not valued at the cap)
+     */
+    passive_demand_kwh: number;
+    passive_demand_payment_eur: number;
+    passive_demand_cap_value_eur: number;
+    welfare_elastic_eur: number;
     violations: number;
     /** issue 10: element × market period (bus-hour with an hourly market) */
     violation_episodes: number;
@@ -330,11 +340,32 @@ export interface RunSummaryJson {
     energy_balance_kw_periods: IterationSummary['energyBalanceKwh'];
     voltage: IterationSummary['voltage'];
   }[];
-  final: { iteration: number; welfare_eur: number; violations: number; violation_episodes: number; configuration: string; non_converged_steps: number; batteries: readonly { bus: string; units: number }[]; stopped_because: string | null };
+  final: {
+    iteration: number;
+    welfare_eur: number;
+    violations: number;
+    violation_episodes: number;
+    configuration: string;
+    non_converged_steps: number;
+    batteries: readonly { bus: string; units: number }[];
+    stopped_because: string | null;
+    /** issue 14: as in `iterations` */
+    welfare_elastic_eur: number;
+    passive_demand_payment_eur: number;
+  };
   /** what produced these results: lemsim version, git commit, seed, the resolved scenario */
   provenance: Provenance;
   /** the instant every `minute` (and market.csv `time`) of the run's files counts from: midnight of the horizon's first day, ISO local time */
   time_origin: string;
+}
+
+/**
+ * The welfare of everyone but the price-taking demand (issue 14): the market's welfare without the
+ * demand's value at its cap price and without its payment (which the sellers and the operator
+ * received, so it stays in their surplus). Equals `welfareEur` when there is no price-taking demand.
+ */
+export function welfareElastic(s: Pick<IterationSummary, 'welfareEur' | 'passiveDemand'>): number {
+  return Number((s.welfareEur - s.passiveDemand.capValueEur + s.passiveDemand.paymentEur).toFixed(6));
 }
 
 export function runSummary(sim: Simulation, summaries: readonly IterationSummary[], events: number): RunSummaryJson {
@@ -343,6 +374,10 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     welfare_eur: s.welfareEur,
     agents_welfare_eur: s.agentsWelfareEur,
     operator_surplus_eur: s.operatorSurplusEur,
+    passive_demand_kwh: s.passiveDemand.kwh,
+    passive_demand_payment_eur: s.passiveDemand.paymentEur,
+    passive_demand_cap_value_eur: s.passiveDemand.capValueEur,
+    welfare_elastic_eur: welfareElastic(s),
     violations: s.violations,
     violation_episodes: s.violationCounts.violation_episodes,
     configuration: s.configuration,
@@ -373,7 +408,18 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     energy_balance_kw_periods: last.energy_balance_kw_periods,
     voltage: last.voltage,
     iterations,
-    final: { iteration: last.iteration, welfare_eur: last.welfare_eur, violations: last.violations, violation_episodes: last.violation_episodes, configuration: last.configuration, non_converged_steps: last.non_converged_steps, batteries: last.batteries, stopped_because: last.decision },
+    final: {
+      iteration: last.iteration,
+      welfare_eur: last.welfare_eur,
+      violations: last.violations,
+      violation_episodes: last.violation_episodes,
+      configuration: last.configuration,
+      non_converged_steps: last.non_converged_steps,
+      batteries: last.batteries,
+      stopped_because: last.decision,
+      welfare_elastic_eur: last.welfare_elastic_eur,
+      passive_demand_payment_eur: last.passive_demand_payment_eur,
+    },
     provenance: provenance(sim.scenario),
     time_origin: `${sim.scenario.solar.date}T00:00:00`,
   };

@@ -9,6 +9,7 @@ import type { IterationSummary, Simulation } from '../sim/simulation.js';
 import type { ReportData, ReportTable } from './report-data.js';
 import type { Network } from '../../grid/model/network.js';
 import { electricalDistanceFromSource } from './distance.js';
+import { welfareElastic } from '../io/run-results.js';
 
 /** Each bus's distance from the sources in branches (breadth-first over lines and transformers); -1 where none reaches. */
 export function hopsFromSource(net: Network): Int32Array {
@@ -66,9 +67,14 @@ export function collectReportData(sim: Simulation, rec: RunRecorder, summaries: 
     },
     {
       id: 'iterations',
-      title: 'Violations and social welfare per battery configuration (seed 000, Tables II, IV, V)',
-      columns: ['iteration', 'welfare_eur', 'violations', 'violating_buses', 'battery_sites', 'battery_units', 'decision', 'violation_episodes', 'configuration', 'worst_voltage_deviation_pu'],
-      rows: summaries.map((it) => [it.iteration, it.welfareEur, it.violations, it.violatingBuses.length, it.batteries.length, it.batteries.reduce((a, b) => a + b.units, 0), it.decision ?? '', it.violationCounts.violation_episodes, it.configuration, it.violationCounts.deviation.voltage_pu.max]),
+      title:
+        'Violations and social welfare per battery configuration (seed 000, Tables II, IV, V). welfare_elastic_eur is the welfare of every participant but the price-taking demand; ' +
+        "that demand's payment and energy are apart; welfare_eur, the market's objective, also counts it at its cap price (passive_demand_cap_value_eur), a bidding device rather than a value",
+      columns: ['iteration', 'welfare_eur', 'violations', 'violating_buses', 'battery_sites', 'battery_units', 'decision', 'violation_episodes', 'configuration', 'worst_voltage_deviation_pu', 'welfare_elastic_eur', 'passive_demand_kwh', 'passive_demand_payment_eur', 'passive_demand_cap_value_eur'],
+      rows: summaries.map((it) => [
+        it.iteration, it.welfareEur, it.violations, it.violatingBuses.length, it.batteries.length, it.batteries.reduce((a, b) => a + b.units, 0), it.decision ?? '', it.violationCounts.violation_episodes, it.configuration, it.violationCounts.deviation.voltage_pu.max,
+        welfareElastic(it), it.passiveDemand.kwh, it.passiveDemand.paymentEur, it.passiveDemand.capValueEur,
+      ]),
     },
   ];
   // traded locally = production not exported (self-consumption included, as in seed 004's Figure 5)
@@ -91,7 +97,8 @@ export function collectReportData(sim: Simulation, rec: RunRecorder, summaries: 
     title: `lemsim — ${s.name}`,
     subtitle: `${s.market.mechanism} market, ${s.market.period_min}-minute periods ${s.horizon.from}–${s.horizon.to}, power flow every ${s.power_flow.step_s} s, ${summaries.length} iteration(s), seed ${s.seed}`,
     tables,
-    iterations: summaries.map((it) => ({ iteration: it.iteration, welfareEur: it.welfareEur, violations: it.violations, batteryUnits: it.batteries.reduce((a, b) => a + b.units, 0) })),
+    // the welfare the report draws leaves price-taking demand's value at its cap out (issue 14)
+    iterations: summaries.map((it) => ({ iteration: it.iteration, welfareEur: welfareElastic(it), violations: it.violations, batteryUnits: it.batteries.reduce((a, b) => a + b.units, 0), passiveDemandPaymentEur: it.passiveDemand.paymentEur })),
     periods,
     meritOrders: rec.meritOrders.views(),
     voltages,

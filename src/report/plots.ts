@@ -912,6 +912,10 @@ export function reinforcementPlot(data: ReportData): ReportPlot {
     caption: 'Left: social welfare in EUR. Right: violations, with the battery units installed in that iteration above each bar.',
   };
   if (data.iterations.length === 0) return { ...base, spec: null, emptyReason: 'no iteration was recorded' };
+  const passive = data.iterations.map((it) => it.passiveDemandPaymentEur ?? 0);
+  const caption = passive.some((p) => p > 0)
+    ? `${base.caption} The welfare leaves out the price-taking demand (bid at its cap price, a bidding device, not a value): it paid ${passive.map((p) => Number(p.toFixed(4))).join(' / ')} EUR per iteration, apart (summary.json welfare_elastic_eur, passive_demand_payment_eur).`
+    : base.caption;
   const values = data.iterations.map((it) => ({ ...it, units: `${it.batteryUnits} units` }));
   const x = { field: 'iteration', type: 'ordinal', title: 'iteration', axis: { labelAngle: 0 } };
   const spec = {
@@ -935,7 +939,7 @@ export function reinforcementPlot(data: ReportData): ReportPlot {
       },
     ],
   };
-  return { ...base, spec: spec as TopLevelSpec };
+  return { ...base, caption, spec: spec as TopLevelSpec };
 }
 
 /** Every plot of the page, in page order. */

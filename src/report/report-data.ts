@@ -18,8 +18,11 @@ export interface ReportData {
   readonly subtitle: string;
   /** tables shown in the page and written as CSV beside it (e.g. the papers' Tables 2–4, II, IV, V) */
   readonly tables: readonly ReportTable[];
-  /** per reinforcement iteration */
-  readonly iterations: readonly { readonly iteration: number; readonly welfareEur: number; readonly violations: number; readonly batteryUnits: number }[];
+  /**
+   * per reinforcement iteration; `welfareEur` is the welfare without price-taking demand's value at
+   * its cap (summary.json `welfare_elastic_eur`), whose payment is `passiveDemandPaymentEur` (0: none)
+   */
+  readonly iterations: readonly { readonly iteration: number; readonly welfareEur: number; readonly violations: number; readonly batteryUnits: number; readonly passiveDemandPaymentEur?: number }[];
   /** per iteration and period: clearing outcome; `prices` one per community or `market` */
   readonly periods: readonly {
     readonly iteration: number;

@@ -15,7 +15,7 @@ import { type DrivenElement, type GridOperatorState, voltageSummary } from '../.
 import { type PvProfile, dayOfYear } from '../../agents/solar.js';
 import { Forecasts } from '../../agents/forecast.js';
 import { checkManagerParams } from '../../agents/strategies/managers/strategy.js';
-import type { LedgerBalance, LedgerState } from '../../agents/ledger.js';
+import type { LedgerBalance, LedgerState, PassiveDemand } from '../../agents/ledger.js';
 import { loadNoiseFactors, pvSizes } from '../../agents/pv-placement.js';
 import { type JsonValue, checkParams, withDefaults } from '../../agents/strategies/strategy.js';
 import { type Registry, buildRegistry } from './plugins.js';
@@ -69,6 +69,8 @@ export interface IterationSummary {
   /** the agents' surplus and the market operator's (the ledger checks they add up to `welfareEur` every period) */
   readonly agentsWelfareEur: number;
   readonly operatorSurplusEur: number;
+  /** issue 14: what price-taking demand bought, paid and was valued at (its cap) inside `welfareEur` */
+  readonly passiveDemand: PassiveDemand;
   readonly voltage: ReturnType<typeof voltageSummary>;
   /** power flows solved, and those that did not converge (their voltages and violations are unknown) */
   readonly gridSolves: number;
@@ -304,6 +306,7 @@ export class Simulation {
           energyBalanceKwPeriods: energyBalance(ledger.balance, this.world.periodHours),
           agentsWelfareEur: Number(ledger.agentsWelfareEur.toFixed(6)),
           operatorSurplusEur: Number(ledger.operatorSurplusEur.toFixed(6)),
+          passiveDemand: { kwh: Number(ledger.passive.kwh.toFixed(6)), paymentEur: Number(ledger.passive.paymentEur.toFixed(6)), capValueEur: Number(ledger.passive.capValueEur.toFixed(6)) },
           voltage: voltageSummary(go.vStats, this.scenario.limits.nominal_v_pu),
           iteration: this.iteration,
           welfareEur: Number(ledger.welfareEur.toFixed(6)),
@@ -461,6 +464,8 @@ export class Simulation {
     };
     const elementOf = new Map<string, DrivenElement>();
     const prosumers = [...w.communityOf.keys()].filter((id) => id.startsWith('p-'));
+    // issue 14: a demand strategy with a `cap_price` bids all its demand at that cap (price-taking)
+    const passiveDemand: Record<string, number> = {};
     const pvKwp = pvSizes(s, prosumers);
     prosumers.forEach((id, i) => {
       const load = id.slice(2);
@@ -471,6 +476,8 @@ export class Simulation {
         supply = g.supply ?? supply;
         demand = g.demand ?? demand;
       }
+      const capPrice = { ...(this.registry.strategies[demand.name]?.defaults ?? {}), ...demand.params }.cap_price;
+      if (s.market.mechanism !== 'community' && typeof capPrice === 'number') passiveDemand[id] = capPrice;
       const sigma = s.prosumers.load_noise?.sigma ?? 0;
       add(id, s.prosumers.kind, { load, pvKwp: pv, supply, demand, ...(sigma > 0 ? { loadNoise: Array.from(loadNoiseFactors(s.seed, id, sigma, w.periods.length)) } : {}) });
       elementOf.set(id, { load: w.loadIndex.get(load)!, keepsPowerFactor: true, followsShape: demand.name === 'passive' && s.power_flow.passive_demand === 'load-shape' });
@@ -485,7 +492,7 @@ export class Simulation {
     for (const extra of s.agents) add(extra.id, extra.kind, extra.config);
     add('mo', 'market-operator', {});
     add('go', 'grid-operator', { elementOf });
-    add('ledger', 'ledger', { batteries: w.batteries.map((b) => b.id) });
+    add('ledger', 'ledger', { batteries: w.batteries.map((b) => b.id), passiveDemand });
     add('dso', 'dso-planner', {
       enabled: s.reinforcement.enabled,
       maxIterations: s.reinforcement.max_iterations,

@@ -73,6 +73,6 @@ describe('lemsim compare', () => {
 });
 
 function summaryOf(name: string): RunForComparison['summary'] {
-  const e = { consumption: 1, production: 1, self_consumption: 0, local_trading: 0, import: 0, export: 0 };
+  const e = { consumption: 1, production: 1, self_consumption: 0, local_trading: 0, import: 0, export: 0, battery_charge: 0, battery_discharge: 0 };
   return { scenario: name, energy_balance_kwh: e, voltage: { average_pu: 1.05, difference_from_nominal_pct: 0, mae_all_pct: 0.1, mae_positive_pct: 0.1, mae_negative_pct: 0 }, final: { iteration: 0, welfare_eur: 1, violations: 0 } };
 }
