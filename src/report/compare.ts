@@ -97,8 +97,8 @@ export function readRun(dir: string): RunForComparison {
 
 const WIDTH = 640;
 
-/** Most difference cells drawn before merging (about 2 MB of SVG at worst); beyond, minutes are binned. */
-export const MAX_DIFF_CELLS = 80_000;
+/** Most difference cells drawn before merging (about 4 MB of SVG when no two neighbours share a colour); beyond, minutes are binned. */
+export const MAX_DIFF_CELLS = 200_000;
 
 /** One run's voltage difference against the reference at one load node over [t0, t1) minutes. */
 interface DiffCell {
@@ -190,8 +190,23 @@ export function voltageDifferences(runs: readonly RunForComparison[], ref: RunFo
     }
     if (cur) cells.push(cellOf(cur));
   }
-  const nodes = [...new Set(raw.map((c) => c.node))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const nodes = [...new Set(raw.map((c) => c.node))].sort(naturalOrder);
   return { cells, labels, colours, nodes, stepPu, binMinutes: stepMin };
+}
+
+/** load2 before load10: digit runs compared as numbers, the rest by code unit (no locale). */
+export function naturalOrder(a: string, b: string): number {
+  const pa = a.match(/\d+|\D+/g) ?? [];
+  const pb = b.match(/\d+|\D+/g) ?? [];
+  for (let k = 0; k < Math.min(pa.length, pb.length); k++) {
+    const x = pa[k];
+    const y = pb[k];
+    if (x === y) continue;
+    const nx = /^\d/.test(x) && /^\d/.test(y) ? Number(x) - Number(y) : 0;
+    if (nx !== 0) return nx;
+    return x < y ? -1 : 1;
+  }
+  return pa.length - pb.length;
 }
 
 function cellOf(c: DiffCell & { k: number; n: number }): DiffCell {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { projectDir } from '../../src/shared-data.js';
-import { renderComparison, type RunForComparison } from '../../src/report/compare.js';
+import { naturalOrder, renderComparison, type RunForComparison } from '../../src/report/compare.js';
 import { tempDir } from '../helpers/temp.js';
 
 const io = () => ({ out: () => undefined, err: () => undefined });
@@ -69,6 +69,8 @@ describe('lemsim compare', () => {
       expect(Buffer.byteLength(html), smooth ? 'smooth' : 'worst case').toBeLessThanOrEqual(5 * 2 ** 20);
       expect(html).toContain('LOAD55 898.1');
     }
+    // load nodes in natural order (LOAD2 before LOAD10)
+    expect(['LOAD10 1.1', 'LOAD2 1.1', 'LOAD1 9.2', 'LOAD1 10.1'].sort(naturalOrder)).toEqual(['LOAD1 9.2', 'LOAD1 10.1', 'LOAD2 1.1', 'LOAD10 1.1']);
   }, 300_000);
 });
 
