@@ -707,8 +707,8 @@ export function voltageProfilePlot(data: ReportData): ReportPlot {
 }
 
 
-/** Most time points on the voltage-envelope plot; longer runs are binned (min of minima, max of maxima). */
-export const MAX_ENVELOPE_POINTS = 1_000;
+/** Most time points on the voltage-envelope plot: one per pixel column; longer runs are binned (min of minima, max of maxima). */
+export const MAX_ENVELOPE_POINTS = WIDTH_PX;
 
 /**
  * Per sub-step (or time bin): the lowest, mean and highest bus voltage over every bus. Non-finite
