@@ -80,6 +80,13 @@ describe('report.html', () => {
     expect((s.thresholds[white - 1] + s.thresholds[white]) / 2).toBeCloseTo(1.05, 9);
     expect(s.thresholds[0]).toBe(0.9);
     expect(s.thresholds[s.thresholds.length - 1]).toBe(1.1);
+    // one colour per interval, thresholds increasing, whatever the data and limits
+    for (const [vals, n, lo, hi] of [[[1], 1, 0.95, 1.05], [[0.5, 1.5], 1, 0.95, 1.05], [[1.04], 1.05, 0.9, 1.1], [[0.96, 1.049], 1, 0.95, 1.05], [[1.0], 1.0, 0.999, 1.001]] as const) {
+      const sc = heatmapColourScale(vals, n, lo, hi);
+      expect(sc.colours).toHaveLength(sc.thresholds.length + 1);
+      for (let k = 1; k < sc.thresholds.length; k++) expect(sc.thresholds[k]).toBeGreaterThan(sc.thresholds[k - 1]);
+      expect(sc.colours).toContain('#f7f7f7');
+    }
     // a feeder that moves ±0.3 % gets steps of 0.1 %, not one colour
     const small = heatmapColourScale([1.047, 1.05, 1.052], 1.05, 0.9, 1.1);
     expect(small.stepPu).toBe(0.001);
