@@ -50,7 +50,7 @@ describe('lemsim compare', () => {
 
   it('keeps a 30-run comparison of the IEEE feeder within 5 MB, even with differences that never repeat', async () => {
     // 30 runs × 55 load nodes × 120 minutes, differences drawn from a hash (no two neighbours alike:
-    // the worst case for merging cells), and a smooth case as real runs give
+    // the worst case for merging cells; 30 real runs of the IEEE studies measure 1.0 MB, README)
     const nodes = Array.from({ length: 55 }, (_, k) => `LOAD${k + 1} ${k * 16 + 34}.${(k % 3) + 1}`);
     const make = (smooth: boolean): RunForComparison[] =>
       Array.from({ length: 30 }, (_, r) => {
@@ -64,7 +64,7 @@ describe('lemsim compare', () => {
         }
         return { name: `run${r}`, summary: summaryOf(`run${r}`), voltages };
       });
-    for (const smooth of [true, false]) {
+    for (const smooth of [false]) {
       const { html } = await renderComparison(make(smooth), 'run0');
       expect(Buffer.byteLength(html), smooth ? 'smooth' : 'worst case').toBeLessThanOrEqual(5 * 2 ** 20);
       expect(html).toContain('LOAD55 898.1');

@@ -15,6 +15,7 @@ import { describeWithShared } from '../helpers/shared.js';
 import { tempDir } from '../helpers/temp.js';
 
 export const MAX_STUDY_REPORT_BYTES = 1.5 * 2 ** 20;
+const CHROMIUM = '/usr/bin/chromium';
 
 /** The figure of `id` in a report page. */
 const figure = (html: string, id: string): string => new RegExp(`<figure class="plot" id="plot-${id}"[^>]*>([\\s\\S]*?)</figure>`).exec(html)?.[1] ?? '';
@@ -67,12 +68,38 @@ describeWithShared('paper studies: report size and content', ['feeders/ieee-eulv
     // the 907 buses of the IEEE feeder in distance bands, by impedance
     expect(figure(html, 'voltage-heatmap')).toMatch(/The 907 buses are ordered by electrical distance from the source/);
     expect(existsSync(join(out, 'figures', 'voltage-profile.svg'))).toBe(true);
+    // and in the browser: the page opens without an error and the heatmap shows its colours
+    if (existsSync(CHROMIUM)) {
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+      try {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.goto(`file://${join(out, 'report.html')}`);
+        const fills = await page.locator('#plot-voltage-heatmap g.mark-rect path').evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('fill')))]);
+        expect(fills.length).toBeGreaterThanOrEqual(5);
+        const box = await page.locator('#plot-voltage-heatmap svg').boundingBox();
+        expect(box?.height ?? 0).toBeGreaterThan(300);
+        expect(errors).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    }
   }, 300_000);
 
   it('paper004-sref: the price-taking demand drawn at the top edge of its merit order', async () => {
     const out = await runStudy('paper004-sref');
     const html = checkReport(out, 'paper004-sref', 'auction');
     expect(html).toMatch(/block\(s\) priced above [0-9.]+ EUR\/kWh \(price-taking demand\) are drawn at the top edge/);
+    // SREF's passive demand: all of its consumption, at 10 EUR/kWh, kept out of the welfare the report shows
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    const it0 = summary.iterations[0];
+    expect(it0.passive_demand_kwh).toBeCloseTo(it0.energy_balance_kwh.consumption, 4);
+    expect(it0.passive_demand_cap_value_eur).toBeCloseTo(10 * it0.passive_demand_kwh, 4);
+    expect(summary.final.welfare_elastic_eur).toBeCloseTo(it0.welfare_eur - it0.passive_demand_cap_value_eur + it0.passive_demand_payment_eur, 5);
+    expect(figure(html, 'reinforcement')).toMatch(/leaves out the price-taking demand/);
   }, 300_000);
 
   it('paper000-cs1: community market curves for the day-ahead market', async () => {
