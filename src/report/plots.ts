@@ -7,6 +7,11 @@
  * bought (paper 000 Tables IV–V). A plot whose data is absent is returned with the reason instead of
  * a spec, so the page says so rather than drawing an empty frame.
  *
+ * Issue 14 shaped them for papers: voltages coloured on a diverging scale around the scenario's
+ * nominal and ordered by electrical distance (distance.ts), merit orders of chosen periods for both
+ * mechanisms (merit-orders.ts), time axes on round clock times, legends that draw their samples,
+ * and data thinned to what the drawing area can show (cells merged, one point per pixel column).
+ *
  * Market sign convention on the energy-balance plot: what enters the community (production, import)
  * is drawn above zero and what leaves it (consumption, export) below, so balanced bars are symmetric.
  */

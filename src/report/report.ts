@@ -3,7 +3,8 @@
  * script and no external reference — so it opens anywhere, offline, and archives as one file. A
  * Content-Security-Policy forbids the page to load anything, which turns any accidental external
  * reference into a visible browser error (the browser test watches for those). Each table is also
- * written as `<id>.csv` beside the page. Output is deterministic: the same data gives the same bytes
+ * written as `<id>.csv` beside the page, and each plot as `figures/<id>.svg` and `figures/<id>.vl.json`
+ * (standalone, for papers: issue 14). Output is deterministic: the same data gives the same bytes
  * (no timestamps, no random ids; plots rendered one after another because Vega's id counters are
  * process-global).
  */
