@@ -338,6 +338,19 @@ export const scenarioSchema = z
       })
       .strict()
       .default({ enabled: true, max_iterations: 4, unit_steps: [1, 3, 5], rule: 'stop-on-no-improvement' }),
+    // --- issue 14: the report ---
+    report: z
+      .object({
+        /**
+         * market periods whose merit order report.html draws, by their start (`HH:MM`, `D+HH:MM`);
+         * each must start a period of the horizon (src/scenario.ts). Absent: the middle period and the
+         * periods with the lowest and the highest price of the last iteration.
+         */
+        merit_order_periods: z.array(clock).min(1).max(24).optional(),
+      })
+      .strict()
+      .default({}),
+    // --- end issue 14 ---
   })
   .strict();
 

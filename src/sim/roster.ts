@@ -36,6 +36,8 @@ export function buildRoster(w: World, agentKinds: Registry['agentKinds'], planne
   };
   const elementOf = new Map<string, DrivenElement>();
   const prosumers = [...w.communityOf.keys()].filter((id) => id.startsWith('p-'));
+  // issue 14: a demand strategy with a `cap_price` bids all its demand at that cap (price-taking)
+  const passiveDemand: Record<string, number> = {};
   const pvKwp = pvSizes(s, prosumers);
   // issue 12: prosumers whose PV is the feeder's own PVSystems (instead of a placed size)
   const pvElements = new Map<string, number[]>();
@@ -50,6 +52,8 @@ export function buildRoster(w: World, agentKinds: Registry['agentKinds'], planne
       supply = g.supply ?? supply;
       demand = g.demand ?? demand;
     }
+    const capPrice = { ...(w.strategies[demand.name]?.defaults ?? {}), ...demand.params }.cap_price;
+    if (s.market.mechanism !== 'community' && typeof capPrice === 'number') passiveDemand[id] = capPrice;
     const sigma = s.prosumers.load_noise?.sigma ?? 0;
     add(id, s.prosumers.kind, { load, pvKwp: pv, supply, demand, ...(sigma > 0 ? { loadNoise: Array.from(loadNoiseFactors(s.seed, id, sigma, w.periods.length)) } : {}), ...(elements ? { pvElements: elements } : {}) });
     elementOf.set(id, { load: w.loadIndex.get(load)!, keepsPowerFactor: true, followsShape: demand.name === 'passive' && s.power_flow.passive_demand === 'load-shape', ...(elements ? { pvElements: elements } : {}) });
@@ -70,7 +74,7 @@ export function buildRoster(w: World, agentKinds: Registry['agentKinds'], planne
   for (const extra of s.agents) add(extra.id, extra.kind, extra.config);
   add('mo', 'market-operator', {});
   add('go', 'grid-operator', { elementOf });
-  add('ledger', 'ledger', { batteries: [...w.batteries.map((b) => b.id), ...storage.map((st) => st.id)] });
+  add('ledger', 'ledger', { batteries: [...w.batteries.map((b) => b.id), ...storage.map((st) => st.id)], passiveDemand });
   add('dso', 'dso-planner', {
     enabled: s.reinforcement.enabled,
     maxIterations: s.reinforcement.max_iterations,
