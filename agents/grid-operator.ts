@@ -4,7 +4,9 @@
  * power flow per sub-step of the period (warm-started), checks limits — bus voltages within
  * [v_min, v_max] pu (EN 50160's ±10 % by default) and line currents within their normamps (or the
  * scenario's `line_amps`) — and publishes `grid-solved` per sub-step and one `violation-detected`
- * per element and sub-step. The power-flow state is the agent's physics, kept between periods.
+ * per element and sub-step. Each sub-step also meters every branch (grid/powerflow/branch-flows.ts:
+ * terminal-1 current and losses, checked to add up to the power balance's losses) into the running
+ * loading and loss statistics of branches.csv. The power-flow state is the agent's physics, kept between periods.
  * A feeder with regulators or capacitor controls is solved in OpenDSS's static control mode
  * (grid/controls): every sub-step runs its control loop, and taps and capacitor steps carry over.
  */
@@ -12,6 +14,7 @@ import { ControlledPowerFlow, hasControls } from '../grid/controls/static-contro
 import { LemsimError } from '../src/errors.js';
 import type { SolverModel } from '../grid/powerflow/compile.js';
 import { GridMeter, checkPowerBalance } from '../grid/powerflow/result.js';
+import { type BranchFlows, type BranchStats, addBranchFlows, branchFlows, checkBranchLosses, cloneBranchStats, emptyBranchStats, newBranchFlows } from '../grid/powerflow/branch-flows.js';
 import { type LoadPowers, PowerFlowState, newLoadPowers, setLoadPowersAt } from '../grid/powerflow/solve.js';
 import type { AnyDraft } from '../src/kernel/events.js';
 import type { AgentKind, World } from './agent.js';
@@ -51,6 +54,9 @@ export interface GridEngine {
   meterModel: SolverModel;
   /** the feeder's controls, when it has any (then they own the solve) */
   readonly controls: ControlledPowerFlow | undefined;
+  /** branch currents and losses of the last solve (branches.csv), and every branch's NormAmps */
+  readonly flows: BranchFlows;
+  readonly normAmps: Float64Array;
 }
 
 export interface GridOperatorState {
@@ -64,6 +70,8 @@ export interface GridOperatorState {
   readonly violations: number;
   /** voltage statistics over every sub-step, bus and phase node (seed 004, Tables 3–4) */
   readonly vStats: VoltageStats;
+  /** issue 14 (branches.csv): loading and losses of every branch over every converged sub-step */
+  readonly branchStats: BranchStats;
 }
 
 /** Running sums for the average voltage and the mean absolute deviation from nominal. */
@@ -182,6 +190,10 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
     // run-time invariant (DESIGN rule 9): source = loads + losses after every power flow
     const bal = engine.meter.measure(vRe, vIm, engine.powers, pf.sourceScale);
     checkPowerBalance(bal, world.scenario.power_flow.tolerance);
+    // branches.csv: every branch's current and losses, which must add up to the balance's losses
+    branchFlows(engine.meterModel, vRe, vIm, engine.flows);
+    checkBranchLosses(engine.flows, bal.lossesKw, bal.termsKva);
+    addBranchFlows(state.branchStats, engine.flows, engine.normAmps, world.subStepS / 3600, t / 60);
     let minV = Infinity;
     let maxV = -Infinity;
     for (let b = 0; b < network.buses.length; b++) {
@@ -316,7 +328,8 @@ function engineOf(world: World, agentId: string): GridEngine {
     // an ideal regulated bus (paper 004) and the feeder's own regulators would fight over the voltage
     if (controls && world.regulated) throw new LemsimError(`power_flow.regulated_bus (${world.regulated.bus}) cannot be combined with the feeder's own controls (RegControl, CapControl, InvControl): remove one`);
     const pf = new PowerFlowState(world.feeder.model);
-    return { pf, powers: newLoadPowers(world.feeder.model), meter: new GridMeter(world.feeder.model), meterModel: world.feeder.model, controls };
+    const m = world.feeder.model;
+    return { pf, powers: newLoadPowers(m), meter: new GridMeter(m), meterModel: m, controls, flows: newBranchFlows(m), normAmps: Float64Array.from(m.network.branches, (b) => b.normAmps) };
   });
 }
 
@@ -325,14 +338,15 @@ export const gridOperatorKind: AgentKind<GridOperatorState, GridOperatorConfig> 
   handles: ['market-cleared'],
   init(id, config, world) {
     engineOf(world, id);
-    return { id, elementOf: config.elementOf, period: -1, expected: 0, dispatch: {}, solves: 0, nonConverged: 0, violations: 0, vStats: emptyVoltageStats() };
+    return { id, elementOf: config.elementOf, period: -1, expected: 0, dispatch: {}, solves: 0, nonConverged: 0, violations: 0, vStats: emptyVoltageStats(), branchStats: emptyBranchStats(world.feeder.network.branches.length) };
   },
   transition(state, event, world) {
     if (event.type === 'market-cleared') {
       // the period's whole dispatch arrives as one batch with the clearing: O(agents) per period
       const dispatch: Record<string, ElementDispatch> = {};
       for (const d of event.payload.dispatch) dispatch[d.agent] = { pKw: d.pKw, consumptionKw: d.boughtKw };
-      const next = { ...state, period: event.payload.period, expected: event.payload.dispatches, dispatch };
+      // the period adds to a copy of the branch statistics: a snapshot of the state stays as it was
+      const next = { ...state, period: event.payload.period, expected: event.payload.dispatches, dispatch, branchStats: cloneBranchStats(state.branchStats) };
       const r = solvePeriod(world, next, world.periods[event.payload.period].startS);
       return { state: { ...next, solves: state.solves + r.solves, nonConverged: state.nonConverged + r.nonConverged, violations: state.violations + r.violations }, emit: r.emit };
     }

@@ -61,7 +61,7 @@ describe('simulation on example-small', () => {
     const b = join(dir, 'b');
     for (const out of [a, b]) expect(await main(['run', EXAMPLE, '--out', out, '--log-level', 'silent'], capture().io)).toBe(0);
     const files = readdirSync(a).sort();
-    expect(files).toEqual(['.lemsim-output', 'agents.csv', 'batteries.csv', 'energy_balance.csv', 'events.jsonl', 'iterations.csv', 'market.csv', 'report.html', 'summary.json', 'timing.json', 'violation_episodes.csv', 'violations.csv', 'voltage.csv', 'voltages.csv']);
+    expect(files).toEqual(['.lemsim-output', 'agents.csv', 'batteries.csv', 'branches.csv', 'energy_balance.csv', 'events.jsonl', 'iterations.csv', 'market.csv', 'report.html', 'strategy_states.csv', 'summary.json', 'timing.json', 'violation_episodes.csv', 'violations.csv', 'voltage.csv', 'voltages.csv']);
     for (const f of files) if (f !== 'timing.json') expect(readFileSync(join(a, f), 'utf8'), f).toBe(readFileSync(join(b, f), 'utf8'));
     expect(readFileSync(join(a, 'market.csv'), 'utf8').split('\n')[0]).toBe('iteration,period,time,agent,community,bid_supply_kw,bid_demand_kw,bought_kw,sold_kw,dispatch_kw,price_eur_per_kwh,welfare_eur,price_set_by');
     expect(readFileSync(join(a, 'violations.csv'), 'utf8').split('\n')[0]).toBe('iteration,minute,element,bus,kind,value,limit,deviation');

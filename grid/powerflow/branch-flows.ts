@@ -1,0 +1,186 @@
+/**
+ * Branch flows of a solved power flow, computed only when asked (the solve itself never does this
+ * work): each line's and transformer's terminal currents I = Yprim·V, its loading as OpenDSS reports
+ * it (the largest phase-conductor current at terminal 1 over NormAmps: OpenDSS's
+ * `MaxTerminalOneIMag`, the `%Normal` of `Export Overloads`) and its losses Σ V·conj(I) over every
+ * conductor (OpenDSS `Export Losses`, Total(W)). `branchFlows` fills preallocated typed arrays and
+ * allocates nothing, for a time series' every sub-step.
+ *
+ * A merged jumper (compile.ts, JUMPER_OHMS) has no voltage across it in the solution, so its series
+ * current cannot be recovered from Yprim·V (1e10 S times rounding noise): its current is reported
+ * as NaN (unknown), and its losses are those of its capacitance alone, as GridMeter counts them.
+ */
+import { LemsimError } from '../../errors.js';
+import type { SolverModel } from './compile.js';
+
+/** Per-branch results of one solution, indexed like `network.branches`. */
+export interface BranchFlows {
+  /** largest phase-conductor current magnitude at terminal 1, A (NaN for a merged jumper) */
+  readonly terminalOneAmps: Float64Array;
+  /** active losses of the element (Σ over its conductors of V·conj(I)), W */
+  readonly lossesW: Float64Array;
+  /** reactive losses, var */
+  readonly lossesVar: Float64Array;
+}
+
+/** Preallocated outputs for `branchFlows` on model `m`. */
+export function newBranchFlows(m: SolverModel): BranchFlows {
+  const n = m.network.branches.length;
+  return { terminalOneAmps: new Float64Array(n), lossesW: new Float64Array(n), lossesVar: new Float64Array(n) };
+}
+
+/**
+ * Terminal currents and losses of every branch of solution (vRe, vIm) on model `m`, written into
+ * `out` (allocation-free). Currents in A, losses in W and var (positive: consumed by the element).
+ */
+export function branchFlows(m: SolverModel, vRe: Float64Array, vIm: Float64Array, out: BranchFlows = newBranchFlows(m)): BranchFlows {
+  const branches = m.network.branches;
+  for (let b = 0; b < branches.length; b++) {
+    const br = branches[b];
+    const nodes = m.branchNodes[b];
+    const n = nodes.length;
+    const jumper = m.jumpers[b] === 1;
+    // terminal 1's phase conductors are the first `phases` of its conductors (OpenDSS's order)
+    const phaseConductors = Math.min(br.phases, br.terminals[0]?.nodes.length ?? 0);
+    const y = jumper ? br.shuntEnd : br.y;
+    let amps = 0;
+    let p = 0;
+    let q = 0;
+    if (!jumper) {
+      for (let r = 0; r < n; r++) {
+        const row = r * n;
+        let ir = 0;
+        let ii = 0;
+        for (let c = 0; c < n; c++) {
+          const k = nodes[c];
+          if (k < 0) continue;
+          ir += br.y.re[row + c] * vRe[k] - br.y.im[row + c] * vIm[k];
+          ii += br.y.re[row + c] * vIm[k] + br.y.im[row + c] * vRe[k];
+        }
+        if (r < phaseConductors) amps = Math.max(amps, Math.hypot(ir, ii));
+        const k = nodes[r];
+        if (k < 0) continue;
+        p += vRe[k] * ir + vIm[k] * ii;
+        q += vIm[k] * ir - vRe[k] * ii;
+      }
+    } else if (y) {
+      // each pi end's shunt on its own terminal's conductors (the merged nodes)
+      const s = y.n;
+      for (let r = 0; r < n; r++) {
+        const k = nodes[r];
+        if (k < 0) continue;
+        const off = r < s ? 0 : s;
+        let ir = 0;
+        let ii = 0;
+        for (let c = 0; c < s; c++) {
+          const kc = nodes[off + c];
+          if (kc < 0) continue;
+          ir += y.re[(r - off) * s + c] * vRe[kc] - y.im[(r - off) * s + c] * vIm[kc];
+          ii += y.re[(r - off) * s + c] * vIm[kc] + y.im[(r - off) * s + c] * vRe[kc];
+        }
+        p += vRe[k] * ir + vIm[k] * ii;
+        q += vIm[k] * ir - vRe[k] * ii;
+      }
+    }
+    out.terminalOneAmps[b] = jumper ? Number.NaN : amps;
+    out.lossesW[b] = p;
+    out.lossesVar[b] = q;
+  }
+  return out;
+}
+
+/**
+ * Current into each conductor of each terminal of branch `b` (A, as complex re/im), terminal by
+ * terminal in OpenDSS's order: what `Export Currents` lists for the element.
+ */
+export function branchTerminalCurrents(m: SolverModel, b: number, vRe: Float64Array, vIm: Float64Array): { re: number; im: number }[][] {
+  const br = m.network.branches[b];
+  const nodes = m.branchNodes[b];
+  const n = nodes.length;
+  const all: { re: number; im: number }[] = [];
+  for (let r = 0; r < n; r++) {
+    let ir = 0;
+    let ii = 0;
+    for (let c = 0; c < n; c++) {
+      const k = nodes[c];
+      if (k < 0) continue;
+      ir += br.y.re[r * n + c] * vRe[k] - br.y.im[r * n + c] * vIm[k];
+      ii += br.y.re[r * n + c] * vIm[k] + br.y.im[r * n + c] * vRe[k];
+    }
+    all.push({ re: ir, im: ii });
+  }
+  const out: { re: number; im: number }[][] = [];
+  let start = 0;
+  for (const t of br.terminals) {
+    out.push(all.slice(start, start + t.nodes.length));
+    start += t.nodes.length;
+  }
+  return out;
+}
+
+/**
+ * Loading and losses of every branch accumulated over a time series (plain typed arrays, indexed
+ * like `network.branches`): peak and mean loading in % of NormAmps, the minute of the peak, energy
+ * lost (kWh) and the peak loss (kW). `samples` counts the solutions added (converged ones only).
+ */
+export interface BranchStats {
+  samples: number;
+  readonly peakAmps: Float64Array;
+  readonly peakPct: Float64Array;
+  readonly peakMinute: Float64Array;
+  readonly sumPct: Float64Array;
+  readonly lossesKwh: Float64Array;
+  readonly peakLossKw: Float64Array;
+}
+
+export function emptyBranchStats(nBranches: number): BranchStats {
+  const z = () => new Float64Array(nBranches);
+  return { samples: 0, peakAmps: z(), peakPct: z(), peakMinute: z().fill(Number.NaN), sumPct: z(), lossesKwh: z(), peakLossKw: z() };
+}
+
+/** A copy (the accumulator of an immutable agent state is copied before it is added to). */
+export function cloneBranchStats(s: BranchStats): BranchStats {
+  return { samples: s.samples, peakAmps: s.peakAmps.slice(), peakPct: s.peakPct.slice(), peakMinute: s.peakMinute.slice(), sumPct: s.sumPct.slice(), lossesKwh: s.lossesKwh.slice(), peakLossKw: s.peakLossKw.slice() };
+}
+
+/**
+ * Adds one solution's flows, held for `hours` h from minute `minute`, to `stats`. `normAmps` per
+ * branch (0: no rating, its loading stays 0). A jumper's unknown current (NaN) leaves its loading
+ * NaN, never a quiet 0.
+ */
+export function addBranchFlows(stats: BranchStats, flows: BranchFlows, normAmps: ArrayLike<number>, hours: number, minute: number): void {
+  const n = stats.peakPct.length;
+  for (let b = 0; b < n; b++) {
+    const amps = flows.terminalOneAmps[b];
+    const rating = normAmps[b];
+    const pct = rating > 0 ? (100 * amps) / rating : 0;
+    if (Number.isNaN(amps)) {
+      stats.peakAmps[b] = Number.NaN;
+      stats.peakPct[b] = Number.NaN;
+      stats.sumPct[b] = Number.NaN;
+    } else if (stats.samples === 0 || amps > stats.peakAmps[b]) {
+      stats.peakAmps[b] = amps;
+      stats.peakPct[b] = pct;
+      stats.peakMinute[b] = minute;
+    }
+    stats.sumPct[b] += pct;
+    const kw = flows.lossesW[b] / 1000;
+    stats.lossesKwh[b] += kw * hours;
+    if (stats.samples === 0 || kw > stats.peakLossKw[b]) stats.peakLossKw[b] = kw;
+  }
+  stats.samples++;
+}
+
+/**
+ * Run-time invariant (DESIGN rule 9): the branches' losses add up to the power balance's
+ * (`lossesKw`, GridMeter), to rounding (1e-9 of the branch terms the losses are summed from, kVA,
+ * plus 1 mW). Throws with both figures otherwise.
+ */
+export function checkBranchLosses(flows: BranchFlows, lossesKw: number, termsKva: number): void {
+  let sum = 0;
+  for (let b = 0; b < flows.lossesW.length; b++) sum += flows.lossesW[b];
+  const limit = 1e-9 * termsKva * 1000 + 1e-3;
+  if (!(Math.abs(sum - lossesKw * 1000) <= limit)) {
+    throw new LemsimError(`branch losses do not add up: Σ over branches ${(sum / 1000).toFixed(9)} kW, power balance ${lossesKw.toFixed(9)} kW (more than ${(limit / 1000).toExponential(2)} kW apart)`);
+  }
+}
