@@ -54,8 +54,8 @@ export interface GridEngine {
   meterModel: SolverModel;
   /** the feeder's controls, when it has any (then they own the solve) */
   readonly controls: ControlledPowerFlow | undefined;
-  /** branch currents and losses of the last solve (branches.csv), and every branch's NormAmps */
-  readonly flows: BranchFlows;
+  /** branch currents and losses of the last solve (branches.csv; remade with the meter's model), and every branch's NormAmps */
+  flows: BranchFlows;
   readonly normAmps: Float64Array;
 }
 
@@ -191,6 +191,7 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
     const bal = engine.meter.measure(vRe, vIm, engine.powers, pf.sourceScale);
     checkPowerBalance(bal, world.scenario.power_flow.tolerance);
     // branches.csv: every branch's current and losses, which must add up to the balance's losses
+    if (engine.flows.model !== engine.meterModel) engine.flows = newBranchFlows(engine.meterModel);
     branchFlows(engine.meterModel, vRe, vIm, engine.flows);
     checkBranchLosses(engine.flows, bal.lossesKw, bal.termsKva);
     addBranchFlows(state.branchStats, engine.flows, engine.normAmps, world.subStepS / 3600, t / 60);

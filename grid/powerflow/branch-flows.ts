@@ -15,65 +15,109 @@ import type { SolverModel } from './compile.js';
 
 /** Per-branch results of one solution, indexed like `network.branches`. */
 export interface BranchFlows {
+  /** the model these buffers were made for (its Yprims are packed below) */
+  readonly model: SolverModel;
   /** largest phase-conductor current magnitude at terminal 1, A (NaN for a merged jumper) */
   readonly terminalOneAmps: Float64Array;
   /** active losses of the element (Σ over its conductors of V·conj(I)), W */
   readonly lossesW: Float64Array;
   /** reactive losses, var */
   readonly lossesVar: Float64Array;
+  /**
+   * every branch's nodes and Yprim packed once into flat typed arrays (branch b: nodes
+   * nodeAt[b]…nodeAt[b+1], its n×n matrix from yAt[b]), so that the per-step pass reads typed
+   * arrays only, never the branch objects (whose shapes differ by element class)
+   */
+  readonly nodeAt: Int32Array;
+  readonly nodes: Int32Array;
+  readonly yAt: Int32Array;
+  readonly yRe: Float64Array;
+  readonly yIm: Float64Array;
+  /** per branch: terminal 1's phase conductors (the first `phases` of its conductors, OpenDSS's order); −1 for a merged jumper */
+  readonly phaseConductors: Int32Array;
 }
 
-/** Preallocated outputs for `branchFlows` on model `m`. */
+/** Preallocated outputs (and the packed Yprims) for `branchFlows` on model `m`. */
 export function newBranchFlows(m: SolverModel): BranchFlows {
-  const n = m.network.branches.length;
-  return { terminalOneAmps: new Float64Array(n), lossesW: new Float64Array(n), lossesVar: new Float64Array(n) };
+  const branches = m.network.branches;
+  const nb = branches.length;
+  const nodeAt = new Int32Array(nb + 1);
+  const yAt = new Int32Array(nb + 1);
+  for (let b = 0; b < nb; b++) {
+    const n = m.branchNodes[b].length;
+    nodeAt[b + 1] = nodeAt[b] + n;
+    yAt[b + 1] = yAt[b] + n * n;
+  }
+  const nodes = new Int32Array(nodeAt[nb]);
+  const yRe = new Float64Array(yAt[nb]);
+  const yIm = new Float64Array(yAt[nb]);
+  const phaseConductors = new Int32Array(nb);
+  for (let b = 0; b < nb; b++) {
+    const br = branches[b];
+    const n = m.branchNodes[b].length;
+    nodes.set(m.branchNodes[b], nodeAt[b]);
+    yRe.set(br.y.re.subarray(0, n * n), yAt[b]);
+    yIm.set(br.y.im.subarray(0, n * n), yAt[b]);
+    phaseConductors[b] = m.jumpers[b] === 1 ? -1 : Math.min(br.phases, br.terminals[0]?.nodes.length ?? 0);
+  }
+  return { model: m, terminalOneAmps: new Float64Array(nb), lossesW: new Float64Array(nb), lossesVar: new Float64Array(nb), nodeAt, nodes, yAt, yRe, yIm, phaseConductors };
 }
 
 /**
  * Terminal currents and losses of every branch of solution (vRe, vIm) on model `m`, written into
- * `out` (allocation-free). Currents in A, losses in W and var (positive: consumed by the element).
+ * `out` (allocation-free; `out` made by `newBranchFlows(m)`). Currents in A, losses in W and var
+ * (positive: consumed by the element).
  */
 export function branchFlows(m: SolverModel, vRe: Float64Array, vIm: Float64Array, out: BranchFlows = newBranchFlows(m)): BranchFlows {
-  const branches = m.network.branches;
-  for (let b = 0; b < branches.length; b++) {
-    const br = branches[b];
-    const nodes = m.branchNodes[b];
-    const n = nodes.length;
-    const jumper = m.jumpers[b] === 1;
-    // terminal 1's phase conductors are the first `phases` of its conductors (OpenDSS's order)
-    const phaseConductors = Math.min(br.phases, br.terminals[0]?.nodes.length ?? 0);
-    const y = jumper ? br.shuntEnd : br.y;
-    let amps = 0;
+  if (out.model !== m) throw new LemsimError('branchFlows: the buffers were made for another model (make them with newBranchFlows of this one)');
+  const { nodeAt, nodes, yAt, yRe, yIm, phaseConductors, terminalOneAmps, lossesW, lossesVar } = out;
+  const nb = phaseConductors.length;
+  for (let b = 0; b < nb; b++) {
+    const n0 = nodeAt[b];
+    const n = nodeAt[b + 1] - n0;
+    const phases = phaseConductors[b];
     let p = 0;
     let q = 0;
-    if (!jumper) {
+    if (phases >= 0) {
+      const y0 = yAt[b];
+      let mx = 0;
       for (let r = 0; r < n; r++) {
-        const row = r * n;
+        const row = y0 + r * n;
         let ir = 0;
         let ii = 0;
         for (let c = 0; c < n; c++) {
-          const k = nodes[c];
+          const k = nodes[n0 + c];
           if (k < 0) continue;
-          ir += br.y.re[row + c] * vRe[k] - br.y.im[row + c] * vIm[k];
-          ii += br.y.re[row + c] * vIm[k] + br.y.im[row + c] * vRe[k];
+          const ar = yRe[row + c];
+          const ai = yIm[row + c];
+          const vr = vRe[k];
+          const vi = vIm[k];
+          ir += ar * vr - ai * vi;
+          ii += ar * vi + ai * vr;
         }
-        if (r < phaseConductors) amps = Math.max(amps, Math.hypot(ir, ii));
-        const k = nodes[r];
+        if (r < phases) {
+          const mag2 = ir * ir + ii * ii;
+          if (mag2 > mx) mx = mag2;
+        }
+        const k = nodes[n0 + r];
         if (k < 0) continue;
         p += vRe[k] * ir + vIm[k] * ii;
         q += vIm[k] * ir - vRe[k] * ii;
       }
-    } else if (y) {
+      terminalOneAmps[b] = Math.sqrt(mx);
+    } else {
+      terminalOneAmps[b] = Number.NaN;
+      const y = m.network.branches[b].shuntEnd;
       // each pi end's shunt on its own terminal's conductors (the merged nodes)
-      const s = y.n;
-      for (let r = 0; r < n; r++) {
-        const k = nodes[r];
+      const s = y ? y.n : 0;
+      for (let r = 0; y && r < n; r++) {
+        const k = nodes[n0 + r];
         if (k < 0) continue;
         const off = r < s ? 0 : s;
         let ir = 0;
         let ii = 0;
         for (let c = 0; c < s; c++) {
-          const kc = nodes[off + c];
+          const kc = nodes[n0 + off + c];
           if (kc < 0) continue;
           ir += y.re[(r - off) * s + c] * vRe[kc] - y.im[(r - off) * s + c] * vIm[kc];
           ii += y.re[(r - off) * s + c] * vIm[kc] + y.im[(r - off) * s + c] * vRe[kc];
@@ -82,9 +126,8 @@ export function branchFlows(m: SolverModel, vRe: Float64Array, vIm: Float64Array
         q += vIm[k] * ir - vRe[k] * ii;
       }
     }
-    out.terminalOneAmps[b] = jumper ? Number.NaN : amps;
-    out.lossesW[b] = p;
-    out.lossesVar[b] = q;
+    lossesW[b] = p;
+    lossesVar[b] = q;
   }
   return out;
 }
