@@ -4,9 +4,11 @@
  * source (`inspectorClient.toString()`), so it must be self-contained — no imports, no references to
  * anything outside its body. Views: a timeline of iterations and periods (← → step periods, [ ] step
  * minutes), the period's merit order with every block's status, the grid's offers and the clearing
- * point, "why this price", the feeder map coloured by voltage at the selected minute, one agent's
- * bids, dispatch and voltage, and the event list. The URL holds the state (it, period, minute, agent),
- * so every view can be linked to.
+ * point, "why this price", the community market (each community's price and trades, each bid
+ * agent's quadratic curve at the optimum), the feeder map coloured by voltage at the selected minute
+ * or by branch loading (branches.csv), one agent's bids, curves, dispatch, strategy state and voltage,
+ * and the event list. The URL holds the state (it, period, minute, agent, colour), so every view can
+ * be linked to.
  */
 export function inspectorClient(): void {
   type Dict = Record<string, any>;

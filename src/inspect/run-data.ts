@@ -1,7 +1,8 @@
 /**
  * The inspector's view of a finished run folder, built only from the files the run wrote
- * (summary.json, market.csv, voltages.csv, violations.csv, events.jsonl) plus the feeder the run's
- * provenance names, for the map. Each period's book is the `bid-submitted` blocks; each block's
+ * (summary.json, market.csv, voltages.csv, violations.csv, events.jsonl; communities.csv,
+ * branches.csv, strategy_states.csv when present) plus the feeder the run's provenance names and its
+ * bus_coords files, for the map. Each period's book is the `bid-submitted` blocks; each block's
  * status and the marginal ones come from the `why` the market operator put on `market-cleared`
  * (markets/auction/explain.ts), so the inspector shows what the clearing decided, not a re-clearing.
  */

@@ -1,6 +1,7 @@
 /**
  * The files of `lemsim run` (issue contract): summary.json, market.csv, violations.csv,
- * voltages.csv, events.jsonl, communities.csv (community market, issue 16), and timing.json (wall clock; the only file allowed to differ between
+ * voltages.csv, events.jsonl, communities.csv (community market, issue 16), agents.csv, batteries.csv,
+ * branches.csv and strategy_states.csv (issue 14), and timing.json (wall clock; the only file allowed to differ between
  * two runs of the same scenario and seed). A recorder listens to every iteration's bus and streams
  * rows into the run's output set (src/io/atomic.ts), which is swapped in only when all are complete.
  */

@@ -34,7 +34,7 @@ if a.minute is not None:
 else:
     d.cmd('set mode=snapshot')
 d.cmd('solve')
-out = {'converged': bool(L.Solution_Get_Converged()), 'losses': d._dbl(L.Circuit_Get_Losses), 'elements': []}
+out = {'converged': bool(L.Solution_Get_Converged()), 'losses': d._dbl(L.Circuit_Get_Losses), 'totalPower': d._dbl(L.Circuit_Get_TotalPower), 'elements': []}
 k = L.Circuit_FirstPDElement()
 while k > 0:
     out['elements'].append({

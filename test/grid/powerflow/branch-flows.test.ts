@@ -6,7 +6,8 @@
  * double precision: test/helpers/opendss_branches.py); the per-branch losses must add up to the
  * power balance's losses (GridMeter). On the IEEE European LV feeder at 19:00 (yearly mode, the
  * reference entry file) the loading of every line and of the transformer (terminal-1 current over
- * NormAmps, OpenDSS's %Normal) must equal OpenDSS's.
+ * NormAmps, OpenDSS's %Normal) must equal OpenDSS's; on the Costa Rica MAR circuit (line geometries,
+ * centre-tapped service transformers) every line's and transformer's NormAmps and the total losses.
  *
  * The small circuit:
  *
@@ -133,6 +134,50 @@ New Load.x bus1=la kv=0.48 kw=10
     const feeder = loadFeeder(join(dir, 'master.dss'));
     const ref = oracleBranches(join(dir, 'master.dss'));
     for (const br of feeder.network.branches) expect(br.normAmps, br.name).toBeCloseTo(ref.elements.get(br.name)!.normamps, 9);
+  });
+
+  const MAR = 'feeders/costa-rica-mar/Master.dss';
+  it.skipIf(!hasShared(MAR))('Costa Rica MAR at 14:00: every line’s and transformer’s NormAmps, and the losses, equal OpenDSS’s', () => {
+    const feeder = loadFeeder(sharedPath(MAR));
+    const ref = oracleBranches(sharedPath(MAR), { minute: 840, mode: 'daily' });
+    expect(ref.converged).toBe(true);
+    let worst = 0;
+    let peak = 0;
+    let compared = 0;
+    let jumpers = 0;
+    let total = 0;
+    let worstAt = '';
+    let worstRel = 0;
+    runTimeSeries(feeder, { from: 840, to: 840, stepMin: 15 }, ({ state, status }) => {
+      expect(status.converged).toBe(true);
+      const flows = branchFlows(feeder.model, state.vRe, state.vIm);
+      total = flows.lossesW.reduce((a, x) => a + x, 0);
+      feeder.network.branches.forEach((br, b) => {
+        if (br.kind !== 'line' && br.kind !== 'transformer') return;
+        const o = ref.elements.get(br.name)!;
+        expect(o, br.name).toBeDefined();
+        expect(br.normAmps, br.name).toBeCloseTo(o.normamps, 9);
+        if (Number.isNaN(flows.terminalOneAmps[b])) {
+          jumpers++;
+          return;
+        }
+        let mx = 0;
+        for (let c = 0; c < br.phases; c++) mx = Math.max(mx, Math.hypot(o.currents[2 * c], o.currents[2 * c + 1]));
+        const pct = (100 * flows.terminalOneAmps[b]) / br.normAmps;
+        const refPct = (100 * mx) / o.normamps;
+        if (Math.abs(pct - refPct) > worst) [worst, worstAt] = [Math.abs(pct - refPct), `${br.name} (${refPct.toFixed(3)} %)`];
+        worstRel = Math.max(worstRel, Math.abs(pct - refPct) / Math.max(refPct, 1));
+        peak = Math.max(peak, refPct);
+        compared++;
+      });
+    }, { tolerance: 1e-10 });
+    console.log(`Costa Rica MAR minute 840: ${compared} branches compared (${jumpers} merged jumpers without a current), max |Δloading| = ${worst.toExponential(2)} percentage points at ${worstAt}, ${worstRel.toExponential(2)} relative (peak loading ${peak.toFixed(2)} %), losses ${(total / 1000).toFixed(4)} kW vs OpenDSS ${(ref.losses[0] / 1000).toFixed(4)} kW`);
+    expect(compared).toBeGreaterThan(300);
+    expect(Math.abs(total - ref.losses[0]) / ref.losses[0]).toBeLessThan(1e-4);
+    // Loading is not asserted here: at this minute lemsim's loads draw 118.852 kW where OpenDSS's draw
+    // 118.714 kW (0.12 %: a load-model difference of the grid engine, outside branch flows), so the
+    // substation transformer's current differs by 0.4 % (printed above); the branch flows
+    // themselves are proven on the circuit above and on the IEEE feeder below.
   });
 
   const ENTRY = 'reference/ieee-eulv/constant-pq.dss';
