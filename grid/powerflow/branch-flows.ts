@@ -12,6 +12,7 @@
  */
 import { LemsimError } from '../../errors.js';
 import type { SolverModel } from './compile.js';
+import { elementCurrents } from './result.js';
 
 /** Per-branch results of one solution, indexed like `network.branches`. */
 export interface BranchFlows {
@@ -138,24 +139,11 @@ export function branchFlows(m: SolverModel, vRe: Float64Array, vIm: Float64Array
  */
 export function branchTerminalCurrents(m: SolverModel, b: number, vRe: Float64Array, vIm: Float64Array): { re: number; im: number }[][] {
   const br = m.network.branches[b];
-  const nodes = m.branchNodes[b];
-  const n = nodes.length;
-  const all: { re: number; im: number }[] = [];
-  for (let r = 0; r < n; r++) {
-    let ir = 0;
-    let ii = 0;
-    for (let c = 0; c < n; c++) {
-      const k = nodes[c];
-      if (k < 0) continue;
-      ir += br.y.re[r * n + c] * vRe[k] - br.y.im[r * n + c] * vIm[k];
-      ii += br.y.re[r * n + c] * vIm[k] + br.y.im[r * n + c] * vRe[k];
-    }
-    all.push({ re: ir, im: ii });
-  }
+  const i = elementCurrents(m.branchNodes[b], br.y.re, br.y.im, vRe, vIm);
   const out: { re: number; im: number }[][] = [];
   let start = 0;
   for (const t of br.terminals) {
-    out.push(all.slice(start, start + t.nodes.length));
+    out.push(Array.from({ length: t.nodes.length }, (_v, k) => ({ re: i.re[start + k], im: i.im[start + k] })));
     start += t.nodes.length;
   }
   return out;

@@ -22,9 +22,7 @@
  * iteration with coordinates), and the URL keeps `colour=peak`; no console error; every request goes
  * to the inspector's own server.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -32,12 +30,9 @@ import { parseCsv } from '../../src/io/csv.js';
 import { type InspectedRun, inspectRun, periodKey } from '../../src/inspect/run-data.js';
 import { apiResponse, serveInspector } from '../../src/inspect/server.js';
 import { projectDir } from '../../src/shared-data.js';
+import { CHROMIUM, chromiumNote, haveChromium, requireBrowser, withChromium } from '../helpers/browser.js';
 import { describeWithShared } from '../helpers/shared.js';
 import { tempDir } from '../helpers/temp.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-const requireBrowser = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
 
 const PLUGIN = `// the quadratic PV cost curve, with a state: periods offered and kW offered (test plugin)
 export const strategies = {
@@ -142,36 +137,18 @@ describeWithShared('paper000-cs2: the community market in the inspector', ['feed
     expect(JSON.parse(want[0].state_json).offers).toBeGreaterThan(0);
   });
 
-  describe.skipIf(!haveChromium && !requireBrowser)(`in headless Chromium${haveChromium ? '' : ` [skipped: ${CHROMIUM} not installed]`}`, () => {
+  describe.skipIf(!haveChromium && !requireBrowser)(`in headless Chromium${chromiumNote}`, () => {
     let server: Awaited<ReturnType<typeof serveInspector>>;
-    let profile: string;
     beforeAll(async () => {
       server = await serveInspector(run, 0);
-      profile = mkdtempSync(join(tmpdir(), 'lemsim-chromium-'));
     });
     afterAll(async () => {
       await server?.close();
-      if (profile) rmSync(profile, { recursive: true, force: true });
     });
 
     it('shows 12:00’s community prices and trades, a seller’s curve and strategy state, and the map by loading', async () => {
       expect(haveChromium, `${CHROMIUM} is required when CI is set (.ci/run installs it)`).toBe(true);
-      const { chromium } = await import('playwright-core');
-      const ctx = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      });
-      try {
-        const page = await ctx.newPage();
-        const errors: string[] = [];
-        const requests: string[] = [];
-        page.on('console', (m) => {
-          if (m.type() === 'error') errors.push(m.text());
-        });
-        page.on('pageerror', (e) => errors.push(e.message));
-        page.on('request', (r) => requests.push(r.url()));
-        const ready = (want: string) => page.waitForFunction((w) => (globalThis as any).document.body.dataset.ready === w, want, { timeout: 30_000 });
+      await withChromium(async ({ page, errors, requests, ready }) => {
 
         await page.goto(`${server.url}?it=3&period=12:00`);
         await ready('3:12:00:720:');
@@ -227,9 +204,7 @@ describeWithShared('paper000-cs2: the community market in the inspector', ['feed
 
         expect(requests.filter((u) => !u.startsWith(server.url))).toEqual([]);
         expect(errors).toEqual([]);
-      } finally {
-        await ctx.close();
-      }
+      });
     }, 180_000);
   });
 });

@@ -12,9 +12,7 @@
  * (title, a voltage curve, one market row per period); a deep link opens 08:15 with an agent; the map
  * draws the load buses; the event filter narrows to one market-cleared event; no console error.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -22,12 +20,9 @@ import { parseCsv } from '../../src/io/csv.js';
 import { inspectRun, periodKey, type InspectedRun } from '../../src/inspect/run-data.js';
 import { apiResponse, serveInspector } from '../../src/inspect/server.js';
 import { projectDir } from '../../src/shared-data.js';
+import { CHROMIUM, chromiumNote, haveChromium, requireBrowser, withChromium } from '../helpers/browser.js';
 import { describeWithShared } from '../helpers/shared.js';
 import { tempDir } from '../helpers/temp.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-const requireBrowser = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
 
 interface PeriodRow { price: number; priceSetBy: string }
 
@@ -100,37 +95,18 @@ describeWithShared('paper004-s1: why this price, and the inspector', ['feeders/i
     expect(apiResponse(run, new URL('http://x/api/agent?id=nobody'))!.status).toBe(404);
   });
 
-  describe.skipIf(!haveChromium && !requireBrowser)(`in headless Chromium${haveChromium ? '' : ` [skipped: ${CHROMIUM} not installed]`}`, () => {
+  describe.skipIf(!haveChromium && !requireBrowser)(`in headless Chromium${chromiumNote}`, () => {
     let server: Awaited<ReturnType<typeof serveInspector>>;
-    let profile: string;
     beforeAll(async () => {
       server = await serveInspector(run, 0);
-      profile = mkdtempSync(join(tmpdir(), 'lemsim-chromium-'));
     });
     afterAll(async () => {
       await server?.close();
-      if (profile) rmSync(profile, { recursive: true, force: true });
     });
 
     it('jumps to 09:15, shows market.csv’s price and marginal blocks, steps back and forward, opens an agent, logs no console error', async () => {
       expect(haveChromium, `${CHROMIUM} is required when CI is set (.ci/run installs it)`).toBe(true);
-      const { chromium } = await import('playwright-core');
-      const ctx = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      });
-      try {
-        const page = await ctx.newPage();
-        const errors: string[] = [];
-        const requests: string[] = [];
-        page.on('console', (m) => {
-          if (m.type() === 'error') errors.push(m.text());
-        });
-        page.on('pageerror', (e) => errors.push(e.message));
-        page.on('request', (r) => requests.push(r.url()));
-        // runs in the page, where the DOM is: typed loosely since this project's lib has no DOM
-        const ready = (want: string) => page.waitForFunction((w) => (globalThis as any).document.body.dataset.ready === w, want, { timeout: 20_000 });
+      await withChromium(async ({ page, errors, requests, ready }) => {
         const text = (sel: string) => page.locator(sel).first().innerText();
 
         await page.goto(server.url);
@@ -185,9 +161,7 @@ describeWithShared('paper004-s1: why this price, and the inspector', ['feeders/i
 
         expect(requests.filter((u) => !u.startsWith(server.url))).toEqual([]);
         expect(errors).toEqual([]);
-      } finally {
-        await ctx.close();
-      }
+      });
     }, 120_000);
   });
 });
