@@ -10,7 +10,8 @@
  * names (the first block and the tie count) at the marginal price; ← and → step to 09:10 (its price
  * again equal to market.csv, the URL following) and back; clicking a marginal block's agent opens it
  * (title, a voltage curve, one market row per period); a deep link opens 08:15 with an agent; the map
- * draws the load buses; the event filter narrows to one market-cleared event; no console error.
+ * draws the load buses; the event filter narrows to one market-cleared event; a deep link with
+ * `colour=mean` colours every line of branches.csv on the map with its mean loading; no console error.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -158,6 +159,18 @@ describeWithShared('paper004-s1: why this price, and the inspector', ['feeders/i
         await ready('0:08:15:497:p-load17');
         expect(Number(await text('#price'))).toBeCloseTo(0.0625, 6);
         expect(await text('#agent-title')).toBe('p-load17');
+
+        // a deep link to the map by mean loading: every line of branches.csv on the map, with its mean loading
+        await page.goto(`${server.url}?it=0&period=08:15&minute=497&colour=mean`);
+        await ready('0:08:15:497:');
+        await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#map-svg line.branch[data-loading]').length > 0, undefined, { timeout: 30_000 });
+        const means = new Map([...parseCsv(readFileSync(join(dir, 'branches.csv'), 'utf8'))].slice(1).filter((r) => r[0] === '0' && r[10] !== undefined && r[10] !== '').map((r) => [r[1], Number(r[10])]));
+        const onMap = new Set(run.map.lineNames);
+        const drawn = await page.locator('#map-svg line.branch[data-loading]').evaluateAll((ls) => ls.map((l) => [(l as any).dataset.branch as string, Number((l as any).dataset.loading)] as const));
+        expect(drawn.length).toBe([...means.keys()].filter((b) => onMap.has(b)).length);
+        expect(drawn.length).toBeGreaterThan(800);
+        for (const [b, pct] of drawn) expect(pct, b).toBeCloseTo(means.get(b)!, 6);
+        expect(await text('#map-note')).toMatch(/mean loading of iteration 0/);
 
         expect(requests.filter((u) => !u.startsWith(server.url))).toEqual([]);
         expect(errors).toEqual([]);
