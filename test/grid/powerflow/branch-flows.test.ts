@@ -19,9 +19,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadFeeder, runTimeSeries } from '../../../grid/feeder.js';
-import { branchFlows, branchTerminalCurrents } from '../../../grid/powerflow/branch-flows.js';
+import { type BranchFlows, addBranchFlows, branchFlows, branchTerminalCurrents, checkBranchLosses, emptyBranchStats } from '../../../grid/powerflow/branch-flows.js';
 import { GridMeter } from '../../../grid/powerflow/result.js';
 import { sharedPath } from '../../../src/shared-data.js';
 import { hasShared } from '../../../src/shared-data.js';
@@ -213,5 +213,36 @@ New Load.x bus1=la kv=0.48 kw=10
     expect(compared).toBe(ref.elements.size);
     expect(worst).toBeLessThan(1e-4);
     expect(lossesOk).toBe(true);
+  });
+});
+
+describe('branch statistics and the losses invariant (hand cases)', () => {
+  it('peak and mean loading, the minute of the peak, kWh and peak kW over three steps', () => {
+    // one branch rated 200 A: 100 A for 5 min (1 kW lost), 150 A (2 kW), 50 A (0.5 kW)
+    //   peak 75 % at minute 5, mean (50 + 75 + 25) / 3 = 50 %, losses (1 + 2 + 0.5)·5/60 kWh, peak 2 kW
+    const stats = emptyBranchStats(1);
+    const step = (amps: number, w: number, minute: number) => {
+      const flows = { terminalOneAmps: Float64Array.of(amps), lossesW: Float64Array.of(w), lossesVar: Float64Array.of(0) } as unknown as BranchFlows;
+      addBranchFlows(stats, flows, [200], 5 / 60, minute);
+    };
+    step(100, 1000, 0);
+    step(150, 2000, 5);
+    step(50, 500, 10);
+    expect(stats.samples).toBe(3);
+    expect(stats.peakPct[0]).toBeCloseTo(75, 12);
+    expect(stats.peakMinute[0]).toBe(5);
+    expect(stats.sumPct[0] / stats.samples).toBeCloseTo(50, 12);
+    expect(stats.lossesKwh[0]).toBeCloseTo((3.5 * 5) / 60, 12);
+    expect(stats.peakLossKw[0]).toBeCloseTo(2, 12);
+    // a jumper's unknown current stays unknown, never a quiet 0
+    const j = emptyBranchStats(1);
+    addBranchFlows(j, { terminalOneAmps: Float64Array.of(Number.NaN), lossesW: Float64Array.of(0), lossesVar: Float64Array.of(0) } as unknown as BranchFlows, [400], 1, 0);
+    expect(Number.isNaN(j.peakPct[0])).toBe(true);
+  });
+
+  it('the run-time check throws when the branches’ losses do not add up to the balance’s', () => {
+    const flows = { lossesW: Float64Array.of(1000, 500) } as unknown as BranchFlows;
+    expect(() => checkBranchLosses(flows, 1.5, 10)).not.toThrow();
+    expect(() => checkBranchLosses(flows, 1.6, 10)).toThrow(/branch losses do not add up: Σ over branches 1\.500000000 kW, power balance 1\.600000000 kW/);
   });
 });
