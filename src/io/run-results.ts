@@ -68,6 +68,8 @@ const BRANCHES = new CsvTable([
  */
 const STRATEGY_STATES = new CsvTable([['iteration', 'number'], ['period', 'text'], ['minute', 'number'], ['agent', 'text'], ['side', 'text'], ['state_json', 'text']]);
 export const STRATEGY_STATE_MAX_CHARS = 2000;
+/** the file stops at this size, with a last row (agent `*`, side `limit`) saying so */
+export const STRATEGY_STATES_MAX_BYTES = 32 * 1024 * 1024;
 const VOLTAGES = new CsvTable([['iteration', 'number'], ['minute', 'number'], ['load', 'text'], ['bus', 'text'], ['node', 'number'], ['v_pu', 'number']]);
 
 /** Where the recorder's rows go: a file of the output set, or nowhere (a run without --out). */
@@ -103,6 +105,7 @@ export class RunRecorder {
   private readonly strategiesCsv: RowSink;
   /** last strategy state written per agent and side (a row is written only when it changes) */
   private lastStrategyState = new Map<string, string>();
+  private strategyBytes = 0;
   /** per iteration: the most loaded branch (peak % of NormAmps) and the branches' total losses (summary.json) */
   readonly branchSummary = new Map<number, { branch: string | null; kind: string | null; peak_loading_pct: number | null; minute: number | null; losses_kwh: number }>();
   /** issue 10: element × market period episodes of each iteration (deviation: pu, or % for currents) */
@@ -208,7 +211,11 @@ export class RunRecorder {
         const key = `${iteration}|${a.id}|${side}`;
         if (this.lastStrategyState.get(key) === json) continue;
         this.lastStrategyState.set(key, json);
-        this.strategiesCsv.write(STRATEGY_STATES.line([iteration, label, minute(time), a.id, side, json]));
+        if (this.strategyBytes > STRATEGY_STATES_MAX_BYTES) return;
+        let row = STRATEGY_STATES.line([iteration, label, minute(time), a.id, side, json]);
+        this.strategyBytes += row.length;
+        if (this.strategyBytes > STRATEGY_STATES_MAX_BYTES) row = STRATEGY_STATES.line([iteration, label, minute(time), '*', 'limit', JSON.stringify({ stopped: true, max_bytes: STRATEGY_STATES_MAX_BYTES })]);
+        this.strategiesCsv.write(row);
       }
     }
   }
