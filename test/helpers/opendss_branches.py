@@ -6,7 +6,7 @@ its README describes, for differential tests of lemsim's branch flows (grid/powe
 
     python3 opendss_branches.py RUNNER_DIR FILE.dss [--tolerance T] [--minute M --mode yearly|daily]
 
-prints JSON: {"converged", "losses": [W, var], "elements": [{"name", "terminals", "conductors",
+prints JSON: {"converged", "losses": [W, var], "totalPower": [kW, kvar] (OpenDSS sign: into the sources), "elements": [{"name", "terminals", "conductors",
 "currents": [re, im, ...] (A, terminal by terminal, conductor by conductor), "losses": [W, var],
 "normamps"}]}. Full double precision (Export Currents prints six digits).
 """

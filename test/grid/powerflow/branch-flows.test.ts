@@ -7,7 +7,8 @@
  * power balance's losses (GridMeter). On the IEEE European LV feeder at 19:00 (yearly mode, the
  * reference entry file) the loading of every line and of the transformer (terminal-1 current over
  * NormAmps, OpenDSS's %Normal) must equal OpenDSS's; on the Costa Rica MAR circuit (line geometries,
- * centre-tapped service transformers) every line's and transformer's NormAmps and the total losses.
+ * centre-tapped service transformers) every line's and transformer's NormAmps, its loading (within
+ * the precision of OpenDSS's own solution there, see the test) and the total losses.
  *
  * The small circuit:
  *
@@ -137,7 +138,7 @@ New Load.x bus1=la kv=0.48 kw=10
   });
 
   const MAR = 'feeders/costa-rica-mar/Master.dss';
-  it.skipIf(!hasShared(MAR))('Costa Rica MAR at 14:00: every line’s and transformer’s NormAmps, and the losses, equal OpenDSS’s', () => {
+  it.skipIf(!hasShared(MAR))('Costa Rica MAR at 14:00: every line’s and transformer’s NormAmps, loading and the losses equal OpenDSS’s', () => {
     const feeder = loadFeeder(sharedPath(MAR));
     const ref = oracleBranches(sharedPath(MAR), { minute: 840, mode: 'daily' });
     expect(ref.converged).toBe(true);
@@ -174,10 +175,13 @@ New Load.x bus1=la kv=0.48 kw=10
     console.log(`Costa Rica MAR minute 840: ${compared} branches compared (${jumpers} merged jumpers without a current), max |Δloading| = ${worst.toExponential(2)} percentage points at ${worstAt}, ${worstRel.toExponential(2)} relative (peak loading ${peak.toFixed(2)} %), losses ${(total / 1000).toFixed(4)} kW vs OpenDSS ${(ref.losses[0] / 1000).toFixed(4)} kW`);
     expect(compared).toBeGreaterThan(300);
     expect(Math.abs(total - ref.losses[0]) / ref.losses[0]).toBeLessThan(1e-4);
-    // Loading is not asserted here: at this minute lemsim's loads draw 118.852 kW where OpenDSS's draw
-    // 118.714 kW (0.12 %: a load-model difference of the grid engine, outside branch flows), so the
-    // substation transformer's current differs by 0.4 % (printed above); the branch flows
-    // themselves are proven on the circuit above and on the IEEE feeder below.
+    // OpenDSS's own solution carries the error of the circuit's meter jumper (a line of 1e-10 Ω: 1e10 S
+    // beside 1–100 S, about 1e-6 pu in double precision, compile.ts JUMPER_OHMS): its source delivers
+    // 123.652 kW to 118.852 kW of loads and 4.938 kW of losses, 0.138 kW unaccounted for, where
+    // lemsim, which merges the jumper, balances. The 30 MVA substation transformer carries 0.77 A of
+    // its 125.5 A rating, so 1e-6 pu moves its current by tenths of a percent: 2.4e-3 percentage points of
+    // loading, the largest difference measured; every other branch agrees more closely.
+    expect(worst).toBeLessThan(5e-3);
   });
 
   const ENTRY = 'reference/ieee-eulv/constant-pq.dss';
