@@ -214,7 +214,7 @@ ${c.agents.map((g: Dict) => `<tr data-id="${esc(g.id)}" data-owner="${esc(g.owne
       const line = el('polyline', { points: pts, fill: 'none', stroke: colour, 'stroke-width': 2, class: 'curve', 'data-id': g.id, 'data-kind': g.kind });
       line.append(el('title', {}, `${g.id}: ${g.kind === 'consumer' ? `marginal utility ${fmt(g.bEurPerKwh)} − ${fmt(g.aEurPerKwhPerKw)}·P` : `marginal cost ${fmt(g.bEurPerKwh)} + ${fmt(g.aEurPerKwhPerKw)}·G`} on ${fmt(g.pMinKw, 3)}–${fmt(g.pMaxKw, 3)} kW`));
       svg.append(line);
-      if (g.priceEurPerKwh !== null && k === 0) svg.append(el('line', { x1: L, y1: y(g.priceEurPerKwh), x2: W - R, y2: y(g.priceEurPerKwh), stroke: '#000', 'stroke-dasharray': '3 3', class: 'price' }), el('text', { x: W - R, y: y(g.priceEurPerKwh) - 3, 'text-anchor': 'end', 'font-size': 9 }, `${esc(g.community)} price ${fmt(g.priceEurPerKwh)}`));
+      if (g.priceEurPerKwh !== null && k === 0) svg.append(el('line', { x1: L, y1: y(g.priceEurPerKwh), x2: W - R, y2: y(g.priceEurPerKwh), stroke: '#000', 'stroke-dasharray': '3 3', class: 'price' }), el('text', { x: W - R, y: y(g.priceEurPerKwh) - 3, 'text-anchor': 'end', 'font-size': 9 }, `${g.community} price ${fmt(g.priceEurPerKwh)}`));
       if (g.optimumKw !== null) {
         const c = el('circle', { cx: x(g.optimumKw), cy: y(g.marginalAtOptimum), r: 4, fill: '#fff', stroke: colour, 'stroke-width': 2, class: 'optimum', 'data-id': g.id, 'data-kw': g.optimumKw, 'data-marginal': g.marginalAtOptimum });
         c.append(el('title', {}, `${g.id} at the optimum: ${fmt(g.optimumKw, 4)} kW, marginal ${fmt(g.marginalAtOptimum)} EUR/kWh`));
