@@ -151,8 +151,8 @@ export function branchTerminalCurrents(m: SolverModel, b: number, vRe: Float64Ar
 
 /**
  * Loading and losses of every branch accumulated over a time series (plain typed arrays, indexed
- * like `network.branches`): peak and mean loading in % of NormAmps, the minute of the peak, energy
- * lost (kWh) and the peak loss (kW). `samples` counts the solutions added (converged ones only).
+ * like `network.branches`): peak and mean loading in % of NormAmps, the minute of the peak, the
+ * hours above 100 %, energy lost (kWh) and the peak loss (kW). `samples` counts the solutions added (converged ones only).
  */
 export interface BranchStats {
   samples: number;
@@ -162,16 +162,18 @@ export interface BranchStats {
   readonly sumPct: Float64Array;
   readonly lossesKwh: Float64Array;
   readonly peakLossKw: Float64Array;
+  /** hours above 100 % of NormAmps */
+  readonly overloadedH: Float64Array;
 }
 
 export function emptyBranchStats(nBranches: number): BranchStats {
   const z = () => new Float64Array(nBranches);
-  return { samples: 0, peakAmps: z(), peakPct: z(), peakMinute: z().fill(Number.NaN), sumPct: z(), lossesKwh: z(), peakLossKw: z() };
+  return { samples: 0, peakAmps: z(), peakPct: z(), peakMinute: z().fill(Number.NaN), sumPct: z(), lossesKwh: z(), peakLossKw: z(), overloadedH: z() };
 }
 
 /** A copy (the accumulator of an immutable agent state is copied before it is added to). */
 export function cloneBranchStats(s: BranchStats): BranchStats {
-  return { samples: s.samples, peakAmps: s.peakAmps.slice(), peakPct: s.peakPct.slice(), peakMinute: s.peakMinute.slice(), sumPct: s.sumPct.slice(), lossesKwh: s.lossesKwh.slice(), peakLossKw: s.peakLossKw.slice() };
+  return { samples: s.samples, peakAmps: s.peakAmps.slice(), peakPct: s.peakPct.slice(), peakMinute: s.peakMinute.slice(), sumPct: s.sumPct.slice(), lossesKwh: s.lossesKwh.slice(), peakLossKw: s.peakLossKw.slice(), overloadedH: s.overloadedH.slice() };
 }
 
 /**
@@ -195,6 +197,7 @@ export function addBranchFlows(stats: BranchStats, flows: BranchFlows, normAmps:
       stats.peakMinute[b] = minute;
     }
     stats.sumPct[b] += pct;
+    if (pct > 100) stats.overloadedH[b] += hours;
     const kw = flows.lossesW[b] / 1000;
     stats.lossesKwh[b] += kw * hours;
     if (stats.samples === 0 || kw > stats.peakLossKw[b]) stats.peakLossKw[b] = kw;

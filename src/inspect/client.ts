@@ -330,7 +330,7 @@ ${c.agents.map((g: Dict) => `<tr data-id="${esc(g.id)}" data-owner="${esc(g.owne
       if (pct !== null) attrs['data-loading'] = pct;
       if (over) Object.assign(attrs, { 'data-overloaded': '1', 'stroke-dasharray': `${4 / mapScale} ${2 / mapScale}`, 'stroke-width': 4 / mapScale });
       const line = el('line', attrs);
-      if (r) line.append(el('title', {}, `${name}: peak ${fmt(r.peakLoadingPct, 2)} % at ${r.peakMinute === null ? '–' : clock(r.peakMinute)}, mean ${fmt(r.meanLoadingPct, 2)} % of ${fmt(r.normAmps, 1)} A; losses ${fmt(r.lossesKwh, 3)} kWh (peak ${fmt(r.peakLossesKw, 3)} kW)${over ? ' · overcurrent violation' : ''}`));
+      if (r) line.append(el('title', {}, `${name}: peak ${fmt(r.peakLoadingPct, 2)} % at ${r.peakMinute === null ? '–' : clock(r.peakMinute)}, mean ${fmt(r.meanLoadingPct, 2)} % of ${fmt(r.normAmps, 1)} A; ${r.overloadedH ? `, above 100 % for ${fmt(r.overloadedH, 2)} h` : ''}; losses ${fmt(r.lossesKwh, 3)} kWh (peak ${fmt(r.peakLossesKw, 3)} kW)${over ? ' · overcurrent violation' : ''}`));
       svg.append(line);
     });
     const nom = run.nominalVPu;

@@ -135,6 +135,7 @@ export interface BranchRow {
   readonly meanLoadingPct: number | null;
   readonly lossesKwh: number | null;
   readonly peakLossesKw: number | null;
+  readonly overloadedH: number | null;
 }
 
 export interface InspectedRun {
@@ -350,7 +351,7 @@ export function inspectRun(dir: string): InspectedRun {
   const branches: BranchRow[] = existsSync(bPath)
     ? table(readFileSync(bPath, 'utf8'), bPath).map((r) => ({
         iteration: Number(r.iteration), branch: cellText(r.branch), kind: r.kind, bus1: cellText(r.bus1), bus2: cellText(r.bus2), normAmps: opt(r.norm_amps), peakAmps: opt(r.peak_amps),
-        peakLoadingPct: opt(r.peak_loading_pct), peakMinute: opt(r.peak_minute), meanLoadingPct: opt(r.mean_loading_pct), lossesKwh: opt(r.losses_kwh), peakLossesKw: opt(r.peak_losses_kw),
+        peakLoadingPct: opt(r.peak_loading_pct), peakMinute: opt(r.peak_minute), meanLoadingPct: opt(r.mean_loading_pct), lossesKwh: opt(r.losses_kwh), peakLossesKw: opt(r.peak_losses_kw), overloadedH: opt(r.overloaded_h),
       }))
     : [];
   const strategyStates = new Map<string, [number, string, number, string, string][]>();

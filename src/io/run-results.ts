@@ -55,11 +55,11 @@ const EPISODES = new CsvTable([
  * branches.csv (issue 14): per iteration, every line and transformer over the grid operator's
  * converged sub-steps — peak and mean loading in % of its NormAmps (the largest phase current at
  * terminal 1, as OpenDSS's %Normal; transformers rated as OpenDSS computes NormAmps from NormHkVA),
- * the minute of the peak, and its losses (kWh over the horizon, peak kW).
+ * the minute of the peak, the hours above 100 %, and its losses (kWh over the horizon, peak kW).
  */
 const BRANCHES = new CsvTable([
   ['iteration', 'number'], ['branch', 'text'], ['kind', 'text'], ['bus1', 'text'], ['bus2', 'text'], ['phases', 'number'], ['norm_amps', 'number'], ['peak_amps', 'number'],
-  ['peak_loading_pct', 'number'], ['peak_minute', 'number'], ['mean_loading_pct', 'number'], ['losses_kwh', 'number'], ['peak_losses_kw', 'number'],
+  ['peak_loading_pct', 'number'], ['peak_minute', 'number'], ['mean_loading_pct', 'number'], ['losses_kwh', 'number'], ['peak_losses_kw', 'number'], ['overloaded_h', 'number'],
 ]);
 /**
  * strategy_states.csv (issue 14): a bidding agent's strategy state (agent snapshots: `memory.strategyState`
@@ -191,7 +191,7 @@ export class RunRecorder {
       if (rated && n > 0 && Number.isFinite(st.peakPct[b]) && (!worst || st.peakPct[b] > worst.pct)) worst = { branch: br.name, kind: br.kind, pct: st.peakPct[b], minute: st.peakMinute[b] };
       text += BRANCHES.line([
         iteration, br.name, br.kind, bus(0), bus(1), br.phases, rated ? fixed(br.normAmps, 4) : '', num(st.peakAmps[b], 4),
-        rated ? num(st.peakPct[b], 4) : '', n > 0 && Number.isFinite(st.peakMinute[b]) ? minute(st.peakMinute[b] * 60) : '', rated ? num(st.sumPct[b] / n, 4) : '', num(st.lossesKwh[b], 6), num(st.peakLossKw[b], 6),
+        rated ? num(st.peakPct[b], 4) : '', n > 0 && Number.isFinite(st.peakMinute[b]) ? minute(st.peakMinute[b] * 60) : '', rated ? num(st.sumPct[b] / n, 4) : '', num(st.lossesKwh[b], 6), num(st.peakLossKw[b], 6), rated ? num(st.overloadedH[b], 4) : '',
       ]);
     });
     this.branchesCsv.write(text);

@@ -37,7 +37,7 @@ describe('branches.csv', () => {
 
   it('has every line and the transformer per iteration, with the contract columns', () => {
     const text = readFileSync(join(dir, 'branches.csv'), 'utf8');
-    expect(text.split('\n')[0]).toBe('iteration,branch,kind,bus1,bus2,phases,norm_amps,peak_amps,peak_loading_pct,peak_minute,mean_loading_pct,losses_kwh,peak_losses_kw');
+    expect(text.split('\n')[0]).toBe('iteration,branch,kind,bus1,bus2,phases,norm_amps,peak_amps,peak_loading_pct,peak_minute,mean_loading_pct,losses_kwh,peak_losses_kw,overloaded_h');
     const all = rows(join(dir, 'branches.csv'));
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
     const iterations = summary.iterations.length;
@@ -53,6 +53,8 @@ describe('branches.csv', () => {
       expect(Number(r.mean_loading_pct)).toBeGreaterThan(0);
       expect(Number(r.losses_kwh)).toBeGreaterThan(0);
       expect(Number(r.peak_losses_kw) * 24).toBeGreaterThanOrEqual(Number(r.losses_kwh) - 1e-6);
+      // hours above 100 % only where the peak is above 100 %
+      expect(Number(r.overloaded_h) > 0).toBe(peak > 100);
       const m = Number(r.peak_minute);
       expect(m % 5, 'a sub-step minute').toBe(0);
     }

@@ -242,6 +242,11 @@ describe('branch statistics and the losses invariant (hand cases)', () => {
     expect(stats.sumPct[0] / stats.samples).toBeCloseTo(50, 12);
     expect(stats.lossesKwh[0]).toBeCloseTo((3.5 * 5) / 60, 12);
     expect(stats.peakLossKw[0]).toBeCloseTo(2, 12);
+    expect(stats.overloadedH[0]).toBe(0);
+    // a fourth step at 210 A (105 %) for 5 min: 5/60 h overloaded
+    step(210, 100, 15);
+    expect(stats.overloadedH[0]).toBeCloseTo(5 / 60, 12);
+    expect(stats.peakPct[0]).toBeCloseTo(105, 12);
     // a jumper's unknown current stays unknown, never a quiet 0
     const j = emptyBranchStats(1);
     addBranchFlows(j, { terminalOneAmps: Float64Array.of(Number.NaN), lossesW: Float64Array.of(0), lossesVar: Float64Array.of(0) } as unknown as BranchFlows, [400], 1, 0);
