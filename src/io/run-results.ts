@@ -107,7 +107,7 @@ export class RunRecorder {
   private lastStrategyState = new Map<string, string>();
   private strategyBytes = 0;
   /** per iteration: the most loaded branch (peak % of NormAmps) and the branches' total losses (summary.json) */
-  readonly branchSummary = new Map<number, { branch: string | null; kind: string | null; peak_loading_pct: number | null; minute: number | null; losses_kwh: number }>();
+  readonly branchSummary = new Map<number, { branch: string | null; kind: string | null; peak_loading_pct: number | null; minute: number | null; losses_kwh: number; branches_over_100_pct: number }>();
   /** issue 10: element × market period episodes of each iteration (deviation: pu, or % for currents) */
   readonly episodes = new Map<number, EpisodeTracker>();
   private bids = new Map<string, { community: string; supply: number; demand: number }>();
@@ -182,11 +182,13 @@ export class RunRecorder {
     const num = (x: number, d: number) => (n > 0 && Number.isFinite(x) ? fixed(x, d) : '');
     let worst: { branch: string; kind: string; pct: number; minute: number } | undefined;
     let total = 0;
+    let over = 0;
     let text = '';
     network.branches.forEach((br, b) => {
       total += st.lossesKwh[b];
       if (br.kind !== 'line' && br.kind !== 'transformer') return;
       const rated = br.normAmps > 0;
+      if (rated && n > 0 && st.peakPct[b] > 100) over++;
       const bus = (k: number) => (br.terminals[k] ? network.buses[br.terminals[k].bus].name : '');
       if (rated && n > 0 && Number.isFinite(st.peakPct[b]) && (!worst || st.peakPct[b] > worst.pct)) worst = { branch: br.name, kind: br.kind, pct: st.peakPct[b], minute: st.peakMinute[b] };
       text += BRANCHES.line([
@@ -196,7 +198,7 @@ export class RunRecorder {
     });
     this.branchesCsv.write(text);
     const r6 = (x: number) => Number(x.toFixed(6));
-    this.branchSummary.set(iteration, { branch: worst?.branch ?? null, kind: worst?.kind ?? null, peak_loading_pct: worst ? r6(worst.pct) : null, minute: worst ? worst.minute : null, losses_kwh: r6(total) });
+    this.branchSummary.set(iteration, { branch: worst?.branch ?? null, kind: worst?.kind ?? null, peak_loading_pct: worst ? r6(worst.pct) : null, minute: worst ? worst.minute : null, losses_kwh: r6(total), branches_over_100_pct: over });
   }
 
   /** strategy_states.csv rows at the end of a period: each agent's strategy state where it changed. */

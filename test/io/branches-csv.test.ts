@@ -65,6 +65,7 @@ describe('branches.csv', () => {
       expect(it.worst_loading.branch).toBe(top.branch);
       expect(it.worst_loading.peak_loading_pct).toBeCloseTo(Number(top.peak_loading_pct), 3);
       expect(it.worst_loading.minute).toBe(Number(top.peak_minute));
+      expect(it.worst_loading.branches_over_100_pct).toBe(mine.filter((r) => Number(r.peak_loading_pct) > 100).length);
     }
     expect(summary.final.worst_loading).toEqual(summary.iterations[iterations - 1].worst_loading);
   });
