@@ -84,15 +84,25 @@ export async function solveDayAheadSchedule(day: CommunityDay, useWindows = true
  * `SolverError` if HiGHS fails on a round too, or after `CEILING_ROUNDS` rounds.
  */
 export function solveDayAheadScheduleWith(highs: HighsModule, day: CommunityDay, useWindows = true): DayAheadSchedule {
+  return withCeilingRetry((ceilings) => solveReduced(highs, day, useWindows, ceilings)).schedule;
+}
+
+/**
+ * Solves a day QP whose batteries' energy ceilings can be dropped (see `solveDayAheadScheduleWith`):
+ * first with every ceiling; on HiGHS error −1 without them, putting back those the solution exceeds,
+ * one round at a time. `solve(undefined)` keeps every ceiling, `solve(kept)` only those in `kept`,
+ * and reports the columns over their dropped ceiling. Throws `SolverError`.
+ */
+export function withCeilingRetry<R extends { overCeiling: readonly string[] }>(solve: (ceilings: ReadonlySet<string> | undefined) => R): R {
   try {
-    return solveReduced(highs, day, useWindows, undefined).schedule;
+    return solve(undefined);
   } catch (err) {
     if (!(err instanceof SolverError) || err.status !== 'error') throw err;
   }
   const kept = new Set<string>();
   for (let round = 0; round < CEILING_ROUNDS; round++) {
-    const r = solveReduced(highs, day, useWindows, kept);
-    if (r.overCeiling.length === 0) return r.schedule;
+    const r = solve(kept);
+    if (r.overCeiling.length === 0) return r;
     for (const e of r.overCeiling) kept.add(e);
   }
   throw new SolverError('community-day-ahead', 'error', `energy ceilings still exceeded after ${CEILING_ROUNDS} rounds without them`);
@@ -382,7 +392,7 @@ function nextSoc(b: BatteryAgent, sKw: number, h: number): number {
 }
 
 /** The canonical market with battery i's net charging fixed to s[i] (box collapsed to a point). */
-function pinBatteries(m: CanonicalMarket, s: Float64Array, isBattery: Uint8Array, clip = true): CanonicalMarket {
+export function pinBatteries(m: CanonicalMarket, s: Float64Array, isBattery: Uint8Array, clip = true): CanonicalMarket {
   const lo = m.lo.slice();
   const hi = m.hi.slice();
   for (let i = 0; i < m.nAgents; i++) {
@@ -455,7 +465,7 @@ export function poolBatteries(day: CommunityDay): PooledDay {
 }
 
 /** The pooled day's schedule on the original day: each member takes an equal share of its bank. */
-function unpool(s: DayAheadSchedule, pooled: PooledDay, day: CommunityDay): DayAheadSchedule {
+export function unpool(s: DayAheadSchedule, pooled: PooledDay, day: CommunityDay): DayAheadSchedule {
   if (pooled.day === day) return s;
   const n = day.hours[0].agents.length;
   const spread = (rows: readonly Float64Array[], share: boolean) =>
