@@ -106,6 +106,9 @@ function shade(state: CommunityManagerState, world: World, period: number, truth
   const bad = offerProblem(r.offer);
   // a strategy's fault, not lemsim's: located at the scenario field that named it
   if (bad) throw new ScenarioError(undefined, managerStrategyPath(world, state.community), `manager strategy '${ref.name}' made a bad offer for ${state.community}: ${bad}`);
+  const known = new Set(world.communityOf.values());
+  const unknown = Object.keys(r.offer.partners ?? {}).find((c) => !known.has(c));
+  if (unknown !== undefined) throw new ScenarioError(undefined, managerStrategyPath(world, state.community), `manager strategy '${ref.name}' names partner '${unknown.slice(0, 40)}', which is not a community of the scenario (${[...known].sort().slice(0, 10).join(', ')})`);
   return { offer: r.offer, state: { ...state, strategyState: r.state, rng: rng.snapshot(), offer: r.offer } };
 }
 

@@ -26,13 +26,22 @@
  *      coordination is solved to its fixed point at once rather than by price iterations (a
  *      subgradient method converges to the same λ, slowly and only approximately). Its primal gives
  *      the traded quantities: the flows between communities and with the grid.
- *   2. Decomposition: each community solves its own day problem against its traded quantities —
- *      its members' bids and its batteries, its net import pinned to Y_c,t in every hour — and its
- *      internal prices are that problem's multipliers, refined hour by hour to the exact clearing
- *      price of its members at the batteries' schedule (`solveNonIncreasing`). With truthful offers
- *      this reproduces stage 1's schedules and prices, so the day equals the central clearing (tested
- *      against `clearDayAhead` and the HiGHS QP oracle); a reshaped curve that promises what the
- *      members will not do makes the day infeasible with the reason, never settled off balance.
+ *   2. Decomposition: each community clears its own day against its traded quantities Y_c,t. Its
+ *      storage follows a schedule that is optimal for its own day with the border pinned to Y: when
+ *      its offer was its own (truthful curve and storage; a markup, cap or partner terms act at the
+ *      border only) that is stage 1's schedule of its banks — a better one would have raised stage
+ *      1's welfare — otherwise the community solves its own day QP (members' bids and batteries,
+ *      border pinned). Then hour by hour its members clear exactly against Y at the batteries'
+ *      schedule (`solveNonIncreasing`, `respondAt`), at stage 1's price moved into the exact range of
+ *      prices at which they take Y (HiGHS's duals are exact to its tolerance only). With truthful
+ *      offers the day equals the central clearing (tested against `clearDayAhead` and the HiGHS QP
+ *      oracle, both ways of stage 2); a reshaped curve that promises what the members will not do
+ *      makes the day infeasible with the reason, never settled off balance.
+ * No wheeling: a manager trades its own community's net position only. A community that both buys
+ * and sells in an hour in stage 1's optimum (free with a zero fee; worth it around a refused partner
+ * or a neighbour's import cap) is held to one side per hour, the side of its net position, and
+ * stage 1 is solved again (`coordinateDay`): exact where the fee is zero; around a refusal or a cap
+ * it is the best trade with those sides, the non-convex problem's choice of sides left to stage 1.
  * Settlement per hour as in the hourly market: members pay their community price λ_c,t; a kWh c
  * sells to d earns c's manager λ_c,t + its markup to d and costs d's manager that plus the fee; the
  * managers trade with the grid at π_imp/π_exp. A manager's margin is its members' payments less
@@ -70,6 +79,8 @@ export interface DayCoordination {
   readonly flows: ReadonlyArray<ReadonlyArray<{ readonly from: number; readonly to: number; readonly kw: number }>>;
   /** ν[t][c][k]: value of a kWh stored in bank k of community c's storage at the end of hour t, EUR/kWh */
   readonly storageValueEurPerKwh: readonly (readonly Float64Array[])[];
+  /** S[t][c][k]: net charging of bank k of community c's storage in hour t, kW */
+  readonly storageKw: readonly (readonly Float64Array[])[];
   /** the offers' day welfare, EUR (what stage 1 maximises; markups count as costs) */
   readonly objectiveEur: number;
 }
@@ -261,7 +272,8 @@ function solveCoordination(highs: HighsModule, grid: GridPrices, feeEurPerKwh: n
     netImportKw[t][to] += kw;
     netImportKw[t][from] -= kw;
   }
-  return { priceEurPerKwh, netImportKw, flows, storageValueEurPerKwh, objectiveEur: -sol.ObjectiveValue / OBJECTIVE_SCALE };
+  const storageKw = offers.map((row, t) => row.map((o, c) => Float64Array.from(o.storage ?? [], (_, k) => col(`c${t}_${c}b${k}`) - col(`x${t}_${c}b${k}`))));
+  return { priceEurPerKwh, netImportKw, flows, storageValueEurPerKwh, storageKw, objectiveEur: -sol.ObjectiveValue / OBJECTIVE_SCALE };
 }
 
 /** The day of community `c` alone (its agents, one community), and where its agents sit in the whole day. */
@@ -303,12 +315,40 @@ interface InternalDay {
  * batteries' schedule. `refPrice[t]`: stage 1's price (the QP's starting point, and the price an
  * hour keeps when a whole range clears it and the QP's multiplier is outside that range by rounding).
  */
-function clearInternally(highs: HighsModule, sub: CommunityDay, yKw: readonly number[], refPrice: readonly number[], bankValue: (t: number, id: string) => number | undefined): InternalDay | { infeasible: string } {
-  const T = sub.hours.length;
-  const id = sub.hours[0].communities[0].id;
+function clearInternally(highs: HighsModule, sub: CommunityDay, yKw: readonly number[], refPrice: readonly number[], bank: BankLookup, stage1Schedule: boolean): InternalDay | { infeasible: string } {
   const pooled = poolBatteries(sub);
-  const pd = pooled.day;
-  const isBattery = Uint8Array.from(pd.hours[0].agents, (a) => (a.kind === 'battery' ? 1 : 0));
+  const isBattery = Uint8Array.from(pooled.day.hours[0].agents, (a) => (a.kind === 'battery' ? 1 : 0));
+  let pooledS: Float64Array[];
+  if (stage1Schedule) {
+    // the offer was the community's own (truthful curve and storage): stage 1's storage schedule
+    // is an optimum of the community's day against Y (a better one would have raised stage 1's
+    // welfare), so the manager dispatches its storage as cleared
+    pooledS = pooled.day.hours.map((p, t) => Float64Array.from(p.agents, (a, i) => (isBattery[i] ? (bank.schedule(t, a.id) ?? NaN) : 0)));
+    if (pooledS.some((row) => row.some(Number.isNaN))) throw new SolverError('community-managers-day', 'internal', `community ${sub.hours[0].communities[0].id}: a bank without a stage-1 schedule`);
+  } else {
+    const own = ownSchedule(highs, pooled.day, isBattery, yKw, refPrice);
+    if ('infeasible' in own) return own;
+    pooledS = own.sKw;
+  }
+  const nu = pooled.day.hours.map((p, t) => Float64Array.from(p.agents, (a, i) => (isBattery[i] ? (bank.value(t, a.id) ?? 0) : 0)));
+  const schedule = unpool({ sKw: pooledS, energyValueEurPerKwh: nu, windows: [], priceEurPerKwh: [] }, pooled, sub);
+  return clearHours(sub, schedule, yKw, refPrice);
+}
+
+/** Stage 1's bank schedules and stored-energy values of one community, by bank id. */
+interface BankLookup {
+  schedule(t: number, id: string): number | undefined;
+  value(t: number, id: string): number | undefined;
+}
+
+/**
+ * The community's own day problem against its traded quantities (stage 2 with an offer that was not
+ * its own): the reduced day QP of its members and (pooled) batteries with the border pinned to Y.
+ * Returns the pooled batteries' schedule, or why none exists.
+ */
+function ownSchedule(highs: HighsModule, pd: CommunityDay, isBattery: Uint8Array, yKw: readonly number[], refPrice: readonly number[]): { sKw: Float64Array[] } | { infeasible: string } {
+  const T = pd.hours.length;
+  const id = pd.hours[0].communities[0].id;
   const solve = (ceilings: ReadonlySet<string> | undefined) => {
     const q: QpText = { obj: [], quad: [], rows: [], bounds: [] };
     const unbounded: Array<[string, number]> = [];
@@ -349,25 +389,23 @@ function clearInternally(highs: HighsModule, sub: CommunityDay, yKw: readonly nu
     if (err instanceof SolverError && /infeasible/i.test(err.status)) return { infeasible: `community ${id}: its members and batteries cannot take the day's traded quantities (${yKw.map((v) => v.toFixed(3)).join(', ')} kW) within their bounds` };
     throw err;
   }
-  const dual = new Map<string, number>();
-  for (const r of sol.Rows) dual.set(r.Name, r.Dual ?? NaN);
   const n = pd.hours[0].agents.length;
   const sKw: Float64Array[] = [];
-  const nu: Float64Array[] = [];
   for (let t = 0; t < T; t++) {
     const s = new Float64Array(n);
-    const v = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      if (!isBattery[i]) continue;
-      s[i] = (sol.Columns[`c${t}_${i}`]?.Primal ?? 0) - (sol.Columns[`x${t}_${i}`]?.Primal ?? 0);
-      // stage 1's value of the bank the manager offered (the day's multiplier, consistent with its
-      // prices), else the community's own: a bank the offer did not declare
-      v[i] = bankValue(t, pd.hours[t].agents[i].id) ?? -(dual.get(`s${t}_${i}`) ?? NaN) / OBJECTIVE_SCALE;
-    }
+    for (let i = 0; i < n; i++) if (isBattery[i]) s[i] = (sol.Columns[`c${t}_${i}`]?.Primal ?? 0) - (sol.Columns[`x${t}_${i}`]?.Primal ?? 0);
     sKw.push(s);
-    nu.push(v);
   }
-  const schedule: DayAheadSchedule = unpool({ sKw, energyValueEurPerKwh: nu, windows: [], priceEurPerKwh: [] }, pooled, sub);
+  return { sKw };
+}
+
+/**
+ * Stage 2, hour by hour: with the batteries at their schedule, the members' exact clearing price
+ * against Y and their responses. Returns why not when they cannot take Y.
+ */
+function clearHours(sub: CommunityDay, schedule: DayAheadSchedule, yKw: readonly number[], refPrice: readonly number[]): InternalDay | { infeasible: string } {
+  const T = sub.hours.length;
+  const id = sub.hours[0].communities[0].id;
   // hour by hour: the members' exact clearing price at the batteries' schedule, and their responses
   const isBat = Uint8Array.from(sub.hours[0].agents, (a) => (a.kind === 'battery' ? 1 : 0));
   const soc = Float64Array.from(sub.hours[0].agents, (a) => (a.kind === 'battery' ? a.soc : NaN));
@@ -430,6 +468,19 @@ export function dayOfferOf(p: CommunityProblem): ManagerOffer {
 }
 
 /**
+ * Whether a community's offers are its own truthful ones in curve and storage (a markup, a cap or
+ * partner terms aside: those act at the border only), hour by hour.
+ */
+function isOwnOffer(sub: CommunityDay, offers: readonly ManagerOffer[]): boolean {
+  const own = poolBatteries(sub).day.hours.map(dayOfferOf);
+  const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, k) => v === b[k]);
+  return own.every((o, t) => {
+    const x = offers[t];
+    return same(x.curve.pricesEurPerKwh, o.curve.pricesEurPerKwh) && same(x.curve.lowKw, o.curve.lowKw) && same(x.curve.highKw, o.curve.highKw) && JSON.stringify(x.storage ?? []) === JSON.stringify(o.storage ?? []);
+  });
+}
+
+/**
  * Clears `day` from the managers' day offers (`offers[t][c]`, community order; default: truthful) —
  * stage 1 then stage 2 (module comment) — and settles every hour. Checks the run-time invariants
  * of every hour (`assertManagerInvariants`) and of the storage over the day
@@ -437,7 +488,7 @@ export function dayOfferOf(p: CommunityProblem): ManagerOffer {
  * be cleared or a community cannot take what its manager traded. Throws `SolverError` when HiGHS
  * fails, and on offers that are not well-formed.
  */
-export function clearDayByManagers(highs: HighsModule, day: CommunityDay, offers?: readonly (readonly ManagerOffer[])[]): ManagersDayResult {
+export function clearDayByManagers(highs: HighsModule, day: CommunityDay, offers?: readonly (readonly ManagerOffer[])[], options: { readonly ownSchedules?: boolean } = {}): ManagersDayResult {
   validateDay(day);
   const first = day.hours[0];
   const m0 = toCanonical(first);
@@ -458,11 +509,13 @@ export function clearDayByManagers(highs: HighsModule, day: CommunityDay, offers
     const { sub, index } = communityDay(day, c);
     const y = coord.netImportKw.map((row) => row[c]);
     const banks = bids[0][c].storage ?? [];
-    const bankValue = (t: number, id: string) => {
-      const k = banks.findIndex((b) => b.id === id);
-      return k < 0 ? undefined : coord.storageValueEurPerKwh[t][c][k];
+    const bankOf = (idOf: string) => banks.findIndex((b) => b.id === idOf);
+    const bank: BankLookup = {
+      schedule: (t, idOf) => (bankOf(idOf) < 0 ? undefined : coord.storageKw[t][c][bankOf(idOf)]),
+      value: (t, idOf) => (bankOf(idOf) < 0 ? undefined : coord.storageValueEurPerKwh[t][c][bankOf(idOf)]),
     };
-    const inner = clearInternally(highs, sub, y, coord.priceEurPerKwh.map((row) => row[c]), bankValue);
+    const own = !options.ownSchedules && isOwnOffer(sub, bids.map((row) => row[c]));
+    const inner = clearInternally(highs, sub, y, coord.priceEurPerKwh.map((row) => row[c]), bank, own);
     if ('infeasible' in inner) return infeasibleDay(inner.infeasible);
     for (let t = 0; t < T; t++) {
       price[t][c] = inner.priceEurPerKwh[t];
