@@ -219,3 +219,52 @@ describe('outputs of a managers run', () => {
     }
   });
 });
+
+describe('outputs of a day-ahead managers run', () => {
+  it('communities.csv and market.csv manager rows in the day-ahead market: one per community and period, margins and trades agree', async () => {
+    const dir = tempDir('lemsim-managers-day-');
+    const feeder = writeSyntheticFeeder({ loads: 30 });
+    const file = join(dir, 'scenario.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'managers-day-out',
+        seed: 3,
+        feeder,
+        horizon: { from: '10:00', to: '16:00' },
+        market: { mechanism: 'community', period_min: 60, inter_community_fee: 0.005, community_clearing: 'managers', day_mode: 'day-ahead', managers: { communities: { c3: { name: 'export-margin', params: { margin_eur_per_kwh: 0.01 } } } } },
+        power_flow: { step_s: 3600 },
+        // c3 (the last ten loads) carries most of the PV, so it sells to the others at midday
+        prosumers: { pv: { every: 2, kw: [...Array(10).fill(0.5), ...Array(5).fill(8)] }, communities: { count: 3 }, strategy: { supply: { name: 'quadratic' }, demand: { name: 'quadratic' } } },
+        batteries: { initial: [{ bus: 'c5', units: 3 }, { bus: 'c12', units: 1 }], terminal_soc: 'initial' },
+        reinforcement: { enabled: false, max_iterations: 1 },
+      }),
+    );
+    let err = '';
+    const code = await main(['run', file, '--out', join(dir, 'out'), '--log-level', 'silent', '--no-progress'], { out: () => undefined, err: (t: string) => void (err += t), input: undefined });
+    expect(code, err).toBe(0);
+    const [head, ...rows] = [...parseCsv(readFileSync(join(dir, 'out', 'communities.csv'), 'utf8'))].filter((r) => r.length > 1);
+    expect(rows.length).toBe(3 * 6);
+    const [mHead, ...market] = [...parseCsv(readFileSync(join(dir, 'out', 'market.csv'), 'utf8'))].filter((r) => r.length > 1);
+    const mc = (name: string) => mHead.indexOf(name);
+    const managerRows = market.filter((r) => r[mc('agent')].startsWith('cm-'));
+    expect(managerRows.length).toBe(3 * 6);
+    const col = (name: string) => head.indexOf(name);
+    let c3Margin = 0;
+    for (const r of rows) {
+      expect(r[col('clearing')]).toBe('managers');
+      const m = managerRows.find((x) => x[mc('agent')] === `cm-${r[col('community')]}` && x[mc('period')] === r[col('period')])!;
+      expect(Number(m[mc('welfare_eur')])).toBeCloseTo(Number(r[col('manager_margin_eur')]), 6);
+      expect(Number(m[mc('dispatch_kw')])).toBeCloseTo(Number(r[col('net_import_kw')]), 4);
+      // the manager's offer of that period: what its community could buy and sell (not 0: it bid)
+      expect(Number(m[mc('bid_demand_kw')]) + Number(m[mc('bid_supply_kw')])).toBeGreaterThan(0);
+      if (r[col('community')] === 'c3') c3Margin += Number(r[col('manager_margin_eur')]);
+      else expect(Math.abs(Number(r[col('manager_margin_eur')]))).toBeLessThan(1e-6);
+      const net = ['c1', 'c2', 'c3'].filter((c) => c !== r[col('community')]).reduce((a, c) => a + Number(r[col(`net_from_${c}_kw`)]), 0);
+      expect(net).toBeCloseTo(Number(r[col('inter_import_kw')]) - Number(r[col('inter_export_kw')]), 5);
+      expect(Number(r[col('grid_import_kw')]) - Number(r[col('grid_export_kw')]) + net).toBeCloseTo(Number(r[col('net_import_kw')]), 5);
+    }
+    // c3's manager keeps its markup on what c3 sells to the others over the day
+    expect(c3Margin).toBeGreaterThan(0);
+  });
+});
