@@ -56,9 +56,9 @@ import { socAfter } from './battery.js';
 import { type CanonicalMarket, pushKnots, responseHigh, responseLow, toCanonical } from './canonical.js';
 import { type DayAheadSchedule, pinBatteries, poolBatteries, type QpText, unpool, withCeilingRetry, writeBattery, writePieces } from './day-ahead.js';
 import { validateDay, withSoc } from './day.js';
-import { respondAt, solveNonIncreasing, sortedUnique } from './fast-solver.js';
+import { respondAt, routeFlows, solveNonIncreasing, sortedUnique } from './fast-solver.js';
 import { lpModel, lpNumber, OBJECTIVE_SCALE, objectiveTerm } from './lp-text.js';
-import { acceptsPartner, assertManagerInvariants, clearOffers, communityCurve, curveAt, type ManagerOffer, type ManagerOutcome, type ManagersResult, marginTo, offerProblem, outcomesOf } from './managers.js';
+import { acceptsPartner, assertManagerInvariants, clearOffers, communityCurve, curveAt, hasPartnerTerms, type ManagerOffer, type ManagerOutcome, type ManagersResult, marginTo, offerProblem, outcomesOf } from './managers.js';
 import type { BatteryAgent, CommunityAgent, CommunityDay, CommunityProblem, DayResult, GridPrices } from './model.js';
 import { infeasibleResult, settle } from './settle.js';
 
@@ -166,6 +166,7 @@ function solveCoordination(highs: HighsModule, grid: GridPrices, feeEurPerKwh: n
   const pe = grid.exportPriceEurPerKwh;
   const fee = feeEurPerKwh;
   const ids = nc > 0 ? offers[0].map((o) => o.community) : [];
+  const bilateral = offers.some((row) => row.some(hasPartnerTerms));
   // the pairs that may trade: both accept each other (the same pairs every hour would be a
   // restriction strategies need not obey, so it is read per hour)
   const solve = (ceilings: ReadonlySet<string> | undefined) => {
@@ -207,18 +208,40 @@ function solveCoordination(highs: HighsModule, grid: GridPrices, feeEurPerKwh: n
         lhsOf.push(lhs);
         rhsOf.push(rhsKw);
       }
-      for (let c = 0; c < nc; c++) {
-        for (let d = 0; d < nc; d++) {
-          if (c === d || !acceptsPartner(offers[t][c], ids[d]) || !acceptsPartner(offers[t][d], ids[c])) continue;
-          if (side && !(side[t][c] < 0 && side[t][d] > 0)) continue;
-          // a kWh from c to d: the fee and c's markup to d are its cost in the offers' welfare
-          const v = `f${t}_${c}_${d}`;
-          const cost = fee + marginTo(offers[t][c], ids[d]);
-          if (cost !== 0) q.obj.push(objectiveTerm(hoursH[t] * cost, v));
-          lhsOf[c].push(`- ${v}`);
-          lhsOf[d].push(`+ ${v}`);
-          flowVars.push({ t, from: c, to: d, v });
+      if (bilateral) {
+        for (let c = 0; c < nc; c++) {
+          for (let d = 0; d < nc; d++) {
+            if (c === d || !acceptsPartner(offers[t][c], ids[d]) || !acceptsPartner(offers[t][d], ids[c])) continue;
+            if (side && !(side[t][c] < 0 && side[t][d] > 0)) continue;
+            // a kWh from c to d: the fee and c's markup to d are its cost in the offers' welfare
+            const v = `f${t}_${c}_${d}`;
+            const cost = fee + marginTo(offers[t][c], ids[d]);
+            if (cost !== 0) q.obj.push(objectiveTerm(hoursH[t] * cost, v));
+            lhsOf[c].push(`- ${v}`);
+            lhsOf[d].push(`+ ${v}`);
+            flowVars.push({ t, from: c, to: d, v });
+          }
         }
+      } else if (nc > 1) {
+        // every pair trades on the same terms: one pool per hour, as the central QP writes it (one
+        // price μ; the bilateral form's many equal routings made HiGHS's QP fail, error −1)
+        const pool: string[] = [];
+        for (let c = 0; c < nc; c++) {
+          const qi = `qi${t}_${c}`;
+          const qo = `qo${t}_${c}`;
+          if (!side || side[t][c] > 0) {
+            lhsOf[c].push(`+ ${qi}`);
+            pool.push(`- ${qi}`);
+            if (fee !== 0) q.obj.push(objectiveTerm(hoursH[t] * fee, qi));
+          }
+          if (!side || side[t][c] < 0) {
+            lhsOf[c].push(`- ${qo}`);
+            pool.push(`+ ${qo}`);
+            const mk = offers[t][c].exportMarginEurPerKwh;
+            if (mk !== 0) q.obj.push(objectiveTerm(hoursH[t] * mk, qo));
+          }
+        }
+        if (pool.length > 0) q.rows.push(`pool${t}: ${pool.join(' ')} = 0`);
       }
       // balance of each community: what it takes from outside = its non-storage net demand + charging
       for (let c = 0; c < nc; c++) q.rows.push(`bal${t}_${c}: ${lhsOf[c].join(' ')} = ${lpNumber(rhsOf[c])}`);
@@ -271,6 +294,18 @@ function solveCoordination(highs: HighsModule, grid: GridPrices, feeEurPerKwh: n
     flows[t].push({ from, to, kw });
     netImportKw[t][to] += kw;
     netImportKw[t][from] -= kw;
+  }
+  if (!bilateral && nc > 1) {
+    for (let t = 0; t < T; t++) {
+      // the pool's net positions, exporters serving importers in community order (`routeFlows`)
+      const z = Float64Array.from({ length: nc }, (_, c) => col(`qi${t}_${c}`) - col(`qo${t}_${c}`));
+      for (const f of routeFlows(z, true)) {
+        if (f.from < 0 || f.to < 0 || !(f.kw > 1e-12)) continue;
+        flows[t].push(f);
+        netImportKw[t][f.to] += f.kw;
+        netImportKw[t][f.from] -= f.kw;
+      }
+    }
   }
   const storageKw = offers.map((row, t) => row.map((o, c) => Float64Array.from(o.storage ?? [], (_, k) => col(`c${t}_${c}b${k}`) - col(`x${t}_${c}b${k}`))));
   return { priceEurPerKwh, netImportKw, flows, storageValueEurPerKwh, storageKw, objectiveEur: -sol.ObjectiveValue / OBJECTIVE_SCALE };
