@@ -52,7 +52,7 @@
 import { SolverError } from '../../errors.js';
 import type { HighsModule } from '../solvers/highs.js';
 import { solveLpFormatWith } from '../solvers/highs.js';
-import { socAfter } from './battery.js';
+import { chargeLimitKw, dischargeLimitKw, socAfter } from './battery.js';
 import { type CanonicalMarket, pushKnots, responseHigh, responseLow, toCanonical } from './canonical.js';
 import { type DayAheadSchedule, pinBatteries, poolBatteries, type QpText, unpool, withCeilingRetry, writeBattery, writePieces } from './day-ahead.js';
 import { validateDay, withSoc } from './day.js';
@@ -160,6 +160,61 @@ function wheels(d: DayCoordination): boolean {
  * undefined: both (see `coordinateDay`).
  */
 function solveCoordination(highs: HighsModule, grid: GridPrices, feeEurPerKwh: number, hoursH: readonly number[], offers: readonly (readonly ManagerOffer[])[], side: readonly Int8Array[] | undefined): DayCoordination | { infeasible: string } {
+  // price windows (as `clearDayAhead`'s): only where every pair trades on the same terms, since
+  // the windows come from the exact single-price clearing, which knows no partner terms
+  const windows = side === undefined && !offers.some((row) => row.some(hasPartnerTerms)) ? offerWindows(grid, feeEurPerKwh, hoursH, offers) : undefined;
+  if (windows) {
+    const r = solveCoordinationIn(highs, grid, feeEurPerKwh, hoursH, offers, side, windows);
+    if ('infeasible' in r || insideWindows(r, windows)) return r;
+  }
+  // the monotonicity behind the windows failed, or there are none: every piece of every curve
+  return solveCoordinationIn(highs, grid, feeEurPerKwh, hoursH, offers, side, undefined);
+}
+
+/** Per hour and community, the lowest and highest price any storage schedule can bring about, EUR/kWh. */
+interface OfferWindows {
+  readonly low: Float64Array[];
+  readonly high: Float64Array[];
+}
+
+/**
+ * Why these bound the day's prices (`priceWindow` in day-ahead.ts, from the offers): a community's
+ * price never falls when any community's load rises, so every storage schedule gives prices between
+ * those with all storage discharging at full power and all charging at full power, each hour
+ * cleared exactly from the offers (`clearOffers`) with the curves shifted by that power. Returns
+ * undefined where an hour cannot be cleared that way (an import cap short): no windows then.
+ */
+function offerWindows(grid: GridPrices, fee: number, hoursH: readonly number[], offers: readonly (readonly ManagerOffer[])[]): OfferWindows | undefined {
+  const low: Float64Array[] = [];
+  const high: Float64Array[] = [];
+  for (let t = 0; t < offers.length; t++) {
+    const at = (sign: 1 | -1) => {
+      const shifted = offers[t].map((o) => {
+        let kw = 0;
+        for (const b of o.storage ?? []) kw += sign > 0 ? chargeLimitKw(b) : -dischargeLimitKw(b);
+        const c = o.curve;
+        const curve = c.pricesEurPerKwh.length > 0 ? { pricesEurPerKwh: c.pricesEurPerKwh, lowKw: c.lowKw.map((v) => v + kw), highKw: c.highKw.map((v) => v + kw) } : { pricesEurPerKwh: [grid.exportPriceEurPerKwh], lowKw: [kw], highKw: [kw] };
+        return { ...o, curve, storage: undefined, partners: undefined };
+      });
+      const r = clearOffers(shifted, grid, fee, hoursH[t]);
+      return 'infeasible' in r ? undefined : r.priceEurPerKwh;
+    };
+    const lo = at(-1);
+    const hi = at(1);
+    if (!lo || !hi) return undefined;
+    low.push(lo);
+    high.push(hi);
+  }
+  return { low, high };
+}
+
+function insideWindows(d: DayCoordination, w: OfferWindows): boolean {
+  const tol = 1e-9;
+  return d.priceEurPerKwh.every((row, t) => row.every((p, c) => p >= w.low[t][c] - tol && p <= w.high[t][c] + tol));
+}
+
+/** Stage 1's QP, with the curves' pieces inside `windows` only (undefined: every piece). */
+function solveCoordinationIn(highs: HighsModule, grid: GridPrices, feeEurPerKwh: number, hoursH: readonly number[], offers: readonly (readonly ManagerOffer[])[], side: readonly Int8Array[] | undefined, windows: OfferWindows | undefined): DayCoordination | { infeasible: string } {
   const T = offers.length;
   const nc = T > 0 ? offers[0].length : 0;
   const pi = grid.importPriceEurPerKwh;
@@ -182,9 +237,10 @@ function solveCoordination(highs: HighsModule, grid: GridPrices, feeEurPerKwh: n
       for (let c = 0; c < nc; c++) {
         const o = offers[t][c];
         const knots = o.curve.pricesEurPerKwh;
-        // every piece of the curve: below its first knot and above its last it is constant
-        const top = Math.max(pi, knots.length ? knots[knots.length - 1] : pi);
-        const bottom = Math.min(pe, knots.length ? knots[0] : pe);
+        // every piece of the curve (below its first knot and above its last it is constant), or
+        // those inside the hour's price window: pieces above it are always taken, below never
+        const top = windows ? windows.high[t][c] : Math.max(pi, knots.length ? knots[knots.length - 1] : pi);
+        const bottom = windows ? Math.min(top, windows.low[t][c]) : Math.min(pe, knots.length ? knots[0] : pe);
         const prices: number[] = [top];
         for (let j = knots.length - 1; j >= 0; j--) if (knots[j] < prices[prices.length - 1] && knots[j] > bottom) prices.push(knots[j]);
         if (bottom < top) prices.push(bottom);
