@@ -128,3 +128,42 @@ describeWithShared('paper 000 CS2 with an export-margin manager', ['feeders/cost
     console.log(`CS2 export margin on c2: manager +${b.c2.margin.toFixed(4)} EUR, members ${(b.c2.members - a.c2.members).toFixed(4)} EUR`);
   }, 300_000);
 });
+
+const REFUSE = 'scenarios/paper000-cs2-refuse-partner.yaml';
+
+describeWithShared('paper 000 CS2 (day-ahead) with a manager that refuses a neighbour', ['feeders/costa-rica-mar/Master.dss'], () => {
+  /*
+   * Measured (communities.csv, one day): truthful, c4 buys 31.5 kWh from c2 (its largest seller). With
+   * c4 refusing c2 the two trade nothing; c4 buys from c1 and c3 instead and c2 sells to c5 — and no
+   * community's welfare moves (0 EUR to the six printed digits): CS2's demand is inelastic and its PV
+   * sells all it has at any price in the band, so every hour's prices are the grid's (μ = π_imp − fee
+   * when the communities import, π_exp when they export) and any partner serves as well as another.
+   * A refusal costs welfare where partners are scarce (test/agents/managers/refuse-partner.test.ts).
+   */
+  it('c2 and c4 trade nothing; trade re-routes through the others and no community gains or loses', async () => {
+    const dir = tempDir('lemsim-refuse-');
+    const truthfulFile = join(dir, 'truthful.yaml');
+    const text = readFileSync(REFUSE, 'utf8');
+    const truthfulText = text.replace(/communities: \{ c4: \{[^\n]*/, 'communities: {} } }');
+    expect(truthfulText).not.toBe(text);
+    writeFileSync(truthfulFile, truthfulText);
+    await runCli(REFUSE, join(dir, 'refuse'));
+    await runCli(truthfulFile, join(dir, 'truthful'));
+    const pairs = (d: string) => {
+      const [header, ...rows] = [...parseCsv(readFileSync(join(d, 'communities.csv'), 'utf8'))];
+      const col = (name: string) => header.indexOf(name);
+      let c4FromC2 = 0;
+      for (const r of rows) if (r.length === header.length && r[col('community')] === 'c4') c4FromC2 += Math.abs(Number(r[col('net_from_c2_kw')]));
+      return c4FromC2;
+    };
+    expect(pairs(join(dir, 'truthful'))).toBeGreaterThan(10);
+    expect(pairs(join(dir, 'refuse'))).toBe(0);
+    const a = perCommunity(join(dir, 'truthful'));
+    const b = perCommunity(join(dir, 'refuse'));
+    for (const c of Object.keys(a)) {
+      expect(b[c].margin).toBe(0);
+      expect(b[c].members).toBeCloseTo(a[c].members, 4);
+    }
+    console.log(`CS2 day-ahead, c4 refuses c2: welfare change by community ${Object.keys(a).map((c) => `${c} ${(b[c].members - a[c].members).toFixed(6)}`).join(', ')}`);
+  }, 300_000);
+});
