@@ -164,10 +164,15 @@ function solveCoordination(highs: HighsModule, grid: GridPrices, feeEurPerKwh: n
   // the windows come from the exact single-price clearing, which knows no partner terms
   const windows = side === undefined && !offers.some((row) => row.some(hasPartnerTerms)) ? offerWindows(grid, feeEurPerKwh, hoursH, offers) : undefined;
   if (windows) {
-    const r = solveCoordinationIn(highs, grid, feeEurPerKwh, hoursH, offers, side, windows);
-    if ('infeasible' in r || insideWindows(r, windows)) return r;
+    try {
+      const r = solveCoordinationIn(highs, grid, feeEurPerKwh, hoursH, offers, side, windows);
+      if ('infeasible' in r || insideWindows(r, windows)) return r;
+    } catch (err) {
+      // HiGHS's QP failing (error −1, even after the ceiling retry) on one model may not on the other
+      if (!(err instanceof SolverError) || err.status !== 'error') throw err;
+    }
   }
-  // the monotonicity behind the windows failed, or there are none: every piece of every curve
+  // the monotonicity behind the windows failed, HiGHS failed on them, or there are none: every piece of every curve
   return solveCoordinationIn(highs, grid, feeEurPerKwh, hoursH, offers, side, undefined);
 }
 

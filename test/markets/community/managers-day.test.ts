@@ -8,9 +8,8 @@
  *     invariants hold (they throw inside `clearDayByManagers`). HiGHS's QP returns error −1 on some
  *     days (see `solveDayAheadScheduleWith`): such days are counted and reported, never passed
  *     silently, and must stay a minority;
- *   - hand-solvable days drawn below;
- *   - strategies: a markup, a cap and a refused partner change what the offers say and the
- *     clearing honours them.
+ *   - a hand-solvable day drawn below. The strategies' effects are tested with the strategies
+ *     (test/agents/managers/), the day-ahead outputs in test/sim/managers.test.ts.
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -93,3 +92,90 @@ describe('day-ahead managers = central day-ahead = HiGHS QP oracle (truthful man
     expect(oracleSkipped + managersFailed).toBeLessThan(compared / 2);
   }, 300_000);
 });
+
+/*
+ * Hand-solvable day: two communities, two hours; π_imp 0.10, π_exp 0.05, fee 0.01.
+ *   c1: free PV of 1 kW in hour 0 (none in hour 1) and one Standard Battery Unit (soc 0.5, lossless,
+ *       no wear, no value on what is left, ending the day at its starting soc);
+ *   c2: an inelastic 1 kW load in hour 1 only (worth 0.10 EUR/kWh).
+ * Best day: the battery stores hour 0's PV (1 kW) and sells it to c2 in hour 1 through the pool:
+ * welfare 0.10 (the load) − 0.01 (the fee) = 0.09 EUR, no grid trade at all. Without the battery's
+ * shift, c1 exports 1 kWh at 0.05 and c2 imports 1 kWh at 0.10: 0.05 EUR.
+ */
+describe('day-ahead managers with strategies', () => {
+  it('random days with a markup, an import cap and a refused partner: balanced (checked inside), caps and refusals kept, never above the central welfare, or infeasible with a reason', () => {
+    let cleared = 0;
+    let infeasible = 0;
+    fc.assert(
+      fc.property(dayArb, fc.double({ min: 0, max: 3, noNaN: true }), (day, capKw) => {
+        const ids = day.hours[0].communities.map((c) => c.id);
+        const offers = truthfulDayOffers(day).map((row) =>
+          row.map((o, c) => {
+            if (c === 0) return { ...o, exportMarginEurPerKwh: 0.01, ...(ids.length > 2 ? { partners: { [ids[2]]: { accept: false } } } : {}) };
+            if (c === 1) return { ...o, maxGridImportKw: capKw };
+            return o;
+          }),
+        );
+        const r = orFailure(() => clearDayByManagers(highs, day, offers));
+        const central = orFailure(() => clearDayAheadWith(highs, day));
+        if (!r || !central || central.status !== 'optimal') return;
+        if (r.status !== 'optimal') {
+          expect(r.reason).toMatch(/\w/);
+          infeasible++;
+          return;
+        }
+        expect(r.welfareEur!).toBeLessThanOrEqual(central.welfareEur! + 1e-7 * (1 + Math.abs(central.welfareEur!)));
+        for (const h of r.hours) {
+          const [m0, m1] = h.managers;
+          if (m1) expect(m1.gridImportKw).toBeLessThanOrEqual(capKw + 1e-7);
+          if (ids.length > 2) {
+            expect(m0.exportToKw[ids[2]] ?? 0).toBe(0);
+            expect(m0.importFromKw[ids[2]] ?? 0).toBe(0);
+          }
+          // the markup on c1's sales is its manager's, never negative
+          expect(m0.marginEur).toBeGreaterThanOrEqual(-1e-9);
+        }
+        cleared++;
+      }),
+      { numRuns: 20, seed: 17 },
+    );
+    console.log(`day-ahead managers with strategies: ${cleared} days cleared, ${infeasible} infeasible with a reason`);
+    expect(cleared).toBeGreaterThan(5);
+  }, 300_000);
+});
+
+describe('day-ahead managers: a hand-solved day', () => {
+  it('the battery carries hour 0\'s PV to the other community\'s hour-1 load', () => {
+    const bat: BatteryAgent = { kind: 'battery', id: 'bat', community: 'c1', capacityKwh: 10.24, powerKw: 2.56, soc: 0.5, socMin: 0.2, socMax: 0.8, etaCh: 1, etaDis: 1, rateChPerH: 0.25, rateDisPerH: 0.9375, selfDischargePerPeriod: 0, aEurPerKwhPerKw: 0, valueEurPerKwh: 0 };
+    const hour = (pvKw: number, loadKw: number, last: boolean): CommunityProblem => ({
+      periodHours: 1,
+      grid: { importPriceEurPerKwh: 0.1, exportPriceEurPerKwh: 0.05 },
+      interCommunityFeeEurPerKwh: 0.01,
+      communities: [{ id: 'c1' }, { id: 'c2' }],
+      agents: [
+        { kind: 'producer', id: 'pv', community: 'c1', pMinKw: 0, pMaxKw: pvKw, aEurPerKwhPerKw: 0, bEurPerKwh: 0 } as CommunityAgent,
+        last ? { ...bat, terminalSocMin: 0.5 } : bat,
+        { kind: 'consumer', id: 'load', community: 'c2', pMinKw: loadKw, pMaxKw: loadKw, aEurPerKwhPerKw: 0, bEurPerKwh: 0.1 } as CommunityAgent,
+      ],
+    });
+    const day: CommunityDay = { hours: [hour(1, 0, false), hour(0, 1, true)] };
+    const offers = truthfulDayOffers(day);
+    // c1's offer carries its battery as storage and, in hour 0, its PV's curve
+    expect(offers[0][0].storage?.map((b) => b.id)).toEqual(['bat']);
+    expect(offers[1][1].storage).toEqual([]);
+    const r = clearDayByManagers(highs, day, offers);
+    expect(r.status).toBe('optimal');
+    expect(r.welfareEur!).toBeCloseTo(0.09, 9);
+    expect(r.hours[0].agents[1].sKw).toBeCloseTo(1, 9);
+    expect(r.hours[1].agents[1].sKw).toBeCloseTo(-1, 9);
+    expect(r.hours[1].agents[1].soc!).toBeCloseTo(0.5, 9);
+    expect(r.hours[0].flows).toEqual([]);
+    expect(r.hours[1].flows.length).toBe(1);
+    expect(r.hours[1].flows[0]).toMatchObject({ from: 'c1', to: 'c2' });
+    expect(r.hours[1].flows[0].kw).toBeCloseTo(1, 9);
+    for (const h of r.hours) for (const x of h.managers) expect(Math.abs(x.marginEur)).toBeLessThan(1e-9);
+    expect(relDiff(r.welfareEur!, clearDayAheadWith(highs, day).welfareEur!)).toBeLessThan(1e-9);
+    expect(relDiff(r.welfareEur!, clearDayAheadQpWith(highs, day).welfareEur!)).toBeLessThan(1e-9);
+  });
+});
+
