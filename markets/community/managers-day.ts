@@ -20,12 +20,14 @@
  *
  * The clearing, in two stages, each exact:
  *   1. Coordination: the market operator finds the prices λ from the offers alone, as the multipliers
- *      of the offers' day problem (max Σ_c V_c − grid costs − fees − markups over the border flows
- *      f_c→d,t ≥ 0 between accepting partners and the grid trade), written as a QP the same way as
- *      the central day-ahead solver writes the members' (`writePieces`, `writeBattery`): the
- *      coordination is solved to its fixed point at once rather than by price iterations (a
- *      subgradient method converges to the same λ, slowly and only approximately). Its primal gives
- *      the traded quantities: the flows between communities and with the grid.
+ *      of the offers' day problem (max Σ_c V_c − grid costs − fees − markups over the border trade:
+ *      a pool per hour with one price μ_t, as the central QP writes it, or, when an offer sets
+ *      per-partner terms, flows f_c→d,t ≥ 0 between partners that accept each other), written as a
+ *      QP the way the central day-ahead solver writes the members' (`writePieces`, `writeBattery`,
+ *      each hour reduced to its price window: `offerWindows`). The coordination is solved to its
+ *      fixed point at once rather than by price iterations (a subgradient method converges to the
+ *      same λ, slowly and only approximately). Its primal gives the traded quantities: the flows
+ *      between communities and with the grid, and the storage's schedule.
  *   2. Decomposition: each community clears its own day against its traded quantities Y_c,t. Its
  *      storage follows a schedule that is optimal for its own day with the border pinned to Y: when
  *      its offer was its own (truthful curve and storage; a markup, cap or partner terms act at the
