@@ -325,7 +325,7 @@ export class RunRecorder {
       ]);
       if (r.clearing === 'managers') {
         const agent = `cm-${r.community}`;
-        const bid = this.bids.get(agent) ?? { community: r.community, supply: 0, demand: 0 };
+        const bid = this.bids.get(`${period}|${agent}`) ?? { community: r.community, supply: 0, demand: 0 };
         this.market.write(
           MARKET.line([iteration, label, minute(time), agent, r.community, fixed(bid.supply, 4), fixed(bid.demand, 4), fixed(r.gridImportKw + inter, 4), fixed(r.gridExportKw + interOut, 4), fixed(r.netImportKw, 4), fixed(r.priceEurPerKwh, 6), fixed(r.marginEur, 6), this.priceSetBy]),
         );
