@@ -3,10 +3,15 @@
  * files: IEEE 123 (7 regulators) and IEEE 8500 (12 regulators, 9 capacitor controls). lemsim's
  * control loop (every solve plus the recompiles after taps move) beside OpenDSS's own solve of the
  * same file measured in the same run (../shared/tools/opendss/dssrun.py, when it runs here), with
- * both engines' control iterations. `solve_s` is the median of 3 runs.
+ * both engines' control iterations. `solve_s` is the median of 3 runs of `solveFeeder` (the controls'
+ * set-up: a private copy of the circuit, replaying the script's own Solve commands, then the control
+ * loop); `control_loop_s` times the control loop alone on controls already set up (what OpenDSS's
+ * `solve` does on a compiled circuit), with the model after each action a low-rank correction of one
+ * factorisation, and `control_loop_compile_each_s` the same loop compiling the network after each
+ * action (the method before incremental updates).
  */
 import { spawnSync } from 'node:child_process';
-import { solveFeeder } from '../grid/controls/static-control.js';
+import { solveFeeder, startControls } from '../grid/controls/static-control.js';
 import { loadFeeder } from '../grid/feeder.js';
 import { newLoadPowers, setLoadPowersAt } from '../grid/powerflow/solve.js';
 import { hasShared, sharedPath } from '../src/shared-data.js';
@@ -34,13 +39,28 @@ function controlsBenchmark(name: string, entry: string): Benchmark {
       const powers = newLoadPowers(feeder.model);
       setLoadPowersAt(feeder.model, 0, 'snapshot', powers);
       const times: number[] = [];
-      let sol = solveFeeder(feeder, powers, { hour: 0, sec: 0 }, { tolerance: 1e-4, maxIterations: 100 });
+      const options = { tolerance: 1e-4, maxIterations: 100 };
+      let sol = solveFeeder(feeder, powers, { hour: 0, sec: 0 }, options);
       for (let k = 0; k < REPEATS; k++) {
         const t1 = process.hrtime.bigint();
-        sol = solveFeeder(feeder, powers, { hour: 0, sec: 0 }, { tolerance: 1e-4, maxIterations: 100 });
+        sol = solveFeeder(feeder, powers, { hour: 0, sec: 0 }, options);
         times.push(secondsSince(t1));
       }
       const solveS = median(times);
+      // the control loop alone (OpenDSS's `solve` on a compiled circuit), with the changed elements
+      // as a low-rank correction of one factorisation (default) and with a compile after each action
+      const loop = (incremental: boolean): number => {
+        const t: number[] = [];
+        for (let k = 0; k < REPEATS; k++) {
+          const pf = startControls(feeder, options, { incremental });
+          const t1 = process.hrtime.bigint();
+          pf.solve(powers, { hour: 0, sec: 0 }, options);
+          t.push(secondsSince(t1));
+        }
+        return median(t);
+      };
+      const loopS = loop(true);
+      const loopCompileS = loop(false);
       const ref = openDss(entry);
       const round = (x: number) => Math.round(x * 1e4) / 1e4;
       return {
@@ -52,6 +72,9 @@ function controlsBenchmark(name: string, entry: string): Benchmark {
         capacitor_controls: sol.controls?.capacitors.filter((c) => c.capcontrol !== undefined).length ?? 0,
         ...ref,
         solve_ratio_vs_opendss: ref.opendss_s ? round(solveS / ref.opendss_s) : null,
+        control_loop_s: round(loopS),
+        control_loop_ratio_vs_opendss: ref.opendss_s ? round(loopS / ref.opendss_s) : null,
+        control_loop_compile_each_s: round(loopCompileS),
         nodes: feeder.model.nNodes,
         peak_mb: peakMb(),
       };

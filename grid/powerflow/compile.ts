@@ -9,6 +9,7 @@
  */
 import { DssError } from '../../errors.js';
 import { elementAtBus, type Load, type Network } from '../model/network.js';
+import type { LowRankCorrection } from './incremental.js';
 import { type SeriesChains, expandChains, findSeriesChains } from './series-chains.js';
 import { SparseLU, TripletMatrix, ZeroPivotError } from './sparse-lu.js';
 
@@ -103,6 +104,11 @@ export interface SolverModel {
   readonly branchSpace: BranchSpace;
   /** the dense impedance between load branches (method 'dense' only) */
   readonly reduced: ReducedModel | undefined;
+  /**
+   * a low-rank correction of `lu` (incremental.ts): set on models derived from a compiled one after
+   * a control changed some primitive admittances; the solver applies it where it substitutes
+   */
+  readonly lowRank?: LowRankCorrection;
 }
 
 /**
@@ -423,12 +429,7 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
     v0Im[k] = xIm[nodeMap[k]];
   }
   expandChains(chains, v0Re, v0Im);
-  const nodeVScale = new Float64Array(n);
-  for (const nodes of busNodes) {
-    let mx = 0;
-    for (const k of nodes) mx = Math.max(mx, Math.hypot(v0Re[k], v0Im[k]));
-    for (const k of nodes) nodeVScale[k] = mx > 0 ? mx : 1;
-  }
+  const nodeVScale = nodeVoltageScales(busNodes, v0Re, v0Im);
 
   const model: SolverModel = {
     network,
@@ -474,7 +475,7 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
     branchSpace: undefined as unknown as BranchSpace,
     reduced: undefined,
   };
-  const space = branchSpace(model);
+  const space = branchSpaceOf(model);
   const method = chooseMethod(options.method ?? 'auto', model.nBr, space);
   const withSpace = { ...model, method, branchSpace: space };
   const reduced = method === 'dense' ? reduce(withSpace) : undefined;
@@ -498,8 +499,19 @@ function chooseMethod(option: 'auto' | 'dense' | 'sparse', nBr: number, space: B
   return nBr * nBr <= DENSE_SPEEDUP * space.reachNnz ? 'dense' : 'sparse';
 }
 
+/** Convergence scale of each node: the largest no-load voltage magnitude on its bus (V), else 1. */
+export function nodeVoltageScales(busNodes: readonly Int32Array[], v0Re: Float64Array, v0Im: Float64Array): Float64Array {
+  const out = new Float64Array(v0Re.length);
+  for (const nodes of busNodes) {
+    let mx = 0;
+    for (const k of nodes) mx = Math.max(mx, Math.hypot(v0Re[k], v0Im[k]));
+    for (const k of nodes) out[k] = mx > 0 ? mx : 1;
+  }
+  return out;
+}
+
 /** The load-branch space of a compiled model (see BranchSpace). */
-function branchSpace(m: SolverModel): BranchSpace {
+function branchSpaceOf(m: SolverModel): BranchSpace {
   const lu = m.lu;
   const nodeRow = new Int32Array(m.nNodes).fill(-1);
   for (const k of m.matrixNodes) nodeRow[k] = lu.iperm[m.nodeMap[k]];
@@ -516,6 +528,12 @@ function branchSpace(m: SolverModel): BranchSpace {
   for (const r of reachRows) inReach[r] = 1;
   const rest: number[] = [];
   for (let r = 0; r < lu.n; r++) if (!inReach[r]) rest.push(r);
+  const { v0Re, v0Im, scale } = branchVoltages(m);
+  return { rowA, rowB, v0Re, v0Im, scale, reachRows, restRows: Int32Array.from(rest), nodeRow, reachNnz: lu.rowsNnz(reachRows) };
+}
+
+/** No-load voltage of each load branch (V) and its convergence scale (V), from the model's v0. */
+export function branchVoltages(m: SolverModel): { v0Re: Float64Array; v0Im: Float64Array; scale: Float64Array } {
   const nb = m.nBr;
   const v0Re = new Float64Array(nb);
   const v0Im = new Float64Array(nb);
@@ -528,7 +546,7 @@ function branchSpace(m: SolverModel): BranchSpace {
     // the branch's own base voltage, or its no-load voltage when that is larger
     scale[k] = Math.max(m.brVBase[k], Math.hypot(v0Re[k], v0Im[k]), 1);
   }
-  return { rowA, rowB, v0Re, v0Im, scale, reachRows, restRows: Int32Array.from(rest), nodeRow, reachNnz: lu.rowsNnz(reachRows) };
+  return { v0Re, v0Im, scale };
 }
 
 /**

@@ -266,6 +266,7 @@ export class PowerFlowState {
     const x = this.xS;
     const g = this.gS;
     const emf = this.emf;
+    const low = m.lowRank;
     for (let k = 0; k < nb; k++) {
       x[2 * k] = vr[k] / scale[k];
       x[2 * k + 1] = vi[k] / scale[k];
@@ -294,7 +295,13 @@ export class PowerFlowState {
           w[2 * b + 1] -= scratch[1];
         }
       }
-      lu.forward(reach);
+      if (low) {
+        // a control changed some elements since the factorisation: the low-rank correction's
+        // second pass (incremental.ts) before the back substitution
+        low.save(w);
+        lu.forward(reach);
+        low.correct(lu);
+      } else lu.forward(reach);
       lu.backwardRows(reach);
       change = 0;
       for (let k = 0; k < nb; k++) {
