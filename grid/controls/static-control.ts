@@ -21,7 +21,7 @@ import type { TransformerState } from '../model/elements/transformer.js';
 import { withBranchAdmittances } from '../model/network.js';
 import { type SolverModel, compile } from '../powerflow/compile.js';
 import { IncrementalModels } from '../powerflow/incremental.js';
-import { type LoadPowers, PowerFlowState, type SolveOptions, type SolveStatus, newLoadPowers, setLoadPowersAt } from '../powerflow/solve.js';
+import { type LoadPowers, PowerFlowState, branchCurrent, type SolveOptions, type SolveStatus, newLoadPowers, setLoadPowersAt } from '../powerflow/solve.js';
 import { type CapControlState, type CapControlType, CapController } from './capcontrol.js';
 import { ControlQueue } from './control-queue.js';
 import type { ControlView } from './control-view.js';
@@ -114,6 +114,8 @@ export class ControlledPowerFlow {
   private state: PowerFlowState;
   readonly mode: ControlMode;
   readonly maxControlIterations: number;
+  /** whether some load's current jumps at Vminpu or Vmaxpu (then each model after an action starts cold) */
+  private discontinuous: boolean | undefined;
   /** models after control actions, as corrections of one factorisation (undefined: compile each) */
   private incremental: IncrementalModels | undefined;
 
@@ -243,11 +245,15 @@ export class ControlledPowerFlow {
       }
       next = { ...this.current, network, model };
     }
-    // The next solve starts from the no-load voltages of the new model, not from the last solution:
-    // on ckt5 (CVR loads near vminpu) a warm start settles 1.7e-3 pu away from the solution OpenDSS
-    // reaches after its capacitor controls open the banks, which a cold start reproduces (tested).
+    // The next solve continues from the last solution, as OpenDSS's does — except on a circuit whose
+    // load currents jump at a voltage limit (discontinuousLoadLaw), where it starts from no load:
+    // such a circuit can have two solutions, and a warm start may settle on the one OpenDSS does not
+    // reach (ckt5, tested: 7 CVR load phases at 0.949–0.951 pu end below Vminpu, 1.9e-3 pu away).
     this.current = next;
+    const last = this.state;
     this.state = new PowerFlowState(next.model);
+    this.discontinuous ??= discontinuousLoadLaw(next.model);
+    if (!this.discontinuous) this.state.startFrom(last.vRe, last.vIm);
   }
 
   /** Present taps of the regulated windings. */
@@ -264,6 +270,32 @@ export class ControlledPowerFlow {
     const ctrlOf = new Map(this.capControls.map((c) => [c.cap.name, c.name]));
     return objects<CapacitorState>(this.circuit, 'capacitor').map((c) => ({ capacitor: c.name, capcontrol: ctrlOf.get(c.name), states: [...c.states] }));
   }
+}
+
+/**
+ * Whether some load branch's current law is discontinuous at its Vminpu or Vmaxpu (relative jump
+ * above 1e-6 across the limit). OpenDSS's CVR model (Load.pas DoCVRModel) is: P·v^CVRwatts and
+ * Q·v^CVRvars inside the band, but below Vminpu the interpolation towards constant Z starts from the
+ * constant-power admittance Yeq/Vminpu², and above Vmaxpu it is Yeq/Vmaxpu²: with CVRwatts = 0.8 and
+ * CVRvars = 3 (ckt5's 1,379 loads) the current jumps by 0.95^−0.8 (+4.2 % in P) and 0.95^−3
+ * (+16.7 % in Q) when the voltage crosses 0.95 pu, and a circuit with loads sitting at the limit can
+ * have more than one solution. Measured on the solver's own branch law, so every model is covered.
+ */
+export function discontinuousLoadLaw(m: SolverModel): boolean {
+  const out = new Float64Array(2);
+  const current = (k: number, vpu: number): number => {
+    branchCurrent(m, k, vpu * m.brVBase[k], 0, 1000, 400, out);
+    return Math.hypot(out[0], out[1]);
+  };
+  for (let k = 0; k < m.nBr; k++) {
+    for (const limit of [m.brVminPu[k], m.brVmaxPu[k]]) {
+      if (!(limit > 0)) continue;
+      const below = current(k, limit * (1 - 1e-9));
+      const above = current(k, limit * (1 + 1e-9));
+      if (Math.abs(above - below) > 1e-6 * Math.max(above, below)) return true;
+    }
+  }
+  return false;
 }
 
 /** Solution time of minute M (t = M·60 s) as OpenDSS's hour and seconds. */

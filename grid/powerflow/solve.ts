@@ -87,6 +87,17 @@ export class PowerFlowState {
     this.anderson = new Anderson(2 * model.nBr, ANDERSON_DEPTH);
   }
 
+  /**
+   * The next solve starts from these node voltages (V, by system node; the same numbering, e.g. the
+   * last solution of the model before a control changed it), as OpenDSS continues after a control
+   * action.
+   */
+  startFrom(vRe: Float64Array, vIm: Float64Array): void {
+    this.vRe.set(vRe);
+    this.vIm.set(vIm);
+    this.warm = true;
+  }
+
   /** Forgets the previous solution: the next solve starts from the no-load voltages. */
   coldStart(): void {
     this.setNoLoad();

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { ControlledPowerFlow, startControls } from '../../../grid/controls/static-control.js';
+import { ControlledPowerFlow, discontinuousLoadLaw, startControls } from '../../../grid/controls/static-control.js';
 import { loadFeeder, type Feeder } from '../../../grid/feeder.js';
 import type { CMatrix } from '../../../grid/model/complex.js';
 import { capacitorBranch, type CapacitorState } from '../../../grid/model/elements/capacitor.js';
@@ -165,4 +165,13 @@ describeWithShared('control loops with incremental models equal those compiling 
       expect(maxDiffPu(b.pf.model, a.pf.vRe, a.pf.vIm, b.pf.vRe, b.pf.vIm)).toBeLessThan(1e-7);
     });
   }
+});
+
+describe('warm starts after a control action (discontinuousLoadLaw)', () => {
+  const withLoad = (load: string) => compile(loadFeeder(join(tempScripts({ 'master.dss': FEEDER.replace('New Load.la bus1=a phases=3 kv=12.47 kw=1500 kvar=600 model=1', load) }), 'master.dss')).network);
+  it('CVR loads with non-zero exponents jump at Vminpu (OpenDSS DoCVRModel): cold starts; constant PQ, Z, I do not', () => {
+    expect(discontinuousLoadLaw(withLoad('New Load.la bus1=a phases=3 kv=12.47 kw=1500 kvar=600 model=4 cvrwatts=0.8 cvrvars=3'))).toBe(true);
+    expect(discontinuousLoadLaw(withLoad('New Load.la bus1=a phases=3 kv=12.47 kw=1500 kvar=600 model=4 cvrwatts=0 cvrvars=0'))).toBe(false);
+    expect(discontinuousLoadLaw(withLoad('New Load.la bus1=a phases=3 kv=12.47 kw=1500 kvar=600 model=1'))).toBe(false);
+  });
 });
