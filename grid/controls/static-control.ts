@@ -1,7 +1,9 @@
 /**
- * OpenDSS's static control mode (Solution.pas SolveSnap / CheckControls / DoControlActions): solve;
- * every enabled control samples the solution and queues what it wants to change; the actions due
- * first (smallest delay) are executed; the circuit is rebuilt with the new taps and capacitor steps
+ * OpenDSS's static and time-driven control modes (Solution.pas SolveSnap / CheckControls /
+ * DoControlActions): solve; every enabled control samples the solution and queues what it wants to
+ * change; in the static mode the actions due first (smallest delay) are executed, in the time mode
+ * those due by the solution time (ControlQueue.DoActions: none due ends the loop, and what is
+ * queued waits for a later step of the time series); the circuit is rebuilt with the new taps and capacitor steps
  * and solved again; repeat until a sample leaves the queue empty, or `maxcontroliter` solves were done
  * (then the result says the controls did not settle). A solve that does not converge stops the loop.
  * Taps and capacitor steps live in a private copy of the interpreted circuit, so they carry over
@@ -24,7 +26,7 @@ import { IncrementalModels } from '../powerflow/incremental.js';
 import { type LoadPowers, PowerFlowState, branchCurrent, type SolveOptions, type SolveStatus, newLoadPowers, setLoadPowersAt } from '../powerflow/solve.js';
 import { type CapControlState, type CapControlType, CapController } from './capcontrol.js';
 import { ControlQueue } from './control-queue.js';
-import type { ControlView } from './control-view.js';
+import { type ControlView, timeOf } from './control-view.js';
 import { type RegControlState, RegController } from './regcontrol.js';
 import { type InvControlState, InvController } from './invcontrol.js';
 import type { XYCurveState } from '../model/elements/xycurve.js';
@@ -32,7 +34,12 @@ import type { XYCurveState } from '../model/elements/xycurve.js';
 /** OpenDSS's default `maxcontroliter`. */
 export const DEFAULT_MAX_CONTROL_ITERATIONS = 15;
 
-export type ControlMode = 'static' | 'off';
+/**
+ * OpenDSS's control modes lemsim runs: `static` (the default: delays only order the actions, time
+ * stands still), `time` (ControlMode=TIME: an action runs once the solution time reaches its due
+ * time, so delays count simulated time across the steps of a time series), `off`.
+ */
+export type ControlMode = 'static' | 'time' | 'off';
 
 export interface ControlOptions {
   /** `static` (OpenDSS's default) or `off`; default: the script's `Set controlmode`, else static */
@@ -88,8 +95,10 @@ export function controlSettings(c: DssCircuit, options: ControlOptions = {}): { 
   let mode: ControlMode = 'static';
   if (scriptMode !== undefined) {
     if (scriptMode.startsWith('off')) mode = 'off';
+    else if (scriptMode.startsWith('t')) mode = 'time';
     else if (!scriptMode.startsWith('stat')) {
-      throw new DssError({ file: c.file, line: 1 }, `Set controlmode=${scriptMode}: lemsim solves controls in OpenDSS's static mode only (static or off)`);
+      // EVENT advances the solution clock to each action (and MULTIRATE runs controls at their own rates)
+      throw new DssError({ file: c.file, line: 1 }, `Set controlmode=${scriptMode}: lemsim runs OpenDSS's static, time and off control modes (not event or multirate)`);
     }
   }
   const scriptMax = c.options.get('maxcontroliter');
@@ -144,8 +153,13 @@ export class ControlledPowerFlow {
     }
     const curves = (this.circuit.objects.get('xycurve') ?? new Map()) as Map<string, XYCurveState>;
     for (const def of objects<InvControlState>(this.circuit, 'invcontrol')) {
-      if (def.enabled) this.invControls.push(new InvController(def, base.model, curves));
+      if (!def.enabled) continue;
+      // lemsim's inverter controls reach their point within the control loop of one solve, as in
+      // OpenDSS's static mode; OpenDSS's time mode steps them through its queue instead
+      if (this.mode === 'time') throw new DssError(def.loc, `InvControl.${def.name}: Set controlmode=time with InvControl is not supported (use static)`);
+      this.invControls.push(new InvController(def, base.model, curves));
     }
+    for (const r of this.regulators) r.timeDriven = this.mode === 'time';
     this.current = base;
     this.state = new PowerFlowState(base.model);
     if (options.incremental ?? true) this.incremental = new IncrementalModels(base.model);
@@ -210,7 +224,13 @@ export class ControlledPowerFlow {
           for (const c of this.invControls) if (c.step(view, powers)) inverters = true;
           // their delay is 0, so they run before any queued tap or capacitor action (which waits)
           if (inverters) actions++;
-          else if (this.queue.isEmpty) done = true;
+          else if (this.mode === 'time') {
+            // DoActions: what is due by now runs; nothing due ends this step's loop
+            const { executed, changed } = this.queue.doDue(timeOf(view));
+            actions += executed;
+            if (executed === 0) done = true;
+            else if (changed.length > 0) this.rebuild(changed as (RegController | CapController)[]);
+          } else if (this.queue.isEmpty) done = true;
           else {
             const { executed, changed } = this.queue.doNearest();
             actions += executed;
