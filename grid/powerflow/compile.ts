@@ -12,6 +12,7 @@ import { elementAtBus, type Load, type Network } from '../model/network.js';
 import type { LowRankCorrection } from './incremental.js';
 import { type SeriesChains, expandChains, findSeriesChains } from './series-chains.js';
 import { SparseLU, TripletMatrix, ZeroPivotError } from './sparse-lu.js';
+import { type GroundCandidate, loadsHoldingGround } from './weak-grounding.js';
 
 /**
  * Branch models of power conversion elements (Generator, PVSystem, Storage), beside the load
@@ -404,6 +405,7 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
     return nodes;
   });
   pceBrStart[network.pces.length] = brLoad.length;
+  holdFloatingParts(network, y, nk, red, branchNodes, sourceNodes, chains, brLoad, brA, brB, brVBase, brYlinRe, brYlinIm);
 
   checkConnected(network, n, nodeBusArr, branchNodes, sourceNodes);
   let lu: SparseLU;
@@ -583,6 +585,67 @@ function pceLinearPart(pce: Network['pces'][number]): [number, number] {
   const q = (-kvar * 1000) / pce.phases;
   const f = pce.kind === 'generator' && pce.model === 3 ? 0.01 : 1;
   return [(f * p * pce.zScale) / v2, (-f * q * pce.zScale) / v2];
+}
+
+/**
+ * Stamps the nominal admittance of the loads that alone hold a part of the network to ground
+ * (weak-grounding.ts), as OpenDSS stamps every load's; `brYlin*` record it for the compensation.
+ */
+function holdFloatingParts(
+  network: Network,
+  y: TripletMatrix,
+  nk: number,
+  red: (k: number) => number,
+  branchNodes: readonly Int32Array[],
+  sourceNodes: readonly Int32Array[],
+  chains: SeriesChains,
+  brLoad: readonly number[],
+  brA: readonly number[],
+  brB: readonly number[],
+  brVBase: readonly number[],
+  brYlinRe: number[],
+  brYlinIm: number[],
+): void {
+  const candidates: GroundCandidate[] = [];
+  const which: number[] = [];
+  for (let k = 0; k < brLoad.length; k++) {
+    if (brLoad[k] < 0 || brYlinRe[k] !== 0 || brYlinIm[k] !== 0 || (brA[k] < 0) === (brB[k] < 0)) continue;
+    const row = red(brA[k] >= 0 ? brA[k] : brB[k]);
+    const l = network.loads[brLoad[k]];
+    const yeqAbs = (Math.hypot(l.kW, l.kvar) * 1000) / l.phases / (brVBase[k] * brVBase[k]);
+    if (row < 0 || !(yeqAbs > 0)) continue;
+    candidates.push({ row, yeqAbs });
+    which.push(k);
+  }
+  if (candidates.length === 0) return;
+  const groups: number[][] = [];
+  network.branches.forEach((b, k) => {
+    if (chains.inChain[k]) return;
+    const rows = Array.from(branchNodes[k], red);
+    if (b.kind !== 'transformer') groups.push(rows);
+    else {
+      let at = 0;
+      for (const t of b.terminals) {
+        groups.push(rows.slice(at, at + t.nodes.length));
+        at += t.nodes.length;
+      }
+    }
+  });
+  for (let c = 0; c < chains.count; c++) {
+    for (let q = chains.condOff[c]; q < chains.condOff[c] + chains.nc[c]; q++) groups.push([red(chains.endA[q]), red(chains.endB[q])]);
+  }
+  for (const nodes of sourceNodes) groups.push(Array.from(nodes, red));
+  for (let k = 0; k < brLoad.length; k++) if (brA[k] >= 0 && brB[k] >= 0) groups.push([red(brA[k]), red(brB[k])]);
+  const held = loadsHoldingGround(nk, y, groups, candidates);
+  held.forEach((h, i) => {
+    if (!h) return;
+    const k = which[i];
+    const l = network.loads[brLoad[k]];
+    const v2 = brVBase[k] * brVBase[k];
+    brYlinRe[k] = (l.kW * 1000) / l.phases / v2;
+    brYlinIm[k] = -(l.kvar * 1000) / l.phases / v2;
+    y.add(candidates[i].row, candidates[i].row, brYlinRe[k], brYlinIm[k]);
+  });
 }
 
 /** Rejects buses that no source reaches through lines and transformers. */
