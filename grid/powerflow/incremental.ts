@@ -20,12 +20,15 @@
  * a part (a winding's currents sum to zero), so Y⁻¹·(b − P·c) is as accurate as a solve with the
  * matrix refactorised.
  *
- * In the sparse iteration (solve.ts) each substitution becomes: forward over the load rows' reach
- * extended by the rows R and their elimination-tree ancestors; back substitution over R's ancestors
- * only (x_R exact: a row needs only its ancestors); c; the right-hand side scattered again minus
- * P·c; forward again; then the usual back substitution (so every row, the remaining ones included,
- * is the corrected solution). The dense iteration's impedance matrix would need the full columns:
- * a dense model is compiled again (dense models are the small ones, which compile fast).
+ * In the sparse iteration (solve.ts) the forward substitution runs over the load rows' reach
+ * extended by R's elimination-tree ancestors ("path"); then x_R comes from a back substitution over
+ * the path alone (a row needs only its ancestors), c from it, and L⁻¹·P·c — non-zero only on the
+ * path, from the columns L⁻¹·e_i kept per row of R — is subtracted there, before the usual back
+ * substitution; every row, the remaining ones included, is then the corrected solution. The
+ * columns of L⁻¹ are moderate where those of Y⁻¹ are not (the ill-determined mode lives in U's
+ * small pivots, which act on the corrected vector as a whole). The dense iteration's impedance
+ * matrix would need the full columns: a dense model is compiled again (dense models are the small
+ * ones, which compile fast).
  *
  * When the update cannot be made this way (a dense model, a changed element on a folded series
  * chain or a merged jumper, more than `maxRank` rows, a singular I + Z_RR·D: the change isolates a
@@ -61,51 +64,55 @@ export class LowRankCorrection {
     private readonly inv: Float64Array,
     /** R and its elimination-tree ancestors (sorted): the back substitution that gives x_R */
     readonly pathRows: Int32Array,
-    /** rows where the sparse iteration scatters (the load-branch ends) */
-    readonly loadRows: Int32Array,
-    /** the extended reach (sorted), over which the iteration substitutes */
-    readonly reachRows: Int32Array,
+    /** L⁻¹·e_i for each row i of R, on `pathRows` (pathRows.length × r, interleaved) */
+    private readonly lColumns: Float64Array,
   ) {
     const r = rows.length;
     this.xr = new Float64Array(2 * r);
     this.u = new Float64Array(2 * r);
     this.c = new Float64Array(2 * r);
-    this.saved = new Float64Array(2 * loadRows.length);
+    this.saved = new Float64Array(2 * pathRows.length);
   }
 
   get rank(): number {
     return this.rows.length;
   }
 
-  /** Keeps the scattered right-hand side (interleaved work vector, before the forward pass). */
-  save(w: Float64Array): void {
-    const rows = this.loadRows;
-    for (let q = 0; q < rows.length; q++) {
-      this.saved[2 * q] = w[2 * rows[q]];
-      this.saved[2 * q + 1] = w[2 * rows[q] + 1];
-    }
-  }
-
   /**
-   * After `lu.forward(reachRows)` on the saved right-hand side b: leaves L⁻¹·(b − P·c) in the work
-   * vector, so that the caller's back substitution over `reachRows` gives Y'⁻¹·b there.
+   * After a forward substitution of b (over rows that include `pathRows`): turns L⁻¹·b in the work
+   * vector into L⁻¹·(b − P·c), so that the caller's back substitution gives Y'⁻¹·b. x_R comes from
+   * a back substitution over R's ancestors only; L⁻¹·P·c is non-zero only on them.
    */
   correct(lu: SparseLU): void {
     const w = lu.work;
-    lu.backwardRows(this.pathRows);
-    this.coefficients(w, undefined);
-    const reach = this.reachRows;
-    for (let q = 0; q < reach.length; q++) {
-      w[2 * reach[q]] = 0;
-      w[2 * reach[q] + 1] = 0;
+    const path = this.pathRows;
+    const saved = this.saved;
+    for (let q = 0; q < path.length; q++) {
+      saved[2 * q] = w[2 * path[q]];
+      saved[2 * q + 1] = w[2 * path[q] + 1];
     }
-    const rows = this.loadRows;
-    for (let q = 0; q < rows.length; q++) {
-      w[2 * rows[q]] = this.saved[2 * q];
-      w[2 * rows[q] + 1] = this.saved[2 * q + 1];
+    lu.backwardRows(path);
+    const r = this.rows.length;
+    for (let i = 0; i < r; i++) {
+      this.xr[2 * i] = w[2 * this.rows[i]];
+      this.xr[2 * i + 1] = w[2 * this.rows[i] + 1];
     }
-    this.subtract(w);
-    lu.forward(reach);
+    this.coefficients();
+    const lc = this.lColumns;
+    const c = this.c;
+    for (let q = 0; q < path.length; q++) {
+      let sr = saved[2 * q];
+      let si = saved[2 * q + 1];
+      const base = 2 * q * r;
+      for (let i = 0; i < r; i++) {
+        const ar = lc[base + 2 * i];
+        const ai = lc[base + 2 * i + 1];
+        sr -= ar * c[2 * i] - ai * c[2 * i + 1];
+        si -= ar * c[2 * i + 1] + ai * c[2 * i];
+      }
+      w[2 * path[q]] = sr;
+      w[2 * path[q] + 1] = si;
+    }
   }
 
   /**
@@ -113,10 +120,15 @@ export class LowRankCorrection {
    * x is overwritten with the result; `b` is left as it was.
    */
   solveFull(lu: SparseLU, bRe: Float64Array, bIm: Float64Array, xRe: Float64Array, xIm: Float64Array): void {
-    this.coefficients(undefined, { re: xRe, im: xIm, perm: lu.perm });
+    const r = this.rows.length;
+    for (let i = 0; i < r; i++) {
+      const o = lu.perm[this.rows[i]];
+      this.xr[2 * i] = xRe[o];
+      this.xr[2 * i + 1] = xIm[o];
+    }
+    this.coefficients();
     const tRe = Float64Array.from(bRe);
     const tIm = Float64Array.from(bIm);
-    const r = this.rows.length;
     for (let i = 0; i < r; i++) {
       const o = lu.perm[this.rows[i]];
       tRe[o] -= this.c[2 * i];
@@ -125,30 +137,11 @@ export class LowRankCorrection {
     lu.solve(tRe, tIm, xRe, xIm);
   }
 
-  /** c = D·(I + Z_RR·D)⁻¹·x_R, x_R read from the work vector or from split original-order arrays. */
-  private coefficients(w: Float64Array | undefined, x: { re: Float64Array; im: Float64Array; perm: Int32Array } | undefined): void {
+  /** c = D·(I + Z_RR·D)⁻¹·x_R from `xr`. */
+  private coefficients(): void {
     const r = this.rows.length;
-    const xr = this.xr;
-    for (let i = 0; i < r; i++) {
-      if (w) {
-        xr[2 * i] = w[2 * this.rows[i]];
-        xr[2 * i + 1] = w[2 * this.rows[i] + 1];
-      } else {
-        const o = x!.perm[this.rows[i]];
-        xr[2 * i] = x!.re[o];
-        xr[2 * i + 1] = x!.im[o];
-      }
-    }
-    multiply(this.inv, xr, this.u, r);
+    multiply(this.inv, this.xr, this.u, r);
     multiply(this.d, this.u, this.c, r);
-  }
-
-  /** w ← w − P·c. */
-  private subtract(w: Float64Array): void {
-    for (let i = 0; i < this.rows.length; i++) {
-      w[2 * this.rows[i]] -= this.c[2 * i];
-      w[2 * this.rows[i] + 1] -= this.c[2 * i + 1];
-    }
   }
 }
 
@@ -182,9 +175,9 @@ const baseSolutions = new WeakMap<SolverModel, BaseSolutions>();
 interface Layout {
   readonly key: string;
   readonly pathRows: Int32Array;
+  readonly lColumns: Float64Array;
   readonly reach: Int32Array;
   readonly rest: Int32Array;
-  readonly loadRows: Int32Array;
 }
 
 /**
@@ -288,7 +281,7 @@ export class IncrementalModels {
     }
     const rows = Int32Array.from(origRows, (o) => lu.iperm[o]);
     const layout = this.layoutFor(origRows, rows);
-    const correction = new LowRankCorrection(rows, d, inv, layout.pathRows, layout.loadRows, layout.reach);
+    const correction = new LowRankCorrection(rows, d, inv, layout.pathRows, layout.lColumns);
 
     // no-load voltages of the changed network
     const xRe = Float64Array.from(this.shared.x0Re);
@@ -309,7 +302,8 @@ export class IncrementalModels {
 
   /** The extended reach and R's ancestors for the rows R (cached while R stays the same). */
   private layoutFor(origRows: number[], rows: Int32Array): Layout {
-    const key = [...rows].sort((a, b) => a - b).join(',');
+    // (in R's order: lColumns are by R's index)
+    const key = rows.join(',');
     if (this.layout?.key === key) return this.layout;
     const lu = this.base.lu;
     const space = this.base.branchSpace;
@@ -317,22 +311,25 @@ export class IncrementalModels {
     const inReach = new Uint8Array(lu.n);
     for (const row of space.reachRows) inReach[row] = 1;
     for (const row of pathRows) inReach[row] = 1;
-    const isLoad = new Uint8Array(lu.n);
-    for (let b = 0; b < this.base.nBr; b++) {
-      if (space.rowA[b] >= 0) isLoad[space.rowA[b]] = 1;
-      if (space.rowB[b] >= 0) isLoad[space.rowB[b]] = 1;
-    }
     const reach: number[] = [];
     const rest: number[] = [];
-    const loadRows: number[] = [];
-    for (let row = 0; row < lu.n; row++) {
-      if (!inReach[row]) rest.push(row);
-      else {
-        reach.push(row);
-        if (isLoad[row]) loadRows.push(row);
+    for (let row = 0; row < lu.n; row++) (inReach[row] ? reach : rest).push(row);
+    // L⁻¹·e_i on the path rows, for each row i of R (the work vector is free between solves)
+    const r = rows.length;
+    const lColumns = new Float64Array(2 * pathRows.length * r);
+    const w = lu.work;
+    w.fill(0);
+    for (let i = 0; i < r; i++) {
+      w[2 * rows[i]] = 1;
+      lu.forward(pathRows);
+      for (let q = 0; q < pathRows.length; q++) {
+        lColumns[2 * (q * r + i)] = w[2 * pathRows[q]];
+        lColumns[2 * (q * r + i) + 1] = w[2 * pathRows[q] + 1];
+        w[2 * pathRows[q]] = 0;
+        w[2 * pathRows[q] + 1] = 0;
       }
     }
-    this.layout = { key, pathRows, reach: Int32Array.from(reach), rest: Int32Array.from(rest), loadRows: Int32Array.from(loadRows) };
+    this.layout = { key, pathRows, lColumns, reach: Int32Array.from(reach), rest: Int32Array.from(rest) };
     return this.layout;
   }
 

@@ -306,13 +306,10 @@ export class PowerFlowState {
           w[2 * b + 1] -= scratch[1];
         }
       }
-      if (low) {
-        // a control changed some elements since the factorisation: the low-rank correction's
-        // second pass (incremental.ts) before the back substitution
-        low.save(w);
-        lu.forward(reach);
-        low.correct(lu);
-      } else lu.forward(reach);
+      lu.forward(reach);
+      // a control changed some elements since the factorisation: their low-rank correction of the
+      // forward-substituted vector (incremental.ts) before the back substitution
+      if (low) low.correct(lu);
       lu.backwardRows(reach);
       change = 0;
       for (let k = 0; k < nb; k++) {
