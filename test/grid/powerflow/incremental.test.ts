@@ -20,6 +20,7 @@ import { IncrementalModels } from '../../../grid/powerflow/incremental.js';
 import { PowerFlowState, newLoadPowers, setLoadPowersAt } from '../../../grid/powerflow/solve.js';
 import { sharedPath } from '../../../src/shared-data.js';
 import { tempScripts } from '../../helpers/dss.js';
+import { OPEN_DELTA } from '../../helpers/control-circuits.js';
 import { describeWithShared } from '../../helpers/shared.js';
 
 const FEEDER = `
@@ -41,20 +42,6 @@ Set voltagebases=[12.47]
 Calcvoltagebases
 `;
 
-/** Open-delta regulators feeding an ungrounded delta part (its common mode held by line capacitance). */
-const OPEN_DELTA = `
-Clear
-New Circuit.od basekv=4.8 pu=1.0 phases=3 bus1=src MVAsc3=200000 MVAsc1=210000
-New Transformer.rega phases=1 windings=2 buses=(src.1.2 rg.1.2) conns='delta delta' kvs="4.8 4.8" kvas="2000 2000" XHL=1
-New Transformer.regc like=rega buses=(src.3.2 rg.3.2)
-New Linecode.lc nphases=3 units=km r1=0.4 x1=0.8 r0=0.9 x0=2.1
-New Line.l1 phases=3 bus1=rg bus2=b1 linecode=lc length=3
-New Load.ab bus1=b1.1.2 phases=1 conn=delta kv=4.8 kw=700 kvar=350
-New Load.bc bus1=b1.2.3 phases=1 conn=delta kv=4.8 kw=300 kvar=100
-New Load.ca bus1=b1.3.1 phases=1 conn=delta kv=4.8 kw=500 kvar=300 model=2
-Set voltagebases=[4.8]
-Calcvoltagebases
-`;
 
 function sparseFeeder(text: string): Feeder {
   const f = loadFeeder(join(tempScripts({ 'master.dss': text }), 'master.dss'));
@@ -119,7 +106,7 @@ describe('incremental models after control actions (low-rank correction of one f
   });
 
   it('an open-delta bank feeding an ungrounded part: as accurate as a new factorisation (1e-8 pu)', () => {
-    const feeder = sparseFeeder(OPEN_DELTA);
+    const feeder = sparseFeeder(OPEN_DELTA());
     const circuit = structuredClone(feeder.network.circuit);
     const inc = new IncrementalModels(feeder.model);
     compareWithCompile(feeder, moveTaps(circuit, { rega: 5, regc: 9 }), inc, 1e-8);
