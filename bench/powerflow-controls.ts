@@ -9,14 +9,17 @@
  * `solve` does on a compiled circuit; median of the last 3 of 12 runs, `control_loop_first_s` the
  * first of them, before the JIT has compiled the loop's code), with the model after each action a low-rank correction of one
  * factorisation, and `control_loop_compile_each_s` the same loop compiling the network after each
- * action (the method before incremental updates).
+ * action (the method before incremental updates). `control_loop_cpu_s` and `opendss_cpu_s` (median
+ * of 3 OpenDSS processes) are CPU seconds, `control_loop_ratio_cpu` their ratio: on a shared
+ * machine the steadier comparison.
  */
 import { spawnSync } from 'node:child_process';
 import { solveFeeder, startControls } from '../grid/controls/static-control.js';
 import { loadFeeder } from '../grid/feeder.js';
 import { newLoadPowers, setLoadPowersAt } from '../grid/powerflow/solve.js';
 import { hasShared, sharedPath } from '../src/shared-data.js';
-import { type Benchmark, median, peakMb, secondsSince } from './bench.js';
+import { type Benchmark, cpuSecondsSince, median, peakMb, secondsSince } from './bench.js';
+import { openDssSolveCpu } from './opendss.js';
 
 const REPEATS = 3;
 /** control loops run in a row; the median of the last REPEATS is `control_loop_s` (the JIT warmed) */
@@ -52,19 +55,27 @@ function controlsBenchmark(name: string, entry: string): Benchmark {
       const solveS = median(times);
       // the control loop alone (OpenDSS's `solve` on a compiled circuit), with the changed elements
       // as a low-rank correction of one factorisation (default) and with a compile after each action
-      const loop = (incremental: boolean, runs: number): number[] => {
-        const t: number[] = [];
+      const loop = (incremental: boolean, runs: number): { wall: number[]; cpu: number[] } => {
+        const wall: number[] = [];
+        const cpu: number[] = [];
         for (let k = 0; k < runs; k++) {
           const pf = startControls(feeder, options, { incremental });
+          const c1 = process.cpuUsage();
           const t1 = process.hrtime.bigint();
           pf.solve(powers, { hour: 0, sec: 0 }, options);
-          t.push(secondsSince(t1));
+          wall.push(secondsSince(t1));
+          cpu.push(cpuSecondsSince(c1));
         }
-        return t;
+        return { wall, cpu };
       };
       const loopTimes = loop(true, LOOP_RUNS);
-      const loopS = median(loopTimes.slice(LOOP_RUNS - REPEATS));
-      const loopCompileS = median(loop(false, REPEATS));
+      const loopS = median(loopTimes.wall.slice(LOOP_RUNS - REPEATS));
+      const loopCpuS = median(loopTimes.cpu.slice(LOOP_RUNS - REPEATS));
+      const loopCompileS = median(loop(false, REPEATS).wall);
+      // OpenDSS's CPU time of the same solve (steadier than wall time on a shared machine), median of 3
+      const cpuRuns = [0, 1, 2].map(() => openDssSolveCpu(sharedPath(entry), ['set tolerance=1e-4', 'set maxiterations=100', 'set mode=snapshot']));
+      const cpuOk = cpuRuns.flatMap((r) => (r.ok ? [r.cpuS] : []));
+      const openDssCpuS = cpuOk.length === 3 ? median(cpuOk) : undefined;
       const ref = openDss(entry);
       const round = (x: number) => Math.round(x * 1e4) / 1e4;
       return {
@@ -76,10 +87,13 @@ function controlsBenchmark(name: string, entry: string): Benchmark {
         capacitor_controls: sol.controls?.capacitors.filter((c) => c.capcontrol !== undefined).length ?? 0,
         ...ref,
         solve_ratio_vs_opendss: ref.opendss_s ? round(solveS / ref.opendss_s) : null,
-        control_loop_first_s: round(loopTimes[0]),
+        control_loop_first_s: round(loopTimes.wall[0]),
         control_loop_s: round(loopS),
         control_loop_ratio_vs_opendss: ref.opendss_s ? round(loopS / ref.opendss_s) : null,
         control_loop_compile_each_s: round(loopCompileS),
+        control_loop_cpu_s: round(loopCpuS),
+        opendss_cpu_s: openDssCpuS !== undefined ? round(openDssCpuS) : null,
+        control_loop_ratio_cpu: openDssCpuS ? round(loopCpuS / openDssCpuS) : null,
         nodes: feeder.model.nNodes,
         peak_mb: peakMb(),
       };
