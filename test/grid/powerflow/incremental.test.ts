@@ -162,3 +162,30 @@ describe('warm starts after a control action (discontinuousLoadLaw)', () => {
     expect(discontinuousLoadLaw(withLoad('New Load.la bus1=a phases=3 kv=12.47 kw=1500 kvar=600 model=1'))).toBe(false);
   });
 });
+
+describeWithShared('a time series with incremental models equals one compiling after each action', [FEEDERS[0][1]], () => {
+  it('IEEE 123, 24 steps of a load ramping 0.4× → 1.6× → 0.4×: same taps and control iterations at every step, every node (1e-7 pu)', () => {
+    const feeder = loadFeeder(sharedPath(FEEDERS[0][1]));
+    const base = newLoadPowers(feeder.model);
+    setLoadPowersAt(feeder.model, 0, 'snapshot', base);
+    const options = { tolerance: 1e-6, maxIterations: 100 };
+    const a = startControls(feeder, options, { incremental: true });
+    const b = startControls(feeder, options, { incremental: false });
+    const powers = newLoadPowers(feeder.model);
+    let actions = 0;
+    for (let k = 0; k < 24; k++) {
+      const scale = 0.4 + 1.2 * Math.sin((Math.PI * k) / 23);
+      for (let i = 0; i < base.pW.length; i++) {
+        powers.pW[i] = base.pW[i] * scale;
+        powers.qVar[i] = base.qVar[i] * scale;
+      }
+      const sa = a.solve(powers, { hour: 0, sec: 60 * k }, options);
+      const sb = b.solve(powers, { hour: 0, sec: 60 * k }, options);
+      actions += sa.actions;
+      expect(a.taps(), `step ${k}`).toEqual(b.taps());
+      expect(sa.controlIterations, `step ${k}`).toBe(sb.controlIterations);
+      expect(maxDiffPu(b.model, a.vRe, a.vIm, b.vRe, b.vIm), `step ${k}`).toBeLessThan(1e-7);
+    }
+    expect(actions, 'the regulators act along the ramp').toBeGreaterThan(10);
+  });
+});
