@@ -45,6 +45,11 @@ export class ControlQueue {
     if (at >= 0) this.entries.splice(at, 1);
   }
 
+  /** Due time of the first action (s), undefined when the queue is empty. */
+  get nextTimeS(): number | undefined {
+    return this.entries[0]?.timeS;
+  }
+
   get isEmpty(): boolean {
     return this.entries.length === 0;
   }

@@ -210,12 +210,13 @@ export class RegController implements ControlActor {
   /** tap steps moved by the last executed change (OpenDSS LastChange) */
   lastChange = 0;
   /**
-   * OpenDSS's time-driven control mode (ControlMode=TIME): an executed change moves one tap and, if
-   * more are pending, queues the next after `tapdelay` s (DoPendingAction, TIMEDRIVEN)
+   * OpenDSS's time- and event-driven control modes (ControlMode=TIME, EVENT): an executed change
+   * moves one tap and, if more are pending, queues the next after `tapdelay` s (DoPendingAction,
+   * TIMEDRIVEN and EVENTDRIVEN)
    */
   timeDriven = false;
-  /** solution time of the last sample (s): the clock a time-driven re-queue counts from */
-  private nowS = 0;
+  /** solution time (s) of the last sample, the clock a re-queue counts from (the event-driven mode moves it to an action's time) */
+  nowS = 0;
   private readonly deltaDirection: number;
 
   constructor(

@@ -37,9 +37,11 @@ export const DEFAULT_MAX_CONTROL_ITERATIONS = 15;
 /**
  * OpenDSS's control modes lemsim runs: `static` (the default: delays only order the actions, time
  * stands still), `time` (ControlMode=TIME: an action runs once the solution time reaches its due
- * time, so delays count simulated time across the steps of a time series), `off`.
+ * time, so delays count simulated time across the steps of a time series), `event`
+ * (ControlMode=EVENT: the nearest actions run and the solution clock moves to their time, so dead
+ * times and tap delays elapse within one solve; snapshots only), `off`.
  */
-export type ControlMode = 'static' | 'time' | 'off';
+export type ControlMode = 'static' | 'time' | 'event' | 'off';
 
 export interface ControlOptions {
   /** `static` (OpenDSS's default) or `off`; default: the script's `Set controlmode`, else static */
@@ -62,6 +64,8 @@ export interface ControlledStatus extends SolveStatus {
   readonly controlsSettled: boolean;
   /** tap changes and capacitor switchings executed in this loop */
   readonly actions: number;
+  /** the solution clock at the end (s; moved by the event-driven mode, else the time solved at) */
+  readonly timeS?: number;
 }
 
 export interface TapReport {
@@ -112,9 +116,10 @@ export function controlSettings(c: DssCircuit, options: ControlOptions = {}): { 
   if (scriptMode !== undefined) {
     if (scriptMode.startsWith('off')) mode = 'off';
     else if (scriptMode.startsWith('t')) mode = 'time';
+    else if (scriptMode.startsWith('e')) mode = 'event';
     else if (!scriptMode.startsWith('stat')) {
-      // EVENT advances the solution clock to each action (and MULTIRATE runs controls at their own rates)
-      throw new DssError({ file: c.file, line: 1 }, `Set controlmode=${scriptMode}: lemsim runs OpenDSS's static, time and off control modes (not event or multirate)`);
+      // MULTIRATE runs each control at its own rate
+      throw new DssError({ file: c.file, line: 1 }, `Set controlmode=${scriptMode}: lemsim runs OpenDSS's static, time, event and off control modes (not multirate)`);
     }
   }
   const scriptMax = c.options.get('maxcontroliter');
@@ -172,10 +177,10 @@ export class ControlledPowerFlow {
       if (!def.enabled) continue;
       // lemsim's inverter controls reach their point within the control loop of one solve, as in
       // OpenDSS's static mode; OpenDSS's time mode steps them through its queue instead
-      if (this.mode === 'time') throw new DssError(def.loc, `InvControl.${def.name}: Set controlmode=time with InvControl is not supported (use static)`);
+      if (this.mode === 'time' || this.mode === 'event') throw new DssError(def.loc, `InvControl.${def.name}: Set controlmode=${this.mode} with InvControl is not supported (use static)`);
       this.invControls.push(new InvController(def, base.model, curves));
     }
-    for (const r of this.regulators) r.timeDriven = this.mode === 'time';
+    for (const r of this.regulators) r.timeDriven = this.mode === 'time' || this.mode === 'event';
     this.current = base;
     this.state = new PowerFlowState(base.model);
     if (options.incremental ?? true) this.incremental = new IncrementalModels(base.model);
@@ -220,6 +225,8 @@ export class ControlledPowerFlow {
    * clock of capacitor dead times and time controls).
    */
   solve(powers: LoadPowers, time: { hour: number; sec: number } = { hour: 0, sec: 0 }, options: SolveOptions = {}): ControlledStatus {
+    // the solution clock (s): the event-driven mode moves it to each executed action's time
+    let nowS = time.hour * 3600 + time.sec;
     let controlIterations = 0;
     let totalIterations = 0;
     let actions = 0;
@@ -232,7 +239,8 @@ export class ControlledPowerFlow {
       if (controlIterations < this.maxControlIterations) {
         if (!status.converged || this.mode === 'off') done = true;
         else {
-          const view: ControlView = { model: this.current.model, vRe: this.state.vRe, vIm: this.state.vIm, hour: time.hour, sec: time.sec };
+          const hour = Math.floor(nowS / 3600);
+          const view: ControlView = { model: this.current.model, vRe: this.state.vRe, vIm: this.state.vIm, hour, sec: nowS - 3600 * hour };
           for (const r of this.regulators) r.sample(view);
           for (const c of this.capControls) c.sample(view);
           // inverter controls act at once (delay 0 in OpenDSS) on the elements' output in `powers`
@@ -248,6 +256,13 @@ export class ControlledPowerFlow {
             else if (changed.length > 0) this.rebuild(changed as (RegController | CapController)[]);
           } else if (this.queue.isEmpty) done = true;
           else {
+            if (this.mode === 'event') {
+              // DoNearestActions(intHour, t): the clock moves to the nearest action's time, and the
+              // actions executing then see it
+              nowS = this.queue.nextTimeS!;
+              for (const r of this.regulators) r.nowS = nowS;
+              for (const c of this.capControls) c.nowS = nowS;
+            }
             const { executed, changed } = this.queue.doNearest();
             actions += executed;
             if (changed.length > 0) this.rebuild(changed as (RegController | CapController)[]);
@@ -255,7 +270,7 @@ export class ControlledPowerFlow {
         }
       }
     } while (!done && controlIterations < this.maxControlIterations);
-    return { ...status, controlIterations, totalIterations, controlsSettled: done, actions };
+    return { ...status, controlIterations, totalIterations, controlsSettled: done, actions, timeS: nowS };
   }
 
   /**

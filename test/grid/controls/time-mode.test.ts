@@ -15,12 +15,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ControlledPowerFlow, controlSettings, startControls } from '../../../grid/controls/static-control.js';
-import { loadFeeder } from '../../../grid/feeder.js';
+import { loadFeeder, runTimeSeries } from '../../../grid/feeder.js';
 import { newLoadPowers, setLoadPowersAt } from '../../../grid/powerflow/solve.js';
 import { DssError } from '../../../errors.js';
 import { tempScripts } from '../../helpers/dss.js';
-import { describeWithOpenDss } from '../../helpers/oracle.js';
-import { openDssCommands } from '../../helpers/opendss-oracle.js';
+import { compareNodes, describeWithOpenDss } from '../../helpers/oracle.js';
+import { openDssCommands, runOpenDssControlled } from '../../helpers/opendss-oracle.js';
 
 const STEPS = 40;
 
@@ -40,7 +40,7 @@ Set controlmode=time
 };
 
 const REGULATOR = 'New RegControl.reg transformer=reg winding=2 ptratio=60 band=2 vreg=124 ctprim=300 R=2 X=4 delay=30 tapdelay=2';
-const CAPACITOR = `New Capacitor.c bus1=b.1 phases=1 kv=7.2 kvar=[600 600]
+const CAPACITOR = `New Capacitor.c bus1=b.1 phases=1 kv=7.2 numsteps=2 kvar=[600 600]
 New CapControl.cc element=line.l terminal=2 capacitor=c type=voltage ptratio=60 ONsetting=112 OFFsetting=118 delay=60 delayoff=30 deadtime=90`;
 
 interface Step {
@@ -114,6 +114,7 @@ describeWithOpenDss('ControlMode=TIME against OpenDSS (taps, capacitor states an
     const steps = compare(circuit(15, CAPACITOR), 15, true);
     const changes = steps.filter((s, k) => k > 0 && s.states.join() !== steps[k - 1].states.join()).length;
     expect(changes, 'the bank switches several times').toBeGreaterThan(2);
+    expect(new Set(steps.map((s) => s.states.join())).size, 'all, one and no step in service at some time').toBe(3);
   });
 
   it('differs from the static mode (where delays only order the actions within one step)', () => {
@@ -130,14 +131,46 @@ describeWithOpenDss('ControlMode=TIME against OpenDSS (taps, capacitor states an
   });
 });
 
+/*
+ * ControlMode=EVENT in a snapshot (DoNearestActions moves the clock to the action's time): the
+ * regulator's first tap waits Delay=30 s, each further one TapDelay=2 s, all within one solve; the
+ * capacitor switches after its own delays. Same final taps, capacitor steps, control iterations
+ * and nodes as OpenDSS, and the clock ends past the delays.
+ */
+describeWithOpenDss('ControlMode=EVENT against OpenDSS (snapshot)', () => {
+  it('a regulator and a two-step capacitor: taps, steps, control iterations and every node (1e-8 pu)', () => {
+    const text = circuit(15, `${REGULATOR}\n${CAPACITOR}\nSet maxcontroliter=100`).replace('controlmode=time', 'controlmode=event').replace('kw=1500 kvar=600 daily=day', 'kw=2500 kvar=1000 daily=day');
+    const dir = tempScripts({ 'master.dss': text });
+    const feeder = loadFeeder(join(dir, 'master.dss'));
+    const pf = startControls(feeder, { tolerance: 1e-12, maxIterations: 1000 });
+    expect(pf.mode).toBe('event');
+    const powers = newLoadPowers(feeder.model);
+    setLoadPowersAt(feeder.model, 0, 'snapshot', powers);
+    const status = pf.solve(powers, { hour: 0, sec: 0 }, { tolerance: 1e-12, maxIterations: 1000 });
+    const ref = runOpenDssControlled(dir, 'master.dss', { transformers: ['reg'], capacitors: ['c'] });
+    expect(pf.taps()[0].tap).toBeCloseTo(ref.taps.get('reg')![1], 9);
+    expect(pf.taps()[0].tapNumber, 'several taps, one per action').toBeGreaterThan(2);
+    expect(pf.capacitors()[0].states).toEqual(ref.capacitors.get('c'));
+    expect(status.controlIterations).toBe(ref.info.control_iterations);
+    expect(status.timeS!, 'the clock moved past the first delay').toBeGreaterThanOrEqual(30);
+    const cmp = compareNodes(pf.feeder, pf.vRe, pf.vIm, ref.nodes, status.converged);
+    expect(cmp.maxDvPu, `worst ${cmp.worst}`).toBeLessThan(1e-8);
+  });
+});
+
 describe('control modes a script may set', () => {
   const parsed = (mode: string) => controlSettings(loadFeeder(join(tempScripts({ 'master.dss': circuit(15, REGULATOR).replace('controlmode=time', `controlmode=${mode}`) }), 'master.dss')).network.circuit);
-  it('static, time and off are read; event and multirate are refused with the file', () => {
+  it('static, time, event and off are read; multirate is refused with the file', () => {
     expect(parsed('static').mode).toBe('static');
     expect(parsed('Time').mode).toBe('time');
+    expect(parsed('event').mode).toBe('event');
     expect(parsed('off').mode).toBe('off');
-    expect(() => parsed('event')).toThrow(DssError);
-    expect(() => parsed('multirate')).toThrow(/static, time and off/);
+    expect(() => parsed('multirate')).toThrow(DssError);
+    expect(() => parsed('multirate')).toThrow(/static, time, event and off/);
+  });
+  it('a time series refuses the event mode (its clock follows the actions)', () => {
+    const feeder = loadFeeder(join(tempScripts({ 'master.dss': circuit(15, REGULATOR).replace('controlmode=time', 'controlmode=event') }), 'master.dss'));
+    expect(() => runTimeSeries(feeder, { from: 1, to: 3, stepMin: 1 }, () => undefined)).toThrow(/controlmode=event moves the solution clock/);
   });
   it('an InvControl in time mode is refused where it is defined', () => {
     const text = `${circuit(15, '')}
