@@ -1,13 +1,14 @@
 /**
- * OpenDSS's static and time-driven control modes (Solution.pas SolveSnap / CheckControls /
+ * OpenDSS's static, time- and event-driven control modes (Solution.pas SolveSnap / CheckControls /
  * DoControlActions): solve; every enabled control samples the solution and queues what it wants to
- * change; in the static mode the actions due first (smallest delay) are executed, in the time mode
+ * change; in the static mode the actions due first (smallest delay) are executed; in the time mode
  * those due by the solution time (ControlQueue.DoActions: none due ends the loop, and what is
- * queued waits for a later step of the time series); the circuit is rebuilt with the new taps and capacitor steps
- * and solved again; repeat until a sample leaves the queue empty, or `maxcontroliter` solves were done
- * (then the result says the controls did not settle). A solve that does not converge stops the loop.
- * Taps and capacitor steps live in a private copy of the interpreted circuit, so they carry over
- * from one solve to the next (time series) and the caller's circuit is never written to.
+ * queued waits for a later step of the time series); in the event mode the nearest ones, the clock
+ * moving to their time (DoNearestActions); the circuit is solved again with the new taps and
+ * capacitor steps; repeat until a sample leaves the queue empty, or `maxcontroliter` solves were
+ * done (then the result says the controls did not settle). A solve that does not converge stops the
+ * loop. Taps and capacitor steps live in a private copy of the interpreted circuit, so they carry
+ * over from one solve to the next (time series) and the caller's circuit is never written to.
  *
  * After a control acts, the changed elements' primitive admittances (the moved transformer at its
  * new taps, the switched capacitor with its new steps) replace theirs in the network
