@@ -6,7 +6,7 @@
  * both engines' control iterations. `solve_s` is the median of 3 runs of `solveFeeder` (the controls'
  * set-up: a private copy of the circuit, replaying the script's own Solve commands, then the control
  * loop); `control_loop_s` times the control loop alone on controls already set up (what OpenDSS's
- * `solve` does on a compiled circuit; median of the last 3 of 12 runs, `control_loop_first_s` the
+ * `solve` does on a compiled circuit; median of the last 3 of 25 runs, `control_loop_first_s` the
  * first of them, before the JIT has compiled the loop's code), with the model after each action a low-rank correction of one
  * factorisation, and `control_loop_compile_each_s` the same loop compiling the network after each
  * action (the method before incremental updates). `control_loop_cpu_s` and `opendss_cpu_s` (median
@@ -23,7 +23,7 @@ import { openDssSolveCpu } from './opendss.js';
 
 const REPEATS = 3;
 /** control loops run in a row; the median of the last REPEATS is `control_loop_s` (the JIT warmed) */
-const LOOP_RUNS = 12;
+const LOOP_RUNS = 25;
 
 /** OpenDSS's compile and solve times (s) and control iterations, or why it could not run. */
 function openDss(entry: string): { opendss_s?: number; opendss_compile_s?: number; opendss_control_iterations?: number; opendss?: string } {
