@@ -88,12 +88,14 @@ export const powerflowCommand: CliCommand = {
           power_balance_relative_mismatch: Number(balance.relativeMismatch.toExponential(3)),
           buses: feeder.network.buses.length,
           nodes: model.nNodes,
-          // controls (OpenDSS static mode): solves of the final control loop and where they left the taps and capacitors
+          // controls (OpenDSS's static, time or event mode): solves of the final control loop and where they left the taps and capacitors
           control_mode: controls ? controls.mode : null,
           control_iterations: status.controlIterations,
           controls_settled: status.controlsSettled,
           total_iterations: status.totalIterations,
           script_solves: controls ? controls.scriptSolves.length : 0,
+          // the solution clock at the end (s): the event-driven mode moves it to the last action's time
+          control_clock_s: controls ? (status.timeS ?? null) : null,
           taps: (controls?.taps ?? []).map((t) => ({ regcontrol: t.regcontrol, transformer: t.transformer, winding: t.winding, tap: round(t.tap, 10), tap_number: t.tapNumber })),
           capacitors: (controls?.capacitors ?? []).map((c) => ({ capacitor: c.capacitor, capcontrol: c.capcontrol ?? null, states: c.states })),
           not_applied: feeder.network.notApplied.map(located),
