@@ -104,6 +104,10 @@ export function runTimeSeries(
   const powers = newLoadPowers(feeder.model);
   const mode = options.mode ?? 'daily';
   const controlled = hasControls(feeder.network.circuit) && options.controls?.mode !== 'off' ? startControls(feeder, options, options.controls) : undefined;
+  if (controlled?.mode === 'event') {
+    // OpenDSS then starts each step from the clock the actions moved; steps on fixed minutes cannot follow it
+    throw new LemsimError(`${feeder.network.file}: Set controlmode=event moves the solution clock to each control action; a time series on fixed steps runs controlmode=static or time`);
+  }
   const plain = controlled ? undefined : new PowerFlowState(feeder.model);
   let steps = 0;
   let diverged = 0;

@@ -87,6 +87,17 @@ export class PowerFlowState {
     this.anderson = new Anderson(2 * model.nBr, ANDERSON_DEPTH);
   }
 
+  /**
+   * The next solve starts from these node voltages (V, by system node; the same numbering, e.g. the
+   * last solution of the model before a control changed it), as OpenDSS continues after a control
+   * action.
+   */
+  startFrom(vRe: Float64Array, vIm: Float64Array): void {
+    this.vRe.set(vRe);
+    this.vIm.set(vIm);
+    this.warm = true;
+  }
+
   /** Forgets the previous solution: the next solve starts from the no-load voltages. */
   coldStart(): void {
     this.setNoLoad();
@@ -266,6 +277,7 @@ export class PowerFlowState {
     const x = this.xS;
     const g = this.gS;
     const emf = this.emf;
+    const low = m.lowRank;
     for (let k = 0; k < nb; k++) {
       x[2 * k] = vr[k] / scale[k];
       x[2 * k + 1] = vi[k] / scale[k];
@@ -295,6 +307,9 @@ export class PowerFlowState {
         }
       }
       lu.forward(reach);
+      // a control changed some elements since the factorisation: their low-rank correction of the
+      // forward-substituted vector (incremental.ts) before the back substitution
+      if (low) low.correct(lu);
       lu.backwardRows(reach);
       change = 0;
       for (let k = 0; k < nb; k++) {
