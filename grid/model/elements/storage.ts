@@ -55,6 +55,8 @@ export interface StorageState extends ElementBase {
   pctEffCharge: number;
   pctEffDischarge: number;
   pctIdlingKw: number;
+  /** 1 constant PQ (constant Z outside Vminpu…Vmaxpu), 2 constant admittance at the present power */
+  model: 1 | 2;
   vminpu: number;
   vmaxpu: number;
   yearly: string | undefined;
@@ -111,6 +113,7 @@ export const storageClass: DssClass<StorageState> = {
     pctEffCharge: 90,
     pctEffDischarge: 90,
     pctIdlingKw: 1,
+    model: 1,
     vminpu: 0.9,
     vmaxpu: 1.1,
     yearly: undefined,
@@ -204,8 +207,10 @@ export const storageClass: DssClass<StorageState> = {
     ignoredProperty('%Idlingkvar'),
     ignoredProperty('%R'),
     ignoredProperty('%X'),
-    num('model', (_s, v, ctx) => {
-      if (v !== 1) throw new DssError(ctx.loc, `model: Storage model ${v} is not supported (supported: 1 constant PQ)`);
+    num('model', (s, v, ctx) => {
+      if (v === 3) throw new DssError(ctx.loc, 'model: Storage model 3 is a user-written model (a DLL OpenDSS loads through UserModel); lemsim cannot run it');
+      if (v !== 1 && v !== 2) throw new DssError(ctx.loc, `model: expected a Storage model 1 (constant PQ) or 2 (constant Z), got ${v}`);
+      s.model = v;
     }),
     num('Vminpu', (s, v) => void (s.vminpu = v)),
     num('Vmaxpu', (s, v) => void (s.vmaxpu = v)),

@@ -37,6 +37,8 @@ describeWithOpenDss('Storage against OpenDSS', () => {
     ['charging with kvar', 'New Storage.b bus1=c phases=3 kV=12.47 kWrated=500 kWhrated=2000 %stored=20 State=charging kvar=150'],
     ['1-phase on node 2, discharging', 'New Storage.b bus1=c.2 phases=1 kV=7.2 kWrated=200 kWhrated=400 %stored=80 kW=150'],
     ['3-phase delta, discharging, %kWrated cap', 'New Storage.b bus1=c phases=3 conn=delta kV=12.47 kWrated=600 %kWrated=50 kWhrated=2000 kW=500'],
+    ['model 2 (constant Y), discharging with pf 0.9', 'New Storage.b bus1=c phases=3 kV=12.47 kWrated=2500 kVA=3000 kWhrated=5000 %stored=60 State=discharging pf=0.9 model=2'],
+    ['model 2, 1-phase delta, charging', 'New Storage.b bus1=c.1.2 phases=1 conn=delta kV=12.47 kWrated=400 kWhrated=800 %stored=30 kW=-350 model=2'],
     ['empty (at %reserve): idles although discharging was asked', 'New Storage.b bus1=c phases=3 kV=12.47 kWrated=800 kWhrated=1000 %stored=20 %reserve=20 State=discharging'],
   ];
   for (const [name, el] of cases) {
