@@ -1,6 +1,7 @@
 /**
- * InvControl (volt-var, volt-watt, VV_VW) against OpenDSS, every node. A PVSystem large enough to
- * raise its own voltage sits at the end of a weak line:
+ * InvControl (volt-var, volt-watt, VV_VW, watt-pf, watt-var; the voltage of the terminal or of
+ * monitored buses, averaged or the largest, smallest or one phase) against OpenDSS, every node. A
+ * PVSystem large enough to raise its own voltage sits at the end of a weak line:
  *
  *   Vsource ── line ── b (load) ── weak line ── c (PVSystem, or Storage, under the control)
  *
@@ -25,6 +26,7 @@ New Line.l2 bus1=b bus2=c phases=3 r1=1.6 x1=2.0 r0=3.6 x0=6 c1=2.5 c0=1.2 lengt
 New Load.ld bus1=b phases=3 kV=12.47 kW=300 kvar=100
 New XYCurve.vv npts=4 Xarray=[0.95 0.98 1.02 1.05] Yarray=[1 0 0 -1]
 New XYCurve.vw npts=3 Xarray=[1.0 1.02 1.08] Yarray=[1 1 0.2]
+New XYCurve.vv2 npts=4 Xarray=[0.95 0.98 1.0 1.04] Yarray=[1 0 0 -1]
 ${elements}
 Set voltagebases=[12.47]
 Calcvoltagebases
@@ -47,8 +49,14 @@ function solveBoth(text: string) {
   return { cmp, st, kW: (-powers.pW[k0] * ph) / 1000, kvar: (-powers.qVar[k0] * ph) / 1000 };
 }
 
+const WP = 'New XYCurve.wp npts=3 Xarray=[0 0.5 1] Yarray=[-1 -1 -0.9]';
+const WV = 'New XYCurve.wvc npts=4 Xarray=[0 0.5 0.9 1] Yarray=[0 0 -0.3 -0.44]';
+// a 1-phase load on phase 1 at bus c makes the PVSystem's phase voltages differ
+const UNBAL = 'New Load.u bus1=c.1 phases=1 kV=7.2 kW=600 kvar=200';
+
 describeWithOpenDss('InvControl against OpenDSS, every node', () => {
   const pv = 'New PVSystem.pv bus1=c phases=3 kV=12.47 kVA=2200 Pmpp=2000 irradiance=1';
+  const pv08 = 'New PVSystem.pv bus1=c phases=3 kV=12.47 kVA=2200 Pmpp=2000 irradiance=0.8';
   const cases: [string, string, (r: ReturnType<typeof solveBoth>) => void][] = [
     ['volt-var, VARAVAL (share of √(kVA²−P²))', `${pv}\nNew InvControl.ic Mode=VOLTVAR vvc_curve1=vv deltaQ_factor=0.3 ${TIGHT}`, (r) => expect(r.kvar).toBeLessThan(-100)],
     ['volt-var, VARMAX (share of kvarMax)', `${pv} kvarMax=300\nNew InvControl.ic Mode=VOLTVAR vvc_curve1=vv RefReactivePower=VARMAX deltaQ_factor=0.3 ${TIGHT}`, (r) => expect(r.kvar).toBeGreaterThanOrEqual(-300 - 1e-9)],
@@ -58,6 +66,25 @@ describeWithOpenDss('InvControl against OpenDSS, every node', () => {
     ['VV_VW combined', `${pv}\nNew InvControl.ic CombiMode=VV_VW vvc_curve1=vv voltwatt_curve=vw deltaQ_factor=0.3 deltaP_factor=0.3 ${TIGHT}`, (r) => expect(r.kvar).toBeLessThan(-100)],
     ['volt-var on a 1-phase PVSystem', `New PVSystem.pv bus1=c.1 phases=1 kV=7.2 kVA=900 Pmpp=800 irradiance=1\nNew InvControl.ic Mode=VOLTVAR vvc_curve1=vv deltaQ_factor=0.3 ${TIGHT}`, (r) => expect(r.kvar).not.toBe(0)],
     ['volt-var on a discharging Storage', `New Storage.s bus1=c phases=3 kV=12.47 kWrated=2000 kVA=2200 kWhrated=8000 %stored=80 kW=1800\nNew InvControl.ic DERList=[Storage.s] Mode=VOLTVAR vvc_curve1=vv deltaQ_factor=0.3 ${TIGHT}`, (r) => expect(r.kvar).toBeLessThan(-50)],
+    // watt-pf: pf -0.94 at 80 % of Pmpp → q = −P·√(1/pf² − 1)
+    ['watt-pf at irradiance 0.8', `${pv08}\n${WP}\nNew InvControl.ic Mode=WATTPF wattpf_curve=wp ${TIGHT}`, (r) => expect(r.kvar).toBeCloseTo(-1600 * Math.sqrt(1 / 0.94 ** 2 - 1), 6)],
+    ['watt-pf at full power, limited by the headroom √(kVA² − P²)', `${pv}\n${WP}\nNew InvControl.ic Mode=WATTPF wattpf_curve=wp ${TIGHT}`, (r) => expect(Math.hypot(r.kW, r.kvar)).toBeCloseTo(2200, 6)],
+    ['watt-pf, VARMAX, kvarMax 300', `${pv} kvarMax=300 kvarMaxAbs=300\n${WP}\nNew InvControl.ic Mode=WATTPF wattpf_curve=wp RefReactivePower=VARMAX ${TIGHT}`, (r) => expect(r.kvar).toBeCloseTo(-300, 6)],
+    // watt-var: −0.225 of the headroom at 80 % of min(kVA, Pmpp)
+    ['watt-var at irradiance 0.8', `${pv08}\n${WV}\nNew InvControl.ic Mode=WATTVAR wattvar_curve=wvc ${TIGHT}`, (r) => expect(r.kvar).toBeLessThan(-300)],
+    ['watt-var, VARMAX: P and Q meet the kVA circle on the curve', `${pv}\n${WV}\nNew InvControl.ic Mode=WATTVAR wattvar_curve=wvc RefReactivePower=VARMAX ${TIGHT}`, (r) => expect(Math.hypot(r.kW, r.kvar)).toBeCloseTo(2200, 4)],
+    ['watt-var, kvarMax limit (VARAVAL headroom)', `${pv08} kvarMax=200 kvarMaxAbs=200\n${WV}\nNew InvControl.ic Mode=WATTVAR wattvar_curve=wvc ${TIGHT}`, (r) => expect(r.kvar).toBeCloseTo(-200, 6)],
+    ['watt-var with %Pmpp 90 (available power × %Pmpp)', `${pv} %Pmpp=90\n${WV}\nNew InvControl.ic Mode=WATTVAR wattvar_curve=wvc ${TIGHT}`, (r) => expect(r.kvar).toBeLessThan(-200)],
+    ['watt-var with %Pmpp 90 and an efficiency curve', `New XYCurve.eff npts=3 Xarray=[0.1 0.5 1] Yarray=[0.9 0.95 0.97]\n${pv} %Pmpp=90 EffCurve=eff\n${WV}\nNew InvControl.ic Mode=WATTVAR wattvar_curve=wvc ${TIGHT}`, (r) => expect(r.kvar).toBeLessThan(-200)],
+    ['watt-pf with an efficiency curve', `New XYCurve.eff npts=3 Xarray=[0.1 0.5 1] Yarray=[0.9 0.95 0.97]\n${pv} EffCurve=eff\n${WP}\nNew InvControl.ic Mode=WATTPF wattpf_curve=wp ${TIGHT}`, (r) => expect(r.kvar).toBeLessThan(-200)],
+    ['watt-pf with %Pmpp 90 and an efficiency curve', `New XYCurve.eff npts=3 Xarray=[0.1 0.5 1] Yarray=[0.9 0.95 0.97]\n${pv} %Pmpp=90 EffCurve=eff\n${WP}\nNew InvControl.ic Mode=WATTPF wattpf_curve=wp ${TIGHT}`, (r) => expect(r.kvar).toBeLessThan(-200)],
+    // monitored voltage: another bus, the largest phase, one phase
+    ['volt-var on monitored bus b (monBus, MonBusesVbase in volts)', `${pv}\nNew InvControl.ic Mode=VOLTVAR vvc_curve1=vv2 monBus=[b.1 b.2 b.3] MonBusesVbase=[7199.558 7199.558 7199.558] deltaQ_factor=0.3 ${TIGHT}`, (r) => expect(r.kvar).toBeLessThan(-50)],
+    ['volt-var on a line-to-line monitored voltage', `${pv}\nNew InvControl.ic Mode=VOLTVAR vvc_curve1=vv2 monBus=[b.1.2] MonBusesVbase=[12470] deltaQ_factor=0.3 ${TIGHT}`, (r) => expect(r.kvar).toBeLessThan(-50)],
+    ['volt-var on the largest phase (monVoltageCalc=MAX), unbalanced', `${pv}\n${UNBAL}\nNew InvControl.ic Mode=VOLTVAR vvc_curve1=vv monVoltageCalc=MAX deltaQ_factor=0.3 ${TIGHT}`, (r) => expect(r.kvar).toBeLessThan(-50)],
+    // the loaded phase is low: the smallest phase asks for injection where the largest asks for absorption
+    ['volt-var on the smallest phase (MIN), unbalanced', `${pv}\n${UNBAL}\nNew InvControl.ic Mode=VOLTVAR vvc_curve1=vv monVoltageCalc=MIN deltaQ_factor=0.3 ${TIGHT}`, (r) => expect(r.kvar).toBeGreaterThan(50)],
+    ['volt-var on phase 3 (monVoltageCalc=3), unbalanced', `${pv}\n${UNBAL}\nNew InvControl.ic Mode=VOLTVAR vvc_curve1=vv monVoltageCalc=3 deltaQ_factor=0.3 ${TIGHT}`, (r) => expect(r.kvar).toBeLessThan(-50)],
   ];
   for (const [name, el, check] of cases) {
     it(name, () => {
@@ -84,10 +111,17 @@ describeWithOpenDss('InvControl against OpenDSS, every node', () => {
 });
 
 describeWithOpenDss('InvControl in a daily time series (runTimeSeries) against OpenDSS', () => {
-  it('each step reaches the volt-var/volt-watt point of its irradiance, every node', () => {
+  const cases: [string, string][] = [
+    ['volt-var/volt-watt', 'CombiMode=VV_VW vvc_curve1=vv voltwatt_curve=vw deltaQ_factor=0.3 deltaP_factor=0.3'],
+    ['watt-pf', 'Mode=WATTPF wattpf_curve=wp'],
+    ['watt-var (kvarMax 300: limited at noon)', 'Mode=WATTVAR wattvar_curve=wvc'],
+  ];
+  for (const [what, control] of cases) it(`each step reaches the ${what} point of its irradiance, every node`, () => {
     const text = feeder(`New Loadshape.sun npts=24 interval=1 mult=(0 0 0 0 0 0 0.1 0.3 0.5 0.7 0.85 0.95 1 0.95 0.85 0.7 0.5 0.3 0.1 0 0 0 0 0)
-New PVSystem.pv bus1=c phases=3 kV=12.47 kVA=2200 Pmpp=2000 irradiance=1 daily=sun
-New InvControl.ic CombiMode=VV_VW vvc_curve1=vv voltwatt_curve=vw deltaQ_factor=0.3 deltaP_factor=0.3 ${TIGHT}`);
+${WP}
+${WV}
+New PVSystem.pv bus1=c phases=3 kV=12.47 kVA=2200 Pmpp=2000 irradiance=1 daily=sun${what.startsWith('watt-var') ? ' kvarMax=300 kvarMaxAbs=300' : ''}
+New InvControl.ic ${control} ${TIGHT}`);
     const dir = tempScripts({ 'master.dss': text });
     const f = loadFeeder(join(dir, 'master.dss'));
     const seen: { minute: number; vRe: Float64Array; vIm: Float64Array; model: typeof f.model; converged: boolean }[] = [];
