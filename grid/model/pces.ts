@@ -39,7 +39,8 @@ interface PceBase {
    * How the element's current follows its voltage (OpenDSS's model procedures): `pq` constant PQ
    * inside Vminpu…Vmaxpu, constant Z outside (DoConstantPQGen, DoConstantPQPVsystemObj); `z`
    * constant admittance at the present power (model 2); `ilimit` constant PQ with the current capped
-   * below Vminpu (PVSystem LimitCurrent=yes; `gen7` generator model 7, see BR_PCE_GEN7); `fixedq` / `fixedqz`
+   * below Vminpu (PVSystem LimitCurrent=yes; `gen7` generator model 7, see BR_PCE_GEN7); `pqcap`
+   * as `pq` with the current then capped at |S|/(Vminpu·VBase) (Storage LimitCurrent=yes); `fixedq` / `fixedqz`
    * constant P with the base kvar as a constant Q / a constant reactance (generator models 4 and
    * 5); `pv` constant PQ at any voltage, its Q adjusted to hold |V| (generator model 3).
    */
@@ -48,7 +49,7 @@ interface PceBase {
   readonly kvarFixed: number;
 }
 
-export type PceBranchModel = 'pq' | 'z' | 'ilimit' | 'gen7' | 'fixedq' | 'fixedqz' | 'pv';
+export type PceBranchModel = 'pq' | 'z' | 'ilimit' | 'gen7' | 'pqcap' | 'fixedq' | 'fixedqz' | 'pv';
 
 export interface ShapeSet {
   readonly daily: LoadShapeState | undefined;
@@ -164,7 +165,10 @@ export function buildPces(c: DssCircuit, terminal: TerminalOf): Pce[] {
   for (const s of (c.objects.get('storage')?.values() ?? []) as Iterable<StorageState>) {
     if (!s.enabled) continue;
     const owner = `storage.${s.name}`;
-    out.push({ ...base(owner, s), branchModel: s.model === 2 ? 'z' : 'pq', kind: 'storage', state: s, shapes: shapeSet(owner, s) });
+    if (s.limitCurrent && s.conn === 'delta' && s.phases === 1) {
+      throw new DssError({ file: c.file, line: 1 }, `${owner}: LimitCurrent=yes on a 1-phase delta Storage is not supported (OpenDSS scales its check by √3 there)`);
+    }
+    out.push({ ...base(owner, s), branchModel: s.model === 2 ? 'z' : s.limitCurrent ? 'pqcap' : 'pq', kind: 'storage', state: s, shapes: shapeSet(owner, s) });
   }
   return out;
 }

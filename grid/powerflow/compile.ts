@@ -29,8 +29,10 @@ export const BR_PCE_FIXED_Q = 105;
 export const BR_PCE_FIXED_QZ = 106;
 /** generator model 7: as BR_PCE_PQ_ILIMIT, with OpenDSS's sign of Q once the current is limited */
 export const BR_PCE_GEN7 = 107;
+/** as BR_PCE_PQ, the current then capped at |S|/(Vminpu·Vbase) (Storage LimitCurrent=yes) */
+export const BR_PCE_PQ_CAP = 108;
 
-const PCE_BRANCH_CODE = { pq: BR_PCE_PQ, z: BR_PCE_Z, ilimit: BR_PCE_PQ_ILIMIT, gen7: BR_PCE_GEN7, fixedq: BR_PCE_FIXED_Q, fixedqz: BR_PCE_FIXED_QZ, pv: BR_PCE_PQ_ANY_V } as const;
+const PCE_BRANCH_CODE = { pq: BR_PCE_PQ, z: BR_PCE_Z, ilimit: BR_PCE_PQ_ILIMIT, gen7: BR_PCE_GEN7, pqcap: BR_PCE_PQ_CAP, fixedq: BR_PCE_FIXED_Q, fixedqz: BR_PCE_FIXED_QZ, pv: BR_PCE_PQ_ANY_V } as const;
 
 /** Largest number of load branches for which the dense reduced impedance matrix is used. */
 export const REDUCED_MAX_NODES = 1200;

@@ -12,7 +12,7 @@
  * generation entered as a load is negative.
  */
 import { Anderson } from './anderson.js';
-import { BR_PCE_FIXED_Q, BR_PCE_FIXED_QZ, BR_PCE_PQ, BR_PCE_PQ_ANY_V, BR_PCE_PQ_ILIMIT, BR_PCE_GEN7, BR_PCE_Z, type SolverModel } from './compile.js';
+import { BR_PCE_FIXED_Q, BR_PCE_FIXED_QZ, BR_PCE_PQ, BR_PCE_PQ_ANY_V, BR_PCE_PQ_CAP, BR_PCE_PQ_ILIMIT, BR_PCE_GEN7, BR_PCE_Z, type SolverModel } from './compile.js';
 import { type PceRuntime, newPceRuntime, setPcePowersAt } from './pce-power.js';
 import { solveVoltageControlledGenerators } from './pv-generators.js';
 import { expandChains } from './series-chains.js';
@@ -385,11 +385,11 @@ export function branchCurrent(m: SolverModel, k: number, vr: number, vi: number,
     }
     return;
   }
-  if (model === BR_PCE_PQ || model === BR_PCE_PQ_ANY_V) {
+  if (model === BR_PCE_PQ || model === BR_PCE_PQ_ANY_V || model === BR_PCE_PQ_CAP) {
     // power conversion element (p, q ≤ 0 when generating): constant PQ, and for BR_PCE_PQ a
     // constant impedance at its Vminpu/Vmaxpu power outside that band (OpenDSS DoConstantPQGen)
     const d = vr * vr + vi * vi;
-    if (model === BR_PCE_PQ) {
+    if (model !== BR_PCE_PQ_ANY_V) {
       const vmag = Math.sqrt(d);
       const lo = m.brVminPu[k];
       const hi = m.brVmaxPu[k];
@@ -398,8 +398,21 @@ export function branchCurrent(m: SolverModel, k: number, vr: number, vi: number,
         const f = (pu !== 0 ? 1 / (pu * pu) : 1) * m.brZScale[k];
         out[0] = f * (yr * vr - yi * vi);
         out[1] = f * (yr * vi + yi * vr);
-        return;
+      } else {
+        out[0] = (p * vr + q * vi) / d;
+        out[1] = (p * vi - q * vr) / d;
       }
+      if (model === BR_PCE_PQ_CAP) {
+        // Storage LimitCurrent (DoConstantPQStorageObj): that current, capped at |S|/(Vminpu·Vbase)
+        // at the power factor angle
+        const lim = m.brVminPu[k] * vbase;
+        const cap = Math.sqrt(p * p + q * q) / lim;
+        if (Math.hypot(out[0], out[1]) > cap) {
+          out[0] = (p * vr + q * vi) / (vmag * lim);
+          out[1] = (p * vi - q * vr) / (vmag * lim);
+        }
+      }
+      return;
     }
     out[0] = (p * vr + q * vi) / d;
     out[1] = (p * vi - q * vr) / d;

@@ -67,6 +67,8 @@ export interface StorageState extends ElementBase {
   chargeTrigger: number;
   chargeTimeH: number;
   effCurve: string | undefined;
+  /** LimitCurrent=yes: the current is capped at |S|/(Vminpu·VBase) */
+  limitCurrent: boolean;
 }
 
 function flag<S>(name: string, apply: (s: S, v: boolean) => void): PropertyDef<S> {
@@ -124,6 +126,7 @@ export const storageClass: DssClass<StorageState> = {
     chargeTrigger: 0,
     chargeTimeH: 2,
     effCurve: undefined,
+    limitCurrent: false,
   }),
   properties: [
     ...pceConnectionProperties(),
@@ -215,7 +218,7 @@ export const storageClass: DssClass<StorageState> = {
     num('Vminpu', (s, v) => void (s.vminpu = v)),
     num('Vmaxpu', (s, v) => void (s.vmaxpu = v)),
     refuseYes('Balanced', 'forcing balanced currents is not supported'),
-    refuseYes('LimitCurrent', 'the current-limited model is not supported'),
+    flag('LimitCurrent', (s, v) => void (s.limitCurrent = v)),
     text('yearly', (s, v) => void (s.yearly = shapeRef(v))),
     text('daily', (s, v) => void (s.daily = shapeRef(v))),
     text('duty', (s, v) => void (s.duty = shapeRef(v))),

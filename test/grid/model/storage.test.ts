@@ -39,6 +39,8 @@ describeWithOpenDss('Storage against OpenDSS', () => {
     ['3-phase delta, discharging, %kWrated cap', 'New Storage.b bus1=c phases=3 conn=delta kV=12.47 kWrated=600 %kWrated=50 kWhrated=2000 kW=500'],
     ['model 2 (constant Y), discharging with pf 0.9', 'New Storage.b bus1=c phases=3 kV=12.47 kWrated=2500 kVA=3000 kWhrated=5000 %stored=60 State=discharging pf=0.9 model=2'],
     ['model 2, 1-phase delta, charging', 'New Storage.b bus1=c.1.2 phases=1 conn=delta kV=12.47 kWrated=400 kWhrated=800 %stored=30 kW=-350 model=2'],
+    ['LimitCurrent caps the constant-Z current above Vmaxpu', 'New Storage.b bus1=c phases=3 kV=12.47 kWrated=2500 kVA=3000 kWhrated=5000 %stored=60 State=discharging pf=0.9 Vminpu=1.05 Vmaxpu=0.95 LimitCurrent=yes'],
+    ['LimitCurrent, 3-phase delta', 'New Storage.b bus1=c phases=3 conn=delta kV=12.47 kWrated=2500 kVA=3000 kWhrated=5000 %stored=60 State=discharging pf=0.9 Vminpu=1.05 Vmaxpu=0.95 LimitCurrent=yes'],
     ['empty (at %reserve): idles although discharging was asked', 'New Storage.b bus1=c phases=3 kV=12.47 kWrated=800 kWhrated=1000 %stored=20 %reserve=20 State=discharging'],
   ];
   for (const [name, el] of cases) {
