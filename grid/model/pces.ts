@@ -85,6 +85,8 @@ export interface StoragePce extends PceBase {
   readonly kind: 'storage';
   readonly state: StorageState;
   readonly shapes: ShapeSet;
+  /** inverter efficiency against |DC kW| / kVA */
+  readonly effCurve: XYCurveState | undefined;
 }
 
 export type Pce = GeneratorPce | PvSystemPce | StoragePce;
@@ -168,7 +170,13 @@ export function buildPces(c: DssCircuit, terminal: TerminalOf): Pce[] {
     if (s.limitCurrent && s.conn === 'delta' && s.phases === 1) {
       throw new DssError({ file: c.file, line: 1 }, `${owner}: LimitCurrent=yes on a 1-phase delta Storage is not supported (OpenDSS scales its check by √3 there)`);
     }
-    out.push({ ...base(owner, s), branchModel: s.model === 2 ? 'z' : s.limitCurrent ? 'pqcap' : 'pq', kind: 'storage', state: s, shapes: shapeSet(owner, s) });
+    const effCurve = lookup<XYCurveState>('xycurve', owner, 'EffCurve', s.effCurve);
+    if (effCurve && effCurve.y.some((y, i) => i > 0 && y < effCurve.y[i - 1])) {
+      // OpenDSS's ComputeDCkW takes the larger root of its quadratic, which on a falling segment
+      // is far off the curve (the battery empties in one step), and can loop without end
+      throw new DssError({ file: c.file, line: 1 }, `${owner}: EffCurve '${effCurve.name}' falls between points; Storage efficiency curves must not decrease (OpenDSS's DC-power computation fails on a falling segment)`);
+    }
+    out.push({ ...base(owner, s), branchModel: s.model === 2 ? 'z' : s.limitCurrent ? 'pqcap' : 'pq', kind: 'storage', state: s, shapes: shapeSet(owner, s), effCurve });
   }
   return out;
 }

@@ -11,7 +11,7 @@
  */
 import { type LoadShapeState, shapeMultipliers } from '../model/elements/loadshape.js';
 import { temperatureAt } from '../model/elements/tshape.js';
-import { yAt } from '../model/elements/xycurve.js';
+import { type XYCurveState, lineAt, yAt } from '../model/elements/xycurve.js';
 import type { GeneratorPce, Pce, PvSystemPce, ShapeSet, StoragePce } from '../model/pces.js';
 import { initialKwh } from '../model/elements/storage.js';
 import type { SolverModel } from './compile.js';
@@ -319,9 +319,15 @@ export function storagePower(st: StoragePce, pi: number, hour: number, mode: Pce
     } else state = 0;
   }
   if (state === 0) kW = -pIdling;
-  // ComputeInverterPower: cut-in/cut-out on the AC side (ideal inverter)
-  const cutIn = (s.pctCutin * s.kVA) / 100;
-  const cutOut = (s.pctCutout * s.kVA) / 100;
+  // ComputeInverterPower: cut-in/cut-out on the AC side (through the efficiency curve, if any:
+  // × efficiency while discharging, ÷ efficiency otherwise)
+  const acSide = (kw: number): number => {
+    if (!st.effCurve) return kw;
+    const e = yAt(st.effCurve, Math.abs(kw) / s.kVA);
+    return state === 1 ? kw * e : kw / e;
+  };
+  const cutIn = acSide((s.pctCutin * s.kVA) / 100);
+  const cutOut = acSide((s.pctCutout * s.kVA) / 100);
   let on = rt.inverterOn[pi] === 1;
   if (on) {
     if (Math.abs(kW) < cutOut) {
@@ -363,7 +369,8 @@ export function updateStorage(m: SolverModel, vRe: Float64Array, vIm: Float64Arr
       pIn += vr * cur[0] + vi * cur[1];
     }
     const state = rt.storageState[pi];
-    const dcKw = state === 0 ? -Math.abs(pIn / 1000) : Math.abs(pIn / 1000) * state;
+    const dcAbs = pce.effCurve ? dcPower(pce.effCurve, s.kVA, Math.abs(pIn / 1000), state === 1) : Math.abs(pIn / 1000);
+    const dcKw = state === 0 ? -dcAbs : dcAbs * state;
     const pIdling = (s.pctIdlingKw * s.kWrated) / 100;
     const idlingLosses = state === 0 ? Math.abs(dcKw) : pIdling;
     const chargeEff = s.pctEffCharge / 100;
@@ -393,6 +400,31 @@ export function updateStorage(m: SolverModel, vRe: Float64Array, vIm: Float64Arr
     }
     rt.kwh[pi] = kwh;
   });
+}
+
+/**
+ * DC power (kW, magnitude) behind an inverter with efficiency curve `eff` (against |DC| / kVA) for
+ * a terminal power of `acKw` (magnitude), as OpenDSS's ComputeDCkW: on the curve's segment
+ * eff = a·x + b, discharging solves AC = DC·eff(DC) (the larger root of (a/kVA)·DC² + b·DC − AC),
+ * charging and idling take DC = D·b / (1 − a·D/kVA) from the last estimate D (first the AC power);
+ * repeated while the estimate moves to another segment (at most 10 times).
+ */
+function dcPower(eff: XYCurveState, kVA: number, acKw: number, discharging: boolean): number {
+  let dc = acKw;
+  let coef: [number, number] = [1, 1];
+  let guess: [number, number] = [0, 0];
+  for (let n = 0; n < 10 && coef[0] !== guess[0] && coef[1] !== guess[1]; n++) {
+    guess = lineAt(eff, Math.abs(dc) / kVA);
+    const a = guess[0] / kVA;
+    const b = guess[1];
+    if (discharging) {
+      // OpenDSS QuadSolver: the larger root
+      const r = Math.sqrt(b * b + 4 * a * acKw);
+      dc = a === 0 ? (b !== 0 ? acKw / b : 0) : Math.max((-b + r) / (2 * a), (-b - r) / (2 * a));
+    } else dc = (Math.abs(dc) * b) / (1 - a * Math.abs(dc));
+    coef = lineAt(eff, Math.abs(dc) / kVA);
+  }
+  return Math.abs(dc);
 }
 
 /** Writes one element's generation (kW, kvar) into its branches, consumption positive, per phase. */

@@ -8,7 +8,9 @@
  * dispmode=default: DischargeTrigger/ChargeTrigger against the shape, and the charge time) or from
  * the simulation (grid/powerflow/pce-power.ts `requestStorageKw`); after each step the stored
  * energy is integrated from the terminal power as OpenDSS's UpdateStorage does, with the charge and
- * discharge efficiencies and the idling losses, stopping at %reserve and at kWhrated.
+ * discharge efficiencies and the idling losses, stopping at %reserve and at kWhrated. An EffCurve
+ * (inverter efficiency against DC power per unit of kVA) turns the terminal power into the DC power
+ * that is integrated (ComputeDCkW) and moves %cutin/%cutout to the AC side.
  */
 import { DssError } from '../../../errors.js';
 import type { DssClass, PropertyDef } from '../../dss/object-class.js';
@@ -159,11 +161,7 @@ export const storageClass: DssClass<StorageState> = {
     }),
     num('%Cutin', (s, v) => void (s.pctCutin = v)),
     num('%Cutout', (s, v) => void (s.pctCutout = v)),
-    text('EffCurve', (s, v, ctx) => {
-      const c = shapeRef(v);
-      if (c !== undefined) throw new DssError(ctx.loc, 'EffCurve: inverter efficiency curves on Storage are not supported (their DC power iteration is not modelled)');
-      s.effCurve = c;
-    }),
+    text('EffCurve', (s, v) => void (s.effCurve = shapeRef(v))),
     flag('VarFollowInverter', (s, v) => void (s.varFollowInverter = v)),
     num('kvarMax', (s, v) => {
       s.kvarMax = Math.abs(v);
