@@ -24,8 +24,11 @@
  * VoltageChangeTolerance and every output is within VarChangeTolerance / ActivePChangeTolerance
  * (per unit) of its target. The fixed point is OpenDSS's; the path can differ (lemsim uses a fixed
  * deltaQ_factor/deltaP_factor of 0.5 where OpenDSS adapts them), so iteration counts can too.
- * Hysteresis, rate-of-change limits, averaging voltage references (they remember voltages across
- * time steps), DRC and AVR are refused with file:line.
+ * voltage_curvex_ref=ravg reads the curves at the rolling average of the voltage over the base; the
+ * window (avgwindowlen) takes each element's voltage at the end of every time step
+ * (UpdateInvControl), so in a snapshot, and in a series' first step, it reads V over the base.
+ * voltage_curvex_ref=avg (V over its average: OpenDSS's own loop does not settle in it),
+ * hysteresis, rate-of-change limits, DRC and AVR are refused with file:line.
  */
 import { DssError, type DssLocation } from '../../errors.js';
 import type { DssClass } from '../dss/object-class.js';
@@ -63,6 +66,12 @@ export interface InvControlState {
   monBusesVbase: number[];
   /** how the phase voltages make one: average, largest, smallest, or one phase (1-based) */
   monVoltageCalc: 'avg' | 'max' | 'min' | number;
+  /**
+   * x of the voltage curves: rated (V / Vbase) or ravg (the rolling average / Vbase); the rolling
+   * window holds avgwindowlen seconds of past time steps
+   */
+  voltageCurvexRef: 'rated' | 'ravg';
+  avgWindowLenS: number;
 }
 
 const refuse = (name: string, accepted: (v: string) => boolean, why: string) => ({
@@ -71,6 +80,15 @@ const refuse = (name: string, accepted: (v: string) => boolean, why: string) => 
     if (!accepted(v.trim().toLowerCase())) throw new DssError(ctx.loc, `${name}=${v}: ${why}`);
   },
 });
+
+/** A whole number of seconds written as OpenDSS interval units: `30`, `30s`, `2m`, `1h`. */
+function intervalSeconds(v: string, loc: DssLocation, prop: string): number {
+  const m = /^\s*([0-9.eE+-]+)\s*([smh]?)\s*$/i.exec(v);
+  const n = m ? Number(m[1]) : Number.NaN;
+  if (!m || !Number.isFinite(n) || n < 0) throw new DssError(loc, `${prop}=${v}: expected a time such as 30s, 2m or 1h`);
+  const unit = m[2].toLowerCase();
+  return Math.trunc(n * (unit === 'h' ? 3600 : unit === 'm' ? 60 : 1));
+}
 
 function curveName(v: string): string | undefined {
   const t = v.trim().toLowerCase();
@@ -100,6 +118,8 @@ export const invControlClass: DssClass<InvControlState> = {
     monBus: [],
     monBusesVbase: [],
     monVoltageCalc: 'avg',
+    voltageCurvexRef: 'rated',
+    avgWindowLenS: 1,
   }),
   properties: [
     {
@@ -131,8 +151,19 @@ export const invControlClass: DssClass<InvControlState> = {
     },
     { name: 'vvc_curve1', set: (s, v) => void (s.vvcCurve = curveName(v)) },
     refuse('hysteresis_offset', (v) => Number(v) === 0, 'volt-var hysteresis is not supported (only 0)'),
-    refuse('voltage_curvex_ref', (v) => v.startsWith('rated'), 'only rated is supported (avg and ravg use a rolling average window over time steps)'),
-    ignoredProperty('avgwindowlen'),
+    {
+      name: 'voltage_curvex_ref',
+      set: (s, v, ctx) => {
+        const t = v.trim().toLowerCase();
+        if (t.startsWith('rat')) s.voltageCurvexRef = 'rated';
+        else if (t.startsWith('av')) {
+          throw new DssError(ctx.loc, `voltage_curvex_ref=${v}: 'avg' (V over its rolling average) is not supported: OpenDSS's own control loop does not settle in that mode on a plain volt-var circuit, so there is no reference to match (rated and ravg are supported)`);
+        }
+        else if (t.startsWith('rav')) s.voltageCurvexRef = 'ravg';
+        else throw new DssError(ctx.loc, `voltage_curvex_ref=${v}: expected rated, avg or ravg`);
+      },
+    },
+    { name: 'avgwindowlen', set: (s, v, ctx) => void (s.avgWindowLenS = intervalSeconds(v, ctx.loc, 'avgwindowlen')) },
     { name: 'voltwatt_curve', set: (s, v) => void (s.voltwattCurve = curveName(v)) },
     ignoredProperty('DbVMin'),
     ignoredProperty('DbVMax'),
@@ -224,6 +255,39 @@ interface Der {
   vPrior: number;
   /** watt-var: the kvar last asked (OpenDSS QDesiredWV, whose sign picks the headroom) */
   qWattVar: number;
+  /** rolling window of the monitored voltage (V) at the end of past time steps */
+  readonly window: RollingWindow;
+}
+
+/**
+ * OpenDSS's TRollAvgWindow as InvControl uses it: samples are added with their duration; the
+ * window fills once it holds more than its length in seconds (or that many samples), then each new
+ * sample replaces the oldest. Its value is the mean of the samples held (0 when empty).
+ */
+class RollingWindow {
+  private readonly samples: number[] = [];
+  private sum = 0;
+  private time = 0;
+  private full = false;
+
+  constructor(private readonly lengthS: number) {}
+
+  add(v: number, durationS: number): void {
+    const x = this.lengthS === 0 ? 0 : v;
+    if (this.samples.length > 0 && this.full) {
+      this.sum += x - this.samples.shift()!;
+      this.samples.push(x);
+    } else {
+      this.samples.push(x);
+      this.sum += x;
+      this.time += durationS;
+      if (this.time > this.lengthS || this.samples.length === this.lengthS) this.full = true;
+    }
+  }
+
+  get average(): number {
+    return this.samples.length === 0 ? 0 : this.sum / this.samples.length;
+  }
 }
 
 /** A monitored bus as system nodes (b = −1: line to ground) with its voltage base (V). */
@@ -256,7 +320,7 @@ export class InvController {
     for (const full of wanted) {
       const pi = pces.findIndex((p) => p.name === full);
       if (pi < 0 || pces[pi].kind === 'generator') throw new DssError(def.loc, `InvControl.${def.name}: DERList names '${full}', which is not an enabled PVSystem or Storage`);
-      this.ders.push({ pi, pce: pces[pi] as Der['pce'], qOld: Number.NaN, pOld: Number.NaN, vPrior: Number.NaN, qWattVar: 0 });
+      this.ders.push({ pi, pce: pces[pi] as Der['pce'], qOld: Number.NaN, pOld: Number.NaN, vPrior: Number.NaN, qWattVar: 0, window: new RollingWindow(def.avgWindowLenS) });
     }
     const usesVv = def.combi === 'vv_vw' || def.mode === 'voltvar';
     const usesVw = def.combi === 'vv_vw' || def.mode === 'voltwatt';
@@ -300,6 +364,24 @@ export class InvController {
    * MonBusesVbase to the element's base, combined by monVoltageCalc.
    */
   private monitoredVoltagePu(view: ControlView, der: Der): number {
+    const v = this.monitoredVoltage(view, der);
+    const base = der.pce.state.vBase;
+    // FPresentVpu: against the rolling average where voltage_curvex_ref asks for it and it exists
+    const avg = der.window.average;
+    if (this.def.voltageCurvexRef === 'ravg' && avg !== 0) return avg / base;
+    return v / base;
+  }
+
+  /**
+   * End of a time step of `durationS` seconds (OpenDSS UpdateInvControl): each element's monitored
+   * voltage in this solution joins its rolling window.
+   */
+  endOfStep(view: ControlView, durationS: number): void {
+    for (const der of this.ders) der.window.add(this.monitoredVoltage(view, der), durationS);
+  }
+
+  /** The monitored voltage (V on the element's base, OpenDSS Vpresent). */
+  private monitoredVoltage(view: ControlView, der: Der): number {
     const m = view.model;
     const base = der.pce.state.vBase;
     const mag = (a: number, b: number): number => {
@@ -319,7 +401,7 @@ export class InvController {
     else if (how === 'max') v = Math.max(0, ...values);
     else if (how === 'min') v = Math.min(1e50, ...values);
     else v = values[how - 1];
-    return v / base;
+    return v;
   }
 
   /**

@@ -233,6 +233,15 @@ export class ControlledPowerFlow {
     this.state = new PowerFlowState(next.model);
   }
 
+  /**
+   * OpenDSS's end of a time step of `durationS` seconds for the controls that remember past steps
+   * (InvControl's rolling voltage windows), from the last solve at `time`.
+   */
+  endOfStep(durationS: number, time: { hour: number; sec: number }): void {
+    const view: ControlView = { model: this.current.model, vRe: this.state.vRe, vIm: this.state.vIm, hour: time.hour, sec: time.sec };
+    for (const c of this.invControls) c.endOfStep(view, durationS);
+  }
+
   /** Present taps of the regulated windings. */
   taps(): TapReport[] {
     return this.regulators.map((r) => {

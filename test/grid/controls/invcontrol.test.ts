@@ -11,7 +11,10 @@
  * 3e-11); with OpenDSS's default tolerances (0.025 pu of var headroom) both engines stop earlier,
  * at points that differ by up to those tolerances.
  */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sharedPath } from '../../../src/shared-data.js';
 import { expect, it } from 'vitest';
 import { ControlledPowerFlow } from '../../../grid/controls/static-control.js';
 import { loadFeeder, runTimeSeries } from '../../../grid/feeder.js';
@@ -133,4 +136,60 @@ New InvControl.ic ${control} ${TIGHT}`);
       expect(cmp.maxDvPu, `minute ${s.minute}, worst node ${cmp.worst}`).toBeLessThan(1e-9);
     }
   });
+});
+
+describeWithOpenDss('InvControl rolling voltage windows across time steps, against a continuous OpenDSS day', () => {
+  // irradiance changing every minute, so the rolling average trails the present voltage
+  const sun = Array.from({ length: 60 }, (_, k) => (0.55 + 0.4 * Math.sin(k / 4) * Math.cos(k / 11)).toFixed(4)).join(' ');
+  const cases: [string, string][] = [
+    ['rated (the harness itself)', 'Mode=VOLTVAR vvc_curve1=vv deltaQ_factor=0.3'],
+    ['voltage_curvex_ref=ravg (curve read at the 3-minute average)', 'Mode=VOLTVAR vvc_curve1=vv voltage_curvex_ref=ravg avgwindowlen=3m deltaQ_factor=0.3'],
+    ['voltage_curvex_ref=ravg, a 5-minute window in seconds, VV_VW', 'CombiMode=VV_VW vvc_curve1=vv voltwatt_curve=vw voltage_curvex_ref=ravg avgwindowlen=300 deltaQ_factor=0.3 deltaP_factor=0.3'],
+    ['volt-watt on the 2-minute average', 'Mode=VOLTWATT voltwatt_curve=vw voltage_curvex_ref=ravg avgwindowlen=2m deltaP_factor=0.3'],
+  ];
+  for (const [what, control] of cases) {
+    it(`${what}: every node, every minute`, () => {
+      const script = (c: string) =>
+        feeder(`New Loadshape.sun npts=60 minterval=1 mult=(${sun})
+New PVSystem.pv bus1=c phases=3 kV=12.47 kVA=2200 Pmpp=2000 irradiance=1 daily=sun
+New InvControl.ic ${c} ${TIGHT}`);
+      const from = 1;
+      const to = 40;
+      /** OpenDSS's continuous day from a fresh compile (dssrun daily --collect, no timed pass first) */
+      const oracleDay = (dir: string): Map<string, number> => {
+        const out = join(dir, 'steps.csv');
+        const r = spawnSync('python3', [sharedPath('tools/opendss/dssrun.py'), 'daily', join(dir, 'master.dss'), '--from', String(from), '--to', String(to), '--collect', out, '--repeat', '0', '--tolerance', '1e-12', '--maxiter', '1000'], { encoding: 'utf8' });
+        expect(r.status, r.stderr).toBe(0);
+        const ref = new Map<string, number>();
+        for (const line of readFileSync(out, 'utf8').trim().split('\n').slice(1)) {
+          const [m, bus, node, v] = line.split(',');
+          ref.set(`${m}:${bus.toLowerCase()}.${node}`, Number(v));
+        }
+        return ref;
+      };
+      const dir = tempScripts({ 'master.dss': script(control) });
+      const ref = oracleDay(dir);
+      // the option acts: OpenDSS's day without it (rated) differs
+      const rated = oracleDay(tempScripts({ 'master.dss': script(control.replace(/voltage_curvex_ref=\w+/, '')) }));
+      let effect = 0;
+      for (const [key, v] of ref) effect = Math.max(effect, Math.abs(v - rated.get(key)!) / 7199.558);
+      const f = loadFeeder(join(dir, 'master.dss'));
+      let worst = 0;
+      let steps = 0;
+      runTimeSeries(f, { from, to, stepMin: 1 }, (st) => {
+        steps++;
+        const m = st.model;
+        for (let k = 0; k < m.nNodes; k++) {
+          const key = `${st.minute}:${f.network.buses[m.nodeBus[k]].name}.${m.nodeNumber[k]}`;
+          const v = ref.get(key);
+          if (v === undefined) throw new Error(`OpenDSS has no ${key}`);
+          worst = Math.max(worst, Math.abs(Math.hypot(st.state.vRe[k], st.state.vIm[k]) - v) / 7199.558);
+        }
+      }, { mode: 'daily', tolerance: 1e-12, maxIterations: 1000 });
+      if (control.includes('voltage_curvex_ref')) expect(effect).toBeGreaterThan(1e-4);
+      expect(steps).toBe(to - from + 1);
+      // OpenDSS writes volts with 6 decimals: 1e-6 V is 1.4e-10 pu
+      expect(worst).toBeLessThan(1e-9);
+    });
+  }
 });
