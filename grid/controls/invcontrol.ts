@@ -28,7 +28,9 @@
  * window (avgwindowlen) takes each element's voltage at the end of every time step
  * (UpdateInvControl), so in a snapshot, and in a series' first step, it reads V over the base.
  * voltage_curvex_ref=avg (V over its average: OpenDSS's own loop does not settle in it),
- * hysteresis, rate-of-change limits, DRC and AVR are refused with file:line.
+ * hysteresis, DRC and AVR are refused with file:line. RateofChangeMode LPF / RISEFALL filter the
+ * volt-var and volt-watt targets against the last time step's (CalcLPF, CalcRF; the step length h
+ * is the runtime's, 1 ms in a snapshot as in OpenDSS).
  */
 import { DssError, type DssLocation } from '../../errors.js';
 import type { DssClass } from '../dss/object-class.js';
@@ -72,6 +74,13 @@ export interface InvControlState {
    */
   voltageCurvexRef: 'rated' | 'ravg';
   avgWindowLenS: number;
+  /**
+   * volt-var and volt-watt targets filtered across time steps: a first-order lag of LPFTau seconds,
+   * or a change of at most RiseFallLimit (per unit per second) per step
+   */
+  rateOfChange: 'inactive' | 'lpf' | 'risefall';
+  lpfTauS: number;
+  riseFallLimit: number;
 }
 
 const refuse = (name: string, accepted: (v: string) => boolean, why: string) => ({
@@ -120,6 +129,9 @@ export const invControlClass: DssClass<InvControlState> = {
     monVoltageCalc: 'avg',
     voltageCurvexRef: 'rated',
     avgWindowLenS: 1,
+    rateOfChange: 'inactive',
+    lpfTauS: 0.001,
+    riseFallLimit: 0.001,
   }),
   properties: [
     {
@@ -181,9 +193,31 @@ export const invControlClass: DssClass<InvControlState> = {
         else throw new DssError(ctx.loc, `VoltwattYAxis=${v}: expected PAVAILABLEPU, PMPPPU, PCTPMPPPU or KVARATINGPU`);
       },
     },
-    refuse('RateofChangeMode', (v) => v.startsWith('inactive'), 'rate-of-change limits (LPF, RISEFALL) are not supported'),
-    ignoredProperty('LPFTau'),
-    ignoredProperty('RiseFallLimit'),
+    {
+      name: 'RateofChangeMode',
+      set: (s, v, ctx) => {
+        const t = v.trim().toLowerCase();
+        if (t.startsWith('ina')) s.rateOfChange = 'inactive';
+        else if (t.startsWith('lpf')) s.rateOfChange = 'lpf';
+        else if (t.startsWith('ris')) s.rateOfChange = 'risefall';
+        else throw new DssError(ctx.loc, `RateofChangeMode=${v}: expected INACTIVE, LPF or RISEFALL`);
+      },
+    },
+    {
+      name: 'LPFTau',
+      set: (s, v, ctx) => {
+        s.lpfTauS = parseNumber(v, ctx.loc, 'LPFTau');
+        // OpenDSS: a time constant ≤ 0 switches the filter off
+        if (s.lpfTauS <= 0) s.rateOfChange = 'inactive';
+      },
+    },
+    {
+      name: 'RiseFallLimit',
+      set: (s, v, ctx) => {
+        s.riseFallLimit = parseNumber(v, ctx.loc, 'RiseFallLimit');
+        if (s.riseFallLimit <= 0) s.rateOfChange = 'inactive';
+      },
+    },
     { name: 'deltaP_factor', set: (s, v, ctx) => void (s.deltaPFactor = parseNumber(v, ctx.loc, 'deltaP_factor')) },
     ignoredProperty('EventLog'),
     {
@@ -243,6 +277,9 @@ export const invControlClass: DssClass<InvControlState> = {
   },
 };
 
+/** OpenDSS's DynaVars.h outside time series (s): the rate-of-change filters' step in a snapshot. */
+const SNAPSHOT_H_S = 0.001;
+
 /** Damping lemsim uses where OpenDSS adapts deltaQ_factor / deltaP_factor (flag −1). */
 const DEFAULT_DELTA = 0.5;
 
@@ -257,6 +294,11 @@ interface Der {
   qWattVar: number;
   /** rolling window of the monitored voltage (V) at the end of past time steps */
   readonly window: RollingWindow;
+  /** rate-of-change filter: the filtered targets (pu) last computed, and those of the last step */
+  qOption: number;
+  pOption: number;
+  qOptionPrior: number;
+  pOptionPrior: number;
 }
 
 /**
@@ -320,7 +362,7 @@ export class InvController {
     for (const full of wanted) {
       const pi = pces.findIndex((p) => p.name === full);
       if (pi < 0 || pces[pi].kind === 'generator') throw new DssError(def.loc, `InvControl.${def.name}: DERList names '${full}', which is not an enabled PVSystem or Storage`);
-      this.ders.push({ pi, pce: pces[pi] as Der['pce'], qOld: Number.NaN, pOld: Number.NaN, vPrior: Number.NaN, qWattVar: 0, window: new RollingWindow(def.avgWindowLenS) });
+      this.ders.push({ pi, pce: pces[pi] as Der['pce'], qOld: Number.NaN, pOld: Number.NaN, vPrior: Number.NaN, qWattVar: 0, window: new RollingWindow(def.avgWindowLenS), qOption: 0, pOption: 0, qOptionPrior: 0, pOptionPrior: 0 });
     }
     const usesVv = def.combi === 'vv_vw' || def.mode === 'voltvar';
     const usesVw = def.combi === 'vv_vw' || def.mode === 'voltwatt';
@@ -377,7 +419,24 @@ export class InvController {
    * voltage in this solution joins its rolling window.
    */
   endOfStep(view: ControlView, durationS: number): void {
-    for (const der of this.ders) der.window.add(this.monitoredVoltage(view, der), durationS);
+    for (const der of this.ders) {
+      der.window.add(this.monitoredVoltage(view, der), durationS);
+      der.qOptionPrior = der.qOption;
+      der.pOptionPrior = der.pOption;
+    }
+  }
+
+  /** OpenDSS CalcLPF / CalcRF: a target (pu) filtered against the last step's, over a step of `h` s. */
+  private filtered(desired: number, prior: number, h: number): number {
+    const d = this.def;
+    if (d.rateOfChange === 'lpf') {
+      const alpha = Math.exp(-h / d.lpfTauS);
+      return desired * (1 - alpha) + prior * alpha;
+    }
+    const step = d.riseFallLimit * h;
+    if (desired - prior > step) return prior + step;
+    if (desired - prior < -step) return prior - step;
+    return desired;
   }
 
   /** The monitored voltage (V on the element's base, OpenDSS Vpresent). */
@@ -455,8 +514,16 @@ export class InvController {
         }
         return Math.min(Math.abs(q), Math.abs(limited)) * Math.sign(q);
       };
+      // OpenDSS's DynaVars.h: the time step (s) of a time series; a snapshot keeps OpenDSS's
+      // initial 1 ms (measured: the filters then hold their targets at 0)
+      const h = rt.mode === 'snapshot' ? SNAPSHOT_H_S : rt.stepH * 3600;
       if (this.vvc) {
-        const q = limitQ(yAt(this.vvc, vpu), d.refReactivePower === 'varmax');
+        let qDesired = yAt(this.vvc, vpu);
+        if (d.rateOfChange !== 'inactive') {
+          qDesired = this.filtered(qDesired, der.qOptionPrior, h);
+          der.qOption = qDesired;
+        }
+        const q = limitQ(qDesired, d.refReactivePower === 'varmax');
         const target = q * headroomOf(q);
         const outPu = qNow / headroomOf(q);
         if (vMoved || Math.abs(Math.abs(outPu) - Math.abs(q)) > d.varChangeTolerance || Number.isNaN(der.qOld)) {
@@ -537,6 +604,10 @@ export class InvController {
         const free = pvSystemPower(pce, rt.hour, rt.mode, rt.inverterOn[pi] === 1, rt.kvarRequest[pi], Number.NaN);
         const pBase = d.voltwattYAxis === 'pmpppu' ? st.pmpp : d.voltwattYAxis === 'pctpmpppu' ? st.pmpp * st.puPmpp : d.voltwattYAxis === 'kvaratingpu' ? kVA : free.kW;
         let plim = yAt(this.vw, vpu);
+        if (d.rateOfChange !== 'inactive') {
+          plim = this.filtered(plim, der.pOptionPrior, h);
+          der.pOption = plim;
+        }
         // Check_Plimits: the kVA left by the kvar (var priority) and %Pmpp
         let limited = 1;
         if (!st.wattPriority) {

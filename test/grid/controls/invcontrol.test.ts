@@ -81,6 +81,9 @@ describeWithOpenDss('InvControl against OpenDSS, every node', () => {
     ['watt-var with %Pmpp 90 and an efficiency curve', `New XYCurve.eff npts=3 Xarray=[0.1 0.5 1] Yarray=[0.9 0.95 0.97]\n${pv} %Pmpp=90 EffCurve=eff\n${WV}\nNew InvControl.ic Mode=WATTVAR wattvar_curve=wvc ${TIGHT}`, (r) => expect(r.kvar).toBeLessThan(-200)],
     ['watt-pf with an efficiency curve', `New XYCurve.eff npts=3 Xarray=[0.1 0.5 1] Yarray=[0.9 0.95 0.97]\n${pv} EffCurve=eff\n${WP}\nNew InvControl.ic Mode=WATTPF wattpf_curve=wp ${TIGHT}`, (r) => expect(r.kvar).toBeLessThan(-200)],
     ['watt-pf with %Pmpp 90 and an efficiency curve', `New XYCurve.eff npts=3 Xarray=[0.1 0.5 1] Yarray=[0.9 0.95 0.97]\n${pv} %Pmpp=90 EffCurve=eff\n${WP}\nNew InvControl.ic Mode=WATTPF wattpf_curve=wp ${TIGHT}`, (r) => expect(r.kvar).toBeLessThan(-200)],
+    // rate-of-change filters in a snapshot (against a first step whose prior target is 0)
+    ['volt-var LPF in a snapshot', `${pv}\nNew InvControl.ic Mode=VOLTVAR vvc_curve1=vv RateofChangeMode=LPF LPFTau=90 deltaQ_factor=0.3 ${TIGHT}`, () => undefined],
+    ['volt-var RISEFALL in a snapshot', `${pv}\nNew InvControl.ic Mode=VOLTVAR vvc_curve1=vv RateofChangeMode=RISEFALL RiseFallLimit=0.0005 deltaQ_factor=0.3 ${TIGHT}`, () => undefined],
     // monitored voltage: another bus, the largest phase, one phase
     ['volt-var on monitored bus b (monBus, MonBusesVbase in volts)', `${pv}\nNew InvControl.ic Mode=VOLTVAR vvc_curve1=vv2 monBus=[b.1 b.2 b.3] MonBusesVbase=[7199.558 7199.558 7199.558] deltaQ_factor=0.3 ${TIGHT}`, (r) => expect(r.kvar).toBeLessThan(-50)],
     ['volt-var on a line-to-line monitored voltage', `${pv}\nNew InvControl.ic Mode=VOLTVAR vvc_curve1=vv2 monBus=[b.1.2] MonBusesVbase=[12470] deltaQ_factor=0.3 ${TIGHT}`, (r) => expect(r.kvar).toBeLessThan(-50)],
@@ -146,6 +149,9 @@ describeWithOpenDss('InvControl rolling voltage windows across time steps, again
     ['voltage_curvex_ref=ravg (curve read at the 3-minute average)', 'Mode=VOLTVAR vvc_curve1=vv voltage_curvex_ref=ravg avgwindowlen=3m deltaQ_factor=0.3'],
     ['voltage_curvex_ref=ravg, a 5-minute window in seconds, VV_VW', 'CombiMode=VV_VW vvc_curve1=vv voltwatt_curve=vw voltage_curvex_ref=ravg avgwindowlen=300 deltaQ_factor=0.3 deltaP_factor=0.3'],
     ['volt-watt on the 2-minute average', 'Mode=VOLTWATT voltwatt_curve=vw voltage_curvex_ref=ravg avgwindowlen=2m deltaP_factor=0.3'],
+    ['volt-var through a low-pass filter (RateofChangeMode=LPF, LPFTau=90 s)', 'Mode=VOLTVAR vvc_curve1=vv RateofChangeMode=LPF LPFTau=90 deltaQ_factor=0.3'],
+    ['volt-var with a rise/fall limit (0.0005 pu/s)', 'Mode=VOLTVAR vvc_curve1=vv RateofChangeMode=RISEFALL RiseFallLimit=0.0005 deltaQ_factor=0.3'],
+    ['VV_VW through a low-pass filter (LPFTau=45 s)', 'CombiMode=VV_VW vvc_curve1=vv voltwatt_curve=vw RateofChangeMode=LPF LPFTau=45 deltaQ_factor=0.3 deltaP_factor=0.3'],
   ];
   for (const [what, control] of cases) {
     it(`${what}: every node, every minute`, () => {
@@ -170,7 +176,7 @@ New InvControl.ic ${c} ${TIGHT}`);
       const dir = tempScripts({ 'master.dss': script(control) });
       const ref = oracleDay(dir);
       // the option acts: OpenDSS's day without it (rated) differs
-      const rated = oracleDay(tempScripts({ 'master.dss': script(control.replace(/voltage_curvex_ref=\w+/, '')) }));
+      const rated = oracleDay(tempScripts({ 'master.dss': script(control.replace(/voltage_curvex_ref=\w+|RateofChangeMode=\w+/, '')) }));
       let effect = 0;
       for (const [key, v] of ref) effect = Math.max(effect, Math.abs(v - rated.get(key)!) / 7199.558);
       const f = loadFeeder(join(dir, 'master.dss'));
@@ -186,7 +192,7 @@ New InvControl.ic ${c} ${TIGHT}`);
           worst = Math.max(worst, Math.abs(Math.hypot(st.state.vRe[k], st.state.vIm[k]) - v) / 7199.558);
         }
       }, { mode: 'daily', tolerance: 1e-12, maxIterations: 1000 });
-      if (control.includes('voltage_curvex_ref')) expect(effect).toBeGreaterThan(1e-4);
+      if (/voltage_curvex_ref|RateofChangeMode/.test(control)) expect(effect).toBeGreaterThan(1e-4);
       expect(steps).toBe(to - from + 1);
       // OpenDSS writes volts with 6 decimals: 1e-6 V is 1.4e-10 pu
       expect(worst).toBeLessThan(1e-9);

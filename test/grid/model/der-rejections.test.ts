@@ -33,7 +33,7 @@ const cases: [string, string, RegExp, number | undefined][] = [
   ['InvControl DRC', 'New InvControl.i Mode=DynamicReaccurr', /rolling average/, 5],
   ['InvControl AVR', 'New InvControl.i Mode=AVR', /active voltage regulation/, 5],
   ['InvControl hysteresis', 'New InvControl.i Mode=VOLTVAR vvc_curve1=c hysteresis_offset=-0.02', /hysteresis/, 5],
-  ['InvControl rate-of-change limits', 'New InvControl.i Mode=VOLTVAR vvc_curve1=c RateofChangeMode=LPF', /rate-of-change/, 5],
+  ['InvControl rate-of-change mode misspelt', 'New InvControl.i Mode=VOLTVAR vvc_curve1=c RateofChangeMode=fast', /expected INACTIVE, LPF or RISEFALL/, 5],
   ['InvControl voltage over its rolling average', 'New InvControl.i Mode=VOLTVAR vvc_curve1=c voltage_curvex_ref=avg', /does not settle/, 5],
   ['InvControl window length that is no time', 'New InvControl.i Mode=VOLTVAR vvc_curve1=c avgwindowlen=soon', /expected a time/, 5],
   ['monBus without a node', 'New InvControl.i Mode=VOLTVAR vvc_curve1=c monBus=[c] MonBusesVbase=[7200]', /must name one node/, 5],
