@@ -12,6 +12,7 @@ import type { OutputSet } from './atomic.js';
 import { CsvTable } from './csv.js';
 import { fixed } from './grid-results.js';
 import type { ReportData } from '../report/report-data.js';
+import { MeritOrderRecorder } from '../report/merit-orders.js';
 import type { BatteryState } from '../../agents/battery.js';
 import { EpisodeTracker, violationDeviation } from '../violation-episodes.js';
 
@@ -87,9 +88,8 @@ export class RunRecorder {
   eventCount = 0;
   /** per iteration and period: clearing and dispatch totals (for the report) */
   readonly periodRows: ReportData['periods'][number][] = [];
-  /** the book of the middle period of the last iteration (auction), for the merit-order plot */
-  meritOrder: ReportData['meritOrder'] = null;
-  private pendingBook: { supply: { kw: number; priceEurPerKwh: number }[]; demand: { kw: number; priceEurPerKwh: number }[] } = { supply: [], demand: [] };
+  /** the merit orders of the chosen periods of the last iteration, for the report (issue 14) */
+  readonly meritOrders: MeritOrderRecorder;
   /** bus voltages of the latest iteration, at most one sample per simulated minute: its minute and one value per world.voltageBuses */
   busVoltages: { minute: number; vPu: Float32Array }[] = [];
   private busIteration = -1;
@@ -121,6 +121,7 @@ export class RunRecorder {
     const horizonS = periods.length > 0 ? periods[periods.length - 1].endS - periods[0].startS : 0;
     this.sampleS = Math.max(REPORT_SAMPLE_S, Math.ceil(horizonS / REPORT_MAX_SAMPLES / 60) * 60);
     sim.onBus((bus) => this.attach(bus));
+    this.meritOrders = new MeritOrderRecorder(sim);
   }
 
   /** agents.csv rows of an iteration, from the ledger's accounts (agents in the roster's order). */
@@ -154,7 +155,6 @@ export class RunRecorder {
       case 'period-opened':
         this.periodLabel.set(e.payload.period, e.payload.label);
         if (e.payload.period === 0) this.bids.clear();
-        this.pendingBook = { supply: [], demand: [] };
         this.periodRows.push({ iteration: e.iteration, label: e.payload.label, startMinute: e.time / 60, prices: {}, tradedKw: 0, importKw: 0, exportKw: 0, consumptionKw: 0, productionKw: 0 });
         break;
       case 'period-closed': {
@@ -174,9 +174,6 @@ export class RunRecorder {
         const row = this.periodRows[this.periodRows.length - 1];
         this.periodRows[this.periodRows.length - 1] = { ...row, prices: e.payload.prices, importKw: e.payload.importKw, exportKw: e.payload.exportKw };
         if (e.payload.communities) this.recordCommunities(e.iteration, e.time, e.payload.period, e.payload.communities);
-        if (e.payload.period === Math.floor(this.sim.world.periods.length / 2)) {
-          this.meritOrder = { label: row.label, supply: this.pendingBook.supply, demand: this.pendingBook.demand, priceEurPerKwh: e.payload.prices.market ?? null };
-        }
         break;
       }
       case 'bid-submitted': {
@@ -184,14 +181,8 @@ export class RunRecorder {
         let supply = 0;
         let demand = 0;
         if (b.market === 'auction') {
-          for (const o of b.supply) {
-            supply += o.kw;
-            this.pendingBook.supply.push({ kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
-          }
-          for (const o of b.demand) {
-            demand += o.kw;
-            this.pendingBook.demand.push({ kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
-          }
+          for (const o of b.supply) supply += o.kw;
+          for (const o of b.demand) demand += o.kw;
         } else if (b.market === 'community-offer') {
           // a manager's offer: the most its community would sell (at the curve's top price) and buy (at its bottom)
           const c = b.offer.curve;
@@ -320,6 +311,16 @@ export interface RunSummaryJson {
     /** the agents' surplus and the market operator's: they add up to welfare_eur (checked every period) */
     agents_welfare_eur: number;
     operator_surplus_eur: number;
+    /**
+     * issue 14: price-taking demand (a demand strategy bidding all its demand at its `cap_price`,
+     * SREF's `passive`): what it bought, paid at the clearing prices, and its value at the cap, which
+     * `welfare_eur` contains; `welfare_elastic_eur` = welfare_eur − that value + that payment, the
+     * welfare of everyone but the price-taking demand (its payment shown apart, not valued at the cap)
+     */
+    passive_demand_kwh: number;
+    passive_demand_payment_eur: number;
+    passive_demand_cap_value_eur: number;
+    welfare_elastic_eur: number;
     violations: number;
     /** issue 10: element × market period (bus-hour with an hourly market) */
     violation_episodes: number;
@@ -339,11 +340,32 @@ export interface RunSummaryJson {
     energy_balance_kw_periods: IterationSummary['energyBalanceKwh'];
     voltage: IterationSummary['voltage'];
   }[];
-  final: { iteration: number; welfare_eur: number; violations: number; violation_episodes: number; configuration: string; non_converged_steps: number; batteries: readonly { bus: string; units: number }[]; stopped_because: string | null };
+  final: {
+    iteration: number;
+    welfare_eur: number;
+    violations: number;
+    violation_episodes: number;
+    configuration: string;
+    non_converged_steps: number;
+    batteries: readonly { bus: string; units: number }[];
+    stopped_because: string | null;
+    /** issue 14: as in `iterations` */
+    welfare_elastic_eur: number;
+    passive_demand_payment_eur: number;
+  };
   /** what produced these results: lemsim version, git commit, seed, the resolved scenario */
   provenance: Provenance;
   /** the instant every `minute` (and market.csv `time`) of the run's files counts from: midnight of the horizon's first day, ISO local time */
   time_origin: string;
+}
+
+/**
+ * The welfare of everyone but the price-taking demand (issue 14): the market's welfare without the
+ * demand's value at its cap price and without its payment (which the sellers and the operator
+ * received, so it stays in their surplus). Equals `welfareEur` when there is no price-taking demand.
+ */
+export function welfareElastic(s: Pick<IterationSummary, 'welfareEur' | 'passiveDemand'>): number {
+  return Number((s.welfareEur - s.passiveDemand.capValueEur + s.passiveDemand.paymentEur).toFixed(6));
 }
 
 export function runSummary(sim: Simulation, summaries: readonly IterationSummary[], events: number): RunSummaryJson {
@@ -352,6 +374,10 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     welfare_eur: s.welfareEur,
     agents_welfare_eur: s.agentsWelfareEur,
     operator_surplus_eur: s.operatorSurplusEur,
+    passive_demand_kwh: s.passiveDemand.kwh,
+    passive_demand_payment_eur: s.passiveDemand.paymentEur,
+    passive_demand_cap_value_eur: s.passiveDemand.capValueEur,
+    welfare_elastic_eur: welfareElastic(s),
     violations: s.violations,
     violation_episodes: s.violationCounts.violation_episodes,
     configuration: s.configuration,
@@ -382,7 +408,18 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     energy_balance_kw_periods: last.energy_balance_kw_periods,
     voltage: last.voltage,
     iterations,
-    final: { iteration: last.iteration, welfare_eur: last.welfare_eur, violations: last.violations, violation_episodes: last.violation_episodes, configuration: last.configuration, non_converged_steps: last.non_converged_steps, batteries: last.batteries, stopped_because: last.decision },
+    final: {
+      iteration: last.iteration,
+      welfare_eur: last.welfare_eur,
+      violations: last.violations,
+      violation_episodes: last.violation_episodes,
+      configuration: last.configuration,
+      non_converged_steps: last.non_converged_steps,
+      batteries: last.batteries,
+      stopped_because: last.decision,
+      welfare_elastic_eur: last.welfare_elastic_eur,
+      passive_demand_payment_eur: last.passive_demand_payment_eur,
+    },
     provenance: provenance(sim.scenario),
     time_origin: `${sim.scenario.solar.date}T00:00:00`,
   };
