@@ -138,8 +138,12 @@ export function runTimeSeries(
     }
     const model = controlled ? controlled.model : feeder.model;
     onStep({ minute, status, state, powers, model, controlIterations: loops });
-    // OpenDSS's end of step: storage energy integrated from this step's terminal power
-    if (status.converged) updateStorage(model, state.vRe, state.vIm, powers, range.stepMin / 60);
+    // OpenDSS's end of step: storage energy integrated from this step's terminal power, inverter
+    // controls' voltage windows updated
+    if (status.converged) {
+      updateStorage(model, state.vRe, state.vIm, powers, range.stepMin / 60);
+      controlled?.endOfStep(range.stepMin * 60, timeOfMinute(minute));
+    }
   }
   return { steps, diverged, iterations, controlIterations, controlsUnsettled };
 }

@@ -308,6 +308,15 @@ export class ControlledPowerFlow {
     if (!this.discontinuous) this.state.startFrom(last.vRe, last.vIm);
   }
 
+  /**
+   * OpenDSS's end of a time step of `durationS` seconds for the controls that remember past steps
+   * (InvControl's rolling voltage windows), from the last solve at `time`.
+   */
+  endOfStep(durationS: number, time: { hour: number; sec: number }): void {
+    const view: ControlView = { model: this.current.model, vRe: this.state.vRe, vIm: this.state.vIm, hour: time.hour, sec: time.sec };
+    for (const c of this.invControls) c.endOfStep(view, durationS);
+  }
+
   /** Present taps of the regulated windings. */
   taps(): TapReport[] {
     return this.regulators.map((r) => {

@@ -24,6 +24,17 @@ export const BR_PCE_PQ = 101;
 /** constant PQ with the current capped at |S|/(Vminpu·Vbase) below Vminpu (PVSystem LimitCurrent) */
 export const BR_PCE_PQ_ILIMIT = 102;
 export const BR_PCE_PQ_ANY_V = 103;
+/** constant admittance at the present power (model 2 of Generator, PVSystem, Storage) */
+export const BR_PCE_Z = 104;
+/** generator models 4 and 5: constant P with the base kvar (brQFixed) as a constant Q / reactance */
+export const BR_PCE_FIXED_Q = 105;
+export const BR_PCE_FIXED_QZ = 106;
+/** generator model 7: as BR_PCE_PQ_ILIMIT, with OpenDSS's sign of Q once the current is limited */
+export const BR_PCE_GEN7 = 107;
+/** as BR_PCE_PQ, the current then capped at |S|/(Vminpu·Vbase) (Storage LimitCurrent=yes) */
+export const BR_PCE_PQ_CAP = 108;
+
+const PCE_BRANCH_CODE = { pq: BR_PCE_PQ, z: BR_PCE_Z, ilimit: BR_PCE_PQ_ILIMIT, gen7: BR_PCE_GEN7, pqcap: BR_PCE_PQ_CAP, fixedq: BR_PCE_FIXED_Q, fixedqz: BR_PCE_FIXED_QZ, pv: BR_PCE_PQ_ANY_V } as const;
 
 /** Largest number of load branches for which the dense reduced impedance matrix is used. */
 export const REDUCED_MAX_NODES = 1200;
@@ -91,7 +102,7 @@ export interface SolverModel {
   readonly loadBrStart: Int32Array;
   /**
    * first branch of each power conversion element (network.pces), and one past the last; these
-   * branches follow the loads' (brLoad = −1) and carry model BR_PCE_PQ or BR_PCE_PQ_ANY_V
+   * branches follow the loads' (brLoad = −1) and carry one of the BR_PCE_* models
    */
   readonly pceBrStart: Int32Array;
   readonly pceNodes: readonly Int32Array[];
@@ -374,7 +385,7 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
     const nodes = conductorNodes([pce.terminal]);
     pceBrStart[pi] = brLoad.length;
     const nc = nodes.length;
-    const code = pce.kind === 'generator' && pce.model === 3 ? BR_PCE_PQ_ANY_V : pce.currentLimited ? BR_PCE_PQ_ILIMIT : BR_PCE_PQ;
+    const code = PCE_BRANCH_CODE[pce.branchModel];
     for (let p = 0; p < pce.phases; p++) {
       brLoad.push(-1);
       brA.push(nodes[p]);
@@ -384,6 +395,10 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
       brVmin.push(pce.vminpu);
       brVmax.push(pce.vmaxpu);
       brVlow.push(0);
+      brCvrW.push(0);
+      brCvrQ.push(0);
+      brQFixed.push((-pce.kvarFixed * 1000) / pce.phases);
+      brZip.push(0, 0, 0, 0, 0, 0, 0);
       // OpenDSS puts −Yeq of a generating element into Y (CalcYPrimMatrix); only the convergence
       // path depends on it (the compensation current removes it again), and without it a small
       // generator behind a weak, unbalanced connection makes the fixed-point iteration diverge
