@@ -12,6 +12,7 @@ import { sim10kAgents, sim2kAgents } from './sim-scale.js';
 import { simPaper004Minute, simPaper004Second } from './simulation.js';
 import { report100k } from './report.js';
 import { sweep30 } from './sweep.js';
+import { clouds10kForecast, simJ1FeederElements } from './feeder-elements.js';
 
 export const benchmarks: readonly Benchmark[] = [
   auctionDay, auction10k, auctionCliff,
@@ -32,4 +33,6 @@ export const benchmarks: readonly Benchmark[] = [
   memTimeseries10k,
   report100k,
   sweep30,
+  simJ1FeederElements,
+  clouds10kForecast,
 ];

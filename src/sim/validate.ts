@@ -39,7 +39,7 @@ export function validateScenario(s: Scenario, file: string, registry: Registry):
   const ids = new Set<string>();
   s.agents.forEach((a, k) => {
     kind(a.kind, `agents[${k}].kind`);
-    if (ids.has(a.id) || a.id === 'mo' || a.id === 'go' || a.id === 'dso' || a.id === 'ledger' || /^(p-|cm-)/.test(a.id)) throw new ScenarioError(file, `agents[${k}].id`, `id '${excerpt(a.id)}' is taken (ids must be unique and not 'mo', 'go', 'dso', 'ledger', 'p-…' or 'cm-…')`);
+    if (ids.has(a.id) || a.id === 'mo' || a.id === 'go' || a.id === 'dso' || a.id === 'ledger' || /^(p-|cm-|st-)/.test(a.id)) throw new ScenarioError(file, `agents[${k}].id`, `id '${excerpt(a.id)}' is taken (ids must be unique and not 'mo', 'go', 'dso', 'ledger', 'p-…', 'cm-…' or 'st-…')`);
     ids.add(a.id);
   });
   validateManagers(s, file, registry);
