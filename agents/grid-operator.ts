@@ -4,7 +4,9 @@
  * power flow per sub-step of the period (warm-started), checks limits — bus voltages within
  * [v_min, v_max] pu (EN 50160's ±10 % by default) and line currents within their normamps (or the
  * scenario's `line_amps`) — and publishes `grid-solved` per sub-step and one `violation-detected`
- * per element and sub-step. The power-flow state is the agent's physics, kept between periods.
+ * per element and sub-step. Each sub-step also meters every branch (grid/powerflow/branch-flows.ts:
+ * terminal-1 current and losses, checked to add up to the power balance's losses) into the running
+ * loading and loss statistics of branches.csv. The power-flow state is the agent's physics, kept between periods.
  * A feeder with regulators or capacitor controls is solved in OpenDSS's static control mode
  * (grid/controls): every sub-step runs its control loop, and taps and capacitor steps carry over.
  */
@@ -12,6 +14,7 @@ import { ControlledPowerFlow, hasControls } from '../grid/controls/static-contro
 import { LemsimError } from '../src/errors.js';
 import type { SolverModel } from '../grid/powerflow/compile.js';
 import { GridMeter, checkPowerBalance } from '../grid/powerflow/result.js';
+import { type BranchFlows, type BranchStats, addBranchFlows, branchFlows, checkBranchLosses, cloneBranchStats, emptyBranchStats, newBranchFlows } from '../grid/powerflow/branch-flows.js';
 import { type LoadPowers, PowerFlowState, newLoadPowers, setLoadPowersAt } from '../grid/powerflow/solve.js';
 import type { AnyDraft } from '../src/kernel/events.js';
 import type { AgentKind, World } from './agent.js';
@@ -64,6 +67,9 @@ export interface GridEngine {
   meterModel: SolverModel;
   /** the feeder's controls, when it has any (then they own the solve) */
   readonly controls: ControlledPowerFlow | undefined;
+  /** branch currents and losses of the last solve (branches.csv; remade with the meter's model), and every branch's NormAmps */
+  flows: BranchFlows;
+  readonly normAmps: Float64Array;
 }
 
 export interface GridOperatorState {
@@ -82,6 +88,8 @@ export interface GridOperatorState {
    * physics, written into the power-flow engine before each period (so a restored snapshot restores it)
    */
   readonly storageKwh: Readonly<Record<string, number>>;
+  /** issue 14 (branches.csv): loading and losses of every branch over every converged sub-step */
+  readonly branchStats: BranchStats;
 }
 
 /** Running sums for the average voltage and the mean absolute deviation from nominal. */
@@ -300,6 +308,11 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
     checkPowerBalance(bal, world.scenario.power_flow.tolerance);
     // OpenDSS's end of a step: every Storage's energy integrated from its terminal power (issue 12)
     updateStorage(engine.controls ? engine.controls.model : world.feeder.model, vRe, vIm, engine.powers, world.subStepS / 3600);
+    // branches.csv: every branch's current and losses, which must add up to the balance's losses
+    if (engine.flows.model !== engine.meterModel) engine.flows = newBranchFlows(engine.meterModel);
+    branchFlows(engine.meterModel, vRe, vIm, engine.flows);
+    checkBranchLosses(engine.flows, bal.lossesKw, bal.termsKva);
+    addBranchFlows(state.branchStats, engine.flows, engine.normAmps, world.subStepS / 3600, t / 60);
     let minV = Infinity;
     let maxV = -Infinity;
     for (let b = 0; b < network.buses.length; b++) {
@@ -462,10 +475,11 @@ function engineOf(world: World, agentId: string): GridEngine {
     // an ideal regulated bus (paper 004) and the feeder's own regulators would fight over the voltage
     if (controls && world.regulated) throw new LemsimError(`power_flow.regulated_bus (${world.regulated.bus}) cannot be combined with the feeder's own controls (RegControl, CapControl, InvControl): remove one`);
     const pf = new PowerFlowState(world.feeder.model);
-    const powers = newLoadPowers(world.feeder.model);
+    const m = world.feeder.model;
+    const powers = newLoadPowers(m);
     // OpenDSS's stepsize, which a Storage's charge time reads
     if (powers.pce) powers.pce.stepH = world.subStepS / 3600;
-    return { pf, powers, meter: new GridMeter(world.feeder.model), meterModel: world.feeder.model, controls };
+    return { pf, powers, meter: new GridMeter(m), meterModel: m, controls, flows: newBranchFlows(m), normAmps: Float64Array.from(m.network.branches, (b) => b.normAmps) };
   });
 }
 
@@ -474,7 +488,7 @@ export const gridOperatorKind: AgentKind<GridOperatorState, GridOperatorConfig> 
   handles: ['market-cleared'],
   init(id, config, world) {
     engineOf(world, id);
-    return { id, elementOf: config.elementOf, period: -1, expected: 0, dispatch: {}, solves: 0, nonConverged: 0, violations: 0, vStats: emptyVoltageStats(), storageKwh: {} };
+    return { id, elementOf: config.elementOf, period: -1, expected: 0, dispatch: {}, solves: 0, nonConverged: 0, violations: 0, vStats: emptyVoltageStats(), storageKwh: {}, branchStats: emptyBranchStats(world.feeder.network.branches.length) };
   },
   transition(state, event, world) {
     if (event.type === 'market-cleared') {
@@ -486,7 +500,8 @@ export const gridOperatorKind: AgentKind<GridOperatorState, GridOperatorConfig> 
         const avail = el?.pvElements ? world.forecast.pvElementsKw(el.pvElements, world.subStepS)[event.payload.period] : 0;
         dispatch[d.agent] = el?.pvElements ? { pKw: d.pKw, consumptionKw: d.boughtKw, pvShare: avail > 0 ? Math.min(1, d.soldKw / avail) : 0 } : { pKw: d.pKw, consumptionKw: d.boughtKw };
       }
-      const next = { ...state, period: event.payload.period, expected: event.payload.dispatches, dispatch };
+      // the period adds to a copy of the branch statistics: a snapshot of the state stays as it was
+      const next = { ...state, period: event.payload.period, expected: event.payload.dispatches, dispatch, branchStats: cloneBranchStats(state.branchStats) };
       const r = solvePeriod(world, next, world.periods[event.payload.period].startS);
       return { state: { ...next, solves: state.solves + r.solves, nonConverged: state.nonConverged + r.nonConverged, violations: state.violations + r.violations, storageKwh: r.storageKwh }, emit: r.emit };
     }

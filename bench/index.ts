@@ -7,6 +7,7 @@ import { communityManagersCs2Day } from './community-managers.js';
 import { powerflow8500Day, powerflow8500Snapshot } from './powerflow-8500.js';
 import { powerflowControls123, powerflowControls8500 } from './powerflow-controls.js';
 import { powerflowCostaRicaDay, powerflowDay } from './powerflow-day.js';
+import { branchFlowsDay } from './branch-flows.js';
 import { memRunPaper004Second, memTimeseries10k } from './memory.js';
 import { sim10kAgents, sim2kAgents } from './sim-scale.js';
 import { simPaper004Minute, simPaper004Second } from './simulation.js';
@@ -21,6 +22,7 @@ export const benchmarks: readonly Benchmark[] = [
   communityManagersCs2Day,
   powerflowDay,
   powerflowCostaRicaDay,
+  branchFlowsDay,
   powerflow8500Snapshot,
   powerflow8500Day,
   powerflowControls123,

@@ -46,7 +46,7 @@ export function validateScenario(s: Scenario, file: string, registry: Registry):
   if (!Object.hasOwn(registry.mechanisms, s.market.mechanism)) throw new ScenarioError(file, 'market.mechanism', `unknown clearing mechanism '${excerpt(s.market.mechanism)}' (known: ${Object.keys(registry.mechanisms).join(', ')})`);
 }
 
-/** issue 16: the managers' strategies exist and take their parameters; managers clear the community market period by period. */
+/** issue 16: the managers' strategies exist and take their parameters; managers need the community market. */
 function validateManagers(s: Scenario, file: string, registry: Registry): void {
   const m = s.market;
   const check = (ref: { name: string; params: Record<string, JsonValue> }, path: string): void => {
@@ -66,8 +66,6 @@ function validateManagers(s: Scenario, file: string, registry: Registry): void {
   }
   if (m.community_clearing === 'managers') {
     if (registry.mechanisms[m.mechanism]?.bids !== 'community') throw new ScenarioError(file, 'market.community_clearing', `'managers' needs a community-market mechanism (market.mechanism: community), not '${excerpt(m.mechanism)}'`);
-    // the day-ahead market couples the hours through the batteries; managers' offers are per period
-    if ((m as { day_mode?: string }).day_mode === 'day-ahead') throw new ScenarioError(file, 'market.community_clearing', "'managers' clears period by period: it needs market.day_mode: hourly");
   }
 }
 

@@ -74,7 +74,8 @@ export class WorldBuilder {
     const handed = resolveHandedElements(s, base.network, prosumerLoadNames(s, base.network), loaded.file);
     const kv = baseVoltages(base, s.voltage_bases_kv);
     const milp = registry.mechanisms[s.market.mechanism].needsMilp ? await loadMilpSolver(s.market.solver) : undefined;
-    const highs = s.market.mechanism === 'community' && s.market.day_mode === 'day-ahead' ? await loadHighs() : undefined;
+    // HiGHS: the day-ahead community market, and managers whose offers set per-partner terms (issue 16)
+    const highs = s.market.mechanism === 'community' && (s.market.day_mode === 'day-ahead' || s.market.community_clearing === 'managers') ? await loadHighs() : undefined;
     const coords = new Map<string, { x: number; y: number }>();
     for (const b of base.network.buses) if (b.coords) coords.set(b.name, b.coords);
     s.bus_coords.forEach((written, k) => {

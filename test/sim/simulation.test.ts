@@ -61,7 +61,7 @@ describe('simulation on example-small', () => {
     const b = join(dir, 'b');
     for (const out of [a, b]) expect(await main(['run', EXAMPLE, '--out', out, '--log-level', 'silent'], capture().io)).toBe(0);
     const files = readdirSync(a).sort();
-    expect(files).toEqual(['.lemsim-output', 'agents.csv', 'batteries.csv', 'energy_balance.csv', 'events.jsonl', 'figures', 'iterations.csv', 'market.csv', 'report.html', 'summary.json', 'timing.json', 'violation_episodes.csv', 'violations.csv', 'voltage.csv', 'voltages.csv']);
+    expect(files).toEqual(['.lemsim-output', 'agents.csv', 'batteries.csv', 'branches.csv', 'energy_balance.csv', 'events.jsonl', 'figures', 'iterations.csv', 'market.csv', 'report.html', 'strategy_states.csv', 'summary.json', 'timing.json', 'violation_episodes.csv', 'violations.csv', 'voltage.csv', 'voltages.csv']);
     // the report's figures/ (issue 14) are part of the set, and byte-identical too
     const figures = readdirSync(join(a, 'figures')).sort();
     expect(figures.length).toBeGreaterThan(10);
