@@ -608,44 +608,41 @@ function passThroughRows(network: Network, chains: SeriesChains, nodeBus: readon
   for (const s of network.sources) for (const t of s.terminals) keep[t.bus] = 1;
   for (const l of network.loads) keep[l.terminal.bus] = 1;
   for (const p of network.pces) keep[p.terminal.bus] = 1;
-  const adj: Set<number>[] = Array.from({ length: nb }, () => new Set<number>());
+  // bus adjacency as short lists (a bus has a handful of neighbours)
+  const adj: number[][] = [];
+  for (let b = 0; b < nb; b++) adj.push([]);
+  const link = (u: number, v: number): void => {
+    if (u === v || adj[u].includes(v)) return;
+    adj[u].push(v);
+    adj[v].push(u);
+  };
+  const unlink = (u: number, v: number): void => {
+    const list = adj[u];
+    const at = list.indexOf(v);
+    if (at < 0) return;
+    list[at] = list[list.length - 1];
+    list.pop();
+  };
   network.branches.forEach((b, k) => {
     // a folded chain joins its two end buses (below; its interior buses have no matrix rows)
     if (chains.inChain[k]) return;
-    for (let i = 0; i < b.terminals.length; i++) {
-      for (let j = i + 1; j < b.terminals.length; j++) {
-        const u = b.terminals[i].bus;
-        const v = b.terminals[j].bus;
-        if (u !== v) {
-          adj[u].add(v);
-          adj[v].add(u);
-        }
-      }
-    }
+    const t = b.terminals;
+    for (let i = 0; i < t.length; i++) for (let j = i + 1; j < t.length; j++) link(t[i].bus, t[j].bus);
   });
-  for (let c = 0; c < chains.count; c++) {
-    const a = nodeBus[chains.endA[chains.condOff[c]]];
-    const b = nodeBus[chains.endB[chains.condOff[c]]];
-    if (a !== b) {
-      adj[a].add(b);
-      adj[b].add(a);
-    }
-  }
+  for (let c = 0; c < chains.count; c++) link(nodeBus[chains.endA[chains.condOff[c]]], nodeBus[chains.endB[chains.condOff[c]]]);
   const removed = new Uint8Array(nb);
+  const eligible = (b: number): boolean => !removed[b] && !keep[b] && !chains.interiorBus[b] && adj[b].length <= 2;
   const stack: number[] = [];
-  for (let b = nb - 1; b >= 0; b--) if (!keep[b] && !chains.interiorBus[b] && adj[b].size <= 2) stack.push(b);
+  for (let b = nb - 1; b >= 0; b--) if (eligible(b)) stack.push(b);
   while (stack.length > 0) {
     const v = stack.pop()!;
-    if (removed[v] || adj[v].size > 2) continue;
+    if (!eligible(v)) continue;
     removed[v] = 1;
-    const nbrs = [...adj[v]];
-    for (const x of nbrs) adj[x].delete(v);
-    if (nbrs.length === 2) {
-      adj[nbrs[0]].add(nbrs[1]);
-      adj[nbrs[1]].add(nbrs[0]);
-    }
-    adj[v].clear();
-    for (const x of nbrs) if (!removed[x] && !keep[x] && !chains.interiorBus[x] && adj[x].size <= 2) stack.push(x);
+    const nbrs = adj[v];
+    for (const x of nbrs) unlink(x, v);
+    if (nbrs.length === 2) link(nbrs[0], nbrs[1]);
+    adj[v] = [];
+    for (const x of nbrs) if (eligible(x)) stack.push(x);
   }
   // a row shared by several buses (a jumper) is eliminated first only when all of them are removed
   const first = new Uint8Array(nk).fill(1);

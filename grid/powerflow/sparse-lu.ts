@@ -222,7 +222,7 @@ export class SparseLU {
     }
     for (let v = 0; v < n; v++) {
       // sorted, without duplicates
-      const list = adj[v].sort((x, y) => x - y);
+      const list = sortSmall(adj[v]);
       let w = 0;
       for (let q = 0; q < list.length; q++) if (q === 0 || list[q] !== list[q - 1]) list[w++] = list[q];
       list.length = w;
@@ -282,7 +282,8 @@ export class SparseLU {
     this.uV = uV;
     this.dV = dV;
     this.w = new Float64Array(2 * n);
-    this.allRows = Int32Array.from({ length: n }, (_v, k) => k);
+    this.allRows = new Int32Array(n);
+    for (let k = 0; k < n; k++) this.allRows[k] = k;
     const wr = new Float64Array(n);
     const wi = new Float64Array(n);
     for (let i = 0; i < n; i++) {

@@ -33,10 +33,10 @@ const imp = impedanceProperties<LineState>();
 
 export const lineClass: DssClass<LineState> = {
   name: 'line',
+  // the impedance defaults spread last (see load.ts: literal properties after a spread are slow)
   create: (name) => ({
     name,
     enabled: true,
-    ...defaultImpedance(),
     bus1: { bus: `${name}_1`, nodes: undefined },
     bus2: { bus: `${name}_2`, nodes: undefined },
     phases: 3,
@@ -48,6 +48,7 @@ export const lineClass: DssClass<LineState> = {
     conductors: [],
     rho: 100,
     isSwitch: false,
+    ...defaultImpedance(),
   }),
   properties: [
     text('bus1', (s, v, ctx) => void (s.bus1 = parseBusRef(v, ctx))),
