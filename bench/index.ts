@@ -5,7 +5,7 @@ import { auctionExplain10k, auctionExplainDay } from './explain.js';
 import { community10kHour, communityCs2Hour, communityDayAhead, communityDayAheadCs2Batteries } from './community.js';
 import { communityManagersCs2Day } from './community-managers.js';
 import { powerflow8500Day, powerflow8500Snapshot } from './powerflow-8500.js';
-import { powerflowControls123, powerflowControls8500 } from './powerflow-controls.js';
+import { powerflowControls123, powerflowControls13, powerflowControls34, powerflowControls37, powerflowControls8500, powerflowControlsCkt5, powerflowControlsJ1, powerflowControlsLvna } from './powerflow-controls.js';
 import { powerflowCostaRicaDay, powerflowDay } from './powerflow-day.js';
 import { branchFlowsDay } from './branch-flows.js';
 import { memRunPaper004Second, memTimeseries10k } from './memory.js';
@@ -25,7 +25,13 @@ export const benchmarks: readonly Benchmark[] = [
   branchFlowsDay,
   powerflow8500Snapshot,
   powerflow8500Day,
+  powerflowControls13,
+  powerflowControls34,
+  powerflowControls37,
   powerflowControls123,
+  powerflowControlsLvna,
+  powerflowControlsCkt5,
+  powerflowControlsJ1,
   powerflowControls8500,
   simPaper004Minute,
   simPaper004Second,

@@ -103,3 +103,10 @@ function controlsBenchmark(name: string, entry: string): Benchmark {
 
 export const powerflowControls123 = controlsBenchmark('powerflow-controls-123', 'feeders/opendss-tests/IEEETestCases/123Bus/IEEE123Master.dss');
 export const powerflowControls8500 = controlsBenchmark('powerflow-controls-8500', 'feeders/opendss-tests/IEEETestCases/8500-Node/Master.dss');
+/** the other feeders of issue 12's validation table, their original entry files with their controls */
+export const powerflowControls13 = controlsBenchmark('powerflow-controls-13', 'feeders/opendss-tests/IEEETestCases/13Bus/IEEE13Nodeckt.dss');
+export const powerflowControls34 = controlsBenchmark('powerflow-controls-34', 'feeders/opendss-tests/IEEETestCases/34Bus/ieee34Mod1.dss');
+export const powerflowControls37 = controlsBenchmark('powerflow-controls-37', 'feeders/opendss-tests/IEEETestCases/37Bus/ieee37.dss');
+export const powerflowControlsLvna = controlsBenchmark('powerflow-controls-lvna342', 'feeders/opendss-tests/IEEETestCases/LVTestCaseNorthAmerican/Master.dss');
+export const powerflowControlsCkt5 = controlsBenchmark('powerflow-controls-ckt5', 'feeders/opendss-tests/EPRITestCircuits/ckt5/Master_ckt5.dss');
+export const powerflowControlsJ1 = controlsBenchmark('powerflow-controls-j1', 'feeders/opendss-tests/EPRITestCircuits/epri_dpv/J1/Master_noPV.dss');
