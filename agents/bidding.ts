@@ -17,12 +17,25 @@ export interface StrategyRef {
 }
 
 /**
- * immer for the memory's updates (structural sharing: a snapshot of an agent shares what did not
- * change), without auto-freezing: states are immutable by the kernel's convention, and freezing
- * every update of 10,000 agents' memories costs more than the update itself.
+ * immer for the strategies' own state (any JSON a plugin keeps: structural sharing, so a snapshot of
+ * an agent shares what did not change), without auto-freezing: states are immutable by the kernel's
+ * convention, and freezing every update of 10,000 agents' memories costs more than the update
+ * itself. The memory's fixed fields (histories, prices, voltage) are updated by hand, with the same
+ * semantics (a new object where a field changed, the same object where nothing did, arrays copied,
+ * never mutated): they change for every agent in every period, and immer's proxies over a 48-entry
+ * history cost more than the whole period's bidding (bench sim-10k-agents).
  */
 const immer = new Immer({ autoFreeze: false });
 const produce = immer.produce;
+
+/** `list` with `item` appended, keeping the last `max` entries (a new array; `list` is not touched). */
+function appendBounded<T>(list: readonly T[], item: T, max: number): T[] {
+  const from = Math.max(0, list.length + 1 - max);
+  const out = new Array<T>(list.length + 1 - from);
+  for (let i = from; i < list.length; i++) out[i - from] = list[i];
+  out[out.length - 1] = item;
+  return out;
+}
 
 export interface BidderMemory {
   readonly strategyState: Readonly<Record<Side, JsonValue>>;
@@ -95,16 +108,19 @@ export function runStrategies(world: World, agentId: string, period: number, ref
   }
   return {
     offers,
-    memory: produce(memory, (m) => {
-      m.strategyState = castDraft(state);
-      m.rng = rng.snapshot();
-      m.bids.push(castDraft({ period, supply: offers.supply, demand: offers.demand }));
-      if (m.bids.length > BID_HISTORY_PERIODS) m.bids.splice(0, m.bids.length - BID_HISTORY_PERIODS);
-    }),
+    memory: {
+      ...memory,
+      strategyState: produce(memory.strategyState, (d) => {
+        d.supply = castDraft(state.supply);
+        d.demand = castDraft(state.demand);
+      }),
+      rng: rng.snapshot(),
+      bids: appendBounded(memory.bids, { period, supply: offers.supply, demand: offers.demand }, BID_HISTORY_PERIODS),
+    },
   };
 }
 
-/** The memory after the agent's own dispatch (immer: the history is appended with structural sharing). */
+/** The memory after the agent's own dispatch: its settlement appended to the history. */
 export function rememberSettlement(memory: BidderMemory, d: EventPayloads['dispatched'], periodHours: number): BidderMemory {
   const s: Settlement = {
     period: d.period,
@@ -115,25 +131,18 @@ export function rememberSettlement(memory: BidderMemory, d: EventPayloads['dispa
     welfareEur: d.welfareEur,
     paymentEur: (d.boughtKw - d.soldKw) * d.priceEurPerKwh * periodHours,
   };
-  return produce(memory, (m) => {
-    m.settlements.push(s);
-    if (m.settlements.length > HISTORY_PERIODS) m.settlements.splice(0, m.settlements.length - HISTORY_PERIODS);
-  });
+  return { ...memory, settlements: appendBounded(memory.settlements, s, HISTORY_PERIODS) };
 }
 
 /** The memory after a clearing: its prices. */
 export function rememberPrices(memory: BidderMemory, prices: Readonly<Record<string, number>>): BidderMemory {
-  return produce(memory, (m) => {
-    m.lastPrices = prices;
-  });
+  return prices === memory.lastPrices ? memory : { ...memory, lastPrices: prices };
 }
 
 /** The memory after a power flow: the voltage at the agent's bus (unchanged when none is known). */
 export function rememberVoltage(memory: BidderMemory, vPu: number | undefined): BidderMemory {
-  if (vPu === undefined) return memory;
-  return produce(memory, (m) => {
-    m.voltagePu = vPu;
-  });
+  if (vPu === undefined || vPu === memory.voltagePu) return memory;
+  return { ...memory, voltagePu: vPu };
 }
 
 /** Mean of the listed entries of a `grid-solved` voltage list (pu), or undefined when none is known. */
