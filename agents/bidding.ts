@@ -79,6 +79,7 @@ export function runStrategies(world: World, agentId: string, period: number, ref
   const m = world.scenario.market;
   const p = world.periods[period];
   const rng = Rng.restore(memory.rng);
+  let drawn = false;
   const state = { ...memory.strategyState };
   const offers = {} as Record<Side, Offer>;
   for (const side of ['demand', 'supply'] as const) {
@@ -100,7 +101,10 @@ export function runStrategies(world: World, agentId: string, period: number, ref
       bids: memory.bids,
       lastPrices: memory.lastPrices,
       voltagePu: memory.voltagePu,
-      random: () => rng.next(),
+      random: () => {
+        drawn = true;
+        return rng.next();
+      },
     };
     const r = strategy.offer(ctx, state[side]);
     offers[side] = r.offer;
@@ -114,7 +118,8 @@ export function runStrategies(world: World, agentId: string, period: number, ref
         d.supply = castDraft(state.supply);
         d.demand = castDraft(state.demand);
       }),
-      rng: rng.snapshot(),
+      // an untouched stream keeps its snapshot (equal either way)
+      rng: drawn ? rng.snapshot() : memory.rng,
       bids: appendBounded(memory.bids, { period, supply: offers.supply, demand: offers.demand }, BID_HISTORY_PERIODS),
     },
   };

@@ -17,7 +17,7 @@ import type { AnyDraft } from '../src/kernel/events.js';
 import type { AgentKind, World } from './agent.js';
 import { solveRegulated } from '../grid/powerflow/regulate.js';
 import { demandKwAt } from './prosumer.js';
-import { fixed } from './fixed.js';
+import { roundTo } from './round.js';
 
 /** The feeder element an agent drives: a load index, and whether it draws reactive power. */
 export interface DrivenElement {
@@ -309,8 +309,8 @@ function addToStats(st: VoltageStats, d: number, pu: number): void {
   }
 }
 
-/** Number(x.toFixed(d)), without the string (agents/fixed.ts). */
-const round = fixed;
+/** Number(x.toFixed(d)), without the string (agents/round.ts). */
+const round = roundTo;
 
 /** The operator's engine for this iteration's feeder, from the world's services (made on first use). */
 function engineOf(world: World, agentId: string): GridEngine {

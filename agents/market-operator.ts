@@ -81,16 +81,32 @@ export function gridLimits(m: World['scenario']['market']): { maxImportKw: numbe
   return { maxImportKw: m.max_import_kw ?? (residual ? 0 : null), maxExportKw: m.max_export_kw ?? null };
 }
 
+/**
+ * The auction blocks of a gate closure's bids, both sides in bid order (non-auction bids skipped).
+ * Built once per gate closure: `validateAuctionBids` checks the very orders `clearAuction` clears
+ * (memoized on the bids list, which neither changes).
+ */
+const blocksOfBids = new WeakMap<readonly SubmittedBid[], { supply: BlockOrder[]; demand: BlockOrder[] }>();
+function auctionBlocks(bids: readonly SubmittedBid[]): { supply: BlockOrder[]; demand: BlockOrder[] } {
+  let sides = blocksOfBids.get(bids);
+  if (!sides) {
+    const supply: BlockOrder[] = [];
+    const demand: BlockOrder[] = [];
+    for (const b of bids) {
+      if (b.bid.market !== 'auction') continue;
+      for (const o of b.bid.supply) supply.push({ id: o.id, agent: b.agent, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
+      for (const o of b.bid.demand) demand.push({ id: o.id, agent: b.agent, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
+    }
+    sides = { supply, demand };
+    blocksOfBids.set(bids, sides);
+  }
+  return sides;
+}
+
 /** Clears one auction period from the submitted bids. */
 export function clearAuction(world: World, period: number, bids: readonly SubmittedBid[], solver: MilpSolver | undefined): ClearingSnapshot {
   const m = world.scenario.market;
-  const supply: BlockOrder[] = [];
-  const demand: BlockOrder[] = [];
-  for (const b of bids) {
-    if (b.bid.market !== 'auction') continue;
-    for (const o of b.bid.supply) supply.push({ id: o.id, agent: b.agent, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
-    for (const o of b.bid.demand) demand.push({ id: o.id, agent: b.agent, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
-  }
+  const { supply, demand } = auctionBlocks(bids);
   const book = { id: world.periods[period].label, supply, demand };
   const grid = { importPriceEurPerKwh: m.import_price, exportPriceEurPerKwh: m.export_price, ...gridLimits(m) };
   const r = clearPeriod(book, grid, world.periodHours, { pricing: m.pricing, solver });
@@ -269,14 +285,8 @@ export function validateAuctionBids(world: World, period: number, bids: readonly
   const grid = { importPriceEurPerKwh: m.import_price, exportPriceEurPerKwh: m.export_price, maxImportKw: null, maxExportKw: null };
   const id = world.periods[period]?.label ?? String(period);
   const bookOf = (of: readonly SubmittedBid[]): AuctionBook => {
-    const supply: BlockOrder[] = [];
-    const demand: BlockOrder[] = [];
-    for (const b of of) {
-      if (b.bid.market !== 'auction') throw new LemsimError(`agent '${b.agent}' submitted a ${b.bid.market} bid to an auction`);
-      for (const o of b.bid.supply) supply.push({ id: o.id, agent: b.agent, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
-      for (const o of b.bid.demand) demand.push({ id: o.id, agent: b.agent, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
-    }
-    return { periodHours: world.periodHours, grid, periods: [{ id, supply, demand }] };
+    for (const b of of) if (b.bid.market !== 'auction') throw new LemsimError(`agent '${b.agent}' submitted a ${b.bid.market} bid to an auction`);
+    return { periodHours: world.periodHours, grid, periods: [{ id, ...auctionBlocks(of) }] };
   };
   try {
     validateBook(bookOf(bids));

@@ -21,6 +21,22 @@ export function demandKwAt(world: World, loadIndex: number, hour: number): numbe
   return Math.max(0, shape ? (shape.useActual ? shapeMultipliers(shape, hour).p : l.kW * shapeMultipliers(shape, hour).p) : l.kW);
 }
 
+/** Entries of the world's `loadNodes` by load name, computed once per world (not once per prosumer: O(loads²)). */
+const entriesByWorld = new WeakMap<World, Map<string, number[]>>();
+function loadNodeEntries(world: World): Map<string, number[]> {
+  let byLoad = entriesByWorld.get(world);
+  if (!byLoad) {
+    byLoad = new Map();
+    world.loadNodes.forEach(([load], i) => {
+      const list = byLoad!.get(load);
+      if (list) list.push(i);
+      else byLoad!.set(load, [i]);
+    });
+    entriesByWorld.set(world, byLoad);
+  }
+  return byLoad;
+}
+
 export interface ProsumerConfig {
   readonly load: string;
   readonly pvKwp: number;
@@ -51,10 +67,7 @@ export const prosumerKind: AgentKind<ProsumerState, ProsumerConfig> = {
   init(id, config, world) {
     const loadIndex = world.loadIndex.get(config.load);
     if (loadIndex === undefined) throw new Error(`prosumer ${id}: load ${config.load} is not on the feeder`);
-    const voltageEntries: number[] = [];
-    world.loadNodes.forEach(([load], i) => {
-      if (load === config.load) voltageEntries.push(i);
-    });
+    const voltageEntries = loadNodeEntries(world).get(config.load) ?? [];
     return {
       id,
       ...config,

@@ -36,22 +36,30 @@ function compareIds(a: string, b: string): number {
 }
 
 function prepareSide(orders: readonly BlockOrder[], descending: boolean): PreparedSide {
-  const idx = orders.map((_, i) => i);
+  const n = orders.length;
+  // prices and ids read once into flat arrays: the sort's comparisons touch no order objects
+  const bookPrice = new Float64Array(n);
+  const bookIds = new Array<string>(n);
+  const idx = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    bookPrice[i] = orders[i].priceEurPerKwh;
+    bookIds[i] = orders[i].id;
+    idx[i] = i;
+  }
   idx.sort((i, j) => {
-    const pi = orders[i].priceEurPerKwh;
-    const pj = orders[j].priceEurPerKwh;
+    const pi = bookPrice[i];
+    const pj = bookPrice[j];
     if (pi !== pj) return descending ? pj - pi : pi - pj;
-    return compareIds(orders[i].id, orders[j].id);
+    return compareIds(bookIds[i], bookIds[j]);
   });
-  const n = idx.length;
   const kw = new Float64Array(n);
   const price = new Float64Array(n);
   const ids: string[] = new Array<string>(n);
   for (let k = 0; k < n; k++) {
     const o = orders[idx[k]];
     kw[k] = o.kw;
-    price[k] = o.priceEurPerKwh;
-    ids[k] = o.id;
+    price[k] = bookPrice[idx[k]];
+    ids[k] = bookIds[idx[k]];
   }
   return { order: Int32Array.from(idx), kw, priceEurPerKwh: price, ids };
 }

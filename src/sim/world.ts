@@ -128,10 +128,17 @@ export class WorldBuilder {
     });
     for (const b of placed) communityOf.set(b.id, nearestCommunity(b, network, communityOf, loadIndex));
     const loadNodes: [string, string, number, number][] = [];
+    // each (load, system node) once: a load whose terminal lists a node twice reports it once
+    const listed = new Set<string>();
     this.base.network.loads.forEach((l, li) => {
       const nodes = model.loadNodes[li];
+      const name = l.name.slice('load.'.length);
       l.terminal.nodes.forEach((num, c) => {
-        if (nodes[c] >= 0 && !loadNodes.some((x) => x[3] === nodes[c] && x[0] === l.name.slice(5))) loadNodes.push([l.name.slice('load.'.length), network.buses[l.terminal.bus].name, num, nodes[c]]);
+        const key = `${nodes[c]} ${name}`;
+        if (nodes[c] >= 0 && !listed.has(key)) {
+          listed.add(key);
+          loadNodes.push([name, network.buses[l.terminal.bus].name, num, nodes[c]]);
+        }
       });
     });
     const voltageBuses = network.buses

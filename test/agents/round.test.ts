@@ -1,18 +1,18 @@
 /**
- * `fixed(x, d)` must equal `Number(x.toFixed(d))` bit for bit (the grid operator's voltages in
+ * `roundTo(x, d)` must equal `Number(x.toFixed(d))` bit for bit (the grid operator's voltages in
  * `grid-solved` and voltages.csv are written from it): random doubles of every magnitude, values
  * near ties (k + 0.5)/10^d and their neighbours one ulp away, signed zeros and non-finite values.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fixed } from '../../agents/fixed.js';
+import { roundTo } from '../../agents/round.js';
 
 const same = (x: number, d: number): void => {
   const want = Number(x.toFixed(d));
-  expect(Object.is(fixed(x, d), want), `fixed(${x}, ${d}) = ${fixed(x, d)}, toFixed gives ${want}`).toBe(true);
+  expect(Object.is(roundTo(x, d), want), `roundTo(${x}, ${d}) = ${roundTo(x, d)}, toFixed gives ${want}`).toBe(true);
 };
 
-describe('fixed', () => {
+describe('roundTo', () => {
   it('equals Number(x.toFixed(d)) on random doubles', () => {
     fc.assert(
       fc.property(fc.double({ noNaN: false, min: -1e7, max: 1e7 }), fc.integer({ min: 0, max: 9 }), (x, d) => same(x, d)),

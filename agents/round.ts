@@ -10,7 +10,7 @@
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 
 /** `Number(x.toFixed(d))`, bit for bit, for d in 0…9. */
-export function fixed(x: number, d: number): number {
+export function roundTo(x: number, d: number): number {
   // (-0).toFixed gives '0': +0
   if (x === 0) return 0;
   const p = POW10[d];
