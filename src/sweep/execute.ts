@@ -17,6 +17,7 @@ import { CsvTable, parseCsv } from '../io/csv.js';
 import { RunRecorder, type RunSummaryJson, runSummary, writeRunSummary } from '../io/run-results.js';
 import { loadScenarioObject } from '../scenario.js';
 import { Simulation } from '../sim/simulation.js';
+import type { BatteryState } from '../../agents/battery.js';
 
 /** A run handed to a process that executes it (plain JSON: it travels over IPC and through Redis). */
 export interface RunJob {
@@ -120,6 +121,77 @@ export function summaryFigures(s: RunSummaryJson): Record<string, Figure> {
   return f;
 }
 
+/**
+ * agents.csv and batteries.csv of the final iteration folded into figures (issue 15: "for whom"):
+ * per group — `sellers` (prosumers that offered PV), `buyers` (the other prosumers), `batteries` —
+ * the count and the sums of energy bought and sold, payment, the bill trading with the grid only,
+ * the saving against it (summed and per agent) and welfare, as agents.csv defines them; for the
+ * batteries also the mean final state of charge, mean and largest cycle count, and the lowest and
+ * highest state of charge over the periods (batteries.csv). A group without members has count 0 and
+ * no other figures, so an empty group never reads as a zero saving.
+ */
+export function accountFigures(sim: Simulation, sellers: ReadonlySet<string>, socRange: ReadonlyMap<string, { min: number; max: number }>): Record<string, Figure> {
+  const f: Record<string, Figure> = {};
+  const accounts = sim.ledger().accounts;
+  type Sum = { n: number; bought: number; sold: number; payment: number; baseline: number; welfare: number };
+  const groups: Record<'sellers' | 'buyers' | 'batteries', Sum> = {
+    sellers: { n: 0, bought: 0, sold: 0, payment: 0, baseline: 0, welfare: 0 },
+    buyers: { n: 0, bought: 0, sold: 0, payment: 0, baseline: 0, welfare: 0 },
+    batteries: { n: 0, bought: 0, sold: 0, payment: 0, baseline: 0, welfare: 0 },
+  };
+  let socSum = 0;
+  let cyclesSum = 0;
+  let cyclesMax = -Infinity;
+  let socMin = Infinity;
+  let socMax = -Infinity;
+  for (const a of sim.agents) {
+    const acc = accounts[a.id];
+    if (!acc) continue;
+    // by what the agent is, not by its kind's name (a plugin's kind may replace either built-in)
+    const st = a.state as Partial<BatteryState> | undefined;
+    const isBattery = typeof st?.soc === 'number' && typeof st.params?.capacityKwh === 'number';
+    if (!isBattery && a.kind.kind === 'community-manager') continue;
+    const g = isBattery ? groups.batteries : sellers.has(a.id) ? groups.sellers : groups.buyers;
+    g.n++;
+    g.bought += acc.boughtKwh;
+    g.sold += acc.soldKwh;
+    g.payment += acc.paymentEur;
+    g.baseline += acc.baselineEur;
+    g.welfare += acc.welfareEur;
+    if (isBattery) {
+      const cycles = (acc.boughtKwh + acc.soldKwh) / (2 * st.params!.capacityKwh);
+      socSum += st.soc!;
+      cyclesSum += cycles;
+      cyclesMax = Math.max(cyclesMax, cycles);
+      const r = socRange.get(a.id);
+      if (r) {
+        socMin = Math.min(socMin, r.min);
+        socMax = Math.max(socMax, r.max);
+      }
+    }
+  }
+  for (const [name, g] of Object.entries(groups)) {
+    f[`agents.${name}.count`] = g.n;
+    if (g.n === 0) continue;
+    f[`agents.${name}.bought_kwh`] = g.bought;
+    f[`agents.${name}.sold_kwh`] = g.sold;
+    f[`agents.${name}.payment_eur`] = g.payment;
+    f[`agents.${name}.baseline_bill_eur`] = g.baseline;
+    f[`agents.${name}.saving_eur`] = g.baseline - g.payment;
+    f[`agents.${name}.saving_eur_per_agent`] = (g.baseline - g.payment) / g.n;
+    f[`agents.${name}.welfare_eur`] = g.welfare;
+  }
+  const nb = groups.batteries.n;
+  if (nb > 0) {
+    f['batteries.final_soc_mean'] = socSum / nb;
+    f['batteries.cycles_mean'] = cyclesSum / nb;
+    f['batteries.cycles_max'] = cyclesMax;
+    f['batteries.soc_min'] = Number.isFinite(socMin) ? socMin : null;
+    f['batteries.soc_max'] = Number.isFinite(socMax) ? socMax : null;
+  }
+  return f;
+}
+
 /** Message of a failure, one line, without a stack (a bug's first line only). */
 function failureText(err: unknown): string {
   if (err instanceof LemsimError) return err.message;
@@ -146,9 +218,19 @@ export async function executeRun(job: RunJob, options: { allowPaths?: readonly s
       const vRange = new Map<number, { min: number; max: number }[]>();
       const sellers = new Set<string>();
       const welfare = new Map<number, Map<string, number>>();
+      // each battery's lowest and highest state of charge over the periods of the iteration
+      let socRange = new Map<string, { min: number; max: number }>();
       sim.onBus((bus) =>
         bus.listen((e) => {
-          if (e.type === 'grid-solved' && e.payload.converged) {
+          if (e.type === 'iteration-started') socRange = new Map();
+          else if (e.type === 'period-closed') {
+            for (const a of sim.agents) {
+              const soc = (a.state as Partial<BatteryState> | undefined)?.soc;
+              if (typeof soc !== 'number') continue;
+              const r = socRange.get(a.id);
+              socRange.set(a.id, r ? { min: Math.min(r.min, soc), max: Math.max(r.max, soc) } : { min: soc, max: soc });
+            }
+          } else if (e.type === 'grid-solved' && e.payload.converged) {
             const list = vRange.get(e.iteration) ?? [];
             const r = list[e.payload.period] ?? { min: Infinity, max: -Infinity };
             list[e.payload.period] = { min: Math.min(r.min, e.payload.minVPu), max: Math.max(r.max, e.payload.maxVPu) };
@@ -191,6 +273,7 @@ export async function executeRun(job: RunJob, options: { allowPaths?: readonly s
       figures['welfare.rest_eur'] = summary.final.welfare_eur - owners - others;
       figures['welfare.sellers'] = nOwners;
       figures['welfare.buyers'] = w.size - nOwners;
+      Object.assign(figures, accountFigures(sim, sellers, socRange));
       const ranges = vRange.get(last) ?? [];
       let periods = '';
       let k = 0;

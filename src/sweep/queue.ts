@@ -64,12 +64,35 @@ export function queueJobId(root: string, runId: string): string {
   return `${createHash('sha256').update(resolve(root)).digest('hex').slice(0, 12)}-${runId}`;
 }
 
+/** What became of the runs still pending when the submitter was interrupted. */
+export interface QueueStop {
+  /** jobs taken back out of the queue before any worker started them */
+  readonly withdrawn: number;
+  /** jobs a worker had already started (they finish there; a later sweep collects them) */
+  readonly inFlight: number;
+  /** jobs left waiting in the queue (`leaveQueued`) */
+  readonly leftQueued: number;
+}
+
+/** Options of `enqueueAndFollow`. */
+export interface FollowOptions {
+  readonly signal?: AbortSignal;
+  /** on abort, leave the waiting jobs in the queue instead of withdrawing them */
+  readonly leaveQueued?: boolean;
+  /** called once every job is in the queue */
+  readonly onQueued?: (count: number) => void;
+}
+
 /**
  * Enqueues `jobs` and resolves when every one has an outcome; `onOutcome` is called once per run,
  * in the order they finish. A job that BullMQ itself gives up on (stalled too often) is a failed
- * outcome naming BullMQ's reason.
+ * outcome naming BullMQ's reason. When `signal` aborts (SIGINT of `lemsim sweep --queue`), the
+ * runs no worker has started are withdrawn from the queue — nothing of a stopped sweep runs later —
+ * unless `leaveQueued`; runs already started finish on their workers. Resolves with what became of
+ * the pending runs, or undefined when all finished.
  */
-export async function enqueueAndFollow(url: string, root: string, jobs: readonly RunJob[], onOutcome: (o: RunOutcome) => void, signal?: AbortSignal): Promise<void> {
+export async function enqueueAndFollow(url: string, root: string, jobs: readonly RunJob[], onOutcome: (o: RunOutcome) => void, opts: FollowOptions = {}): Promise<QueueStop | undefined> {
+  const signal = opts.signal;
   const connection = redisConnection(url);
   await reachable(url);
   const queue = new Queue<QueueJobData, RunOutcome>(QUEUE_NAME, { connection });
@@ -110,12 +133,35 @@ export async function enqueueAndFollow(url: string, root: string, jobs: readonly
     const poll = setInterval(() => {
       for (const jobId of [...pending.keys()]) void check(jobId).catch(() => undefined);
     }, 5000);
+    opts.onQueued?.(pending.size);
     const aborted = new Promise<void>((r) => signal?.addEventListener('abort', () => r(), { once: true }));
     try {
       if (pending.size > 0) await Promise.race([allDone, aborted]);
     } finally {
       clearInterval(poll);
     }
+    if (!signal?.aborted || pending.size === 0) return undefined;
+    let withdrawn = 0;
+    let inFlight = 0;
+    let leftQueued = 0;
+    for (const jobId of [...pending.keys()]) {
+      const job = await Job.fromId<QueueJobData, RunOutcome>(queue, jobId);
+      if (!job) continue;
+      const state = await job.getState();
+      if (state === 'active') inFlight++;
+      else if (state === 'completed' || state === 'failed') continue;
+      else if (opts.leaveQueued) leftQueued++;
+      else {
+        // a worker may take the job between the two calls: BullMQ refuses to remove a locked job
+        try {
+          await job.remove();
+          withdrawn++;
+        } catch {
+          inFlight++;
+        }
+      }
+    }
+    return { withdrawn, inFlight, leftQueued };
   } finally {
     await closeWithin([events.close(), queue.close()]);
   }

@@ -28,6 +28,8 @@ export const REPORT_FIGURES: readonly (readonly [string, string])[] = [
   ['final.welfare_eur', 'Total welfare, EUR'],
   ['welfare.sellers_eur', 'Welfare of sellers (prosumers offering PV), EUR'],
   ['welfare.buyers_eur', 'Welfare of buyers (prosumers without an offer), EUR'],
+  ['agents.sellers.saving_eur_per_agent', 'Saving of a seller against trading with the grid only, EUR per agent'],
+  ['agents.buyers.saving_eur_per_agent', 'Saving of a buyer against trading with the grid only, EUR per agent'],
   ['energy_balance_kwh.local_trading', 'Energy traded locally, kWh'],
   ['energy_balance_kwh.import', 'Grid import, kWh'],
   ['energy_balance_kwh.export', 'Grid export, kWh'],

@@ -11,7 +11,7 @@ import { OutputError, ensureOutputFolder, writeTextAtomic } from '../io/atomic.j
 import { LEMSIM_VERSION } from '../version.js';
 import { type RunJob, type RunOutcome, readOutcome, runComplete } from './execute.js';
 import { RunPool } from './pool.js';
-import { enqueueAndFollow } from './queue.js';
+import { type QueueStop, enqueueAndFollow } from './queue.js';
 import type { ReportRun } from './report.js';
 import { type Sweep, showValue } from './spec.js';
 
@@ -47,6 +47,10 @@ export interface SweepRunOptions {
   readonly signal: AbortSignal;
   /** called once per run with its outcome (progress) */
   readonly onOutcome: (o: RunOutcome, done: number, total: number) => void;
+  /** queue mode: on interruption, leave the runs no worker started in the queue (default: withdraw them) */
+  readonly leaveQueued?: boolean;
+  /** queue mode: called once the runs to do are in the queue */
+  readonly onQueued?: (count: number) => void;
 }
 
 /** The label of a run for messages: its varied values and seed. */
@@ -59,7 +63,7 @@ export function runLabel(sweep: Sweep, id: string): string {
  * Runs every run of `sweep` not yet complete in `out`; resolves with the outcome of each run that
  * finished (all of them unless `signal` aborted) and whether it was interrupted.
  */
-export async function runSweep(sweep: Sweep, out: string, opts: SweepRunOptions): Promise<{ outcomes: Map<string, RunOutcome>; interrupted: boolean }> {
+export async function runSweep(sweep: Sweep, out: string, opts: SweepRunOptions): Promise<{ outcomes: Map<string, RunOutcome>; interrupted: boolean; queueStop?: QueueStop }> {
   const root = resolve(out);
   const outcomes = new Map<string, RunOutcome>();
   const total = sweep.runs.length;
@@ -76,8 +80,8 @@ export async function runSweep(sweep: Sweep, out: string, opts: SweepRunOptions)
   }
   if (todo.length === 0) return { outcomes, interrupted: false };
   if (opts.queue) {
-    await enqueueAndFollow(opts.queue, root, todo, record, opts.signal);
-    return { outcomes, interrupted: opts.signal.aborted };
+    const stop = await enqueueAndFollow(opts.queue, root, todo, record, { signal: opts.signal, leaveQueued: opts.leaveQueued, onQueued: opts.onQueued });
+    return { outcomes, interrupted: opts.signal.aborted, queueStop: stop };
   }
   const pool = new RunPool(Math.max(1, Math.min(opts.workers, todo.length)));
   const aborted = new Promise<void>((r) => opts.signal.addEventListener('abort', () => r(), { once: true }));

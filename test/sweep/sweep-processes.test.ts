@@ -9,10 +9,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { parquetReadObjects } from 'hyparquet';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src/io/csv.js';
 import { projectDir } from '../../src/shared-data.js';
+import { QUEUE_NAME } from '../../src/sweep/queue.js';
 import { tempDir } from '../helpers/temp.js';
 
 const BIN = join(projectDir(), 'bin', 'lemsim.js');
@@ -95,6 +97,27 @@ describe('a local sweep', () => {
           else expect(String(v)).toBe(cell);
         });
       });
+    }
+    // agents.csv and batteries.csv of each run folded into its row (the final iteration's rows):
+    // the groups' counts and savings add up to the file's, and the batteries' soc range is the file's
+    for (const r of runs.slice(1)) {
+      const num = (c: string) => (header.indexOf(c) < 0 || r[header.indexOf(c)] === '' ? null : Number(r[header.indexOf(c)]));
+      const [ah, ...arows] = csvRows(join(local, 'runs', r[0], 'agents.csv'));
+      const lastIt = Math.max(...arows.map((a) => Number(a[ah.indexOf('iteration')])));
+      const mine = arows.filter((a) => Number(a[ah.indexOf('iteration')]) === lastIt && a[ah.indexOf('kind')] !== 'community-manager');
+      const groups = ['sellers', 'buyers', 'batteries'];
+      expect(groups.reduce((t, g) => t + num(`agents.${g}.count`)!, 0)).toBe(mine.length);
+      expect(num('agents.batteries.count')).toBe(mine.filter((a) => a[ah.indexOf('kind')] === 'battery').length);
+      const saving = mine.reduce((t, a) => t + Number(a[ah.indexOf('saving_eur')]), 0);
+      const folded = groups.reduce((t, g) => t + (num(`agents.${g}.saving_eur`) ?? 0), 0);
+      expect(Math.abs(folded - saving)).toBeLessThan(1e-5 * (1 + mine.length));
+      for (const g of groups) if (num(`agents.${g}.count`) === 0) expect(num(`agents.${g}.saving_eur`)).toBeNull();
+      const [bh, ...brows] = csvRows(join(local, 'runs', r[0], 'batteries.csv'));
+      const socs = brows.filter((b) => Number(b[bh.indexOf('iteration')]) === lastIt).map((b) => Number(b[bh.indexOf('soc')]));
+      if (socs.length > 0) {
+        expect(Math.abs(num('batteries.soc_min')! - Math.min(...socs))).toBeLessThan(1e-6);
+        expect(Math.abs(num('batteries.soc_max')! - Math.max(...socs))).toBeLessThan(1e-6);
+      } else expect(num('batteries.soc_min')).toBeNull();
     }
     // periods: 12 periods per run, with voltages
     const periods = csvRows(join(local, 'periods.csv'));
@@ -193,6 +216,49 @@ describe('a sweep on BullMQ workers', () => {
       a.child.kill('SIGKILL');
       b.child.kill('SIGTERM');
       await Promise.all([a.done, b.done]);
+    }
+  }, 300_000);
+
+  // the submitter stopped with SIGINT while no worker serves the queue (its own database, so no
+  // other test's worker takes the jobs): by default its waiting runs are withdrawn; with
+  // --leave-queued they stay, and a worker started later runs them for the same command to collect
+  it.skipIf(!REDIS)('SIGINT of the submitter withdraws its queued runs, or leaves them with --leave-queued', async () => {
+    const u = new URL(REDIS!);
+    u.pathname = '/7';
+    const url = u.toString();
+    const queue = new Queue(QUEUE_NAME, { connection: { url, maxRetriesPerRequest: null } });
+    try {
+      await queue.obliterate({ force: true });
+      const dir = join(root, 'withdrawn');
+      const s = lemsim(['sweep', sweepFile, '--out', dir, '--queue', url, '--no-progress']);
+      await until(() => /queued 12 runs/.test(s.err()), 'the runs in the queue');
+      expect(await queue.getWaitingCount()).toBe(12);
+      s.child.kill('SIGINT');
+      expect(await s.done).toBe(130);
+      expect(s.err()).toMatch(/interrupted: 0 of 12 runs finished .*; 12 queued runs withdrawn from the queue, 0 in flight/);
+      expect(await queue.getWaitingCount()).toBe(0);
+
+      const kept = join(root, 'kept');
+      const k = lemsim(['sweep', sweepFile, '--out', kept, '--queue', url, '--no-progress', '--leave-queued']);
+      await until(() => /queued 12 runs/.test(k.err()), 'the runs in the queue');
+      k.child.kill('SIGINT');
+      expect(await k.done).toBe(130);
+      expect(k.err()).toMatch(/0 queued runs withdrawn from the queue, 0 in flight finish on their workers, 12 left queued/);
+      expect(await queue.getWaitingCount()).toBe(12);
+      // a worker runs them; the same command collects the same tables as the local sweep
+      const w = lemsim(['worker', '--queue', url, '--concurrency', '2', '--allow-path', root, '--allow-path', projectDir()]);
+      try {
+        await until(() => completeRuns(kept).length === 12, 'the worker to finish the left runs', 200_000);
+        const again = lemsim(['sweep', sweepFile, '--out', kept, '--queue', url, '--no-progress']);
+        expect(await again.done).toBe(0);
+        expect(readFileSync(join(kept, 'runs.csv'), 'utf8')).toBe(readFileSync(join(local, 'runs.csv'), 'utf8'));
+      } finally {
+        w.child.kill('SIGTERM');
+        await w.done;
+      }
+    } finally {
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
     }
   }, 300_000);
 });

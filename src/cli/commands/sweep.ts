@@ -3,7 +3,8 @@
  * runs every run of a sweep file (src/sweep/spec.ts) — on N local child processes, or through
  * BullMQ workers (`lemsim worker`) — and writes DIR/runs.csv, runs.parquet, periods.csv,
  * periods.parquet and the sweep report DIR/report.html. Complete runs are not run again (resume);
- * SIGINT kills the runs in flight and leaves the finished ones intact (exit 130).
+ * SIGINT kills the runs in flight and leaves the finished ones intact (exit 130); with --queue it
+ * withdraws the runs no worker has started (or leaves them queued with --leave-queued).
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -40,10 +41,12 @@ export const sweepCommand: CliCommand = {
       .requiredOption('--out <DIR>', 'sweep folder (runs/, runs.csv, runs.parquet, periods.csv, periods.parquet, report.html)')
       .option('--workers <N>', 'runs at once on this machine (default: its cores)')
       .option('--queue <URL>', 'enqueue the runs on BullMQ at redis://HOST:PORT/DB and follow them (workers: lemsim worker)')
+      .option('--leave-queued', 'with --queue: on SIGINT leave the runs no worker has started in the queue (default: withdraw them)')
       .option('--no-progress', 'no progress bar even on a terminal')
       .option('--no-report', 'no sweep report.html')
-      .action(async (file: string, opts: { out: string; workers?: string; queue?: string; progress: boolean; report: boolean }) => {
+      .action(async (file: string, opts: { out: string; workers?: string; queue?: string; progress: boolean; report: boolean; leaveQueued?: boolean }) => {
         const workers = opts.workers === undefined ? availableParallelism() : parseCount('--workers', opts.workers);
+        if (opts.leaveQueued && !opts.queue) throw new UsageError('--leave-queued needs --queue');
         if (opts.queue && opts.workers !== undefined) throw new UsageError('--workers and --queue exclude each other: with --queue, lemsim worker processes run the runs');
         const sweep = loadSweep(file);
         await checkSweepReferences(sweep);
@@ -65,6 +68,8 @@ export const sweepCommand: CliCommand = {
             workers,
             queue: opts.queue,
             signal: ac.signal,
+            leaveQueued: opts.leaveQueued === true,
+            onQueued: (n) => io.err(`queued ${n} runs on ${opts.queue}\n`),
             onOutcome: (o, done, total) => {
               if (o.status !== 'ok') failed++;
               if (bar) bar.update(done, { failed });
@@ -75,7 +80,13 @@ export const sweepCommand: CliCommand = {
           process.removeListener('SIGINT', onSigint);
           bar?.stop();
         }
-        if (result.interrupted) throw new SweepInterrupted(`interrupted: ${result.outcomes.size} of ${sweep.runs.length} runs finished and kept in ${opts.out}/runs; run the same command again to resume`);
+        if (result.interrupted) {
+          const q = result.queueStop;
+          const queue = q
+            ? `; ${q.withdrawn} queued runs withdrawn from the queue, ${q.inFlight} in flight finish on their workers${q.leftQueued > 0 ? `, ${q.leftQueued} left queued for the workers` : ''}`
+            : '';
+          throw new SweepInterrupted(`interrupted: ${result.outcomes.size} of ${sweep.runs.length} runs finished and kept in ${opts.out}/runs${queue}; run the same command again to resume`);
+        }
         writeSweepTables(opts.out, sweep, result.outcomes);
         if (opts.report) {
           const { html, csv } = await renderSweepReport(sweep.name, sweep.varied, sweep.runs.map((r) => ({ id: r.id, params: r.params.map(([, v]) => v), seed: r.seed, outcome: result.outcomes.get(r.id) })));
