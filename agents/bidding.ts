@@ -74,10 +74,34 @@ export interface BidPhysics {
   readonly battery?: BatteryView;
 }
 
+/**
+ * What every agent's context shares, made once: the period's clock (per world and period) and a
+ * strategy's parameters with its defaults applied (per scenario reference). Both are read-only to
+ * strategies, and equal to what a fresh object per agent would hold.
+ */
+const clocksOf = new WeakMap<World, StrategyContext['clock'][]>();
+function clockOf(world: World, period: number): StrategyContext['clock'] {
+  let clocks = clocksOf.get(world);
+  if (!clocks) {
+    const m = world.scenario.market;
+    clocks = world.periods.map((p) => ({ iso: p.iso, periodIndex: p.index, periodMinutes: m.period_min, periodHours: world.periodHours, startS: p.startS }));
+    clocksOf.set(world, clocks);
+  }
+  return clocks[period];
+}
+const paramsOf = new WeakMap<StrategyRef, { strategy: AnyStrategy; params: Readonly<Record<string, JsonValue>> }>();
+function paramsWithDefaults(strategy: AnyStrategy, ref: StrategyRef): Readonly<Record<string, JsonValue>> {
+  const hit = paramsOf.get(ref);
+  if (hit && hit.strategy === strategy) return hit.params;
+  const params = withDefaults(strategy, ref.params);
+  paramsOf.set(ref, { strategy, params });
+  return params;
+}
+
 /** Runs both sides' strategies for `period`; returns their offers and the memory after them. */
 export function runStrategies(world: World, agentId: string, period: number, refs: Readonly<Record<Side, StrategyRef>>, physics: BidPhysics, memory: BidderMemory): { offers: Record<Side, Offer>; memory: BidderMemory } {
   const m = world.scenario.market;
-  const p = world.periods[period];
+  const clock = clockOf(world, period);
   const rng = Rng.restore(memory.rng);
   let drawn = false;
   const state = { ...memory.strategyState };
@@ -93,8 +117,8 @@ export function runStrategies(world: World, agentId: string, period: number, ref
       periodHours: world.periodHours,
       importPriceEurPerKwh: m.import_price,
       exportPriceEurPerKwh: m.export_price,
-      params: withDefaults(strategy, refs[side].params),
-      clock: { iso: p.iso, periodIndex: period, periodMinutes: m.period_min, periodHours: world.periodHours, startS: p.startS },
+      params: paramsWithDefaults(strategy, refs[side]),
+      clock,
       forecast: physics.forecast,
       battery: physics.battery,
       settlements: memory.settlements,
@@ -114,10 +138,14 @@ export function runStrategies(world: World, agentId: string, period: number, ref
     offers,
     memory: {
       ...memory,
-      strategyState: produce(memory.strategyState, (d) => {
-        d.supply = castDraft(state.supply);
-        d.demand = castDraft(state.demand);
-      }),
+      // unchanged states (every stateless strategy's) keep the object, as immer itself would
+      strategyState:
+        state.supply === memory.strategyState.supply && state.demand === memory.strategyState.demand
+          ? memory.strategyState
+          : produce(memory.strategyState, (d) => {
+              d.supply = castDraft(state.supply);
+              d.demand = castDraft(state.demand);
+            }),
       // an untouched stream keeps its snapshot (equal either way)
       rng: drawn ? rng.snapshot() : memory.rng,
       bids: appendBounded(memory.bids, { period, supply: offers.supply, demand: offers.demand }, BID_HISTORY_PERIODS),

@@ -101,7 +101,7 @@ export const prosumerKind: AgentKind<ProsumerState, ProsumerConfig> = {
           // the demand the agent has in period k: its load shape, times its noise draw (the forecast stays noiseless)
           nominal = demandKw[k] * (state.loadNoise ? state.loadNoise[k] : 1);
           pv = pvKw[k];
-          const forecast = { demandKw: demandKw.subarray(k), pvKw: pvKw.subarray(k), feederLoadKw: feederKw.subarray(k) };
+          const forecast = { demandKw: demandKw.subarray(k), pvKw: world.forecast.from(pvKw, k), feederLoadKw: world.forecast.from(feederKw, k) };
           const r = runStrategies(world, state.id, k, state, { nominalDemandKw: nominal, availableSupplyKw: pv, forecast }, memory);
           memory = r.memory;
           const { supply, demand } = r.offers;

@@ -297,10 +297,9 @@ function finish(
     paradoxicallyAccepted = [...idsInBookOrder(p, 'supply', par.accepted.supply), ...idsInBookOrder(p, 'demand', par.accepted.demand)];
     paradoxicallyRejected = [...idsInBookOrder(p, 'supply', par.rejected.supply), ...idsInBookOrder(p, 'demand', par.rejected.demand)];
     // DESIGN rule 9: individual rationality, checked independently of the pricing code
-    const accepted = [
-      ...Array.from(a.supply, (x, k) => ({ x, k })).filter((e) => e.x).map((e) => ({ id: p.supply.ids[e.k], side: 'sell' as const, limitEurPerKwh: p.supply.priceEurPerKwh[e.k] })),
-      ...Array.from(a.demand, (x, k) => ({ x, k })).filter((e) => e.x).map((e) => ({ id: p.demand.ids[e.k], side: 'buy' as const, limitEurPerKwh: p.demand.priceEurPerKwh[e.k] })),
-    ];
+    const accepted: { id: string; side: 'sell' | 'buy'; limitEurPerKwh: number }[] = [];
+    for (let k = 0; k < a.supply.length; k++) if (a.supply[k]) accepted.push({ id: p.supply.ids[k], side: 'sell', limitEurPerKwh: p.supply.priceEurPerKwh[k] });
+    for (let k = 0; k < a.demand.length; k++) if (a.demand[k]) accepted.push({ id: p.demand.ids[k], side: 'buy', limitEurPerKwh: p.demand.priceEurPerKwh[k] });
     const violations = individualRationalityViolations(accepted, price, PRICE_TOL);
     if (violations.length !== paradoxicallyAccepted.length) {
       throw new InvariantError(`auction period '${book.id}': individual-rationality check disagrees with the pricing (${violations.join(', ')})`);
