@@ -16,7 +16,7 @@ import type { MilpSolver } from '../markets/solvers/milp.js';
 import { LemsimError, SolverError } from '../src/errors.js';
 import type { AnyDraft, Bid, CommunityTrade, MarketWhy } from '../src/kernel/events.js';
 import { clearByManagers, communityTrades } from './manager-clearing.js';
-import { type PriceExplanation, explainPrice } from '../markets/auction/explain.js';
+import { type PriceExplanation, acceptedIdsOf, explainPrice } from '../markets/auction/explain.js';
 import type { AgentKind, World } from './agent.js';
 import { type ConsList, cons, inInsertionOrder } from './cons-list.js';
 import { gridKwFromMarket } from './sign.js';
@@ -111,7 +111,7 @@ export function clearAuction(world: World, period: number, bids: readonly Submit
   const grid = { importPriceEurPerKwh: m.import_price, exportPriceEurPerKwh: m.export_price, ...gridLimits(m) };
   const r = clearPeriod(book, grid, world.periodHours, { pricing: m.pricing, solver });
   const explanation = explainPrice(book, grid, r, m.pricing);
-  const acc = new Set([...r.acceptedSupply, ...r.acceptedDemand]);
+  const acc = acceptedIdsOf(r);
   // with nothing traded locally, peers face the grid's prices: a buyer pays import, a seller gets export
   const price = r.priceEurPerKwh;
   const dispatch = bids.map((b) => {

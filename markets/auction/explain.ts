@@ -145,6 +145,18 @@ function sentence(b: PriceBound): string {
   return `${role}: ${who.join(' and ')}`;
 }
 
+const acceptedSets = new WeakMap<PeriodResult, ReadonlySet<string>>();
+
+/** The ids a clearing accepted (both sides) as a set, made once per result (the explanation and the dispatch both look blocks up). */
+export function acceptedIdsOf(result: PeriodResult): ReadonlySet<string> {
+  let ids = acceptedSets.get(result);
+  if (!ids) {
+    ids = new Set([...result.acceptedSupply, ...result.acceptedDemand]);
+    acceptedSets.set(result, ids);
+  }
+  return ids;
+}
+
 /**
  * Explains the price of one cleared period.
  *
@@ -155,7 +167,7 @@ function sentence(b: PriceBound): string {
  * @param options `blocks`: also list every block with its status (`blockStatuses`; costs a sort of the book)
  */
 export function explainPrice(book: PeriodBook, grid: GridTerms, result: PeriodResult, rule: PricingRule, options: { readonly blocks?: boolean } = {}): PriceExplanation {
-  const accepted = new Set([...result.acceptedSupply, ...result.acceptedDemand]);
+  const accepted = acceptedIdsOf(result);
   // only the blocks at a bound need merit order (equal prices: by id); the rest is counted, not sorted
   const supply = book.supply;
   const demand = book.demand;
