@@ -9,7 +9,7 @@
  * registry (agents/mechanisms.ts); the day-ahead community market clears the whole day at the first
  * gate and publishes one period per gate.
  */
-import { type AuctionBook, clearPeriod, type BlockOrder, validateBook } from '../markets/auction/index.js';
+import { type AuctionBook, acceptedInBook, clearPeriod, type BlockOrder, validateBook } from '../markets/auction/index.js';
 import { clearCommunityFast, clearDayAheadQpWith, clearDayAheadWith, type CommunityAgent, type CommunityDay, type CommunityProblem, type CommunityResult, dayAheadKktResiduals, GRID_ID, type KktReport, validateProblem } from '../markets/community/index.js';
 import type { HighsModule } from '../markets/solvers/highs.js';
 import type { MilpSolver } from '../markets/solvers/milp.js';
@@ -111,7 +111,11 @@ export function clearAuction(world: World, period: number, bids: readonly Submit
   const grid = { importPriceEurPerKwh: m.import_price, exportPriceEurPerKwh: m.export_price, ...gridLimits(m) };
   const r = clearPeriod(book, grid, world.periodHours, { pricing: m.pricing, solver });
   const explanation = explainPrice(book, grid, r, m.pricing);
-  const acc = acceptedIdsOf(r);
+  // which blocks were accepted: by position in the book (built from these bids in this order), or by id
+  const inBook = acceptedInBook(r, book);
+  const acc = inBook ? undefined : acceptedIdsOf(r);
+  let si = 0;
+  let di = 0;
   // with nothing traded locally, peers face the grid's prices: a buyer pays import, a seller gets export
   const price = r.priceEurPerKwh;
   const dispatch = bids.map((b) => {
@@ -119,8 +123,8 @@ export function clearAuction(world: World, period: number, bids: readonly Submit
     let bought = 0;
     let sold = 0;
     let value = 0;
-    for (const o of b.bid.demand) if (acc.has(o.id)) (bought += o.kw), (value += o.kw * o.priceEurPerKwh);
-    for (const o of b.bid.supply) if (acc.has(o.id)) (sold += o.kw), (value -= o.kw * o.priceEurPerKwh);
+    for (const o of b.bid.demand) if (inBook ? inBook.demand[di++] === 1 : acc!.has(o.id)) (bought += o.kw), (value += o.kw * o.priceEurPerKwh);
+    for (const o of b.bid.supply) if (inBook ? inBook.supply[si++] === 1 : acc!.has(o.id)) (sold += o.kw), (value -= o.kw * o.priceEurPerKwh);
     const p = price ?? (bought > sold ? m.import_price : m.export_price);
     // individual welfare: offered value of what it bought minus cost of what it sold, minus net payment
     const welfare = (value - (bought - sold) * p) * world.periodHours;

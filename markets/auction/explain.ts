@@ -22,7 +22,7 @@
  * the surplus forgone by in-the-money rejected blocks, whose prices are reported when they pin it.
  */
 import type { BlockOrder, GridTerms, PeriodBook } from './orders.js';
-import type { PeriodResult } from './clearing.js';
+import { type PeriodResult, acceptedInBook } from './clearing.js';
 import { KW_TOL } from './period-model.js';
 import { PRICE_TOL, type PricingRule } from './pricing.js';
 
@@ -177,8 +177,9 @@ export function explainPrice(book: PeriodBook, grid: GridTerms, result: PeriodRe
     for (let i = 0; i < orders.length; i++) if (accepted.has(orders[i].id)) f[i] = 1;
     return f;
   };
-  const accFlagS = flag(supply);
-  const accFlagD = flag(demand);
+  const known = acceptedInBook(result, book);
+  const accFlagS = known ? known.supply : flag(supply);
+  const accFlagD = known ? known.demand : flag(demand);
   const accS = supply.filter((_, i) => accFlagS[i] === 1);
   const accD = demand.filter((_, i) => accFlagD[i] === 1);
   const importing = result.importKw > KW_TOL;
