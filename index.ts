@@ -51,7 +51,7 @@ export {
   type ManagerSettlement,
   type ManagerStrategy,
 } from './agents/strategies/managers/strategy.js';
-export type { ManagerOffer, ManagerOutcome, NetImportCurve } from './markets/community/managers.js';
+export type { ManagerOffer, ManagerOutcome, NetImportCurve, PartnerTerms } from './markets/community/managers.js';
 export type { CommunityTrade } from './src/kernel/events.js';
 export { BUILTINS, buildRegistry, type Registry } from './src/sim/plugins.js';
 

@@ -9,6 +9,7 @@ import type { Network } from '../grid/model/network.js';
 import type { Scenario } from '../scenarios/schema.js';
 import type { AnyDraft, AnyEvent, EventType } from '../src/kernel/events.js';
 import type { Services } from '../src/kernel/services.js';
+import type { HandedElements } from './feeder-elements.js';
 import type { Forecasts } from './forecast.js';
 import type { ClearingMechanism } from './mechanisms.js';
 import type { PvProfile, SolarSite } from './solar.js';
@@ -66,6 +67,8 @@ export interface World {
   readonly mechanism: ClearingMechanism;
   /** forecasts of demand, PV and feeder load per period (a shared service, computed on first use) */
   readonly forecast: Forecasts;
+  /** issue 12: the feeder's own PVSystems and Storage handed to prosumers and battery agents */
+  readonly handed?: HandedElements;
   // ---- paper 004 (issue 10) ----
   /** where prosumers' PV comes from (clear sky over `site`, or a measured profile) */
   readonly pv: PvProfile;

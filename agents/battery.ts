@@ -27,6 +27,12 @@ export interface BatteryParams {
   /** fraction of stored energy lost per hour */
   readonly selfDischargePerH: number;
   readonly aEurPerKwhPerKw: number;
+  /**
+   * issue 12, a feeder Storage's idling losses (%IdlingkW × kWrated), kW, as OpenDSS's UpdateStorage
+   * charges them: taken from the stored energy while charging or discharging, drawn from the grid
+   * (not the energy) while idle. Absent for Standard Battery Units.
+   */
+  readonly idlingKw?: number;
 }
 
 export interface BatteryConfig {
@@ -34,6 +40,8 @@ export interface BatteryConfig {
   readonly units: number;
   readonly params: BatteryParams;
   readonly soc: number;
+  /** issue 12: the feeder Storage element this battery is (`batteries.feeder_storage`) */
+  readonly storage?: string;
 }
 
 export interface BatteryState extends BatteryConfig {
@@ -52,9 +60,11 @@ export interface BatteryState extends BatteryConfig {
 export function batteryLimits(p: BatteryParams, soc: number, h: number): { chargeKw: number; dischargeKw: number } {
   const room = Math.max(0, (p.socMax - soc) * p.capacityKwh);
   const stored = Math.max(0, (soc - p.socMin) * p.capacityKwh);
+  // a feeder Storage's idling losses come out of the energy while it runs (OpenDSS UpdateStorage)
+  const idle = p.idlingKw ?? 0;
   return {
-    chargeKw: Math.max(0, Math.min(p.powerKw, p.rateChPerH * p.capacityKwh, room / (p.etaCh * h))),
-    dischargeKw: Math.max(0, Math.min(p.powerKw, p.rateDisPerH * p.capacityKwh, (stored * p.etaDis) / h)),
+    chargeKw: Math.max(0, Math.min(p.powerKw, p.rateChPerH * p.capacityKwh, room / (p.etaCh * h) + idle)),
+    dischargeKw: Math.max(0, Math.min(p.powerKw, p.rateDisPerH * p.capacityKwh, (stored * p.etaDis) / h - idle)),
   };
 }
 
@@ -62,10 +72,23 @@ export function batteryLimits(p: BatteryParams, soc: number, h: number): { charg
 export function advanceSoc(p: BatteryParams, soc: number, pKw: number, h: number): { soc: number; curtailedKwh: number } {
   const ch = Math.max(0, pKw);
   const dis = Math.max(0, -pKw);
-  const de = (p.etaCh * ch - dis / p.etaDis) * h - p.selfDischargePerH * h * soc * p.capacityKwh;
+  const de = (p.idlingKw ?? 0) > 0 ? storageEnergyChangeKwh(p, pKw, h) : (p.etaCh * ch - dis / p.etaDis) * h - p.selfDischargePerH * h * soc * p.capacityKwh;
   const raw = soc + de / p.capacityKwh;
   const next = Math.min(p.socMax, Math.max(p.socMin, raw));
   return { soc: next, curtailedKwh: Math.abs(raw - next) * p.capacityKwh };
+}
+
+/**
+ * Stored-energy change of a feeder Storage over `h` hours at net power `pKw` (charge > 0), kWh, as
+ * OpenDSS's UpdateStorage integrates it: charging, (P − idling)·η_ch·h (or (P − idling)/η_dis·h when
+ * the charge does not cover the idling losses); discharging, −(P + idling)/η_dis·h; idle, 0 (the
+ * idling losses are then drawn from the grid).
+ */
+export function storageEnergyChangeKwh(p: BatteryParams, pKw: number, h: number): number {
+  const idle = p.idlingKw ?? 0;
+  if (pKw > 0) return pKw >= idle ? (pKw - idle) * p.etaCh * h : ((pKw - idle) / p.etaDis) * h;
+  if (pKw < 0) return (-(-pKw + idle) / p.etaDis) * h;
+  return 0;
 }
 
 /** Scales one unit to `units` units (capacity and converter power; rates per capacity unchanged). */

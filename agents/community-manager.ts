@@ -10,6 +10,9 @@
  * one priority, by sequence, so a period reads: members' bids → the manager's bid → `gate-closed`.
  */
 import { toCanonical } from '../markets/community/canonical.js';
+import { poolBatteries } from '../markets/community/day-ahead.js';
+import { alignHours } from '../markets/community/day.js';
+import { dayOfferOf } from '../markets/community/managers-day.js';
 import { communityCurve, type ManagerOffer, offerProblem } from '../markets/community/managers.js';
 import type { CommunityAgent, CommunityProblem } from '../markets/community/model.js';
 import { ScenarioError } from '../src/errors.js';
@@ -36,8 +39,8 @@ export interface CommunityManagerState extends CommunityManagerConfig {
   readonly netKwThisPeriod: number;
   // ---- issue 16: managers that bid ----
   readonly period: number;
-  /** the members' market agents bid this period, newest first */
-  readonly memberAgents: ConsList<Readonly<Record<string, unknown>>>;
+  /** the members' market agents bid this period (a day-ahead market: every period's), newest first */
+  readonly memberAgents: ConsList<{ readonly period: number; readonly agent: Readonly<Record<string, unknown>> }>;
   /** the offer published this period, if any */
   readonly offer: ManagerOffer | undefined;
   readonly strategyState: JsonValue;
@@ -63,28 +66,31 @@ function managersBid(world: World): boolean {
   return world.scenario.market.community_clearing === 'managers';
 }
 
-/** The offer of the manager in `state` for the period, from its members' bids and its strategy. */
-function makeOffer(state: CommunityManagerState, world: World): { offer: ManagerOffer; state: CommunityManagerState } {
+/** The community's one-community market problem of a period, from its members' agents. */
+function memberProblem(world: World, community: string, agents: readonly Readonly<Record<string, unknown>>[]): CommunityProblem {
   const mk = world.scenario.market;
-  const agents = inInsertionOrder(state.memberAgents).map((a) => ({ ...a, community: state.community }) as unknown as CommunityAgent);
-  const problem: CommunityProblem = {
+  return {
     periodHours: world.periodHours,
     grid: { importPriceEurPerKwh: mk.import_price, exportPriceEurPerKwh: mk.export_price },
     interCommunityFeeEurPerKwh: mk.inter_community_fee,
-    communities: [{ id: state.community }],
-    agents,
+    communities: [{ id: community }],
+    agents: agents.map((a) => ({ ...a, community }) as unknown as CommunityAgent),
   };
-  const truthful: ManagerOffer = { community: state.community, curve: communityCurve(toCanonical(problem), 0), exportMarginEurPerKwh: 0, maxGridImportKw: null };
+}
+
+/** Runs the manager's strategy on the truthful offer of `period`; checks what it made. */
+function shade(state: CommunityManagerState, world: World, period: number, truthful: ManagerOffer): { offer: ManagerOffer; state: CommunityManagerState } {
+  const mk = world.scenario.market;
   const ref = managerStrategyRef(world, state.community);
   const strategy = world.managerStrategies[ref.name];
   if (!strategy) throw new Error(`manager strategy '${ref.name}' is not registered`);
-  const p = world.periods[state.period];
+  const p = world.periods[period];
   const rng = Rng.restore(state.rng);
   const r = strategy.offer(
     {
       manager: state.id,
       community: state.community,
-      clock: { iso: p.iso, periodIndex: state.period, periodMinutes: mk.period_min, periodHours: world.periodHours, startS: p.startS },
+      clock: { iso: p.iso, periodIndex: period, periodMinutes: mk.period_min, periodHours: world.periodHours, startS: p.startS },
       truthful,
       importPriceEurPerKwh: mk.import_price,
       exportPriceEurPerKwh: mk.export_price,
@@ -100,7 +106,43 @@ function makeOffer(state: CommunityManagerState, world: World): { offer: Manager
   const bad = offerProblem(r.offer);
   // a strategy's fault, not lemsim's: located at the scenario field that named it
   if (bad) throw new ScenarioError(undefined, managerStrategyPath(world, state.community), `manager strategy '${ref.name}' made a bad offer for ${state.community}: ${bad}`);
+  const known = new Set(world.communityOf.values());
+  const unknown = Object.keys(r.offer.partners ?? {}).find((c) => !known.has(c));
+  if (unknown !== undefined) throw new ScenarioError(undefined, managerStrategyPath(world, state.community), `manager strategy '${ref.name}' names partner '${unknown.slice(0, 40)}', which is not a community of the scenario (${[...known].sort().slice(0, 10).join(', ')})`);
   return { offer: r.offer, state: { ...state, strategyState: r.state, rng: rng.snapshot(), offer: r.offer } };
+}
+
+/**
+ * The manager's offers, one per period it bids for, from its members' bids and its strategy. Hourly:
+ * the period's net-import curve of every member. Day-ahead (issue 16): the community's value over the
+ * day — per period the curve of its members other than batteries, and its batteries pooled into banks
+ * of identical ones (markets/community/managers-day.ts) — shaded period by period by the strategy.
+ */
+function makeOffers(state: CommunityManagerState, world: World, periods: readonly number[]): { offers: { period: number; offer: ManagerOffer }[]; state: CommunityManagerState } {
+  const byPeriod = new Map<number, Readonly<Record<string, unknown>>[]>(periods.map((k) => [k, []]));
+  for (const { period, agent } of inInsertionOrder(state.memberAgents)) byPeriod.get(period)?.push(agent);
+  let truthful: ManagerOffer[];
+  if (dayAhead(world)) {
+    const day = alignHours(periods.map((k) => memberProblem(world, state.community, byPeriod.get(k) ?? [])));
+    truthful = poolBatteries(day).day.hours.map(dayOfferOf);
+  } else {
+    truthful = periods.map((k) => {
+      const problem = memberProblem(world, state.community, byPeriod.get(k) ?? []);
+      return { community: state.community, curve: communityCurve(toCanonical(problem), 0), exportMarginEurPerKwh: 0, maxGridImportKw: null };
+    });
+  }
+  let next = state;
+  const offers = periods.map((k, j) => {
+    const made = shade(next, world, k, truthful[j]);
+    next = made.state;
+    return { period: k, offer: made.offer };
+  });
+  return { offers, state: next };
+}
+
+function dayAhead(world: World): boolean {
+  const m = world.scenario.market;
+  return m.mechanism === 'community' && m.day_mode === 'day-ahead';
 }
 
 export const communityManagerKind: AgentKind<CommunityManagerState, CommunityManagerConfig> = {
@@ -134,13 +176,15 @@ export const communityManagerKind: AgentKind<CommunityManagerState, CommunityMan
         const next = { ...state, bidsThisPeriod: state.bidsThisPeriod + 1 };
         if (!managersBid(world) || p.bid.market !== 'community') return { state: next };
         let memberAgents = state.memberAgents;
-        for (const a of p.bid.agents) memberAgents = cons(a, memberAgents);
+        for (const a of p.bid.agents) memberAgents = cons({ period: p.period, agent: a }, memberAgents);
         const collected = { ...next, memberAgents };
-        if (collected.bidsThisPeriod < state.members.length) return { state: collected };
-        // the last member has bid: the manager's own bid follows it, before the gate closes
-        const made = makeOffer(collected, world);
-        const bid: AnyDraft = { type: 'bid-submitted', time: event.time, payload: { period: state.period, agent: state.id, community: state.community, bid: { market: 'community-offer', offer: made.offer } } };
-        return { state: made.state, emit: [bid] };
+        // a day-ahead market takes every member's bid for every period at the first gate
+        const periods = dayAhead(world) ? world.periods.map((x) => x.index) : [state.period];
+        if (collected.bidsThisPeriod < state.members.length * periods.length) return { state: collected };
+        // the last member has bid: the manager's own bids follow, before the gate closes
+        const made = makeOffers(collected, world, periods);
+        const emit = made.offers.map(({ period, offer }): AnyDraft => ({ type: 'bid-submitted', time: event.time, payload: { period, agent: state.id, community: state.community, bid: { market: 'community-offer', offer } } }));
+        return { state: made.state, emit };
       }
       case 'market-cleared': {
         const mine = event.payload.communities?.find((c) => c.community === state.community);

@@ -24,6 +24,22 @@ import type { AgentKind } from './agent.js';
 export interface LedgerConfig {
   /** ids of the battery agents (their flows are storage, not consumption or production) */
   readonly batteries: readonly string[];
+  /**
+   * price-taking demand (issue 14): agent id → the cap price, EUR/kWh, at which its demand strategy
+   * bids all of its demand (seed 004's SREF `passive`, `inelastic` in the auction). Its value at the
+   * cap is a bidding device, not a utility: it is kept apart so that the welfare reported need not
+   * count 10 EUR per kWh of passive load.
+   */
+  readonly passiveDemand?: Readonly<Record<string, number>>;
+}
+
+/** What the price-taking demand bought over an iteration (see `LedgerConfig.passiveDemand`). */
+export interface PassiveDemand {
+  readonly kwh: number;
+  /** what it paid at the clearing prices, EUR */
+  readonly paymentEur: number;
+  /** its value at the cap price, inside the market's welfare, EUR */
+  readonly capValueEur: number;
 }
 
 /** One agent's account over an iteration. */
@@ -59,6 +75,8 @@ export interface LedgerState {
   readonly balance: LedgerBalance;
   /** every settled agent's account (read one with `accountOf`) */
   readonly accounts: Accounts;
+  readonly passiveCap: Readonly<Record<string, number>>;
+  readonly passive: PassiveDemand;
   /** the open period: its clearing and the settlements seen so far */
   readonly open: { readonly period: number; readonly welfareEur: number; readonly gridCostEur: number; readonly paymentsEur: number; readonly agentsWelfareEur: number } | undefined;
 }
@@ -141,6 +159,8 @@ export const ledgerKind: AgentKind<LedgerState, LedgerConfig> = {
     operatorSurplusEur: 0,
     balance: { consumption: 0, production: 0, self_consumption: 0, import: 0, export: 0, battery_charge: 0, battery_discharge: 0 },
     accounts: noAccounts(),
+    passiveCap: { ...(config.passiveDemand ?? {}) },
+    passive: { kwh: 0, paymentEur: 0, capValueEur: 0 },
     open: undefined,
   }),
   transition(state, event, world) {
@@ -154,7 +174,14 @@ export const ledgerKind: AgentKind<LedgerState, LedgerConfig> = {
         const accounts = copyFor(state.accounts, p.dispatch);
         let paymentsEur = 0;
         let agentsWelfareEur = 0;
+        let passive = state.passive;
         for (const d of p.dispatch) {
+          const cap = state.passiveCap[d.agent];
+          if (cap !== undefined && d.boughtKw > 0) {
+            // a price-taking agent's only demand block is all of its demand: what it bought is that block
+            const kwh = d.boughtKw * h;
+            passive = { kwh: passive.kwh + kwh, paymentEur: passive.paymentEur + kwh * d.priceEurPerKwh, capValueEur: passive.capValueEur + kwh * cap };
+          }
           const payment = (d.boughtKw - d.soldKw) * d.priceEurPerKwh * h;
           const net = d.boughtKw - d.soldKw;
           const baseline = (net > 0 ? net * m.import_price : net * m.export_price) * h;
@@ -182,6 +209,7 @@ export const ledgerKind: AgentKind<LedgerState, LedgerConfig> = {
             welfareEur: state.welfareEur + p.welfareEur,
             balance: b,
             accounts,
+            passive,
             open: { period: p.period, welfareEur: p.welfareEur, gridCostEur: (p.importKw * m.import_price - p.exportKw * m.export_price + interCommunityFees(p, m.inter_community_fee)) * h, paymentsEur, agentsWelfareEur },
           },
         };

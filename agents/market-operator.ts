@@ -10,12 +10,13 @@
  * gate and publishes one period per gate.
  */
 import { type AuctionBook, acceptedInBook, clearPeriod, type BlockOrder, validateBook } from '../markets/auction/index.js';
+import { alignHours } from '../markets/community/day.js';
 import { clearCommunityFast, clearDayAheadQpWith, clearDayAheadWith, type CommunityAgent, type CommunityDay, type CommunityProblem, type CommunityResult, dayAheadKktResiduals, GRID_ID, type KktReport, validateProblem } from '../markets/community/index.js';
 import type { HighsModule } from '../markets/solvers/highs.js';
 import type { MilpSolver } from '../markets/solvers/milp.js';
 import { LemsimError, SolverError } from '../src/errors.js';
 import type { AnyDraft, Bid, CommunityTrade, MarketWhy } from '../src/kernel/events.js';
-import { clearByManagers, communityTrades } from './manager-clearing.js';
+import { clearByManagers, clearDayByManagersAt, communityTrades } from './manager-clearing.js';
 import { type PriceExplanation, acceptedIdsOf, explainPrice } from '../markets/auction/explain.js';
 import type { AgentKind, World } from './agent.js';
 import { type ConsList, cons, inInsertionOrder } from './cons-list.js';
@@ -235,21 +236,11 @@ function clearDay(world: World, bids: readonly SubmittedBid[], highs: HighsModul
   const byPeriod: SubmittedBid[][] = Array.from({ length: periods }, () => []);
   for (const b of bids) byPeriod[b.period]?.push(b);
   const built = byPeriod.map((pb) => communityProblem(world, pb));
-  // the union of market agents in order of first appearance, and of communities
-  const template = new Map<string, CommunityAgent>();
-  const communities = new Set<string>();
-  for (const { problem } of built) {
-    for (const a of problem.agents) if (!template.has(a.id)) template.set(a.id, a);
-    for (const c of problem.communities) communities.add(c.id);
-  }
   const owner = new Map<string, string>();
   for (const b of built) for (const [k, v] of b.owner) owner.set(k, v);
-  const hours: CommunityProblem[] = built.map(({ problem }) => {
-    const here = new Map(problem.agents.map((a) => [a.id, a]));
-    const agents = [...template.values()].map((t): CommunityAgent => here.get(t.id) ?? (t.kind === 'battery' ? t : { ...t, pMinKw: 0, pMaxKw: 0 }));
-    return { ...problem, communities: [...communities].sort().map((id) => ({ id })), agents };
-  });
+  const { hours } = alignHours(built.map((b) => b.problem));
   const dayProblem: CommunityDay = { hours };
+  if (world.scenario.market.community_clearing === 'managers') return clearDayByManagersAt(world, byPeriod, dayProblem, owner, highs);
   // the scenario's solver first, the other as the fallback: HiGHS's active-set QP can fail (error −1)
   // on degenerate days (a battery resting at soc_min for hours); a day neither solves is a counted
   // failure with its reason, never a crash and never a quiet zero (DESIGN rule 15)
@@ -265,13 +256,17 @@ function clearDay(world: World, bids: readonly SubmittedBid[], highs: HighsModul
       errors.push(err.message);
     }
   }
-  if (!r || r.status !== 'optimal') {
-    const status = r ? r.status : `error: ${errors.join('; ')}`;
-    const failed = { status, welfareEur: 0, prices: {}, importKw: 0, exportKw: 0, accepted: [] };
-    return { day: byPeriod.map((pb, k) => ({ ...failed, period: k, dispatch: pb.map((b) => ({ agent: b.agent, pKw: 0, boughtKw: 0, soldKw: 0, priceEurPerKwh: 0, welfareEur: 0 })) })), kkt: { primalKw: Infinity, dualEurPerKwh: Infinity, complementarityEurPerH: Infinity } };
-  }
+  if (!r || r.status !== 'optimal') return failedDay(byPeriod, r ? r.status : `error: ${errors.join('; ')}`);
   const kkt = dayAheadKktResiduals(dayProblem, r, r.energyValueEurPerKwh!);
   return { day: r.hours.map((h, k) => communitySnapshot(k, byPeriod[k], owner, h, h.status === 'optimal' ? communityTrades(hours[k], h, 'central') : undefined)), kkt };
+}
+
+/** A day no clearing solved: every period with that status, nothing traded (a counted failure, never a quiet zero). */
+export function failedDay(byPeriod: readonly (readonly SubmittedBid[])[], status: string): { day: ClearingSnapshot[]; kkt: KktReport } {
+  const failed = { status, welfareEur: 0, prices: {}, importKw: 0, exportKw: 0, accepted: [] };
+  // managers' offers are not market agents: they get no dispatch
+  const day = byPeriod.map((pb, k) => ({ ...failed, period: k, dispatch: pb.filter((b) => b.bid.market !== 'community-offer').map((b) => ({ agent: b.agent, pKw: 0, boughtKw: 0, soldKw: 0, priceEurPerKwh: 0, welfareEur: 0 })) }));
+  return { day, kkt: { primalKw: Infinity, dualEurPerKwh: Infinity, complementarityEurPerH: Infinity } };
 }
 
 /** The bids received since the last gate closure, in the order they were submitted. */

@@ -44,6 +44,8 @@ export interface ProsumerConfig {
   readonly demand: StrategyRef;
   /** demand factor per period (`prosumers.load_noise`; all 1 without noise) */
   readonly loadNoise?: ArrayLike<number>;
+  /** issue 12: the feeder PVSystems (indices into network.pces) that are this prosumer's PV (`prosumers.feeder_pv`) */
+  readonly pvElements?: readonly number[];
 }
 
 export interface ProsumerState extends ProsumerConfig {
@@ -92,7 +94,7 @@ export const prosumerKind: AgentKind<ProsumerState, ProsumerConfig> = {
         if (dayAhead && event.payload.period > 0) return { state };
         const periods = dayAhead ? world.periods.map((p) => p.index) : [event.payload.period];
         const demandKw = world.forecast.demandKw(state.loadIndex);
-        const pvKw = world.forecast.pvKw(state.pvKwp);
+        const pvKw = state.pvElements ? world.forecast.pvElementsKw(state.pvElements, world.subStepS) : world.forecast.pvKw(state.pvKwp, state.id);
         const feederKw = world.forecast.feederLoadKw();
         let memory = state.memory;
         let nominal = 0;

@@ -83,10 +83,31 @@ export function pvKwPerKwp(profile: PvProfile, hour: number): number {
   return v[lo] + ((v[hi] - v[lo]) * (hour - h[lo])) / (h[hi] - h[lo]);
 }
 
-/** Mean PV output of a `kwp` system over [fromH, toH), kW, by the midpoint rule on one-minute slices. */
-export function meanProfileKw(profile: PvProfile, kwp: number, fromH: number, toH: number): number {
+/**
+ * Mean PV output of a `kwp` system over [fromH, toH), kW, by the midpoint rule on one-minute slices.
+ * `clearSkyIndex` (agents/clouds.ts) multiplies the profile at each slice; the output of a slice is
+ * then capped at the system's rating `kwp` (cloud enhancement cannot push an inverter past it).
+ */
+export function meanProfileKw(profile: PvProfile, kwp: number, fromH: number, toH: number, clearSkyIndex?: (hour: number) => number): number {
+  return meanOfSlices(profileSlices(profile, fromH, toH), kwp, clearSkyIndex);
+}
+
+/** The one-minute slices of [fromH, toH) the midpoint rule takes: their clock hours and the profile's kW/kWp there. */
+export function profileSlices(profile: PvProfile, fromH: number, toH: number): { readonly hours: Float64Array; readonly kwPerKwp: Float64Array } {
   const n = Math.max(1, Math.round((toH - fromH) * 60));
+  const hours = new Float64Array(n);
+  const kwPerKwp = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    hours[k] = fromH + ((k + 0.5) * (toH - fromH)) / n;
+    kwPerKwp[k] = pvKwPerKwp(profile, hours[k]);
+  }
+  return { hours, kwPerKwp };
+}
+
+/** Mean output of a `kwp` system over `slices` (see `meanProfileKw`), kW. */
+export function meanOfSlices(slices: ReturnType<typeof profileSlices>, kwp: number, clearSkyIndex?: (hour: number) => number): number {
+  const { hours, kwPerKwp } = slices;
   let s = 0;
-  for (let k = 0; k < n; k++) s += pvKwPerKwp(profile, fromH + ((k + 0.5) * (toH - fromH)) / n);
-  return (kwp * s) / n;
+  for (let k = 0; k < hours.length; k++) s += clearSkyIndex ? Math.min(1, Math.max(0, kwPerKwp[k] * clearSkyIndex(hours[k]))) : kwPerKwp[k];
+  return (kwp * s) / hours.length;
 }

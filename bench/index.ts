@@ -7,11 +7,13 @@ import { communityManagersCs2Day } from './community-managers.js';
 import { powerflow8500Day, powerflow8500Snapshot } from './powerflow-8500.js';
 import { powerflowControls123, powerflowControls8500 } from './powerflow-controls.js';
 import { powerflowCostaRicaDay, powerflowDay } from './powerflow-day.js';
+import { branchFlowsDay } from './branch-flows.js';
 import { memRunPaper004Second, memTimeseries10k } from './memory.js';
 import { sim10kAgents, sim2kAgents } from './sim-scale.js';
 import { simPaper004Minute, simPaper004Second } from './simulation.js';
 import { report100k } from './report.js';
 import { sweep30 } from './sweep.js';
+import { clouds10kForecast, simJ1FeederElements } from './feeder-elements.js';
 
 export const benchmarks: readonly Benchmark[] = [
   auctionDay, auction10k, auctionCliff,
@@ -20,6 +22,7 @@ export const benchmarks: readonly Benchmark[] = [
   communityManagersCs2Day,
   powerflowDay,
   powerflowCostaRicaDay,
+  branchFlowsDay,
   powerflow8500Snapshot,
   powerflow8500Day,
   powerflowControls123,
@@ -32,4 +35,6 @@ export const benchmarks: readonly Benchmark[] = [
   memTimeseries10k,
   report100k,
   sweep30,
+  simJ1FeederElements,
+  clouds10kForecast,
 ];

@@ -18,9 +18,9 @@ export const report100k: Benchmark = {
       tables: [],
       iterations: [{ iteration: 0, welfareEur: 0, violations: 2, batteryUnits: 0 }],
       periods: [],
-      meritOrder: null,
+      meritOrders: [],
       ...feeder,
-      limits: { vMinPu: 0.9, vMaxPu: 1.1 },
+      limits: { vMinPu: 0.9, vMaxPu: 1.1, nominalVPu: 1 },
     };
     const t = process.hrtime.bigint();
     const html = await renderReportHtml(data);

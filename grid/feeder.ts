@@ -104,6 +104,10 @@ export function runTimeSeries(
   const powers = newLoadPowers(feeder.model);
   const mode = options.mode ?? 'daily';
   const controlled = hasControls(feeder.network.circuit) && options.controls?.mode !== 'off' ? startControls(feeder, options, options.controls) : undefined;
+  if (controlled?.mode === 'event') {
+    // OpenDSS then starts each step from the clock the actions moved; steps on fixed minutes cannot follow it
+    throw new LemsimError(`${feeder.network.file}: Set controlmode=event moves the solution clock to each control action; a time series on fixed steps runs controlmode=static or time`);
+  }
   const plain = controlled ? undefined : new PowerFlowState(feeder.model);
   let steps = 0;
   let diverged = 0;
@@ -134,8 +138,12 @@ export function runTimeSeries(
     }
     const model = controlled ? controlled.model : feeder.model;
     onStep({ minute, status, state, powers, model, controlIterations: loops });
-    // OpenDSS's end of step: storage energy integrated from this step's terminal power
-    if (status.converged) updateStorage(model, state.vRe, state.vIm, powers, range.stepMin / 60);
+    // OpenDSS's end of step: storage energy integrated from this step's terminal power, inverter
+    // controls' voltage windows updated
+    if (status.converged) {
+      updateStorage(model, state.vRe, state.vIm, powers, range.stepMin / 60);
+      controlled?.endOfStep(range.stepMin * 60, timeOfMinute(minute));
+    }
   }
   return { steps, diverged, iterations, controlIterations, controlsUnsettled };
 }

@@ -10,4 +10,5 @@ export { type DssFileSystem, nodeFileSystem } from './dss/parser.js';
 export { buildNetwork, type Bus, type Branch, type Load, type Network, type Source, type Terminal } from './model/network.js';
 export { compile, type CompileOptions, type SolverModel } from './powerflow/compile.js';
 export { type LoadPowers, newLoadPowers, PowerFlowState, setLoadPowersAt, type ShapeMode, type SolveOptions, type SolveStatus } from './powerflow/solve.js';
+export { addBranchFlows, type BranchFlows, type BranchStats, branchFlows, branchTerminalCurrents, checkBranchLosses, emptyBranchStats, newBranchFlows } from './powerflow/branch-flows.js';
 export { checkPowerBalance, GridMeter, type PowerBalance, type PowerFlowResult, powerBalance, snapshot, sourcePower } from './powerflow/result.js';

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { STANDARD_BATTERY_UNIT } from '../markets/community/battery.js';
 import { checkIsoDate, parseClock } from '../src/kernel/clock.js';
 import { TOLERANCE_RANGE_PU } from '../src/limits.js';
+import { DEFAULT_CLOUDS } from '../agents/clouds.js';
 
 /** A clock time (src/clock.ts): `HH:MM`, or `D+HH:MM` on a later day. */
 const clock = z.string().superRefine((text, ctx) => {
@@ -39,6 +40,45 @@ const solarSource = z.enum(['clear-sky', 'file']);
 /** a bus held at a set voltage by an ideal regulator at the source (every sub-step) */
 const regulatedBus = z.object({ bus: z.string(), v_pu: z.number().positive() }).strict();
 // ---- end paper 004 ----
+
+// ---- issue 13: a seeded cloud model (agents/clouds.ts; defaults there, with their source) ----
+const D = DEFAULT_CLOUDS;
+const cloudState = (d: (typeof D.states)[keyof typeof D.states]) =>
+  z
+    .object({
+      /** mean length of a spell in this state, minutes */
+      mean_duration_min: z.number().positive().max(1e6).default(d.meanDurationMin),
+      /** the state's clear-sky index range [lo, hi], drawn uniformly each step */
+      index: z.tuple([z.number().min(0).max(2), z.number().min(0).max(2)]).default([...d.index]).refine(([lo, hi]) => lo <= hi, 'expected [lo, hi] with lo ≤ hi'),
+    })
+    .strict()
+    .default({ mean_duration_min: d.meanDurationMin, index: [...d.index] });
+const clouds = z
+  .object({
+    /** `markov`: a three-state Markov-chain mixture of the clear-sky index (clear / broken / overcast) */
+    model: z.enum(['markov']),
+    /** minutes between transitions and index draws */
+    step_min: z.number().min(1).max(1440).default(D.stepMin),
+    /** share of broken spells that end clear (the rest end overcast) */
+    p_broken_to_clear: z.number().min(0).max(1).default(D.pBrokenToClear),
+    states: z
+      .object({ clear: cloudState(D.states.clear), broken: cloudState(D.states.broken), overcast: cloudState(D.states.overcast) })
+      .strict()
+      .default({
+        clear: { mean_duration_min: D.states.clear.meanDurationMin, index: [...D.states.clear.index] },
+        broken: { mean_duration_min: D.states.broken.meanDurationMin, index: [...D.states.broken.index] },
+        overcast: { mean_duration_min: D.states.overcast.meanDurationMin, index: [...D.states.overcast.index] },
+      }),
+    /** per-system decorrelation: the correlation of two systems' indices (1: one feeder-wide index) */
+    spatial: z.object({ correlation: z.number().min(0).max(1).default(D.correlation) }).strict().default({ correlation: D.correlation }),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    for (const st of ['clear', 'broken', 'overcast'] as const) {
+      if (c.states[st].mean_duration_min < c.step_min) ctx.addIssue({ code: 'custom', path: ['states', st, 'mean_duration_min'], message: `must be at least step_min (${c.step_min})` });
+    }
+  });
+// ---- end issue 13 ----
 
 /** the Standard Battery Unit is defined once, in markets/community/battery.ts (seed 000, Table III) */
 const SBU = STANDARD_BATTERY_UNIT;
@@ -153,9 +193,12 @@ export const scenarioSchema = z
         file: z.string().optional(),
         /** shorthand for `source: file` with `file: <profile>` (a measured PV or irradiance CSV) */
         profile: z.string().optional(),
+        /** issue 13: a seeded stochastic clear-sky index on the clear-sky profile (agents/clouds.ts) */
+        clouds: clouds.optional(),
       })
       .strict()
       .transform((o, ctx) => {
+        if (o.clouds !== undefined && (o.source === 'file' || o.profile !== undefined)) ctx.addIssue({ code: 'custom', path: ['clouds'], message: 'applies to the clear-sky profile; a measured profile (solar.source: file) already has its clouds' });
         if (o.profile === undefined) return o;
         if (o.file !== undefined && o.file !== o.profile) ctx.addIssue({ code: 'custom', path: ['profile'], message: 'names another file than solar.file: give one of them' });
         if (o.source === 'clear-sky' && o.file !== undefined) ctx.addIssue({ code: 'custom', path: ['profile'], message: 'contradicts solar.source: clear-sky' });
@@ -189,6 +232,11 @@ export const scenarioSchema = z
           })
           .strict()
           .default({ every: 4, offset: 0, kw: 4 }),
+        /**
+         * issue 12: the feeder's own PVSystems as prosumers' PV (agents/feeder-elements.ts): `all`, a
+         * list of names (each goes to the prosumer at its bus, else the nearest), or `{ <pvsystem>: <load> }`
+         */
+        feeder_pv: z.union([z.literal('all'), z.array(z.string().min(1)).min(1), z.record(z.string().min(1), z.string().min(1))]).optional(),
         /** multiplicative noise on each prosumer's demand, per period: lognormal with mean 1 and this sigma (seeded) */
         load_noise: z.object({ sigma: z.number().min(0).max(2) }).strict().optional(),
         communities: z
@@ -236,6 +284,8 @@ export const scenarioSchema = z
           })
           .strict()
           .default(UNIT_DEFAULTS),
+        /** issue 12: the feeder's own Storage elements as battery agents `st-<name>`: `all` or a list of names */
+        feeder_storage: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).optional(),
         /** the agent kind of batteries (default: the built-in `battery`) */
         kind: kindName.default('battery'),
         initial: z.array(z.object({ bus: z.string(), units: z.number().int().positive().max(10_000) }).strict()).default([]),
@@ -288,6 +338,19 @@ export const scenarioSchema = z
       })
       .strict()
       .default({ enabled: true, max_iterations: 4, unit_steps: [1, 3, 5], rule: 'stop-on-no-improvement' }),
+    // --- issue 14: the report ---
+    report: z
+      .object({
+        /**
+         * market periods whose merit order report.html draws, by their start (`HH:MM`, `D+HH:MM`);
+         * each must start a period of the horizon (src/scenario.ts). Absent: the middle period and the
+         * periods with the lowest and the highest price of the last iteration.
+         */
+        merit_order_periods: z.array(clock).min(1).max(24).optional(),
+      })
+      .strict()
+      .default({}),
+    // --- end issue 14 ---
   })
   .strict();
 

@@ -297,7 +297,7 @@ export class Debugger {
           return true;
         }
         const { engine: _engine, solver: _solver, elementOf: _el, ...visible } = a.state as Record<string, unknown>;
-        this.out(`${a.id} (${a.kind.kind}) ${JSON.stringify(visible, (_k, v) => (v instanceof Map ? Object.fromEntries(v) : v), 2)}\n`);
+        this.out(`${a.id} (${a.kind.kind}) ${JSON.stringify(visible, (_k, v) => (v instanceof Map ? Object.fromEntries(v) : ArrayBuffer.isView(v) ? `(${v.constructor.name} of ${(v as Float64Array).length} numbers)` : v), 2)}\n`);
         return true;
       }
       case 'agents':

@@ -85,6 +85,13 @@ export function checkScenario(s: Scenario, file: string): void {
   if (s.prosumers.pv.share === undefined && s.prosumers.pv.offset >= s.prosumers.pv.every) fail('prosumers.pv.offset', `${s.prosumers.pv.offset} must be below pv.every (${s.prosumers.pv.every}): no prosumer would get PV`);
   const kw = s.prosumers.pv.kw;
   if (typeof kw === 'object' && !Array.isArray(kw) && kw.min > kw.max) fail('prosumers.pv.kw.min', `${kw.min} is above max (${kw.max})`);
+  // issue 14: a merit-order period must be one the market clears
+  (s.report.merit_order_periods ?? []).forEach((text, k) => {
+    const t = clockSeconds(text);
+    if (t < from || t >= to || Math.abs((t - from) / periodS - Math.round((t - from) / periodS)) > 1e-9) {
+      fail(`report.merit_order_periods[${k}]`, `${text} does not start a ${s.market.period_min}-minute market period of the horizon ${s.horizon.from}–${s.horizon.to}`);
+    }
+  });
   const u = s.batteries.unit;
   if (u.soc_min > u.soc_max) fail('batteries.unit.soc_min', `${u.soc_min} is above soc_max (${u.soc_max})`);
   if (u.soc < u.soc_min || u.soc > u.soc_max) fail('batteries.unit.soc', `${u.soc} is outside [soc_min, soc_max] = [${u.soc_min}, ${u.soc_max}]`);

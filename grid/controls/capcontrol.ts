@@ -182,7 +182,8 @@ export class CapController implements ControlActor {
   private armed = false;
   private handle = 0;
   private lastOpenTimeS: number;
-  private nowS = 0;
+  /** solution time (s) of the last sample; the event-driven mode moves it to an action's time */
+  nowS = 0;
 
   constructor(
     readonly def: CapControlState,

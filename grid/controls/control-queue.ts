@@ -1,5 +1,5 @@
 /**
- * The control queue of OpenDSS's static control mode (ControlQueue.pas): controls push actions due at
+ * The control queue of OpenDSS's static and time-driven control modes (ControlQueue.pas): controls push actions due at
  * `time + delay`; the list is kept sorted by due time, a new action going before the first one due at
  * the same time or later; `doNearest` executes every action due at the earliest time and leaves the
  * rest queued (a control that stays armed keeps its place); a control that returns into its band
@@ -45,6 +45,11 @@ export class ControlQueue {
     if (at >= 0) this.entries.splice(at, 1);
   }
 
+  /** Due time of the first action (s), undefined when the queue is empty. */
+  get nextTimeS(): number | undefined {
+    return this.entries[0]?.timeS;
+  }
+
   get isEmpty(): boolean {
     return this.entries.length === 0;
   }
@@ -59,15 +64,28 @@ export class ControlQueue {
   }
 
   /**
+   * Executes, in queue order, every action due at `timeS` or before, those pushed while executing
+   * included (OpenDSS DoActions, the time-driven control mode: Pop takes the first action with a
+   * time ≤ t until none is left). Returns how many actions ran and the controls that changed the circuit.
+   */
+  doDue(timeS: number): { executed: number; changed: ControlActor[] } {
+    return this.run(timeS);
+  }
+
+  /**
    * Executes, in queue order, every action due at the time of the first one (OpenDSS
    * DoNearestActions: time itself does not advance in static mode). Returns how many actions ran and
    * the controls whose action changed the circuit.
    */
   doNearest(): { executed: number; changed: ControlActor[] } {
+    if (this.entries.length === 0) return { executed: 0, changed: [] };
+    return this.run(this.entries[0].timeS);
+  }
+
+  /** Pops and executes the first action due at `t` or before until none is left. */
+  private run(t: number): { executed: number; changed: ControlActor[] } {
     const changed: ControlActor[] = [];
     let executed = 0;
-    if (this.entries.length === 0) return { executed, changed };
-    const t = this.entries[0].timeS;
     for (;;) {
       const at = this.entries.findIndex((e) => e.timeS <= t);
       if (at < 0) break;

@@ -1,11 +1,12 @@
 /**
  * RegControl: the voltage regulator of one transformer winding, as OpenDSS's RegControl.pas does it
- * in the static control mode. Sampling reads the winding's voltage (or a remote bus) through the PT
+ * in the static and time-driven control modes. Sampling reads the winding's voltage (or a remote bus) through the PT
  * ratio, applies line-drop compensation (R + jX volts on the CT current, or Beckwith's LDC_Z), and,
  * when the result is outside vreg ± band/2 (or the local voltage above vlimit), computes the boost
  * needed in whole tap steps and queues a tap change after `delay` s (inverse time optional). Executed
  * in static mode, the change moves 70 % of the way but at least one step, at most `maxtapchange`
- * steps (AtLeastOneTap), and the transformer clamps the tap to [mintap, maxtap]. Reverse power
+ * steps (AtLeastOneTap), and the transformer clamps the tap to [mintap, maxtap]; in the time-driven
+ * mode it moves one step and queues the next after `tapdelay` s. Reverse power
  * (reversible, revneutral, cogen) follows the same source: a reverse action after `revDelay` s flips
  * the mode, in which the reverse settings apply and the tap moves the other way (or to neutral).
  */
@@ -208,6 +209,14 @@ export class RegController implements ControlActor {
   private revBackHandle = 0;
   /** tap steps moved by the last executed change (OpenDSS LastChange) */
   lastChange = 0;
+  /**
+   * OpenDSS's time- and event-driven control modes (ControlMode=TIME, EVENT): an executed change
+   * moves one tap and, if more are pending, queues the next after `tapdelay` s (DoPendingAction,
+   * TIMEDRIVEN and EVENTDRIVEN)
+   */
+  timeDriven = false;
+  /** solution time (s) of the last sample, the clock a re-queue counts from (the event-driven mode moves it to an action's time) */
+  nowS = 0;
   private readonly deltaDirection: number;
 
   constructor(
@@ -308,6 +317,7 @@ export class RegController implements ControlActor {
     const b = branchIndex(view.model, `transformer.${xf.name}`);
     if (b === undefined) return; // disabled transformer: nothing to control
     const t = timeOf(view);
+    this.nowS = t;
     const tw = xf.windings[d.tapWinding - 1];
     const usingBus = d.bus !== undefined;
     const lookingForward = !this.inReverseMode || this.inCogenMode;
@@ -449,11 +459,28 @@ export class RegController implements ControlActor {
       return false;
     }
     const w = this.xf.windings[this.def.tapWinding - 1];
+    if (this.timeDriven) {
+      // one tap towards the pending change; the rest waits tapdelay (OpenDSS pushes without
+      // keeping the handle, so a later in-band sample does not delete it: it then finds no change)
+      const moved = setPresentTap(w, w.tap + this.oneInDirectionOf(tapStep(w)));
+      if (this.pendingTapChange !== 0) this.queue.push(this.nowS + this.def.tapDelayS, ACTION_TAPCHANGE, this);
+      else this.armed = false;
+      return moved;
+    }
     const change = this.atLeastOneTap(this.pendingTapChange, tapStep(w));
     const moved = setPresentTap(w, w.tap + change);
     this.pendingTapChange = 0;
     this.armed = false;
     return moved;
+  }
+
+  /** OpenDSS OneInDirectionOf: one step towards the pending change, which shrinks by it (to 0 within 0.9 step). */
+  private oneInDirectionOf(inc: number): number {
+    const up = this.pendingTapChange > 0;
+    this.lastChange = up ? 1 : -1;
+    this.pendingTapChange += up ? -inc : inc;
+    if (Math.abs(this.pendingTapChange) < 0.9 * inc) this.pendingTapChange = 0;
+    return up ? inc : -inc;
   }
 
   /** OpenDSS AtLeastOneTap: 70 % of the proposed change, at least one step, at most maxtapchange. */

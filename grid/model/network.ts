@@ -12,7 +12,7 @@ import { type BusRef, terminalNodes } from './elements/common.js';
 import type { LineState } from './elements/line.js';
 import { type LoadModel, type LoadState, loadBasePower } from './elements/load.js';
 import { type LoadShapeState, defaultLoadShape } from './elements/loadshape.js';
-import type { TransformerState } from './elements/transformer.js';
+import { type TransformerState, transformerNormAmps } from './elements/transformer.js';
 import type { VsourceState } from './elements/vsource.js';
 import { lineYprim, openConductors, transformerYprim, vsourceNorton } from './yprim.js';
 import { type LineGeometryState, type ObjectLookup, geometrySpec, resolveConductor } from './elements/conductors.js';
@@ -201,7 +201,7 @@ export function buildNetwork(c: DssCircuit): Network {
       terminals: t.windings.map((w) => terminal(w.bus, t.phases + 1, t.phases)),
       y: transformerYprim(t, c.definedAt.get(`transformer.${t.name}`)),
       phases: t.phases,
-      normAmps: 0,
+      normAmps: transformerNormAmps(t),
       emergAmps: 0,
       substation: t.sub,
       seriesZ: undefined,

@@ -11,7 +11,7 @@
 import { DssError } from '../../errors.js';
 import type { DssCircuit } from '../dss/interpreter.js';
 import type { BusRef } from './elements/common.js';
-import type { GeneratorState } from './elements/generator.js';
+import type { GeneratorModel, GeneratorState } from './elements/generator.js';
 import type { LoadShapeState } from './elements/loadshape.js';
 import { type Connection, branchBase, pceConductors } from './elements/power-conversion.js';
 import type { PvSystemState } from './elements/pvsystem.js';
@@ -35,9 +35,21 @@ interface PceBase {
   readonly zScale: number;
   readonly vminpu: number;
   readonly vmaxpu: number;
-  /** PVSystem LimitCurrent=yes (current capped below Vminpu, no constant-Z fallback) */
-  readonly currentLimited: boolean;
+  /**
+   * How the element's current follows its voltage (OpenDSS's model procedures): `pq` constant PQ
+   * inside Vminpu…Vmaxpu, constant Z outside (DoConstantPQGen, DoConstantPQPVsystemObj); `z`
+   * constant admittance at the present power (model 2); `ilimit` constant PQ with the current capped
+   * below Vminpu (PVSystem LimitCurrent=yes; `gen7` generator model 7, see BR_PCE_GEN7); `pqcap`
+   * as `pq` with the current then capped at |S|/(Vminpu·VBase) (Storage LimitCurrent=yes); `fixedq` / `fixedqz`
+   * constant P with the base kvar as a constant Q / a constant reactance (generator models 4 and
+   * 5); `pv` constant PQ at any voltage, its Q adjusted to hold |V| (generator model 3).
+   */
+  readonly branchModel: PceBranchModel;
+  /** base kvar per element (generation sign) that models 4 and 5 hold fixed; 0 otherwise */
+  readonly kvarFixed: number;
 }
+
+export type PceBranchModel = 'pq' | 'z' | 'ilimit' | 'gen7' | 'pqcap' | 'fixedq' | 'fixedqz' | 'pv';
 
 export interface ShapeSet {
   readonly daily: LoadShapeState | undefined;
@@ -47,8 +59,8 @@ export interface ShapeSet {
 
 export interface GeneratorPce extends PceBase {
   readonly kind: 'generator';
-  /** 1: constant PQ; 3: constant P and |V| */
-  readonly model: 1 | 3;
+  /** OpenDSS's generator model (see GeneratorState) */
+  readonly model: GeneratorModel;
   readonly kW: number;
   readonly kvar: number;
   readonly fixed: boolean;
@@ -73,6 +85,8 @@ export interface StoragePce extends PceBase {
   readonly kind: 'storage';
   readonly state: StorageState;
   readonly shapes: ShapeSet;
+  /** inverter efficiency against |DC kW| / kVA */
+  readonly effCurve: XYCurveState | undefined;
 }
 
 export type Pce = GeneratorPce | PvSystemPce | StoragePce;
@@ -103,7 +117,8 @@ export function buildPces(c: DssCircuit, terminal: TerminalOf): Pce[] {
       zScale: br.zScale,
       vminpu: s.vminpu,
       vmaxpu: s.vmaxpu,
-      currentLimited: false,
+      branchModel: 'pq' as PceBranchModel,
+      kvarFixed: 0,
     };
   };
   const out: Pce[] = [];
@@ -111,8 +126,11 @@ export function buildPces(c: DssCircuit, terminal: TerminalOf): Pce[] {
     if (!g.enabled) continue;
     const owner = `generator.${g.name}`;
     const vTarget = (g.vpu * 1000 * g.kV) / (g.phases > 1 ? Math.sqrt(3) : 1);
+    const branchModel: PceBranchModel = ({ 1: 'pq', 2: 'z', 3: 'pv', 4: 'fixedq', 5: 'fixedqz', 7: 'gen7' } as const)[g.model];
     out.push({
       ...base(owner, g),
+      branchModel,
+      kvarFixed: g.model === 4 || g.model === 5 ? g.kvar : 0,
       kind: 'generator',
       model: g.model,
       kW: g.kW,
@@ -133,7 +151,7 @@ export function buildPces(c: DssCircuit, terminal: TerminalOf): Pce[] {
     }
     out.push({
       ...base(owner, p),
-      currentLimited: p.limitCurrent,
+      branchModel: p.model === 2 ? 'z' : p.limitCurrent ? 'ilimit' : 'pq',
       kind: 'pvsystem',
       state: p,
       shapes: shapeSet(owner, p),
@@ -149,7 +167,16 @@ export function buildPces(c: DssCircuit, terminal: TerminalOf): Pce[] {
   for (const s of (c.objects.get('storage')?.values() ?? []) as Iterable<StorageState>) {
     if (!s.enabled) continue;
     const owner = `storage.${s.name}`;
-    out.push({ ...base(owner, s), kind: 'storage', state: s, shapes: shapeSet(owner, s) });
+    if (s.limitCurrent && s.conn === 'delta' && s.phases === 1) {
+      throw new DssError({ file: c.file, line: 1 }, `${owner}: LimitCurrent=yes on a 1-phase delta Storage is not supported (OpenDSS scales its check by √3 there)`);
+    }
+    const effCurve = lookup<XYCurveState>('xycurve', owner, 'EffCurve', s.effCurve);
+    if (effCurve && effCurve.y.some((y, i) => i > 0 && y < effCurve.y[i - 1])) {
+      // OpenDSS's ComputeDCkW takes the larger root of its quadratic, which on a falling segment
+      // is far off the curve (the battery empties in one step), and can loop without end
+      throw new DssError({ file: c.file, line: 1 }, `${owner}: EffCurve '${effCurve.name}' falls between points; Storage efficiency curves must not decrease (OpenDSS's DC-power computation fails on a falling segment)`);
+    }
+    out.push({ ...base(owner, s), branchModel: s.model === 2 ? 'z' : s.limitCurrent ? 'pqcap' : 'pq', kind: 'storage', state: s, shapes: shapeSet(owner, s), effCurve });
   }
   return out;
 }

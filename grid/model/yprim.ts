@@ -5,7 +5,7 @@
  */
 import { DssError, type DssLocation } from '../../errors.js';
 import { type CMatrix, type Complex, cinvert, cmatrix, polar } from './complex.js';
-import type { LineState } from './elements/line.js';
+import { type LineState, defaultCapacitanceFactor } from './elements/line.js';
 import { perLengthMatrices } from './elements/linecode.js';
 import type { TransformerState } from './elements/transformer.js';
 import { type VsourceState, vsourceImpedance } from './elements/vsource.js';
@@ -51,6 +51,8 @@ export function lineYprim(
     len = s.length * LENGTH_UNITS_M[s.lengthUnits];
   } else {
     ({ z, cNf } = perLengthMatrices(s, s.phases));
+    const cFactor = defaultCapacitanceFactor(s);
+    if (cFactor !== 1) cNf = cNf.map((c) => c * cFactor);
     const factor = s.units === 'none' || s.lengthUnits === 'none' ? 1 : LENGTH_UNITS_M[s.lengthUnits] / LENGTH_UNITS_M[s.units];
     len = s.length * factor;
   }

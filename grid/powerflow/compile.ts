@@ -9,8 +9,10 @@
  */
 import { DssError } from '../../errors.js';
 import { elementAtBus, type Load, type Network } from '../model/network.js';
+import type { LowRankCorrection } from './incremental.js';
 import { type SeriesChains, expandChains, findSeriesChains } from './series-chains.js';
 import { SparseLU, TripletMatrix, ZeroPivotError } from './sparse-lu.js';
+import { type GroundCandidate, loadsHoldingGround } from './weak-grounding.js';
 
 /**
  * Branch models of power conversion elements (Generator, PVSystem, Storage), beside the load
@@ -22,6 +24,17 @@ export const BR_PCE_PQ = 101;
 /** constant PQ with the current capped at |S|/(Vminpu·Vbase) below Vminpu (PVSystem LimitCurrent) */
 export const BR_PCE_PQ_ILIMIT = 102;
 export const BR_PCE_PQ_ANY_V = 103;
+/** constant admittance at the present power (model 2 of Generator, PVSystem, Storage) */
+export const BR_PCE_Z = 104;
+/** generator models 4 and 5: constant P with the base kvar (brQFixed) as a constant Q / reactance */
+export const BR_PCE_FIXED_Q = 105;
+export const BR_PCE_FIXED_QZ = 106;
+/** generator model 7: as BR_PCE_PQ_ILIMIT, with OpenDSS's sign of Q once the current is limited */
+export const BR_PCE_GEN7 = 107;
+/** as BR_PCE_PQ, the current then capped at |S|/(Vminpu·Vbase) (Storage LimitCurrent=yes) */
+export const BR_PCE_PQ_CAP = 108;
+
+const PCE_BRANCH_CODE = { pq: BR_PCE_PQ, z: BR_PCE_Z, ilimit: BR_PCE_PQ_ILIMIT, gen7: BR_PCE_GEN7, pqcap: BR_PCE_PQ_CAP, fixedq: BR_PCE_FIXED_Q, fixedqz: BR_PCE_FIXED_QZ, pv: BR_PCE_PQ_ANY_V } as const;
 
 /** Largest number of load branches for which the dense reduced impedance matrix is used. */
 export const REDUCED_MAX_NODES = 1200;
@@ -89,7 +102,7 @@ export interface SolverModel {
   readonly loadBrStart: Int32Array;
   /**
    * first branch of each power conversion element (network.pces), and one past the last; these
-   * branches follow the loads' (brLoad = −1) and carry model BR_PCE_PQ or BR_PCE_PQ_ANY_V
+   * branches follow the loads' (brLoad = −1) and carry one of the BR_PCE_* models
    */
   readonly pceBrStart: Int32Array;
   readonly pceNodes: readonly Int32Array[];
@@ -103,6 +116,11 @@ export interface SolverModel {
   readonly branchSpace: BranchSpace;
   /** the dense impedance between load branches (method 'dense' only) */
   readonly reduced: ReducedModel | undefined;
+  /**
+   * a low-rank correction of `lu` (incremental.ts): set on models derived from a compiled one after
+   * a control changed some primitive admittances; the solver applies it where it substitutes
+   */
+  readonly lowRank?: LowRankCorrection;
 }
 
 /**
@@ -367,7 +385,7 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
     const nodes = conductorNodes([pce.terminal]);
     pceBrStart[pi] = brLoad.length;
     const nc = nodes.length;
-    const code = pce.kind === 'generator' && pce.model === 3 ? BR_PCE_PQ_ANY_V : pce.currentLimited ? BR_PCE_PQ_ILIMIT : BR_PCE_PQ;
+    const code = PCE_BRANCH_CODE[pce.branchModel];
     for (let p = 0; p < pce.phases; p++) {
       brLoad.push(-1);
       brA.push(nodes[p]);
@@ -377,6 +395,10 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
       brVmin.push(pce.vminpu);
       brVmax.push(pce.vmaxpu);
       brVlow.push(0);
+      brCvrW.push(0);
+      brCvrQ.push(0);
+      brQFixed.push((-pce.kvarFixed * 1000) / pce.phases);
+      brZip.push(0, 0, 0, 0, 0, 0, 0);
       // OpenDSS puts −Yeq of a generating element into Y (CalcYPrimMatrix); only the convergence
       // path depends on it (the compensation current removes it again), and without it a small
       // generator behind a weak, unbalanced connection makes the fixed-point iteration diverge
@@ -398,6 +420,7 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
     return nodes;
   });
   pceBrStart[network.pces.length] = brLoad.length;
+  holdFloatingParts(network, y, nk, red, branchNodes, sourceNodes, chains, brLoad, brA, brB, brVBase, brYlinRe, brYlinIm);
 
   checkConnected(network, n, nodeBusArr, branchNodes, sourceNodes);
   let lu: SparseLU;
@@ -423,12 +446,7 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
     v0Im[k] = xIm[nodeMap[k]];
   }
   expandChains(chains, v0Re, v0Im);
-  const nodeVScale = new Float64Array(n);
-  for (const nodes of busNodes) {
-    let mx = 0;
-    for (const k of nodes) mx = Math.max(mx, Math.hypot(v0Re[k], v0Im[k]));
-    for (const k of nodes) nodeVScale[k] = mx > 0 ? mx : 1;
-  }
+  const nodeVScale = nodeVoltageScales(busNodes, v0Re, v0Im);
 
   const model: SolverModel = {
     network,
@@ -474,7 +492,7 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
     branchSpace: undefined as unknown as BranchSpace,
     reduced: undefined,
   };
-  const space = branchSpace(model);
+  const space = branchSpaceOf(model);
   const method = chooseMethod(options.method ?? 'auto', model.nBr, space);
   const withSpace = { ...model, method, branchSpace: space };
   const reduced = method === 'dense' ? reduce(withSpace) : undefined;
@@ -498,8 +516,19 @@ function chooseMethod(option: 'auto' | 'dense' | 'sparse', nBr: number, space: B
   return nBr * nBr <= DENSE_SPEEDUP * space.reachNnz ? 'dense' : 'sparse';
 }
 
+/** Convergence scale of each node: the largest no-load voltage magnitude on its bus (V), else 1. */
+export function nodeVoltageScales(busNodes: readonly Int32Array[], v0Re: Float64Array, v0Im: Float64Array): Float64Array {
+  const out = new Float64Array(v0Re.length);
+  for (const nodes of busNodes) {
+    let mx = 0;
+    for (const k of nodes) mx = Math.max(mx, Math.hypot(v0Re[k], v0Im[k]));
+    for (const k of nodes) out[k] = mx > 0 ? mx : 1;
+  }
+  return out;
+}
+
 /** The load-branch space of a compiled model (see BranchSpace). */
-function branchSpace(m: SolverModel): BranchSpace {
+function branchSpaceOf(m: SolverModel): BranchSpace {
   const lu = m.lu;
   const nodeRow = new Int32Array(m.nNodes).fill(-1);
   for (const k of m.matrixNodes) nodeRow[k] = lu.iperm[m.nodeMap[k]];
@@ -516,6 +545,12 @@ function branchSpace(m: SolverModel): BranchSpace {
   for (const r of reachRows) inReach[r] = 1;
   const rest: number[] = [];
   for (let r = 0; r < lu.n; r++) if (!inReach[r]) rest.push(r);
+  const { v0Re, v0Im, scale } = branchVoltages(m);
+  return { rowA, rowB, v0Re, v0Im, scale, reachRows, restRows: Int32Array.from(rest), nodeRow, reachNnz: lu.rowsNnz(reachRows) };
+}
+
+/** No-load voltage of each load branch (V) and its convergence scale (V), from the model's v0. */
+export function branchVoltages(m: SolverModel): { v0Re: Float64Array; v0Im: Float64Array; scale: Float64Array } {
   const nb = m.nBr;
   const v0Re = new Float64Array(nb);
   const v0Im = new Float64Array(nb);
@@ -528,7 +563,7 @@ function branchSpace(m: SolverModel): BranchSpace {
     // the branch's own base voltage, or its no-load voltage when that is larger
     scale[k] = Math.max(m.brVBase[k], Math.hypot(v0Re[k], v0Im[k]), 1);
   }
-  return { rowA, rowB, v0Re, v0Im, scale, reachRows, restRows: Int32Array.from(rest), nodeRow, reachNnz: lu.rowsNnz(reachRows) };
+  return { v0Re, v0Im, scale };
 }
 
 /**
@@ -565,6 +600,67 @@ function pceLinearPart(pce: Network['pces'][number]): [number, number] {
   const q = (-kvar * 1000) / pce.phases;
   const f = pce.kind === 'generator' && pce.model === 3 ? 0.01 : 1;
   return [(f * p * pce.zScale) / v2, (-f * q * pce.zScale) / v2];
+}
+
+/**
+ * Stamps the nominal admittance of the loads that alone hold a part of the network to ground
+ * (weak-grounding.ts), as OpenDSS stamps every load's; `brYlin*` record it for the compensation.
+ */
+function holdFloatingParts(
+  network: Network,
+  y: TripletMatrix,
+  nk: number,
+  red: (k: number) => number,
+  branchNodes: readonly Int32Array[],
+  sourceNodes: readonly Int32Array[],
+  chains: SeriesChains,
+  brLoad: readonly number[],
+  brA: readonly number[],
+  brB: readonly number[],
+  brVBase: readonly number[],
+  brYlinRe: number[],
+  brYlinIm: number[],
+): void {
+  const candidates: GroundCandidate[] = [];
+  const which: number[] = [];
+  for (let k = 0; k < brLoad.length; k++) {
+    if (brLoad[k] < 0 || brYlinRe[k] !== 0 || brYlinIm[k] !== 0 || (brA[k] < 0) === (brB[k] < 0)) continue;
+    const row = red(brA[k] >= 0 ? brA[k] : brB[k]);
+    const l = network.loads[brLoad[k]];
+    const yeqAbs = (Math.hypot(l.kW, l.kvar) * 1000) / l.phases / (brVBase[k] * brVBase[k]);
+    if (row < 0 || !(yeqAbs > 0)) continue;
+    candidates.push({ row, yeqAbs });
+    which.push(k);
+  }
+  if (candidates.length === 0) return;
+  const groups: number[][] = [];
+  network.branches.forEach((b, k) => {
+    if (chains.inChain[k]) return;
+    const rows = Array.from(branchNodes[k], red);
+    if (b.kind !== 'transformer') groups.push(rows);
+    else {
+      let at = 0;
+      for (const t of b.terminals) {
+        groups.push(rows.slice(at, at + t.nodes.length));
+        at += t.nodes.length;
+      }
+    }
+  });
+  for (let c = 0; c < chains.count; c++) {
+    for (let q = chains.condOff[c]; q < chains.condOff[c] + chains.nc[c]; q++) groups.push([red(chains.endA[q]), red(chains.endB[q])]);
+  }
+  for (const nodes of sourceNodes) groups.push(Array.from(nodes, red));
+  for (let k = 0; k < brLoad.length; k++) if (brA[k] >= 0 && brB[k] >= 0) groups.push([red(brA[k]), red(brB[k])]);
+  const held = loadsHoldingGround(nk, y, groups, candidates);
+  held.forEach((h, i) => {
+    if (!h) return;
+    const k = which[i];
+    const l = network.loads[brLoad[k]];
+    const v2 = brVBase[k] * brVBase[k];
+    brYlinRe[k] = (l.kW * 1000) / l.phases / v2;
+    brYlinIm[k] = -(l.kvar * 1000) / l.phases / v2;
+    y.add(candidates[i].row, candidates[i].row, brYlinRe[k], brYlinIm[k]);
+  });
 }
 
 /** Rejects buses that no source reaches through lines and transformers. */

@@ -11,7 +11,7 @@
  */
 import { type LoadShapeState, shapeMultipliers } from '../model/elements/loadshape.js';
 import { temperatureAt } from '../model/elements/tshape.js';
-import { yAt } from '../model/elements/xycurve.js';
+import { type XYCurveState, lineAt, yAt } from '../model/elements/xycurve.js';
 import type { GeneratorPce, Pce, PvSystemPce, ShapeSet, StoragePce } from '../model/pces.js';
 import { initialKwh } from '../model/elements/storage.js';
 import type { SolverModel } from './compile.js';
@@ -32,6 +32,8 @@ export interface PceRuntime {
    */
   readonly kvarRequest: Float64Array;
   readonly kwLimit: Float64Array;
+  /** power factor a watt-pf control sets (OpenDSS pf_wp_nominal; NaN = none), in place of the element's pf */
+  readonly pfRequest: Float64Array;
   /** Storage: energy stored (kWh), state (−1 charging, 0 idling, 1 discharging), %charge, %discharge */
   readonly kwh: Float64Array;
   readonly storageState: Int8Array;
@@ -57,6 +59,7 @@ export function newPceRuntime(pces: readonly Pce[]): PceRuntime {
     genKvar: new Float64Array(n).fill(Number.NaN),
     kvarRequest: new Float64Array(n).fill(Number.NaN),
     kwLimit: new Float64Array(n).fill(Number.NaN),
+    pfRequest: new Float64Array(n).fill(Number.NaN),
     kwh: new Float64Array(n),
     storageState: new Int8Array(n),
     pctIn: new Float64Array(n),
@@ -121,7 +124,7 @@ const sign = (x: number): number => (x > 0 ? 1 : x < 0 ? -1 : 0);
  * Output (kW, kvar) of a PVSystem at `hour`. `on` is the inverter's state before the step; the
  * returned `on` is its state after (cut-in/cut-out hysteresis).
  */
-export function pvSystemPower(pv: PvSystemPce, hour: number, mode: PceMode, on: boolean, kvarRequest = Number.NaN, kwLimit = Number.NaN): { kW: number; kvar: number; on: boolean; panelKw: number } {
+export function pvSystemPower(pv: PvSystemPce, hour: number, mode: PceMode, on: boolean, kvarRequest = Number.NaN, kwLimit = Number.NaN, pfRequest = Number.NaN): { kW: number; kvar: number; on: boolean; panelKw: number } {
   const s = pv.state;
   const shape = shapeIn(pv.shapes, mode, true);
   let mult = 1;
@@ -151,7 +154,10 @@ export function pvSystemPower(pv: PvSystemPce, hour: number, mode: PceMode, on: 
     const cap = Number.isNaN(kwLimit) ? s.pmpp * s.puPmpp : kwLimit;
     kW = pac > cap ? cap : pac;
   }
-  const out = inverterOutput(s, kW, on, false, (s.pctPminNoVars * s.pmpp) / 100, (s.pctPminkvarMax * s.pmpp) / 100, cutOutKwAc, kvarRequest);
+  // a watt-pf control's pf applies to the available power (panel × efficiency × %Pmpp), which the
+  // %Pmpp cap can put above the kW delivered (OpenDSS, measured: test/grid/controls/invcontrol)
+  const pfBaseKw = on ? panelKw * (pv.effCurve ? yAt(pv.effCurve, panelKw / s.kVA) : 1) * s.puPmpp : 0;
+  const out = inverterOutput(s, kW, on, false, (s.pctPminNoVars * s.pmpp) / 100, (s.pctPminkvarMax * s.pmpp) / 100, cutOutKwAc, kvarRequest, pfRequest, pfBaseKw);
   return { kW: out.kW, kvar: out.kvar, on, panelKw };
 }
 
@@ -175,12 +181,16 @@ interface InverterSpec {
  * kvar limited to kVA with PF, watt or var priority: the common tail of OpenDSS's
  * ComputeInverterPower in PVSystem.pas and Storage.pas. `idle` is a Storage in its idling state
  * (only the kvar limits apply, and the kVA limit backs off kvar). `kvarRequest` (not NaN) is an
- * inverter control's request, which switches the element to kvar mode as OpenDSS's controls do.
+ * inverter control's request, which switches the element to kvar mode as OpenDSS's controls do;
+ * `pfRequest` (not NaN) a watt-pf control's power factor, which puts it in pf mode at that pf, the
+ * kvar then taken on `pfBaseKw` (the available power) rather than on kW.
  */
-function inverterOutput(s: InverterSpec, kW: number, on: boolean, idle: boolean, pMinNoVarsKw: number, pMinKvarLimitKw: number, cutOutKwAc: number, kvarRequest: number): { kW: number; kvar: number } {
+function inverterOutput(s: InverterSpec, kW: number, on: boolean, idle: boolean, pMinNoVarsKw: number, pMinKvarLimitKw: number, cutOutKwAc: number, kvarRequest: number, pfRequest = Number.NaN, pfBaseKw = Number.NaN): { kW: number; kvar: number } {
   const pMinNoVars = s.pctPminNoVars <= 0 ? -1 : pMinNoVarsKw;
   const pMinKvarLimit = s.pctPminkvarMax <= 0 ? -1 : pMinKvarLimitKw;
-  const varMode = Number.isNaN(kvarRequest) ? s.varMode : 'kvar';
+  const byPf = !Number.isNaN(pfRequest);
+  const pf = byPf ? pfRequest : s.pf;
+  const varMode = byPf ? 'pf' : Number.isNaN(kvarRequest) ? s.varMode : 'kvar';
   const requested = Number.isNaN(kvarRequest) ? s.kvarRequested : kvarRequest;
   const qMax = s.kvarMax;
   const qMaxAbs = s.kvarMaxAbs;
@@ -188,7 +198,7 @@ function inverterOutput(s: InverterSpec, kW: number, on: boolean, idle: boolean,
   let tempPf = 0;
   if (idle) {
     if (varMode === 'pf') {
-      kvar = kW * Math.sqrt(1 / (s.pf * s.pf) - 1) * sign(s.pf);
+      kvar = kW * Math.sqrt(1 / (pf * pf) - 1) * sign(pf);
       if (kvar > 0 && Math.abs(kvar) > qMax) kvar = qMax;
       else if (kvar < 0 && Math.abs(kvar) > qMaxAbs) kvar = qMaxAbs * sign(requested);
     } else if (requested > 0 && Math.abs(requested) > qMax) kvar = qMax;
@@ -197,17 +207,17 @@ function inverterOutput(s: InverterSpec, kW: number, on: boolean, idle: boolean,
   } else if (Math.abs(kW) < pMinNoVars) {
     kvar = 0;
   } else if (varMode === 'pf') {
-    if (s.pf === 1) kvar = 0;
+    if (pf === 1) kvar = 0;
     else {
-      kvar = kW * Math.sqrt(1 / (s.pf * s.pf) - 1) * sign(s.pf);
+      kvar = (byPf ? pfBaseKw : kW) * Math.sqrt(1 / (pf * pf) - 1) * sign(pf);
       if (Math.abs(kW) < pMinKvarLimit) {
         if (Math.abs(kW) >= Math.max(pMinNoVars, cutOutKwAc)) {
           const ramp = kvar > 0 ? (qMax / pMinKvarLimit) * Math.abs(kW) : kvar < 0 ? (qMaxAbs / pMinKvarLimit) * Math.abs(kW) : 0;
-          if (Math.abs(kvar) > ramp) kvar = ramp * sign(kW) * sign(s.pf);
+          if (Math.abs(kvar) > ramp) kvar = ramp * sign(kW) * sign(pf);
         }
       } else if (Math.abs(kvar) > qMax || Math.abs(kvar) > qMaxAbs) {
-        kvar = (kvar > 0 ? qMax : qMaxAbs) * sign(kW) * sign(s.pf);
-        if (s.pfPriority) kW = kvar * Math.sqrt(1 / (1 - s.pf * s.pf) - 1) * sign(s.pf);
+        kvar = (kvar > 0 ? qMax : qMaxAbs) * sign(kW) * sign(pf);
+        if (s.pfPriority) kW = kvar * Math.sqrt(1 / (1 - pf * pf) - 1) * sign(pf);
       }
     }
   } else if (Math.abs(kW) < pMinKvarLimit) {
@@ -229,8 +239,8 @@ function inverterOutput(s: InverterSpec, kW: number, on: boolean, idle: boolean,
       kvar = Math.sqrt(s.kVA * s.kVA - kW * kW) * sign(kvar);
     } else if (varMode === 'pf' && s.pfPriority) {
       const dir = kW < 0 ? -1 : 1;
-      kW = s.kVA * Math.abs(s.pf) * dir;
-      kvar = s.kVA * Math.sqrt(1 - s.pf * s.pf) * sign(s.pf) * dir;
+      kW = s.kVA * Math.abs(pf) * dir;
+      kvar = s.kVA * Math.sqrt(1 - pf * pf) * sign(pf) * dir;
     } else if (varMode === 'kvar' && s.pfPriority) {
       kW = Math.abs(kvar) === qMax ? s.kVA * Math.abs(tempPf) * sign(kW) : s.kVA * Math.abs(Math.cos(Math.atan(requested / kW))) * sign(kW);
       kvar = s.kVA * Math.abs(Math.sin(Math.acos(kW / s.kVA))) * sign(requested);
@@ -309,9 +319,15 @@ export function storagePower(st: StoragePce, pi: number, hour: number, mode: Pce
     } else state = 0;
   }
   if (state === 0) kW = -pIdling;
-  // ComputeInverterPower: cut-in/cut-out on the AC side (ideal inverter)
-  const cutIn = (s.pctCutin * s.kVA) / 100;
-  const cutOut = (s.pctCutout * s.kVA) / 100;
+  // ComputeInverterPower: cut-in/cut-out on the AC side (through the efficiency curve, if any:
+  // × efficiency while discharging, ÷ efficiency otherwise)
+  const acSide = (kw: number): number => {
+    if (!st.effCurve) return kw;
+    const e = yAt(st.effCurve, Math.abs(kw) / s.kVA);
+    return state === 1 ? kw * e : kw / e;
+  };
+  const cutIn = acSide((s.pctCutin * s.kVA) / 100);
+  const cutOut = acSide((s.pctCutout * s.kVA) / 100);
   let on = rt.inverterOn[pi] === 1;
   if (on) {
     if (Math.abs(kW) < cutOut) {
@@ -353,7 +369,8 @@ export function updateStorage(m: SolverModel, vRe: Float64Array, vIm: Float64Arr
       pIn += vr * cur[0] + vi * cur[1];
     }
     const state = rt.storageState[pi];
-    const dcKw = state === 0 ? -Math.abs(pIn / 1000) : Math.abs(pIn / 1000) * state;
+    const dcAbs = pce.effCurve ? dcPower(pce.effCurve, s.kVA, Math.abs(pIn / 1000), state === 1) : Math.abs(pIn / 1000);
+    const dcKw = state === 0 ? -dcAbs : dcAbs * state;
     const pIdling = (s.pctIdlingKw * s.kWrated) / 100;
     const idlingLosses = state === 0 ? Math.abs(dcKw) : pIdling;
     const chargeEff = s.pctEffCharge / 100;
@@ -383,6 +400,31 @@ export function updateStorage(m: SolverModel, vRe: Float64Array, vIm: Float64Arr
     }
     rt.kwh[pi] = kwh;
   });
+}
+
+/**
+ * DC power (kW, magnitude) behind an inverter with efficiency curve `eff` (against |DC| / kVA) for
+ * a terminal power of `acKw` (magnitude), as OpenDSS's ComputeDCkW: on the curve's segment
+ * eff = a·x + b, discharging solves AC = DC·eff(DC) (the larger root of (a/kVA)·DC² + b·DC − AC),
+ * charging and idling take DC = D·b / (1 − a·D/kVA) from the last estimate D (first the AC power);
+ * repeated while the estimate moves to another segment (at most 10 times).
+ */
+function dcPower(eff: XYCurveState, kVA: number, acKw: number, discharging: boolean): number {
+  let dc = acKw;
+  let coef: [number, number] = [1, 1];
+  let guess: [number, number] = [0, 0];
+  for (let n = 0; n < 10 && coef[0] !== guess[0] && coef[1] !== guess[1]; n++) {
+    guess = lineAt(eff, Math.abs(dc) / kVA);
+    const a = guess[0] / kVA;
+    const b = guess[1];
+    if (discharging) {
+      // OpenDSS QuadSolver: the larger root
+      const r = Math.sqrt(b * b + 4 * a * acKw);
+      dc = a === 0 ? (b !== 0 ? acKw / b : 0) : Math.max((-b + r) / (2 * a), (-b - r) / (2 * a));
+    } else dc = (Math.abs(dc) * b) / (1 - a * Math.abs(dc));
+    coef = lineAt(eff, Math.abs(dc) / kVA);
+  }
+  return Math.abs(dc);
 }
 
 /** Writes one element's generation (kW, kvar) into its branches, consumption positive, per phase. */
@@ -419,7 +461,7 @@ export function setPcePowerOf(m: SolverModel, pi: number, out: { pW: Float64Arra
     } else if (pce.kind === 'storage') {
       r = storagePower(pce, pi, hour, mode, rt);
     } else {
-      const o = pvSystemPower(pce, hour, mode, rt.inverterOn[pi] === 1, rt.kvarRequest[pi], rt.kwLimit[pi]);
+      const o = pvSystemPower(pce, hour, mode, rt.inverterOn[pi] === 1, rt.kvarRequest[pi], rt.kwLimit[pi], rt.pfRequest[pi]);
       rt.inverterOn[pi] = o.on ? 1 : 0;
       r = o;
     }

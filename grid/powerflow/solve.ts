@@ -12,7 +12,7 @@
  * generation entered as a load is negative.
  */
 import { Anderson } from './anderson.js';
-import { BR_PCE_PQ, BR_PCE_PQ_ANY_V, BR_PCE_PQ_ILIMIT, type SolverModel } from './compile.js';
+import { BR_PCE_FIXED_Q, BR_PCE_FIXED_QZ, BR_PCE_PQ, BR_PCE_PQ_ANY_V, BR_PCE_PQ_CAP, BR_PCE_PQ_ILIMIT, BR_PCE_GEN7, BR_PCE_Z, type SolverModel } from './compile.js';
 import { type PceRuntime, newPceRuntime, setPcePowersAt } from './pce-power.js';
 import { solveVoltageControlledGenerators } from './pv-generators.js';
 import { expandChains } from './series-chains.js';
@@ -85,6 +85,17 @@ export class PowerFlowState {
     this.xS = new Float64Array(2 * model.nBr);
     this.gS = new Float64Array(2 * model.nBr);
     this.anderson = new Anderson(2 * model.nBr, ANDERSON_DEPTH);
+  }
+
+  /**
+   * The next solve starts from these node voltages (V, by system node; the same numbering, e.g. the
+   * last solution of the model before a control changed it), as OpenDSS continues after a control
+   * action.
+   */
+  startFrom(vRe: Float64Array, vIm: Float64Array): void {
+    this.vRe.set(vRe);
+    this.vIm.set(vIm);
+    this.warm = true;
   }
 
   /** Forgets the previous solution: the next solve starts from the no-load voltages. */
@@ -266,6 +277,7 @@ export class PowerFlowState {
     const x = this.xS;
     const g = this.gS;
     const emf = this.emf;
+    const low = m.lowRank;
     for (let k = 0; k < nb; k++) {
       x[2 * k] = vr[k] / scale[k];
       x[2 * k + 1] = vi[k] / scale[k];
@@ -295,6 +307,9 @@ export class PowerFlowState {
         }
       }
       lu.forward(reach);
+      // a control changed some elements since the factorisation: their low-rank correction of the
+      // forward-substituted vector (incremental.ts) before the back substitution
+      if (low) low.correct(lu);
       lu.backwardRows(reach);
       change = 0;
       for (let k = 0; k < nb; k++) {
@@ -365,16 +380,19 @@ export function branchCurrent(m: SolverModel, k: number, vr: number, vi: number,
   const yr = p / v2;
   const yi = -q / v2;
   const model = m.brModel[k];
-  if (model === BR_PCE_PQ_ILIMIT) {
-    // current-limited inverter: below Vminpu the current keeps |S|/(Vminpu·Vbase) at the power
-    // factor angle, I = conj(S)·(V/|V|)/(Vminpu·Vbase) (OpenDSS DoConstantPQPVsystemObj)
+  if (model === BR_PCE_PQ_ILIMIT || model === BR_PCE_GEN7) {
+    // current-limited inverter: below Vminpu the current keeps |S|/(Vminpu·Vbase), I =
+    // conj(S)·(V/|V|)/(Vminpu·Vbase) (OpenDSS DoConstantPQPVsystemObj). Generator model 7
+    // (DoCurrentLimitedPQ) computes its limit from conj(S), so once limited its reactive current
+    // has the opposite sign, I = S·(V/|V|)/(Vminpu·Vbase): OpenDSS's behaviour, measured against it
     const vmag = Math.sqrt(vr * vr + vi * vi);
     const lim = m.brVminPu[k] * vbase;
     if (vmag < lim) {
       const ur = vr / vmag;
       const ui = vi / vmag;
-      out[0] = (p * ur + q * ui) / lim;
-      out[1] = (p * ui - q * ur) / lim;
+      const qs = model === BR_PCE_GEN7 ? -q : q;
+      out[0] = (p * ur + qs * ui) / lim;
+      out[1] = (p * ui - qs * ur) / lim;
     } else {
       const d = vmag * vmag;
       out[0] = (p * vr + q * vi) / d;
@@ -382,11 +400,11 @@ export function branchCurrent(m: SolverModel, k: number, vr: number, vi: number,
     }
     return;
   }
-  if (model === BR_PCE_PQ || model === BR_PCE_PQ_ANY_V) {
+  if (model === BR_PCE_PQ || model === BR_PCE_PQ_ANY_V || model === BR_PCE_PQ_CAP) {
     // power conversion element (p, q ≤ 0 when generating): constant PQ, and for BR_PCE_PQ a
     // constant impedance at its Vminpu/Vmaxpu power outside that band (OpenDSS DoConstantPQGen)
     const d = vr * vr + vi * vi;
-    if (model === BR_PCE_PQ) {
+    if (model !== BR_PCE_PQ_ANY_V) {
       const vmag = Math.sqrt(d);
       const lo = m.brVminPu[k];
       const hi = m.brVmaxPu[k];
@@ -395,11 +413,56 @@ export function branchCurrent(m: SolverModel, k: number, vr: number, vi: number,
         const f = (pu !== 0 ? 1 / (pu * pu) : 1) * m.brZScale[k];
         out[0] = f * (yr * vr - yi * vi);
         out[1] = f * (yr * vi + yi * vr);
-        return;
+      } else {
+        out[0] = (p * vr + q * vi) / d;
+        out[1] = (p * vi - q * vr) / d;
       }
+      if (model === BR_PCE_PQ_CAP) {
+        // Storage LimitCurrent (DoConstantPQStorageObj): that current, capped at |S|/(Vminpu·Vbase)
+        // at the power factor angle
+        const lim = m.brVminPu[k] * vbase;
+        const cap = Math.sqrt(p * p + q * q) / lim;
+        if (Math.hypot(out[0], out[1]) > cap) {
+          out[0] = (p * vr + q * vi) / (vmag * lim);
+          out[1] = (p * vi - q * vr) / (vmag * lim);
+        }
+      }
+      return;
     }
     out[0] = (p * vr + q * vi) / d;
     out[1] = (p * vi - q * vr) / d;
+    return;
+  }
+  if (model === BR_PCE_Z) {
+    // model 2 of a power conversion element: Yeq at the present power (OpenDSS DoConstantZGen)
+    const zs = m.brZScale[k];
+    out[0] = zs * (yr * vr - yi * vi);
+    out[1] = zs * (yr * vi + yi * vr);
+    return;
+  }
+  if (model === BR_PCE_FIXED_Q || model === BR_PCE_FIXED_QZ) {
+    // generator models 4 and 5 (DoFixedQGen, DoFixedQZGen): the base var `qf` stays fixed as a
+    // constant Q (4) or as the susceptance it gives at base voltage (5); outside Vminpu…Vmaxpu the
+    // P part becomes the conductance at the band-edge power, the Q part that base susceptance
+    const zs = m.brZScale[k];
+    const qf = m.brQFixed[k];
+    const bq = (-qf / v2) * zs;
+    const d = vr * vr + vi * vi;
+    const vmag = Math.sqrt(d);
+    const lo = m.brVminPu[k];
+    const hi = m.brVmaxPu[k];
+    if (vmag <= lo * vbase || vmag > hi * vbase) {
+      const pu = vmag <= lo * vbase ? lo : hi;
+      const g = (pu !== 0 ? yr / (pu * pu) : yr) * zs;
+      out[0] = g * vr - bq * vi;
+      out[1] = g * vi + bq * vr;
+    } else if (model === BR_PCE_FIXED_Q) {
+      out[0] = (p * vr + qf * vi) / d;
+      out[1] = (p * vi - qf * vr) / d;
+    } else {
+      out[0] = (p * vr) / d - bq * vi;
+      out[1] = (p * vi) / d + bq * vr;
+    }
     return;
   }
   if (model === 2) {

@@ -84,15 +84,25 @@ export async function solveDayAheadSchedule(day: CommunityDay, useWindows = true
  * `SolverError` if HiGHS fails on a round too, or after `CEILING_ROUNDS` rounds.
  */
 export function solveDayAheadScheduleWith(highs: HighsModule, day: CommunityDay, useWindows = true): DayAheadSchedule {
+  return withCeilingRetry((ceilings) => solveReduced(highs, day, useWindows, ceilings)).schedule;
+}
+
+/**
+ * Solves a day QP whose batteries' energy ceilings can be dropped (see `solveDayAheadScheduleWith`):
+ * first with every ceiling; on HiGHS error −1 without them, putting back those the solution exceeds,
+ * one round at a time. `solve(undefined)` keeps every ceiling, `solve(kept)` only those in `kept`,
+ * and reports the columns over their dropped ceiling. Throws `SolverError`.
+ */
+export function withCeilingRetry<R extends { overCeiling: readonly string[] }>(solve: (ceilings: ReadonlySet<string> | undefined) => R): R {
   try {
-    return solveReduced(highs, day, useWindows, undefined).schedule;
+    return solve(undefined);
   } catch (err) {
     if (!(err instanceof SolverError) || err.status !== 'error') throw err;
   }
   const kept = new Set<string>();
   for (let round = 0; round < CEILING_ROUNDS; round++) {
-    const r = solveReduced(highs, day, useWindows, kept);
-    if (r.overCeiling.length === 0) return r.schedule;
+    const r = solve(kept);
+    if (r.overCeiling.length === 0) return r;
     for (const e of r.overCeiling) kept.add(e);
   }
   throw new SolverError('community-day-ahead', 'error', `energy ceilings still exceeded after ${CEILING_ROUNDS} rounds without them`);
@@ -111,10 +121,8 @@ function solveReduced(highs: HighsModule, day: CommunityDay, useWindows: boolean
   const n = first.agents.length;
   const nc = first.communities.length;
   const isBattery = Uint8Array.from(first.agents, (a) => (a.kind === 'battery' ? 1 : 0));
-  const obj: string[] = [];
-  const quad: string[] = [];
-  const rows: string[] = [];
-  const bounds: string[] = [];
+  const q: QpText = { obj: [], quad: [], rows: [], bounds: [] };
+  const { obj, rows } = q;
   const knotBuf: number[] = [];
   const windows: PriceWindow[] = [];
   const unbounded: Array<[string, number]> = [];
@@ -138,41 +146,8 @@ function solveReduced(highs: HighsModule, day: CommunityDay, useWindows: boolean
       const prices: number[] = [top];
       for (let j = inside.length - 1; j >= 0; j--) if (inside[j] !== prices[prices.length - 1]) prices.push(inside[j]);
       if (bottom < top) prices.push(bottom);
-      // y starts at X_c(π_imp) (its low end) and grows piece by piece as the price falls: a jump
-      // [lo, hi] at each knot (linear agents at their marginal price), an affine piece between knots
-      const lhs: string[] = [];
-      let seg = 0;
-      let filledKw = 0;
       const ref = window.referenceEurPerKwh[c];
-      const addPiece = (lengthKw: number, priceHigh: number, priceLow: number) => {
-        if (!(lengthKw > 1e-12)) return;
-        const v = `d${t}_${c}_${seg++}`;
-        bounds.push(`0 <= ${v} <= ${lpNumber(lengthKw)}`);
-        const curvature = (h * (priceHigh - priceLow)) / lengthKw;
-        if (curvature > 0) quad.push(quadraticTerm(curvature, v));
-        if (priceLow >= ref) {
-          // a piece full at the reference price is written as what is left unused, u = length − δ,
-          // so that the all-zero start of the QP is the reference market (fewer solver iterations):
-          // −h·∫ marginal value becomes +h·priceLow·u + ½·curvature·u² (plus a constant)
-          filledKw += lengthKw;
-          lhs.push(`+ ${v}`);
-          obj.push(objectiveTerm(h * priceLow, v));
-        } else {
-          // −h·∫ marginal value, the marginal value falling linearly from priceHigh to priceLow
-          lhs.push(`- ${v}`);
-          obj.push(objectiveTerm(-h * priceHigh, v));
-        }
-      };
-      const y0 = sumNonBattery(m, isBattery, c, top, false);
-      let prevHi = y0;
-      for (let j = 0; j < prices.length; j++) {
-        const x = prices[j];
-        const lo = sumNonBattery(m, isBattery, c, x, false);
-        const hi = sumNonBattery(m, isBattery, c, x, true);
-        if (j > 0) addPiece(lo - prevHi, prices[j - 1], x);
-        addPiece(hi - lo, x, x);
-        prevHi = hi;
-      }
+      const { lhs, rhsKw } = writePieces(q, `d${t}_${c}_`, h, prices, ref, (x) => sumNonBattery(m, isBattery, c, x, false), (x) => sumNonBattery(m, isBattery, c, x, true));
       for (let k = m.start[c]; k < m.start[c + 1]; k++) {
         const i = m.order[k];
         if (!isBattery[i]) continue;
@@ -193,29 +168,16 @@ function solveReduced(highs: HighsModule, day: CommunityDay, useWindows: boolean
         if (m.fee !== 0) obj.push(objectiveTerm(h * m.fee, qi));
       }
       // balance: imports − exports = non-battery net demand + battery charging
-      rows.push(`bal${t}_${c}: ${lhs.join(' ')} = ${lpNumber(y0 + filledKw)}`);
+      rows.push(`bal${t}_${c}: ${lhs.join(' ')} = ${lpNumber(rhsKw)}`);
     }
     if (poolIn.length > 0) rows.push(`pool${t}: ${[...poolOut.map((v) => `+ ${v}`), ...poolIn.map((v) => `- ${v}`)].join(' ')} = 0`);
     for (let i = 0; i < n; i++) {
       if (!isBattery[i]) continue;
-      const ag = p.agents[i] as BatteryAgent;
-      const ch = `c${t}_${i}`;
-      const dis = `x${t}_${i}`;
-      const e = `e${t}_${i}`;
-      const floor = lpNumber(energyFloorKwh(ag, t === T - 1));
-      const ceiling = ag.socMax * ag.capacityKwh;
-      bounds.push(`0 <= ${ch} <= ${lpNumber(chargeLimitKw(ag))}`, `0 <= ${dis} <= ${lpNumber(dischargeLimitKw(ag))}`, !ceilings || ceilings.has(e) ? `${floor} <= ${e} <= ${lpNumber(ceiling)}` : `${e} >= ${floor}`);
-      if (ceilings && !ceilings.has(e)) unbounded.push([e, ceiling]);
-      const keep = 1 - ag.selfDischargePerPeriod;
-      // seed 000, Eq. (9) across hours
-      if (t === 0) rows.push(`s${t}_${i}: ${e} ${lpTerm(-h * ag.etaCh, ch)} ${lpTerm(h / ag.etaDis, dis)} = ${lpNumber(keep * ag.soc * ag.capacityKwh)}`);
-      else rows.push(`s${t}_${i}: ${e} ${lpTerm(-keep, `e${t - 1}_${i}`)} ${lpTerm(-h * ag.etaCh, ch)} ${lpTerm(h / ag.etaDis, dis)} = 0`);
       const next = t + 1 < T ? (day.hours[t + 1].agents[i] as BatteryAgent).valueEurPerKwh : 0;
-      if (ag.valueEurPerKwh - next !== 0) obj.push(objectiveTerm(-(ag.valueEurPerKwh - next), e));
-      if (ag.aEurPerKwhPerKw > 0) quad.push(quadraticTerm(ag.aEurPerKwhPerKw * h, ch), quadraticTerm(ag.aEurPerKwhPerKw * h, dis));
+      writeBattery(q, t, T, `${i}`, p.agents[i] as BatteryAgent, h, next, ceilings, unbounded);
     }
   }
-  const text = lpModel(obj, quad, rows, bounds);
+  const text = lpModel(q.obj, q.quad, q.rows, q.bounds);
   const sol = solveLpFormatWith(highs, 'community-day-ahead', text, HIGHS_QP_OPTIONS);
   const dual = new Map<string, number>();
   for (const r of sol.Rows) dual.set(r.Name, r.Dual ?? NaN);
@@ -248,6 +210,79 @@ function solveReduced(highs: HighsModule, day: CommunityDay, useWindows: boolean
   // HiGHS's feasibility tolerance is 1e-10 (relative to the row); what exceeds the ceiling by more is put back
   const overCeiling = unbounded.filter(([e, ceiling]) => (sol.Columns[e]?.Primal ?? Infinity) > ceiling + 1e-9 * (1 + ceiling)).map(([e]) => e);
   return { schedule: { sKw, energyValueEurPerKwh: nu, windows, priceEurPerKwh: lambda }, overCeiling };
+}
+
+/** A QP being written as LP text: objective terms, quadratic terms, rows and bounds (`lp-text.ts`). */
+export interface QpText {
+  readonly obj: string[];
+  readonly quad: string[];
+  readonly rows: string[];
+  readonly bounds: string[];
+}
+
+/**
+ * Writes a community's concave welfare W(y) of its non-battery net demand y as bounded pieces (module
+ * comment, step 1). `prices`: the knots inside the window, highest first (the window's top first and
+ * its bottom last); `low`/`high`: the net demand's range at a price. y starts at low(top) and grows
+ * piece by piece as the price falls: a jump [lo, hi] at each knot (linear agents at their marginal
+ * price), an affine piece between knots. Returns the terms of y − low(top) for the balance row and
+ * the row's constant (`y = rhsKw − Σ lhs` reads: lhs terms on the left, rhsKw on the right).
+ */
+export function writePieces(q: QpText, prefix: string, h: number, prices: readonly number[], ref: number, low: (x: number) => number, high: (x: number) => number): { lhs: string[]; rhsKw: number } {
+  const lhs: string[] = [];
+  let seg = 0;
+  let filledKw = 0;
+  const addPiece = (lengthKw: number, priceHigh: number, priceLow: number) => {
+    if (!(lengthKw > 1e-12)) return;
+    const v = `${prefix}${seg++}`;
+    q.bounds.push(`0 <= ${v} <= ${lpNumber(lengthKw)}`);
+    const curvature = (h * (priceHigh - priceLow)) / lengthKw;
+    if (curvature > 0) q.quad.push(quadraticTerm(curvature, v));
+    if (priceLow >= ref) {
+      // a piece full at the reference price is written as what is left unused, u = length − δ,
+      // so that the all-zero start of the QP is the reference market (fewer solver iterations):
+      // −h·∫ marginal value becomes +h·priceLow·u + ½·curvature·u² (plus a constant)
+      filledKw += lengthKw;
+      lhs.push(`+ ${v}`);
+      q.obj.push(objectiveTerm(h * priceLow, v));
+    } else {
+      // −h·∫ marginal value, the marginal value falling linearly from priceHigh to priceLow
+      lhs.push(`- ${v}`);
+      q.obj.push(objectiveTerm(-h * priceHigh, v));
+    }
+  };
+  const y0 = low(prices[0]);
+  let prevHi = y0;
+  for (let j = 0; j < prices.length; j++) {
+    const x = prices[j];
+    const lo = low(x);
+    const hi = high(x);
+    if (j > 0) addPiece(lo - prevHi, prices[j - 1], x);
+    addPiece(hi - lo, x, x);
+    prevHi = hi;
+  }
+  return { lhs, rhsKw: y0 + filledKw };
+}
+
+/**
+ * Writes battery `key`'s columns (charge c, discharge x, stored energy e of hour t), its energy row
+ * (seed 000, Eq. (9) across hours), bounds and terms. `nextValue`: the next hour's value of stored
+ * energy (0 after the last hour). `ceilings`/`unbounded`: see `solveReduced`.
+ */
+export function writeBattery(q: QpText, t: number, T: number, key: string, ag: BatteryAgent, h: number, nextValue: number, ceilings: ReadonlySet<string> | undefined, unbounded: Array<[string, number]>): void {
+  const ch = `c${t}_${key}`;
+  const dis = `x${t}_${key}`;
+  const e = `e${t}_${key}`;
+  const floor = lpNumber(energyFloorKwh(ag, t === T - 1));
+  const ceiling = ag.socMax * ag.capacityKwh;
+  q.bounds.push(`0 <= ${ch} <= ${lpNumber(chargeLimitKw(ag))}`, `0 <= ${dis} <= ${lpNumber(dischargeLimitKw(ag))}`, !ceilings || ceilings.has(e) ? `${floor} <= ${e} <= ${lpNumber(ceiling)}` : `${e} >= ${floor}`);
+  if (ceilings && !ceilings.has(e)) unbounded.push([e, ceiling]);
+  const keep = 1 - ag.selfDischargePerPeriod;
+  // seed 000, Eq. (9) across hours
+  if (t === 0) q.rows.push(`s${t}_${key}: ${e} ${lpTerm(-h * ag.etaCh, ch)} ${lpTerm(h / ag.etaDis, dis)} = ${lpNumber(keep * ag.soc * ag.capacityKwh)}`);
+  else q.rows.push(`s${t}_${key}: ${e} ${lpTerm(-keep, `e${t - 1}_${key}`)} ${lpTerm(-h * ag.etaCh, ch)} ${lpTerm(h / ag.etaDis, dis)} = 0`);
+  if (ag.valueEurPerKwh - nextValue !== 0) q.obj.push(objectiveTerm(-(ag.valueEurPerKwh - nextValue), e));
+  if (ag.aEurPerKwhPerKw > 0) q.quad.push(quadraticTerm(ag.aEurPerKwhPerKw * h, ch), quadraticTerm(ag.aEurPerKwhPerKw * h, dis));
 }
 
 /** Range of community prices any battery schedule can bring about in one hour, EUR/kWh. */
@@ -357,7 +392,7 @@ function nextSoc(b: BatteryAgent, sKw: number, h: number): number {
 }
 
 /** The canonical market with battery i's net charging fixed to s[i] (box collapsed to a point). */
-function pinBatteries(m: CanonicalMarket, s: Float64Array, isBattery: Uint8Array, clip = true): CanonicalMarket {
+export function pinBatteries(m: CanonicalMarket, s: Float64Array, isBattery: Uint8Array, clip = true): CanonicalMarket {
   const lo = m.lo.slice();
   const hi = m.hi.slice();
   for (let i = 0; i < m.nAgents; i++) {
@@ -430,7 +465,7 @@ export function poolBatteries(day: CommunityDay): PooledDay {
 }
 
 /** The pooled day's schedule on the original day: each member takes an equal share of its bank. */
-function unpool(s: DayAheadSchedule, pooled: PooledDay, day: CommunityDay): DayAheadSchedule {
+export function unpool(s: DayAheadSchedule, pooled: PooledDay, day: CommunityDay): DayAheadSchedule {
   if (pooled.day === day) return s;
   const n = day.hours[0].agents.length;
   const spread = (rows: readonly Float64Array[], share: boolean) =>

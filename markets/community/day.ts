@@ -34,6 +34,28 @@ export function validateDay(day: CommunityDay): void {
   });
 }
 
+/**
+ * Hours whose agent lists differ (an agent bids only in some hours: no PV at night) as one day:
+ * every hour lists the union of agents in order of first appearance, and of communities (sorted);
+ * an agent absent from an hour enters it with a zero box (a battery as it bid elsewhere).
+ */
+export function alignHours(hours: readonly CommunityProblem[]): CommunityDay {
+  const template = new Map<string, CommunityAgent>();
+  const communities = new Set<string>();
+  for (const p of hours) {
+    for (const a of p.agents) if (!template.has(a.id)) template.set(a.id, a);
+    for (const c of p.communities) communities.add(c.id);
+  }
+  const ids = [...communities].sort().map((id) => ({ id }));
+  return {
+    hours: hours.map((p) => {
+      const here = new Map(p.agents.map((a) => [a.id, a]));
+      const agents = [...template.values()].map((t): CommunityAgent => here.get(t.id) ?? (t.kind === 'battery' ? t : { ...t, pMinKw: 0, pMaxKw: 0 }));
+      return { ...p, communities: ids, agents };
+    }),
+  };
+}
+
 /** The hour's problem with each battery's soc replaced by `soc[i]` (NaN: keep). */
 export function withSoc(p: CommunityProblem, soc: Float64Array): CommunityProblem {
   return {

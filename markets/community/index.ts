@@ -40,4 +40,5 @@ export { clearDayAhead, clearDayAheadWith } from './day-ahead.js';
 export { clearDayAheadQp, clearDayAheadQpWith, clearDayHourly } from './day.js';
 export { dayAheadKktResiduals, kktHolds, kktResiduals, type KktReport } from './kkt.js';
 export { communityResultToJson, parseCommunityProblem, validateProblem } from './problem-json.js';
-export { clearCommunityManagers, clearOffers, communityCurve, curveAt, type ManagerOffer, type ManagerOutcome, type ManagersResult, type NetImportCurve, truthfulOffers } from './managers.js';
+export { clearCommunityManagers, clearOffers, communityCurve, curveAt, type ManagerOffer, type ManagerOutcome, type ManagersResult, type NetImportCurve, type PartnerTerms, truthfulOffers } from './managers.js';
+export { clearDayByManagers, type ManagersDayResult, truthfulDayOffers } from './managers-day.js';

@@ -32,7 +32,7 @@ import { SolverError } from '../../errors.js';
 import { type CanonicalMarket, pushKnots, responseHigh, responseLow, toCanonical } from './canonical.js';
 import { respondAt, routeFlows, solveNonIncreasing, sortedUnique } from './fast-solver.js';
 import { primalResidualKw } from './kkt.js';
-import { type CommunityProblem, type CommunityResult, GRID_ID, type GridPrices } from './model.js';
+import { type BatteryAgent, type CommunityProblem, type CommunityResult, GRID_ID, type GridPrices } from './model.js';
 import { infeasibleResult, settle } from './settle.js';
 
 /**
@@ -48,15 +48,54 @@ export interface NetImportCurve {
   readonly highKw: readonly number[];
 }
 
+/**
+ * A manager's terms for one partner community (issue 16: a manager may refuse a named neighbour).
+ * Trade between two communities needs both to accept each other; refused, neither sells to the
+ * other (Eq. (8) then holds between accepting partners only).
+ */
+export interface PartnerTerms {
+  /** false: no trade with that community, either way */
+  readonly accept: boolean;
+  /** markup on sales to that community, EUR/kWh ≥ 0, in place of the offer's `exportMarginEurPerKwh` */
+  readonly exportMarginEurPerKwh?: number;
+}
+
 /** What a community manager bids into the inter-community market. */
 export interface ManagerOffer {
   readonly community: string;
-  /** the community's net import by internal price (its members' aggregate, or shaded by the manager) */
+  /**
+   * the community's net import by internal price (its members' aggregate, or shaded by the manager);
+   * in a day-ahead market, of its members other than the batteries in `storage`
+   */
   readonly curve: NetImportCurve;
   /** markup on each kWh the community sells to other communities, EUR/kWh ≥ 0 (the manager keeps it) */
   readonly exportMarginEurPerKwh: number;
   /** largest upstream (grid) import, kW ≥ 0; null: unlimited */
   readonly maxGridImportKw: number | null;
+  /** per-partner terms by community id; a partner not named trades on the offer's own terms */
+  readonly partners?: Readonly<Record<string, PartnerTerms>>;
+  /**
+   * day-ahead market only: the community's storage for this period, as banks of its identical
+   * batteries (`poolBatteries`): with the curve, its value over the day of what it trades outside
+   * (markets/community/managers-day.ts)
+   */
+  readonly storage?: readonly BatteryAgent[];
+}
+
+/** Whether `o` trades with community `partner` at all (both sides must accept: see `PartnerTerms`). */
+export function acceptsPartner(o: ManagerOffer, partner: string): boolean {
+  return !o.partners || !Object.hasOwn(o.partners, partner) || o.partners[partner].accept !== false;
+}
+
+/** The markup `o` keeps on each kWh it sells to `partner`, EUR/kWh. */
+export function marginTo(o: ManagerOffer, partner: string): number {
+  const t = o.partners && Object.hasOwn(o.partners, partner) ? o.partners[partner] : undefined;
+  return t?.exportMarginEurPerKwh ?? o.exportMarginEurPerKwh;
+}
+
+/** Whether an offer sets partner-specific terms (the single-price clearing `clearOffers` cannot honour them). */
+export function hasPartnerTerms(o: ManagerOffer): boolean {
+  return o.partners !== undefined && Object.keys(o.partners).length > 0;
 }
 
 /** A community's part of the clearing. Powers kW for the period, money EUR for the period. */
@@ -100,6 +139,16 @@ export function offerProblem(o: ManagerOffer): string | undefined {
   }
   if (!(o.exportMarginEurPerKwh >= 0) || !Number.isFinite(o.exportMarginEurPerKwh)) return `export margin ${o.exportMarginEurPerKwh} must be a finite number ≥ 0`;
   if (o.maxGridImportKw !== null && !(o.maxGridImportKw >= 0)) return `import cap ${o.maxGridImportKw} must be ≥ 0 or null`;
+  if (o.partners !== undefined) {
+    if (typeof o.partners !== 'object' || o.partners === null || Array.isArray(o.partners)) return 'partners must be an object keyed by community id';
+    for (const [id, t] of Object.entries(o.partners)) {
+      if (id === o.community) return `partners: a community cannot name itself (${id})`;
+      if (typeof t !== 'object' || t === null || typeof t.accept !== 'boolean') return `partners.${id}.accept must be true or false`;
+      const mk = t.exportMarginEurPerKwh;
+      if (mk !== undefined && !(Number.isFinite(mk) && mk >= 0)) return `partners.${id}.exportMarginEurPerKwh ${mk} must be a finite number ≥ 0`;
+    }
+  }
+  if (o.storage !== undefined && (!Array.isArray(o.storage) || o.storage.some((b) => b === null || typeof b !== 'object' || b.kind !== 'battery'))) return 'storage must be a list of batteries';
   return undefined;
 }
 

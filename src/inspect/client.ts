@@ -4,9 +4,11 @@
  * source (`inspectorClient.toString()`), so it must be self-contained — no imports, no references to
  * anything outside its body. Views: a timeline of iterations and periods (← → step periods, [ ] step
  * minutes), the period's merit order with every block's status, the grid's offers and the clearing
- * point, "why this price", the feeder map coloured by voltage at the selected minute, one agent's
- * bids, dispatch and voltage, and the event list. The URL holds the state (it, period, minute, agent),
- * so every view can be linked to.
+ * point, "why this price", the community market (each community's price and trades, each bid
+ * agent's quadratic curve at the optimum), the feeder map coloured by voltage at the selected minute
+ * or by branch loading (branches.csv), one agent's bids, curves, dispatch, strategy state and voltage,
+ * and the event list. The URL holds the state (it, period, minute, agent, colour), so every view can
+ * be linked to.
  */
 export function inspectorClient(): void {
   type Dict = Record<string, any>;
@@ -30,7 +32,7 @@ export function inspectorClient(): void {
   const $ = (id: string) => document.getElementById(id)!;
 
   let run: Dict;
-  const state = { it: 0, period: 0, minute: 0, agent: '' as string };
+  const state = { it: 0, period: 0, minute: 0, agent: '' as string, colour: 'voltage' as string };
   let periodsOf: Dict[] = [];
 
   function periodList(it: number): Dict[] {
@@ -47,6 +49,7 @@ export function inspectorClient(): void {
     if (p) q.set('period', p.label);
     q.set('minute', String(state.minute));
     if (state.agent) q.set('agent', state.agent);
+    if (state.colour !== 'voltage') q.set('colour', state.colour);
     history.replaceState(null, '', `?${q.toString()}`);
   }
 
@@ -61,6 +64,8 @@ export function inspectorClient(): void {
     const p = current();
     state.minute = q.has('minute') && Number.isFinite(Number(q.get('minute'))) ? Number(q.get('minute')) : p ? p.startMinute : 0;
     state.agent = q.get('agent') ?? '';
+    const colour = q.get('colour') ?? 'voltage';
+    state.colour = run.hasBranches && ['peak', 'mean'].includes(colour) ? colour : 'voltage';
   }
 
   function layout(): void {
@@ -73,8 +78,8 @@ export function inspectorClient(): void {
 <section><h2>Period <span id="period-label"></span> <span class="k" id="period-status"></span></h2>
 <div class="legend">${Object.entries(STATUS_COLOUR).filter(([k]) => k !== 'open').map(([k, c]) => `<span><i class="sw" style="background:${c}"></i>${k}</span>`).join('')}<span><i class="sw" style="border:2px solid #000"></i>marginal</span><span>supply: blue edge · demand: red edge</span></div>
 <div id="merit"></div>
-<div class="why" id="why"></div></section>
-<section><h2>Feeder at <span id="minute-label"></span> <input id="minute" type="range" step="1"></h2><div id="map"></div></section>
+<div class="why" id="why"></div>${run.community ? '<div id="community"></div>' : ''}</section>
+<section><h2>Feeder at <span id="minute-label"></span> <input id="minute" type="range" step="1"> <select id="map-colour"><option value="voltage">colour: voltage</option>${run.hasBranches ? '<option value="peak">colour: peak loading (branches.csv)</option><option value="mean">colour: mean loading (branches.csv)</option>' : ''}</select></h2><div id="map"></div></section>
 <section><h2>Agent <select id="agent-select"><option value="">(pick one, or click a block or a bus)</option></select></h2><div id="agent"></div></section>
 <section><h2>Events <select id="ev-type"><option value="">all types</option></select> <input id="ev-agent" placeholder="agent" size="10"> <label><input id="ev-period" type="checkbox" checked> this period</label> <span class="k" id="ev-count"></span></h2><div id="events"></div></section>
 </main>`;
@@ -85,6 +90,13 @@ export function inspectorClient(): void {
     for (const t of run.eventTypes) et.append(new Option(t, t));
     for (const id of ['ev-type', 'ev-period']) $(id).addEventListener('change', () => void renderEvents());
     $('ev-agent').addEventListener('input', () => void renderEvents());
+    const mc = $('map-colour') as HTMLSelectElement;
+    mc.value = state.colour;
+    mc.addEventListener('change', () => {
+      state.colour = mc.value;
+      writeUrl();
+      void renderMap().then(markReady);
+    });
     $('minute').addEventListener('input', () => {
       state.minute = Number(($('minute') as HTMLInputElement).value);
       writeUrl();
@@ -135,7 +147,9 @@ export function inspectorClient(): void {
     $('period-label').textContent = p.label;
     $('period-status').textContent = `it${p.iteration} · ${p.status} · welfare ${fmt(p.welfareEur)} EUR`;
     const { blocks } = await get(`api/book?it=${p.iteration}&period=${p.period}`);
-    drawMerit(p, blocks);
+    if (blocks.length === 0 && run.community) $('merit').innerHTML = '<p class="k">community market: no order book (see each community’s price and each agent’s curve below)</p>';
+    else drawMerit(p, blocks);
+    await renderCommunity(p);
     const price = p.prices.market ?? null;
     const why = p.why;
     const marginal = blocks.filter((b: Dict) => b.marginal);
@@ -154,6 +168,60 @@ ${marginal.map((b: Dict) => `<tr data-id="${esc(b.id)}" data-agent="${esc(b.agen
         selectAgent(a.dataset.agent!);
       });
     }
+  }
+
+  /** The community market of the period: each community's price and trades, each agent's curve at the optimum. */
+  async function renderCommunity(p: Dict): Promise<void> {
+    if (!run.community) return;
+    const c = await get(`api/community?it=${p.iteration}&period=${p.period}`);
+    const ids: string[] = c.communities.map((r: Dict) => r.community);
+    const num = (x: number, d = 4) => `<td>${fmt(x, d)}</td>`;
+    $('community').innerHTML = `<h2>Community market</h2>
+<table id="comm-table"><thead><tr><th>community</th><th>clearing</th><th>EUR/kWh</th><th>internal kW</th><th>grid import kW</th><th>grid export kW</th><th>from communities kW</th><th>to communities kW</th><th>members welfare EUR</th><th>manager margin EUR</th></tr></thead><tbody>
+${c.communities.map((r: Dict) => `<tr data-community="${esc(r.community)}"><td>${esc(r.community)}</td><td>${esc(r.clearing)}</td><td class="price">${fmt(r.priceEurPerKwh, 6)}</td>${num(r.internalVolumeKw)}${num(r.gridImportKw)}${num(r.gridExportKw)}${num(r.interImportKw)}${num(r.interExportKw)}${num(r.membersWelfareEur)}${num(r.managerMarginEur)}</tr>`).join('')}</tbody></table>
+${ids.length > 1 ? `<div class="k">inter-community trades: net kW each row's community bought from the column's (negative: sold to it)</div><table id="comm-trades"><thead><tr><th></th>${ids.map((j) => `<th>${esc(j)}</th>`).join('')}</tr></thead><tbody>
+${c.communities.map((r: Dict) => `<tr data-community="${esc(r.community)}"><td>${esc(r.community)}</td>${ids.map((j) => `<td data-from="${esc(j)}">${j === r.community ? '' : fmt(r.netFromKw[j] ?? 0, 4)}</td>`).join('')}</tr>`).join('')}</tbody></table>` : ''}
+<h2>Agents at the optimum <span class="k">(${c.agents.length}; consumer: marginal utility b − a·P, producer: marginal cost b + a·G)</span></h2>
+<div style="max-height:220px;overflow-y:auto"><table id="curves-table"><thead><tr><th>agent</th><th>bid agent</th><th>kind</th><th>community</th><th>a</th><th>b</th><th>kW range</th><th>optimum kW</th><th>marginal EUR/kWh</th><th>price</th></tr></thead><tbody>
+${c.agents.map((g: Dict) => `<tr data-id="${esc(g.id)}" data-owner="${esc(g.owner)}"><td><a href="#" data-agent="${esc(g.owner)}">${esc(g.owner)}</a></td><td>${esc(g.id)}</td><td>${esc(g.kind)}</td><td>${esc(g.community)}</td><td>${fmt(g.aEurPerKwhPerKw)}</td><td>${fmt(g.bEurPerKwh)}</td><td>${g.pMinKw === null ? '–' : `${fmt(g.pMinKw, 3)}–${fmt(g.pMaxKw, 3)}`}</td><td>${fmt(g.optimumKw, 4)}${g.optimumFrom === 'price' ? '*' : ''}</td><td>${fmt(g.marginalAtOptimum, 6)}</td><td>${fmt(g.priceEurPerKwh, 6)}</td></tr>`).join('')}</tbody></table></div>
+<div class="k">* optimum from the price (the agent bid several agents of its kind); otherwise from its dispatch</div>`;
+    for (const a of Array.from($('community').querySelectorAll('a[data-agent]')) as HTMLElement[]) {
+      a.addEventListener('click', (ev) => {
+        ev.preventDefault();
+        selectAgent(a.dataset.agent!);
+      });
+    }
+  }
+
+  /** One agent's quadratic curves in the period: marginal utility or cost over its range, its community's price, the optimum. */
+  function drawCurves(list: Dict[]): SVGElement | null {
+    const qs = list.filter((g) => (g.kind === 'consumer' || g.kind === 'producer') && g.pMinKw !== null && g.bEurPerKwh !== null);
+    if (qs.length === 0) return null;
+    const W = 380, H = 170, L = 46, B = 22, T = 8, R = 8;
+    const marginal = (g: Dict, kw: number) => (g.kind === 'consumer' ? g.bEurPerKwh - g.aEurPerKwhPerKw * kw : g.bEurPerKwh + g.aEurPerKwhPerKw * kw);
+    const kMax = Math.max(...qs.map((g) => g.pMaxKw), 1e-3) * 1.05;
+    const ps = qs.flatMap((g) => [marginal(g, g.pMinKw), marginal(g, g.pMaxKw), g.priceEurPerKwh ?? g.bEurPerKwh]);
+    const p0 = Math.min(0, ...ps), p1 = Math.max(...ps) * 1.1 || 1;
+    const x = (kw: number) => L + ((W - L - R) * kw) / kMax;
+    const y = (pr: number) => T + ((H - T - B) * (p1 - pr)) / (p1 - p0 || 1);
+    const svg = el('svg', { width: W, height: H, id: 'agent-curve-svg' });
+    svg.append(el('line', { x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: '#444' }), el('line', { x1: L, y1: T, x2: L, y2: H - B, stroke: '#444' }));
+    svg.append(el('text', { x: L - 3, y: y(p1) + 8, 'text-anchor': 'end', 'font-size': 9 }, fmt(p1, 3)), el('text', { x: L - 3, y: y(p0), 'text-anchor': 'end', 'font-size': 9 }, fmt(p0, 3)));
+    svg.append(el('text', { x: W - R, y: H - 6, 'text-anchor': 'end', 'font-size': 9 }, `kW (0–${fmt(kMax, 2)}) · EUR/kWh`));
+    qs.forEach((g, k) => {
+      const colour = g.kind === 'consumer' ? '#a8321f' : '#1f5fa8';
+      const pts = [0, 0.25, 0.5, 0.75, 1].map((f) => g.pMinKw + f * (g.pMaxKw - g.pMinKw)).map((kw) => `${x(kw).toFixed(1)},${y(marginal(g, kw)).toFixed(1)}`).join(' ');
+      const line = el('polyline', { points: pts, fill: 'none', stroke: colour, 'stroke-width': 2, class: 'curve', 'data-id': g.id, 'data-kind': g.kind });
+      line.append(el('title', {}, `${g.id}: ${g.kind === 'consumer' ? `marginal utility ${fmt(g.bEurPerKwh)} − ${fmt(g.aEurPerKwhPerKw)}·P` : `marginal cost ${fmt(g.bEurPerKwh)} + ${fmt(g.aEurPerKwhPerKw)}·G`} on ${fmt(g.pMinKw, 3)}–${fmt(g.pMaxKw, 3)} kW`));
+      svg.append(line);
+      if (g.priceEurPerKwh !== null && k === 0) svg.append(el('line', { x1: L, y1: y(g.priceEurPerKwh), x2: W - R, y2: y(g.priceEurPerKwh), stroke: '#000', 'stroke-dasharray': '3 3', class: 'price' }), el('text', { x: W - R, y: y(g.priceEurPerKwh) - 3, 'text-anchor': 'end', 'font-size': 9 }, `${g.community} price ${fmt(g.priceEurPerKwh)}`));
+      if (g.optimumKw !== null) {
+        const c = el('circle', { cx: x(g.optimumKw), cy: y(g.marginalAtOptimum), r: 4, fill: '#fff', stroke: colour, 'stroke-width': 2, class: 'optimum', 'data-id': g.id, 'data-kw': g.optimumKw, 'data-marginal': g.marginalAtOptimum });
+        c.append(el('title', {}, `${g.id} at the optimum: ${fmt(g.optimumKw, 4)} kW, marginal ${fmt(g.marginalAtOptimum)} EUR/kWh`));
+        svg.append(c);
+      }
+    });
+    return svg;
   }
 
   function drawMerit(p: Dict, blocks: Dict[]): void {
@@ -211,6 +279,15 @@ ${marginal.map((b: Dict) => `<tr data-id="${esc(b.id)}" data-agent="${esc(b.agen
   }
 
   let mapScale = 1;
+  const branchCache = new Map<number, Dict>();
+  /** loading in % of NormAmps → colour: green at 0, yellow at 50, red at 100, purple above */
+  const loadingColour = (pct: number) => {
+    if (pct > 100) return '#7a1fa2';
+    const f = Math.max(0, pct) / 100;
+    const r = Math.round(f < 0.5 ? 510 * f : 255);
+    const g = Math.round(f < 0.5 ? 190 : 190 * (2 - 2 * f));
+    return `rgb(${r},${g},40)`;
+  };
   async function renderMap(): Promise<void> {
     const mins: number[] = run.minutes[state.it] ?? [];
     const input = $('minute') as HTMLInputElement;
@@ -236,7 +313,26 @@ ${marginal.map((b: Dict) => `<tr data-id="${esc(b.id)}" data-agent="${esc(b.agen
     const cx = W / 2, cy = H / 2;
     const vw = W / mapScale, vh = H / mapScale;
     const svg = el('svg', { width: W, height: H, viewBox: `${cx - vw / 2} ${cy - vh / 2} ${vw} ${vh}`, id: 'map-svg' });
-    for (const [a, b] of m.lines) svg.append(el('line', { x1: px(m.buses[a]), y1: py(m.buses[a]), x2: px(m.buses[b]), y2: py(m.buses[b]), stroke: '#bbb', 'stroke-width': 1 / mapScale }));
+    const loading = state.colour !== 'voltage';
+    let branchData: Dict | undefined;
+    if (loading) {
+      branchData = branchCache.get(state.it) ?? (await get(`api/branches?it=${state.it}`));
+      branchCache.set(state.it, branchData!);
+    }
+    const byBranch = new Map<string, Dict>((branchData?.branches ?? []).map((r: Dict) => [r.branch.toLowerCase(), r]));
+    const overloaded = new Set<string>(branchData?.overloaded ?? []);
+    m.lines.forEach(([a, b]: [number, number], k: number) => {
+      const name = String(m.lineNames[k] ?? '');
+      const r = loading ? byBranch.get(name.toLowerCase()) : undefined;
+      const pct = r ? (state.colour === 'peak' ? r.peakLoadingPct : r.meanLoadingPct) : null;
+      const over = loading && overloaded.has(name.toLowerCase());
+      const attrs: Dict = { x1: px(m.buses[a]), y1: py(m.buses[a]), x2: px(m.buses[b]), y2: py(m.buses[b]), stroke: pct === null ? '#bbb' : loadingColour(pct), 'stroke-width': (pct === null ? 1 : 2.5) / mapScale, class: 'branch', 'data-branch': name };
+      if (pct !== null) attrs['data-loading'] = pct;
+      if (over) Object.assign(attrs, { 'data-overloaded': '1', 'stroke-dasharray': `${4 / mapScale} ${2 / mapScale}`, 'stroke-width': 4 / mapScale });
+      const line = el('line', attrs);
+      if (r) line.append(el('title', {}, `${name}: peak ${fmt(r.peakLoadingPct, 2)} % at ${r.peakMinute === null ? '–' : clock(r.peakMinute)}, mean ${fmt(r.meanLoadingPct, 2)} % of ${fmt(r.normAmps, 1)} A; ${r.overloadedH ? `, above 100 % for ${fmt(r.overloadedH, 2)} h` : ''}; losses ${fmt(r.lossesKwh, 3)} kWh (peak ${fmt(r.peakLossesKw, 3)} kW)${over ? ' · overcurrent violation' : ''}`));
+      svg.append(line);
+    });
     const nom = run.nominalVPu;
     // the colour span is the run's widest deviation from nominal (at least 0.005 pu), so small differences show
     const span = Math.max(run.spanPu[state.it] ?? 0, 0.005);
@@ -248,15 +344,15 @@ ${marginal.map((b: Dict) => `<tr data-id="${esc(b.id)}" data-agent="${esc(b.agen
       const gr = Math.round(255 * (1 - Math.abs(d)));
       return `rgb(${r},${gr},${bl})`;
     };
-    const violated = new Set(v.violations.map((x: Dict) => x.bus));
+    const violated = new Set(v.violations.filter((x: Dict) => !loading || x.kind !== 'overcurrent').map((x: Dict) => x.bus));
     const batt = new Set(run.batteries.filter((b: Dict) => b.iteration === state.it).map((b: Dict) => b.bus.toLowerCase()));
     const agentAt = new Map(run.agents.filter((a: Dict) => a.bus).map((a: Dict) => [a.bus, a.id]));
     for (const b of m.buses) {
       const vb = v.buses[b.name];
       const isBatt = batt.has(b.name.toLowerCase());
-      if (!vb && !isBatt && !violated.has(b.name)) continue;
+      if ((!vb || loading) && !isBatt && !violated.has(b.name)) continue;
       const worst = vb ? (Math.abs(vb.min - nom) > Math.abs(vb.max - nom) ? vb.min : vb.max) : nom;
-      const c = el('circle', { cx: px(b), cy: py(b), r: 5 / mapScale, fill: vb ? colour(worst) : '#fff', stroke: violated.has(b.name) ? '#d00' : '#333', 'stroke-width': (violated.has(b.name) ? 2.5 : 0.8) / mapScale, 'data-bus': b.name, class: 'bus' });
+      const c = el('circle', { cx: px(b), cy: py(b), r: (loading ? 3 : 5) / mapScale, fill: vb && !loading ? colour(worst) : '#fff', stroke: violated.has(b.name) ? '#d00' : '#333', 'stroke-width': (violated.has(b.name) ? 2.5 : 0.8) / mapScale, 'data-bus': b.name, class: 'bus' });
       c.append(el('title', {}, `bus ${b.name}${vb ? `: ${fmt(vb.min, 4)}–${fmt(vb.max, 4)} pu` : ''}${violated.has(b.name) ? ' (violation)' : ''}${isBatt ? ' (battery)' : ''}${agentAt.has(b.name) ? ` · ${agentAt.get(b.name)}` : ''}`));
       if (agentAt.has(b.name)) c.addEventListener('click', () => selectAgent(agentAt.get(b.name)! as string));
       svg.append(c);
@@ -270,7 +366,11 @@ ${marginal.map((b: Dict) => `<tr data-id="${esc(b.id)}" data-agent="${esc(b.agen
     $('map').replaceChildren(svg);
     const note = document.createElement('div');
     note.className = 'k';
-    note.textContent = `${v.violations.length} violation(s) at ${clock(state.minute)} · colour: voltage vs nominal ${nom} pu (blue low, red high, full colour at ±${fmt(span, 4)} pu; red ring: violation; square: battery) · wheel: zoom`;
+    note.id = 'map-note';
+    const worstBranch = (branchData?.branches ?? []).reduce((w: Dict | null, r: Dict) => (r.peakLoadingPct !== null && (!w || r.peakLoadingPct > w.peakLoadingPct) ? r : w), null);
+    note.textContent = loading
+      ? `colour: ${state.colour} loading of iteration ${state.it} in % of NormAmps (branches.csv; green 0, yellow 50, red 100, purple above; dashed: overcurrent violation in this iteration, ${overloaded.size} branch(es)); most loaded: ${worstBranch ? `${worstBranch.branch} ${fmt(worstBranch.peakLoadingPct, 2)} %` : '–'} · red ring: voltage violation at ${clock(state.minute)}; square: battery · wheel: zoom`
+      : `${v.violations.length} violation(s) at ${clock(state.minute)} · colour: voltage vs nominal ${nom} pu (blue low, red high, full colour at ±${fmt(span, 4)} pu; red ring: violation; square: battery) · wheel: zoom`;
     $('map').append(note);
   }
 
@@ -284,12 +384,18 @@ ${marginal.map((b: Dict) => `<tr data-id="${esc(b.id)}" data-agent="${esc(b.agen
     const rows = a.market.filter((r: Dict) => r.iteration === state.it);
     const bids = p ? a.bids[`${p.iteration}:${p.period}`] ?? [] : [];
     const volt = a.voltage.filter((r: number[]) => r[0] === state.it);
+    const curves: Dict[] = p ? a.curves[`${p.iteration}:${p.period}`] ?? [] : [];
+    const strat = a.strategy.filter((r: Dict) => r[0] === state.it);
     $('agent').innerHTML = `<h2 id="agent-title">${esc(a.agent.id)}</h2><div class="k">community ${esc(a.agent.community)}${a.agent.bus ? ` · bus ${esc(a.agent.bus)}` : ''}</div>
 <div id="agent-volt"></div>
+${run.community ? `<div id="agent-curve"><div class="k">community-market bid in ${esc(p?.label ?? '')}: ${curves.length === 0 ? 'none' : curves.map((g: Dict) => `${esc(g.id)} (${esc(g.kind)}) ${g.optimumKw === null ? '' : `${fmt(g.optimumKw, 4)} kW at marginal ${fmt(g.marginalAtOptimum)}`}`).join(' · ')}</div></div>` : ''}
+<div id="agent-strategy"><h2>Strategy state <span class="k">(strategy_states.csv: where it changed)</span></h2>${strat.length === 0 ? '<p class="k">no strategy state in this iteration (stateless strategies write none)</p>' : `<div style="max-height:160px;overflow-y:auto"><table id="strategy-table"><thead><tr><th>period</th><th>side</th><th>state</th></tr></thead><tbody>${strat.map((r: Dict) => `<tr style="${p && r[1] === p.label ? 'background:#fffbea' : ''}" data-period="${esc(r[1])}"><td>${esc(r[1])}</td><td>${esc(r[3])}</td><td style="text-align:left;font:11px monospace">${esc(r[4])}</td></tr>`).join('')}</tbody></table></div>`}</div>
 <div>bids in ${esc(p?.label ?? '')}: ${bids.length === 0 ? 'none' : bids.map((b: Dict) => `<span title="${esc(b.status)}" style="border-bottom:3px solid ${STATUS_COLOUR[b.status]}">${esc(b.id)} ${fmt(b.kw, 3)} kW @${fmt(b.priceEurPerKwh, 4)}</span>`).join(' · ')}</div>
 <table id="agent-market"><thead><tr><th>period</th><th>bid supply kW</th><th>bid demand kW</th><th>bought kW</th><th>sold kW</th><th>dispatch kW</th><th>EUR/kWh</th><th>welfare EUR</th></tr></thead><tbody>
 ${rows.map((r: Dict) => `<tr style="${p && r.period === p.label ? 'background:#fffbea' : ''}"><td>${esc(r.period)}</td><td>${fmt(r.bidSupplyKw, 3)}</td><td>${fmt(r.bidDemandKw, 3)}</td><td>${fmt(r.boughtKw, 3)}</td><td>${fmt(r.soldKw, 3)}</td><td>${fmt(r.dispatchKw, 3)}</td><td>${fmt(r.priceEurPerKwh)}</td><td>${fmt(r.welfareEur)}</td></tr>`).join('')}</tbody></table>
 ${Object.keys(a.tables).length === 0 ? '<p class="k">bill and state of charge: this run wrote no agents.csv or batteries.csv rows for this agent.</p>' : Object.entries(a.tables).map(([name, t]: [string, any]) => `<h2>${esc(name)}</h2><table class="extra" data-file="${esc(name)}"><thead><tr>${t.columns.map((c: string) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${t.rows.map((r: Dict) => `<tr>${t.columns.map((c: string) => `<td>${esc(r[c] ?? '')}</td>`).join('')}</tr>`).join('')}</tbody></table>`).join('')}`;
+    const curveSvg = drawCurves(curves);
+    if (curveSvg) $('agent-curve').append(curveSvg);
     if (volt.length > 0) {
       const W = 380, H = 120, L = 40, B = 18;
       const ms = volt.map((r: number[]) => r[1]);

@@ -1,7 +1,8 @@
 /**
  * The inspector's view of a finished run folder, built only from the files the run wrote
- * (summary.json, market.csv, voltages.csv, violations.csv, events.jsonl) plus the feeder the run's
- * provenance names, for the map. Each period's book is the `bid-submitted` blocks; each block's
+ * (summary.json, market.csv, voltages.csv, violations.csv, events.jsonl; communities.csv,
+ * branches.csv, strategy_states.csv when present) plus the feeder the run's provenance names and its
+ * bus_coords files, for the map. Each period's book is the `bid-submitted` blocks; each block's
  * status and the marginal ones come from the `why` the market operator put on `market-cleared`
  * (markets/auction/explain.ts), so the inspector shows what the clearing decided, not a re-clearing.
  */
@@ -12,6 +13,7 @@ import { parseCsv } from '../io/csv.js';
 import { LemsimError } from '../errors.js';
 import { expandVars } from '../scenario.js';
 import { loadFeeder } from '../../grid/feeder.js';
+import { parseBusCoords } from '../../grid/dss/interpreter.js';
 import { blockStatuses } from '../../markets/auction/explain.js';
 
 export class InspectError extends LemsimError {}
@@ -72,7 +74,68 @@ export interface EventBrief {
 export interface FeederMap {
   readonly buses: readonly { readonly name: string; readonly x: number; readonly y: number }[];
   readonly lines: readonly [number, number][];
+  /** the branch each of `lines` draws (`line.<name>`, `transformer.<name>`: branches.csv's `branch`) */
+  readonly lineNames: readonly string[];
   readonly note: string | null;
+}
+
+/** One community's row of communities.csv for a period. */
+export interface CommunityRow {
+  readonly community: string;
+  readonly clearing: string;
+  readonly priceEurPerKwh: number;
+  readonly internalVolumeKw: number;
+  readonly netImportKw: number;
+  readonly gridImportKw: number;
+  readonly gridExportKw: number;
+  readonly interImportKw: number;
+  readonly interExportKw: number;
+  /** bought from each other community minus sold to it, kW */
+  readonly netFromKw: Readonly<Record<string, number>>;
+  readonly membersWelfareEur: number;
+  readonly managerMarginEur: number;
+}
+
+/**
+ * One market agent of a community-market bid (seed 000's model, markets/community/model.ts) at the
+ * optimum: a consumer's utility U(P) = b·P − ½·a·P² on [pMin, pMax] (marginal b − a·P), a producer's
+ * cost C(G) = b·G + ½·a·G² on [pMin, pMax] (marginal b + a·G), a battery's parameters. `optimumKw` is
+ * its power in the clearing: from the owner's dispatch when the owner bid one agent of that kind
+ * (bought = consumption and charge, sold = production and discharge), otherwise from the KKT
+ * condition at its community's price (marginal = price, or the bound) — `optimumFrom` says which.
+ */
+export interface CurveAgent {
+  readonly owner: string;
+  readonly id: string;
+  readonly kind: 'consumer' | 'producer' | 'battery' | string;
+  readonly community: string;
+  readonly pMinKw: number | null;
+  readonly pMaxKw: number | null;
+  readonly aEurPerKwhPerKw: number;
+  readonly bEurPerKwh: number | null;
+  /** battery: what the stored energy is worth, EUR/kWh; its power and soc */
+  readonly battery: { readonly powerKw: number; readonly capacityKwh: number; readonly soc: number; readonly valueEurPerKwh: number } | null;
+  readonly priceEurPerKwh: number | null;
+  readonly optimumKw: number | null;
+  readonly optimumFrom: 'dispatch' | 'price' | null;
+  /** marginal utility (consumer) or cost (producer) at the optimum, EUR/kWh */
+  readonly marginalAtOptimum: number | null;
+}
+
+export interface BranchRow {
+  readonly iteration: number;
+  readonly branch: string;
+  readonly kind: string;
+  readonly bus1: string;
+  readonly bus2: string;
+  readonly normAmps: number | null;
+  readonly peakAmps: number | null;
+  readonly peakLoadingPct: number | null;
+  readonly peakMinute: number | null;
+  readonly meanLoadingPct: number | null;
+  readonly lossesKwh: number | null;
+  readonly peakLossesKw: number | null;
+  readonly overloadedH: number | null;
 }
 
 export interface InspectedRun {
@@ -99,6 +162,14 @@ export interface InspectedRun {
    * no-market baseline; batteries.csv: state of charge), read as they are: file → header and rows.
    */
   readonly extraTables: Readonly<Record<string, { readonly columns: readonly string[]; readonly rows: readonly Record<string, string>[] }>>;
+  /** communities.csv by period key (community market; empty without it) */
+  readonly communities: ReadonlyMap<string, readonly CommunityRow[]>;
+  /** every community-market bid's agents by period key, with their optimum */
+  readonly curves: ReadonlyMap<string, readonly CurveAgent[]>;
+  /** branches.csv (empty when the run wrote none) */
+  readonly branches: readonly BranchRow[];
+  /** strategy_states.csv: per agent, [iteration, period label, minute, side, state JSON] */
+  readonly strategyStates: ReadonlyMap<string, readonly [number, string, number, string, string][]>;
 }
 
 /** Optional per-agent files shown in the agent view when the run wrote them. */
@@ -153,6 +224,7 @@ export function inspectRun(dir: string): InspectedRun {
   const books = new Map<string, BookBlock[]>();
   const events: EventBrief[] = [];
   const open = new Map<string, PeriodView>();
+  const communityBids = new Map<string, { owner: string; community: string; agent: Readonly<Record<string, unknown>> }[]>();
   const text = readRequired(dir, 'events.jsonl');
   let line = 0;
   for (const raw of text.split('\n')) {
@@ -177,6 +249,11 @@ export function inspectRun(dir: string): InspectedRun {
         for (const o of e.payload.bid.supply) book.push({ id: o.id, agent: e.payload.agent, side: 'supply', kw: o.kw, priceEurPerKwh: o.priceEurPerKwh, status: 'open', marginal: false });
         for (const o of e.payload.bid.demand) book.push({ id: o.id, agent: e.payload.agent, side: 'demand', kw: o.kw, priceEurPerKwh: o.priceEurPerKwh, status: 'open', marginal: false });
       }
+    } else if (e.type === 'bid-submitted' && e.payload.bid.market === 'community') {
+      const key = periodKey(e.iteration, e.payload.period);
+      const list = communityBids.get(key) ?? [];
+      for (const a of e.payload.bid.agents) list.push({ owner: e.payload.agent, community: e.payload.community ?? '', agent: a });
+      communityBids.set(key, list);
     } else if (e.type === 'market-cleared') {
       const key = periodKey(e.iteration, e.payload.period);
       const k = periods.indexOf(open.get(key)!);
@@ -238,41 +315,135 @@ export function inspectRun(dir: string): InspectedRun {
     extraTables[name] = { columns: [...parseCsv(text)][0] ?? [], rows };
   }
 
+  const periodOf = new Map<string, number>();
+  for (const p of periods) periodOf.set(`${p.iteration}:${p.label}`, p.period);
+  const communitiesByPeriod = new Map<string, CommunityRow[]>();
+  const cPath = join(dir, 'communities.csv');
+  if (existsSync(cPath)) {
+    for (const r of table(readFileSync(cPath, 'utf8'), cPath)) {
+      const k = periodOf.get(`${r.iteration}:${r.period}`);
+      if (k === undefined) continue;
+      const key = periodKey(Number(r.iteration), k);
+      const netFromKw: Record<string, number> = {};
+      for (const [col, v] of Object.entries(r)) {
+        const m = /^net_from_(.+)_kw$/.exec(col);
+        if (m && v !== '') netFromKw[m[1]] = Number(v);
+      }
+      const list = communitiesByPeriod.get(key) ?? [];
+      list.push({
+        community: cellText(r.community), clearing: r.clearing, priceEurPerKwh: Number(r.price_eur_per_kwh), internalVolumeKw: Number(r.internal_volume_kw), netImportKw: Number(r.net_import_kw),
+        gridImportKw: Number(r.grid_import_kw), gridExportKw: Number(r.grid_export_kw), interImportKw: Number(r.inter_import_kw), interExportKw: Number(r.inter_export_kw), netFromKw,
+        membersWelfareEur: Number(r.members_welfare_eur), managerMarginEur: Number(r.manager_margin_eur),
+      });
+      communitiesByPeriod.set(key, list);
+    }
+  }
+  const curves = new Map<string, CurveAgent[]>();
+  for (const [key, bids] of communityBids) {
+    const [it, k] = key.split(':').map(Number);
+    const label = periods.find((p) => p.iteration === it && p.period === k)?.label;
+    const prices = periods.find((p) => p.iteration === it && p.period === k)?.prices ?? {};
+    const rows = new Map(market.filter((r) => r.iteration === it && r.period === label).map((r) => [r.agent, r]));
+    curves.set(key, bids.map((b) => curveAgent(b, bids, rows.get(b.owner), prices[b.community] ?? null)));
+  }
+  const bPath = join(dir, 'branches.csv');
+  const opt = (v: string | undefined) => (v === undefined || v === '' ? null : Number(v));
+  const branches: BranchRow[] = existsSync(bPath)
+    ? table(readFileSync(bPath, 'utf8'), bPath).map((r) => ({
+        iteration: Number(r.iteration), branch: cellText(r.branch), kind: r.kind, bus1: cellText(r.bus1), bus2: cellText(r.bus2), normAmps: opt(r.norm_amps), peakAmps: opt(r.peak_amps),
+        peakLoadingPct: opt(r.peak_loading_pct), peakMinute: opt(r.peak_minute), meanLoadingPct: opt(r.mean_loading_pct), lossesKwh: opt(r.losses_kwh), peakLossesKw: opt(r.peak_losses_kw), overloadedH: opt(r.overloaded_h),
+      }))
+    : [];
+  const strategyStates = new Map<string, [number, string, number, string, string][]>();
+  const sPath = join(dir, 'strategy_states.csv');
+  if (existsSync(sPath)) {
+    for (const r of table(readFileSync(sPath, 'utf8'), sPath)) {
+      const id = cellText(r.agent);
+      const list = strategyStates.get(id) ?? [];
+      list.push([Number(r.iteration), r.period, Number(r.minute), r.side, cellText(r.state_json)]);
+      strategyStates.set(id, list);
+    }
+  }
+
   return {
-    dir, summary, grid, extraTables,
+    dir, summary, grid, extraTables, communities: communitiesByPeriod, curves, branches, strategyStates,
     nominalVPu: Number(limits.nominal_v_pu ?? 1), vMinPu: Number(limits.v_min_pu ?? 0.9), vMaxPu: Number(limits.v_max_pu ?? 1.1),
     periods, books, market, agents, voltages, loadVoltages, violations, batteries, events,
-    map: feederMap(typeof sc.feeder === 'string' ? sc.feeder : undefined),
+    map: feederMap(typeof sc.feeder === 'string' ? sc.feeder : undefined, Array.isArray(sc.bus_coords) ? sc.bus_coords.filter((x: unknown): x is string => typeof x === 'string') : []),
   };
 }
 
-/** Bus coordinates and the branches between them, from the feeder the run's provenance names. */
-function feederMap(written: string | undefined): FeederMap {
-  if (!written) return { buses: [], lines: [], note: 'the run names no feeder' };
+const numOr = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** One bid agent at the optimum (see `CurveAgent`). */
+function curveAgent(b: { owner: string; community: string; agent: Readonly<Record<string, unknown>> }, all: readonly { owner: string; agent: Readonly<Record<string, unknown>> }[], row: MarketRow | undefined, price: number | null): CurveAgent {
+  const a = b.agent;
+  const kind = String(a.kind ?? '');
+  const aa = numOr(a.aEurPerKwhPerKw) ?? 0;
+  const bb = numOr(a.bEurPerKwh);
+  const lo = numOr(a.pMinKw);
+  const hi = numOr(a.pMaxKw);
+  const mine = all.filter((x) => x.owner === b.owner);
+  const count = (k: string) => mine.filter((x) => x.agent.kind === k).length;
+  // bought = Σ consumption + Σ charge, sold = Σ production + Σ discharge (agents/market-operator.ts)
+  const alone = (k: string) => count(k) === 1 && count('battery') === (k === 'battery' ? 1 : 0) && (k !== 'battery' || mine.length === 1);
+  let optimumKw: number | null = null;
+  let optimumFrom: CurveAgent['optimumFrom'] = null;
+  if (row && kind === 'consumer' && alone('consumer')) [optimumKw, optimumFrom] = [row.boughtKw, 'dispatch'];
+  else if (row && kind === 'producer' && alone('producer')) [optimumKw, optimumFrom] = [row.soldKw, 'dispatch'];
+  else if (row && kind === 'battery' && alone('battery')) [optimumKw, optimumFrom] = [row.boughtKw - row.soldKw, 'dispatch'];
+  else if (price !== null && bb !== null && lo !== null && hi !== null && (kind === 'consumer' || kind === 'producer')) {
+    // KKT at the community price: marginal utility b − a·P (or cost b + a·G) equals the price inside the bounds
+    const inner = aa > 0 ? (kind === 'consumer' ? (bb - price) / aa : (price - bb) / aa) : (kind === 'consumer' ? bb > price : price > bb) ? hi : lo;
+    [optimumKw, optimumFrom] = [Math.min(hi, Math.max(lo, inner)), 'price'];
+  }
+  const marginalAtOptimum = optimumKw === null || bb === null ? null : kind === 'consumer' ? bb - aa * optimumKw : kind === 'producer' ? bb + aa * optimumKw : null;
+  const battery = kind === 'battery' ? { powerKw: numOr(a.powerKw) ?? 0, capacityKwh: numOr(a.capacityKwh) ?? 0, soc: numOr(a.soc) ?? 0, valueEurPerKwh: numOr(a.valueEurPerKwh) ?? 0 } : null;
+  return { owner: b.owner, id: String(a.id ?? b.owner), kind, community: b.community, pMinKw: lo, pMaxKw: hi, aEurPerKwhPerKw: aa, bEurPerKwh: bb, battery, priceEurPerKwh: price, optimumKw, optimumFrom, marginalAtOptimum };
+}
+
+/**
+ * Bus coordinates and the branches between them, from the feeder the run's provenance names; buses
+ * the feeder gives no coordinates take them from the scenario's `bus_coords` files (as the run did).
+ */
+function feederMap(written: string | undefined, coordFiles: readonly string[]): FeederMap {
+  if (!written) return { buses: [], lines: [], lineNames: [], note: 'the run names no feeder' };
   let path: string;
   try {
     path = expandVars(written, 'summary.json', 'provenance.scenario.feeder');
   } catch (e) {
-    return { buses: [], lines: [], note: (e as Error).message };
+    return { buses: [], lines: [], lineNames: [], note: (e as Error).message };
   }
-  if (!existsSync(path)) return { buses: [], lines: [], note: `feeder ${path} not found (the map needs the feeder the run used)` };
+  if (!existsSync(path)) return { buses: [], lines: [], lineNames: [], note: `feeder ${path} not found (the map needs the feeder the run used)` };
   try {
     const { network } = loadFeeder(path);
+    const extra = new Map<string, { x: number; y: number }>();
+    const notes: string[] = [];
+    coordFiles.forEach((f, k) => {
+      const file = expandVars(f, 'summary.json', `provenance.scenario.bus_coords[${k}]`);
+      if (!existsSync(file)) notes.push(`bus coordinates ${file} not found`);
+      else for (const [bus, xy] of parseBusCoords(readFileSync(file, 'utf8'), file)) if (!extra.has(bus)) extra.set(bus, xy);
+    });
     const index = new Map<number, number>();
     const buses: { name: string; x: number; y: number }[] = [];
     network.buses.forEach((b, k) => {
-      if (b.coords) {
+      const xy = b.coords ?? extra.get(b.name);
+      if (xy) {
         index.set(k, buses.length);
-        buses.push({ name: b.name, x: b.coords.x, y: b.coords.y });
+        buses.push({ name: b.name, x: xy.x, y: xy.y });
       }
     });
     const lines: [number, number][] = [];
+    const lineNames: string[] = [];
     for (const br of network.branches) {
       const ends = br.terminals.map((t) => index.get(t.bus)).filter((x): x is number => x !== undefined);
-      if (ends.length >= 2 && ends[0] !== ends[1]) lines.push([ends[0], ends[1]]);
+      if (ends.length >= 2 && ends[0] !== ends[1]) {
+        lines.push([ends[0], ends[1]]);
+        lineNames.push(br.name);
+      }
     }
-    return { buses, lines, note: buses.length === 0 ? 'the feeder has no bus coordinates' : null };
+    return { buses, lines, lineNames, note: buses.length === 0 ? ['the feeder has no bus coordinates', ...notes].join('; ') : notes.length > 0 ? notes.join('; ') : null };
   } catch (e) {
-    return { buses: [], lines: [], note: `feeder ${path}: ${(e as Error).message}` };
+    return { buses: [], lines: [], lineNames: [], note: `feeder ${path}: ${(e as Error).message}` };
   }
 }

@@ -66,6 +66,8 @@ export function apiResponse(run: InspectedRun, url: URL): { status: number; body
           grid: run.grid, nominalVPu: run.nominalVPu, vMinPu: run.vMinPu, vMaxPu: run.vMaxPu,
           periods: run.periods, agents: run.agents, minutes, spanPu, batteries: run.batteries, map: run.map,
           eventTypes: [...new Set(run.events.map((e) => e.type))],
+          community: run.communities.size > 0 || run.curves.size > 0,
+          hasBranches: run.branches.length > 0,
         },
       };
     }
@@ -88,7 +90,21 @@ export function apiResponse(run: InspectedRun, url: URL): { status: number; body
         const rows = t.rows.filter((r) => r.agent === id || r.id === id || (a.bus !== null && r.bus !== undefined && r.bus.toLowerCase() === a.bus.toLowerCase()));
         if (rows.length > 0) tables[name] = { columns: t.columns, rows };
       }
-      return { status: 200, body: { agent: a, market: run.market.filter((r) => r.agent === id), bids, voltage: a.load ? run.loadVoltages.get(a.load)?.rows ?? [] : [], tables } };
+      const curves: Record<string, unknown[]> = {};
+      for (const [key, list] of run.curves) {
+        const mine = list.filter((c) => c.owner === id);
+        if (mine.length > 0) curves[key] = mine;
+      }
+      return { status: 200, body: { agent: a, market: run.market.filter((r) => r.agent === id), bids, voltage: a.load ? run.loadVoltages.get(a.load)?.rows ?? [] : [], tables, curves, strategy: run.strategyStates.get(id) ?? [] } };
+    }
+    case '/api/community': {
+      const key = periodKey(num('it', 0), num('period', 0));
+      return { status: 200, body: { communities: run.communities.get(key) ?? [], agents: run.curves.get(key) ?? [] } };
+    }
+    case '/api/branches': {
+      const it = num('it', 0);
+      const overloaded = [...new Set(run.violations.filter((v) => v.iteration === it && v.kind === 'overcurrent').map((v) => v.element.toLowerCase()))];
+      return { status: 200, body: { branches: run.branches.filter((b) => b.iteration === it), overloaded } };
     }
     case '/api/voltages': {
       const it = num('it', 0);

@@ -238,6 +238,8 @@ export class OutputFile {
  */
 export class OutputSet {
   private readonly files = new Map<string, OutputFile>();
+  /** subfolders made in the staging folder */
+  private readonly folders = new Set<string>();
   private done = false;
 
   private constructor(
@@ -287,10 +289,22 @@ export class OutputSet {
     return set;
   }
 
-  /** Opens `name` for streaming (once per name). */
+  /**
+   * Opens `name` for streaming (once per name). A name may sit in one subfolder of the set
+   * (`figures/plot.svg`, issue 14), which is part of the set like any file.
+   */
   file(name: string): OutputFile {
     if (this.done) throw new Error(`output set ${this.dir} already committed or aborted`);
-    if (this.files.has(name) || name === OUTPUT_MARKER || name.includes('/') || name.startsWith('.')) throw new Error(`bad or repeated output file name '${name}'`);
+    const parts = name.split('/');
+    if (this.files.has(name) || name === OUTPUT_MARKER || parts.length > 2 || parts.some((p) => p === '' || p.startsWith('.'))) throw new Error(`bad or repeated output file name '${name}'`);
+    if (parts.length === 2 && !this.folders.has(parts[0])) {
+      try {
+        mkdirSync(join(this.staging, parts[0]));
+      } catch (err) {
+        throw outputError(err, join(this.shown, parts[0]), 'create a folder');
+      }
+      this.folders.add(parts[0]);
+    }
     const f = new OutputFile(join(this.staging, name), join(this.shown, name));
     this.files.set(name, f);
     return f;

@@ -1,6 +1,7 @@
 /**
  * The files of `lemsim run` (issue contract): summary.json, market.csv, violations.csv,
- * voltages.csv, events.jsonl, communities.csv (community market, issue 16), and timing.json (wall clock; the only file allowed to differ between
+ * voltages.csv, events.jsonl, communities.csv (community market, issue 16), agents.csv, batteries.csv,
+ * branches.csv and strategy_states.csv (issue 14), and timing.json (wall clock; the only file allowed to differ between
  * two runs of the same scenario and seed). A recorder listens to every iteration's bus and streams
  * rows into the run's output set (src/io/atomic.ts), which is swapped in only when all are complete.
  */
@@ -12,9 +13,12 @@ import type { OutputSet } from './atomic.js';
 import { CsvTable } from './csv.js';
 import { fixed } from './grid-results.js';
 import type { ReportData } from '../report/report-data.js';
+import { MeritOrderRecorder } from '../report/merit-orders.js';
 import type { BatteryState } from '../../agents/battery.js';
 import { accountOf } from '../../agents/ledger.js';
 import { EpisodeTracker, violationDeviation } from '../violation-episodes.js';
+import type { GridOperatorState } from '../../agents/grid-operator.js';
+import type { JsonValue } from '../../agents/strategies/strategy.js';
 
 const minute = (t: number): string => {
   const m = t / 60;
@@ -49,6 +53,25 @@ const BATTERIES = new CsvTable([['iteration', 'number'], ['period', 'text'], ['m
 const EPISODES = new CsvTable([
   ['iteration', 'number'], ['period', 'text'], ['element', 'text'], ['bus', 'text'], ['kind', 'text'], ['sub_steps', 'number'], ['worst_value', 'number'], ['limit', 'number'], ['worst_deviation', 'number'],
 ]);
+/**
+ * branches.csv (issue 14): per iteration, every line and transformer over the grid operator's
+ * converged sub-steps — peak and mean loading in % of its NormAmps (the largest phase current at
+ * terminal 1, as OpenDSS's %Normal; transformers rated as OpenDSS computes NormAmps from NormHkVA),
+ * the minute of the peak, the hours above 100 %, and its losses (kWh over the horizon, peak kW).
+ */
+const BRANCHES = new CsvTable([
+  ['iteration', 'number'], ['branch', 'text'], ['kind', 'text'], ['bus1', 'text'], ['bus2', 'text'], ['phases', 'number'], ['norm_amps', 'number'], ['peak_amps', 'number'],
+  ['peak_loading_pct', 'number'], ['peak_minute', 'number'], ['mean_loading_pct', 'number'], ['losses_kwh', 'number'], ['peak_losses_kw', 'number'], ['overloaded_h', 'number'],
+]);
+/**
+ * strategy_states.csv (issue 14): a bidding agent's strategy state (agent snapshots: `memory.strategyState`
+ * per side; a community manager's `strategyState`) at the end of each period where it changed, as
+ * JSON; a state longer than STRATEGY_STATE_MAX_CHARS is written as {"truncated":true,"chars":n}.
+ */
+const STRATEGY_STATES = new CsvTable([['iteration', 'number'], ['period', 'text'], ['minute', 'number'], ['agent', 'text'], ['side', 'text'], ['state_json', 'text']]);
+export const STRATEGY_STATE_MAX_CHARS = 2000;
+/** the file stops at this size, with a last row (agent `*`, side `limit`) saying so */
+export const STRATEGY_STATES_MAX_BYTES = 32 * 1024 * 1024;
 const VOLTAGES = new CsvTable([['iteration', 'number'], ['minute', 'number'], ['load', 'text'], ['bus', 'text'], ['node', 'number'], ['v_pu', 'number']]);
 
 /** Where the recorder's rows go: a file of the output set, or nowhere (a run without --out). */
@@ -80,6 +103,13 @@ export class RunRecorder {
   private readonly openFile: (name: string, header: string) => RowSink;
   private readonly agentsCsv: RowSink;
   private readonly batteriesCsv: RowSink;
+  private readonly branchesCsv: RowSink;
+  private readonly strategiesCsv: RowSink;
+  /** last strategy state written per agent and side (a row is written only when it changes) */
+  private lastStrategyState = new Map<string, string>();
+  private strategyBytes = 0;
+  /** per iteration: the most loaded branch (peak % of NormAmps) and the branches' total losses (summary.json) */
+  readonly branchSummary = new Map<number, { branch: string | null; kind: string | null; peak_loading_pct: number | null; minute: number | null; losses_kwh: number; branches_over_100_pct: number }>();
   /** issue 10: element × market period episodes of each iteration (deviation: pu, or % for currents) */
   readonly episodes = new Map<number, EpisodeTracker>();
   private bids = new Map<string, { community: string; supply: number; demand: number }>();
@@ -88,9 +118,8 @@ export class RunRecorder {
   eventCount = 0;
   /** per iteration and period: clearing and dispatch totals (for the report) */
   readonly periodRows: ReportData['periods'][number][] = [];
-  /** the book of the middle period of the last iteration (auction), for the merit-order plot */
-  meritOrder: ReportData['meritOrder'] = null;
-  private pendingBook: { supply: { kw: number; priceEurPerKwh: number }[]; demand: { kw: number; priceEurPerKwh: number }[] } = { supply: [], demand: [] };
+  /** the merit orders of the chosen periods of the last iteration, for the report (issue 14) */
+  readonly meritOrders: MeritOrderRecorder;
   /** bus voltages of the latest iteration, at most one sample per simulated minute: its minute and one value per world.voltageBuses */
   busVoltages: { minute: number; vPu: Float32Array }[] = [];
   private busIteration = -1;
@@ -118,10 +147,13 @@ export class RunRecorder {
     this.events = options.events === false ? nowhere : open('events.jsonl', '');
     this.agentsCsv = open('agents.csv', AGENTS.header);
     this.batteriesCsv = open('batteries.csv', BATTERIES.header);
+    this.branchesCsv = open('branches.csv', BRANCHES.header);
+    this.strategiesCsv = open('strategy_states.csv', STRATEGY_STATES.header);
     const periods = sim.world.periods;
     const horizonS = periods.length > 0 ? periods[periods.length - 1].endS - periods[0].startS : 0;
     this.sampleS = Math.max(REPORT_SAMPLE_S, Math.ceil(horizonS / REPORT_MAX_SAMPLES / 60) * 60);
     sim.onBus((bus) => this.attach(bus));
+    this.meritOrders = new MeritOrderRecorder(sim);
   }
 
   /** agents.csv rows of an iteration, from the ledger's accounts (agents in the roster's order). */
@@ -142,6 +174,56 @@ export class RunRecorder {
     }
   }
 
+  /** branches.csv rows of an iteration, from the grid operator's statistics (lines and transformers). */
+  private writeBranches(iteration: number): void {
+    const go = this.sim.agent('go')?.state as GridOperatorState | undefined;
+    if (!go) return;
+    const st = go.branchStats;
+    const { network } = this.sim.world.feeder;
+    const n = st.samples;
+    const num = (x: number, d: number) => (n > 0 && Number.isFinite(x) ? fixed(x, d) : '');
+    let worst: { branch: string; kind: string; pct: number; minute: number } | undefined;
+    let total = 0;
+    let over = 0;
+    let text = '';
+    network.branches.forEach((br, b) => {
+      total += st.lossesKwh[b];
+      if (br.kind !== 'line' && br.kind !== 'transformer') return;
+      const rated = br.normAmps > 0;
+      if (rated && n > 0 && st.peakPct[b] > 100) over++;
+      const bus = (k: number) => (br.terminals[k] ? network.buses[br.terminals[k].bus].name : '');
+      if (rated && n > 0 && Number.isFinite(st.peakPct[b]) && (!worst || st.peakPct[b] > worst.pct)) worst = { branch: br.name, kind: br.kind, pct: st.peakPct[b], minute: st.peakMinute[b] };
+      text += BRANCHES.line([
+        iteration, br.name, br.kind, bus(0), bus(1), br.phases, rated ? fixed(br.normAmps, 4) : '', num(st.peakAmps[b], 4),
+        rated ? num(st.peakPct[b], 4) : '', n > 0 && Number.isFinite(st.peakMinute[b]) ? minute(st.peakMinute[b] * 60) : '', rated ? num(st.sumPct[b] / n, 4) : '', num(st.lossesKwh[b], 6), num(st.peakLossKw[b], 6), rated ? num(st.overloadedH[b], 4) : '',
+      ]);
+    });
+    this.branchesCsv.write(text);
+    const r6 = (x: number) => Number(x.toFixed(6));
+    this.branchSummary.set(iteration, { branch: worst?.branch ?? null, kind: worst?.kind ?? null, peak_loading_pct: worst ? r6(worst.pct) : null, minute: worst ? worst.minute : null, losses_kwh: r6(total), branches_over_100_pct: over });
+  }
+
+  /** strategy_states.csv rows at the end of a period: each agent's strategy state where it changed. */
+  private writeStrategyStates(iteration: number, label: string, time: number): void {
+    for (const a of this.sim.agents) {
+      const st = a.state as { memory?: { strategyState?: Record<string, JsonValue> }; strategyState?: JsonValue };
+      const sides: [string, JsonValue][] = st.memory?.strategyState ? Object.entries(st.memory.strategyState) : st.strategyState !== undefined ? [['manager', st.strategyState]] : [];
+      for (const [side, value] of sides) {
+        if (value === null || value === undefined) continue;
+        let json = JSON.stringify(value);
+        if (json.length > STRATEGY_STATE_MAX_CHARS) json = JSON.stringify({ truncated: true, chars: json.length });
+        const key = `${iteration}|${a.id}|${side}`;
+        if (this.lastStrategyState.get(key) === json) continue;
+        this.lastStrategyState.set(key, json);
+        if (this.strategyBytes > STRATEGY_STATES_MAX_BYTES) return;
+        let row = STRATEGY_STATES.line([iteration, label, minute(time), a.id, side, json]);
+        this.strategyBytes += row.length;
+        if (this.strategyBytes > STRATEGY_STATES_MAX_BYTES) row = STRATEGY_STATES.line([iteration, label, minute(time), '*', 'limit', JSON.stringify({ stopped: true, max_bytes: STRATEGY_STATES_MAX_BYTES })]);
+        this.strategiesCsv.write(row);
+      }
+    }
+  }
+
   private attach(bus: EventBus): void {
     bus.listen((e) => this.record(e));
   }
@@ -155,7 +237,6 @@ export class RunRecorder {
       case 'period-opened':
         this.periodLabel.set(e.payload.period, e.payload.label);
         if (e.payload.period === 0) this.bids.clear();
-        this.pendingBook = { supply: [], demand: [] };
         this.periodRows.push({ iteration: e.iteration, label: e.payload.label, startMinute: e.time / 60, prices: {}, tradedKw: 0, importKw: 0, exportKw: 0, consumptionKw: 0, productionKw: 0 });
         break;
       case 'period-closed': {
@@ -165,19 +246,18 @@ export class RunRecorder {
           const st = a.state as BatteryState;
           this.batteriesCsv.write(BATTERIES.line([e.iteration, label, minute(e.time), a.id, st.bus, fixed(st.soc, 6), fixed(st.dispatchKw, 4)]));
         }
+        this.writeStrategyStates(e.iteration, label, e.time);
         break;
       }
       case 'run-completed':
         this.writeAccounts(e.iteration);
+        this.writeBranches(e.iteration);
         break;
       case 'market-cleared': {
         this.priceSetBy = e.payload.priceSetBy ?? '';
         const row = this.periodRows[this.periodRows.length - 1];
         this.periodRows[this.periodRows.length - 1] = { ...row, prices: e.payload.prices, importKw: e.payload.importKw, exportKw: e.payload.exportKw };
         if (e.payload.communities) this.recordCommunities(e.iteration, e.time, e.payload.period, e.payload.communities);
-        if (e.payload.period === Math.floor(this.sim.world.periods.length / 2)) {
-          this.meritOrder = { label: row.label, supply: this.pendingBook.supply, demand: this.pendingBook.demand, priceEurPerKwh: e.payload.prices.market ?? null };
-        }
         break;
       }
       case 'bid-submitted': {
@@ -185,14 +265,8 @@ export class RunRecorder {
         let supply = 0;
         let demand = 0;
         if (b.market === 'auction') {
-          for (const o of b.supply) {
-            supply += o.kw;
-            this.pendingBook.supply.push({ kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
-          }
-          for (const o of b.demand) {
-            demand += o.kw;
-            this.pendingBook.demand.push({ kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
-          }
+          for (const o of b.supply) supply += o.kw;
+          for (const o of b.demand) demand += o.kw;
         } else if (b.market === 'community-offer') {
           // a manager's offer: the most its community would sell (at the curve's top price) and buy (at its bottom)
           const c = b.offer.curve;
@@ -252,7 +326,7 @@ export class RunRecorder {
       ]);
       if (r.clearing === 'managers') {
         const agent = `cm-${r.community}`;
-        const bid = this.bids.get(agent) ?? { community: r.community, supply: 0, demand: 0 };
+        const bid = this.bids.get(`${period}|${agent}`) ?? { community: r.community, supply: 0, demand: 0 };
         this.market.write(
           MARKET.line([iteration, label, minute(time), agent, r.community, fixed(bid.supply, 4), fixed(bid.demand, 4), fixed(r.gridImportKw + inter, 4), fixed(r.gridExportKw + interOut, 4), fixed(r.netImportKw, 4), fixed(r.priceEurPerKwh, 6), fixed(r.marginEur, 6), this.priceSetBy]),
         );
@@ -321,6 +395,16 @@ export interface RunSummaryJson {
     /** the agents' surplus and the market operator's: they add up to welfare_eur (checked every period) */
     agents_welfare_eur: number;
     operator_surplus_eur: number;
+    /**
+     * issue 14: price-taking demand (a demand strategy bidding all its demand at its `cap_price`,
+     * SREF's `passive`): what it bought, paid at the clearing prices, and its value at the cap, which
+     * `welfare_eur` contains; `welfare_elastic_eur` = welfare_eur − that value + that payment, the
+     * welfare of everyone but the price-taking demand (its payment shown apart, not valued at the cap)
+     */
+    passive_demand_kwh: number;
+    passive_demand_payment_eur: number;
+    passive_demand_cap_value_eur: number;
+    welfare_elastic_eur: number;
     violations: number;
     /** issue 10: element × market period (bus-hour with an hourly market) */
     violation_episodes: number;
@@ -340,11 +424,32 @@ export interface RunSummaryJson {
     energy_balance_kw_periods: IterationSummary['energyBalanceKwh'];
     voltage: IterationSummary['voltage'];
   }[];
-  final: { iteration: number; welfare_eur: number; violations: number; violation_episodes: number; configuration: string; non_converged_steps: number; batteries: readonly { bus: string; units: number }[]; stopped_because: string | null };
+  final: {
+    iteration: number;
+    welfare_eur: number;
+    violations: number;
+    violation_episodes: number;
+    configuration: string;
+    non_converged_steps: number;
+    batteries: readonly { bus: string; units: number }[];
+    stopped_because: string | null;
+    /** issue 14: as in `iterations` */
+    welfare_elastic_eur: number;
+    passive_demand_payment_eur: number;
+  };
   /** what produced these results: lemsim version, git commit, seed, the resolved scenario */
   provenance: Provenance;
   /** the instant every `minute` (and market.csv `time`) of the run's files counts from: midnight of the horizon's first day, ISO local time */
   time_origin: string;
+}
+
+/**
+ * The welfare of everyone but the price-taking demand (issue 14): the market's welfare without the
+ * demand's value at its cap price and without its payment (which the sellers and the operator
+ * received, so it stays in their surplus). Equals `welfareEur` when there is no price-taking demand.
+ */
+export function welfareElastic(s: Pick<IterationSummary, 'welfareEur' | 'passiveDemand'>): number {
+  return Number((s.welfareEur - s.passiveDemand.capValueEur + s.passiveDemand.paymentEur).toFixed(6));
 }
 
 export function runSummary(sim: Simulation, summaries: readonly IterationSummary[], events: number): RunSummaryJson {
@@ -353,6 +458,10 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     welfare_eur: s.welfareEur,
     agents_welfare_eur: s.agentsWelfareEur,
     operator_surplus_eur: s.operatorSurplusEur,
+    passive_demand_kwh: s.passiveDemand.kwh,
+    passive_demand_payment_eur: s.passiveDemand.paymentEur,
+    passive_demand_cap_value_eur: s.passiveDemand.capValueEur,
+    welfare_elastic_eur: welfareElastic(s),
     violations: s.violations,
     violation_episodes: s.violationCounts.violation_episodes,
     configuration: s.configuration,
@@ -383,7 +492,18 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     energy_balance_kw_periods: last.energy_balance_kw_periods,
     voltage: last.voltage,
     iterations,
-    final: { iteration: last.iteration, welfare_eur: last.welfare_eur, violations: last.violations, violation_episodes: last.violation_episodes, configuration: last.configuration, non_converged_steps: last.non_converged_steps, batteries: last.batteries, stopped_because: last.decision },
+    final: {
+      iteration: last.iteration,
+      welfare_eur: last.welfare_eur,
+      violations: last.violations,
+      violation_episodes: last.violation_episodes,
+      configuration: last.configuration,
+      non_converged_steps: last.non_converged_steps,
+      batteries: last.batteries,
+      stopped_because: last.decision,
+      welfare_elastic_eur: last.welfare_elastic_eur,
+      passive_demand_payment_eur: last.passive_demand_payment_eur,
+    },
     provenance: provenance(sim.scenario),
     time_origin: `${sim.scenario.solar.date}T00:00:00`,
   };
@@ -394,7 +514,14 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
  * the recorder's output set; the caller commits the set.
  */
 export function writeRunSummary(set: OutputSet, sim: Simulation, rec: RunRecorder, summaries: readonly IterationSummary[], timing: Record<string, number>): void {
-  set.write('summary.json', `${JSON.stringify(runSummary(sim, summaries, rec.eventCount), null, 2)}\n`);
+  const summary = runSummary(sim, summaries, rec.eventCount);
+  // issue 14: the most loaded line or transformer of each iteration (branches.csv), keys added only
+  const withBranches = {
+    ...summary,
+    iterations: summary.iterations.map((it) => ({ ...it, worst_loading: rec.branchSummary.get(it.iteration) ?? null })),
+    final: { ...summary.final, worst_loading: rec.branchSummary.get(summary.final.iteration) ?? null },
+  };
+  set.write('summary.json', `${JSON.stringify(withBranches, null, 2)}\n`);
   const episodes = set.file('violation_episodes.csv');
   episodes.write(EPISODES.header);
   for (const [it, tracker] of [...rec.episodes].sort(([a], [b]) => a - b)) {

@@ -8,6 +8,8 @@ import type { RunRecorder } from '../io/run-results.js';
 import type { IterationSummary, Simulation } from '../sim/simulation.js';
 import type { ReportData, ReportTable } from './report-data.js';
 import type { Network } from '../../grid/model/network.js';
+import { electricalDistanceFromSource } from './distance.js';
+import { welfareElastic } from '../io/run-results.js';
 
 /** Each bus's distance from the sources in branches (breadth-first over lines and transformers); -1 where none reaches. */
 export function hopsFromSource(net: Network): Int32Array {
@@ -65,9 +67,14 @@ export function collectReportData(sim: Simulation, rec: RunRecorder, summaries: 
     },
     {
       id: 'iterations',
-      title: 'Violations and social welfare per battery configuration (seed 000, Tables II, IV, V)',
-      columns: ['iteration', 'welfare_eur', 'violations', 'violating_buses', 'battery_sites', 'battery_units', 'decision', 'violation_episodes', 'configuration', 'worst_voltage_deviation_pu'],
-      rows: summaries.map((it) => [it.iteration, it.welfareEur, it.violations, it.violatingBuses.length, it.batteries.length, it.batteries.reduce((a, b) => a + b.units, 0), it.decision ?? '', it.violationCounts.violation_episodes, it.configuration, it.violationCounts.deviation.voltage_pu.max]),
+      title:
+        'Violations and social welfare per battery configuration (seed 000, Tables II, IV, V). welfare_elastic_eur is the welfare of every participant but the price-taking demand; ' +
+        "that demand's payment and energy are apart; welfare_eur, the market's objective, also counts it at its cap price (passive_demand_cap_value_eur), a bidding device rather than a value",
+      columns: ['iteration', 'welfare_eur', 'violations', 'violating_buses', 'battery_sites', 'battery_units', 'decision', 'violation_episodes', 'configuration', 'worst_voltage_deviation_pu', 'welfare_elastic_eur', 'passive_demand_kwh', 'passive_demand_payment_eur', 'passive_demand_cap_value_eur'],
+      rows: summaries.map((it) => [
+        it.iteration, it.welfareEur, it.violations, it.violatingBuses.length, it.batteries.length, it.batteries.reduce((a, b) => a + b.units, 0), it.decision ?? '', it.violationCounts.violation_episodes, it.configuration, it.violationCounts.deviation.voltage_pu.max,
+        welfareElastic(it), it.passiveDemand.kwh, it.passiveDemand.paymentEur, it.passiveDemand.capValueEur,
+      ]),
     },
   ];
   // traded locally = production not exported (self-consumption included, as in seed 004's Figure 5)
@@ -75,7 +82,8 @@ export function collectReportData(sim: Simulation, rec: RunRecorder, summaries: 
   // bus voltages of the last iteration (mean of each bus's phase nodes), bus × time
   const net = sim.base.network;
   const hops = hopsFromSource(net);
-  const voltages: ReportData['voltages'] = { buses: sim.world.voltageBuses.map((b) => ({ name: b.name, hops: hops[b.index] })), steps: rec.busVoltages };
+  const distance = electricalDistanceFromSource(net, sim.baseKvLn);
+  const voltages: ReportData['voltages'] = { buses: sim.world.voltageBuses.map((b) => ({ name: b.name, hops: hops[b.index], distancePu: distance[b.index] })), steps: rec.busVoltages };
   const byEl = rec.violationsByElement.get(lastIt) ?? new Map<string, number>();
   const buses = net.buses
     .filter((b) => sim.busCoords.has(b.name))
@@ -89,11 +97,12 @@ export function collectReportData(sim: Simulation, rec: RunRecorder, summaries: 
     title: `lemsim — ${s.name}`,
     subtitle: `${s.market.mechanism} market, ${s.market.period_min}-minute periods ${s.horizon.from}–${s.horizon.to}, power flow every ${s.power_flow.step_s} s, ${summaries.length} iteration(s), seed ${s.seed}`,
     tables,
-    iterations: summaries.map((it) => ({ iteration: it.iteration, welfareEur: it.welfareEur, violations: it.violations, batteryUnits: it.batteries.reduce((a, b) => a + b.units, 0) })),
+    // the welfare the report draws leaves price-taking demand's value at its cap out (issue 14)
+    iterations: summaries.map((it) => ({ iteration: it.iteration, welfareEur: welfareElastic(it), violations: it.violations, batteryUnits: it.batteries.reduce((a, b) => a + b.units, 0), passiveDemandPaymentEur: it.passiveDemand.paymentEur })),
     periods,
-    meritOrder: rec.meritOrder,
+    meritOrders: rec.meritOrders.views(),
     voltages,
     map: { buses, lines },
-    limits: { vMinPu: s.limits.v_min_pu, vMaxPu: s.limits.v_max_pu },
+    limits: { vMinPu: s.limits.v_min_pu, vMaxPu: s.limits.v_max_pu, nominalVPu: s.limits.nominal_v_pu },
   };
 }

@@ -3,7 +3,7 @@
  * (Figure 6), average voltage (Figure 8), MAE of voltage deviations (Figure 9) and the voltage
  * difference of each run against a reference run over time and load node (Figure 7). Input is the
  * runs' own result files (summary.json, voltages.csv, last iteration); output one self-contained
- * page of static SVG and `comparison.csv`.
+ * page of static SVG, `comparison.csv`, and each plot as `figures/<id>.svg` and `.vl.json`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -11,7 +11,9 @@ import type { TopLevelSpec } from 'vega-lite';
 import { parseCsv } from '../io/csv.js';
 import { LemsimError, excerpt } from '../errors.js';
 import type { RunSummaryJson } from '../io/run-results.js';
+import { ABOVE_COLOURS, BELOW_COLOURS, NOMINAL_COLOUR, niceStep, timeX } from './plots.js';
 import { renderSvg } from './render-svg.js';
+import { VEGA_LITE_SCHEMA } from './report.js';
 import type { ReportTable } from './report-data.js';
 import { escapeHtml, tableCsv, tableHtml } from './table-text.js';
 
@@ -94,6 +96,149 @@ export function readRun(dir: string): RunForComparison {
 }
 
 const WIDTH = 640;
+
+/** Most difference cells drawn before merging (about 4 MB of SVG when no two neighbours share a colour); beyond, minutes are binned. */
+export const MAX_DIFF_CELLS = 200_000;
+
+/** One run's voltage difference against the reference at one load node over [t0, t1) minutes. */
+interface DiffCell {
+  run: string;
+  node: string;
+  t0: number;
+  t1: number;
+  dv: number;
+  bin: string;
+}
+
+/**
+ * Differences of every run against the reference, per load node and minute, merged in time where
+ * consecutive minutes of a node fall in one colour interval (the picture is unchanged; a 30-run
+ * comparison stays a few MB instead of tens). The colour intervals are symmetric around zero in
+ * round steps sized to the largest difference.
+ */
+export function voltageDifferences(runs: readonly RunForComparison[], ref: RunForComparison): { cells: DiffCell[]; labels: string[]; colours: string[]; nodes: string[]; stepPu: number; binMinutes: number } {
+  const raw: { run: string; node: string; minute: number; dv: number }[] = [];
+  const minutes = new Set<number>();
+  for (const r of runs) {
+    if (r === ref) continue;
+    for (const [key, v] of r.voltages) {
+      const w = ref.voltages.get(key);
+      if (w === undefined) continue;
+      const [minute, node] = key.split('|');
+      raw.push({ run: `${r.name} − ${ref.name}`, node, minute: Number(minute), dv: v - w });
+      minutes.add(Number(minute));
+    }
+  }
+  const sorted = [...minutes].sort((a, b) => a - b);
+  let stepMin = Infinity;
+  for (let k = 1; k < sorted.length; k++) stepMin = Math.min(stepMin, sorted[k] - sorted[k - 1]);
+  if (!Number.isFinite(stepMin)) stepMin = 1;
+  // more cells than the page can carry (many runs, long horizons): mean over time bins of whole sub-steps
+  if (raw.length > MAX_DIFF_CELLS && sorted.length > 0) {
+    const binMin = stepMin * Math.ceil(raw.length / MAX_DIFF_CELLS);
+    const m0 = sorted[0];
+    const bins = new Map<string, { run: string; node: string; minute: number; sum: number; n: number }>();
+    for (const c of raw) {
+      const minute = m0 + Math.floor((c.minute - m0) / binMin + 1e-9) * binMin;
+      const key = `${c.run}\u0000${c.node}\u0000${minute}`;
+      const b = bins.get(key) ?? { run: c.run, node: c.node, minute, sum: 0, n: 0 };
+      b.sum += c.dv;
+      b.n++;
+      bins.set(key, b);
+    }
+    raw.length = 0;
+    for (const b of bins.values()) raw.push({ run: b.run, node: b.node, minute: b.minute, dv: b.sum / b.n });
+    stepMin = binMin;
+  }
+  let maxAbs = 0;
+  for (const c of raw) maxAbs = Math.max(maxAbs, Math.abs(c.dv));
+  const steps = 5;
+  const stepPu = niceStep(Math.max(maxAbs, 1e-5) / (steps + 0.5));
+  const thresholds: number[] = [];
+  for (let j = steps - 1; j >= 0; j--) thresholds.push(-(j + 0.5) * stepPu);
+  for (let j = 0; j < steps; j++) thresholds.push((j + 0.5) * stepPu);
+  const colours = [...BELOW_COLOURS, NOMINAL_COLOUR, ...ABOVE_COLOURS];
+  const fmt = (x: number) => String(Number(x.toPrecision(3)));
+  const labels = colours.map((_, k) => (k === 0 ? `< ${fmt(thresholds[0])}` : k === thresholds.length ? `≥ ${fmt(thresholds[k - 1])}` : `${fmt(thresholds[k - 1])} – ${fmt(thresholds[k])}`));
+  const binOf = (v: number) => {
+    let k = 0;
+    while (k < thresholds.length && v >= thresholds[k]) k++;
+    return k;
+  };
+  // per run and node, in time order: merge runs of one colour
+  const byKey = new Map<string, { run: string; node: string; minute: number; dv: number }[]>();
+  for (const c of raw) {
+    const key = `${c.run}\u0000${c.node}`;
+    const list = byKey.get(key) ?? [];
+    list.push(c);
+    byKey.set(key, list);
+  }
+  const cells: DiffCell[] = [];
+  for (const list of byKey.values()) {
+    list.sort((a, b) => a.minute - b.minute);
+    let cur: (DiffCell & { k: number; n: number }) | undefined;
+    for (const c of list) {
+      const k = binOf(c.dv);
+      if (cur && cur.k === k && Math.abs(cur.t1 - c.minute) < 1e-9) {
+        cur.dv = (cur.dv * cur.n + c.dv) / (cur.n + 1);
+        cur.n++;
+        cur.t1 = c.minute + stepMin;
+        continue;
+      }
+      if (cur) cells.push(cellOf(cur));
+      cur = { run: c.run, node: c.node, t0: c.minute, t1: c.minute + stepMin, dv: c.dv, bin: labels[k], k, n: 1 };
+    }
+    if (cur) cells.push(cellOf(cur));
+  }
+  const nodes = [...new Set(raw.map((c) => c.node))].sort(naturalOrder);
+  return { cells, labels, colours, nodes, stepPu, binMinutes: stepMin };
+}
+
+/** load2 before load10: digit runs compared as numbers, the rest by code unit (no locale). */
+export function naturalOrder(a: string, b: string): number {
+  const pa = a.match(/\d+|\D+/g) ?? [];
+  const pb = b.match(/\d+|\D+/g) ?? [];
+  for (let k = 0; k < Math.min(pa.length, pb.length); k++) {
+    const x = pa[k];
+    const y = pb[k];
+    if (x === y) continue;
+    const nx = /^\d/.test(x) && /^\d/.test(y) ? Number(x) - Number(y) : 0;
+    if (nx !== 0) return nx;
+    return x < y ? -1 : 1;
+  }
+  return pa.length - pb.length;
+}
+
+function cellOf(c: DiffCell & { k: number; n: number }): DiffCell {
+  return { run: c.run, node: c.node, t0: c.t0, t1: c.t1, dv: Number(c.dv.toFixed(6)), bin: c.bin };
+}
+
+/** Seed 004's Figure 7: per run minus the reference, load node × time (h:mm), colour the difference. */
+function differencePlot(diff: ReturnType<typeof voltageDifferences>, refName: string): { id: string; title: string; caption: string; spec: TopLevelSpec } {
+  const stepPx = Math.max(6, Math.min(12, Math.floor(400 / diff.nodes.length)));
+  return {
+    id: 'voltage-difference',
+    title: `Voltage difference against ${refName} over time and load node, pu (seed 004, Figure 7)`,
+    caption: `Each panel is one run minus the reference at every load node (labelled load, bus and phase node); blue below, red above, in steps of ${Number(diff.stepPu.toPrecision(3))} pu (white: within half a step of zero). Consecutive minutes in one colour step are drawn as one cell${diff.binMinutes > 1 ? `; cells are ${diff.binMinutes}-minute means` : ''}.`,
+    spec: {
+      config: CONFIG,
+      background: 'white',
+      data: { values: diff.cells },
+      facet: { row: { field: 'run', type: 'nominal', title: null, sort: null, header: { labelAngle: 0, labelAlign: 'left', labelOrient: 'top', labelFontSize: 12 } } },
+      spec: {
+        width: WIDTH,
+        height: { step: stepPx },
+        mark: { type: 'rect', aria: false },
+        encoding: {
+          x: timeX('t0', diff.cells.flatMap((c) => [c.t0, c.t1])),
+          x2: { field: 't1' },
+          y: { field: 'node', type: 'nominal', title: 'load node', sort: diff.nodes.length <= 200 ? diff.nodes : 'ascending', axis: { labelFontSize: stepPx < 8 ? 6 : 8, labelLimit: 160, labelOverlap: false } },
+          color: { field: 'bin', type: 'ordinal', title: 'ΔV pu', scale: { domain: [...diff.labels].reverse(), range: [...diff.colours].reverse() }, legend: { symbolType: 'square' } },
+        },
+      },
+    } as unknown as TopLevelSpec,
+  };
+}
 const CONFIG = { font: 'sans-serif', view: { stroke: null } };
 
 function bars(id: string, rows: { run: string; key: string; value: number }[], yTitle: string): TopLevelSpec {
@@ -115,7 +260,7 @@ function bars(id: string, rows: { run: string; key: string; value: number }[], y
 }
 
 /** The comparison page and its CSV. `reference` names the run the differences are taken against. */
-export async function renderComparison(runs: readonly RunForComparison[], reference: string): Promise<{ html: string; csv: string }> {
+export async function renderComparison(runs: readonly RunForComparison[], reference: string): Promise<{ html: string; csv: string; figures: Record<string, string> }> {
   if (runs.length < 2) throw new LemsimError('compare needs at least two runs');
   const ref = runs.find((r) => r.name === reference);
   if (!ref) throw new LemsimError(`--reference '${reference}' is not one of the runs (${runs.map((r) => r.name).join(', ')})`);
@@ -125,16 +270,7 @@ export async function renderComparison(runs: readonly RunForComparison[], refere
   const maeKeys = ['mae_all_pct', 'mae_positive_pct', 'mae_negative_pct'] as const;
   const mae = runs.flatMap((r) => maeKeys.map((k) => ({ run: r.name, key: k.replace('_pct', '').replace('mae_', 'MAE '), value: r.summary.voltage[k] })));
   // Figure 7: difference of each run against the reference, per minute and load node
-  const diff: { run: string; minute: number; node: string; dv: number }[] = [];
-  for (const r of runs) {
-    if (r === ref) continue;
-    for (const [key, v] of r.voltages) {
-      const w = ref.voltages.get(key);
-      if (w === undefined) continue;
-      const [minute, node] = key.split('|');
-      diff.push({ run: `${r.name} − ${ref.name}`, minute: Number(minute), node, dv: Number((v - w).toFixed(6)) });
-    }
-  }
+  const diff = voltageDifferences(runs, ref);
   const plots: { id: string; title: string; caption: string; spec: TopLevelSpec }[] = [
     { id: 'energy', title: 'Energy balance per run, kWh (seed 004, Figure 6 / Table 2)', caption: 'Over the horizon, last iteration of each run.', spec: bars('energy', energy, 'kWh') },
     {
@@ -157,32 +293,13 @@ export async function renderComparison(runs: readonly RunForComparison[], refere
     },
     { id: 'mae', title: 'MAE of voltage deviations per run, % of nominal (seed 004, Figure 9 / Table 4)', caption: 'All, positive and negative deviations from the nominal voltage of each run.', spec: bars('mae', mae, '% of nominal') },
   ];
-  if (diff.length > 0) {
-    plots.push({
-      id: 'voltage-difference',
-      title: `Voltage difference against ${ref.name} over time and load node, pu (seed 004, Figure 7)`,
-      caption: 'Each panel is one run minus the reference; blue below, red above.',
-      spec: {
-        config: CONFIG,
-        background: 'white',
-        data: { values: diff },
-        facet: { row: { field: 'run', type: 'nominal', title: null, sort: null } },
-        spec: {
-          width: WIDTH,
-          height: 180,
-          mark: 'rect',
-          encoding: {
-            x: { field: 'minute', type: 'ordinal', title: 'minute', axis: { labelOverlap: true } },
-            y: { field: 'node', type: 'nominal', title: 'load node', axis: null },
-            color: { field: 'dv', type: 'quantitative', title: 'ΔV pu', scale: { scheme: 'redblue', reverse: true, domainMid: 0 } },
-          },
-        },
-      } as unknown as TopLevelSpec,
-    });
-  }
+  if (diff.cells.length > 0) plots.push(differencePlot(diff, ref.name));
   const figures: string[] = [];
+  const files: Record<string, string> = {};
   for (const p of plots) {
-    const { svg } = await renderSvg(p.spec, `cmp-${p.id}`);
+    const { svg, standalone } = await renderSvg(p.spec, `cmp-${p.id}`);
+    files[`figures/${p.id}.svg`] = `<?xml version="1.0" encoding="UTF-8"?>\n${standalone}\n`;
+    files[`figures/${p.id}.vl.json`] = `${JSON.stringify({ $schema: VEGA_LITE_SCHEMA, title: p.title, description: p.caption, ...(p.spec as object) })}\n`;
     figures.push(`<figure class="plot" id="plot-${p.id}" data-plot="${p.id}">\n<figcaption><h3>${escapeHtml(p.title)}</h3>${escapeHtml(p.caption)}</figcaption>\n${svg}\n</figure>`);
   }
   const table: ReportTable = {
@@ -220,5 +337,5 @@ export async function renderComparison(runs: readonly RunForComparison[], refere
     '</html>',
     '',
   ].join('\n');
-  return { html, csv: tableCsv(table) };
+  return { html, csv: tableCsv(table), figures: files };
 }

@@ -7,10 +7,16 @@
  * bought (paper 000 Tables IV–V). A plot whose data is absent is returned with the reason instead of
  * a spec, so the page says so rather than drawing an empty frame.
  *
+ * Issue 14 shaped them for papers: voltages coloured on a diverging scale around the scenario's
+ * nominal and ordered by electrical distance (distance.ts), merit orders of chosen periods for both
+ * mechanisms (merit-orders.ts), time axes on round clock times, legends that draw their samples,
+ * and data thinned to what the drawing area can show (cells merged, one point per pixel column).
+ *
  * Market sign convention on the energy-balance plot: what enters the community (production, import)
  * is drawn above zero and what leaves it (consumption, export) below, so balanced bars are symmetric.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import type { MeritOrderView } from './merit-orders.js';
 import type { ReportData } from './report-data.js';
 
 /** One plot of the page: a spec to render, or the reason there is nothing to draw. */
@@ -25,10 +31,6 @@ export interface ReportPlot {
   readonly emptyReason?: string;
 }
 
-/** Most voltage-heatmap cells drawn; longer runs (1-second power flow) are binned in time. */
-export const MAX_HEATMAP_CELLS = 30_000;
-/** Most heatmap rows; larger feeders are drawn as bands of buses by distance from the source. */
-export const MAX_HEATMAP_ROWS = 80;
 
 const WIDTH_PX = 640;
 const CONFIG = {
@@ -46,61 +48,216 @@ function byId(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Step-curve vertices of a merit order: each block spans [cumulative kW, cumulative kW + kW) at its price. */
-function stepCurve(
-  blocks: readonly { readonly kw: number; readonly priceEurPerKwh: number }[],
-  side: 'supply' | 'demand',
-): { side: string; cumulativeKw: number; priceEurPerKwh: number }[] {
-  // supply ascending, demand descending; ties keep book order so the curve is deterministic
-  const sign = side === 'supply' ? 1 : -1;
-  const sorted = blocks
-    .map((b, i) => ({ b, i }))
-    .filter(({ b }) => b.kw > 0 && Number.isFinite(b.kw) && Number.isFinite(b.priceEurPerKwh))
-    .sort((p, q) => sign * (p.b.priceEurPerKwh - q.b.priceEurPerKwh) || p.i - q.i);
-  const points: { side: string; cumulativeKw: number; priceEurPerKwh: number }[] = [];
-  let cumulativeKw = 0;
-  for (const { b } of sorted) {
-    points.push({ side, cumulativeKw, priceEurPerKwh: b.priceEurPerKwh });
-    cumulativeKw += b.kw;
-  }
-  // the last block's right edge, so step-after interpolation draws its full width
-  const last = sorted[sorted.length - 1];
-  if (last) points.push({ side, cumulativeKw, priceEurPerKwh: last.b.priceEurPerKwh });
-  return points;
+/** Tick steps, minutes, that fall on round clock times (never 3:20 or 6:40). */
+const TICK_STEPS_MIN = [1, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080];
+
+/**
+ * Tick values for a time axis in minutes: the smallest round step (15 min, 30 min, 1 h, 2 h, 3 h, …)
+ * that gives at most `maxTicks` ticks between `from` and `to`, on multiples of the step from midnight.
+ */
+export function timeTicks(from: number, to: number, maxTicks = 9): number[] {
+  if (!(to > from)) return Number.isFinite(from) ? [from] : [];
+  const step = TICK_STEPS_MIN.find((s) => Math.floor(to / s) - Math.ceil(from / s) + 1 <= maxTicks) ?? TICK_STEPS_MIN[TICK_STEPS_MIN.length - 1];
+  const ticks: number[] = [];
+  for (let t = Math.ceil(from / step - 1e-9) * step; t <= to + 1e-9; t += step) ticks.push(t === 0 ? 0 : t);
+  return ticks;
 }
 
-/** Merit-order curves of the chosen period with the clearing price as a rule. */
-export function meritOrderPlot(data: ReportData): ReportPlot {
-  const mo = data.meritOrder;
-  const base = { id: 'merit-order', caption: 'Supply blocks in ascending and demand blocks in descending price order; x is cumulative kW; the dashed rule is the clearing price.' };
-  if (!mo) return { ...base, title: 'Merit order', spec: null, emptyReason: 'no period was chosen for the merit order' };
-  const title = `Merit order, period ${mo.label}`;
-  const points = [...stepCurve(mo.supply, 'supply'), ...stepCurve(mo.demand, 'demand')];
-  if (points.length === 0) return { ...base, title, spec: null, emptyReason: 'the chosen period has no offers' };
+/** An x encoding over minutes from midnight, labelled h:mm (with a day prefix past midnight) at round ticks. */
+export function timeX(field: string, minutes: readonly number[], title = 'time (h:mm)', extent?: readonly [number, number]): Record<string, unknown> {
+  let from = Infinity;
+  let to = -Infinity;
+  for (const m of minutes) {
+    if (!Number.isFinite(m)) continue;
+    from = Math.min(from, m);
+    to = Math.max(to, m);
+  }
+  if (extent) [from, to] = [Math.min(from, extent[0]), Math.max(to, extent[1])];
+  const ticks = Number.isFinite(from) ? timeTicks(from, to) : [];
+  return { field, type: 'quantitative', title, scale: { zero: false, nice: false, ...(Number.isFinite(from) ? { domain: [from, to] } : {}) }, axis: { values: ticks, labelExpr: MINUTE_LABEL, grid: true } };
+}
+
+/** Dash patterns of the iterations, in order (the first solid). */
+const ITERATION_DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [1, 3], [10, 4]];
+
+/** A stroke-dash legend whose samples are drawn (Vega leaves a legend stroke without colour otherwise). */
+export const DASH_LEGEND = { symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 400, symbolStrokeColor: '#333' };
+
+const STATUS_DOMAIN = ['accepted', 'rejected', 'paradoxically rejected', 'paradoxically accepted', 'grid order'];
+const STATUS_RANGE = ['#1a9850', '#bababa', '#f46d43', '#762a83', '#4575b4'];
+
+/** A segment of a drawn merit order: one block (or a grid order) at its price over [x0, x1) kW. */
+interface MeritSegment {
+  side: 'supply' | 'demand';
+  status: string;
+  x0: number;
+  x1: number;
+  price: number;
+  /** the block's price when it lies above the drawn price range (clipped to its top) */
+  clipped: boolean;
+  marginal: boolean;
+  label: string;
+}
+
+const r4 = (x: number) => Number(x.toFixed(4));
+
+/**
+ * The auction's book as drawn: per side, the blocks in merit order with the grid's order merged at
+ * its price (as the clearing merges it, markets/auction/merit-order.ts: blocks at the grid's price
+ * first), each spanning its kW; an unlimited grid order spans the other side's total so the curves
+ * cross in the picture. Prices above `top` are drawn at `top` and flagged.
+ */
+export function auctionSegments(view: MeritOrderView, top: number): MeritSegment[] {
+  const g = view.grid;
+  const sumKw = (side: 'supply' | 'demand') => view.blocks.filter((b) => b.side === side).reduce((a, b) => a + b.kw, 0);
+  const totalS = sumKw('supply');
+  const totalD = sumKw('demand');
+  const out: MeritSegment[] = [];
+  for (const side of ['supply', 'demand'] as const) {
+    const blocks = view.blocks.filter((b) => b.side === side);
+    const gridPrice = side === 'supply' ? g.importPriceEurPerKwh : g.exportPriceEurPerKwh;
+    const gridMax = side === 'supply' ? g.maxImportKw : g.maxExportKw;
+    const gridKw = gridMax === null ? Math.max(side === 'supply' ? totalD : totalS, 0.5) : gridMax;
+    const taken = side === 'supply' ? g.importKw : g.exportKw;
+    let at = 0;
+    while (at < blocks.length && (side === 'supply' ? blocks[at].priceEurPerKwh <= gridPrice : blocks[at].priceEurPerKwh >= gridPrice)) at++;
+    let x = 0;
+    for (let k = 0; k <= blocks.length; k++) {
+      if (k === at && gridKw > 0) {
+        const name = side === 'supply' ? 'grid import' : 'grid export';
+        out.push({ side, status: 'grid order', x0: r4(x), x1: r4(x + gridKw), price: gridPrice, clipped: false, marginal: false, label: `${name} ${gridMax === null ? 'unlimited' : `≤ ${r4(gridMax)} kW`}, ${r4(taken)} kW taken` });
+        x += gridKw;
+      }
+      if (k === blocks.length) break;
+      const b = blocks[k];
+      out.push({ side, status: b.status.replace('-', ' '), x0: r4(x), x1: r4(x + b.kw), price: Math.min(b.priceEurPerKwh, top), clipped: b.priceEurPerKwh > top, marginal: b.marginal, label: b.id });
+      x += b.kw;
+    }
+  }
+  return out;
+}
+
+/** One merit-order plot per chosen period: the auction's blocks, or the community market's aggregated curves. */
+export function meritOrderPlots(data: ReportData): ReportPlot[] {
+  if (data.meritOrders.length === 0) {
+    return [{ id: 'merit-order', title: 'Merit order', caption: 'Supply and demand curves of chosen market periods.', spec: null, emptyReason: 'no market period was cleared' }];
+  }
+  return data.meritOrders.map((v) => (v.mechanism === 'auction' ? auctionMeritPlot(v) : communityMeritPlot(v)));
+}
+
+/** The plot id of a period's merit order: `merit-order-08-15` (`1+08:15` → `merit-order-1-08-15`). */
+export function meritOrderId(label: string): string {
+  return `merit-order-${label.replace(/[^0-9]+/g, '-').replace(/^-|-$/g, '')}`;
+}
+
+function auctionMeritPlot(v: MeritOrderView): ReportPlot {
+  const g = v.grid;
+  const id = meritOrderId(v.label);
+  const title = `Merit order, period ${v.label} (${v.chosenBy})`;
+  const base = `Blocks in merit order (supply ascending, demand descending), each a bar over its kW at its price, coloured by what the clearing decided; the grid's orders (import at ${g.importPriceEurPerKwh}, export at ${g.exportPriceEurPerKwh} EUR/kWh) are merged in at their prices; the dot is the clearing point.`;
+  if (v.blocks.length === 0) return { id, title, caption: base, spec: null, emptyReason: `period ${v.label} has no block` };
+  // the drawn price range: every price up to 5× the import price; price-taking blocks (SREF's 10 EUR/kWh) sit above it
+  const prices = [g.importPriceEurPerKwh, g.exportPriceEurPerKwh, ...v.blocks.map((b) => b.priceEurPerKwh), ...(v.priceEurPerKwh === null ? [] : [v.priceEurPerKwh])];
+  const cap = Math.max(5 * Math.abs(g.importPriceEurPerKwh), 0.5);
+  const inRange = prices.filter((p) => p <= cap);
+  const lo = Math.min(0, ...inRange);
+  const hiData = Math.max(...inRange);
+  const top = r4(hiData + 0.1 * Math.max(hiData - lo, 0.01));
+  const segments = auctionSegments(v, top);
+  const clipped = segments.filter((s) => s.clipped).length;
+  const curve = segments.flatMap((s, k) => [
+    { side: s.side, order: 2 * k, kw: s.x0, price: s.price },
+    { side: s.side, order: 2 * k + 1, kw: s.x1, price: s.price },
+  ]);
+  const acceptedD = v.blocks.filter((b) => b.side === 'demand' && (b.status === 'accepted' || b.status === 'paradoxically-accepted')).reduce((a, b) => a + b.kw, 0);
+  const clearedKw = r4(acceptedD + g.exportKw);
+  const x = { field: 'x0', type: 'quantitative', title: 'cumulative kW' };
+  const y = { field: 'price', type: 'quantitative', title: 'price EUR/kWh', scale: { domain: [lo, top], nice: false, clamp: true } };
   const layers: object[] = [
     {
-      data: { values: points },
-      mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
-      encoding: {
-        x: { field: 'cumulativeKw', type: 'quantitative', title: 'cumulative kW' },
-        y: { field: 'priceEurPerKwh', type: 'quantitative', title: 'price EUR/kWh', scale: { zero: false } },
-        color: { field: 'side', type: 'nominal', title: 'curve', scale: { domain: ['supply', 'demand'], range: ['#1b7837', '#b2182b'] } },
-      },
+      data: { values: curve },
+      mark: { type: 'line', strokeWidth: 1, color: '#333', aria: false },
+      encoding: { x: { field: 'kw', type: 'quantitative', title: 'cumulative kW' }, y: { ...y, field: 'price' }, order: { field: 'order' }, strokeDash: { field: 'side', type: 'nominal', title: 'curve', scale: { domain: ['supply', 'demand'], range: [[1, 0], [5, 3]] }, legend: DASH_LEGEND } },
+    },
+    {
+      data: { values: segments.map(({ side, status, x0, x1, price }) => ({ side, status, x0, x1, price })) },
+      mark: { type: 'rule', strokeWidth: 5, aria: false },
+      encoding: { x, x2: { field: 'x1' }, y, color: { field: 'status', type: 'nominal', title: 'block', scale: { domain: STATUS_DOMAIN, range: STATUS_RANGE }, legend: { labelLimit: 220, symbolType: 'square' } } },
     },
   ];
-  if (mo.priceEurPerKwh !== null && Number.isFinite(mo.priceEurPerKwh)) {
-    const price = [{ priceEurPerKwh: mo.priceEurPerKwh, text: `clearing price ${mo.priceEurPerKwh}` }];
+  const marginal = segments.filter((s) => s.marginal).map((s) => ({ kw: r4((s.x0 + s.x1) / 2), price: s.price, what: 'marginal block' }));
+  if (marginal.length > 0) {
+    layers.push({
+      data: { values: marginal },
+      mark: { type: 'point', filled: true, size: 60, color: '#000' },
+      encoding: { x: { field: 'kw', type: 'quantitative' }, y: { ...y, field: 'price' }, shape: { field: 'what', type: 'nominal', title: null, scale: { domain: ['marginal block'], range: ['triangle-down'] } } },
+    });
+  }
+  if (v.priceEurPerKwh !== null) {
+    const point = [{ kw: clearedKw, price: v.priceEurPerKwh, text: `cleared ${clearedKw} kW at ${r4(v.priceEurPerKwh)} EUR/kWh` }];
     layers.push(
-      { data: { values: price }, mark: { type: 'rule', strokeDash: [6, 4], color: '#333' }, encoding: { y: { field: 'priceEurPerKwh', type: 'quantitative' } } },
-      {
-        data: { values: price },
-        mark: { type: 'text', align: 'left', dx: 4, dy: -6, color: '#333', fontSize: 11 },
-        encoding: { y: { field: 'priceEurPerKwh', type: 'quantitative' }, x: { value: 0 }, text: { field: 'text' } },
-      },
+      { data: { values: point }, mark: { type: 'rule', strokeDash: [2, 3], color: '#555' }, encoding: { y: { ...y, field: 'price' } } },
+      { data: { values: point }, mark: { type: 'point', filled: true, size: 110, color: '#d7191c', stroke: '#000', strokeWidth: 1 }, encoding: { x: { field: 'kw', type: 'quantitative' }, y: { ...y, field: 'price' } } },
+      { data: { values: point }, mark: { type: 'text', align: 'left', dx: 8, dy: -10, fontSize: 11 }, encoding: { x: { field: 'kw', type: 'quantitative' }, y: { ...y, field: 'price' }, text: { field: 'text' } } },
     );
   }
-  return { ...base, title, spec: { config: CONFIG, background: 'white', width: WIDTH_PX, height: 300, layer: layers } as TopLevelSpec };
+  const caption =
+    base +
+    (v.priceSetBy ? ` Price set by: ${v.priceSetBy}.` : '') +
+    (clipped > 0 ? ` ${clipped} block(s) priced above ${top} EUR/kWh (price-taking demand) are drawn at the top edge.` : '') +
+    (v.note ? ` Note: ${v.note}.` : '');
+  return { id, title, caption, spec: { config: CONFIG, background: 'white', width: WIDTH_PX, height: 300, layer: layers, resolve: { scale: { color: 'independent' } } } as TopLevelSpec };
 }
+
+function communityMeritPlot(v: MeritOrderView): ReportPlot {
+  const id = meritOrderId(v.label);
+  const title = `Community market, period ${v.label} (${v.chosenBy})`;
+  const caption =
+    "Per community: its members' offers summed into a demand curve (consumption and battery charge they choose at each internal price) and a supply curve (production and discharge), from their quadratic utilities and costs at the optimum; " +
+    `the dashed rules are the grid's import (${v.grid.importPriceEurPerKwh}) and export (${v.grid.exportPriceEurPerKwh}) prices; the dots are the members' consumption and production at the community price, and the bar between them what the community traded outside.` +
+    (v.note ? ` Note: ${v.note}.` : '');
+  if (v.communities.length === 0) return { id, title, caption, spec: null, emptyReason: `period ${v.label} has no community bid` };
+  const rows: Record<string, unknown>[] = [];
+  for (const c of v.communities) {
+    const name = `${c.community} (${c.members} offers)`;
+    c.demand.forEach((p, k) => rows.push({ community: name, layer: 'curve', curve: 'demand', order: k, kw: p.kw, price: p.priceEurPerKwh }));
+    c.supply.forEach((p, k) => rows.push({ community: name, layer: 'curve', curve: 'supply', order: k, kw: p.kw, price: p.priceEurPerKwh }));
+    rows.push({ community: name, layer: 'grid', grid: 'grid import price', price: v.grid.importPriceEurPerKwh }, { community: name, layer: 'grid', grid: 'grid export price', price: v.grid.exportPriceEurPerKwh });
+    if (c.priceEurPerKwh !== null) {
+      const net = r4(c.demandKw - c.supplyKw);
+      rows.push(
+        { community: name, layer: 'point', kw: c.demandKw, price: c.priceEurPerKwh, curve: 'demand' },
+        { community: name, layer: 'point', kw: c.supplyKw, price: c.priceEurPerKwh, curve: 'supply' },
+        { community: name, layer: 'trade', kw: Math.min(c.demandKw, c.supplyKw), kw2: Math.max(c.demandKw, c.supplyKw), price: c.priceEurPerKwh, text: `λ = ${r4(c.priceEurPerKwh)} EUR/kWh, ${net >= 0 ? `imports ${net}` : `exports ${-net}`} kW` },
+      );
+    }
+  }
+  const only = (layer: string) => [{ filter: `datum.layer === '${layer}'` }];
+  const x = { field: 'kw', type: 'quantitative', title: 'kW' };
+  const y = { field: 'price', type: 'quantitative', title: 'price EUR/kWh', scale: { zero: false } };
+  const colour = { field: 'curve', type: 'nominal', title: 'curve', scale: { domain: ['demand', 'supply'], range: ['#b2182b', '#1b7837'] } };
+  const spec = {
+    config: CONFIG,
+    background: 'white',
+    data: { values: rows },
+    facet: { field: 'community', type: 'nominal', title: null },
+    columns: 2,
+    resolve: { scale: { x: 'independent' } },
+    spec: {
+      width: v.communities.length === 1 ? WIDTH_PX : 300,
+      height: 220,
+      layer: [
+        { transform: only('curve'), mark: { type: 'line', strokeWidth: 2, aria: false }, encoding: { x, y, color: colour, order: { field: 'order' } } },
+        { transform: only('grid'), mark: { type: 'rule', color: '#4575b4' }, encoding: { y, strokeDash: { field: 'grid', type: 'nominal', title: 'grid', scale: { domain: ['grid import price', 'grid export price'], range: [[6, 3], [2, 2]] }, legend: { ...DASH_LEGEND, symbolStrokeColor: '#4575b4' } } } },
+        { transform: only('trade'), mark: { type: 'rule', strokeWidth: 4, color: '#fdae61' }, encoding: { x, x2: { field: 'kw2' }, y } },
+        { transform: only('point'), mark: { type: 'point', filled: true, size: 70, stroke: '#000', strokeWidth: 1 }, encoding: { x, y, color: colour } },
+        { transform: only('trade'), mark: { type: 'text', align: 'left', dx: 4, dy: -10, fontSize: 10 }, encoding: { x, y, text: { field: 'text' } } },
+      ],
+    },
+  };
+  return { id, title, caption, spec: spec as unknown as TopLevelSpec };
+}
+
 
 /** Clearing price per community and traded kW over time, one dash pattern per iteration. */
 export function pricesVolumesPlot(data: ReportData): ReportPlot {
@@ -119,9 +276,10 @@ export function pricesVolumesPlot(data: ReportData): ReportPlot {
     }
     volumes.push({ iteration: p.iteration, startMinute: p.startMinute, tradedKw: p.tradedKw });
   }
-  const x = { field: 'startMinute', type: 'quantitative', title: 'period start (h:mm)', scale: { zero: false }, axis: { labelExpr: MINUTE_LABEL } };
-  // a stroke symbol, so the legend shows the dash pattern (a point symbol would hide it)
-  const dash = { field: 'iteration', type: 'ordinal', title: 'iteration', legend: { symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 300 } };
+  const x = timeX('startMinute', data.periods.map((p) => p.startMinute), 'period start (h:mm)');
+  // a stroke symbol with a colour, so the legend shows the dash pattern (a point symbol would hide it)
+  const iterations = [...new Set(data.periods.map((p) => p.iteration))].sort((a, b) => a - b);
+  const dash = { field: 'iteration', type: 'ordinal', title: 'iteration', scale: { domain: iterations, range: iterations.map((_, k) => ITERATION_DASHES[k % ITERATION_DASHES.length]) }, legend: DASH_LEGEND };
   const spec = {
     config: CONFIG,
     background: 'white',
@@ -130,7 +288,7 @@ export function pricesVolumesPlot(data: ReportData): ReportPlot {
         width: WIDTH_PX,
         height: 220,
         data: { values: prices },
-        mark: { type: 'line', point: { size: 18 } },
+        mark: { type: 'line', strokeWidth: 1.5 },
         encoding: {
           x,
           y: { field: 'priceEurPerKwh', type: 'quantitative', title: 'price EUR/kWh', scale: { zero: false } },
@@ -142,7 +300,7 @@ export function pricesVolumesPlot(data: ReportData): ReportPlot {
         width: WIDTH_PX,
         height: 160,
         data: { values: volumes },
-        mark: { type: 'line', point: { size: 18 }, color: '#4c4c4c' },
+        mark: { type: 'line', strokeWidth: 1.5, color: '#4c4c4c' },
         encoding: { x, y: { field: 'tradedKw', type: 'quantitative', title: 'traded kW' }, strokeDash: dash },
       },
     ],
@@ -171,79 +329,118 @@ export function energyBalancePlot(data: ReportData): ReportPlot {
     };
     BALANCE_ORDER.forEach((quantity, order) => rows.push({ iteration: p.iteration, label: p.label, startMinute: p.startMinute, quantity, order, kw: signedKw[quantity] }));
   }
+  const starts = [...new Set(data.periods.map((p) => p.startMinute))].sort((a, b) => a - b);
+  let periodMin = Infinity;
+  for (let k = 1; k < starts.length; k++) periodMin = Math.min(periodMin, starts[k] - starts[k - 1]);
+  if (!Number.isFinite(periodMin)) periodMin = 60;
+  // stacked by hand (inflows up from zero, outflows down), so each bar is a plain rectangle
+  const stack = new Map<string, { up: number; down: number }>();
+  const values = rows.map((r) => {
+    const key = `${r.iteration}|${r.startMinute}`;
+    const s = stack.get(key) ?? { up: 0, down: 0 };
+    const y0 = r.kw >= 0 ? s.up : s.down;
+    const y1 = y0 + r.kw;
+    if (r.kw >= 0) s.up = y1;
+    else s.down = y1;
+    stack.set(key, s);
+    return { iteration: r.iteration, label: r.label, quantity: r.quantity, startMinute: r.startMinute, endMinute: r.startMinute + periodMin * 0.9, kw: Number(r.kw.toFixed(4)), y0: Number(y0.toFixed(4)), y1: Number(y1.toFixed(4)) };
+  });
   const spec = {
     config: CONFIG,
     background: 'white',
-    data: { values: rows },
+    data: { values },
     facet: { row: { field: 'iteration', type: 'ordinal', title: 'iteration' } },
     spec: {
       width: WIDTH_PX,
       height: 160,
-      mark: { type: 'bar' },
+      mark: { type: 'rect', aria: false },
       encoding: {
-        x: { field: 'label', type: 'ordinal', title: 'period', sort: { field: 'startMinute', op: 'min' }, axis: { labelOverlap: true } },
-        y: { field: 'kw', type: 'quantitative', title: 'kW (in > 0, out < 0)', stack: 'zero' },
-        color: { field: 'quantity', type: 'nominal', title: 'quantity', scale: { domain: [...BALANCE_ORDER], range: BALANCE_COLOURS } },
-        order: { field: 'order', type: 'quantitative' },
+        x: timeX('startMinute', starts, 'period start (h:mm)', [starts[0], starts[starts.length - 1] + periodMin]),
+        x2: { field: 'endMinute' },
+        y: { field: 'y0', type: 'quantitative', title: 'kW (in > 0, out < 0)' },
+        y2: { field: 'y1' },
+        color: { field: 'quantity', type: 'nominal', title: 'quantity', scale: { domain: [...BALANCE_ORDER], range: BALANCE_COLOURS }, legend: { symbolType: 'square' } },
       },
     },
   };
   return { ...base, spec: spec as TopLevelSpec };
 }
 
-/** A heatmap cell: row (one bus, or one distance band of buses) × [minuteStart, minuteEnd). */
-interface HeatCell {
-  row: number;
-  label: string;
-  minuteStart: number;
-  minuteEnd: number;
-  vPu: number;
-}
+/** Most heatmap cells drawn before merging; longer runs (1-second power flow) are binned in time. */
+export const MAX_HEATMAP_CELLS = 24_000;
+/** Feeders up to this many buses get one heatmap row per bus; larger ones are drawn in distance bands. */
+export const MAX_HEATMAP_BUS_ROWS = 150;
+/** Distance bands of a large feeder's heatmap. */
+export const HEATMAP_BANDS = 60;
 
-/** A row of the heatmap: one bus, or a band of buses at similar distance from the source. */
-interface HeatRow {
+/** A row of the heatmap: one bus, or a band of buses at similar electrical distance from the source. */
+export interface HeatRow {
   readonly label: string;
   /** indices into `voltages.buses` */
   readonly members: readonly number[];
+  /** electrical distance of the row (a band: its members' range), pu; NaN when unknown */
+  readonly distanceLoPu: number;
+  readonly distanceHiPu: number;
 }
 
+/** The electrical distance a bus is ordered by: its `distancePu`, else its hops (older data), unreached last. */
+function distanceKey(b: ReportData['voltages']['buses'][number]): number {
+  const d = b.distancePu;
+  if (d !== undefined && Number.isFinite(d)) return d;
+  return b.hops < 0 ? Infinity : b.hops;
+}
+
+const fmtDistance = (d: number): string => (Number.isFinite(d) ? String(Number(d.toPrecision(3))) : '?');
+
 /**
- * The heatmap's rows: one per bus when there are at most `maxRows` buses, else `maxRows` bands of
- * buses of (nearly) equal size, ordered by hops from the source bus (then by bus order), so a row
- * is a stretch of the feeder at a similar distance from the substation. Buses the source does not
- * reach (hops < 0) come last. This keeps the picture a few hundred cells tall at any feeder size
- * (Vega-Lite also fails on thousands of nominal rows: a RangeError in its sort expression).
+ * The heatmap's rows in order of electrical distance from the source (ties by bus order; buses the
+ * source does not reach last): one per bus up to `maxBusRows` buses, else `bands` bands of (nearly)
+ * equal bus count, each labelled with its distance range, so a row is a stretch of the feeder at a
+ * similar electrical distance from the substation.
  */
-export function heatmapRows(buses: ReportData['voltages']['buses'], maxRows = MAX_HEATMAP_ROWS): { rows: HeatRow[]; banded: boolean } {
-  const order = buses.map((b, i) => i);
-  const key = (i: number) => (buses[i].hops < 0 ? Infinity : buses[i].hops);
-  order.sort((a, b) => key(a) - key(b) || a - b);
-  if (buses.length <= maxRows) return { rows: order.map((i) => ({ label: buses[i].name, members: [i] })), banded: false };
+export function heatmapRows(buses: ReportData['voltages']['buses'], maxBusRows = MAX_HEATMAP_BUS_ROWS, bands = HEATMAP_BANDS): { rows: HeatRow[]; banded: boolean; byDistance: boolean } {
+  const byDistance = buses.some((b) => b.distancePu !== undefined && Number.isFinite(b.distancePu));
+  const order = buses.map((_, i) => i);
+  order.sort((a, b) => distanceKey(buses[a]) - distanceKey(buses[b]) || a - b);
+  const dist = (i: number) => (byDistance ? (buses[i].distancePu ?? NaN) : buses[i].hops);
+  if (buses.length <= maxBusRows) return { rows: order.map((i) => ({ label: buses[i].name, members: [i], distanceLoPu: dist(i), distanceHiPu: dist(i) })), banded: false, byDistance };
   const rows: HeatRow[] = [];
-  for (let r = 0; r < maxRows; r++) {
-    const members = order.slice(Math.floor((r * order.length) / maxRows), Math.floor(((r + 1) * order.length) / maxRows));
+  const width = String(bands).length;
+  for (let r = 0; r < bands; r++) {
+    const members = order.slice(Math.floor((r * order.length) / bands), Math.floor(((r + 1) * order.length) / bands));
     if (members.length === 0) continue;
-    const lo = buses[members[0]].hops;
-    const hi = buses[members[members.length - 1]].hops;
-    const span = lo < 0 ? 'unreached' : hi < 0 ? `${lo}+ hops` : lo === hi ? `${lo} hops` : `${lo}–${hi} hops`;
-    rows.push({ label: `${String(r + 1).padStart(2, '0')}: ${span} (${members.length} buses)`, members });
+    const lo = dist(members[0]);
+    const hi = dist(members[members.length - 1]);
+    const unit = byDistance ? 'pu' : 'hops';
+    const span = !Number.isFinite(lo) || lo < 0 ? 'unreached' : lo === hi ? `${fmtDistance(lo)} ${unit}` : `${fmtDistance(lo)}–${fmtDistance(hi)} ${unit}`;
+    rows.push({ label: `${String(r + 1).padStart(width, '0')}: ${span} (${members.length})`, members, distanceLoPu: lo, distanceHiPu: hi });
   }
-  return { rows, banded: true };
+  return { rows, banded: true, byDistance };
+}
+
+/** A heatmap cell: row × [minuteStart, minuteEnd), with the mean, lowest and highest bus voltage in it. */
+export interface HeatCell {
+  row: number;
+  minuteStart: number;
+  minuteEnd: number;
+  meanPu: number;
+  minPu: number;
+  maxPu: number;
 }
 
 /**
- * Bins voltages into at most `maxCells` cells of row × time. Within a cell the value furthest from
- * 1 pu is kept (not the mean), because the heatmap is read for limit violations and a mean would
- * hide a short one or one bus of a band. Non-finite values are skipped.
+ * Bins voltages into at most `maxCells` cells of row × time, keeping per cell the mean over its
+ * buses and sub-steps (its colour) and the lowest and highest value (so a band or a time bin never
+ * hides a limit violation: the plot marks such cells). Non-finite values are skipped.
  */
 export function heatmapCells(
   voltages: ReportData['voltages'],
   maxCells = MAX_HEATMAP_CELLS,
-  maxRows = MAX_HEATMAP_ROWS,
-): { cells: HeatCell[]; rows: HeatRow[]; banded: boolean; binMinutes: number; binned: boolean } {
-  const { rows, banded } = heatmapRows(voltages.buses, maxRows);
+  maxBusRows = MAX_HEATMAP_BUS_ROWS,
+): { cells: HeatCell[]; rows: HeatRow[]; banded: boolean; byDistance: boolean; binMinutes: number; binned: boolean } {
+  const { rows, banded, byDistance } = heatmapRows(voltages.buses, maxBusRows);
   const steps = voltages.steps.filter((s) => Number.isFinite(s.minute)).sort((a, b) => a.minute - b.minute);
-  if (steps.length === 0 || rows.length === 0) return { cells: [], rows, banded, binMinutes: 0, binned: false };
+  if (steps.length === 0 || rows.length === 0) return { cells: [], rows, banded, byDistance, binMinutes: 0, binned: false };
   // the sub-step: smallest gap between recorded minutes (1 for 1-minute power flow, 1/60 for 1 s)
   let stepMinutes = Infinity;
   for (let i = 1; i < steps.length; i++) if (steps[i].minute > steps[i - 1].minute) stepMinutes = Math.min(stepMinutes, steps[i].minute - steps[i - 1].minute);
@@ -254,75 +451,269 @@ export function heatmapCells(
   const binEnd = (b: number) => (b + 1 < binCount ? steps[(b + 1) * perBin].minute : steps[steps.length - 1].minute + stepMinutes);
   const rowOf = new Int32Array(voltages.buses.length).fill(-1);
   rows.forEach((r, k) => r.members.forEach((i) => (rowOf[i] = k)));
-  const extreme = new Float64Array(binCount * rows.length).fill(NaN);
+  const n = binCount * rows.length;
+  const sum = new Float64Array(n);
+  const count = new Float64Array(n);
+  const min = new Float64Array(n).fill(Infinity);
+  const max = new Float64Array(n).fill(-Infinity);
   steps.forEach((s, i) => {
     const base = Math.floor(i / perBin) * rows.length;
-    const n = Math.min(s.vPu.length, rowOf.length);
-    for (let b = 0; b < n; b++) {
+    const nb = Math.min(s.vPu.length, rowOf.length);
+    for (let b = 0; b < nb; b++) {
       const v = s.vPu[b];
       if (!Number.isFinite(v) || rowOf[b] < 0) continue;
       const k = base + rowOf[b];
-      if (Number.isNaN(extreme[k]) || Math.abs(v - 1) > Math.abs(extreme[k] - 1)) extreme[k] = v;
+      sum[k] += v;
+      count[k]++;
+      if (v < min[k]) min[k] = v;
+      if (v > max[k]) max[k] = v;
     }
   });
   const cells: HeatCell[] = [];
   for (let b = 0; b < binCount; b++) {
     for (let r = 0; r < rows.length; r++) {
-      const vPu = extreme[b * rows.length + r];
-      if (!Number.isNaN(vPu)) cells.push({ row: r, label: rows[r].label, minuteStart: binStart(b), minuteEnd: binEnd(b), vPu: Number(vPu.toFixed(6)) });
+      const k = b * rows.length + r;
+      if (count[k] > 0) cells.push({ row: r, minuteStart: binStart(b), minuteEnd: binEnd(b), meanPu: sum[k] / count[k], minPu: min[k], maxPu: max[k] });
     }
   }
-  return { cells, rows, banded, binMinutes: perBin * stepMinutes, binned: perBin > 1 };
+  return { cells, rows, banded, byDistance, binMinutes: perBin * stepMinutes, binned: perBin > 1 };
 }
 
-/** Voltage heatmap: sub-step minute × bus (mean of its phase nodes) or distance band, colour v_pu, the limits marked on the legend. */
+/** Colour steps on each side of the nominal within the limits. */
+const HEAT_STEPS = 5;
+export const BELOW_COLOURS = ['#2166ac', '#4393c3', '#92c5de', '#c6dbef', '#e3eef8'];
+export const ABOVE_COLOURS = ['#fbe3d6', '#f4c6ad', '#f4a582', '#d6604d', '#b2182b'];
+const BELOW_LIMIT = '#08306b';
+const ABOVE_LIMIT = '#4d0010';
+export const NOMINAL_COLOUR = '#f7f7f7';
+
+/** A step a little above `x` from 1, 2, 2.5, 5 × 10^k: round colour thresholds. */
+export function niceStep(x: number): number {
+  const e = Math.pow(10, Math.floor(Math.log10(x)));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * e >= x) return m * e;
+  return 10 * e;
+}
+
+/**
+ * The heatmap's diverging colour scale, centred on the nominal voltage: a threshold scale with a
+ * white band around the nominal, `HEAT_STEPS` blues below and reds above in round steps sized to the
+ * data (so a feeder that moves ±1 % is not one colour), and two dark colours beyond the limits, whose
+ * thresholds are the limits themselves (so the legend names them).
+ */
+export function heatmapColourScale(values: readonly number[], nominal: number, vMin: number, vMax: number): { thresholds: number[]; colours: string[]; stepPu: number } {
+  let dev = 0;
+  for (const v of values) if (v >= vMin && v <= vMax) dev = Math.max(dev, Math.abs(v - nominal));
+  const stepPu = niceStep(Math.max(dev, 0.001) / (HEAT_STEPS + 0.5));
+  const below: number[] = [];
+  for (let j = HEAT_STEPS - 1; j >= 0; j--) {
+    const t = nominal - (j + 0.5) * stepPu;
+    if (t > vMin) below.push(t);
+  }
+  const above: number[] = [];
+  for (let j = 0; j < HEAT_STEPS; j++) {
+    const t = nominal + (j + 0.5) * stepPu;
+    if (t < vMax) above.push(t);
+  }
+  // intervals: < v_min, then the blues up to the white band around the nominal, the reds, ≥ v_max
+  const thresholds = [vMin, ...below, ...above, vMax];
+  const colours = [BELOW_LIMIT, ...BELOW_COLOURS.slice(BELOW_COLOURS.length - below.length), NOMINAL_COLOUR, ...ABOVE_COLOURS.slice(0, above.length), ABOVE_LIMIT];
+  return { thresholds: thresholds.map((t) => Number(t.toFixed(6))), colours, stepPu };
+}
+
+/** Index of the colour interval of `v` under `thresholds` (threshold scale semantics: t ≤ v goes up). */
+export function thresholdBin(v: number, thresholds: readonly number[]): number {
+  let k = 0;
+  while (k < thresholds.length && v >= thresholds[k]) k++;
+  return k;
+}
+
+/**
+ * Merges the cells of each row that are adjacent in time and fall in one colour interval into one
+ * rectangle (their mean weighted by span): the picture is unchanged, the SVG far smaller on a smooth
+ * day. Cells with a value beyond the limits are never merged with cells without.
+ */
+export function mergeHeatCells(cells: readonly HeatCell[], thresholds: readonly number[], vMin: number, vMax: number): (HeatCell & { beyond: boolean })[] {
+  const byRow = new Map<number, HeatCell[]>();
+  for (const c of cells) {
+    const list = byRow.get(c.row) ?? [];
+    list.push(c);
+    byRow.set(c.row, list);
+  }
+  const out: (HeatCell & { beyond: boolean })[] = [];
+  for (const row of [...byRow.keys()].sort((a, b) => a - b)) {
+    const list = byRow.get(row)!.sort((a, b) => a.minuteStart - b.minuteStart);
+    let run: (HeatCell & { beyond: boolean; weight: number; bin: number }) | undefined;
+    const flush = () => {
+      if (!run) return;
+      const { weight: _w, bin: _b, ...cell } = run;
+      out.push(cell);
+      run = undefined;
+    };
+    for (const c of list) {
+      const bin = thresholdBin(c.meanPu, thresholds);
+      const beyond = c.minPu < vMin || c.maxPu > vMax;
+      const span = c.minuteEnd - c.minuteStart;
+      if (run && run.bin === bin && run.beyond === beyond && Math.abs(run.minuteEnd - c.minuteStart) < 1e-9) {
+        run.meanPu = (run.meanPu * run.weight + c.meanPu * span) / (run.weight + span);
+        run.weight += span;
+        run.minuteEnd = c.minuteEnd;
+        run.minPu = Math.min(run.minPu, c.minPu);
+        run.maxPu = Math.max(run.maxPu, c.maxPu);
+      } else {
+        flush();
+        run = { ...c, beyond, weight: span, bin };
+      }
+    }
+    flush();
+  }
+  return out;
+}
+
+/**
+ * Voltage heatmap: time × bus (ordered by electrical distance from the source) or distance band,
+ * coloured on a diverging scale centred on `limits.nominal_v_pu`, limits in the legend, and cells
+ * where some bus crossed a limit outlined in black.
+ */
 export function voltageHeatmapPlot(data: ReportData): ReportPlot {
   const base = { id: 'voltage-heatmap', title: 'Bus voltages over time (last iteration)' };
-  const { cells, rows, banded, binMinutes, binned } = heatmapCells(data.voltages);
+  const { cells, rows, banded, byDistance, binMinutes, binned } = heatmapCells(data.voltages);
   const { vMinPu, vMaxPu } = data.limits;
+  const nominal = data.limits.nominalVPu ?? 1;
+  const order = byDistance ? 'electrical distance from the source (impedance of the path, pu on 1 MVA)' : 'hops from the source';
+  if (cells.length === 0) return { ...base, caption: 'Bus voltages over time.', spec: null, emptyReason: 'no bus voltage was recorded' };
+  const scale = heatmapColourScale(
+    cells.map((c) => c.meanPu),
+    nominal,
+    vMinPu,
+    vMaxPu,
+  );
+  const merged = mergeHeatCells(cells, scale.thresholds, vMinPu, vMaxPu);
+  const beyond = merged.filter((c) => c.beyond).length;
   const caption =
-    `Colour is v_pu; blue below 1 pu, red above, darker beyond the limits ${vMinPu} and ${vMaxPu} pu marked on the legend.` +
-    (banded ? ` The ${data.voltages.buses.length} buses are grouped in ${rows.length} bands of equal size by hops from the source; each cell shows the bus voltage furthest from 1 pu in its band.` : '') +
-    (binned ? ` Cells span ${Number(binMinutes.toPrecision(4))} min; each shows the value furthest from 1 pu within it.` : '');
-  if (cells.length === 0) return { ...base, caption, spec: null, emptyReason: 'no bus voltage was recorded' };
-  let lo = vMinPu;
-  let hi = vMaxPu;
-  for (const c of cells) {
-    lo = Math.min(lo, c.vPu);
-    hi = Math.max(hi, c.vPu);
-  }
-  // a margin beyond each limit keeps the piecewise domain strictly increasing when no value crosses it
-  lo = Math.min(lo, vMinPu - 0.02);
-  hi = Math.max(hi, vMaxPu + 0.02);
-  const round = (v: number) => Number(v.toFixed(4));
-  const stepPx = Math.max(3, Math.min(14, Math.floor(560 / rows.length)));
+    `Colour is the bus voltage against the nominal ${nominal} pu (white within ±${Number((scale.stepPu / 2).toPrecision(3))} pu of it; blue below, red above, in steps of ${Number(scale.stepPu.toPrecision(3))} pu; darkest beyond the limits ${vMinPu} and ${vMaxPu} pu). ` +
+    (banded
+      ? `The ${data.voltages.buses.length} buses are ordered by ${order} and grouped in ${rows.length} bands of equal size (labels: distance range and bus count); a cell's colour is the mean over its band's buses, and a black outline marks a cell in which some bus crossed a limit.`
+      : `Rows are buses ordered by ${order}, nearest at the top; a black outline marks a cell beyond a limit.`) +
+    (binned ? ` Cells span ${Number(binMinutes.toPrecision(4))} min (their mean; outlined when any sub-step crossed a limit).` : '') +
+    ` ${beyond === 0 ? 'No cell crosses a limit.' : `${beyond} cell run(s) cross a limit.`}`;
+  const fmtV = (x: number) => String(Number(x.toFixed(5)));
+  const t = scale.thresholds;
+  const binLabels = scale.colours.map((_, k) => {
+    if (k === 0) return `< ${fmtV(vMinPu)} (below the limit)`;
+    if (k === t.length) return `≥ ${fmtV(vMaxPu)} (above the limit)`;
+    const range = `${fmtV(t[k - 1])}–${fmtV(t[k])}`;
+    return t[k - 1] <= nominal && nominal < t[k] ? `${range} (nominal)` : range;
+  });
+  const values = merged.map((c) => ({
+    bin: binLabels[thresholdBin(c.meanPu, t)],
+    row: c.row,
+    label: rows[c.row].label,
+    t0: Number(c.minuteStart.toFixed(3)),
+    t1: Number(c.minuteEnd.toFixed(3)),
+    v: Number(c.meanPu.toFixed(5)),
+    lo: Number(c.minPu.toFixed(5)),
+    hi: Number(c.maxPu.toFixed(5)),
+    ...(c.beyond ? { beyond: 1 } : {}),
+  }));
+  const stepPx = Math.max(4, Math.min(14, Math.floor(600 / rows.length)));
+  const minutes = values.flatMap((c) => [c.t0, c.t1]);
+  const x = timeX('t0', minutes);
+  const y = { field: 'label', type: 'nominal', title: banded ? `distance band (${byDistance ? 'pu' : 'hops'}, buses)` : `bus (by ${byDistance ? 'electrical distance' : 'hops'})`, sort: { field: 'row', op: 'min' }, axis: { labelOverlap: true, labelLimit: 240, labelFontSize: stepPx < 9 ? 7 : 10 } };
+  const legendTitle = ['v_pu', `nominal ${nominal}`, `limits ${vMinPu}, ${vMaxPu}`];
   const spec = {
     config: CONFIG,
     background: 'white',
     width: WIDTH_PX,
     height: { step: stepPx },
-    data: { values: cells },
-    // no per-cell aria-label: thousands of them would triple the page (the figure caption describes the plot)
-    mark: { type: 'rect', aria: false },
-    encoding: {
-      x: { field: 'minuteStart', type: 'quantitative', title: 'time (h:mm)', scale: { zero: false, nice: false }, axis: { labelExpr: MINUTE_LABEL } },
-      x2: { field: 'minuteEnd' },
-      // rows sorted by a field, not by an explicit list (a long list overflows Vega's expression parser)
-      y: { field: 'label', type: 'nominal', title: banded ? 'bus band (hops from source)' : 'bus', sort: { field: 'row', op: 'min' }, axis: { labelOverlap: true, labelFontSize: stepPx < 9 ? 7 : 10 } },
-      color: {
-        field: 'vPu',
-        type: 'quantitative',
-        title: ['v_pu', `limits ${vMinPu}–${vMaxPu}`],
-        scale: { type: 'linear', domain: [lo, vMinPu, 1, vMaxPu, hi].map(round), range: ['#08306b', '#6baed6', '#f7f7f7', '#fc9272', '#67000d'], clamp: true },
-        legend: { values: [lo, vMinPu, 1, vMaxPu, hi].map(round), format: '.3f', gradientLength: 220 },
+    data: { values },
+    layer: [
+      {
+        // no per-cell aria-label: thousands of them would triple the page (the figure caption describes the plot)
+        mark: { type: 'rect', aria: false },
+        encoding: {
+          x,
+          x2: { field: 't1' },
+          // rows sorted by a field, not by an explicit list (a long list overflows Vega's expression parser)
+          y,
+          // the colour interval as a named category, so the legend lists every interval with its bounds
+          color: { field: 'bin', type: 'ordinal', title: legendTitle, scale: { domain: [...binLabels].reverse(), range: [...scale.colours].reverse() }, legend: { symbolType: 'square', symbolSize: 120, labelLimit: 260 } },
+        },
       },
-    },
+      {
+        transform: [{ filter: 'datum.beyond === 1' }],
+        mark: { type: 'rect', aria: false, fill: null, stroke: '#000', strokeWidth: 1.2 },
+        encoding: { x, x2: { field: 't1' }, y },
+      },
+    ],
   };
   return { ...base, caption, spec: spec as TopLevelSpec };
 }
 
-/** Most time points on the voltage-envelope plot; longer runs are binned (min of minima, max of maxima). */
-export const MAX_ENVELOPE_POINTS = 1_000;
+/**
+ * The voltage profile along the feeder: for each heatmap row (bus or distance band), the lowest,
+ * mean and highest voltage over the whole horizon against its electrical distance, with the
+ * nominal and the limits: the min/mean/max envelope by distance, the feeder's structure at a glance.
+ */
+export function voltageProfilePlot(data: ReportData): ReportPlot {
+  const base = { id: 'voltage-profile', title: 'Voltage profile along the feeder (last iteration)' };
+  const { rows, byDistance, banded } = heatmapRows(data.voltages.buses);
+  const nominal = data.limits.nominalVPu ?? 1;
+  const lo = new Float64Array(rows.length).fill(Infinity);
+  const hi = new Float64Array(rows.length).fill(-Infinity);
+  const sum = new Float64Array(rows.length);
+  const cnt = new Float64Array(rows.length);
+  const rowOf = new Int32Array(data.voltages.buses.length).fill(-1);
+  rows.forEach((r, k) => r.members.forEach((i) => (rowOf[i] = k)));
+  for (const s of data.voltages.steps) {
+    const n = Math.min(s.vPu.length, rowOf.length);
+    for (let b = 0; b < n; b++) {
+      const v = s.vPu[b];
+      const k = rowOf[b];
+      if (k < 0 || !Number.isFinite(v)) continue;
+      if (v < lo[k]) lo[k] = v;
+      if (v > hi[k]) hi[k] = v;
+      sum[k] += v;
+      cnt[k]++;
+    }
+  }
+  const points = rows
+    .map((r, k) => ({ d: Number((((r.distanceLoPu + r.distanceHiPu) / 2) as number).toPrecision(5)), lo: Number(lo[k].toFixed(5)), mean: Number((sum[k] / cnt[k]).toFixed(5)), hi: Number(hi[k].toFixed(5)), n: cnt[k] }))
+    .filter((p) => p.n > 0 && Number.isFinite(p.d))
+    .map(({ n: _n, ...p }) => p);
+  const caption = `For each ${banded ? 'distance band of buses' : 'bus'}: the range from its lowest to its highest voltage over the horizon (bar) and its mean (dot), against its ${byDistance ? 'electrical distance from the source (pu on 1 MVA)' : 'hops from the source'}; the dotted rule is the nominal ${nominal} pu, dashed rules the limits (${data.limits.vMinPu} and ${data.limits.vMaxPu} pu, drawn when inside the frame).`;
+  if (points.length === 0) return { ...base, caption, spec: null, emptyReason: 'no bus voltage was recorded' };
+  const refs = [
+    { v: data.limits.vMinPu, what: 'limit' },
+    { v: data.limits.vMaxPu, what: 'limit' },
+    { v: nominal, what: 'nominal' },
+  ];
+  const x = { field: 'd', type: 'quantitative', title: byDistance ? 'electrical distance from the source, pu' : 'hops from the source' };
+  // the data's range with the nominal (limits far outside it are left out of the frame, see the caption)
+  let yLo = nominal;
+  let yHi = nominal;
+  for (const p of points) {
+    yLo = Math.min(yLo, p.lo);
+    yHi = Math.max(yHi, p.hi);
+  }
+  const pad = Math.max((yHi - yLo) * 0.08, 0.001);
+  const yDomain = [Number((yLo - pad).toFixed(5)), Number((yHi + pad).toFixed(5))];
+  const spec = {
+    config: CONFIG,
+    background: 'white',
+    width: WIDTH_PX,
+    height: 220,
+    layer: [
+      { data: { values: points }, mark: { type: 'rule', color: '#9ecae1', strokeWidth: 2, aria: false }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'v_pu', scale: { zero: false, domain: yDomain, nice: false } }, y2: { field: 'hi' } } },
+      { data: { values: points }, mark: { type: 'point', filled: true, size: 14, color: '#08519c', aria: false }, encoding: { x, y: { field: 'mean', type: 'quantitative' } } },
+      { data: { values: refs }, mark: { type: 'rule', color: '#b2182b', clip: true }, encoding: { y: { field: 'v', type: 'quantitative' }, strokeDash: { field: 'what', type: 'nominal', title: null, scale: { domain: ['nominal', 'limit'], range: [[2, 2], [6, 4]] }, legend: { ...DASH_LEGEND, symbolStrokeColor: '#b2182b' } } } },
+    ],
+  };
+  return { ...base, caption, spec: spec as TopLevelSpec };
+}
+
+
+/** Most time points on the voltage-envelope plot: one per pixel column; longer runs are binned (min of minima, max of maxima). */
+export const MAX_ENVELOPE_POINTS = WIDTH_PX;
 
 /**
  * Per sub-step (or time bin): the lowest, mean and highest bus voltage over every bus. Non-finite
@@ -357,14 +748,15 @@ export function voltageEnvelopePlot(data: ReportData): ReportPlot {
   const base = {
     id: 'voltage-envelope',
     title: 'Voltage envelope over every bus (last iteration)',
-    caption: `The band spans the lowest to the highest bus voltage of each sub-step over all ${data.voltages.buses.length} buses; the line is their mean; dashed rules are the limits.`,
+    caption: `The band spans the lowest to the highest bus voltage of each sub-step over all ${data.voltages.buses.length} buses; the line is their mean; dashed rules are the limits, the dotted rule the nominal.`,
   };
   const points = voltageEnvelope(data.voltages);
   if (points.length === 0) return { ...base, spec: null, emptyReason: 'no bus voltage was recorded' };
-  const x = { field: 'minute', type: 'quantitative', title: 'time (h:mm)', scale: { zero: false, nice: false }, axis: { labelExpr: MINUTE_LABEL } };
+  const x = timeX('minute', points.map((p) => p.minute));
   const limits = [
-    { vPu: data.limits.vMinPu, name: 'v_min' },
-    { vPu: data.limits.vMaxPu, name: 'v_max' },
+    { vPu: data.limits.vMinPu, name: 'limit' },
+    { vPu: data.limits.vMaxPu, name: 'limit' },
+    { vPu: data.limits.nominalVPu ?? 1, name: 'nominal' },
   ];
   const spec = {
     config: CONFIG,
@@ -378,7 +770,11 @@ export function voltageEnvelopePlot(data: ReportData): ReportPlot {
         encoding: { x, y: { field: 'minPu', type: 'quantitative', title: 'v_pu', scale: { zero: false } }, y2: { field: 'maxPu' } },
       },
       { data: { values: points }, mark: { type: 'line', color: '#08519c', strokeWidth: 1.5 }, encoding: { x, y: { field: 'meanPu', type: 'quantitative' } } },
-      { data: { values: limits }, mark: { type: 'rule', strokeDash: [6, 4], color: '#b2182b' }, encoding: { y: { field: 'vPu', type: 'quantitative' } } },
+      {
+        data: { values: limits },
+        mark: { type: 'rule', color: '#b2182b' },
+        encoding: { y: { field: 'vPu', type: 'quantitative' }, strokeDash: { field: 'name', type: 'nominal', title: null, scale: { domain: ['nominal', 'limit'], range: [[2, 2], [6, 4]] }, legend: { ...DASH_LEGEND, symbolStrokeColor: '#b2182b' } } },
+      },
     ],
   };
   return { ...base, spec: spec as TopLevelSpec };
@@ -521,6 +917,10 @@ export function reinforcementPlot(data: ReportData): ReportPlot {
     caption: 'Left: social welfare in EUR. Right: violations, with the battery units installed in that iteration above each bar.',
   };
   if (data.iterations.length === 0) return { ...base, spec: null, emptyReason: 'no iteration was recorded' };
+  const passive = data.iterations.map((it) => it.passiveDemandPaymentEur ?? 0);
+  const caption = passive.some((p) => p > 0)
+    ? `${base.caption} The welfare leaves out the price-taking demand (bid at its cap price, a bidding device, not a value): it paid ${passive.map((p) => Number(p.toFixed(4))).join(' / ')} EUR per iteration, apart (summary.json welfare_elastic_eur, passive_demand_payment_eur).`
+    : base.caption;
   const values = data.iterations.map((it) => ({ ...it, units: `${it.batteryUnits} units` }));
   const x = { field: 'iteration', type: 'ordinal', title: 'iteration', axis: { labelAngle: 0 } };
   const spec = {
@@ -544,10 +944,10 @@ export function reinforcementPlot(data: ReportData): ReportPlot {
       },
     ],
   };
-  return { ...base, spec: spec as TopLevelSpec };
+  return { ...base, caption, spec: spec as TopLevelSpec };
 }
 
 /** Every plot of the page, in page order. */
 export function reportPlots(data: ReportData): ReportPlot[] {
-  return [meritOrderPlot(data), pricesVolumesPlot(data), energyBalancePlot(data), voltageHeatmapPlot(data), voltageEnvelopePlot(data), violationMapPlot(data), reinforcementPlot(data)];
+  return [...meritOrderPlots(data), pricesVolumesPlot(data), energyBalancePlot(data), voltageHeatmapPlot(data), voltageProfilePlot(data), voltageEnvelopePlot(data), violationMapPlot(data), reinforcementPlot(data)];
 }

@@ -3,7 +3,8 @@
  * script and no external reference — so it opens anywhere, offline, and archives as one file. A
  * Content-Security-Policy forbids the page to load anything, which turns any accidental external
  * reference into a visible browser error (the browser test watches for those). Each table is also
- * written as `<id>.csv` beside the page. Output is deterministic: the same data gives the same bytes
+ * written as `<id>.csv` beside the page, and each plot as `figures/<id>.svg` and `figures/<id>.vl.json`
+ * (standalone, for papers: issue 14). Output is deterministic: the same data gives the same bytes
  * (no timestamps, no random ids; plots rendered one after another because Vega's id counters are
  * process-global).
  */
@@ -16,8 +17,19 @@ import { checkTable, escapeHtml, ReportTableError, tableCsv, tableHtml } from '.
 /** A plot with its rendered SVG (null when the plot has no data) and what the renderer warned. */
 export interface RenderedPlot {
   readonly plot: ReportPlot;
+  /** inline form for the page */
   readonly svg: string | null;
+  /** standalone SVG file form, for `figures/` */
+  readonly standalone: string | null;
   readonly warnings: readonly string[];
+}
+
+/** The Vega-Lite schema the figure specs declare (and are validated against in the tests). */
+export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
+
+/** A plot's spec as the standalone Vega-Lite file `figures/<id>.vl.json`: the same spec, with its schema named. */
+export function figureSpec(plot: ReportPlot): Record<string, unknown> | null {
+  return plot.spec ? { $schema: VEGA_LITE_SCHEMA, title: plot.title, description: plot.caption, ...(plot.spec as object) } : null;
 }
 
 /** Renders every plot of the report, in page order. */
@@ -26,11 +38,11 @@ export async function renderReportPlots(data: ReportData): Promise<RenderedPlot[
   // sequential on purpose: see the module paragraph (id counters) — and the plots are small
   for (const plot of reportPlots(data)) {
     if (!plot.spec) {
-      rendered.push({ plot, svg: null, warnings: [] });
+      rendered.push({ plot, svg: null, standalone: null, warnings: [] });
       continue;
     }
-    const { svg, warnings } = await renderSvg(plot.spec, `plot-${plot.id}`);
-    rendered.push({ plot, svg, warnings });
+    const { svg, standalone, warnings } = await renderSvg(plot.spec, `plot-${plot.id}`);
+    rendered.push({ plot, svg, standalone, warnings });
   }
   return rendered;
 }
@@ -78,8 +90,11 @@ function figureHtml(r: RenderedPlot): string {
  * @throws ReportTableError for a table id that cannot name a CSV file, a duplicate id, or a ragged row
  */
 export async function renderReportHtml(data: ReportData): Promise<string> {
+  return pageHtml(data, await renderReportPlots(data));
+}
+
+function pageHtml(data: ReportData, plots: readonly RenderedPlot[]): string {
   checkTables(data.tables);
-  const plots = await renderReportPlots(data);
   const contents = [
     ...plots.map((r) => `<li><a href="#plot-${escapeHtml(r.plot.id)}">${escapeHtml(r.plot.title)}</a></li>`),
     ...data.tables.map((t) => `<li><a href="#table-${escapeHtml(t.id)}">${escapeHtml(t.title)}</a></li>`),
@@ -117,7 +132,7 @@ export async function renderReportHtml(data: ReportData): Promise<string> {
 }
 
 /**
- * Writes `dir/report.html` and one `dir/<table id>.csv` per table, all or none (atomic set: a crash
+ * Writes `dir/report.html`, one `dir/<table id>.csv` per table and `dir/figures/`, all or none (atomic set: a crash
  * never leaves a half-written report that looks complete). Creates `dir` if needed.
  * @throws ReportTableError before anything is written when a table cannot be written as CSV
  */
@@ -125,10 +140,23 @@ export async function writeReport(dir: string, data: ReportData): Promise<void> 
   writeFileSet(dir, await reportFiles(data));
 }
 
-/** The report's files (report.html and the tables' CSVs) as producers for one `writeFileSet`. */
+/**
+ * The report's files as producers for one `writeFileSet`: report.html, the tables' CSVs and, for
+ * papers, every drawn plot as `figures/<id>.svg` (standalone, vector) and `figures/<id>.vl.json`
+ * (its Vega-Lite spec with the thinned data, to restyle or re-render elsewhere).
+ */
 export async function reportFiles(data: ReportData): Promise<Record<string, (file: { write(text: string): void }) => void>> {
-  const html = await renderReportHtml(data);
+  checkTables(data.tables);
+  const plots = await renderReportPlots(data);
+  const html = pageHtml(data, plots);
   const files: Record<string, (file: { write(text: string): void }) => void> = { 'report.html': (f) => f.write(html) };
   for (const t of data.tables) files[`${t.id}.csv`] = (f) => f.write(tableCsv(t));
+  for (const r of plots) {
+    const spec = figureSpec(r.plot);
+    if (r.standalone === null || spec === null) continue;
+    const svg = r.standalone.startsWith('<?xml') ? r.standalone : `<?xml version="1.0" encoding="UTF-8"?>\n${r.standalone}\n`;
+    files[`figures/${r.plot.id}.svg`] = (f) => f.write(svg);
+    files[`figures/${r.plot.id}.vl.json`] = (f) => f.write(`${JSON.stringify(spec)}\n`);
+  }
   return files;
 }

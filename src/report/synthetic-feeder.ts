@@ -44,7 +44,7 @@ export function combFeeder(trunk = 1000, lateral = 99, minutes = 120): Pick<Repo
     steps.push({ minute, vPu });
   }
   return {
-    voltages: { buses: names.map((name, i) => ({ name, hops: hops[i] })), steps },
+    voltages: { buses: names.map((name, i) => ({ name, hops: hops[i], distancePu: hops[i] * 0.001 })), steps },
     map: { buses: names.map((name, i) => ({ name, x: xy[i][0], y: xy[i][1], violations: name === UNDER.bus ? 3 : 0 })), lines },
   };
 }

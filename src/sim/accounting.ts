@@ -7,7 +7,7 @@
 import type { World } from '../../agents/agent.js';
 import { configurationLabel } from '../../agents/dso-planner.js';
 import { type GridOperatorState, voltageSummary } from '../../agents/grid-operator.js';
-import type { LedgerBalance, LedgerState } from '../../agents/ledger.js';
+import type { LedgerBalance, LedgerState, PassiveDemand } from '../../agents/ledger.js';
 import type { KktReport } from '../../markets/community/index.js';
 import type { AnyEvent } from '../kernel/events.js';
 // issue 10 (paper 000): episodes, the paper's reinforcement rule
@@ -44,6 +44,8 @@ export interface IterationSummary {
   /** the agents' surplus and the market operator's (the ledger checks they add up to `welfareEur` every period) */
   readonly agentsWelfareEur: number;
   readonly operatorSurplusEur: number;
+  /** issue 14: what price-taking demand bought, paid and was valued at (its cap) inside `welfareEur` */
+  readonly passiveDemand: PassiveDemand;
   readonly voltage: ReturnType<typeof voltageSummary>;
   /** power flows solved, and those that did not converge (their voltages and violations are unknown) */
   readonly gridSolves: number;
@@ -101,6 +103,7 @@ export class IterationAccounts {
       energyBalanceKwPeriods: energyBalance(ledger.balance, world.periodHours),
       agentsWelfareEur: Number(ledger.agentsWelfareEur.toFixed(6)),
       operatorSurplusEur: Number(ledger.operatorSurplusEur.toFixed(6)),
+      passiveDemand: { kwh: Number(ledger.passive.kwh.toFixed(6)), paymentEur: Number(ledger.passive.paymentEur.toFixed(6)), capValueEur: Number(ledger.passive.capValueEur.toFixed(6)) },
       voltage: voltageSummary(go.vStats, world.scenario.limits.nominal_v_pu),
       iteration,
       welfareEur: Number(ledger.welfareEur.toFixed(6)),

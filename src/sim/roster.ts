@@ -36,31 +36,45 @@ export function buildRoster(w: World, agentKinds: Registry['agentKinds'], planne
   };
   const elementOf = new Map<string, DrivenElement>();
   const prosumers = [...w.communityOf.keys()].filter((id) => id.startsWith('p-'));
+  // issue 14: a demand strategy with a `cap_price` bids all its demand at that cap (price-taking)
+  const passiveDemand: Record<string, number> = {};
   const pvKwp = pvSizes(s, prosumers);
+  // issue 12: prosumers whose PV is the feeder's own PVSystems (instead of a placed size)
+  const pvElements = new Map<string, number[]>();
+  for (const h of w.handed?.pv ?? []) pvElements.set(`p-${h.owner}`, [...(pvElements.get(`p-${h.owner}`) ?? []), h.pce]);
   prosumers.forEach((id, i) => {
     const load = id.slice(2);
-    const pv = pvKwp[i];
+    const elements = pvElements.get(id);
+    const pv = elements ? 0 : pvKwp[i];
     let { supply, demand } = s.prosumers.strategy;
     for (const g of s.prosumers.groups) {
       if (!g.loads.some((l) => l.toLowerCase() === load)) continue;
       supply = g.supply ?? supply;
       demand = g.demand ?? demand;
     }
+    const capPrice = { ...(w.strategies[demand.name]?.defaults ?? {}), ...demand.params }.cap_price;
+    if (s.market.mechanism !== 'community' && typeof capPrice === 'number') passiveDemand[id] = capPrice;
     const sigma = s.prosumers.load_noise?.sigma ?? 0;
-    add(id, s.prosumers.kind, { load, pvKwp: pv, supply, demand, ...(sigma > 0 ? { loadNoise: Array.from(loadNoiseFactors(s.seed, id, sigma, w.periods.length)) } : {}) });
-    elementOf.set(id, { load: w.loadIndex.get(load)!, keepsPowerFactor: true, followsShape: demand.name === 'passive' && s.power_flow.passive_demand === 'load-shape' });
+    add(id, s.prosumers.kind, { load, pvKwp: pv, supply, demand, ...(sigma > 0 ? { loadNoise: Array.from(loadNoiseFactors(s.seed, id, sigma, w.periods.length)) } : {}), ...(elements ? { pvElements: elements } : {}) });
+    elementOf.set(id, { load: w.loadIndex.get(load)!, keepsPowerFactor: true, followsShape: demand.name === 'passive' && s.power_flow.passive_demand === 'load-shape', ...(elements ? { pvElements: elements } : {}) });
   });
   const unit = batteryUnit(s);
   for (const b of w.batteries) {
     add(b.id, s.batteries.kind, { bus: b.bus, units: b.units, params: scaleUnits(unit, b.units), soc: s.batteries.unit.soc });
     elementOf.set(b.id, { load: b.loadIndex, keepsPowerFactor: false });
   }
+  // issue 12: each handed feeder Storage is a battery agent driving its element
+  const storage = w.handed?.storage ?? [];
+  for (const st of storage) {
+    add(st.id, s.batteries.kind, { bus: st.bus, units: 1, params: st.params, soc: st.soc, storage: st.name });
+    elementOf.set(st.id, { load: -1, keepsPowerFactor: false, storageElement: { pce: st.pce, params: st.params, kwh0: st.soc * st.params.capacityKwh } });
+  }
   const communities = [...new Set(w.communityOf.values())].sort();
   for (const c of communities) add(`cm-${c}`, 'community-manager', { community: c, members: [...w.communityOf].filter(([, cc]) => cc === c).map(([id]) => id) });
   for (const extra of s.agents) add(extra.id, extra.kind, extra.config);
   add('mo', 'market-operator', {});
   add('go', 'grid-operator', { elementOf });
-  add('ledger', 'ledger', { batteries: w.batteries.map((b) => b.id) });
+  add('ledger', 'ledger', { batteries: [...w.batteries.map((b) => b.id), ...storage.map((st) => st.id)], passiveDemand });
   add('dso', 'dso-planner', {
     enabled: s.reinforcement.enabled,
     maxIterations: s.reinforcement.max_iterations,

@@ -39,14 +39,14 @@ export function validateScenario(s: Scenario, file: string, registry: Registry):
   const ids = new Set<string>();
   s.agents.forEach((a, k) => {
     kind(a.kind, `agents[${k}].kind`);
-    if (ids.has(a.id) || a.id === 'mo' || a.id === 'go' || a.id === 'dso' || a.id === 'ledger' || /^(p-|cm-)/.test(a.id)) throw new ScenarioError(file, `agents[${k}].id`, `id '${excerpt(a.id)}' is taken (ids must be unique and not 'mo', 'go', 'dso', 'ledger', 'p-…' or 'cm-…')`);
+    if (ids.has(a.id) || a.id === 'mo' || a.id === 'go' || a.id === 'dso' || a.id === 'ledger' || /^(p-|cm-|st-)/.test(a.id)) throw new ScenarioError(file, `agents[${k}].id`, `id '${excerpt(a.id)}' is taken (ids must be unique and not 'mo', 'go', 'dso', 'ledger', 'p-…', 'cm-…' or 'st-…')`);
     ids.add(a.id);
   });
   validateManagers(s, file, registry);
   if (!Object.hasOwn(registry.mechanisms, s.market.mechanism)) throw new ScenarioError(file, 'market.mechanism', `unknown clearing mechanism '${excerpt(s.market.mechanism)}' (known: ${Object.keys(registry.mechanisms).join(', ')})`);
 }
 
-/** issue 16: the managers' strategies exist and take their parameters; managers clear the community market period by period. */
+/** issue 16: the managers' strategies exist and take their parameters; managers need the community market. */
 function validateManagers(s: Scenario, file: string, registry: Registry): void {
   const m = s.market;
   const check = (ref: { name: string; params: Record<string, JsonValue> }, path: string): void => {
@@ -66,8 +66,6 @@ function validateManagers(s: Scenario, file: string, registry: Registry): void {
   }
   if (m.community_clearing === 'managers') {
     if (registry.mechanisms[m.mechanism]?.bids !== 'community') throw new ScenarioError(file, 'market.community_clearing', `'managers' needs a community-market mechanism (market.mechanism: community), not '${excerpt(m.mechanism)}'`);
-    // the day-ahead market couples the hours through the batteries; managers' offers are per period
-    if ((m as { day_mode?: string }).day_mode === 'day-ahead') throw new ScenarioError(file, 'market.community_clearing', "'managers' clears period by period: it needs market.day_mode: hourly");
   }
 }
 

@@ -15,6 +15,8 @@ import { type HighsModule, loadHighs } from '../../markets/solvers/highs.js';
 import { type MilpSolver, loadMilpSolver } from '../../markets/solvers/milp.js';
 import type { Period, PlacedBattery, RegulatedBusNodes, World } from '../../agents/agent.js';
 import { Forecasts } from '../../agents/forecast.js';
+import { CloudField, cloudParams } from '../../agents/clouds.js';
+import { type HandedElements, nearestProsumerLoad, resolveHandedElements } from '../../agents/feeder-elements.js';
 import { type PvProfile, dayOfYear } from '../../agents/solar.js';
 import type { Scenario } from '../../scenarios/schema.js';
 import { ScenarioError } from '../errors.js';
@@ -57,6 +59,8 @@ export class WorldBuilder {
     private readonly highs: HighsModule | undefined,
     /** `solar.source: file`: the measured profile */
     private readonly pvFile: PvProfile | undefined,
+    /** issue 12: the feeder's PVSystems and Storage handed to agents */
+    private readonly handed: HandedElements,
   ) {}
 
   /** Loads the plugins, the feeder and the solvers the mechanism needs, and checks the scenario against them. */
@@ -67,9 +71,11 @@ export class WorldBuilder {
     const roots = loaded.allowPaths ?? [];
     const base = loadFeeder(loaded.feederPath, confinedFileSystem(roots));
     checkLoadNames(s, base, loaded.file);
+    const handed = resolveHandedElements(s, base.network, prosumerLoadNames(s, base.network), loaded.file);
     const kv = baseVoltages(base, s.voltage_bases_kv);
     const milp = registry.mechanisms[s.market.mechanism].needsMilp ? await loadMilpSolver(s.market.solver) : undefined;
-    const highs = s.market.mechanism === 'community' && s.market.day_mode === 'day-ahead' ? await loadHighs() : undefined;
+    // HiGHS: the day-ahead community market, and managers whose offers set per-partner terms (issue 16)
+    const highs = s.market.mechanism === 'community' && (s.market.day_mode === 'day-ahead' || s.market.community_clearing === 'managers') ? await loadHighs() : undefined;
     const coords = new Map<string, { x: number; y: number }>();
     for (const b of base.network.buses) if (b.coords) coords.set(b.name, b.coords);
     s.bus_coords.forEach((written, k) => {
@@ -79,7 +85,7 @@ export class WorldBuilder {
     });
     const pvFile = s.solar.source === 'file' ? readPvProfile(resolveScenarioPath(s.solar.file!, loaded.file, 'solar.file'), s.solar.derate) : undefined;
     if (pvFile) checkProfileCovers(pvFile, s, loaded.file);
-    return new WorldBuilder(loaded, base, kv, registry, coords, milp, highs, pvFile);
+    return new WorldBuilder(loaded, base, kv, registry, coords, milp, highs, pvFile, handed);
   }
 
   get scenario(): Scenario {
@@ -98,7 +104,10 @@ export class WorldBuilder {
     const same = this.forecasts && this.forecasts.periods.length === periods.length && this.forecasts.periods.every((p, k) => p.startS === periods[k].startS && p.endS === periods[k].endS);
     if (!same) {
       const s = this.scenario;
-      this.forecasts = { periods, forecast: new Forecasts(this.base.network, periods, this.pvProfile(), s.prosumers.load_scale, this.base.network.loads.map((_, i) => i)) };
+      // issue 13: the seeded cloud model over the horizon (agents/clouds.ts)
+      const c = s.solar.clouds;
+      const clouds = c ? new CloudField(s.seed, cloudParams(c), clockSeconds(s.horizon.from) / 3600, clockSeconds(s.horizon.to) / 3600) : undefined;
+      this.forecasts = { periods, forecast: new Forecasts(this.base.network, periods, this.pvProfile(), s.prosumers.load_scale, this.base.network.loads.map((_, i) => i), clouds) };
     }
     return this.forecasts!.forecast;
   }
@@ -118,7 +127,7 @@ export class WorldBuilder {
     const model = compile(network);
     const feeder: Feeder = { network, model, busKvBaseLn: this.baseKvLn };
     const loadIndex = new Map(network.loads.map((l, i) => [l.name.slice('load.'.length), i]));
-    const prosumerLoads = s.prosumers.loads === 'all' ? this.base.network.loads.map((l) => l.name.slice('load.'.length)) : s.prosumers.loads.map((l) => l.toLowerCase());
+    const prosumerLoads = prosumerLoadNames(s, this.base.network);
     const communityOf = new Map<string, string>();
     const comm = s.prosumers.communities;
     prosumerLoads.forEach((load, i) => {
@@ -127,6 +136,8 @@ export class WorldBuilder {
       else communityOf.set(id, Object.hasOwn(comm.map, load) ? comm.map[load] : 'c1');
     });
     for (const b of placed) communityOf.set(b.id, nearestCommunity(b, network, communityOf, loadIndex));
+    // issue 12: a feeder Storage joins the community of the prosumer nearest to it
+    for (const st of this.handed.storage) communityOf.set(st.id, communityOf.get(`p-${nearestProsumerLoad(network, network.pces[st.pce].terminal.bus, prosumerLoads)}`) ?? 'c1');
     const loadNodes: [string, string, number, number][] = [];
     // each (load, system node) once: a load whose terminal lists a node twice reports it once
     const listed = new Set<string>();
@@ -167,8 +178,14 @@ export class WorldBuilder {
       managerStrategies: this.registry.managerStrategies,
       mechanism: this.registry.mechanisms[s.market.mechanism],
       forecast: this.forecastFor(periods),
+      handed: this.handed,
     };
   }
+}
+
+/** The prosumers' loads (without `load.`, lower case): all of the feeder's, or `prosumers.loads`. */
+function prosumerLoadNames(s: Scenario, network: Network): string[] {
+  return s.prosumers.loads === 'all' ? network.loads.map((l) => l.name.slice('load.'.length)) : s.prosumers.loads.map((l) => l.toLowerCase());
 }
 
 /** The regulated bus's phase nodes and base, or undefined when the scenario names none. */

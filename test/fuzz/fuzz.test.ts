@@ -50,6 +50,12 @@ function nonFinite(dir: string): string | undefined {
   if (!existsSync(dir)) return 'no output folder';
   for (const f of readdirSync(dir)) {
     if (f === 'report.html' || f === 'events.jsonl') continue;
+    // the report's figures/ (issue 14): its SVG and Vega-Lite files are checked the same way
+    if (statSync(join(dir, f)).isDirectory()) {
+      const inner = nonFinite(join(dir, f));
+      if (inner) return `${f}/${inner}`;
+      continue;
+    }
     const text = readFileSync(join(dir, f), 'utf8');
     const m = /(^|[,:\s[])(-?NaN|-?Infinity)\b/m.exec(text);
     if (m) return `${f}: ${m[2]}`;

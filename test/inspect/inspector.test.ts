@@ -10,11 +10,10 @@
  * names (the first block and the tie count) at the marginal price; ← and → step to 09:10 (its price
  * again equal to market.csv, the URL following) and back; clicking a marginal block's agent opens it
  * (title, a voltage curve, one market row per period); a deep link opens 08:15 with an agent; the map
- * draws the load buses; the event filter narrows to one market-cleared event; no console error.
+ * draws the load buses; the event filter narrows to one market-cleared event; a deep link with
+ * `colour=mean` colours every line of branches.csv on the map with its mean loading; no console error.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -22,12 +21,9 @@ import { parseCsv } from '../../src/io/csv.js';
 import { inspectRun, periodKey, type InspectedRun } from '../../src/inspect/run-data.js';
 import { apiResponse, serveInspector } from '../../src/inspect/server.js';
 import { projectDir } from '../../src/shared-data.js';
+import { CHROMIUM, chromiumNote, haveChromium, requireBrowser, withChromium } from '../helpers/browser.js';
 import { describeWithShared } from '../helpers/shared.js';
 import { tempDir } from '../helpers/temp.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-const requireBrowser = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
 
 interface PeriodRow { price: number; priceSetBy: string }
 
@@ -100,37 +96,18 @@ describeWithShared('paper004-s1: why this price, and the inspector', ['feeders/i
     expect(apiResponse(run, new URL('http://x/api/agent?id=nobody'))!.status).toBe(404);
   });
 
-  describe.skipIf(!haveChromium && !requireBrowser)(`in headless Chromium${haveChromium ? '' : ` [skipped: ${CHROMIUM} not installed]`}`, () => {
+  describe.skipIf(!haveChromium && !requireBrowser)(`in headless Chromium${chromiumNote}`, () => {
     let server: Awaited<ReturnType<typeof serveInspector>>;
-    let profile: string;
     beforeAll(async () => {
       server = await serveInspector(run, 0);
-      profile = mkdtempSync(join(tmpdir(), 'lemsim-chromium-'));
     });
     afterAll(async () => {
       await server?.close();
-      if (profile) rmSync(profile, { recursive: true, force: true });
     });
 
     it('jumps to 09:15, shows market.csv’s price and marginal blocks, steps back and forward, opens an agent, logs no console error', async () => {
       expect(haveChromium, `${CHROMIUM} is required when CI is set (.ci/run installs it)`).toBe(true);
-      const { chromium } = await import('playwright-core');
-      const ctx = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      });
-      try {
-        const page = await ctx.newPage();
-        const errors: string[] = [];
-        const requests: string[] = [];
-        page.on('console', (m) => {
-          if (m.type() === 'error') errors.push(m.text());
-        });
-        page.on('pageerror', (e) => errors.push(e.message));
-        page.on('request', (r) => requests.push(r.url()));
-        // runs in the page, where the DOM is: typed loosely since this project's lib has no DOM
-        const ready = (want: string) => page.waitForFunction((w) => (globalThis as any).document.body.dataset.ready === w, want, { timeout: 20_000 });
+      await withChromium(async ({ page, errors, requests, ready }) => {
         const text = (sel: string) => page.locator(sel).first().innerText();
 
         await page.goto(server.url);
@@ -183,11 +160,21 @@ describeWithShared('paper004-s1: why this price, and the inspector', ['feeders/i
         expect(Number(await text('#price'))).toBeCloseTo(0.0625, 6);
         expect(await text('#agent-title')).toBe('p-load17');
 
+        // a deep link to the map by mean loading: every line of branches.csv on the map, with its mean loading
+        await page.goto(`${server.url}?it=0&period=08:15&minute=497&colour=mean`);
+        await ready('0:08:15:497:');
+        await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#map-svg line.branch[data-loading]').length > 0, undefined, { timeout: 30_000 });
+        const means = new Map([...parseCsv(readFileSync(join(dir, 'branches.csv'), 'utf8'))].slice(1).filter((r) => r[0] === '0' && r[10] !== undefined && r[10] !== '').map((r) => [r[1], Number(r[10])]));
+        const onMap = new Set(run.map.lineNames);
+        const drawn = await page.locator('#map-svg line.branch[data-loading]').evaluateAll((ls) => ls.map((l) => [(l as any).dataset.branch as string, Number((l as any).dataset.loading)] as const));
+        expect(drawn.length).toBe([...means.keys()].filter((b) => onMap.has(b)).length);
+        expect(drawn.length).toBeGreaterThan(800);
+        for (const [b, pct] of drawn) expect(pct, b).toBeCloseTo(means.get(b)!, 6);
+        expect(await text('#map-note')).toMatch(/mean loading of iteration 0/);
+
         expect(requests.filter((u) => !u.startsWith(server.url))).toEqual([]);
         expect(errors).toEqual([]);
-      } finally {
-        await ctx.close();
-      }
+      });
     }, 120_000);
   });
 });

@@ -3,8 +3,6 @@
  * page run the same stepper as the terminal (stepping, breakpoints, stepping back, why), one at a
  * time, and the page (headless Chromium, when present) shows the clearing it reached.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Debugger } from '../../src/debugger.js';
@@ -12,11 +10,9 @@ import { serveLiveDebugger } from '../../src/inspect/live.js';
 import { loadScenario } from '../../src/scenario.js';
 import { projectDir } from '../../src/shared-data.js';
 import { Simulation } from '../../src/sim/simulation.js';
+import { CHROMIUM, haveChromium, requireBrowser, withChromium } from '../helpers/browser.js';
 
 const EXAMPLE = join(projectDir(), 'scenarios/example-small.yaml');
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-const requireBrowser = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
 
 async function live() {
   const sim = await Simulation.create(loadScenario(EXAMPLE));
@@ -54,33 +50,27 @@ describe('lemsim debug --web', () => {
   it.skipIf(!haveChromium && !requireBrowser)(`drives the stepper from the page${haveChromium ? '' : ` [skipped: ${CHROMIUM} not installed]`}`, async () => {
     expect(haveChromium, `${CHROMIUM} is required when CI is set`).toBe(true);
     const s = await live();
-    const profile = mkdtempSync(join(tmpdir(), 'lemsim-chromium-'));
-    const { chromium } = await import('playwright-core');
-    const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
     try {
-      const page = await ctx.newPage();
-      const errors: string[] = [];
-      page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(s.url);
-      await page.waitForFunction(() => (globalThis as any).document.body.dataset.seq === '0');
-      await page.fill('#cmd', 'break market-cleared');
-      await page.press('#cmd', 'Enter');
-      await page.waitForFunction(() => (globalThis as any).document.body.dataset.seq === '1');
-      await page.locator('#buttons button', { hasText: 'continue' }).click();
-      await page.waitForFunction(() => (globalThis as any).document.body.dataset.seq === '2');
-      await page.locator('#buttons button', { hasText: 'next' }).click();
-      await page.waitForFunction(() => (globalThis as any).document.body.dataset.seq === '3');
-      expect(await page.locator('#live-price').innerText()).toBe('0.103333');
-      expect(await page.locator('#live-set-by').innerText()).toBe('midpoint: grid import @0.1 | demand p-h1-d4 (p-h1) @0.106667 +1 tied');
-      await page.locator('#buttons button', { hasText: 'back' }).click();
-      await page.waitForFunction(() => (globalThis as any).document.body.dataset.seq === '4');
-      expect(await page.locator('#pending').innerText()).toMatch(/market-cleared period=0/);
-      expect(errors).toEqual([]);
+      await withChromium(async ({ page, errors, requests }) => {
+        await page.goto(s.url);
+        await page.waitForFunction(() => (globalThis as any).document.body.dataset.seq === '0');
+        await page.fill('#cmd', 'break market-cleared');
+        await page.press('#cmd', 'Enter');
+        await page.waitForFunction(() => (globalThis as any).document.body.dataset.seq === '1');
+        await page.locator('#buttons button', { hasText: 'continue' }).click();
+        await page.waitForFunction(() => (globalThis as any).document.body.dataset.seq === '2');
+        await page.locator('#buttons button', { hasText: 'next' }).click();
+        await page.waitForFunction(() => (globalThis as any).document.body.dataset.seq === '3');
+        expect(await page.locator('#live-price').innerText()).toBe('0.103333');
+        expect(await page.locator('#live-set-by').innerText()).toBe('midpoint: grid import @0.1 | demand p-h1-d4 (p-h1) @0.106667 +1 tied');
+        await page.locator('#buttons button', { hasText: 'back' }).click();
+        await page.waitForFunction(() => (globalThis as any).document.body.dataset.seq === '4');
+        expect(await page.locator('#pending').innerText()).toMatch(/market-cleared period=0/);
+        expect(requests.filter((u) => !u.startsWith(s.url))).toEqual([]);
+        expect(errors).toEqual([]);
+      });
     } finally {
-      await ctx.close();
       await s.close();
-      rmSync(profile, { recursive: true, force: true });
     }
   }, 60_000);
 });

@@ -9,7 +9,71 @@
  *
  * Text fields carry HTML metacharacters so that escaping is exercised.
  */
+import type { MeritOrderView } from '../../src/report/merit-orders.js';
 import type { ReportData } from '../../src/report/report-data.js';
+
+/**
+ * The auction book of period 08:10, cleared at 0.075 EUR/kWh with the grid unlimited at 0.10 / 0.05:
+ *
+ *   supply (ascending)                 demand (descending)
+ *   s2 1.0 kW @0.05  accepted          d2 1.5 kW @0.12  accepted
+ *   s1 0.5 kW @0.075 accepted (marg.)  d1 1.0 kW @0.08  accepted (marginal)
+ *   s3 2.0 kW @0.10  rejected          d3 0.5 kW @0.06  paradoxically rejected
+ *
+ * accepted supply 1.5 + import 1.0 = accepted demand 2.5 + export 0: cleared 2.5 kW.
+ */
+export function auctionView(): MeritOrderView {
+  return {
+    iteration: 1,
+    period: 2,
+    label: '08:10',
+    chosenBy: 'scenario',
+    mechanism: 'auction',
+    status: 'cleared',
+    priceEurPerKwh: 0.075,
+    priceSetBy: 'midpoint: s1 / d1',
+    grid: { importPriceEurPerKwh: 0.1, exportPriceEurPerKwh: 0.05, maxImportKw: null, maxExportKw: null, importKw: 1, exportKw: 0 },
+    blocks: [
+      { id: 's2', agent: 'p-a', side: 'supply', kw: 1, priceEurPerKwh: 0.05, status: 'accepted', marginal: false },
+      { id: 's1', agent: 'p-b', side: 'supply', kw: 0.5, priceEurPerKwh: 0.075, status: 'accepted', marginal: true },
+      { id: 's3', agent: 'p-c', side: 'supply', kw: 2, priceEurPerKwh: 0.1, status: 'rejected', marginal: false },
+      { id: 'd2', agent: 'p-d', side: 'demand', kw: 1.5, priceEurPerKwh: 0.12, status: 'accepted', marginal: false },
+      { id: 'd1', agent: 'p-e', side: 'demand', kw: 1, priceEurPerKwh: 0.08, status: 'accepted', marginal: true },
+      { id: 'd3', agent: 'p-f', side: 'demand', kw: 0.5, priceEurPerKwh: 0.06, status: 'paradoxically-rejected', marginal: false },
+    ],
+    communities: [],
+    note: '',
+  };
+}
+
+/** Two communities of the community market at 12:00, each with its aggregated curves and clearing point. */
+export function communityView(): MeritOrderView {
+  return {
+    iteration: 1,
+    period: 4,
+    label: '08:20',
+    chosenBy: 'highest price',
+    mechanism: 'community',
+    status: 'optimal',
+    priceEurPerKwh: 0.07,
+    priceSetBy: '',
+    grid: { importPriceEurPerKwh: 0.1, exportPriceEurPerKwh: 0.05, maxImportKw: null, maxExportKw: null, importKw: 1, exportKw: 0.5 },
+    blocks: [],
+    communities: [
+      {
+        community: 'c1', members: 3, priceEurPerKwh: 0.1, demandKw: 3, supplyKw: 2,
+        demand: [{ kw: 3, priceEurPerKwh: 0.04 }, { kw: 3, priceEurPerKwh: 0.11 }],
+        supply: [{ kw: 0, priceEurPerKwh: 0.04 }, { kw: 1, priceEurPerKwh: 0.05 }, { kw: 2, priceEurPerKwh: 0.1 }, { kw: 2.2, priceEurPerKwh: 0.11 }],
+      },
+      {
+        community: 'c2', members: 2, priceEurPerKwh: 0.05, demandKw: 1, supplyKw: 1.5,
+        demand: [{ kw: 1, priceEurPerKwh: 0.04 }, { kw: 1, priceEurPerKwh: 0.11 }],
+        supply: [{ kw: 1.5, priceEurPerKwh: 0.04 }, { kw: 1.5, priceEurPerKwh: 0.11 }],
+      },
+    ],
+    note: '',
+  };
+}
 
 export function smallReportData(): ReportData {
   const periods: ReportData['periods'][number][] = [];
@@ -54,20 +118,7 @@ export function smallReportData(): ReportData {
       { iteration: 1, welfareEur: 13.75, violations: 2, batteryUnits: 3 },
     ],
     periods,
-    meritOrder: {
-      label: '08:10',
-      supply: [
-        { kw: 0.5, priceEurPerKwh: 0.075 },
-        { kw: 1, priceEurPerKwh: 0.05 },
-        { kw: 2, priceEurPerKwh: 0.1 },
-      ],
-      demand: [
-        { kw: 1, priceEurPerKwh: 0.08 },
-        { kw: 1.5, priceEurPerKwh: 0.12 },
-        { kw: 0.5, priceEurPerKwh: 0.06 },
-      ],
-      priceEurPerKwh: 0.075,
-    },
+    meritOrders: [auctionView(), communityView()],
     voltages,
     map: {
       buses: [
@@ -85,6 +136,6 @@ export function smallReportData(): ReportData {
         { from: 'b5', to: 'nowhere', violations: 0 },
       ],
     },
-    limits: { vMinPu: 0.9, vMaxPu: 1.1 },
+    limits: { vMinPu: 0.9, vMaxPu: 1.1, nominalVPu: 1.05 },
   };
 }

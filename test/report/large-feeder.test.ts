@@ -5,7 +5,7 @@
  * Bounded: one render of a 100k-bus, 120-step synthetic feeder (a few seconds).
  */
 import { describe, expect, it } from 'vitest';
-import { heatmapCells, MAX_HEATMAP_ROWS, voltageEnvelope } from '../../src/report/plots.js';
+import { HEATMAP_BANDS, heatmapCells, voltageEnvelope } from '../../src/report/plots.js';
 import { renderReportHtml } from '../../src/report/report.js';
 import { combFeeder, OVER, UNDER } from '../../src/report/synthetic-feeder.js';
 import { smallReportData } from './fixture.js';
@@ -13,21 +13,23 @@ import { smallReportData } from './fixture.js';
 describe('report at 100,000 buses', () => {
   const data = { ...smallReportData(), ...combFeeder(1000, 99, 120) };
 
-  it('bands the heatmap by hops and keeps the single-bus extremes', () => {
+  it('bands the heatmap by electrical distance and keeps the single-bus extremes', () => {
     expect(data.voltages.buses.length).toBe(100_000);
-    const { cells, rows, banded } = heatmapCells(data.voltages);
+    const { cells, rows, banded, byDistance } = heatmapCells(data.voltages);
     expect(banded).toBe(true);
-    expect(rows.length).toBe(MAX_HEATMAP_ROWS);
-    // every bus in exactly one band, bands in hop order
+    expect(byDistance).toBe(true);
+    expect(rows.length).toBe(HEATMAP_BANDS);
+    // every bus in exactly one band, bands in distance order
     expect(rows.reduce((n, r) => n + r.members.length, 0)).toBe(100_000);
-    const maxHops = rows.map((r) => Math.max(...r.members.map((i) => data.voltages.buses[i].hops)));
-    const minHops = rows.map((r) => Math.min(...r.members.map((i) => data.voltages.buses[i].hops)));
-    for (let r = 1; r < rows.length; r++) expect(minHops[r]).toBeGreaterThanOrEqual(maxHops[r - 1]);
-    const under = cells.find((c) => c.minuteStart <= UNDER.minute && UNDER.minute < c.minuteEnd && c.vPu < 0.9);
-    const over = cells.find((c) => c.minuteStart <= OVER.minute && OVER.minute < c.minuteEnd && c.vPu > 1.1);
-    expect(under?.vPu).toBeCloseTo(UNDER.vPu, 6);
-    expect(over?.vPu).toBeCloseTo(OVER.vPu, 6);
-    expect(cells.filter((c) => c.vPu < 0.9 || c.vPu > 1.1)).toHaveLength(2);
+    const d = (i: number) => data.voltages.buses[i].distancePu!;
+    for (let r = 1; r < rows.length; r++) expect(Math.min(...rows[r].members.map(d))).toBeGreaterThanOrEqual(Math.max(...rows[r - 1].members.map(d)));
+    // the cell colour is the band mean, but its min and max keep the one-bus excursions
+    const under = cells.find((c) => c.minuteStart <= UNDER.minute && UNDER.minute < c.minuteEnd && c.minPu < 0.9);
+    const over = cells.find((c) => c.minuteStart <= OVER.minute && OVER.minute < c.minuteEnd && c.maxPu > 1.1);
+    expect(under?.minPu).toBeCloseTo(UNDER.vPu, 6);
+    expect(over?.maxPu).toBeCloseTo(OVER.vPu, 6);
+    expect(under!.meanPu).toBeGreaterThan(0.9);
+    expect(cells.filter((c) => c.minPu < 0.9 || c.maxPu > 1.1)).toHaveLength(2);
   });
 
   it('envelope: min, mean and max per step over every bus', () => {

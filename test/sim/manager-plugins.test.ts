@@ -100,7 +100,8 @@ describe('manager strategies as plugins', () => {
     }
     expect((thrown as Error).message).toMatch(/market\.managers\.communities\.c2.*manager strategy 'rising' made a bad offer for c2: curve point 1: net import rises with the price/);
     expect((thrown as { exitCode: number }).exitCode).not.toBe(70);
-    await fails({ community_clearing: 'managers', day_mode: 'day-ahead' }, [], /market\.community_clearing/, /needs market\.day_mode: hourly/);
+    // managers clear the day-ahead market too (issue 16): no longer refused
+    await expect(Simulation.create(scenarioIn(dir, { community_clearing: 'managers', day_mode: 'day-ahead' }, []))).resolves.toBeDefined();
     await fails({ mechanism: 'auction', community_clearing: 'managers' }, [], /market\.community_clearing/, /needs a community-market mechanism/);
   });
 });

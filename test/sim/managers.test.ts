@@ -15,7 +15,7 @@ import { parseScenario } from '../../src/scenario.js';
 import { Simulation } from '../../src/sim/simulation.js';
 import type { AnyEvent, CommunityTrade } from '../../src/kernel/events.js';
 
-async function simOf(clearing: 'central' | 'managers', managers: Record<string, unknown> = {}, hours = 3): Promise<Simulation> {
+async function simOf(clearing: 'central' | 'managers', managers: Record<string, unknown> = {}, hours = 3, dayMode: 'hourly' | 'day-ahead' = 'hourly'): Promise<Simulation> {
   const feeder = writeSyntheticFeeder({ loads: 30 });
   const scenario = parseScenario(
     {
@@ -23,10 +23,10 @@ async function simOf(clearing: 'central' | 'managers', managers: Record<string, 
       seed: 3,
       feeder,
       horizon: { from: '10:00', to: `${10 + hours}:00` },
-      market: { mechanism: 'community', period_min: 60, community_clearing: clearing, managers, inter_community_fee: 0.005 },
+      market: { mechanism: 'community', period_min: 60, community_clearing: clearing, managers, inter_community_fee: 0.005, day_mode: dayMode },
       power_flow: { step_s: 3600 },
       prosumers: { pv: { every: 2, kw: 4 }, communities: { count: 3 }, strategy: { supply: { name: 'quadratic' }, demand: { name: 'quadratic' } } },
-      batteries: { initial: [{ bus: 'c5', units: 3 }] },
+      batteries: { initial: [{ bus: 'c5', units: 3 }, { bus: 'c12', units: 1 }, { bus: 'c13', units: 1 }], terminal_soc: 'initial' },
       reinforcement: { enabled: false, max_iterations: 1 },
     },
     'managers.test',
@@ -121,6 +121,52 @@ describe('truthful managers reproduce the central clearing', () => {
   });
 });
 
+describe('truthful managers reproduce the central day-ahead clearing (seed 000, Eqs. 9–13)', () => {
+  it('a day of 8 hours: the same welfare (1e-6 relative) and prices, batteries moving energy between hours, the KKT certificate', async () => {
+    const hours = 8;
+    const cSim = await simOf('central', {}, hours, 'day-ahead');
+    const central = cleared(eventsOf(cSim));
+    const mSim = await simOf('managers', {}, hours, 'day-ahead');
+    const mEvents = eventsOf(mSim);
+    const managers = cleared(mEvents);
+    expect(managers.length).toBe(hours);
+    let dayC = 0;
+    let dayM = 0;
+    central.forEach((c, k) => {
+      const m = managers[k];
+      expect(m.status).toBe('optimal');
+      dayC += c.welfareEur;
+      dayM += m.welfareEur;
+      for (const [id, p] of Object.entries(c.prices)) expect(m.prices[id]).toBeCloseTo(p, 7);
+      for (const r of m.communities as readonly CommunityTrade[]) {
+        expect(r.clearing).toBe('managers');
+        expect(Math.abs(r.marginEur)).toBeLessThan(1e-9);
+      }
+    });
+    expect(Math.abs(dayM - dayC) / (1 + Math.abs(dayC))).toBeLessThanOrEqual(1e-6);
+    // the managers' offers carry their storage, and some battery charges and discharges over the day
+    const offers = mEvents.filter((e) => e.type === 'bid-submitted' && e.payload.bid.market === 'community-offer');
+    expect(offers.length).toBe(3 * hours);
+    expect(offers.some((e) => e.type === 'bid-submitted' && e.payload.bid.market === 'community-offer' && (e.payload.bid.offer.storage?.length ?? 0) > 0)).toBe(true);
+    const bat = managers.flatMap((m) => m.dispatch.filter((d) => d.agent.startsWith('bat-')).map((d) => d.pKw));
+    expect(bat.some((p) => p > 1e-6)).toBe(true);
+    expect(bat.some((p) => p < -1e-6)).toBe(true);
+    // the day's certificate (summary market_kkt): truthful managers reach the welfare optimum
+    const kkt = (mSim.agents.find((a) => a.id === 'mo')!.state as { dayKkt: { primalKw: number; dualEurPerKwh: number; complementarityEurPerH: number } }).dayKkt;
+    expect(Math.max(kkt.primalKw, kkt.dualEurPerKwh, kkt.complementarityEurPerH)).toBeLessThan(1e-6);
+    // event order: at the first gate, every member's bid for period k reaches its manager before the manager's bid for k
+    const first = mEvents.filter((e) => e.type === 'bid-submitted');
+    for (const m of mSim.agents.filter((a) => a.kind.kind === 'community-manager')) {
+      const members = (m.state as { members: string[] }).members;
+      for (let k = 0; k < hours; k++) {
+        const own = first.findIndex((e) => e.type === 'bid-submitted' && e.payload.agent === m.id && e.payload.period === k);
+        expect(own).toBeGreaterThan(-1);
+        for (const id of members) expect(first.findIndex((e) => e.type === 'bid-submitted' && e.payload.agent === id && e.payload.period === k)).toBeLessThan(own);
+      }
+    }
+  });
+});
+
 describe('outputs of a managers run', () => {
   it('communities.csv has one row per community and period; market.csv one row per manager with its margin', async () => {
     const dir = tempDir('lemsim-managers-out-');
@@ -171,5 +217,54 @@ describe('outputs of a managers run', () => {
       const net = ['c1', 'c2', 'c3'].filter((c) => c !== r[col('community')]).reduce((a, c) => a + Number(r[col(`net_from_${c}_kw`)]), 0);
       expect(net).toBeCloseTo(Number(r[col('inter_import_kw')]) - Number(r[col('inter_export_kw')]), 5);
     }
+  });
+});
+
+describe('outputs of a day-ahead managers run', () => {
+  it('communities.csv and market.csv manager rows in the day-ahead market: one per community and period, margins and trades agree', async () => {
+    const dir = tempDir('lemsim-managers-day-');
+    const feeder = writeSyntheticFeeder({ loads: 30 });
+    const file = join(dir, 'scenario.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'managers-day-out',
+        seed: 3,
+        feeder,
+        horizon: { from: '10:00', to: '16:00' },
+        market: { mechanism: 'community', period_min: 60, inter_community_fee: 0.005, community_clearing: 'managers', day_mode: 'day-ahead', managers: { communities: { c3: { name: 'export-margin', params: { margin_eur_per_kwh: 0.01 } } } } },
+        power_flow: { step_s: 3600 },
+        // c3 (the last ten loads) carries most of the PV, so it sells to the others at midday
+        prosumers: { pv: { every: 2, kw: [...Array(10).fill(0.5), ...Array(5).fill(8)] }, communities: { count: 3 }, strategy: { supply: { name: 'quadratic' }, demand: { name: 'quadratic' } } },
+        batteries: { initial: [{ bus: 'c5', units: 3 }, { bus: 'c12', units: 1 }], terminal_soc: 'initial' },
+        reinforcement: { enabled: false, max_iterations: 1 },
+      }),
+    );
+    let err = '';
+    const code = await main(['run', file, '--out', join(dir, 'out'), '--log-level', 'silent', '--no-progress'], { out: () => undefined, err: (t: string) => void (err += t), input: undefined });
+    expect(code, err).toBe(0);
+    const [head, ...rows] = [...parseCsv(readFileSync(join(dir, 'out', 'communities.csv'), 'utf8'))].filter((r) => r.length > 1);
+    expect(rows.length).toBe(3 * 6);
+    const [mHead, ...market] = [...parseCsv(readFileSync(join(dir, 'out', 'market.csv'), 'utf8'))].filter((r) => r.length > 1);
+    const mc = (name: string) => mHead.indexOf(name);
+    const managerRows = market.filter((r) => r[mc('agent')].startsWith('cm-'));
+    expect(managerRows.length).toBe(3 * 6);
+    const col = (name: string) => head.indexOf(name);
+    let c3Margin = 0;
+    for (const r of rows) {
+      expect(r[col('clearing')]).toBe('managers');
+      const m = managerRows.find((x) => x[mc('agent')] === `cm-${r[col('community')]}` && x[mc('period')] === r[col('period')])!;
+      expect(Number(m[mc('welfare_eur')])).toBeCloseTo(Number(r[col('manager_margin_eur')]), 6);
+      expect(Number(m[mc('dispatch_kw')])).toBeCloseTo(Number(r[col('net_import_kw')]), 4);
+      // the manager's offer of that period: what its community could buy and sell (not 0: it bid)
+      expect(Number(m[mc('bid_demand_kw')]) + Number(m[mc('bid_supply_kw')])).toBeGreaterThan(0);
+      if (r[col('community')] === 'c3') c3Margin += Number(r[col('manager_margin_eur')]);
+      else expect(Math.abs(Number(r[col('manager_margin_eur')]))).toBeLessThan(1e-6);
+      const net = ['c1', 'c2', 'c3'].filter((c) => c !== r[col('community')]).reduce((a, c) => a + Number(r[col(`net_from_${c}_kw`)]), 0);
+      expect(net).toBeCloseTo(Number(r[col('inter_import_kw')]) - Number(r[col('inter_export_kw')]), 5);
+      expect(Number(r[col('grid_import_kw')]) - Number(r[col('grid_export_kw')]) + net).toBeCloseTo(Number(r[col('net_import_kw')]), 5);
+    }
+    // c3's manager keeps its markup on what c3 sells to the others over the day
+    expect(c3Margin).toBeGreaterThan(0);
   });
 });

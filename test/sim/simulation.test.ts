@@ -61,8 +61,12 @@ describe('simulation on example-small', () => {
     const b = join(dir, 'b');
     for (const out of [a, b]) expect(await main(['run', EXAMPLE, '--out', out, '--log-level', 'silent'], capture().io)).toBe(0);
     const files = readdirSync(a).sort();
-    expect(files).toEqual(['.lemsim-output', 'agents.csv', 'batteries.csv', 'energy_balance.csv', 'events.jsonl', 'iterations.csv', 'market.csv', 'report.html', 'summary.json', 'timing.json', 'violation_episodes.csv', 'violations.csv', 'voltage.csv', 'voltages.csv']);
-    for (const f of files) if (f !== 'timing.json') expect(readFileSync(join(a, f), 'utf8'), f).toBe(readFileSync(join(b, f), 'utf8'));
+    expect(files).toEqual(['.lemsim-output', 'agents.csv', 'batteries.csv', 'branches.csv', 'energy_balance.csv', 'events.jsonl', 'figures', 'iterations.csv', 'market.csv', 'report.html', 'strategy_states.csv', 'summary.json', 'timing.json', 'violation_episodes.csv', 'violations.csv', 'voltage.csv', 'voltages.csv']);
+    // the report's figures/ (issue 14) are part of the set, and byte-identical too
+    const figures = readdirSync(join(a, 'figures')).sort();
+    expect(figures.length).toBeGreaterThan(10);
+    expect(readdirSync(join(b, 'figures')).sort()).toEqual(figures);
+    for (const f of [...files.filter((x) => x !== 'timing.json' && x !== 'figures'), ...figures.map((x) => `figures/${x}`)]) expect(readFileSync(join(a, f), 'utf8'), f).toBe(readFileSync(join(b, f), 'utf8'));
     expect(readFileSync(join(a, 'market.csv'), 'utf8').split('\n')[0]).toBe('iteration,period,time,agent,community,bid_supply_kw,bid_demand_kw,bought_kw,sold_kw,dispatch_kw,price_eur_per_kwh,welfare_eur,price_set_by');
     expect(readFileSync(join(a, 'violations.csv'), 'utf8').split('\n')[0]).toBe('iteration,minute,element,bus,kind,value,limit,deviation');
     expect(readFileSync(join(a, 'voltages.csv'), 'utf8').split('\n')[0]).toBe('iteration,minute,load,bus,node,v_pu');

@@ -5,14 +5,23 @@
  * the average terminal voltage magnitude equals Vpu·kV, within minkvar…maxkvar, and the
  * constant-impedance fallback is not used). kW with PF keeps kvar = kW·√(1/PF²−1) (sign of PF) and
  * maxkvar = 2·|kvar|, minkvar = −maxkvar, as OpenDSS's SyncUpPowerQuantities; kvar written sets PF.
- * Daily/yearly/duty shapes multiply kW and kvar by the shape's P and Q multipliers in those modes;
- * status=fixed ignores them. Other models, and dispatch by load level or price, are refused.
+ * Model 2 is a constant admittance at the present power (DoConstantZGen); models 4 and 5 hold the
+ * present P with the base kvar fixed, as a constant Q (4, DoFixedQGen) or as a constant reactance
+ * at base voltage (5, DoFixedQZGen), and both turn into a conductance at the Vminpu/Vmaxpu power
+ * plus that base reactance outside Vminpu…Vmaxpu; model 7 is constant PQ whose current is capped
+ * at |S|/(Vminpu·VBase) below Vminpu, with no constant-impedance fallback (DoCurrentLimitedPQ,
+ * "a simple inverter"). Daily/yearly/duty shapes multiply kW and kvar by the shape's P and Q
+ * multipliers in those modes; status=fixed ignores them. Model 6 (a user-written DLL that OpenDSS
+ * loads through UserModel) and dispatch by load level or price are refused.
  */
 import { DssError } from '../../../errors.js';
 import type { DssClass } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { type BusRef, type ElementBase, elementDefaults, enabledProperty, num, parseBusRef, text } from './common.js';
 import { type Connection, parseConn, pceVBase, refuseYes, shapeRef } from './power-conversion.js';
+
+/** Generator voltage models lemsim computes (OpenDSS numbers; 6 is a user-written DLL). */
+export type GeneratorModel = 1 | 2 | 3 | 4 | 5 | 7;
 
 export interface GeneratorState extends ElementBase {
   phases: number;
@@ -21,7 +30,7 @@ export interface GeneratorState extends ElementBase {
   kW: number;
   kvar: number;
   pf: number;
-  model: 1 | 3;
+  model: GeneratorModel;
   vminpu: number;
   vmaxpu: number;
   yearly: string | undefined;
@@ -96,8 +105,11 @@ export const generatorClass: DssClass<GeneratorState> = {
       s.kvarMin = -s.kvarMax;
     }),
     num('model', (s, v, ctx) => {
-      if (v !== 1 && v !== 3) {
-        throw new DssError(ctx.loc, `model: generator model ${v} is not supported (supported: 1 constant PQ, 3 constant P and |V|)`);
+      if (v === 6) {
+        throw new DssError(ctx.loc, 'model: generator model 6 is a user-written model (a DLL OpenDSS loads through UserModel); lemsim cannot run it');
+      }
+      if (v !== 1 && v !== 2 && v !== 3 && v !== 4 && v !== 5 && v !== 7) {
+        throw new DssError(ctx.loc, `model: expected a generator model 1–7 (1 constant PQ, 2 constant Z, 3 constant P and |V|, 4 constant P and fixed Q, 5 constant P and fixed reactance, 7 current-limited PQ), got ${v}`);
       }
       s.model = v;
     }),

@@ -7,7 +7,7 @@
 import { DssError } from '../../../errors.js';
 import type { DssClass, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
-import { parseLengthUnit, parseStringArray } from '../../dss/values.js';
+import { LENGTH_UNITS_M, parseLengthUnit, parseStringArray } from '../../dss/values.js';
 import type { LineGeometryState, LineSpacingState } from './conductors.js';
 import { type BusRef, type ElementBase, bool, enabledProperty, num, parseBusRef, text, MAX_PHASES } from './common.js';
 import { type ImpedanceData, type LineCodeState, defaultImpedance, impedanceProperties } from './linecode.js';
@@ -27,6 +27,16 @@ export interface LineState extends ElementBase, ImpedanceData {
   /** earth resistivity for geometry lines, Ω·m */
   rho: number;
   isSwitch: boolean;
+  /**
+   * OpenDSS's default C1 = 3.4 and C0 = 1.6 nF are per 1000 ft (Line.pas): when a line's own sequence
+   * impedance was written and its capacitance was not (`capSpecified` false), the defaults are
+   * converted to the `units` written after the impedance (`unitsAfterImpedance`; every impedance
+   * property resets OpenDSS's LengthUnits to none), e.g. 11.15 nF/km with units=km. LineCodes keep
+   * 3.4/1.6 per their own units.
+   */
+  capSpecified: boolean;
+  sequenceWritten: boolean;
+  unitsAfterImpedance: string;
 }
 
 const imp = impedanceProperties<LineState>();
@@ -48,6 +58,9 @@ export const lineClass: DssClass<LineState> = {
     conductors: [],
     rho: 100,
     isSwitch: false,
+    capSpecified: false,
+    sequenceWritten: false,
+    unitsAfterImpedance: 'none',
   }),
   properties: [
     text('bus1', (s, v, ctx) => void (s.bus1 = parseBusRef(v, ctx))),
@@ -79,20 +92,20 @@ export const lineClass: DssClass<LineState> = {
       s.phases = v;
       if (s.kind === 'sequence' || s.rmatrix === undefined) s.nphases = v;
     }),
-    { ...imp.r1, set: (s, v, ctx) => (directImpedance(s), imp.r1.set(s, v, ctx)) },
-    { ...imp.x1, set: (s, v, ctx) => (directImpedance(s), imp.x1.set(s, v, ctx)) },
-    { ...imp.r0, set: (s, v, ctx) => (directImpedance(s), imp.r0.set(s, v, ctx)) },
-    { ...imp.x0, set: (s, v, ctx) => (directImpedance(s), imp.x0.set(s, v, ctx)) },
-    imp.c1,
-    imp.c0,
-    { ...imp.rmatrix, set: (s, v, ctx) => ((s.nphases = s.phases), directImpedance(s), imp.rmatrix.set(s, v, ctx)) },
-    { ...imp.xmatrix, set: (s, v, ctx) => ((s.nphases = s.phases), directImpedance(s), imp.xmatrix.set(s, v, ctx)) },
-    { ...imp.cmatrix, set: (s, v, ctx) => ((s.nphases = s.phases), imp.cmatrix.set(s, v, ctx)) },
+    { ...imp.r1, set: (s, v, ctx) => (directImpedance(s, true), imp.r1.set(s, v, ctx)) },
+    { ...imp.x1, set: (s, v, ctx) => (directImpedance(s, true), imp.x1.set(s, v, ctx)) },
+    { ...imp.r0, set: (s, v, ctx) => (directImpedance(s, true), imp.r0.set(s, v, ctx)) },
+    { ...imp.x0, set: (s, v, ctx) => (directImpedance(s, true), imp.x0.set(s, v, ctx)) },
+    { ...imp.c1, set: (s, v, ctx) => (capacitanceWritten(s, true), imp.c1.set(s, v, ctx)) },
+    { ...imp.c0, set: (s, v, ctx) => (capacitanceWritten(s, true), imp.c0.set(s, v, ctx)) },
+    { ...imp.rmatrix, set: (s, v, ctx) => ((s.nphases = s.phases), directImpedance(s, false), imp.rmatrix.set(s, v, ctx)) },
+    { ...imp.xmatrix, set: (s, v, ctx) => ((s.nphases = s.phases), directImpedance(s, false), imp.xmatrix.set(s, v, ctx)) },
+    { ...imp.cmatrix, set: (s, v, ctx) => ((s.nphases = s.phases), capacitanceWritten(s, false), imp.cmatrix.set(s, v, ctx)) },
     bool('Switch', (s, v) => {
       s.isSwitch = v;
       if (v) {
         // OpenDSS: a switch is a short, nearly ideal line
-        directImpedance(s);
+        directImpedance(s, true);
         s.kind = 'sequence';
         s.r1 = 1;
         s.x1 = 1;
@@ -103,6 +116,8 @@ export const lineClass: DssClass<LineState> = {
         s.length = 0.001;
         s.lengthUnits = 'none';
         s.units = 'none';
+        s.unitsAfterImpedance = 'none';
+        s.sequenceWritten = true;
       }
     }),
     ignoredProperty('Rg'),
@@ -120,6 +135,7 @@ export const lineClass: DssClass<LineState> = {
     }),
     text('units', (s, v, ctx) => {
       s.lengthUnits = parseLengthUnit(v, ctx.loc, 'units');
+      s.unitsAfterImpedance = s.lengthUnits;
       // impedances written on the line itself are per the line's own length unit
       if (s.linecode === undefined && s.geometry === undefined && s.spacing === undefined) s.units = s.lengthUnits;
     }),
@@ -135,8 +151,8 @@ export const lineClass: DssClass<LineState> = {
     ignoredProperty('EarthModel'),
     text('cncables', lineConductors('cndata')),
     text('tscables', lineConductors('tsdata')),
-    imp.b1,
-    imp.b0,
+    { ...imp.b1, set: (s, v, ctx) => (capacitanceWritten(s, true), imp.b1.set(s, v, ctx)) },
+    { ...imp.b0, set: (s, v, ctx) => (capacitanceWritten(s, true), imp.b0.set(s, v, ctx)) },
     ignoredProperty('Seasons'),
     ignoredProperty('Ratings'),
     ignoredProperty('LineType'),
@@ -159,11 +175,29 @@ function lineConductors(cls: 'wiredata' | 'cndata' | 'tsdata') {
   };
 }
 
-function directImpedance(s: LineState): void {
+function directImpedance(s: LineState, sequence: boolean): void {
   if (s.linecode !== undefined || s.geometry !== undefined || s.spacing !== undefined) {
     s.linecode = undefined;
     s.geometry = undefined;
     s.spacing = undefined;
   }
   if (s.lengthUnits !== 'none') s.units = s.lengthUnits;
+  // OpenDSS ResetLengthUnits: a later units= is what converts the default capacitance
+  s.unitsAfterImpedance = 'none';
+  if (sequence) s.sequenceWritten = true;
+}
+
+/** C1, C0, B1, B0 or cmatrix written on the line (OpenDSS FCapSpecified). */
+function capacitanceWritten(s: LineState, sequence: boolean): void {
+  directImpedance(s, sequence);
+  s.capSpecified = true;
+}
+
+/**
+ * Factor on the line's C1/C0 for OpenDSS's default capacitance (see LineState.capSpecified): the
+ * defaults, per 1000 ft, expressed per the unit written after the impedance. 1 otherwise.
+ */
+export function defaultCapacitanceFactor(s: LineState): number {
+  if (s.kind !== 'sequence' || s.linecode !== undefined || !s.sequenceWritten || s.capSpecified || s.unitsAfterImpedance === 'none') return 1;
+  return LENGTH_UNITS_M[s.unitsAfterImpedance] / LENGTH_UNITS_M.kft;
 }

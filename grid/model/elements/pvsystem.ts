@@ -35,6 +35,8 @@ export interface PvSystemState extends ElementBase {
   pctCutout: number;
   effCurve: string | undefined;
   ptCurve: string | undefined;
+  /** 1 constant PQ (constant Z outside Vminpu…Vmaxpu), 2 constant admittance at the present power */
+  model: 1 | 2;
   vminpu: number;
   vmaxpu: number;
   yearly: string | undefined;
@@ -80,6 +82,7 @@ export const pvSystemClass: DssClass<PvSystemState> = {
     pctCutout: 20,
     effCurve: undefined,
     ptCurve: undefined,
+    model: 1,
     vminpu: 0.9,
     vmaxpu: 1.1,
     yearly: undefined,
@@ -130,8 +133,10 @@ export const pvSystemClass: DssClass<PvSystemState> = {
     text('P-TCurve', (s, v) => void (s.ptCurve = shapeRef(v))),
     ignoredProperty('%R'),
     ignoredProperty('%X'),
-    num('model', (_s, v, ctx) => {
-      if (v !== 1) throw new DssError(ctx.loc, `model: PVSystem model ${v} is not supported (supported: 1 constant PQ)`);
+    num('model', (s, v, ctx) => {
+      if (v === 3) throw new DssError(ctx.loc, 'model: PVSystem model 3 is a user-written model (a DLL OpenDSS loads through UserModel); lemsim cannot run it');
+      if (v !== 1 && v !== 2) throw new DssError(ctx.loc, `model: expected a PVSystem model 1 (constant PQ) or 2 (constant Z), got ${v}`);
+      s.model = v;
     }),
     num('Vminpu', (s, v) => void (s.vminpu = v)),
     num('Vmaxpu', (s, v) => void (s.vmaxpu = v)),

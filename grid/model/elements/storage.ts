@@ -8,7 +8,9 @@
  * dispmode=default: DischargeTrigger/ChargeTrigger against the shape, and the charge time) or from
  * the simulation (grid/powerflow/pce-power.ts `requestStorageKw`); after each step the stored
  * energy is integrated from the terminal power as OpenDSS's UpdateStorage does, with the charge and
- * discharge efficiencies and the idling losses, stopping at %reserve and at kWhrated.
+ * discharge efficiencies and the idling losses, stopping at %reserve and at kWhrated. An EffCurve
+ * (inverter efficiency against DC power per unit of kVA) turns the terminal power into the DC power
+ * that is integrated (ComputeDCkW) and moves %cutin/%cutout to the AC side.
  */
 import { DssError } from '../../../errors.js';
 import type { DssClass, PropertyDef } from '../../dss/object-class.js';
@@ -55,6 +57,8 @@ export interface StorageState extends ElementBase {
   pctEffCharge: number;
   pctEffDischarge: number;
   pctIdlingKw: number;
+  /** 1 constant PQ (constant Z outside Vminpu…Vmaxpu), 2 constant admittance at the present power */
+  model: 1 | 2;
   vminpu: number;
   vmaxpu: number;
   yearly: string | undefined;
@@ -65,6 +69,8 @@ export interface StorageState extends ElementBase {
   chargeTrigger: number;
   chargeTimeH: number;
   effCurve: string | undefined;
+  /** LimitCurrent=yes: the current is capped at |S|/(Vminpu·VBase) */
+  limitCurrent: boolean;
 }
 
 function flag<S>(name: string, apply: (s: S, v: boolean) => void): PropertyDef<S> {
@@ -111,6 +117,7 @@ export const storageClass: DssClass<StorageState> = {
     pctEffCharge: 90,
     pctEffDischarge: 90,
     pctIdlingKw: 1,
+    model: 1,
     vminpu: 0.9,
     vmaxpu: 1.1,
     yearly: undefined,
@@ -121,6 +128,7 @@ export const storageClass: DssClass<StorageState> = {
     chargeTrigger: 0,
     chargeTimeH: 2,
     effCurve: undefined,
+    limitCurrent: false,
   }),
   properties: [
     ...pceConnectionProperties(),
@@ -153,11 +161,7 @@ export const storageClass: DssClass<StorageState> = {
     }),
     num('%Cutin', (s, v) => void (s.pctCutin = v)),
     num('%Cutout', (s, v) => void (s.pctCutout = v)),
-    text('EffCurve', (s, v, ctx) => {
-      const c = shapeRef(v);
-      if (c !== undefined) throw new DssError(ctx.loc, 'EffCurve: inverter efficiency curves on Storage are not supported (their DC power iteration is not modelled)');
-      s.effCurve = c;
-    }),
+    text('EffCurve', (s, v) => void (s.effCurve = shapeRef(v))),
     flag('VarFollowInverter', (s, v) => void (s.varFollowInverter = v)),
     num('kvarMax', (s, v) => {
       s.kvarMax = Math.abs(v);
@@ -204,13 +208,15 @@ export const storageClass: DssClass<StorageState> = {
     ignoredProperty('%Idlingkvar'),
     ignoredProperty('%R'),
     ignoredProperty('%X'),
-    num('model', (_s, v, ctx) => {
-      if (v !== 1) throw new DssError(ctx.loc, `model: Storage model ${v} is not supported (supported: 1 constant PQ)`);
+    num('model', (s, v, ctx) => {
+      if (v === 3) throw new DssError(ctx.loc, 'model: Storage model 3 is a user-written model (a DLL OpenDSS loads through UserModel); lemsim cannot run it');
+      if (v !== 1 && v !== 2) throw new DssError(ctx.loc, `model: expected a Storage model 1 (constant PQ) or 2 (constant Z), got ${v}`);
+      s.model = v;
     }),
     num('Vminpu', (s, v) => void (s.vminpu = v)),
     num('Vmaxpu', (s, v) => void (s.vmaxpu = v)),
     refuseYes('Balanced', 'forcing balanced currents is not supported'),
-    refuseYes('LimitCurrent', 'the current-limited model is not supported'),
+    flag('LimitCurrent', (s, v) => void (s.limitCurrent = v)),
     text('yearly', (s, v) => void (s.yearly = shapeRef(v))),
     text('daily', (s, v) => void (s.daily = shapeRef(v))),
     text('duty', (s, v) => void (s.duty = shapeRef(v))),

@@ -43,8 +43,9 @@ export interface TransformerState extends ElementBase {
   imagPct: number;
   ppmAntiFloat: number;
   sub: boolean;
-  normHkVA: number | undefined;
-  emergHkVA: number | undefined;
+  /** normal and emergency ratings, kVA (OpenDSS NormHkVA, EmergHkVA) */
+  normHkVA: number;
+  emergHkVA: number;
   hvLeadsLv: boolean;
 }
 
@@ -98,6 +99,24 @@ function lastWindingActive(s: TransformerState): void {
   s.active = s.windings.length - 1;
 }
 
+/** OpenDSS's side effect of setting winding 1's kVA: NormHkVA = 1.1·kVA, EmergHkVA = 1.5·kVA. */
+function setRatingsFromKva(s: TransformerState): void {
+  s.normHkVA = 1.1 * s.windings[0].kVA;
+  s.emergHkVA = 1.5 * s.windings[0].kVA;
+}
+
+/**
+ * Normal current rating of a transformer as OpenDSS computes its NormAmps: NormHkVA (110 % of
+ * winding 1's kVA unless set) per phase over winding 1's line-to-neutral voltage (its kV for one phase,
+ * kV/√3 for more), A.
+ */
+export function transformerNormAmps(s: TransformerState): number {
+  const w = s.windings[0];
+  const kva = s.normHkVA;
+  const kvPhase = s.phases > 1 ? w.kV / Math.sqrt(3) : w.kV;
+  return kva / s.phases / kvPhase;
+}
+
 function parseConn(v: string, ctx: SetContext): 'wye' | 'delta' {
   const t = v.trim().toLowerCase();
   if (t.startsWith('w') || t.startsWith('y') || t === 'ln') return 'wye';
@@ -145,8 +164,9 @@ export const transformerClass: DssClass<TransformerState> = {
     imagPct: 0,
     ppmAntiFloat: 1,
     sub: false,
-    normHkVA: undefined,
-    emergHkVA: undefined,
+    // 110 % and 150 % of the default winding's 1000 kVA, as OpenDSS creates a transformer
+    normHkVA: 1100,
+    emergHkVA: 1500,
     hvLeadsLv: false,
   }),
   properties: [
@@ -166,7 +186,16 @@ export const transformerClass: DssClass<TransformerState> = {
       if (!(v > 0)) throw new DssError(ctx.loc, `kV: expected a positive winding voltage in kV, got ${v}`);
       active(s).kV = v;
     }),
-    num('kVA', (s, v) => void (active(s).kVA = v)),
+    num('kVA', (s, v) => {
+      active(s).kVA = v;
+      // OpenDSS (Transformer.pas, kVA): winding 1's kVA becomes every winding's and resets the
+      // ratings to 110 % and 150 % of it (a later normhkva wins); a 2-winding transformer keeps
+      // both kVAs equal whichever winding is set
+      if (s.active === 0) {
+        for (const w of s.windings) w.kVA = v;
+        setRatingsFromKva(s);
+      } else if (s.windings.length === 2) s.windings[0].kVA = v;
+    }),
     num('tap', (s, v) => void (active(s).tap = v)),
     num('%R', (s, v) => void (active(s).rPu = v / 100)),
     num('Rneut', (s, v) => void (active(s).rNeut = v)),
@@ -184,6 +213,7 @@ export const transformerClass: DssClass<TransformerState> = {
       const vals = parseNumberArray(v, ctx.loc, 'kVAs');
       checkWindingList(s, vals.length, ctx);
       for (let k = 0; k < s.windings.length && k < vals.length; k++) s.windings[k].kVA = vals[k];
+      if (vals.length > 0) setRatingsFromKva(s);
       lastWindingActive(s);
     }),
     text('taps', (s, v, ctx) => {

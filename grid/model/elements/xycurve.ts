@@ -94,3 +94,39 @@ export function yAt(c: XYCurveState, x: number): number {
   }
   return line(c, n - 1, n - 2, x);
 }
+
+/**
+ * x at y (OpenDSS GetXValue): the first segment whose y range holds `y`, rising or falling;
+ * outside every segment, extrapolated from the end the curve runs toward. 0 without points.
+ */
+export function xAt(c: XYCurveState, y: number): number {
+  const n = c.npts;
+  if (n <= 0) return 0;
+  if (n === 1) return c.x[0];
+  const inv = (i: number, j: number): number => {
+    const dy = c.y[i] - c.y[j];
+    return dy === 0 ? c.x[i] : c.x[j] + ((y - c.y[j]) / dy) * (c.x[i] - c.x[j]);
+  };
+  for (let i = 1; i < n; i++) {
+    if ((y >= c.y[i - 1] && y <= c.y[i]) || (y <= c.y[i - 1] && y >= c.y[i])) return inv(i - 1, i);
+  }
+  const rising = c.y[0] <= c.y[n - 1];
+  if (rising ? y <= c.y[0] : y >= c.y[0]) return inv(0, 1);
+  return inv(n - 2, n - 1);
+}
+
+/**
+ * Slope and intercept of the segment that GetYValue uses at x (OpenDSS GetCoefficients): y = a·x + b;
+ * the end segments extended outside the x range; [0, 0] for fewer than two points.
+ */
+export function lineAt(c: XYCurveState, x: number): [number, number] {
+  const n = c.npts;
+  if (n <= 1) return [0, 0];
+  const seg = (i: number): [number, number] => {
+    const a = (c.y[i] - c.y[i - 1]) / (c.x[i] - c.x[i - 1]);
+    return [a, c.y[i] - a * c.x[i]];
+  };
+  if (c.x[0] > x) return seg(1);
+  for (let i = 1; i < n; i++) if (c.x[i] > x) return seg(i);
+  return seg(n - 1);
+}

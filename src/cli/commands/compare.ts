@@ -2,7 +2,7 @@
  * `lemsim compare <run-dir>… --out DIR [--reference NAME]` (or one sweep folder, grouped by its varied
  * fields: src/sweep/report.ts): the cross-scenario figures of seed 004
  * (energy balance, average voltage, MAE of voltage deviations, voltage differences against a
- * reference run) from the folders `lemsim run` wrote; DIR/compare.html and DIR/comparison.csv.
+ * reference run) from the folders `lemsim run` wrote; DIR/compare.html, DIR/comparison.csv and DIR/figures/.
  */
 import type { Command } from 'commander';
 import { OutputSet } from '../../io/atomic.js';
@@ -36,9 +36,10 @@ export const compareCommand: CliCommand = {
         const runs = dirs.map(readRun);
         const set = OutputSet.open(opts.out);
         await OutputSet.produce(set, async () => {
-          const { html, csv } = await renderComparison(runs, opts.reference ?? runs[0].name);
+          const { html, csv, figures } = await renderComparison(runs, opts.reference ?? runs[0].name);
           set.write('compare.html', html);
           set.write('comparison.csv', csv);
+          for (const [name, text] of Object.entries(figures)) set.write(name, text);
         });
         io.out(`compared ${runs.length} runs → ${opts.out}/compare.html\n`);
       });

@@ -36,7 +36,7 @@ export const powerflowCommand: CliCommand = {
       .option('--tolerance <pu>', 'convergence tolerance on voltage change, per unit', '1e-10')
       .option('--mode <daily|yearly|duty>', 'with --minute: load shapes as in that OpenDSS solution mode', 'daily')
       .option('--yearly-shapes-in-daily', 'in daily mode, also drive loads that have only a Yearly shape by it')
-      .option('--controlmode <mode>', "regulator and capacitor controls: static (OpenDSS's default) or off; default: as the script sets it")
+      .option('--controlmode <mode>', "regulator and capacitor controls: static (OpenDSS's default), time, event or off; default: as the script sets it")
       .option('--maxcontroliter <N>', "control iterations before giving up (default: the script's, else 15)")
       .action(async (file: string, opts: { minute?: string; out: string; tolerance: string; mode: string; yearlyShapesInDaily?: boolean; controlmode?: string; maxcontroliter?: string }) => {
         const mode = parseShapeMode(opts.mode);
@@ -50,8 +50,8 @@ export const powerflowCommand: CliCommand = {
         const { model } = feeder;
         const powers = newLoadPowers(model);
         setLoadPowersAt(model, minute === undefined ? 0 : minute / 60, minute === undefined ? 'snapshot' : mode, powers, { yearlyShapesInDaily: opts.yearlyShapesInDaily === true });
-        if (opts.controlmode !== undefined && opts.controlmode !== 'static' && opts.controlmode !== 'off') {
-          throw new UsageError(`--controlmode must be static or off, got '${opts.controlmode}'`);
+        if (opts.controlmode !== undefined && !['static', 'time', 'event', 'off'].includes(opts.controlmode)) {
+          throw new UsageError(`--controlmode must be static, time, event or off, got '${opts.controlmode}'`);
         }
         const maxControlIterations = opts.maxcontroliter === undefined ? undefined : parseNumberOption('--maxcontroliter', opts.maxcontroliter);
         const solution = solveFeeder(feeder, powers, timeOfMinute(minute ?? 0), { tolerance }, { mode: opts.controlmode as ControlMode | undefined, maxControlIterations });
@@ -88,12 +88,14 @@ export const powerflowCommand: CliCommand = {
           power_balance_relative_mismatch: Number(balance.relativeMismatch.toExponential(3)),
           buses: feeder.network.buses.length,
           nodes: model.nNodes,
-          // controls (OpenDSS static mode): solves of the final control loop and where they left the taps and capacitors
+          // controls (OpenDSS's static, time or event mode): solves of the final control loop and where they left the taps and capacitors
           control_mode: controls ? controls.mode : null,
           control_iterations: status.controlIterations,
           controls_settled: status.controlsSettled,
           total_iterations: status.totalIterations,
           script_solves: controls ? controls.scriptSolves.length : 0,
+          // the solution clock at the end (s): the event-driven mode moves it to the last action's time
+          control_clock_s: controls ? (status.timeS ?? null) : null,
           taps: (controls?.taps ?? []).map((t) => ({ regcontrol: t.regcontrol, transformer: t.transformer, winding: t.winding, tap: round(t.tap, 10), tap_number: t.tapNumber })),
           capacitors: (controls?.capacitors ?? []).map((c) => ({ capacitor: c.capacitor, capcontrol: c.capcontrol ?? null, states: c.states })),
           not_applied: feeder.network.notApplied.map(located),

@@ -5,7 +5,7 @@
  *
  * Snapshot cases exercise irradiance × Pmpp, the P-T curve at the panel temperature, the
  * efficiency curve, %Pmpp, the kVA limit with var and watt priority, pf and kvar, kvarMax, %cutout,
- * delta, 1- and 2-phase connections, the current-limited model (LimitCurrent); daily cases the irradiance shape and the temperature shape.
+ * delta, 1- and 2-phase connections, the current-limited model (LimitCurrent), model 2 (constant Y); daily cases the irradiance shape and the temperature shape.
  */
 import { expect, it } from 'vitest';
 import { compareWithOpenDss, describeWithOpenDss } from '../../helpers/oracle.js';
@@ -40,6 +40,9 @@ describeWithOpenDss('PVSystem against OpenDSS, every node', () => {
     ['LimitCurrent, 3-phase delta below Vminpu', 'New PVSystem.pv bus1=c phases=3 conn=delta kV=12.47 kVA=1000 Pmpp=900 irradiance=1 Vminpu=1.05 LimitCurrent=yes'],
     ['2-phase wye on nodes 2.1, abbreviated irrad (as ckt5 writes it)', 'New PVSystem.pv bus1=c.2.1 phases=2 conn=w kva=300 kv=12.47 pmpp=300 irrad=0.8 pf=1.0000 vminpu=0.9000 LimitCurrent=yes'],
     ['above Vmaxpu (constant Z)', 'New PVSystem.pv bus1=c phases=3 kV=12.47 kVA=5000 Pmpp=5000 irradiance=1 Vmaxpu=1.01'],
+    ['model 2 (constant Y at the present output), pf 0.9', 'New PVSystem.pv bus1=c phases=3 kV=12.47 kVA=3000 Pmpp=2800 irradiance=0.9 pf=0.9 model=2 EffCurve=eff'],
+    ['model 2, 3-phase delta, kvar', 'New PVSystem.pv bus1=c phases=3 conn=delta kV=12.47 kVA=3000 Pmpp=2500 irradiance=1 kvar=-500 model=2'],
+    ['model 2, 1-phase delta', 'New PVSystem.pv bus1=c.2.3 phases=1 conn=delta kV=12.47 kVA=500 Pmpp=450 irradiance=1 model=2'],
   ];
   for (const [name, el] of cases) {
     it(name, () => {

@@ -9,7 +9,8 @@
  * laterals on a random phase;
  * a 12.47/0.48 kV transformer (delta-wye or wye-wye, secondary grounded) feeding a secondary bus;
  * loads of models 1, 2, 3 and 5, wye or delta, 3- and 1-phase (also line-to-line); generators
- * (model 1, wye or delta), PVSystems (pf or kvar) and Storage (charging or discharging). The
+ * (models 1, 2, 4, 5 and 7, wye or delta), PVSystems (pf or kvar) and Storage (charging or
+ * discharging), each of the two of model 1 or 2 (constant Y). The
  * count is bounded (30 feeders) and the seed fixed, so the suite is deterministic and fast; set LEMSIM_DIFF_SEED to explore others.
  */
 import fc from 'fast-check';
@@ -112,14 +113,16 @@ function script(steps: readonly Step[], sourceMva: number): string {
       if (e.what === 'load') {
         lines.push(`New Load.d${id} bus1=${at} phases=${phases} conn=${conn} kV=${kv} kW=${kw} pf=${e.pf} model=${e.model}`);
       } else if (e.what === 'gen') {
-        lines.push(`New Generator.g${id} bus1=${at} phases=${phases} conn=${conn} kV=${kv} kW=${r4(kw * 0.6)} pf=${e.pf}`);
+        // generator models 1, 2, 4, 5 and 7, drawn from the element's other fields
+        const gm = e.pf === 0.85 ? 7 : { 1: 1, 2: 2, 3: 4, 5: 5 }[e.model];
+        lines.push(`New Generator.g${id} bus1=${at} phases=${phases} conn=${conn} kV=${kv} kW=${r4(kw * 0.6)} pf=${e.pf} model=${gm}`);
       } else if (e.what === 'storage') {
         // the sign of pf picks charging or discharging; kW=0 would idle
         const p = r4(kw * 0.5 * Math.sign(e.pf));
-        lines.push(`New Storage.s${id} bus1=${at} phases=${phases} conn=${conn} kV=${kv} kWrated=${kw} kWhrated=${r4(kw * 4)} %stored=50 kW=${p}`);
+        lines.push(`New Storage.s${id} bus1=${at} phases=${phases} conn=${conn} kV=${kv} kWrated=${kw} kWhrated=${r4(kw * 4)} %stored=50 kW=${p} model=${e.model === 2 ? 2 : 1}`);
       } else {
         const spec = e.pf === 1 ? 'pf=1' : `kvar=${r4(kw * 0.2 * Math.sign(e.pf))}`;
-        lines.push(`New PVSystem.p${id} bus1=${at} phases=${phases} conn=${conn} kV=${kv} kVA=${r4(kw * 1.1)} Pmpp=${kw} irradiance=${r4(0.3 + 0.7 * e.scale)} ${spec}`);
+        lines.push(`New PVSystem.p${id} bus1=${at} phases=${phases} conn=${conn} kV=${kv} kVA=${r4(kw * 1.1)} Pmpp=${kw} irradiance=${r4(0.3 + 0.7 * e.scale)} ${spec} model=${e.model === 2 ? 2 : 1}`);
       }
     });
   }
