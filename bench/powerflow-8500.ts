@@ -12,7 +12,8 @@
  *   taking profile k mod 100. The circuit file is generated in a temporary folder (a `Redirect` of
  *   the shared feeder plus the shapes), never in the repository. Target: ≥ 5× OpenDSS.
  * The machine is shared: wall times (`*_s`) stretch with the load on it, so the snapshot also gives
- * lemsim's CPU seconds (`*_cpu_s`) and the first, JIT-cold load (`first_load_compile_s`).
+ * lemsim's CPU seconds (`*_cpu_s`) and the first, JIT-cold load (`first_load_compile_s`, `_cpu_s`:
+ * the load as a user meets it, in a fresh process), and the machine's load average at the end.
  * OpenDSS runs between lemsim's repeats (the same load on the machine for both) and is timed in
  * wall and CPU seconds (`opendss_cpu_s`, `ratio_cpu`).
  * `ratio` = OpenDSS time / lemsim time at the same tolerance; `max_dv_pu` compares the two
@@ -20,7 +21,7 @@
  * are of the same solution.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Feeder, loadFeeder, runTimeSeries } from '../grid/feeder.js';
 import { PowerFlowState, newLoadPowers, setLoadPowersAt } from '../grid/powerflow/solve.js';
@@ -80,9 +81,11 @@ export const powerflow8500Snapshot: Benchmark = {
       load_compile_s: round4(median(loads)),
       load_compile_cpu_s: round4(median(loadsCpu)),
       first_load_compile_s: round4(loads[0]),
+      first_load_compile_cpu_s: round4(loadsCpu[0]),
       solve_s: round4(at4.s),
       solve_cpu_s: round4(at4.cpuS),
       iterations: at4.iterations,
+      load_avg_1min: Math.round(loadavg()[0] * 10) / 10,
       solve_tol_1e10_s: round4(at10.s),
       solve_tol_1e10_cpu_s: round4(at10.cpuS),
       iterations_tol_1e10: at10.iterations,
@@ -170,6 +173,7 @@ export const powerflow8500Day: Benchmark = {
         solve_s: round4(wall4),
         solve_cpu_s: round4(cpu4),
         iterations_per_step: perStep(d4[0]),
+        load_avg_1min: Math.round(loadavg()[0] * 10) / 10,
         diverged: d4.reduce((s, d) => s + d.diverged, 0) + d10.diverged,
         solve_tol_1e10_s: round4(d10.s),
         solve_tol_1e10_cpu_s: round4(d10.cpuS),

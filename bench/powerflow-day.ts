@@ -11,6 +11,7 @@
  * `ratio_tol_1e4` = opendss_s / solve_tol_1e4_s (same tolerance). `*_cpu_s` and `ratio_cpu*` are
  * the same in CPU seconds, the steadier figure when other work shares the machine.
  */
+import { loadavg } from 'node:os';
 import { loadFeeder, runTimeSeries } from '../grid/feeder.js';
 import type { ShapeMode } from '../grid/powerflow/solve.js';
 import { hasShared, sharedPath } from '../src/shared-data.js';
@@ -88,6 +89,7 @@ function dayBenchmark(name: string, entry: string, range: { from: number; to: nu
         checksum_v: Math.round(checksum),
         solve_tol_1e4_s: round(looseS),
         solve_tol_1e4_cpu_s: round(median(looseCpu)),
+        load_avg_1min: Math.round(loadavg()[0] * 10) / 10,
       };
       if (!oracle) return figures;
       if (oracleError !== undefined) return { ...figures, opendss: oracleError };

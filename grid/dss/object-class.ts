@@ -65,11 +65,23 @@ export interface DssClass<S> {
  * class's order that starts with what was written (`bus=` on a Capacitor is `bus1`).
  */
 export function findProperty<S>(cls: DssClass<S>, name: string): PropertyDef<S> | undefined {
+  // resolved once per class and name as written (a feeder writes the same few names thousands of times)
+  let cache = resolved.get(cls);
+  if (!cache) {
+    cache = new Map();
+    resolved.set(cls, cache);
+  }
+  const hit = cache.get(name);
+  if (hit !== undefined) return hit ?? undefined;
   const lower = name.toLowerCase();
   const exact = cls.properties.find((p) => p.name.toLowerCase() === lower);
-  if (exact) return exact;
-  return lower === '' ? undefined : cls.properties.find((p) => p.name.toLowerCase().startsWith(lower));
+  const found = exact ?? (lower === '' ? undefined : cls.properties.find((p) => p.name.toLowerCase().startsWith(lower)));
+  cache.set(name, found ?? null);
+  return found;
 }
+
+// biome-ignore lint: properties of every class
+const resolved = new WeakMap<object, Map<string, PropertyDef<any> | null>>();
 
 /** A property the power flow does not use: accepted and recorded as ignored. */
 export function ignoredProperty<S>(name: string): PropertyDef<S> {

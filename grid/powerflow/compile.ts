@@ -11,7 +11,7 @@ import { DssError } from '../../errors.js';
 import { elementAtBus, type Load, type Network } from '../model/network.js';
 import type { LowRankCorrection } from './incremental.js';
 import { type SeriesChains, expandChains, findSeriesChains } from './series-chains.js';
-import { SparseLU, TripletMatrix, ZeroPivotError } from './sparse-lu.js';
+import { type ReachSubstitution, SparseLU, TripletMatrix, ZeroPivotError } from './sparse-lu.js';
 import { type GroundCandidate, loadsHoldingGround } from './weak-grounding.js';
 
 /**
@@ -142,7 +142,20 @@ export interface BranchSpace {
   readonly restRows: Int32Array;
   /** permuted LU row of each system node (−1: chain interior or grounded) */
   readonly nodeRow: Int32Array;
-  /** entries of L and U in the reach rows: the work of one sparse iteration */
+  /** the substitution over the reach on its compact work vector, and 2 × each branch end's position in it (−1 = ground) */
+  readonly reach: ReachSubstitution;
+  readonly posA: Int32Array;
+  readonly posB: Int32Array;
+  /**
+   * per branch: the squared band (V²) inside which it is a constant-power load with nothing in Y
+   * (model 1: |v| in (vminpu, vmaxpu]·Vbase), whose current the iteration computes inline; NaN for
+   * every other branch (no comparison holds)
+   */
+  readonly pqLo2: Float64Array;
+  readonly pqHi2: Float64Array;
+  /** 1 / (vmaxpu·Vbase)² of those branches: their admittance per W and var above the band */
+  readonly pqZ: Float64Array;
+  /** entries of L and U that the substitution over the reach uses: the work of one sparse iteration */
   readonly reachNnz: number;
 }
 
@@ -154,12 +167,12 @@ export interface ReducedModel {
   readonly brA: Int32Array;
   readonly brB: Int32Array;
   /**
-   * Dense impedance between load-branch voltages (v = Va − Vb), nBr × nBr row-major (Ω):
+   * Dense impedance between load-branch voltages (v = Va − Vb), nBr × nBr row-major (Ω), re and
+   * im interleaved (entry (k, l) at 2·(k·nBr + l)):
    * Zbb[k][l] = Z[a_k][a_l] − Z[a_k][b_l] − Z[b_k][a_l] + Z[b_k][b_l]. A load between two nodes
    * (the 240 V loads of split-phase services) is one unknown here, not two.
    */
-  readonly zRe: Float64Array;
-  readonly zIm: Float64Array;
+  readonly z: Float64Array;
   /** branch voltages with every load current zero (V), and their convergence scale (V) */
   readonly v0Re: Float64Array;
   readonly v0Im: Float64Array;
@@ -425,7 +438,7 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
   checkConnected(network, n, nodeBusArr, branchNodes, sourceNodes);
   let lu: SparseLU;
   try {
-    lu = new SparseLU(y);
+    lu = new SparseLU(y, passThroughRows(network, chains, nodeBusArr, nodeMap, nk, busNodes));
   } catch (err) {
     if (err instanceof ZeroPivotError) {
       const node = matrixNodes.find((k) => nodeMap[k] === err.index) ?? 0;
@@ -546,7 +559,22 @@ function branchSpaceOf(m: SolverModel): BranchSpace {
   const rest: number[] = [];
   for (let r = 0; r < lu.n; r++) if (!inReach[r]) rest.push(r);
   const { v0Re, v0Im, scale } = branchVoltages(m);
-  return { rowA, rowB, v0Re, v0Im, scale, reachRows, restRows: Int32Array.from(rest), nodeRow, reachNnz: lu.rowsNnz(reachRows) };
+  const nb = m.nBr;
+  const pqLo2 = new Float64Array(nb).fill(Number.NaN);
+  const pqHi2 = new Float64Array(nb).fill(Number.NaN);
+  const pqZ = new Float64Array(nb);
+  for (let k = 0; k < nb; k++) {
+    if (m.brModel[k] !== 1 || m.brYlinRe[k] !== 0 || m.brYlinIm[k] !== 0) continue;
+    pqLo2[k] = (m.brVminPu[k] * m.brVBase[k]) ** 2;
+    pqHi2[k] = (m.brVmaxPu[k] * m.brVBase[k]) ** 2;
+    // vmaxpu = 0: branchCurrent's factor 1 (the impedance of S at Vbase)
+    pqZ[k] = m.brVmaxPu[k] !== 0 ? 1 / pqHi2[k] : 1 / m.brVBase[k] ** 2;
+  }
+  const reach = lu.restrict(reachRows);
+  const posOf = (row: number): number => (row < 0 ? -1 : 2 * reach.position[row]);
+  const posA = rowA.map(posOf);
+  const posB = rowB.map(posOf);
+  return { rowA, rowB, v0Re, v0Im, scale, reachRows, restRows: Int32Array.from(rest), reach, posA, posB, pqLo2, pqHi2, pqZ, nodeRow, reachNnz: reach.nnz };
 }
 
 /** No-load voltage of each load branch (V) and its convergence scale (V), from the model's v0. */
@@ -663,6 +691,71 @@ function holdFloatingParts(
   });
 }
 
+/**
+ * Matrix rows to eliminate before all others: the nodes of buses without a load, generator or
+ * source that join at most two other buses once such buses are removed in turn (a path through the
+ * feeder, or a dead end). Eliminated first, a path collapses onto its two ends and its nodes become
+ * side branches of the elimination tree, off every load row's path to the root: the sparse
+ * iteration's forward and back substitutions (over the reach of the load rows) skip them, and one
+ * back substitution per solve recovers them. The fill is that of one branch between the two ends.
+ */
+function passThroughRows(network: Network, chains: SeriesChains, nodeBus: readonly number[], nodeMap: Int32Array, nk: number, busNodes: readonly Int32Array[]): Uint8Array {
+  const nb = network.buses.length;
+  const keep = new Uint8Array(nb);
+  for (const s of network.sources) for (const t of s.terminals) keep[t.bus] = 1;
+  for (const l of network.loads) keep[l.terminal.bus] = 1;
+  for (const p of network.pces) keep[p.terminal.bus] = 1;
+  // bus adjacency as short lists (a bus has a handful of neighbours)
+  const adj: number[][] = [];
+  for (let b = 0; b < nb; b++) adj.push([]);
+  const link = (u: number, v: number): void => {
+    if (u === v || adj[u].includes(v)) return;
+    adj[u].push(v);
+    adj[v].push(u);
+  };
+  const unlink = (u: number, v: number): void => {
+    const list = adj[u];
+    const at = list.indexOf(v);
+    if (at < 0) return;
+    list[at] = list[list.length - 1];
+    list.pop();
+  };
+  network.branches.forEach((b, k) => {
+    // a folded chain joins its two end buses (below; its interior buses have no matrix rows)
+    if (chains.inChain[k]) return;
+    const t = b.terminals;
+    for (let i = 0; i < t.length; i++) for (let j = i + 1; j < t.length; j++) link(t[i].bus, t[j].bus);
+  });
+  for (let c = 0; c < chains.count; c++) link(nodeBus[chains.endA[chains.condOff[c]]], nodeBus[chains.endB[chains.condOff[c]]]);
+  const removed = new Uint8Array(nb);
+  const eligible = (b: number): boolean => !removed[b] && !keep[b] && !chains.interiorBus[b] && adj[b].length <= 2;
+  const stack: number[] = [];
+  for (let b = nb - 1; b >= 0; b--) if (eligible(b)) stack.push(b);
+  while (stack.length > 0) {
+    const v = stack.pop()!;
+    if (!eligible(v)) continue;
+    removed[v] = 1;
+    const nbrs = adj[v];
+    for (const x of nbrs) unlink(x, v);
+    if (nbrs.length === 2) link(nbrs[0], nbrs[1]);
+    adj[v] = [];
+    for (const x of nbrs) if (eligible(x)) stack.push(x);
+  }
+  // a row shared by several buses (a jumper) is eliminated first only when all of them are removed
+  const first = new Uint8Array(nk).fill(1);
+  const seen = new Uint8Array(nk);
+  for (let b = 0; b < nb; b++) {
+    for (const k of busNodes[b]) {
+      const r = nodeMap[k];
+      if (r < 0) continue;
+      seen[r] = 1;
+      if (!removed[b]) first[r] = 0;
+    }
+  }
+  for (let r = 0; r < nk; r++) if (!seen[r]) first[r] = 0;
+  return first;
+}
+
 /** Rejects buses that no source reaches through lines and transformers. */
 function checkConnected(network: Network, n: number, nodeBus: number[], branchNodes: Int32Array[], sourceNodes: Int32Array[]): void {
   const nb = network.buses.length;
@@ -730,8 +823,7 @@ function reduce(m: SolverModel): ReducedModel | undefined {
   const brA = m.brA.map(mapEnd);
   const brB = m.brB.map(mapEnd);
   // branch-to-branch Z: Zbb = A·Zn·Aᵀ with A[k] = e(a_k) − e(b_k)
-  const zRe = new Float64Array(nb * nb);
-  const zIm = new Float64Array(nb * nb);
+  const z = new Float64Array(2 * nb * nb);
   const at = (i: number, j: number): [number, number] => (i < 0 || j < 0 ? [0, 0] : [znRe[i * r + j], znIm[i * r + j]]);
   for (let k = 0; k < nb; k++) {
     for (let l = 0; l < nb; l++) {
@@ -739,12 +831,12 @@ function reduce(m: SolverModel): ReducedModel | undefined {
       const [abR, abI] = at(brA[k], brB[l]);
       const [baR, baI] = at(brB[k], brA[l]);
       const [bbR, bbI] = at(brB[k], brB[l]);
-      zRe[k * nb + l] = aaR - abR - baR + bbR;
-      zIm[k * nb + l] = aaI - abI - baI + bbI;
+      z[2 * (k * nb + l)] = aaR - abR - baR + bbR;
+      z[2 * (k * nb + l) + 1] = aaI - abI - baI + bbI;
     }
   }
   const { v0Re, v0Im, scale } = m.branchSpace;
-  return { nodes, luNodes, brA, brB, zRe, zIm, v0Re, v0Im, scale, reachRows: m.lu.reach(luNodes) };
+  return { nodes, luNodes, brA, brB, z, v0Re, v0Im, scale, reachRows: m.lu.reach(luNodes) };
 }
 
 function isJumper(y: { re: Float64Array; im: Float64Array }): boolean {

@@ -296,7 +296,9 @@ export class IncrementalModels {
     // (chains are series lines, never changed here: their interiors follow from their ends)
     expandChains(base.chains, v0Re, v0Im);
     const withV0: SolverModel = { ...base, network, v0Re, v0Im, nodeVScale: nodeVoltageScales(base.busNodes, v0Re, v0Im) };
-    const branchSpace = { ...base.branchSpace, ...branchVoltages(withV0), reachRows: layout.reach, restRows: layout.rest };
+    // the corrected iteration substitutes over the LU's full work vector (solve.ts): branch ends at 2 × their full rows
+    const fullPos = (rows: Int32Array): Int32Array => rows.map((r) => (r < 0 ? -1 : 2 * r));
+    const branchSpace = { ...base.branchSpace, ...branchVoltages(withV0), reachRows: layout.reach, restRows: layout.rest, posA: fullPos(base.branchSpace.rowA), posB: fullPos(base.branchSpace.rowB) };
     return { ...withV0, branchSpace, lowRank: correction };
   }
 

@@ -32,6 +32,12 @@ export interface SolveOptions {
 /** Columns of history kept by the Anderson acceleration of the sparse method. */
 export const ANDERSON_DEPTH = 5;
 
+/**
+ * A warm-started sparse solve takes plain steps while each contracts the change by at least this
+ * factor, and Anderson's from the first that does not (see `iterateSparse`).
+ */
+export const PLAIN_CONTRACTION = 0.25;
+
 /** Per-load-branch power for one solve: W and var per phase. */
 export interface LoadPowers {
   readonly pW: Float64Array;
@@ -58,8 +64,7 @@ export class PowerFlowState {
   /** load-branch voltages and compensation currents of the reduced iteration */
   private readonly bvRe: Float64Array;
   private readonly bvIm: Float64Array;
-  private readonly biRe: Float64Array;
-  private readonly biIm: Float64Array;
+  private readonly biIc: Float64Array;
   private warm = false;
   /** factor on every source's EMF (1: as compiled); an ideal regulator moves it (regulate.ts) */
   private emf = 1;
@@ -80,8 +85,7 @@ export class PowerFlowState {
     this.tIm = new Float64Array(n);
     this.bvRe = new Float64Array(model.nBr);
     this.bvIm = new Float64Array(model.nBr);
-    this.biRe = new Float64Array(model.nBr);
-    this.biIm = new Float64Array(model.nBr);
+    this.biIc = new Float64Array(2 * model.nBr);
     this.xS = new Float64Array(2 * model.nBr);
     this.gS = new Float64Array(2 * model.nBr);
     this.anderson = new Anderson(2 * model.nBr, ANDERSON_DEPTH);
@@ -190,20 +194,19 @@ export class PowerFlowState {
     const m = this.model;
     const red = m.reduced!;
     const nb = m.nBr;
-    const zRe = red.zRe;
-    const zIm = red.zIm;
+    const z = red.z;
     const vr = this.bvRe;
     const vi = this.bvIm;
-    const icr = this.biRe;
-    const ici = this.biIm;
+    // the branch currents interleaved re/im, as the rows of Z
+    const ic = this.biIc;
     const v0r = red.v0Re;
     const v0i = red.v0Im;
     const scale = red.scale;
     const a = this.emf;
     for (let k = 0; k < nb; k++) {
       compensationAt(m, k, vr[k], vi[k], powers, scratch);
-      icr[k] = scratch[0];
-      ici[k] = scratch[1];
+      ic[2 * k] = scratch[0];
+      ic[2 * k + 1] = scratch[1];
     }
     let change = Infinity;
     for (let it = 1; it <= maxIt; it++) {
@@ -211,12 +214,12 @@ export class PowerFlowState {
       for (let row = 0; row < nb; row++) {
         let sr = 0;
         let si = 0;
-        const base = row * nb;
+        const base = 2 * row * nb;
         for (let c = 0; c < nb; c++) {
-          const ar = zRe[base + c];
-          const ai = zIm[base + c];
-          const br = icr[c];
-          const bi = ici[c];
+          const ar = z[base + 2 * c];
+          const ai = z[base + 2 * c + 1];
+          const br = ic[2 * c];
+          const bi = ic[2 * c + 1];
           sr += ar * br - ai * bi;
           si += ar * bi + ai * br;
         }
@@ -230,8 +233,8 @@ export class PowerFlowState {
         vr[row] = nr;
         vi[row] = ni;
         compensationAt(m, row, nr, ni, powers, scratch);
-        icr[row] = scratch[0];
-        ici[row] = scratch[1];
+        ic[2 * row] = scratch[0];
+        ic[2 * row + 1] = scratch[1];
       }
       if (change < tol) return { converged: true, iterations: it, lastChangePu: change };
     }
@@ -253,22 +256,26 @@ export class PowerFlowState {
 
   /**
    * The fixed point of `iterateReduced` through the sparse LU (method 'sparse'): each iteration
-   * scatters the compensation currents of the present branch voltages into the LU's work vector and
-   * substitutes forward and back over the reach of the load rows only; the map's value is
-   * g = v0 − (w_a − w_b). It stops when the largest |g − v| (per unit of the branch scale) is below
-   * the tolerance, with v = g; otherwise the next v is g, or with `accelerate` Anderson's
-   * combination of the last map values. At the end (converged or not) every node voltage is
-   * recovered from the last map value (`recoverSparse`). Allocates nothing.
+   * scatters the compensation currents of the present branch voltages into the compact work vector
+   * of the reach of the load rows and substitutes forward and back over it (ReachSubstitution);
+   * the map's value is g = v0 − (w_a − w_b). It stops when the largest |g − v| (per unit of the
+   * branch scale) is below the tolerance, with v = g; otherwise the next v is g, or with
+   * `accelerate` Anderson's combination of the last map values (on a warm start only once the
+   * plain steps stop contracting fast, see PLAIN_CONTRACTION). At the end (converged or not) every
+   * node voltage is recovered from the last map value (`recoverSparse`). Allocates nothing.
    */
   private iterateSparse(powers: LoadPowers, tol: number, maxIt: number, accelerate: boolean): SolveStatus {
     const m = this.model;
     const sp = m.branchSpace;
+    const reach = sp.reach;
     const lu = m.lu;
-    const w = lu.work;
+    const low = m.lowRank;
+    // with a low-rank correction the iteration works on the LU's full work vector (posA/posB are
+    // then 2 × the full rows, incremental.ts), else on the reach's compact one
+    const w = low ? lu.work : reach.work;
     const nb = m.nBr;
-    const rowA = sp.rowA;
-    const rowB = sp.rowB;
-    const reach = sp.reachRows;
+    const posA = sp.posA;
+    const posB = sp.posB;
     const v0r = sp.v0Re;
     const v0i = sp.v0Im;
     const scale = sp.scale;
@@ -277,63 +284,101 @@ export class PowerFlowState {
     const x = this.xS;
     const g = this.gS;
     const emf = this.emf;
-    const low = m.lowRank;
     for (let k = 0; k < nb; k++) {
       x[2 * k] = vr[k] / scale[k];
       x[2 * k + 1] = vi[k] / scale[k];
     }
-    // a warm start (the next step of a series) keeps the secant history of the last solve
+    // a warm start (the next step of a series) keeps the secant history of the last solve, and
+    // takes plain steps while they contract fast: from the last solution the iteration mostly
+    // removes local errors (a load's own service drop), which the plain map damps by ~10× a
+    // step; the acceleration, whose step costs about one iteration, pays only on slow modes
+    // (a cold start on a heavily loaded feeder). Until then each point is recorded for it.
+    let plain = this.warm;
+    let lastChange = Infinity;
     if (this.warm) this.anderson.restart();
     else this.anderson.reset();
+    const pqLo2 = sp.pqLo2;
+    const pqHi2 = sp.pqHi2;
+    const pqZ = sp.pqZ;
+    const pW = powers.pW;
+    const qVar = powers.qVar;
     let change = Infinity;
-    // rows outside the reach stay zero through the iterations (forward reads them)
-    w.fill(0);
     for (let it = 1; it <= maxIt; it++) {
-      for (let r = 0; r < reach.length; r++) {
-        w[2 * reach[r]] = 0;
-        w[2 * reach[r] + 1] = 0;
-      }
+      w.fill(0);
       for (let k = 0; k < nb; k++) {
-        compensationAt(m, k, x[2 * k] * scale[k], x[2 * k + 1] * scale[k], powers, scratch);
-        const a = rowA[k];
-        const b = rowB[k];
+        const br = x[2 * k] * scale[k];
+        const bi = x[2 * k + 1] * scale[k];
+        const d = br * br + bi * bi;
+        let cr: number;
+        let ci: number;
+        if (d > pqLo2[k] && d <= pqHi2[k]) {
+          // the common case inline: a constant-power load inside its band, I = conj(S / V)
+          // (branchCurrent's first model-1 case; nothing of it is in Y)
+          const p = pW[k];
+          const q = qVar[k];
+          cr = (p * br + q * bi) / d;
+          ci = (p * bi - q * br) / d;
+        } else if (d > pqHi2[k]) {
+          // the next (a lightly loaded feeder): above vmaxpu, the impedance of S at vmaxpu,
+          // I = (p − jq)·v / (vmaxpu·Vbase)²
+          const p = pW[k] * pqZ[k];
+          const q = qVar[k] * pqZ[k];
+          cr = p * br + q * bi;
+          ci = p * bi - q * br;
+        } else {
+          compensationAt(m, k, br, bi, powers, scratch);
+          cr = scratch[0];
+          ci = scratch[1];
+        }
+        const a = posA[k];
+        const b = posB[k];
         if (a >= 0) {
-          w[2 * a] += scratch[0];
-          w[2 * a + 1] += scratch[1];
+          w[a] += cr;
+          w[a + 1] += ci;
         }
         if (b >= 0) {
-          w[2 * b] -= scratch[0];
-          w[2 * b + 1] -= scratch[1];
+          w[b] -= cr;
+          w[b + 1] -= ci;
         }
       }
-      lu.forward(reach);
-      // a control changed some elements since the factorisation: their low-rank correction of the
-      // forward-substituted vector (incremental.ts) before the back substitution
-      if (low) low.correct(lu);
-      lu.backwardRows(reach);
+      if (low) {
+        // a control changed some elements since the factorisation: the substitution over the
+        // full work vector, with their low-rank correction of the forward-substituted vector
+        // (incremental.ts) before the back substitution
+        lu.forward(sp.reachRows);
+        low.correct(lu);
+        lu.backwardRows(sp.reachRows);
+      } else reach.solve();
       change = 0;
       for (let k = 0; k < nb; k++) {
-        const a = rowA[k];
-        const b = rowB[k];
-        const nr = emf * v0r[k] - ((a >= 0 ? w[2 * a] : 0) - (b >= 0 ? w[2 * b] : 0));
-        const ni = emf * v0i[k] - ((a >= 0 ? w[2 * a + 1] : 0) - (b >= 0 ? w[2 * b + 1] : 0));
+        const a = posA[k];
+        const b = posB[k];
+        const nr = emf * v0r[k] - ((a >= 0 ? w[a] : 0) - (b >= 0 ? w[b] : 0));
+        const ni = emf * v0i[k] - ((a >= 0 ? w[a + 1] : 0) - (b >= 0 ? w[b + 1] : 0));
         if (!(Math.abs(nr) < 1e12 && Math.abs(ni) < 1e12)) return { converged: false, iterations: it, lastChangePu: Infinity };
         const gr = nr / scale[k];
         const gi = ni / scale[k];
         const dr = gr - x[2 * k];
         const di = gi - x[2 * k + 1];
-        const d = Math.sqrt(dr * dr + di * di);
-        if (d > change) change = d;
+        const d2 = dr * dr + di * di;
+        if (d2 > change) change = d2;
         g[2 * k] = gr;
         g[2 * k + 1] = gi;
       }
+      change = Math.sqrt(change);
       if (change < tol) {
         this.recoverSparse();
         return { converged: true, iterations: it, lastChangePu: change };
       }
       if (it === maxIt) break;
-      if (accelerate) this.anderson.next(x, g);
-      else x.set(g);
+      if (plain && it > 1 && change > PLAIN_CONTRACTION * lastChange) plain = false;
+      lastChange = change;
+      if (accelerate && !plain) {
+        this.anderson.next(x, g);
+      } else {
+        if (accelerate) this.anderson.record(x, g);
+        x.set(g);
+      }
     }
     // not converged: every node at the last map value (finite), for the caller to report
     this.recoverSparse();
@@ -354,7 +399,13 @@ export class PowerFlowState {
       this.bvRe[k] = g[2 * k] * sp.scale[k];
       this.bvIm[k] = g[2 * k + 1] * sp.scale[k];
     }
-    m.lu.backwardRows(sp.restRows);
+    if (m.lowRank) {
+      // the full vector holds the corrected reach rows; the others are zero after the forward
+      m.lu.backwardRows(sp.restRows);
+    } else {
+      sp.reach.storeInto(w);
+      m.lu.backwardRowsFromZero(sp.restRows);
+    }
     const nodes = m.matrixNodes;
     const nodeRow = sp.nodeRow;
     for (let i = 0; i < nodes.length; i++) {

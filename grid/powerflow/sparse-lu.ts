@@ -98,7 +98,10 @@ function sortRange(a: Int32Array, from: number, to: number): void {
 }
 
 /** Minimum-degree order of a symmetric pattern; also returns, per eliminated node, its later neighbours. */
-function minimumDegree(n: number, adj: number[][]): { perm: Int32Array; fill: number[][] } {
+function minimumDegree(n: number, adj: number[][], first?: Uint8Array): { perm: Int32Array; fill: number[][] } {
+  // nodes marked `first` are ordered before all others (their key is their degree; the others' is
+  // n + degree), by minimum degree among themselves
+  const key = (v: number): number => (first === undefined || first[v] ? adj[v].length : n + adj[v].length);
   const perm = new Int32Array(n);
   const fill: number[][] = new Array(n);
   const eliminated = new Uint8Array(n);
@@ -148,12 +151,12 @@ function minimumDegree(n: number, adj: number[][]): { perm: Int32Array; fill: nu
   // neighbour lists are short (a feeder node has a dozen at most): arrays and a stamp array beat Sets
   const mark = new Int32Array(n);
   let stamp = 0;
-  for (let v = 0; v < n; v++) push(adj[v].length, v);
+  for (let v = 0; v < n; v++) push(key(v), v);
   let k = 0;
   while (k < n) {
     const v = pop();
     const d = poppedDegree;
-    if (eliminated[v] || d !== adj[v].length) continue;
+    if (eliminated[v] || d !== key(v)) continue;
     eliminated[v] = 1;
     perm[k++] = v;
     const nb = sortSmall(adj[v]);
@@ -177,7 +180,7 @@ function minimumDegree(n: number, adj: number[][]): { perm: Int32Array; fill: nu
         }
       }
     }
-    for (const a of nb) push(adj[a].length, a);
+    for (const a of nb) push(key(a), a);
   }
   return { perm, fill };
 }
@@ -201,7 +204,7 @@ export class SparseLU {
   private readonly allRows: Int32Array;
 
   /** Factorises; throws ZeroPivotError (original index) for a singular matrix. */
-  constructor(a: TripletMatrix) {
+  constructor(a: TripletMatrix, first?: Uint8Array) {
     const n = a.n;
     this.n = n;
     const rowsT = a.rows;
@@ -219,12 +222,12 @@ export class SparseLU {
     }
     for (let v = 0; v < n; v++) {
       // sorted, without duplicates
-      const list = adj[v].sort((x, y) => x - y);
+      const list = sortSmall(adj[v]);
       let w = 0;
       for (let q = 0; q < list.length; q++) if (q === 0 || list[q] !== list[q - 1]) list[w++] = list[q];
       list.length = w;
     }
-    const { perm, fill } = minimumDegree(n, adj);
+    const { perm, fill } = minimumDegree(n, adj, first);
     const iperm = new Int32Array(n);
     for (let k = 0; k < n; k++) iperm[perm[k]] = k;
     this.perm = perm;
@@ -279,7 +282,8 @@ export class SparseLU {
     this.uV = uV;
     this.dV = dV;
     this.w = new Float64Array(2 * n);
-    this.allRows = Int32Array.from({ length: n }, (_v, k) => k);
+    this.allRows = new Int32Array(n);
+    for (let k = 0; k < n; k++) this.allRows[k] = k;
     const wr = new Float64Array(n);
     const wi = new Float64Array(n);
     for (let i = 0; i < n; i++) {
@@ -367,6 +371,36 @@ export class SparseLU {
     }
   }
 
+  /**
+   * `backwardRows` for rows whose forward value is zero (rows outside a reach): their entries of
+   * the work vector are written, never read, so they need not be cleared first.
+   */
+  backwardRowsFromZero(rows: Int32Array): void {
+    const w = this.w;
+    const uPtr = this.uPtr;
+    const uIdx = this.uIdx;
+    const uV = this.uV;
+    const dV = this.dV;
+    for (let r = rows.length - 1; r >= 0; r--) {
+      const i = rows[r];
+      let sr = 0;
+      let si = 0;
+      for (let p = uPtr[i], e = uPtr[i + 1]; p < e; p++) {
+        const j = 2 * uIdx[p];
+        const ar = uV[2 * p];
+        const ai = uV[2 * p + 1];
+        const yr = w[j];
+        const yi = w[j + 1];
+        sr -= ar * yr - ai * yi;
+        si -= ar * yi + ai * yr;
+      }
+      const dr = dV[2 * i];
+      const di = dV[2 * i + 1];
+      w[2 * i] = sr * dr - si * di;
+      w[2 * i + 1] = sr * di + si * dr;
+    }
+  }
+
   /** Forward substitution (unit L) on the work vector, over `rows` in increasing order. */
   forward(rows: Int32Array): void {
     const w = this.w;
@@ -389,6 +423,14 @@ export class SparseLU {
       w[2 * i] = sr;
       w[2 * i + 1] = si;
     }
+  }
+
+  /**
+   * The forward and back substitution restricted to `rows` (a `reach`, sorted), on a compact work
+   * vector of their own (see ReachSubstitution).
+   */
+  restrict(rows: Int32Array): ReachSubstitution {
+    return new ReachSubstitution(this.n, rows, this.lPtr, this.lIdx, this.lV, this.uPtr, this.uIdx, this.uV, this.dV);
   }
 
   /** Entries in L and U (a measure of the per-solve work). */
@@ -462,6 +504,168 @@ export class SparseLU {
       const o = perm[i];
       xRe[o] = w[2 * i];
       xIm[o] = w[2 * i + 1];
+    }
+  }
+}
+
+/**
+ * Forward and back substitution over the rows of a reach only, renumbered 0…R−1 with their L and U
+ * entries copied into compact arrays: for a right-hand side that is non-zero only on the reach's
+ * load rows, every row outside the reach stays zero in forward substitution, so the L entries that
+ * point outside it (the side branches of the elimination tree: the pass-through nodes eliminated
+ * first, see compile.ts) are dropped, and back substitution over the reach needs only rows inside it
+ * (a U row holds elimination-tree ancestors). The power flow iterates on `work` (interleaved re/im,
+ * position k = row rows[k]) and hands the result to the full LU with `storeInto` once per solve.
+ * The values are copied at construction; `refresh` copies them again after a numeric
+ * refactorisation of the same pattern.
+ */
+export class ReachSubstitution {
+  readonly rows: Int32Array;
+  /** LU row → position in `rows` (−1: outside the reach) */
+  readonly position: Int32Array;
+  /** the compact work vector, interleaved re/im by position */
+  readonly work: Float64Array;
+  /** L and U entries kept (with the diagonal): the work of one `solve` */
+  readonly nnz: number;
+  private readonly lPtr: Int32Array;
+  /** 2 × position of each kept L entry's column; its source index in the LU's L */
+  private readonly lCol: Int32Array;
+  private readonly lSrc: Int32Array;
+  private readonly lV: Float64Array;
+  private readonly uPtr: Int32Array;
+  private readonly uCol: Int32Array;
+  private readonly uSrc: Int32Array;
+  private readonly uV: Float64Array;
+  private readonly dV: Float64Array;
+
+  constructor(
+    n: number,
+    rows: Int32Array,
+    lPtr: Int32Array,
+    lIdx: Int32Array,
+    private readonly luL: Float64Array,
+    uPtr: Int32Array,
+    uIdx: Int32Array,
+    private readonly luU: Float64Array,
+    private readonly luD: Float64Array,
+  ) {
+    const r = rows.length;
+    this.rows = rows;
+    const position = new Int32Array(n).fill(-1);
+    for (let k = 0; k < r; k++) position[rows[k]] = k;
+    this.position = position;
+    this.work = new Float64Array(2 * r);
+    const lp = new Int32Array(r + 1);
+    const up = new Int32Array(r + 1);
+    const lSrc: number[] = [];
+    const uSrc: number[] = [];
+    const lCol: number[] = [];
+    const uCol: number[] = [];
+    for (let k = 0; k < r; k++) {
+      const i = rows[k];
+      for (let p = lPtr[i]; p < lPtr[i + 1]; p++) {
+        const c = position[lIdx[p]];
+        if (c < 0) continue;
+        lSrc.push(p);
+        lCol.push(2 * c);
+      }
+      lp[k + 1] = lSrc.length;
+      for (let p = uPtr[i]; p < uPtr[i + 1]; p++) {
+        const c = position[uIdx[p]];
+        if (c < 0) throw new Error('unreachable: a reach is closed under elimination-tree ancestors');
+        uSrc.push(p);
+        uCol.push(2 * c);
+      }
+      up[k + 1] = uSrc.length;
+    }
+    this.lPtr = lp;
+    this.uPtr = up;
+    this.lCol = Int32Array.from(lCol);
+    this.uCol = Int32Array.from(uCol);
+    this.lSrc = Int32Array.from(lSrc);
+    this.uSrc = Int32Array.from(uSrc);
+    this.lV = new Float64Array(2 * lSrc.length);
+    this.uV = new Float64Array(2 * uSrc.length);
+    this.dV = new Float64Array(2 * r);
+    this.nnz = lSrc.length + uSrc.length + r;
+    this.refresh();
+  }
+
+  /** Copies the LU's present values (after a refactorisation with the same pattern). */
+  refresh(): void {
+    const { lSrc, uSrc, lV, uV, dV, luL, luU, luD, rows } = this;
+    for (let q = 0; q < lSrc.length; q++) {
+      lV[2 * q] = luL[2 * lSrc[q]];
+      lV[2 * q + 1] = luL[2 * lSrc[q] + 1];
+    }
+    for (let q = 0; q < uSrc.length; q++) {
+      uV[2 * q] = luU[2 * uSrc[q]];
+      uV[2 * q + 1] = luU[2 * uSrc[q] + 1];
+    }
+    for (let k = 0; k < rows.length; k++) {
+      dV[2 * k] = luD[2 * rows[k]];
+      dV[2 * k + 1] = luD[2 * rows[k] + 1];
+    }
+  }
+
+  /** Forward then back substitution in place on `work` (the right-hand side scattered into it). */
+  solve(): void {
+    const w = this.work;
+    const r = this.rows.length;
+    const lPtr = this.lPtr;
+    const lCol = this.lCol;
+    const lV = this.lV;
+    for (let i = 0; i < r; i++) {
+      const e = lPtr[i + 1];
+      let p = lPtr[i];
+      if (p === e) continue;
+      let sr = w[2 * i];
+      let si = w[2 * i + 1];
+      for (; p < e; p++) {
+        const k = lCol[p];
+        const ar = lV[2 * p];
+        const ai = lV[2 * p + 1];
+        const yr = w[k];
+        const yi = w[k + 1];
+        sr -= ar * yr - ai * yi;
+        si -= ar * yi + ai * yr;
+      }
+      w[2 * i] = sr;
+      w[2 * i + 1] = si;
+    }
+    const uPtr = this.uPtr;
+    const uCol = this.uCol;
+    const uV = this.uV;
+    const dV = this.dV;
+    for (let i = r - 1; i >= 0; i--) {
+      let sr = w[2 * i];
+      let si = w[2 * i + 1];
+      for (let p = uPtr[i], e = uPtr[i + 1]; p < e; p++) {
+        const j = uCol[p];
+        const ar = uV[2 * p];
+        const ai = uV[2 * p + 1];
+        const yr = w[j];
+        const yi = w[j + 1];
+        sr -= ar * yr - ai * yi;
+        si -= ar * yi + ai * yr;
+      }
+      const dr = dV[2 * i];
+      const di = dV[2 * i + 1];
+      w[2 * i] = sr * dr - si * di;
+      w[2 * i + 1] = sr * di + si * dr;
+    }
+  }
+
+  /**
+   * Puts the result into the full LU's work vector at the reach rows; `backwardRowsFromZero(rest)`
+   * then completes the back substitution (every other row's forward value is zero).
+   */
+  storeInto(full: Float64Array): void {
+    const w = this.work;
+    const rows = this.rows;
+    for (let k = 0; k < rows.length; k++) {
+      full[2 * rows[k]] = w[2 * k];
+      full[2 * rows[k] + 1] = w[2 * k + 1];
     }
   }
 }

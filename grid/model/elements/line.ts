@@ -43,10 +43,10 @@ const imp = impedanceProperties<LineState>();
 
 export const lineClass: DssClass<LineState> = {
   name: 'line',
+  // the impedance defaults spread last (see load.ts: literal properties after a spread are slow)
   create: (name) => ({
     name,
     enabled: true,
-    ...defaultImpedance(),
     bus1: { bus: `${name}_1`, nodes: undefined },
     bus2: { bus: `${name}_2`, nodes: undefined },
     phases: 3,
@@ -61,6 +61,7 @@ export const lineClass: DssClass<LineState> = {
     capSpecified: false,
     sequenceWritten: false,
     unitsAfterImpedance: 'none',
+    ...defaultImpedance(),
   }),
   properties: [
     text('bus1', (s, v, ctx) => void (s.bus1 = parseBusRef(v, ctx))),

@@ -138,6 +138,39 @@ describe('dense and sparse iterations', () => {
     expect(maxDiffPu(sparse, plain.state, fast.state)).toBeLessThan(1e-8);
   });
 
+  /*
+   * A 10-section unloaded trunk (line capacitance, so no series chain folds it) between two loaded
+   * ends:  l0 (load) ─ b0 ═ s1 ═ … ═ s9 ═ j ─┬─ l1 (load)
+   *        source ═══╝                        └─ l2 (load)
+   * s1…s9 join two buses and carry nothing: they are eliminated first, so no load row's path to
+   * the root of the elimination tree passes through them and the iteration never visits them (in
+   * plain minimum-degree order the trunk is eaten from both ends and the root falls inside it).
+   */
+  it('keeps pass-through buses out of the rows the sparse iteration substitutes over', () => {
+    const lines = [
+      'clear',
+      'New Circuit.path basekv=12.47 pu=1.02 phases=3 R1=0.1 X1=0.8 R0=0.1 X0=0.8 bus1=b0',
+      'New LineCode.trunk nphases=3 r1=0.12 x1=0.4 r0=0.45 x0=1.3 c1=12 c0=5 units=km',
+    ];
+    for (let k = 1; k <= 10; k++) lines.push(`New Line.s${k} bus1=${k === 1 ? 'b0' : `s${k - 1}`} bus2=${k === 10 ? 'j' : `s${k}`} linecode=trunk length=0.5 units=km`);
+    for (const l of ['l0', 'l1', 'l2']) {
+      lines.push(`New Line.${l} bus1=${l === 'l0' ? 'b0' : 'j'} bus2=${l} linecode=trunk length=0.3 units=km`);
+      lines.push(`New Load.${l} bus1=${l} phases=3 kV=12.47 kW=900 kvar=300 model=1`);
+    }
+    const { dense, sparse } = models(`${lines.join('\n')}\n`);
+    const sp = sparse.branchSpace;
+    const inReach = new Set(sp.reachRows);
+    for (let k = 1; k <= 9; k++) {
+      for (const node of sparse.busNodes[sparse.network.busIndex.get(`s${k}`)!]) expect(inReach.has(sp.nodeRow[node])).toBe(false);
+    }
+    for (const l of ['l0', 'l1', 'l2', 'j']) {
+      for (const node of sparse.busNodes[sparse.network.busIndex.get(l)!]) expect(inReach.has(sp.nodeRow[node])).toBe(true);
+    }
+    // the compact substitution drops the L entries of the reach rows that point at those buses
+    expect(sp.reach.nnz).toBeLessThan(sparse.lu.rowsNnz(sp.reachRows));
+    solvedThreeWays(dense, sparse);
+  });
+
   it('auto picks by the cost of an iteration: dense for few load branches, sparse for many', () => {
     for (const [n, method] of [
       [4, 'dense'],

@@ -56,6 +56,34 @@ describe('SparseLU', () => {
           const yIm = new Float64Array(n);
           lu.solveSparse(nodes, vRe, vIm, lu.reach(nodes), yRe, yIm);
           expect(residual(n, entries, yRe, yIm, fullRe, fullIm)).toBeLessThan(1e-10);
+          // the same through the compact substitution over the reach, then the rest rows from zero
+          // (the sparse power flow's path), with the rows marked `first` ordered before the others
+          const first = Uint8Array.from({ length: n }, () => (rnd() > 0 ? 1 : 0));
+          const lu2 = new SparseLU(t, first);
+          const rows = lu2.reach(nodes);
+          const reach = lu2.restrict(rows);
+          reach.work.fill(0);
+          nodes.forEach((node, k) => {
+            const at = 2 * reach.position[lu2.iperm[node]];
+            reach.work[at] += vRe[k];
+            reach.work[at + 1] += vIm[k];
+          });
+          reach.solve();
+          const full = lu2.work;
+          full.fill(Number.NaN);
+          reach.storeInto(full);
+          const inReach = new Uint8Array(n);
+          for (const r of rows) inReach[r] = 1;
+          lu2.backwardRowsFromZero(Int32Array.from({ length: n }, (_v, r) => r).filter((r) => !inReach[r]));
+          const zRe = Float64Array.from({ length: n }, (_v, o) => full[2 * lu2.iperm[o]]);
+          const zIm = Float64Array.from({ length: n }, (_v, o) => full[2 * lu2.iperm[o] + 1]);
+          expect(residual(n, entries, zRe, zIm, fullRe, fullIm)).toBeLessThan(1e-10);
+          // every marked row is eliminated before every unmarked one
+          let seenUnmarked = false;
+          for (let k = 0; k < n; k++) {
+            if (!first[lu2.perm[k]]) seenUnmarked = true;
+            else expect(seenUnmarked).toBe(false);
+          }
         },
       ),
       { numRuns: 200 },
