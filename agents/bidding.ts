@@ -17,12 +17,25 @@ export interface StrategyRef {
 }
 
 /**
- * immer for the memory's updates (structural sharing: a snapshot of an agent shares what did not
- * change), without auto-freezing: states are immutable by the kernel's convention, and freezing
- * every update of 10,000 agents' memories costs more than the update itself.
+ * immer for the strategies' own state (any JSON a plugin keeps: structural sharing, so a snapshot of
+ * an agent shares what did not change), without auto-freezing: states are immutable by the kernel's
+ * convention, and freezing every update of 10,000 agents' memories costs more than the update
+ * itself. The memory's fixed fields (histories, prices, voltage) are updated by hand, with the same
+ * semantics (a new object where a field changed, the same object where nothing did, arrays copied,
+ * never mutated): they change for every agent in every period, and immer's proxies over a 48-entry
+ * history cost more than the whole period's bidding (bench sim-10k-agents).
  */
 const immer = new Immer({ autoFreeze: false });
 const produce = immer.produce;
+
+/** `list` with `item` appended, keeping the last `max` entries (a new array; `list` is not touched). */
+function appendBounded<T>(list: readonly T[], item: T, max: number): T[] {
+  const from = Math.max(0, list.length + 1 - max);
+  const out = new Array<T>(list.length + 1 - from);
+  for (let i = from; i < list.length; i++) out[i - from] = list[i];
+  out[out.length - 1] = item;
+  return out;
+}
 
 export interface BidderMemory {
   readonly strategyState: Readonly<Record<Side, JsonValue>>;
@@ -61,11 +74,36 @@ export interface BidPhysics {
   readonly battery?: BatteryView;
 }
 
+/**
+ * What every agent's context shares, made once: the period's clock (per world and period) and a
+ * strategy's parameters with its defaults applied (per scenario reference). Both are read-only to
+ * strategies, and equal to what a fresh object per agent would hold.
+ */
+const clocksOf = new WeakMap<World, StrategyContext['clock'][]>();
+function clockOf(world: World, period: number): StrategyContext['clock'] {
+  let clocks = clocksOf.get(world);
+  if (!clocks) {
+    const m = world.scenario.market;
+    clocks = world.periods.map((p) => ({ iso: p.iso, periodIndex: p.index, periodMinutes: m.period_min, periodHours: world.periodHours, startS: p.startS }));
+    clocksOf.set(world, clocks);
+  }
+  return clocks[period];
+}
+const paramsOf = new WeakMap<StrategyRef, { strategy: AnyStrategy; params: Readonly<Record<string, JsonValue>> }>();
+function paramsWithDefaults(strategy: AnyStrategy, ref: StrategyRef): Readonly<Record<string, JsonValue>> {
+  const hit = paramsOf.get(ref);
+  if (hit && hit.strategy === strategy) return hit.params;
+  const params = withDefaults(strategy, ref.params);
+  paramsOf.set(ref, { strategy, params });
+  return params;
+}
+
 /** Runs both sides' strategies for `period`; returns their offers and the memory after them. */
 export function runStrategies(world: World, agentId: string, period: number, refs: Readonly<Record<Side, StrategyRef>>, physics: BidPhysics, memory: BidderMemory): { offers: Record<Side, Offer>; memory: BidderMemory } {
   const m = world.scenario.market;
-  const p = world.periods[period];
+  const clock = clockOf(world, period);
   const rng = Rng.restore(memory.rng);
+  let drawn = false;
   const state = { ...memory.strategyState };
   const offers = {} as Record<Side, Offer>;
   for (const side of ['demand', 'supply'] as const) {
@@ -79,15 +117,18 @@ export function runStrategies(world: World, agentId: string, period: number, ref
       periodHours: world.periodHours,
       importPriceEurPerKwh: m.import_price,
       exportPriceEurPerKwh: m.export_price,
-      params: withDefaults(strategy, refs[side].params),
-      clock: { iso: p.iso, periodIndex: period, periodMinutes: m.period_min, periodHours: world.periodHours, startS: p.startS },
+      params: paramsWithDefaults(strategy, refs[side]),
+      clock,
       forecast: physics.forecast,
       battery: physics.battery,
       settlements: memory.settlements,
       bids: memory.bids,
       lastPrices: memory.lastPrices,
       voltagePu: memory.voltagePu,
-      random: () => rng.next(),
+      random: () => {
+        drawn = true;
+        return rng.next();
+      },
     };
     const r = strategy.offer(ctx, state[side]);
     offers[side] = r.offer;
@@ -95,16 +136,24 @@ export function runStrategies(world: World, agentId: string, period: number, ref
   }
   return {
     offers,
-    memory: produce(memory, (m) => {
-      m.strategyState = castDraft(state);
-      m.rng = rng.snapshot();
-      m.bids.push(castDraft({ period, supply: offers.supply, demand: offers.demand }));
-      if (m.bids.length > BID_HISTORY_PERIODS) m.bids.splice(0, m.bids.length - BID_HISTORY_PERIODS);
-    }),
+    memory: {
+      ...memory,
+      // unchanged states (every stateless strategy's) keep the object, as immer itself would
+      strategyState:
+        state.supply === memory.strategyState.supply && state.demand === memory.strategyState.demand
+          ? memory.strategyState
+          : produce(memory.strategyState, (d) => {
+              d.supply = castDraft(state.supply);
+              d.demand = castDraft(state.demand);
+            }),
+      // an untouched stream keeps its snapshot (equal either way)
+      rng: drawn ? rng.snapshot() : memory.rng,
+      bids: appendBounded(memory.bids, { period, supply: offers.supply, demand: offers.demand }, BID_HISTORY_PERIODS),
+    },
   };
 }
 
-/** The memory after the agent's own dispatch (immer: the history is appended with structural sharing). */
+/** The memory after the agent's own dispatch: its settlement appended to the history. */
 export function rememberSettlement(memory: BidderMemory, d: EventPayloads['dispatched'], periodHours: number): BidderMemory {
   const s: Settlement = {
     period: d.period,
@@ -115,25 +164,18 @@ export function rememberSettlement(memory: BidderMemory, d: EventPayloads['dispa
     welfareEur: d.welfareEur,
     paymentEur: (d.boughtKw - d.soldKw) * d.priceEurPerKwh * periodHours,
   };
-  return produce(memory, (m) => {
-    m.settlements.push(s);
-    if (m.settlements.length > HISTORY_PERIODS) m.settlements.splice(0, m.settlements.length - HISTORY_PERIODS);
-  });
+  return { ...memory, settlements: appendBounded(memory.settlements, s, HISTORY_PERIODS) };
 }
 
 /** The memory after a clearing: its prices. */
 export function rememberPrices(memory: BidderMemory, prices: Readonly<Record<string, number>>): BidderMemory {
-  return produce(memory, (m) => {
-    m.lastPrices = prices;
-  });
+  return prices === memory.lastPrices ? memory : { ...memory, lastPrices: prices };
 }
 
 /** The memory after a power flow: the voltage at the agent's bus (unchanged when none is known). */
 export function rememberVoltage(memory: BidderMemory, vPu: number | undefined): BidderMemory {
-  if (vPu === undefined) return memory;
-  return produce(memory, (m) => {
-    m.voltagePu = vPu;
-  });
+  if (vPu === undefined || vPu === memory.voltagePu) return memory;
+  return { ...memory, voltagePu: vPu };
 }
 
 /** Mean of the listed entries of a `grid-solved` voltage list (pu), or undefined when none is known. */

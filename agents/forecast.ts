@@ -104,6 +104,19 @@ export class Forecasts {
     return s;
   }
 
+  /**
+   * `series` from period `k` on, as a read-only view. Series shared by many agents (a PV size's, the
+   * feeder's) keep the view of the period last asked for: 10,000 agents bidding for period k share one.
+   */
+  from(series: Float64Array, k: number): Float64Array {
+    const last = this.views.get(series);
+    if (last && last.k === k) return last.view;
+    const view = series.subarray(k);
+    this.views.set(series, { k, view });
+    return view;
+  }
+  private readonly views = new WeakMap<Float64Array, { k: number; view: Float64Array }>();
+
   /** Total nominal demand of the feeder's loads in every period, kW. */
   feederLoadKw(): Float64Array {
     if (!this.feeder) {

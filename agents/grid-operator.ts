@@ -24,6 +24,7 @@ import type { PvSystemPce } from '../grid/model/pces.js';
 import { type BatteryParams, storageEnergyChangeKwh } from './battery.js';
 import { QUANTITY_TICK_KW } from '../markets/auction/offers.js';
 import { demandKwAt } from './prosumer.js';
+import { roundTo } from './round.js';
 
 /** The feeder element an agent drives: a load index, and whether it draws reactive power. */
 export interface DrivenElement {
@@ -149,12 +150,14 @@ export function drivenLoadPowers(
   for (const [agent, el] of elementOf) {
     const li = el.load;
     if (li < 0) continue;
-    const dd = dispatch[agent] ?? { pKw: 0, consumptionKw: 0 };
+    const dd = dispatch[agent];
+    const consumed = dd ? dd.consumptionKw : 0;
     // a prosumer whose PV is a feeder PVSystem: the element produces, the load consumes
-    const d0 = el.pvElements ? { pKw: dd.consumptionKw, consumptionKw: dd.consumptionKw } : dd;
+    const net = el.pvElements ? consumed : dd ? dd.pKw : 0;
     // paper 004 (`passive_demand: load-shape`): a passive consumer's own profile around its cleared mean
     const dw = within?.get(agent) ?? 0;
-    const d = { pKw: d0.pKw + dw, consumptionKw: d0.consumptionKw + dw };
+    const pKw = net + dw;
+    const consumptionKw = consumed + dw;
     const l = loads[li];
     let p0 = 0;
     let q0 = 0;
@@ -162,11 +165,11 @@ export function drivenLoadPowers(
       p0 += out.pW[k];
       q0 += out.qVar[k];
     }
-    const c = Math.max(0, d.consumptionKw) * 1000;
+    const c = Math.max(0, consumptionKw) * 1000;
     // W and var per load; a load that draws Q but no P now (Pmult 0, Qmult > 0) keeps that Q
     const qVar = !el.keepsPowerFactor ? 0 : Math.abs(p0) > 1e-6 ? (q0 * c) / p0 : q0 + (l.kW !== 0 ? (c * l.kvar) / l.kW : 0);
     for (let k = m.loadBrStart[li]; k < m.loadBrStart[li + 1]; k++) {
-      out.pW[k] = (d.pKw * 1000) / l.phases;
+      out.pW[k] = (pKw * 1000) / l.phases;
       out.qVar[k] = qVar / l.phases;
     }
   }
@@ -346,11 +349,13 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
       }
     }
     if (lim.check_lines) {
-      network.branches.forEach((br, bi) => {
-        if (br.kind !== 'line' || model.jumpers[bi]) return;
+      const maxAmps = engine.meter.maxAmps;
+      for (let bi = 0; bi < network.branches.length; bi++) {
+        const br = network.branches[bi];
+        if (br.kind !== 'line' || model.jumpers[bi]) continue;
         const limit = lim.line_amps ?? br.normAmps;
-        if (!(limit > 0)) return;
-        const worst = engineOf(world, state.id).meter.maxAmps[bi];
+        if (!(limit > 0)) continue;
+        const worst = maxAmps[bi];
         if (worst > limit) {
           violations++;
           emit.push({
@@ -360,7 +365,7 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
             payload: { period: state.period, element: br.name, bus: network.buses[br.terminals[br.terminals.length - 1].bus].name, kind: 'overcurrent', value: round(worst, 3), limit },
           });
         }
-      });
+      }
     }
     const loadVPu = world.loadNodes.map(([, , , k]) => {
       const kv = world.busKvBaseLn[model.nodeBus[k]];
@@ -464,9 +469,8 @@ function addToStats(st: VoltageStats, d: number, pu: number): void {
   }
 }
 
-function round(x: number, d: number): number {
-  return Number(x.toFixed(d));
-}
+/** Number(x.toFixed(d)), without the string (agents/round.ts). */
+const round = roundTo;
 
 /** The operator's engine for this iteration's feeder, from the world's services (made on first use). */
 function engineOf(world: World, agentId: string): GridEngine {

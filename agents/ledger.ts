@@ -73,7 +73,8 @@ export interface LedgerState {
   readonly agentsWelfareEur: number;
   readonly operatorSurplusEur: number;
   readonly balance: LedgerBalance;
-  readonly accounts: Readonly<Record<string, Account>>;
+  /** every settled agent's account (read one with `accountOf`) */
+  readonly accounts: Accounts;
   readonly passiveCap: Readonly<Record<string, number>>;
   readonly passive: PassiveDemand;
   /** the open period: its clearing and the settlements seen so far */
@@ -91,7 +92,56 @@ function interCommunityFees(p: EventPayloads['market-cleared'], feeEurPerKwh: nu
   return kw === 0 ? 0 : kw * feeEurPerKwh;
 }
 
-const EMPTY: Account = { boughtKwh: 0, soldKwh: 0, paymentEur: 0, baselineEur: 0, welfareEur: 0, periods: 0 };
+/**
+ * The accounts as columns, one entry per agent in the order of its first settlement: one copy of
+ * six typed arrays per period instead of a new object per agent and a copy of a 10,000-key record
+ * (still plain, cloneable data). Entries are appended when new agents settle.
+ */
+export interface Accounts {
+  readonly ids: readonly string[];
+  readonly index: Readonly<Record<string, number>>;
+  readonly boughtKwh: Float64Array;
+  readonly soldKwh: Float64Array;
+  readonly paymentEur: Float64Array;
+  readonly baselineEur: Float64Array;
+  readonly welfareEur: Float64Array;
+  readonly periods: Float64Array;
+}
+
+const COLUMNS = ['boughtKwh', 'soldKwh', 'paymentEur', 'baselineEur', 'welfareEur', 'periods'] as const;
+
+function noAccounts(): Accounts {
+  return { ids: [], index: {}, boughtKwh: new Float64Array(0), soldKwh: new Float64Array(0), paymentEur: new Float64Array(0), baselineEur: new Float64Array(0), welfareEur: new Float64Array(0), periods: new Float64Array(0) };
+}
+
+/** The accounts copied for an update, with entries for the `settled` agents not yet in them. */
+function copyFor(a: Accounts, settled: readonly { readonly agent: string }[]): Accounts {
+  let ids = a.ids;
+  let index = a.index;
+  for (const { agent: id } of settled) {
+    if (Object.hasOwn(index, id)) continue;
+    if (ids === a.ids) {
+      ids = [...a.ids];
+      index = { ...a.index };
+    }
+    (index as Record<string, number>)[id] = ids.length;
+    (ids as string[]).push(id);
+  }
+  const col = (c: Float64Array): Float64Array => {
+    const out = new Float64Array(ids.length);
+    out.set(c);
+    return out;
+  };
+  return { ids, index, boughtKwh: col(a.boughtKwh), soldKwh: col(a.soldKwh), paymentEur: col(a.paymentEur), baselineEur: col(a.baselineEur), welfareEur: col(a.welfareEur), periods: col(a.periods) };
+}
+
+/** One agent's account, or undefined when it never settled. */
+export function accountOf(state: LedgerState, id: string): Account | undefined {
+  const a = state.accounts;
+  if (!Object.hasOwn(a.index, id)) return undefined;
+  const k = a.index[id];
+  return Object.fromEntries(COLUMNS.map((c) => [c, a[c][k]])) as unknown as Account;
+}
 
 /** Tolerance of the welfare identity per period, EUR: rounding of a few thousand products. */
 function welfareTolerance(scale: number): number {
@@ -108,7 +158,7 @@ export const ledgerKind: AgentKind<LedgerState, LedgerConfig> = {
     agentsWelfareEur: 0,
     operatorSurplusEur: 0,
     balance: { consumption: 0, production: 0, self_consumption: 0, import: 0, export: 0, battery_charge: 0, battery_discharge: 0 },
-    accounts: {},
+    accounts: noAccounts(),
     passiveCap: { ...(config.passiveDemand ?? {}) },
     passive: { kwh: 0, paymentEur: 0, capValueEur: 0 },
     open: undefined,
@@ -121,7 +171,7 @@ export const ledgerKind: AgentKind<LedgerState, LedgerConfig> = {
         // the period's settlements arrive as one batch: one copy of the accounts per period
         const p = event.payload;
         const b = { ...state.balance, import: state.balance.import + p.importKw * h, export: state.balance.export + p.exportKw * h };
-        const accounts: Record<string, Account> = { ...state.accounts };
+        const accounts = copyFor(state.accounts, p.dispatch);
         let paymentsEur = 0;
         let agentsWelfareEur = 0;
         let passive = state.passive;
@@ -143,8 +193,13 @@ export const ledgerKind: AgentKind<LedgerState, LedgerConfig> = {
             b.production += d.soldKw * h;
             b.self_consumption += Math.min(d.boughtKw, d.soldKw) * h;
           }
-          const a = accounts[d.agent] ?? EMPTY;
-          accounts[d.agent] = { boughtKwh: a.boughtKwh + d.boughtKw * h, soldKwh: a.soldKwh + d.soldKw * h, paymentEur: a.paymentEur + payment, baselineEur: a.baselineEur + baseline, welfareEur: a.welfareEur + d.welfareEur, periods: a.periods + 1 };
+          const k = accounts.index[d.agent];
+          accounts.boughtKwh[k] += d.boughtKw * h;
+          accounts.soldKwh[k] += d.soldKw * h;
+          accounts.paymentEur[k] += payment;
+          accounts.baselineEur[k] += baseline;
+          accounts.welfareEur[k] += d.welfareEur;
+          accounts.periods[k] += 1;
           paymentsEur += payment;
           agentsWelfareEur += d.welfareEur;
         }

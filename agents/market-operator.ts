@@ -9,7 +9,7 @@
  * registry (agents/mechanisms.ts); the day-ahead community market clears the whole day at the first
  * gate and publishes one period per gate.
  */
-import { type AuctionBook, clearPeriod, type BlockOrder, validateBook } from '../markets/auction/index.js';
+import { type AuctionBook, acceptedInBook, clearPeriod, type BlockOrder, validateBook } from '../markets/auction/index.js';
 import { alignHours } from '../markets/community/day.js';
 import { clearCommunityFast, clearDayAheadQpWith, clearDayAheadWith, type CommunityAgent, type CommunityDay, type CommunityProblem, type CommunityResult, dayAheadKktResiduals, GRID_ID, type KktReport, validateProblem } from '../markets/community/index.js';
 import type { HighsModule } from '../markets/solvers/highs.js';
@@ -17,7 +17,7 @@ import type { MilpSolver } from '../markets/solvers/milp.js';
 import { LemsimError, SolverError } from '../src/errors.js';
 import type { AnyDraft, Bid, CommunityTrade, MarketWhy } from '../src/kernel/events.js';
 import { clearByManagers, clearDayByManagersAt, communityTrades } from './manager-clearing.js';
-import { type PriceExplanation, explainPrice } from '../markets/auction/explain.js';
+import { type PriceExplanation, acceptedIdsOf, explainPrice } from '../markets/auction/explain.js';
 import type { AgentKind, World } from './agent.js';
 import { type ConsList, cons, inInsertionOrder } from './cons-list.js';
 import { gridKwFromMarket } from './sign.js';
@@ -82,21 +82,41 @@ export function gridLimits(m: World['scenario']['market']): { maxImportKw: numbe
   return { maxImportKw: m.max_import_kw ?? (residual ? 0 : null), maxExportKw: m.max_export_kw ?? null };
 }
 
+/**
+ * The auction blocks of a gate closure's bids, both sides in bid order (non-auction bids skipped).
+ * Built once per gate closure: `validateAuctionBids` checks the very orders `clearAuction` clears
+ * (memoized on the bids list, which neither changes).
+ */
+const blocksOfBids = new WeakMap<readonly SubmittedBid[], { supply: BlockOrder[]; demand: BlockOrder[] }>();
+function auctionBlocks(bids: readonly SubmittedBid[]): { supply: BlockOrder[]; demand: BlockOrder[] } {
+  let sides = blocksOfBids.get(bids);
+  if (!sides) {
+    const supply: BlockOrder[] = [];
+    const demand: BlockOrder[] = [];
+    for (const b of bids) {
+      if (b.bid.market !== 'auction') continue;
+      for (const o of b.bid.supply) supply.push({ id: o.id, agent: b.agent, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
+      for (const o of b.bid.demand) demand.push({ id: o.id, agent: b.agent, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
+    }
+    sides = { supply, demand };
+    blocksOfBids.set(bids, sides);
+  }
+  return sides;
+}
+
 /** Clears one auction period from the submitted bids. */
 export function clearAuction(world: World, period: number, bids: readonly SubmittedBid[], solver: MilpSolver | undefined): ClearingSnapshot {
   const m = world.scenario.market;
-  const supply: BlockOrder[] = [];
-  const demand: BlockOrder[] = [];
-  for (const b of bids) {
-    if (b.bid.market !== 'auction') continue;
-    for (const o of b.bid.supply) supply.push({ id: o.id, agent: b.agent, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
-    for (const o of b.bid.demand) demand.push({ id: o.id, agent: b.agent, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
-  }
+  const { supply, demand } = auctionBlocks(bids);
   const book = { id: world.periods[period].label, supply, demand };
   const grid = { importPriceEurPerKwh: m.import_price, exportPriceEurPerKwh: m.export_price, ...gridLimits(m) };
   const r = clearPeriod(book, grid, world.periodHours, { pricing: m.pricing, solver });
   const explanation = explainPrice(book, grid, r, m.pricing);
-  const acc = new Set([...r.acceptedSupply, ...r.acceptedDemand]);
+  // which blocks were accepted: by position in the book (built from these bids in this order), or by id
+  const inBook = acceptedInBook(r, book);
+  const acc = inBook ? undefined : acceptedIdsOf(r);
+  let si = 0;
+  let di = 0;
   // with nothing traded locally, peers face the grid's prices: a buyer pays import, a seller gets export
   const price = r.priceEurPerKwh;
   const dispatch = bids.map((b) => {
@@ -104,8 +124,8 @@ export function clearAuction(world: World, period: number, bids: readonly Submit
     let bought = 0;
     let sold = 0;
     let value = 0;
-    for (const o of b.bid.demand) if (acc.has(o.id)) (bought += o.kw), (value += o.kw * o.priceEurPerKwh);
-    for (const o of b.bid.supply) if (acc.has(o.id)) (sold += o.kw), (value -= o.kw * o.priceEurPerKwh);
+    for (const o of b.bid.demand) if (inBook ? inBook.demand[di++] === 1 : acc!.has(o.id)) (bought += o.kw), (value += o.kw * o.priceEurPerKwh);
+    for (const o of b.bid.supply) if (inBook ? inBook.supply[si++] === 1 : acc!.has(o.id)) (sold += o.kw), (value -= o.kw * o.priceEurPerKwh);
     const p = price ?? (bought > sold ? m.import_price : m.export_price);
     // individual welfare: offered value of what it bought minus cost of what it sold, minus net payment
     const welfare = (value - (bought - sold) * p) * world.periodHours;
@@ -264,14 +284,8 @@ export function validateAuctionBids(world: World, period: number, bids: readonly
   const grid = { importPriceEurPerKwh: m.import_price, exportPriceEurPerKwh: m.export_price, maxImportKw: null, maxExportKw: null };
   const id = world.periods[period]?.label ?? String(period);
   const bookOf = (of: readonly SubmittedBid[]): AuctionBook => {
-    const supply: BlockOrder[] = [];
-    const demand: BlockOrder[] = [];
-    for (const b of of) {
-      if (b.bid.market !== 'auction') throw new LemsimError(`agent '${b.agent}' submitted a ${b.bid.market} bid to an auction`);
-      for (const o of b.bid.supply) supply.push({ id: o.id, agent: b.agent, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
-      for (const o of b.bid.demand) demand.push({ id: o.id, agent: b.agent, kw: o.kw, priceEurPerKwh: o.priceEurPerKwh });
-    }
-    return { periodHours: world.periodHours, grid, periods: [{ id, supply, demand }] };
+    for (const b of of) if (b.bid.market !== 'auction') throw new LemsimError(`agent '${b.agent}' submitted a ${b.bid.market} bid to an auction`);
+    return { periodHours: world.periodHours, grid, periods: [{ id, ...auctionBlocks(of) }] };
   };
   try {
     validateBook(bookOf(bids));

@@ -21,6 +21,22 @@ export function demandKwAt(world: World, loadIndex: number, hour: number): numbe
   return Math.max(0, shape ? (shape.useActual ? shapeMultipliers(shape, hour).p : l.kW * shapeMultipliers(shape, hour).p) : l.kW);
 }
 
+/** Entries of the world's `loadNodes` by load name, computed once per world (not once per prosumer: O(loads²)). */
+const entriesByWorld = new WeakMap<World, Map<string, number[]>>();
+function loadNodeEntries(world: World): Map<string, number[]> {
+  let byLoad = entriesByWorld.get(world);
+  if (!byLoad) {
+    byLoad = new Map();
+    world.loadNodes.forEach(([load], i) => {
+      const list = byLoad!.get(load);
+      if (list) list.push(i);
+      else byLoad!.set(load, [i]);
+    });
+    entriesByWorld.set(world, byLoad);
+  }
+  return byLoad;
+}
+
 export interface ProsumerConfig {
   readonly load: string;
   readonly pvKwp: number;
@@ -53,10 +69,7 @@ export const prosumerKind: AgentKind<ProsumerState, ProsumerConfig> = {
   init(id, config, world) {
     const loadIndex = world.loadIndex.get(config.load);
     if (loadIndex === undefined) throw new Error(`prosumer ${id}: load ${config.load} is not on the feeder`);
-    const voltageEntries: number[] = [];
-    world.loadNodes.forEach(([load], i) => {
-      if (load === config.load) voltageEntries.push(i);
-    });
+    const voltageEntries = loadNodeEntries(world).get(config.load) ?? [];
     return {
       id,
       ...config,
@@ -90,7 +103,7 @@ export const prosumerKind: AgentKind<ProsumerState, ProsumerConfig> = {
           // the demand the agent has in period k: its load shape, times its noise draw (the forecast stays noiseless)
           nominal = demandKw[k] * (state.loadNoise ? state.loadNoise[k] : 1);
           pv = pvKw[k];
-          const forecast = { demandKw: demandKw.subarray(k), pvKw: pvKw.subarray(k), feederLoadKw: feederKw.subarray(k) };
+          const forecast = { demandKw: demandKw.subarray(k), pvKw: world.forecast.from(pvKw, k), feederLoadKw: world.forecast.from(feederKw, k) };
           const r = runStrategies(world, state.id, k, state, { nominalDemandKw: nominal, availableSupplyKw: pv, forecast }, memory);
           memory = r.memory;
           const { supply, demand } = r.offers;

@@ -10,7 +10,7 @@
 import type { AgentInstance } from '../agents/agent.js';
 import { parseScenario } from '../src/scenario.js';
 import { Simulation } from '../src/sim/simulation.js';
-import { type Benchmark, peakMb, secondsSince } from './bench.js';
+import { type Benchmark, cpuSecondsSince, peakMb, secondsSince } from './bench.js';
 import { writeSyntheticFeeder } from './synthetic-feeder.js';
 
 type Phase = 'bidding' | 'clearing' | 'power_flow';
@@ -58,14 +58,18 @@ function scale(name: string, prosumers: number, to: string): Benchmark {
       const acc: Record<Phase, number> = { bidding: 0, clearing: 0, power_flow: 0 };
       timePhases(sim.agents, acc);
       const t1 = process.hrtime.bigint();
+      const c1 = process.cpuUsage();
       const [summary] = sim.run();
       const runS = secondsSince(t1);
+      const runCpuS = cpuSecondsSince(c1);
       const periods = sim.world.periods.length;
       const ms = (x: number) => Math.round((x / periods) * 1e5) / 100;
       return {
         s: Math.round((setupS + runS) * 100) / 100,
         setup_s: Math.round(setupS * 100) / 100,
         run_s: Math.round(runS * 100) / 100,
+        // the machine is shared: CPU seconds of this process (main thread, GC and compiler threads) beside wall time
+        run_cpu_s: Math.round(runCpuS * 100) / 100,
         prosumers: sim.agents.filter((a) => a.kind.kind === 'prosumer').length,
         periods,
         ms_per_period: ms(runS),

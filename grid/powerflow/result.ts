@@ -159,10 +159,35 @@ export class GridMeter {
   readonly maxAmps: Float64Array;
   private readonly cur = new Float64Array(2);
   private readonly feederKva: number;
+  // every branch's Yprim and nodes packed once into flat arrays (branch b: nodes[nodeAt[b]…nodeAt[b+1]),
+  // its n×n matrix from yAt[b]): the per-sub-step pass reads typed arrays only, never the branch
+  // objects, whose shapes differ by element class (lines, transformers, switches)
+  private readonly nodeAt: Int32Array;
+  private readonly nodes: Int32Array;
+  private readonly yAt: Int32Array;
+  private readonly yRe: Float64Array;
+  private readonly yIm: Float64Array;
 
   constructor(private readonly model: SolverModel) {
     this.feederKva = model.network.loads.reduce((sum, l) => sum + Math.hypot(l.kW, l.kvar), 0);
-    this.maxAmps = new Float64Array(model.network.branches.length);
+    const branches = model.network.branches;
+    this.maxAmps = new Float64Array(branches.length);
+    this.nodeAt = new Int32Array(branches.length + 1);
+    this.yAt = new Int32Array(branches.length + 1);
+    for (let b = 0; b < branches.length; b++) {
+      const n = model.branchNodes[b].length;
+      this.nodeAt[b + 1] = this.nodeAt[b] + n;
+      this.yAt[b + 1] = this.yAt[b] + n * n;
+    }
+    this.nodes = new Int32Array(this.nodeAt[branches.length]);
+    this.yRe = new Float64Array(this.yAt[branches.length]);
+    this.yIm = new Float64Array(this.yAt[branches.length]);
+    for (let b = 0; b < branches.length; b++) {
+      const n = model.branchNodes[b].length;
+      this.nodes.set(model.branchNodes[b], this.nodeAt[b]);
+      this.yRe.set(branches[b].y.re.subarray(0, n * n), this.yAt[b]);
+      this.yIm.set(branches[b].y.im.subarray(0, n * n), this.yAt[b]);
+    }
   }
 
   /** Measures a solution; returns its power balance (kW, kvar, relative mismatch). */
@@ -172,27 +197,30 @@ export class GridMeter {
     let lossQ = 0;
     let termsVa = 0;
     const branches = m.network.branches;
+    const { nodeAt, yAt, yRe, yIm } = this;
+    const flatNodes = this.nodes;
+    const jumpers = m.jumpers;
     for (let b = 0; b < branches.length; b++) {
-      const y = branches[b].y;
-      const nodes = m.branchNodes[b];
-      const n = nodes.length;
-      const jumper = m.jumpers[b] === 1;
+      const n0 = nodeAt[b];
+      const n = nodeAt[b + 1] - n0;
+      const y0 = yAt[b];
+      const jumper = jumpers[b] === 1;
       let mx = 0;
       for (let r = 0; r < n; r++) {
         let sr = 0;
         let si = 0;
-        const row = r * n;
+        const row = y0 + r * n;
         for (let c = 0; c < n; c++) {
-          const k = nodes[c];
+          const k = flatNodes[n0 + c];
           if (k < 0) continue;
-          const ar = y.re[row + c];
-          const ai = y.im[row + c];
+          const ar = yRe[row + c];
+          const ai = yIm[row + c];
           sr += ar * vRe[k] - ai * vIm[k];
           si += ar * vIm[k] + ai * vRe[k];
         }
         const mag = Math.sqrt(sr * sr + si * si);
         if (mag > mx) mx = mag;
-        const k = nodes[r];
+        const k = flatNodes[n0 + r];
         if (k >= 0 && !jumper) {
           lossP += vRe[k] * sr + vIm[k] * si;
           lossQ += vIm[k] * sr - vRe[k] * si;
@@ -200,8 +228,9 @@ export class GridMeter {
         }
       }
       this.maxAmps[b] = mx;
-      const sh = branches[b].shuntEnd;
-      if (jumper && sh) {
+      const sh = jumper ? branches[b].shuntEnd : undefined;
+      if (sh) {
+        const nodes = m.branchNodes[b];
         // a merged jumper has no voltage across it: its only power is its capacitance's (series
         // terms of 1e10 S would cancel to rounding noise)
         const q = sh.n;

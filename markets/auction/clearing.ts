@@ -297,10 +297,9 @@ function finish(
     paradoxicallyAccepted = [...idsInBookOrder(p, 'supply', par.accepted.supply), ...idsInBookOrder(p, 'demand', par.accepted.demand)];
     paradoxicallyRejected = [...idsInBookOrder(p, 'supply', par.rejected.supply), ...idsInBookOrder(p, 'demand', par.rejected.demand)];
     // DESIGN rule 9: individual rationality, checked independently of the pricing code
-    const accepted = [
-      ...Array.from(a.supply, (x, k) => ({ x, k })).filter((e) => e.x).map((e) => ({ id: p.supply.ids[e.k], side: 'sell' as const, limitEurPerKwh: p.supply.priceEurPerKwh[e.k] })),
-      ...Array.from(a.demand, (x, k) => ({ x, k })).filter((e) => e.x).map((e) => ({ id: p.demand.ids[e.k], side: 'buy' as const, limitEurPerKwh: p.demand.priceEurPerKwh[e.k] })),
-    ];
+    const accepted: { id: string; side: 'sell' | 'buy'; limitEurPerKwh: number }[] = [];
+    for (let k = 0; k < a.supply.length; k++) if (a.supply[k]) accepted.push({ id: p.supply.ids[k], side: 'sell', limitEurPerKwh: p.supply.priceEurPerKwh[k] });
+    for (let k = 0; k < a.demand.length; k++) if (a.demand[k]) accepted.push({ id: p.demand.ids[k], side: 'buy', limitEurPerKwh: p.demand.priceEurPerKwh[k] });
     const violations = individualRationalityViolations(accepted, price, PRICE_TOL);
     if (violations.length !== paradoxicallyAccepted.length) {
       throw new InvariantError(`auction period '${book.id}': individual-rationality check disagrees with the pricing (${violations.join(', ')})`);
@@ -309,7 +308,7 @@ function finish(
       throw new InvariantError(`auction period '${book.id}': uniform price ${price} leaves ${violations.join(', ')} out of the money`);
     }
   }
-  return {
+  const result: PeriodResult = {
     id: book.id,
     status: paradoxicallyAccepted.length > 0 ? 'paradoxically_accepted' : 'cleared',
     welfareEur: f.welfareEurPerH * periodHours,
@@ -327,6 +326,27 @@ function finish(
     optimalityGap: relativeGap(optimality.boundEurPerH, optimumEurPerH),
     ...(optimality.detail !== undefined ? { detail: optimality.detail } : {}),
   };
+  const inBook = (side: 'supply' | 'demand'): Uint8Array => {
+    const f = new Uint8Array(book[side].length);
+    const merit = a[side];
+    for (let k = 0; k < merit.length; k++) if (merit[k]) f[p[side].order[k]] = 1;
+    return f;
+  };
+  acceptance.set(result, { book, supply: inBook('supply'), demand: inBook('demand') });
+  return result;
+}
+
+/** Each result's acceptance in book order (position i of `book.supply`/`book.demand`), beside the ids it reports. */
+const acceptance = new WeakMap<PeriodResult, { readonly book: PeriodBook; readonly supply: Uint8Array; readonly demand: Uint8Array }>();
+
+/**
+ * Which orders of `book` the clearing `result` accepted, by position (1: accepted), when `result`
+ * cleared this very book; undefined otherwise. The same as looking each order's id up in the
+ * accepted lists, without hashing tens of thousands of ids.
+ */
+export function acceptedInBook(result: PeriodResult, book: PeriodBook): { readonly supply: Uint8Array; readonly demand: Uint8Array } | undefined {
+  const a = acceptance.get(result);
+  return a && a.book === book ? a : undefined;
 }
 
 /** (bound − value) / |bound|, 0 within `PROVEN_REL_GAP` (and for a zero bound). */

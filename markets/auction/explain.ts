@@ -22,7 +22,7 @@
  * the surplus forgone by in-the-money rejected blocks, whose prices are reported when they pin it.
  */
 import type { BlockOrder, GridTerms, PeriodBook } from './orders.js';
-import type { PeriodResult } from './clearing.js';
+import { type PeriodResult, acceptedInBook } from './clearing.js';
 import { KW_TOL } from './period-model.js';
 import { PRICE_TOL, type PricingRule } from './pricing.js';
 
@@ -145,6 +145,18 @@ function sentence(b: PriceBound): string {
   return `${role}: ${who.join(' and ')}`;
 }
 
+const acceptedSets = new WeakMap<PeriodResult, ReadonlySet<string>>();
+
+/** The ids a clearing accepted (both sides) as a set, made once per result (the explanation and the dispatch both look blocks up). */
+export function acceptedIdsOf(result: PeriodResult): ReadonlySet<string> {
+  let ids = acceptedSets.get(result);
+  if (!ids) {
+    ids = new Set([...result.acceptedSupply, ...result.acceptedDemand]);
+    acceptedSets.set(result, ids);
+  }
+  return ids;
+}
+
 /**
  * Explains the price of one cleared period.
  *
@@ -155,12 +167,21 @@ function sentence(b: PriceBound): string {
  * @param options `blocks`: also list every block with its status (`blockStatuses`; costs a sort of the book)
  */
 export function explainPrice(book: PeriodBook, grid: GridTerms, result: PeriodResult, rule: PricingRule, options: { readonly blocks?: boolean } = {}): PriceExplanation {
-  const accepted = new Set([...result.acceptedSupply, ...result.acceptedDemand]);
+  const accepted = acceptedIdsOf(result);
   // only the blocks at a bound need merit order (equal prices: by id); the rest is counted, not sorted
   const supply = book.supply;
   const demand = book.demand;
-  const accS = supply.filter((o) => accepted.has(o.id));
-  const accD = demand.filter((o) => accepted.has(o.id));
+  // each block's acceptance looked up once (a book holds tens of thousands of blocks)
+  const flag = (orders: readonly BlockOrder[]): Uint8Array => {
+    const f = new Uint8Array(orders.length);
+    for (let i = 0; i < orders.length; i++) if (accepted.has(orders[i].id)) f[i] = 1;
+    return f;
+  };
+  const known = acceptedInBook(result, book);
+  const accFlagS = known ? known.supply : flag(supply);
+  const accFlagD = known ? known.demand : flag(demand);
+  const accS = supply.filter((_, i) => accFlagS[i] === 1);
+  const accD = demand.filter((_, i) => accFlagD[i] === 1);
   const importing = result.importKw > KW_TOL;
   const exporting = result.exportKw > KW_TOL;
   const atImportLimit = grid.maxImportKw !== null && result.importKw >= grid.maxImportKw - KW_TOL;
@@ -196,19 +217,33 @@ export function explainPrice(book: PeriodBook, grid: GridTerms, result: PeriodRe
     const price = result.priceEurPerKwh;
     if (price !== null) {
       // inside the range, rejected in-the-money blocks pin the price: the nearest rejected prices on either side
-      const rejS = supply.filter((o) => !accepted.has(o.id));
-      const rejD = demand.filter((o) => !accepted.has(o.id));
-      const rej = [...rejS.map((o) => ({ o, side: 'supply' as const })), ...rejD.map((o) => ({ o, side: 'demand' as const }))];
+      // the rejected blocks (supply, then demand), scanned in place: no per-block objects
       const loP = lo.priceEurPerKwh ?? -Infinity;
       const hiP = hi.priceEurPerKwh ?? Infinity;
-      const below = rej.filter((r) => r.o.priceEurPerKwh <= price + PRICE_TOL && r.o.priceEurPerKwh > loP + PRICE_TOL).map((r) => r.o.priceEurPerKwh);
-      const above = rej.filter((r) => r.o.priceEurPerKwh >= price - PRICE_TOL && r.o.priceEurPerKwh < hiP - PRICE_TOL).map((r) => r.o.priceEurPerKwh);
-      const pinned = (role: 'lower' | 'upper', p: number): PriceBound => ({
-        role, priceEurPerKwh: p, grid: null, blockStatus: 'rejected',
-        blocks: rej.filter((r) => near(r.o.priceEurPerKwh, p)).sort((x, y) => (x.side === y.side ? byId(x.o, y.o) : x.side === 'supply' ? -1 : 1)).map((r) => asMarginal(r.o, r.side)),
-      });
-      if (below.length > 0) lower = pinned('lower', Math.max(...below));
-      if (above.length > 0) upper = pinned('upper', Math.min(...above));
+      let below = -Infinity;
+      let above = Infinity;
+      let nBelow = 0;
+      let nAbove = 0;
+      for (const [orders, f] of [[supply, accFlagS], [demand, accFlagD]] as const) {
+        for (let i = 0; i < orders.length; i++) {
+          if (f[i] === 1) continue;
+          const q = orders[i].priceEurPerKwh;
+          if (q <= price + PRICE_TOL && q > loP + PRICE_TOL) (below = Math.max(below, q)), nBelow++;
+          if (q >= price - PRICE_TOL && q < hiP - PRICE_TOL) (above = Math.min(above, q)), nAbove++;
+        }
+      }
+      const pinned = (role: 'lower' | 'upper', p: number): PriceBound => {
+        const at: { o: BlockOrder; side: 'supply' | 'demand' }[] = [];
+        for (const [orders, f, side] of [[supply, accFlagS, 'supply'], [demand, accFlagD, 'demand']] as const) {
+          for (let i = 0; i < orders.length; i++) if (f[i] === 0 && near(orders[i].priceEurPerKwh, p)) at.push({ o: orders[i], side });
+        }
+        return {
+          role, priceEurPerKwh: p, grid: null, blockStatus: 'rejected',
+          blocks: at.sort((x, y) => (x.side === y.side ? byId(x.o, y.o) : x.side === 'supply' ? -1 : 1)).map((r) => asMarginal(r.o, r.side)),
+        };
+      };
+      if (nBelow > 0) lower = pinned('lower', below);
+      if (nAbove > 0) upper = pinned('upper', above);
       const a = lower.priceEurPerKwh;
       const b = upper.priceEurPerKwh;
       recomputed = a !== null && b !== null ? (a + b) / 2 : a ?? b;
@@ -226,8 +261,8 @@ export function explainPrice(book: PeriodBook, grid: GridTerms, result: PeriodRe
   if (exporting) binds.push(`the grid is the marginal buyer: it takes the ${fmtKw(result.exportKw)} kW surplus at its export price ${fmtP(grid.exportPriceEurPerKwh)} EUR/kWh`);
   if (importing) binds.push(`the grid is the marginal seller: it covers ${fmtKw(result.importKw)} kW at its import price ${fmtP(grid.importPriceEurPerKwh)} EUR/kWh`);
   const ref = price ?? (grid.importPriceEurPerKwh + grid.exportPriceEurPerKwh) / 2;
-  const wantMore = demand.filter((o) => !accepted.has(o.id) && o.priceEurPerKwh > ref + PRICE_TOL);
-  const wantSell = supply.filter((o) => !accepted.has(o.id) && o.priceEurPerKwh < ref - PRICE_TOL);
+  const wantMore = demand.filter((o, i) => accFlagD[i] === 0 && o.priceEurPerKwh > ref + PRICE_TOL);
+  const wantSell = supply.filter((o, i) => accFlagS[i] === 0 && o.priceEurPerKwh < ref - PRICE_TOL);
   if (atImportLimit && wantMore.length > 0) {
     binds.push(`the import limit binds: ${grid.maxImportKw === 0 ? 'no import is allowed (max_import_kw 0, a residual grid)' : `import is at max_import_kw ${fmtKw(grid.maxImportKw!)} kW`}, and ${wantMore.length} demand block(s) bidding above the price stay out`);
   }
@@ -236,10 +271,15 @@ export function explainPrice(book: PeriodBook, grid: GridTerms, result: PeriodRe
     const agents = new Set([...lower.blocks, ...upper.blocks].filter((b) => b.side === side && accepted.has(b.id)).map((b) => b.agent));
     // per agent on this side: offered kW and whether every block was accepted (one pass over the book)
     const offered = new Map<string, { kw: number; all: boolean }>();
-    for (const o of book[side]) {
-      if (!agents.has(o.agent)) continue;
-      const cur = offered.get(o.agent) ?? { kw: 0, all: true };
-      offered.set(o.agent, { kw: cur.kw + o.kw, all: cur.all && accepted.has(o.id) });
+    const orders = book[side];
+    const f = side === 'supply' ? accFlagS : accFlagD;
+    if (agents.size > 0) {
+      for (let i = 0; i < orders.length; i++) {
+        const o = orders[i];
+        if (!agents.has(o.agent)) continue;
+        const cur = offered.get(o.agent) ?? { kw: 0, all: true };
+        offered.set(o.agent, { kw: cur.kw + o.kw, all: cur.all && f[i] === 1 });
+      }
     }
     const full = [...agents].filter((a) => offered.get(a)?.all).sort();
     if (full.length > 0) {

@@ -72,11 +72,31 @@ function edges(qMaxKw: number, blockKw: number): number[] {
   }
 }
 
+/**
+ * Block ids by agent and side tag (`${agent}-${tag}${b + 1}`), made once and reused: an agent offers
+ * the same ids every period, and a period of 10,000 peers makes some 60,000 of them. Bounded: the
+ * cache starts over past `MAX_CACHED_AGENTS` agents (ids are equal strings either way).
+ */
+const blockIds = new Map<string, { s: string[]; d: string[]; [tag: string]: string[] }>();
+const MAX_CACHED_AGENTS = 200_000;
+
+function blockId(agent: string, tag: string, b: number): string {
+  let byTag = blockIds.get(agent);
+  if (!byTag) {
+    if (blockIds.size >= MAX_CACHED_AGENTS) blockIds.clear();
+    byTag = { s: [], d: [] };
+    blockIds.set(agent, byTag);
+  }
+  const ids = (byTag[tag] ??= []);
+  for (let k = ids.length; k <= b; k++) ids.push(`${agent}-${tag}${k + 1}`);
+  return ids[b];
+}
+
 function blocks(agent: string, tag: string, qMaxKw: number, blockKw: number, price: (q: number) => number): BlockOrder[] {
   let lower = 0;
   return edges(toTick(qMaxKw), blockKw).map((upper, b) => {
     // the curve is defined up to the exact q_MAX; the ticked last edge may sit half a watt beyond it
-    const o: BlockOrder = { id: `${agent}-${tag}${b + 1}`, agent, kw: toTick(upper - lower), priceEurPerKwh: price(Math.min(upper, qMaxKw)) };
+    const o: BlockOrder = { id: blockId(agent, tag, b), agent, kw: toTick(upper - lower), priceEurPerKwh: price(Math.min(upper, qMaxKw)) };
     lower = upper;
     return o;
   });

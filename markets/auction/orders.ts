@@ -90,19 +90,23 @@ export function validateBook(book: AuctionBook, file?: string): void {
     periodIds.set(p.id, pi);
     if (!Array.isArray(p.supply)) fail(file, `${at}.supply`, `period '${p.id}' has no supply list (use [] for none)`);
     if (!Array.isArray(p.demand)) fail(file, `${at}.demand`, `period '${p.id}' has no demand list (use [] for none)`);
-    const orderIds = new Map<string, string>();
+    // where each id was first used: supply index k as k, demand index k as −1 − k (the path of the
+    // message is only spelled out for a failure: a period's book holds tens of thousands of orders)
+    const orderIds = new Map<string, number>();
+    const pathOf = (side: 'supply' | 'demand', oi: number): string => `${at}.${side}[${oi}]`;
     for (const side of ['supply', 'demand'] as const) {
-      p[side].forEach((o, oi) => {
-        const oat = `${at}.${side}[${oi}]`;
-        const who = `period '${p.id}', order '${String(o.id)}'`;
-        if (typeof o.id !== 'string' || o.id === '') fail(file, `${oat}.id`, `period '${p.id}': an order needs a non-empty id`);
+      const orders = p[side];
+      for (let oi = 0; oi < orders.length; oi++) {
+        const o = orders[oi];
+        const who = (): string => `period '${p.id}', order '${String(o.id)}'`;
+        if (typeof o.id !== 'string' || o.id === '') fail(file, `${pathOf(side, oi)}.id`, `period '${p.id}': an order needs a non-empty id`);
         const prev = orderIds.get(o.id);
-        if (prev !== undefined) fail(file, `${oat}.id`, `${who}: duplicate order id (already used at ${prev})`);
-        orderIds.set(o.id, oat);
-        if (typeof o.agent !== 'string' || o.agent === '') fail(file, `${oat}.agent`, `${who}: needs a non-empty agent`);
-        if (!(Number.isFinite(o.kw) && o.kw > 0)) fail(file, `${oat}.kw`, `${who}: kw must be a positive finite number, got ${String(o.kw)}`);
-        if (!Number.isFinite(o.priceEurPerKwh)) fail(file, `${oat}.price`, `${who}: price must be a finite number in EUR/kWh, got ${String(o.priceEurPerKwh)}`);
-      });
+        if (prev !== undefined) fail(file, `${pathOf(side, oi)}.id`, `${who()}: duplicate order id (already used at ${prev >= 0 ? pathOf('supply', prev) : pathOf('demand', -1 - prev)})`);
+        orderIds.set(o.id, side === 'supply' ? oi : -1 - oi);
+        if (typeof o.agent !== 'string' || o.agent === '') fail(file, `${pathOf(side, oi)}.agent`, `${who()}: needs a non-empty agent`);
+        if (!(Number.isFinite(o.kw) && o.kw > 0)) fail(file, `${pathOf(side, oi)}.kw`, `${who()}: kw must be a positive finite number, got ${String(o.kw)}`);
+        if (!Number.isFinite(o.priceEurPerKwh)) fail(file, `${pathOf(side, oi)}.price`, `${who()}: price must be a finite number in EUR/kWh, got ${String(o.priceEurPerKwh)}`);
+      }
     }
   });
 }

@@ -35,23 +35,54 @@ function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * Ranks of order ids in string order, kept across periods: books of many identical peers tie on
+ * price by the thousand, and comparing two ranks is much cheaper than comparing two strings. A book
+ * with ids the table lacks rebuilds it over the union (agents bid the same ids every period, so
+ * this is rare); the table starts over past `MAX_RANKED_IDS`. Ranks order exactly as the strings.
+ */
+let idRank = new Map<string, number>();
+const MAX_RANKED_IDS = 1_000_000;
+
+function ranksOf(ids: readonly string[]): Int32Array {
+  let missing: string[] | undefined;
+  for (const id of ids) if (!idRank.has(id)) (missing ??= []).push(id);
+  if (missing) {
+    const all = idRank.size + missing.length > MAX_RANKED_IDS ? [...new Set(ids)] : [...idRank.keys(), ...new Set(missing)];
+    all.sort(compareIds);
+    idRank = new Map(all.map((id, k) => [id, k]));
+  }
+  const out = new Int32Array(ids.length);
+  for (let i = 0; i < ids.length; i++) out[i] = idRank.get(ids[i])!;
+  return out;
+}
+
 function prepareSide(orders: readonly BlockOrder[], descending: boolean): PreparedSide {
-  const idx = orders.map((_, i) => i);
+  const n = orders.length;
+  // prices and id ranks read once into flat arrays: the sort's comparisons touch no order objects
+  const bookPrice = new Float64Array(n);
+  const bookIds = new Array<string>(n);
+  const idx = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    bookPrice[i] = orders[i].priceEurPerKwh;
+    bookIds[i] = orders[i].id;
+    idx[i] = i;
+  }
+  const rank = ranksOf(bookIds);
   idx.sort((i, j) => {
-    const pi = orders[i].priceEurPerKwh;
-    const pj = orders[j].priceEurPerKwh;
+    const pi = bookPrice[i];
+    const pj = bookPrice[j];
     if (pi !== pj) return descending ? pj - pi : pi - pj;
-    return compareIds(orders[i].id, orders[j].id);
+    return rank[i] - rank[j];
   });
-  const n = idx.length;
   const kw = new Float64Array(n);
   const price = new Float64Array(n);
   const ids: string[] = new Array<string>(n);
   for (let k = 0; k < n; k++) {
     const o = orders[idx[k]];
     kw[k] = o.kw;
-    price[k] = o.priceEurPerKwh;
-    ids[k] = o.id;
+    price[k] = bookPrice[idx[k]];
+    ids[k] = bookIds[idx[k]];
   }
   return { order: Int32Array.from(idx), kw, priceEurPerKwh: price, ids };
 }

@@ -15,6 +15,7 @@ import { fixed } from './grid-results.js';
 import type { ReportData } from '../report/report-data.js';
 import { MeritOrderRecorder } from '../report/merit-orders.js';
 import type { BatteryState } from '../../agents/battery.js';
+import { accountOf } from '../../agents/ledger.js';
 import { EpisodeTracker, violationDeviation } from '../violation-episodes.js';
 import type { GridOperatorState } from '../../agents/grid-operator.js';
 import type { JsonValue } from '../../agents/strategies/strategy.js';
@@ -159,7 +160,7 @@ export class RunRecorder {
   private writeAccounts(iteration: number): void {
     const ledger = this.sim.ledger();
     for (const a of this.sim.agents) {
-      const acc = ledger.accounts[a.id];
+      const acc = accountOf(ledger, a.id);
       if (!acc) continue;
       const battery = a.kind.kind === 'battery' ? (a.state as BatteryState) : undefined;
       const cycles = battery ? (acc.boughtKwh + acc.soldKwh) / (2 * battery.params.capacityKwh) : undefined;

@@ -27,7 +27,15 @@ export class Rng {
   private c: number;
   private d: number;
 
-  constructor(seed: number | string) {
+  constructor(seed: number | string, restored?: readonly number[]) {
+    if (restored) {
+      // `restore`: the state as it was, without seeding (agents restore their stream every period)
+      this.a = restored[0];
+      this.b = restored[1];
+      this.c = restored[2];
+      this.d = restored[3];
+      return;
+    }
     const next = splitmix32(typeof seed === 'string' ? hashString(seed) : seed);
     this.a = next();
     this.b = next();
@@ -43,9 +51,7 @@ export class Rng {
 
   /** A generator continuing from a `snapshot`. */
   static restore(state: readonly number[]): Rng {
-    const r = new Rng(0);
-    [r.a, r.b, r.c, r.d] = state;
-    return r;
+    return new Rng(0, state);
   }
 
   /** A child stream, independent of this one, for `label` (e.g. an agent id). */

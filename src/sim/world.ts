@@ -139,10 +139,17 @@ export class WorldBuilder {
     // issue 12: a feeder Storage joins the community of the prosumer nearest to it
     for (const st of this.handed.storage) communityOf.set(st.id, communityOf.get(`p-${nearestProsumerLoad(network, network.pces[st.pce].terminal.bus, prosumerLoads)}`) ?? 'c1');
     const loadNodes: [string, string, number, number][] = [];
+    // each (load, system node) once: a load whose terminal lists a node twice reports it once
+    const listed = new Set<string>();
     this.base.network.loads.forEach((l, li) => {
       const nodes = model.loadNodes[li];
+      const name = l.name.slice('load.'.length);
       l.terminal.nodes.forEach((num, c) => {
-        if (nodes[c] >= 0 && !loadNodes.some((x) => x[3] === nodes[c] && x[0] === l.name.slice(5))) loadNodes.push([l.name.slice('load.'.length), network.buses[l.terminal.bus].name, num, nodes[c]]);
+        const key = `${nodes[c]} ${name}`;
+        if (nodes[c] >= 0 && !listed.has(key)) {
+          listed.add(key);
+          loadNodes.push([name, network.buses[l.terminal.bus].name, num, nodes[c]]);
+        }
       });
     });
     const voltageBuses = network.buses

@@ -18,6 +18,7 @@ import { RunRecorder, type RunSummaryJson, runSummary, writeRunSummary } from '.
 import { loadScenarioObject } from '../scenario.js';
 import { Simulation } from '../sim/simulation.js';
 import type { BatteryState } from '../../agents/battery.js';
+import { accountOf } from '../../agents/ledger.js';
 
 /** A run handed to a process that executes it (plain JSON: it travels over IPC and through Redis). */
 export interface RunJob {
@@ -132,7 +133,7 @@ export function summaryFigures(s: RunSummaryJson): Record<string, Figure> {
  */
 export function accountFigures(sim: Simulation, sellers: ReadonlySet<string>, socRange: ReadonlyMap<string, { min: number; max: number }>): Record<string, Figure> {
   const f: Record<string, Figure> = {};
-  const accounts = sim.ledger().accounts;
+  const ledger = sim.ledger();
   type Sum = { n: number; bought: number; sold: number; payment: number; baseline: number; welfare: number };
   const groups: Record<'sellers' | 'buyers' | 'batteries', Sum> = {
     sellers: { n: 0, bought: 0, sold: 0, payment: 0, baseline: 0, welfare: 0 },
@@ -145,7 +146,7 @@ export function accountFigures(sim: Simulation, sellers: ReadonlySet<string>, so
   let socMin = Infinity;
   let socMax = -Infinity;
   for (const a of sim.agents) {
-    const acc = accounts[a.id];
+    const acc = accountOf(ledger, a.id);
     if (!acc) continue;
     // by what the agent is, not by its kind's name (a plugin's kind may replace either built-in)
     const st = a.state as Partial<BatteryState> | undefined;

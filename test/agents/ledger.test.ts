@@ -14,7 +14,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { World } from '../../agents/agent.js';
-import { type LedgerState, ledgerKind } from '../../agents/ledger.js';
+import { type LedgerState, accountOf, ledgerKind } from '../../agents/ledger.js';
 import type { AnyEvent, Settled } from '../../src/kernel/events.js';
 
 const world = { periodHours: 1, scenario: { market: { import_price: 0.1, export_price: 0.05 } } } as unknown as World;
@@ -41,11 +41,11 @@ describe('ledger', () => {
 
   it('bills each agent against trading with the grid only', () => {
     const st = run(0.18);
-    expect(st.accounts.A.paymentEur).toBeCloseTo(0.24, 12);
-    expect(st.accounts.A.baselineEur).toBeCloseTo(0.3, 12);
-    expect(st.accounts.B.paymentEur).toBeCloseTo(-0.08, 12);
-    expect(st.accounts.B.baselineEur).toBeCloseTo(-0.05, 12);
-    expect(st.accounts.C.baselineEur - st.accounts.C.paymentEur).toBeCloseTo(0.03, 12);
+    expect(accountOf(st, 'A')!.paymentEur).toBeCloseTo(0.24, 12);
+    expect(accountOf(st, 'A')!.baselineEur).toBeCloseTo(0.3, 12);
+    expect(accountOf(st, 'B')!.paymentEur).toBeCloseTo(-0.08, 12);
+    expect(accountOf(st, 'B')!.baselineEur).toBeCloseTo(-0.05, 12);
+    expect(accountOf(st, 'C')!.baselineEur - accountOf(st, 'C')!.paymentEur).toBeCloseTo(0.03, 12);
   });
 
   it('keeps battery discharge apart from production', () => {
