@@ -224,6 +224,49 @@ ${c.agents.map((g: Dict) => `<tr data-id="${esc(g.id)}" data-owner="${esc(g.owne
     return svg;
   }
 
+  /**
+   * A community manager's offer (issue 16): its community's net import by internal price — at each
+   * price the range [low, high], linear between prices, constant beyond the ends — with the cleared
+   * point (communities.csv: the community's price and net import) and the offer's terms.
+   */
+  function drawOffer(o: Dict): HTMLElement {
+    const div = document.createElement('div');
+    div.id = 'agent-offer';
+    const terms = [`export margin ${fmt(o.exportMarginEurPerKwh)} EUR/kWh`, o.maxGridImportKw === null ? 'no import cap' : `import cap ${fmt(o.maxGridImportKw, 3)} kW`, o.refuses.length > 0 ? `refuses ${o.refuses.map(esc).join(', ')}` : '', o.storage > 0 ? `${o.storage} storage banks` : ''].filter((t) => t !== '');
+    div.innerHTML = `<h2>Manager's offer <span class="k">(${esc(o.community)}: net import by internal price; ${terms.join(' · ')})</span></h2>`;
+    const ps: number[] = o.pricesEurPerKwh;
+    const n = ps.length;
+    if (n === 0) {
+      div.append('an empty curve (no member bid)');
+      return div;
+    }
+    const W = 380, H = 170, L = 46, B = 22, T = 8, R = 8;
+    const pad = Math.max((ps[n - 1] - ps[0]) * 0.1, 0.005);
+    const p0 = ps[0] - pad, p1 = ps[n - 1] + pad;
+    const kws: number[] = [...o.lowKw, ...o.highKw, ...(o.clearedNetImportKw === null ? [] : [o.clearedNetImportKw]), 0];
+    const k0 = Math.min(...kws), k1 = Math.max(...kws);
+    const span = k1 - k0 || 1;
+    const x = (kw: number) => L + ((W - L - R) * (kw - k0 + 0.05 * span)) / (1.1 * span);
+    const y = (pr: number) => T + ((H - T - B) * (p1 - pr)) / (p1 - p0);
+    const svg = el('svg', { width: W, height: H, id: 'agent-offer-svg' });
+    svg.append(el('line', { x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: '#444' }), el('line', { x1: x(0), y1: T, x2: x(0), y2: H - B, stroke: '#bbb', 'stroke-dasharray': '2 2' }));
+    const pts: string[] = [`${x(o.highKw[0]).toFixed(1)},${y(p0).toFixed(1)}`];
+    for (let k = 0; k < n; k++) pts.push(`${x(o.highKw[k]).toFixed(1)},${y(ps[k]).toFixed(1)}`, `${x(o.lowKw[k]).toFixed(1)},${y(ps[k]).toFixed(1)}`);
+    pts.push(`${x(o.lowKw[n - 1]).toFixed(1)},${y(p1).toFixed(1)}`);
+    const line = el('polyline', { points: pts.join(' '), fill: 'none', stroke: '#6a3d9a', 'stroke-width': 2, class: 'offer-curve', 'data-points': n });
+    line.append(el('title', {}, `${o.community}'s net import: ${fmt(o.highKw[0], 3)} kW below ${fmt(ps[0])}, ${fmt(o.lowKw[n - 1], 3)} kW above ${fmt(ps[n - 1])} EUR/kWh`));
+    svg.append(line);
+    if (o.clearedPriceEurPerKwh !== null && o.clearedNetImportKw !== null) {
+      const c = el('circle', { cx: x(o.clearedNetImportKw), cy: y(Math.min(p1, Math.max(p0, o.clearedPriceEurPerKwh))), r: 4, fill: '#fff', stroke: '#000', 'stroke-width': 2, class: 'offer-cleared', 'data-kw': o.clearedNetImportKw, 'data-price': o.clearedPriceEurPerKwh });
+      c.append(el('title', {}, `cleared: ${fmt(o.clearedNetImportKw, 3)} kW at ${fmt(o.clearedPriceEurPerKwh)} EUR/kWh`));
+      svg.append(c);
+    }
+    svg.append(el('text', { x: L - 3, y: y(ps[n - 1]) + 3, 'text-anchor': 'end', 'font-size': 9 }, fmt(ps[n - 1], 3)), el('text', { x: L - 3, y: y(ps[0]) + 3, 'text-anchor': 'end', 'font-size': 9 }, fmt(ps[0], 3)));
+    svg.append(el('text', { x: W - R, y: H - 6, 'text-anchor': 'end', 'font-size': 9 }, `net import kW (${fmt(k0, 2)} – ${fmt(k1, 2)}) · EUR/kWh`));
+    div.append(svg);
+    return div;
+  }
+
   function drawMerit(p: Dict, blocks: Dict[]): void {
     const W = 560, H = 300, L = 50, R = 10, T = 10, B = 30;
     const supply = blocks.filter((b) => b.side === 'supply').sort((a, b) => a.priceEurPerKwh - b.priceEurPerKwh || (a.id < b.id ? -1 : 1));
@@ -396,6 +439,8 @@ ${rows.map((r: Dict) => `<tr style="${p && r.period === p.label ? 'background:#f
 ${Object.keys(a.tables).length === 0 ? '<p class="k">bill and state of charge: this run wrote no agents.csv or batteries.csv rows for this agent.</p>' : Object.entries(a.tables).map(([name, t]: [string, any]) => `<h2>${esc(name)}</h2><table class="extra" data-file="${esc(name)}"><thead><tr>${t.columns.map((c: string) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${t.rows.map((r: Dict) => `<tr>${t.columns.map((c: string) => `<td>${esc(r[c] ?? '')}</td>`).join('')}</tr>`).join('')}</tbody></table>`).join('')}`;
     const curveSvg = drawCurves(curves);
     if (curveSvg) $('agent-curve').append(curveSvg);
+    const offer: Dict | undefined = p ? a.offers?.[`${p.iteration}:${p.period}`] : undefined;
+    if (offer) $('agent').insertBefore(drawOffer(offer), $('agent-strategy'));
     if (volt.length > 0) {
       const W = 380, H = 120, L = 40, B = 18;
       const ms = volt.map((r: number[]) => r[1]);

@@ -138,6 +138,22 @@ export interface BranchRow {
   readonly overloadedH: number | null;
 }
 
+/** A community manager's offer of one period, as it published it (market: community-offer). */
+export interface ManagerOfferView {
+  readonly owner: string;
+  readonly community: string;
+  /** net import (kW) by internal price: at each price the range [lowKw, highKw], linear between prices */
+  readonly pricesEurPerKwh: readonly number[];
+  readonly lowKw: readonly number[];
+  readonly highKw: readonly number[];
+  readonly exportMarginEurPerKwh: number;
+  readonly maxGridImportKw: number | null;
+  /** partner communities the manager refuses to trade with */
+  readonly refuses: readonly string[];
+  /** batteries the day-ahead offer carries beside the curve */
+  readonly storage: number;
+}
+
 export interface InspectedRun {
   readonly dir: string;
   readonly summary: Record<string, unknown> & { scenario: string };
@@ -166,6 +182,8 @@ export interface InspectedRun {
   readonly communities: ReadonlyMap<string, readonly CommunityRow[]>;
   /** every community-market bid's agents by period key, with their optimum */
   readonly curves: ReadonlyMap<string, readonly CurveAgent[]>;
+  /** issue 16: every community manager's offer by period key (its community's net-import curve and terms) */
+  readonly managerOffers: ReadonlyMap<string, readonly ManagerOfferView[]>;
   /** branches.csv (empty when the run wrote none) */
   readonly branches: readonly BranchRow[];
   /** strategy_states.csv: per agent, [iteration, period label, minute, side, state JSON] */
@@ -225,6 +243,7 @@ export function inspectRun(dir: string): InspectedRun {
   const events: EventBrief[] = [];
   const open = new Map<string, PeriodView>();
   const communityBids = new Map<string, { owner: string; community: string; agent: Readonly<Record<string, unknown>> }[]>();
+  const managerOffers = new Map<string, ManagerOfferView[]>();
   const text = readRequired(dir, 'events.jsonl');
   let line = 0;
   for (const raw of text.split('\n')) {
@@ -254,6 +273,15 @@ export function inspectRun(dir: string): InspectedRun {
       const list = communityBids.get(key) ?? [];
       for (const a of e.payload.bid.agents) list.push({ owner: e.payload.agent, community: e.payload.community ?? '', agent: a });
       communityBids.set(key, list);
+    } else if (e.type === 'bid-submitted' && e.payload.bid.market === 'community-offer') {
+      const key = periodKey(e.iteration, e.payload.period);
+      const o = e.payload.bid.offer;
+      const list = managerOffers.get(key) ?? [];
+      list.push({
+        owner: e.payload.agent, community: o.community, pricesEurPerKwh: o.curve.pricesEurPerKwh, lowKw: o.curve.lowKw, highKw: o.curve.highKw, exportMarginEurPerKwh: o.exportMarginEurPerKwh,
+        maxGridImportKw: o.maxGridImportKw, refuses: Object.entries(o.partners ?? {}).filter(([, t]) => t.accept === false).map(([id]) => id).sort(), storage: o.storage?.length ?? 0,
+      });
+      managerOffers.set(key, list);
     } else if (e.type === 'market-cleared') {
       const key = periodKey(e.iteration, e.payload.period);
       const k = periods.indexOf(open.get(key)!);
@@ -366,7 +394,7 @@ export function inspectRun(dir: string): InspectedRun {
   }
 
   return {
-    dir, summary, grid, extraTables, communities: communitiesByPeriod, curves, branches, strategyStates,
+    dir, summary, grid, extraTables, communities: communitiesByPeriod, curves, managerOffers, branches, strategyStates,
     nominalVPu: Number(limits.nominal_v_pu ?? 1), vMinPu: Number(limits.v_min_pu ?? 0.9), vMaxPu: Number(limits.v_max_pu ?? 1.1),
     periods, books, market, agents, voltages, loadVoltages, violations, batteries, events,
     map: feederMap(typeof sc.feeder === 'string' ? sc.feeder : undefined, Array.isArray(sc.bus_coords) ? sc.bus_coords.filter((x: unknown): x is string => typeof x === 'string') : []),

@@ -95,7 +95,15 @@ export function apiResponse(run: InspectedRun, url: URL): { status: number; body
         const mine = list.filter((c) => c.owner === id);
         if (mine.length > 0) curves[key] = mine;
       }
-      return { status: 200, body: { agent: a, market: run.market.filter((r) => r.agent === id), bids, voltage: a.load ? run.loadVoltages.get(a.load)?.rows ?? [] : [], tables, curves, strategy: run.strategyStates.get(id) ?? [] } };
+      // a community manager's own offer per period (issue 16), with its community's cleared price and net import
+      const offers: Record<string, unknown> = {};
+      for (const [key, list] of run.managerOffers) {
+        const mine = list.find((o) => o.owner === id);
+        if (!mine) continue;
+        const row = run.communities.get(key)?.find((c) => c.community === mine.community);
+        offers[key] = { ...mine, clearedPriceEurPerKwh: row ? row.priceEurPerKwh : null, clearedNetImportKw: row ? row.netImportKw : null };
+      }
+      return { status: 200, body: { agent: a, market: run.market.filter((r) => r.agent === id), bids, voltage: a.load ? run.loadVoltages.get(a.load)?.rows ?? [] : [], tables, curves, offers, strategy: run.strategyStates.get(id) ?? [] } };
     }
     case '/api/community': {
       const key = periodKey(num('it', 0), num('period', 0));
