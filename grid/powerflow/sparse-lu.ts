@@ -346,29 +346,7 @@ export class SparseLU {
    * `reach` is): row i needs only the rows of U row i, which are its ancestors.
    */
   backwardRows(rows: Int32Array): void {
-    const w = this.w;
-    const uPtr = this.uPtr;
-    const uIdx = this.uIdx;
-    const uV = this.uV;
-    const dV = this.dV;
-    for (let r = rows.length - 1; r >= 0; r--) {
-      const i = rows[r];
-      let sr = w[2 * i];
-      let si = w[2 * i + 1];
-      for (let p = uPtr[i], e = uPtr[i + 1]; p < e; p++) {
-        const j = 2 * uIdx[p];
-        const ar = uV[2 * p];
-        const ai = uV[2 * p + 1];
-        const yr = w[j];
-        const yi = w[j + 1];
-        sr -= ar * yr - ai * yi;
-        si -= ar * yi + ai * yr;
-      }
-      const dr = dV[2 * i];
-      const di = dV[2 * i + 1];
-      w[2 * i] = sr * dr - si * di;
-      w[2 * i + 1] = sr * di + si * dr;
-    }
+    this.backward(rows, false);
   }
 
   /**
@@ -376,6 +354,10 @@ export class SparseLU {
    * the work vector are written, never read, so they need not be cleared first.
    */
   backwardRowsFromZero(rows: Int32Array): void {
+    this.backward(rows, true);
+  }
+
+  private backward(rows: Int32Array, fromZero: boolean): void {
     const w = this.w;
     const uPtr = this.uPtr;
     const uIdx = this.uIdx;
@@ -383,8 +365,8 @@ export class SparseLU {
     const dV = this.dV;
     for (let r = rows.length - 1; r >= 0; r--) {
       const i = rows[r];
-      let sr = 0;
-      let si = 0;
+      let sr = fromZero ? 0 : w[2 * i];
+      let si = fromZero ? 0 : w[2 * i + 1];
       for (let p = uPtr[i], e = uPtr[i + 1]; p < e; p++) {
         const j = 2 * uIdx[p];
         const ar = uV[2 * p];

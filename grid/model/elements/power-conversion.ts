@@ -48,6 +48,11 @@ export function pceConductors(phases: number, conn: Connection): number {
   return phases === 1 || phases === 2 ? phases + 1 : phases;
 }
 
+/** A yes/no property (OpenDSS's boolean spellings). */
+export function flag<S>(name: string, apply: (s: S, v: boolean) => void): PropertyDef<S> {
+  return text<S>(name, (s, v, ctx) => apply(s, parseBoolean(v, ctx.loc, name)));
+}
+
 /** A boolean property lemsim accepts only as `no` (a mode it does not model). */
 export function refuseYes<S>(name: string, why: string): PropertyDef<S> {
   return {
@@ -71,6 +76,41 @@ export function inverterTailProperties<S extends ElementBase>(): PropertyDef<S>[
     }),
     ...['AmpLimit', 'AmpLimitGain', 'spectrum', 'basefreq'].map((n) => ignoredProperty<S>(n)),
     enabledProperty<S>(),
+  ];
+}
+
+/** What the inverter model properties write: the model, its voltage band, current limit and shapes. */
+interface InverterModel extends ElementBase {
+  model: number;
+  vminpu: number;
+  vmaxpu: number;
+  limitCurrent: boolean;
+  yearly: string | undefined;
+  daily: string | undefined;
+  duty: string | undefined;
+}
+
+/**
+ * The run of properties PVSystem and Storage declare alike, in OpenDSS's order: `%R`/`%X`
+ * (dynamics only, ignored), `model` (1 constant PQ, 2 constant Z; 3 is a user DLL and refused),
+ * the voltage band, `Balanced` (refused when yes), `LimitCurrent` and the three shapes.
+ */
+export function inverterModelProperties<S extends InverterModel>(className: string): PropertyDef<S>[] {
+  return [
+    ignoredProperty<S>('%R'),
+    ignoredProperty<S>('%X'),
+    num<S>('model', (s, v, ctx) => {
+      if (v === 3) throw new DssError(ctx.loc, `model: ${className} model 3 is a user-written model (a DLL OpenDSS loads through UserModel); lemsim cannot run it`);
+      if (v !== 1 && v !== 2) throw new DssError(ctx.loc, `model: expected a ${className} model 1 (constant PQ) or 2 (constant Z), got ${v}`);
+      s.model = v;
+    }),
+    num<S>('Vminpu', (s, v) => void (s.vminpu = v)),
+    num<S>('Vmaxpu', (s, v) => void (s.vmaxpu = v)),
+    refuseYes<S>('Balanced', 'forcing balanced currents is not supported'),
+    flag<S>('LimitCurrent', (s, v) => void (s.limitCurrent = v)),
+    text<S>('yearly', (s, v) => void (s.yearly = shapeRef(v))),
+    text<S>('daily', (s, v) => void (s.daily = shapeRef(v))),
+    text<S>('duty', (s, v) => void (s.duty = shapeRef(v))),
   ];
 }
 

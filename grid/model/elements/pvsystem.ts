@@ -10,11 +10,10 @@
  * irradiance; Tdaily/Tyearly/Tduty give the panel temperature, else `Temperature`.
  */
 import { DssError } from '../../../errors.js';
-import type { DssClass, PropertyDef } from '../../dss/object-class.js';
+import type { DssClass } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
-import { parseBoolean } from '../../dss/values.js';
 import { type BusRef, type ElementBase, elementDefaults, num, text } from './common.js';
-import { type Connection, inverterTailProperties, pceConnectionProperties, parseConn, pceVBase, refuseYes, shapeRef } from './power-conversion.js';
+import { type Connection, flag, inverterModelProperties, inverterTailProperties, pceConnectionProperties, parseConn, pceVBase, shapeRef } from './power-conversion.js';
 
 export interface PvSystemState extends ElementBase {
   phases: number;
@@ -59,9 +58,6 @@ export interface PvSystemState extends ElementBase {
   limitCurrent: boolean;
 }
 
-function flag<S>(name: string, apply: (s: S, v: boolean) => void): PropertyDef<S> {
-  return text<S>(name, (s, v, ctx) => apply(s, parseBoolean(v, ctx.loc, name)));
-}
 
 
 export const pvSystemClass: DssClass<PvSystemState> = {
@@ -131,20 +127,7 @@ export const pvSystemClass: DssClass<PvSystemState> = {
     num('%Cutout', (s, v) => void (s.pctCutout = v)),
     text('EffCurve', (s, v) => void (s.effCurve = shapeRef(v))),
     text('P-TCurve', (s, v) => void (s.ptCurve = shapeRef(v))),
-    ignoredProperty('%R'),
-    ignoredProperty('%X'),
-    num('model', (s, v, ctx) => {
-      if (v === 3) throw new DssError(ctx.loc, 'model: PVSystem model 3 is a user-written model (a DLL OpenDSS loads through UserModel); lemsim cannot run it');
-      if (v !== 1 && v !== 2) throw new DssError(ctx.loc, `model: expected a PVSystem model 1 (constant PQ) or 2 (constant Z), got ${v}`);
-      s.model = v;
-    }),
-    num('Vminpu', (s, v) => void (s.vminpu = v)),
-    num('Vmaxpu', (s, v) => void (s.vmaxpu = v)),
-    refuseYes('Balanced', 'forcing balanced currents is not supported'),
-    flag('LimitCurrent', (s, v) => void (s.limitCurrent = v)),
-    text('yearly', (s, v) => void (s.yearly = shapeRef(v))),
-    text('daily', (s, v) => void (s.daily = shapeRef(v))),
-    text('duty', (s, v) => void (s.duty = shapeRef(v))),
+    ...inverterModelProperties('PVSystem'),
     text('Tyearly', (s, v) => void (s.tyearly = shapeRef(v))),
     text('Tdaily', (s, v) => void (s.tdaily = shapeRef(v))),
     text('Tduty', (s, v) => void (s.tduty = shapeRef(v))),

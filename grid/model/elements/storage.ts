@@ -13,11 +13,10 @@
  * that is integrated (ComputeDCkW) and moves %cutin/%cutout to the AC side.
  */
 import { DssError } from '../../../errors.js';
-import type { DssClass, PropertyDef } from '../../dss/object-class.js';
+import type { DssClass } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
-import { parseBoolean } from '../../dss/values.js';
 import { type BusRef, type ElementBase, elementDefaults, num, text } from './common.js';
-import { type Connection, inverterTailProperties, pceConnectionProperties, parseConn, pceVBase, refuseYes, shapeRef } from './power-conversion.js';
+import { type Connection, flag, inverterModelProperties, inverterTailProperties, pceConnectionProperties, parseConn, pceVBase, shapeRef } from './power-conversion.js';
 
 export type StorageMode = 'charging' | 'idling' | 'discharging';
 
@@ -73,9 +72,6 @@ export interface StorageState extends ElementBase {
   limitCurrent: boolean;
 }
 
-function flag<S>(name: string, apply: (s: S, v: boolean) => void): PropertyDef<S> {
-  return text<S>(name, (s, v, ctx) => apply(s, parseBoolean(v, ctx.loc, name)));
-}
 
 function setKva(s: StorageState, v: number): void {
   s.kVA = v;
@@ -206,20 +202,7 @@ export const storageClass: DssClass<StorageState> = {
     num('%EffDischarge', (s, v) => void (s.pctEffDischarge = v)),
     num('%IdlingkW', (s, v) => void (s.pctIdlingKw = v)),
     ignoredProperty('%Idlingkvar'),
-    ignoredProperty('%R'),
-    ignoredProperty('%X'),
-    num('model', (s, v, ctx) => {
-      if (v === 3) throw new DssError(ctx.loc, 'model: Storage model 3 is a user-written model (a DLL OpenDSS loads through UserModel); lemsim cannot run it');
-      if (v !== 1 && v !== 2) throw new DssError(ctx.loc, `model: expected a Storage model 1 (constant PQ) or 2 (constant Z), got ${v}`);
-      s.model = v;
-    }),
-    num('Vminpu', (s, v) => void (s.vminpu = v)),
-    num('Vmaxpu', (s, v) => void (s.vmaxpu = v)),
-    refuseYes('Balanced', 'forcing balanced currents is not supported'),
-    flag('LimitCurrent', (s, v) => void (s.limitCurrent = v)),
-    text('yearly', (s, v) => void (s.yearly = shapeRef(v))),
-    text('daily', (s, v) => void (s.daily = shapeRef(v))),
-    text('duty', (s, v) => void (s.duty = shapeRef(v))),
+    ...inverterModelProperties('Storage'),
     text('DispMode', (s, v, ctx) => {
       const t = v.trim().toLowerCase();
       if (t.startsWith('def')) s.dispMode = 'default';
