@@ -54,6 +54,11 @@ export interface Account {
   readonly periods: number;
 }
 
+/** A battery's equivalent full cycles: the energy it moved (charged plus discharged) over twice its capacity (agents.csv `cycles`). */
+export function equivalentCycles(acc: Account, capacityKwh: number): number {
+  return (acc.boughtKwh + acc.soldKwh) / (2 * capacityKwh);
+}
+
 /** Energy balance of an iteration, kWh (seed 004 Table 2's items, plus storage apart). */
 export interface LedgerBalance {
   consumption: number;

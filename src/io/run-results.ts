@@ -15,7 +15,7 @@ import { fixed } from './grid-results.js';
 import type { ReportData } from '../report/report-data.js';
 import { MeritOrderRecorder } from '../report/merit-orders.js';
 import type { BatteryState } from '../../agents/battery.js';
-import { accountOf } from '../../agents/ledger.js';
+import { accountOf, equivalentCycles } from '../../agents/ledger.js';
 import { EpisodeTracker, violationDeviation } from '../violation-episodes.js';
 import type { GridOperatorState } from '../../agents/grid-operator.js';
 import type { JsonValue } from '../../agents/strategies/strategy.js';
@@ -163,7 +163,7 @@ export class RunRecorder {
       const acc = accountOf(ledger, a.id);
       if (!acc) continue;
       const battery = a.kind.kind === 'battery' ? (a.state as BatteryState) : undefined;
-      const cycles = battery ? (acc.boughtKwh + acc.soldKwh) / (2 * battery.params.capacityKwh) : undefined;
+      const cycles = battery ? equivalentCycles(acc, battery.params.capacityKwh) : undefined;
       this.agentsCsv.write(
         AGENTS.line([
           iteration, a.id, a.kind.kind, this.sim.world.communityOf.get(a.id) ?? '',

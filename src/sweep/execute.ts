@@ -18,7 +18,7 @@ import { RunRecorder, type RunSummaryJson, runSummary, writeRunSummary } from '.
 import { loadScenarioObject } from '../scenario.js';
 import { Simulation } from '../sim/simulation.js';
 import type { BatteryState } from '../../agents/battery.js';
-import { accountOf } from '../../agents/ledger.js';
+import { accountOf, equivalentCycles } from '../../agents/ledger.js';
 
 /** A run handed to a process that executes it (plain JSON: it travels over IPC and through Redis). */
 export interface RunJob {
@@ -160,7 +160,7 @@ export function accountFigures(sim: Simulation, sellers: ReadonlySet<string>, so
     g.baseline += acc.baselineEur;
     g.welfare += acc.welfareEur;
     if (isBattery) {
-      const cycles = (acc.boughtKwh + acc.soldKwh) / (2 * st.params!.capacityKwh);
+      const cycles = equivalentCycles(acc, st.params!.capacityKwh);
       socSum += st.soc!;
       cyclesSum += cycles;
       cyclesMax = Math.max(cyclesMax, cycles);

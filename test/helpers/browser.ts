@@ -7,6 +7,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe } from 'vitest';
+import type { InspectedRun } from '../../src/inspect/run-data.js';
+import { serveInspector } from '../../src/inspect/server.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const haveChromium = existsSync(CHROMIUM);
@@ -50,4 +53,26 @@ export async function withChromium(body: (p: RecordedPage) => Promise<void>): Pr
     await ctx?.close();
     rmSync(profile, { recursive: true, force: true });
   }
+}
+
+/**
+ * A describe block of browser tests on an inspected run (`run()` is read once the block starts):
+ * skipped with the reason when Chromium is absent (run, and failing, when CI is set), with the run
+ * served on a free loopback port for its tests at `served.url`.
+ */
+export function describeInBrowser(run: () => InspectedRun, body: (served: { readonly url: string }) => void): void {
+  describe.skipIf(!haveChromium && !requireBrowser)(`in headless Chromium${chromiumNote}`, () => {
+    let server: Awaited<ReturnType<typeof serveInspector>> | undefined;
+    beforeAll(async () => {
+      server = await serveInspector(run(), 0);
+    });
+    afterAll(async () => {
+      await server?.close();
+    });
+    body({
+      get url() {
+        return server!.url;
+      },
+    });
+  });
 }

@@ -24,13 +24,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { parseCsv } from '../../src/io/csv.js';
 import { type InspectedRun, inspectRun, periodKey } from '../../src/inspect/run-data.js';
-import { apiResponse, serveInspector } from '../../src/inspect/server.js';
+import { apiResponse } from '../../src/inspect/server.js';
 import { projectDir } from '../../src/shared-data.js';
-import { CHROMIUM, chromiumNote, haveChromium, requireBrowser, withChromium } from '../helpers/browser.js';
+import { CHROMIUM, describeInBrowser, haveChromium, withChromium } from '../helpers/browser.js';
 import { describeWithShared } from '../helpers/shared.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -137,20 +137,13 @@ describeWithShared('paper000-cs2: the community market in the inspector', ['feed
     expect(JSON.parse(want[0].state_json).offers).toBeGreaterThan(0);
   });
 
-  describe.skipIf(!haveChromium && !requireBrowser)(`in headless Chromium${chromiumNote}`, () => {
-    let server: Awaited<ReturnType<typeof serveInspector>>;
-    beforeAll(async () => {
-      server = await serveInspector(run, 0);
-    });
-    afterAll(async () => {
-      await server?.close();
-    });
+  describeInBrowser(() => run, (served) => {
 
     it('shows 12:00’s community prices and trades, a seller’s curve and strategy state, and the map by loading', async () => {
       expect(haveChromium, `${CHROMIUM} is required when CI is set (.ci/run installs it)`).toBe(true);
       await withChromium(async ({ page, errors, requests, ready }) => {
 
-        await page.goto(`${server.url}?it=3&period=12:00`);
+        await page.goto(`${served.url}?it=3&period=12:00`);
         await ready('3:12:00:720:');
         const want = communities.filter((r) => r.iteration === '3' && r.period === '12:00');
         expect(want).toHaveLength(5);
@@ -202,7 +195,7 @@ describeWithShared('paper000-cs2: the community market in the inspector', ['feed
         expect(await page.locator('#map-svg rect.battery').count()).toBe(sites.filter((s) => withCoords.has(s.bus.toLowerCase())).length);
         expect(await page.locator('#map-note').innerText()).toMatch(/peak loading of iteration 3/);
 
-        expect(requests.filter((u) => !u.startsWith(server.url))).toEqual([]);
+        expect(requests.filter((u) => !u.startsWith(served.url))).toEqual([]);
         expect(errors).toEqual([]);
       });
     }, 180_000);

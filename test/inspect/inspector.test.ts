@@ -15,13 +15,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { parseCsv } from '../../src/io/csv.js';
 import { inspectRun, periodKey, type InspectedRun } from '../../src/inspect/run-data.js';
-import { apiResponse, serveInspector } from '../../src/inspect/server.js';
+import { apiResponse } from '../../src/inspect/server.js';
 import { projectDir } from '../../src/shared-data.js';
-import { CHROMIUM, chromiumNote, haveChromium, requireBrowser, withChromium } from '../helpers/browser.js';
+import { CHROMIUM, describeInBrowser, haveChromium, withChromium } from '../helpers/browser.js';
 import { describeWithShared } from '../helpers/shared.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -96,21 +96,14 @@ describeWithShared('paper004-s1: why this price, and the inspector', ['feeders/i
     expect(apiResponse(run, new URL('http://x/api/agent?id=nobody'))!.status).toBe(404);
   });
 
-  describe.skipIf(!haveChromium && !requireBrowser)(`in headless Chromium${chromiumNote}`, () => {
-    let server: Awaited<ReturnType<typeof serveInspector>>;
-    beforeAll(async () => {
-      server = await serveInspector(run, 0);
-    });
-    afterAll(async () => {
-      await server?.close();
-    });
+  describeInBrowser(() => run, (served) => {
 
     it('jumps to 09:15, shows market.csv’s price and marginal blocks, steps back and forward, opens an agent, logs no console error', async () => {
       expect(haveChromium, `${CHROMIUM} is required when CI is set (.ci/run installs it)`).toBe(true);
       await withChromium(async ({ page, errors, requests, ready }) => {
         const text = (sel: string) => page.locator(sel).first().innerText();
 
-        await page.goto(server.url);
+        await page.goto(served.url);
         await ready('0:08:00:480:');
         await page.locator('#timeline button', { hasText: '09:15' }).click();
         await ready('0:09:15:555:');
@@ -155,13 +148,13 @@ describeWithShared('paper004-s1: why this price, and the inspector', ['feeders/i
         expect(await page.locator('#events div').first().innerText()).toMatch(/market-cleared period=15 /);
 
         // a deep link
-        await page.goto(`${server.url}?it=0&period=08:15&minute=497&agent=p-load17`);
+        await page.goto(`${served.url}?it=0&period=08:15&minute=497&agent=p-load17`);
         await ready('0:08:15:497:p-load17');
         expect(Number(await text('#price'))).toBeCloseTo(0.0625, 6);
         expect(await text('#agent-title')).toBe('p-load17');
 
         // a deep link to the map by mean loading: every line of branches.csv on the map, with its mean loading
-        await page.goto(`${server.url}?it=0&period=08:15&minute=497&colour=mean`);
+        await page.goto(`${served.url}?it=0&period=08:15&minute=497&colour=mean`);
         await ready('0:08:15:497:');
         await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#map-svg line.branch[data-loading]').length > 0, undefined, { timeout: 30_000 });
         const means = new Map([...parseCsv(readFileSync(join(dir, 'branches.csv'), 'utf8'))].slice(1).filter((r) => r[0] === '0' && r[10] !== undefined && r[10] !== '').map((r) => [r[1], Number(r[10])]));
@@ -172,7 +165,7 @@ describeWithShared('paper004-s1: why this price, and the inspector', ['feeders/i
         for (const [b, pct] of drawn) expect(pct, b).toBeCloseTo(means.get(b)!, 6);
         expect(await text('#map-note')).toMatch(/mean loading of iteration 0/);
 
-        expect(requests.filter((u) => !u.startsWith(server.url))).toEqual([]);
+        expect(requests.filter((u) => !u.startsWith(served.url))).toEqual([]);
         expect(errors).toEqual([]);
       });
     }, 120_000);

@@ -12,14 +12,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { curveAt } from '../../markets/community/managers.js';
 import { main } from '../../src/cli/main.js';
 import { parseCsv } from '../../src/io/csv.js';
 import { type InspectedRun, inspectRun } from '../../src/inspect/run-data.js';
-import { apiResponse, serveInspector } from '../../src/inspect/server.js';
+import { apiResponse } from '../../src/inspect/server.js';
 import { projectDir } from '../../src/shared-data.js';
-import { CHROMIUM, chromiumNote, haveChromium, requireBrowser, withChromium } from '../helpers/browser.js';
+import { CHROMIUM, describeInBrowser, haveChromium, withChromium } from '../helpers/browser.js';
 import { describeWithShared } from '../helpers/shared.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -94,14 +94,7 @@ describeWithShared('managers’ offers in the inspector (paper000-cs2-export-mar
     expect(c2.every((o) => o.exportMarginEurPerKwh === 0.005)).toBe(true);
   });
 
-  describe.skipIf(!haveChromium && !requireBrowser)(`in headless Chromium${chromiumNote}`, () => {
-    let server: Awaited<ReturnType<typeof serveInspector>>;
-    beforeAll(async () => {
-      server = await serveInspector(run, 0);
-    });
-    afterAll(async () => {
-      await server?.close();
-    });
+  describeInBrowser(() => run, (served) => {
 
     it('draws c2’s manager’s offer at 12:00 with its cleared point', async () => {
       expect(haveChromium, `${CHROMIUM} is required when CI is set (.ci/run installs it)`).toBe(true);
@@ -111,7 +104,7 @@ describeWithShared('managers’ offers in the inspector (paper000-cs2-export-mar
       expect(o.pricesEurPerKwh.length).toBeGreaterThan(0);
       const row = communities.find((r) => Number(r.iteration) === p.iteration && r.period === '12:00' && r.community === 'c2')!;
       await withChromium(async ({ page, errors, requests, ready }) => {
-        await page.goto(`${server.url}?it=${p.iteration}&period=12:00&agent=cm-c2`);
+        await page.goto(`${served.url}?it=${p.iteration}&period=12:00&agent=cm-c2`);
         await ready(`${p.iteration}:12:00:${p.startMinute}:cm-c2`);
         const curve = page.locator('#agent-offer-svg polyline.offer-curve');
         expect(await curve.count()).toBe(1);
@@ -123,7 +116,7 @@ describeWithShared('managers’ offers in the inspector (paper000-cs2-export-mar
         expect(Number(await cleared.getAttribute('data-price'))).toBe(Number(row.price_eur_per_kwh));
         expect(await page.locator('#agent-offer').innerText()).toContain('export margin 0.005');
         expect(errors).toEqual([]);
-        expect(requests.every((u) => u.startsWith(server.url))).toBe(true);
+        expect(requests.every((u) => u.startsWith(served.url))).toBe(true);
       });
     }, 120_000);
   });
