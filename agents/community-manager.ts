@@ -16,7 +16,7 @@ import { dayOfferOf } from '../markets/community/managers-day.js';
 import { communityCurve, type ManagerOffer, offerProblem } from '../markets/community/managers.js';
 import type { CommunityAgent, CommunityProblem } from '../markets/community/model.js';
 import { ScenarioError } from '../src/errors.js';
-import type { AnyDraft } from '../src/kernel/events.js';
+import type { AnyDraft, Settled } from '../src/kernel/events.js';
 import { Rng } from '../src/kernel/rng.js';
 import type { AgentKind, World } from './agent.js';
 import { type ConsList, cons, inInsertionOrder } from './cons-list.js';
@@ -30,7 +30,7 @@ export interface CommunityManagerConfig {
 
 export interface CommunityManagerState extends CommunityManagerConfig {
   readonly id: string;
-  /** members as a lookup table (plain data, O(1) per observed dispatch) */
+  /** members as a lookup table (plain data, O(1) per settlement) */
   readonly isMember: Readonly<Record<string, true>>;
   readonly bidsThisPeriod: number;
   readonly priceEurPerKwh: number | undefined;
@@ -140,6 +140,18 @@ function makeOffers(state: CommunityManagerState, world: World, periods: readonl
   return { offers, state: next };
 }
 
+/** The community's welfare and net power after its members' settlements of the period (grid convention: consumed kW > 0). */
+function membersSettled(state: CommunityManagerState, dispatch: readonly Settled[]): Pick<CommunityManagerState, 'periodWelfareEur' | 'welfareEur' | 'netKwThisPeriod'> {
+  let { periodWelfareEur, welfareEur, netKwThisPeriod } = state;
+  for (const d of dispatch) {
+    if (!Object.hasOwn(state.isMember, d.agent)) continue;
+    periodWelfareEur += d.welfareEur;
+    welfareEur += d.welfareEur;
+    netKwThisPeriod += d.pKw;
+  }
+  return { periodWelfareEur, welfareEur, netKwThisPeriod };
+}
+
 function dayAhead(world: World): boolean {
   const m = world.scenario.market;
   return m.mechanism === 'community' && m.day_mode === 'day-ahead';
@@ -147,8 +159,10 @@ function dayAhead(world: World): boolean {
 
 export const communityManagerKind: AgentKind<CommunityManagerState, CommunityManagerConfig> = {
   kind: 'community-manager',
+  // the members' settlements come as the batch on `market-cleared` (one transition per period, not
+  // one per member: a community of 10,000 members made 10,000 state copies a period observing each
+  // `dispatched`), summed in the order the `dispatched` events follow it
   handles: ['period-opened', 'bid-submitted', 'market-cleared'],
-  observes: ['dispatched'],
   init: (id, config, world) => ({
     id,
     ...config,
@@ -189,21 +203,12 @@ export const communityManagerKind: AgentKind<CommunityManagerState, CommunityMan
       case 'market-cleared': {
         const mine = event.payload.communities?.find((c) => c.community === state.community);
         const priceEurPerKwh = event.payload.prices[state.community] ?? event.payload.prices.market;
-        if (!mine) return { state: { ...state, priceEurPerKwh } };
+        const settled = { ...state, ...membersSettled(state, event.payload.dispatch), priceEurPerKwh };
+        if (!mine) return { state: settled };
         const kept = state.history.length >= HISTORY_PERIODS ? state.history.slice(state.history.length - HISTORY_PERIODS + 1) : state.history;
         const { clearing: _c, membersWelfareEur: _w, ...outcome } = mine;
-        return { state: { ...state, priceEurPerKwh, history: [...kept, { ...outcome, period: event.payload.period }], marginEur: state.marginEur + mine.marginEur } };
+        return { state: { ...settled, history: [...kept, { ...outcome, period: event.payload.period }], marginEur: state.marginEur + mine.marginEur } };
       }
-      case 'dispatched':
-        if (!Object.hasOwn(state.isMember, event.payload.agent)) return { state };
-        return {
-          state: {
-            ...state,
-            periodWelfareEur: state.periodWelfareEur + event.payload.welfareEur,
-            welfareEur: state.welfareEur + event.payload.welfareEur,
-            netKwThisPeriod: state.netKwThisPeriod + event.payload.pKw,
-          },
-        };
       default:
         return { state };
     }
