@@ -102,8 +102,8 @@ function paramsWithDefaults(strategy: AnyStrategy, ref: StrategyRef): Readonly<R
 export function runStrategies(world: World, agentId: string, period: number, refs: Readonly<Record<Side, StrategyRef>>, physics: BidPhysics, memory: BidderMemory): { offers: Record<Side, Offer>; memory: BidderMemory } {
   const m = world.scenario.market;
   const clock = clockOf(world, period);
-  const rng = Rng.restore(memory.rng);
-  let drawn = false;
+  // the stream is restored on the first draw only: most strategies draw nothing (equal either way)
+  let rng: Rng | undefined;
   const state = { ...memory.strategyState };
   const offers = {} as Record<Side, Offer>;
   for (const side of ['demand', 'supply'] as const) {
@@ -126,7 +126,7 @@ export function runStrategies(world: World, agentId: string, period: number, ref
       lastPrices: memory.lastPrices,
       voltagePu: memory.voltagePu,
       random: () => {
-        drawn = true;
+        rng ??= Rng.restore(memory.rng);
         return rng.next();
       },
     };
@@ -147,7 +147,7 @@ export function runStrategies(world: World, agentId: string, period: number, ref
               d.demand = castDraft(state.demand);
             }),
       // an untouched stream keeps its snapshot (equal either way)
-      rng: drawn ? rng.snapshot() : memory.rng,
+      rng: rng ? rng.snapshot() : memory.rng,
       bids: appendBounded(memory.bids, { period, supply: offers.supply, demand: offers.demand }, BID_HISTORY_PERIODS),
     },
   };

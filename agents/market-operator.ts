@@ -315,7 +315,9 @@ export const marketOperatorKind: AgentKind<MarketOperatorState, MarketOperatorCo
     }
     if (event.type === 'bid-submitted') {
       const p = event.payload;
-      return { state: { ...state, pending: cons({ period: p.period, agent: p.agent, community: p.community ?? 'c1', bid: p.bid }, state.pending) } };
+      // the payload is the submitted bid when it names its community (the same fields, in the same order; both immutable)
+      const bid: SubmittedBid = p.community !== undefined ? (p as SubmittedBid) : { period: p.period, agent: p.agent, community: 'c1', bid: p.bid };
+      return { state: { ...state, pending: cons(bid, state.pending) } };
     }
     if (event.type === 'gate-closed') {
       const m = world.scenario.market;

@@ -15,16 +15,18 @@ import { writeSyntheticFeeder } from './synthetic-feeder.js';
 
 type Phase = 'bidding' | 'clearing' | 'power_flow';
 
-/** Wraps every agent's transition to time the phases. */
+/** Wraps the transitions that make up a phase to time them (the others are left as they are). */
 function timePhases(agents: readonly AgentInstance[], acc: Record<Phase, number>): void {
   for (const a of agents) {
     const kind = a.kind;
-    const phase = (type: string): Phase | undefined =>
-      type === 'period-opened' && (kind.kind === 'prosumer' || kind.kind === 'battery') ? 'bidding' : type === 'gate-closed' && kind.kind === 'market-operator' ? 'clearing' : type === 'market-cleared' && kind.kind === 'grid-operator' ? 'power_flow' : undefined;
+    const k = kind.kind;
+    const phases: Partial<Record<string, Phase>> =
+      k === 'prosumer' || k === 'battery' ? { 'period-opened': 'bidding' } : k === 'market-operator' ? { 'gate-closed': 'clearing' } : k === 'grid-operator' ? { 'market-cleared': 'power_flow' } : {};
+    if (Object.keys(phases).length === 0) continue;
     (a as { kind: typeof kind }).kind = {
       ...kind,
       transition: (s, e, w) => {
-        const p = phase(e.type);
+        const p = phases[e.type];
         if (!p) return kind.transition(s, e, w);
         const t0 = process.hrtime.bigint();
         const r = kind.transition(s, e, w);

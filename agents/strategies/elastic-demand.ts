@@ -5,7 +5,7 @@
  * point where the curve bids p_N to that fraction of the nominal quantity (default 1: Eq. 6 as
  * written; 0.5: the midpoint anchor, markets/auction/offers.ts).
  */
-import { demandBlocks } from '../../markets/auction/index.js';
+import { demandOfferBlocks } from '../../markets/auction/index.js';
 import { NO_OFFER, defineStrategy } from './strategy.js';
 
 export const elasticDemand = defineStrategy<{ k: number; block_kw: number; nominal_price: number | null; nominal_at: number }>({
@@ -15,7 +15,7 @@ export const elasticDemand = defineStrategy<{ k: number; block_kw: number; nomin
   stateless: (_side, input) => {
     if (!(input.nominalDemandKw > 0)) return NO_OFFER;
     const nominalPrice = input.params.nominal_price ?? input.importPriceEurPerKwh;
-    const blocks = demandBlocks({ agent: input.agent, nominalKw: input.nominalDemandKw, nominalPriceEurPerKwh: nominalPrice, elasticityK: input.params.k, nominalAt: input.params.nominal_at }, input.params.block_kw);
-    return { ...NO_OFFER, demand: blocks.map((b) => ({ id: b.id, kw: b.kw, priceEurPerKwh: b.priceEurPerKwh })) };
+    const demand = demandOfferBlocks({ agent: input.agent, nominalKw: input.nominalDemandKw, nominalPriceEurPerKwh: nominalPrice, elasticityK: input.params.k, nominalAt: input.params.nominal_at }, input.params.block_kw);
+    return { ...NO_OFFER, demand };
   },
 });

@@ -2,13 +2,12 @@
  * `srmc`: offers the available supply near its short-run marginal cost — seed 004's "low price"
  * producers: blocks of 0.5 kW priced linearly up to `nominal_price` (Eq. 5; default 0.025 EUR/kWh).
  */
-import { supplyBlocks } from '../../markets/auction/index.js';
+import { supplyOfferBlocks } from '../../markets/auction/index.js';
 import { NO_OFFER, type Offer, type StrategyInput, defineStrategy } from './strategy.js';
 
 export function supplyOffer(input: StrategyInput, nominalPrice: number): Offer {
   if (!(input.availableSupplyKw > 0)) return NO_OFFER;
-  const blocks = supplyBlocks({ agent: input.agent, maxKw: input.availableSupplyKw, nominalPriceEurPerKwh: nominalPrice }, input.params.block_kw);
-  return { ...NO_OFFER, supply: blocks.map((b) => ({ id: b.id, kw: b.kw, priceEurPerKwh: b.priceEurPerKwh })) };
+  return { ...NO_OFFER, supply: supplyOfferBlocks({ agent: input.agent, maxKw: input.availableSupplyKw, nominalPriceEurPerKwh: nominalPrice }, input.params.block_kw) };
 }
 
 export const srmc = defineStrategy({

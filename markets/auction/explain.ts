@@ -167,12 +167,13 @@ export function acceptedIdsOf(result: PeriodResult): ReadonlySet<string> {
  * @param options `blocks`: also list every block with its status (`blockStatuses`; costs a sort of the book)
  */
 export function explainPrice(book: PeriodBook, grid: GridTerms, result: PeriodResult, rule: PricingRule, options: { readonly blocks?: boolean } = {}): PriceExplanation {
-  const accepted = acceptedIdsOf(result);
   // only the blocks at a bound need merit order (equal prices: by id); the rest is counted, not sorted
   const supply = book.supply;
   const demand = book.demand;
-  // each block's acceptance looked up once (a book holds tens of thousands of blocks)
+  // each block's acceptance looked up once (a book holds tens of thousands of blocks); by position
+  // when the clearing knows it, else by id
   const flag = (orders: readonly BlockOrder[]): Uint8Array => {
+    const accepted = acceptedIdsOf(result);
     const f = new Uint8Array(orders.length);
     for (let i = 0; i < orders.length; i++) if (accepted.has(orders[i].id)) f[i] = 1;
     return f;
@@ -268,7 +269,8 @@ export function explainPrice(book: PeriodBook, grid: GridTerms, result: PeriodRe
   }
   if (atExportLimit && wantSell.length > 0) binds.push(`the export limit binds: export is at max_export_kw ${fmtKw(grid.maxExportKw!)} kW, and ${wantSell.length} supply block(s) below the price stay out`);
   for (const side of ['supply', 'demand'] as const) {
-    const agents = new Set([...lower.blocks, ...upper.blocks].filter((b) => b.side === side && accepted.has(b.id)).map((b) => b.agent));
+    // the accepted blocks at a bound: a bound's blocks are all accepted or all rejected (`blockStatus`; ids are unique)
+    const agents = new Set([lower, upper].flatMap((bound) => (bound.blockStatus === 'accepted' ? bound.blocks : [])).filter((b) => b.side === side).map((b) => b.agent));
     // per agent on this side: offered kW and whether every block was accepted (one pass over the book)
     const offered = new Map<string, { kw: number; all: boolean }>();
     const orders = book[side];

@@ -59,19 +59,6 @@ function check(agent: string, field: string, value: number, ok: boolean, want: s
   if (!ok) throw new ScenarioError(undefined, `offers.${agent}.${field}`, `must be ${want}, got ${String(value)}`);
 }
 
-/** Upper edges of the blocks cutting [0, qMaxKw]; the last block takes the remainder. */
-function edges(qMaxKw: number, blockKw: number): number[] {
-  const out: number[] = [];
-  for (let b = 1; ; b++) {
-    const e = b * blockKw;
-    if (e >= qMaxKw - 1e-9) {
-      if (qMaxKw - (b - 1) * blockKw > 1e-9) out.push(qMaxKw);
-      return out;
-    }
-    out.push(e);
-  }
-}
-
 /**
  * Block ids by agent and side tag (`${agent}-${tag}${b + 1}`), made once and reused: an agent offers
  * the same ids every period, and a period of 10,000 peers makes some 60,000 of them. Bounded: the
@@ -92,14 +79,35 @@ function blockId(agent: string, tag: string, b: number): string {
   return ids[b];
 }
 
-function blocks(agent: string, tag: string, qMaxKw: number, blockKw: number, price: (q: number) => number): BlockOrder[] {
+/** A block as a bidder offers it: the book adds the bidder (`BlockOrder.agent`). */
+export type OfferBlock = Omit<BlockOrder, 'agent'>;
+
+/**
+ * The blocks cutting [0, qMaxKw] into `blockKw` steps, the last taking the remainder, each priced at
+ * its upper edge; with `agent` (book orders) or without (offers), built directly in either shape.
+ */
+function blocks(agent: string, tag: string, qMaxKw: number, blockKw: number, price: (q: number) => number, withAgent: true): BlockOrder[];
+function blocks(agent: string, tag: string, qMaxKw: number, blockKw: number, price: (q: number) => number, withAgent: false): OfferBlock[];
+function blocks(agent: string, tag: string, qMaxKw: number, blockKw: number, price: (q: number) => number, withAgent: boolean): (BlockOrder | OfferBlock)[] {
+  const q = toTick(qMaxKw);
+  const out: (BlockOrder | OfferBlock)[] = [];
   let lower = 0;
-  return edges(toTick(qMaxKw), blockKw).map((upper, b) => {
+  for (let b = 0; ; b++) {
+    // upper edges: (b + 1)·blockKw while below q, then q itself (when a remainder is left)
+    let upper = (b + 1) * blockKw;
+    const last = upper >= q - 1e-9;
+    if (last) {
+      if (!(q - b * blockKw > 1e-9)) return out;
+      upper = q;
+    }
     // the curve is defined up to the exact q_MAX; the ticked last edge may sit half a watt beyond it
-    const o: BlockOrder = { id: blockId(agent, tag, b), agent, kw: toTick(upper - lower), priceEurPerKwh: price(Math.min(upper, qMaxKw)) };
+    const id = blockId(agent, tag, b);
+    const kw = toTick(upper - lower);
+    const p = price(Math.min(upper, qMaxKw));
+    out.push(withAgent ? { id, agent, kw, priceEurPerKwh: p } : { id, kw, priceEurPerKwh: p });
+    if (last) return out;
     lower = upper;
-    return o;
-  });
+  }
 }
 
 export interface SupplyCurve {
@@ -112,12 +120,21 @@ export interface SupplyCurve {
 
 /** Supply blocks of seed 004, Eq. (5), ids `${agent}-s1…`, cheapest first. */
 export function supplyBlocks(c: SupplyCurve, blockKw = SEED004_BLOCK_KW): BlockOrder[] {
+  const qMaxKw = supplyMaxKw(c);
+  return qMaxKw <= 1e-9 ? [] : blocks(c.agent, 's', qMaxKw, blockKw, (q) => supplyCurvePrice(q, qMaxKw, c.nominalPriceEurPerKwh), true);
+}
+
+/** The blocks of `supplyBlocks` as the peer offers them (without `agent`). */
+export function supplyOfferBlocks(c: SupplyCurve, blockKw = SEED004_BLOCK_KW): OfferBlock[] {
+  const qMaxKw = supplyMaxKw(c);
+  return qMaxKw <= 1e-9 ? [] : blocks(c.agent, 's', qMaxKw, blockKw, (q) => supplyCurvePrice(q, qMaxKw, c.nominalPriceEurPerKwh), false);
+}
+
+function supplyMaxKw(c: SupplyCurve): number {
   check(c.agent, 'maxKw', c.maxKw, Number.isFinite(c.maxKw) && c.maxKw >= 0, 'a non-negative number of kW');
   check(c.agent, 'nominalPriceEurPerKwh', c.nominalPriceEurPerKwh, Number.isFinite(c.nominalPriceEurPerKwh), 'a finite price');
   // the PV output in whole watts is the curve's q_MAX, so the last block still offers at p_N
-  const qMaxKw = toTick(c.maxKw);
-  if (qMaxKw <= 1e-9) return [];
-  return blocks(c.agent, 's', qMaxKw, blockKw, (q) => supplyCurvePrice(q, qMaxKw, c.nominalPriceEurPerKwh));
+  return toTick(c.maxKw);
 }
 
 export interface DemandCurve {
@@ -139,11 +156,21 @@ export interface DemandCurve {
 
 /** Demand blocks of seed 004, Eq. (6), ids `${agent}-d1…`, most valuable first, up to q_MAX. */
 export function demandBlocks(c: DemandCurve, blockKw = SEED004_BLOCK_KW): BlockOrder[] {
+  const { qMaxKw, price } = demandCurve(c);
+  return blocks(c.agent, 'd', qMaxKw, blockKw, price, true);
+}
+
+/** The blocks of `demandBlocks` as the peer offers them (without `agent`). */
+export function demandOfferBlocks(c: DemandCurve, blockKw = SEED004_BLOCK_KW): OfferBlock[] {
+  const { qMaxKw, price } = demandCurve(c);
+  return blocks(c.agent, 'd', qMaxKw, blockKw, price, false);
+}
+
+function demandCurve(c: DemandCurve): { qMaxKw: number; price: (q: number) => number } {
   check(c.agent, 'nominalKw', c.nominalKw, Number.isFinite(c.nominalKw) && c.nominalKw >= 0, 'a non-negative number of kW');
   check(c.agent, 'nominalPriceEurPerKwh', c.nominalPriceEurPerKwh, Number.isFinite(c.nominalPriceEurPerKwh), 'a finite price');
   check(c.agent, 'elasticityK', c.elasticityK, Number.isFinite(c.elasticityK) && c.elasticityK >= 0, 'a non-negative number');
   const at = c.nominalAt ?? 1;
   check(c.agent, 'nominalAt', at, Number.isFinite(at) && at >= 0, 'a non-negative number');
-  const qMaxKw = demandMaxKw(c.nominalKw, c.elasticityK, at);
-  return blocks(c.agent, 'd', qMaxKw, blockKw, (q) => demandCurvePrice(q, c.nominalKw, c.nominalPriceEurPerKwh, c.elasticityK, at));
+  return { qMaxKw: demandMaxKw(c.nominalKw, c.elasticityK, at), price: (q) => demandCurvePrice(q, c.nominalKw, c.nominalPriceEurPerKwh, c.elasticityK, at) };
 }

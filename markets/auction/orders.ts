@@ -90,22 +90,25 @@ export function validateBook(book: AuctionBook, file?: string): void {
     periodIds.set(p.id, pi);
     if (!Array.isArray(p.supply)) fail(file, `${at}.supply`, `period '${p.id}' has no supply list (use [] for none)`);
     if (!Array.isArray(p.demand)) fail(file, `${at}.demand`, `period '${p.id}' has no demand list (use [] for none)`);
-    // where each id was first used: supply index k as k, demand index k as −1 − k (the path of the
-    // message is only spelled out for a failure: a period's book holds tens of thousands of orders)
-    const orderIds = new Map<string, number>();
+    // ids seen in this period: one hash operation per order (a period's book holds tens of thousands);
+    // where a repeated id was first used is looked up only to spell out the failure
+    const orderIds = new Set<string>();
     const pathOf = (side: 'supply' | 'demand', oi: number): string => `${at}.${side}[${oi}]`;
+    const who = (o: BlockOrder): string => `period '${p.id}', order '${String(o.id)}'`;
+    const firstUse = (id: string): string => {
+      const si = p.supply.findIndex((o) => o.id === id);
+      return si >= 0 ? pathOf('supply', si) : pathOf('demand', p.demand.findIndex((o) => o.id === id));
+    };
     for (const side of ['supply', 'demand'] as const) {
       const orders = p[side];
       for (let oi = 0; oi < orders.length; oi++) {
         const o = orders[oi];
-        const who = (): string => `period '${p.id}', order '${String(o.id)}'`;
         if (typeof o.id !== 'string' || o.id === '') fail(file, `${pathOf(side, oi)}.id`, `period '${p.id}': an order needs a non-empty id`);
-        const prev = orderIds.get(o.id);
-        if (prev !== undefined) fail(file, `${pathOf(side, oi)}.id`, `${who()}: duplicate order id (already used at ${prev >= 0 ? pathOf('supply', prev) : pathOf('demand', -1 - prev)})`);
-        orderIds.set(o.id, side === 'supply' ? oi : -1 - oi);
-        if (typeof o.agent !== 'string' || o.agent === '') fail(file, `${pathOf(side, oi)}.agent`, `${who()}: needs a non-empty agent`);
-        if (!(Number.isFinite(o.kw) && o.kw > 0)) fail(file, `${pathOf(side, oi)}.kw`, `${who()}: kw must be a positive finite number, got ${String(o.kw)}`);
-        if (!Number.isFinite(o.priceEurPerKwh)) fail(file, `${pathOf(side, oi)}.price`, `${who()}: price must be a finite number in EUR/kWh, got ${String(o.priceEurPerKwh)}`);
+        const known = orderIds.size;
+        if (orderIds.add(o.id).size === known) fail(file, `${pathOf(side, oi)}.id`, `${who(o)}: duplicate order id (already used at ${firstUse(o.id)})`);
+        if (typeof o.agent !== 'string' || o.agent === '') fail(file, `${pathOf(side, oi)}.agent`, `${who(o)}: needs a non-empty agent`);
+        if (!(Number.isFinite(o.kw) && o.kw > 0)) fail(file, `${pathOf(side, oi)}.kw`, `${who(o)}: kw must be a positive finite number, got ${String(o.kw)}`);
+        if (!Number.isFinite(o.priceEurPerKwh)) fail(file, `${pathOf(side, oi)}.price`, `${who(o)}: price must be a finite number in EUR/kWh, got ${String(o.priceEurPerKwh)}`);
       }
     }
   });

@@ -45,15 +45,20 @@ let idRank = new Map<string, number>();
 const MAX_RANKED_IDS = 1_000_000;
 
 function ranksOf(ids: readonly string[]): Int32Array {
+  const out = new Int32Array(ids.length);
+  // one lookup per id: a period of 10,000 peers ranks some 60,000
   let missing: string[] | undefined;
-  for (const id of ids) if (!idRank.has(id)) (missing ??= []).push(id);
+  for (let i = 0; i < ids.length; i++) {
+    const r = idRank.get(ids[i]);
+    if (r === undefined) (missing ??= []).push(ids[i]);
+    else out[i] = r;
+  }
   if (missing) {
     const all = idRank.size + missing.length > MAX_RANKED_IDS ? [...new Set(ids)] : [...idRank.keys(), ...new Set(missing)];
     all.sort(compareIds);
     idRank = new Map(all.map((id, k) => [id, k]));
+    for (let i = 0; i < ids.length; i++) out[i] = idRank.get(ids[i])!;
   }
-  const out = new Int32Array(ids.length);
-  for (let i = 0; i < ids.length; i++) out[i] = idRank.get(ids[i])!;
   return out;
 }
 
