@@ -98,15 +98,24 @@ function paramsWithDefaults(strategy: AnyStrategy, ref: StrategyRef): Readonly<R
   return params;
 }
 
+/** The order in which an agent's two strategies bid (and draw from its stream). */
+const SIDES = ['demand', 'supply'] as const;
+
 /** Runs both sides' strategies for `period`; returns their offers and the memory after them. */
 export function runStrategies(world: World, agentId: string, period: number, refs: Readonly<Record<Side, StrategyRef>>, physics: BidPhysics, memory: BidderMemory): { offers: Record<Side, Offer>; memory: BidderMemory } {
   const m = world.scenario.market;
   const clock = clockOf(world, period);
-  // the stream is restored on the first draw only: most strategies draw nothing (equal either way)
+  // the stream is restored on the first draw only: most strategies draw nothing (equal either way);
+  // both sides draw from the one stream, in the order they bid
   let rng: Rng | undefined;
-  const state = { ...memory.strategyState };
+  const random = (): number => {
+    rng ??= Rng.restore(memory.rng);
+    return rng.next();
+  };
+  let demandState = memory.strategyState.demand;
+  let supplyState = memory.strategyState.supply;
   const offers = {} as Record<Side, Offer>;
-  for (const side of ['demand', 'supply'] as const) {
+  for (const side of SIDES) {
     const strategy = strategyOf(world, refs[side]);
     const ctx: StrategyContext<Readonly<Record<string, JsonValue>>> = {
       agent: agentId,
@@ -125,15 +134,14 @@ export function runStrategies(world: World, agentId: string, period: number, ref
       bids: memory.bids,
       lastPrices: memory.lastPrices,
       voltagePu: memory.voltagePu,
-      random: () => {
-        rng ??= Rng.restore(memory.rng);
-        return rng.next();
-      },
+      random,
     };
-    const r = strategy.offer(ctx, state[side]);
+    const r = strategy.offer(ctx, side === 'demand' ? demandState : supplyState);
     offers[side] = r.offer;
-    state[side] = r.state;
+    if (side === 'demand') demandState = r.state;
+    else supplyState = r.state;
   }
+  const state = { supply: supplyState, demand: demandState };
   return {
     offers,
     memory: {

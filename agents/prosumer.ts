@@ -37,6 +37,11 @@ function loadNodeEntries(world: World): Map<string, number[]> {
   return byLoad;
 }
 
+/** The demand the agent has in period k: its load shape, times its noise draw (the forecast stays noiseless). */
+function nominalAt(state: ProsumerState, demandKw: Float64Array, k: number): number {
+  return demandKw[k] * (state.loadNoise ? state.loadNoise[k] : 1);
+}
+
 export interface ProsumerConfig {
   readonly load: string;
   readonly pvKwp: number;
@@ -92,26 +97,26 @@ export const prosumerKind: AgentKind<ProsumerState, ProsumerConfig> = {
         // strategies bid every period in turn, each with that period's clock and forecast
         const dayAhead = m.mechanism === 'community' && m.day_mode === 'day-ahead';
         if (dayAhead && event.payload.period > 0) return { state };
-        const periods = dayAhead ? world.periods.map((p) => p.index) : [event.payload.period];
         const demandKw = world.forecast.demandKw(state.loadIndex);
         const pvKw = state.pvElements ? world.forecast.pvElementsKw(state.pvElements, world.subStepS) : world.forecast.pvKw(state.pvKwp, state.id);
         const feederKw = world.forecast.feederLoadKw();
         let memory = state.memory;
-        let nominal = 0;
-        let pv = 0;
-        const emit = periods.map((k): AnyDraft => {
-          // the demand the agent has in period k: its load shape, times its noise draw (the forecast stays noiseless)
-          nominal = demandKw[k] * (state.loadNoise ? state.loadNoise[k] : 1);
-          pv = pvKw[k];
-          const forecast = { demandKw: demandKw.subarray(k), pvKw: world.forecast.from(pvKw, k), feederLoadKw: world.forecast.from(feederKw, k) };
-          const r = runStrategies(world, state.id, k, state, { nominalDemandKw: nominal, availableSupplyKw: pv, forecast }, memory);
+        const bid = (k: number): AnyDraft => {
+          const r = runStrategies(world, state.id, k, state, { nominalDemandKw: nominalAt(state, demandKw, k), availableSupplyKw: pvKw[k], forecast: { demandKw: demandKw.subarray(k), pvKw: world.forecast.from(pvKw, k), feederLoadKw: world.forecast.from(feederKw, k) } }, memory);
           memory = r.memory;
           const { supply, demand } = r.offers;
           return world.mechanism.bids === 'auction'
             ? { type: 'bid-submitted', time: event.time, payload: { period: k, agent: state.id, community: state.community, bid: { market: 'auction', supply: supply.supply, demand: demand.demand } } }
             : { type: 'bid-submitted', time: event.time, payload: { period: k, agent: state.id, community: state.community, bid: { market: 'community', agents: [...demand.communityAgents, ...supply.communityAgents] } } };
-        });
-        return { state: dayAhead ? { ...state, memory } : { ...state, memory, nominalDemandKw: nominal, pvAvailableKw: pv }, emit };
+        };
+        if (dayAhead) {
+          const emit = world.periods.map((p) => bid(p.index));
+          return { state: { ...state, memory }, emit };
+        }
+        // one period (the usual case, for 10,000 agents a period: no per-agent list of periods)
+        const k = event.payload.period;
+        const emit = [bid(k)];
+        return { state: { ...state, memory, nominalDemandKw: nominalAt(state, demandKw, k), pvAvailableKw: pvKw[k] }, emit };
       }
       case 'market-cleared':
         return { state: { ...state, memory: rememberPrices(state.memory, event.payload.prices) } };
