@@ -181,8 +181,8 @@ export function explainPrice(book: PeriodBook, grid: GridTerms, result: PeriodRe
   const known = acceptedInBook(result, book);
   const accFlagS = known ? known.supply : flag(supply);
   const accFlagD = known ? known.demand : flag(demand);
-  const accS = supply.filter((_, i) => accFlagS[i] === 1);
-  const accD = demand.filter((_, i) => accFlagD[i] === 1);
+  // the accepted blocks are read through the flags, in book order: no lists of 30,000 blocks
+  const anyAccepted = accFlagS.includes(1) || accFlagD.includes(1);
   const importing = result.importKw > KW_TOL;
   const exporting = result.exportKw > KW_TOL;
   const atImportLimit = grid.maxImportKw !== null && result.importKw >= grid.maxImportKw - KW_TOL;
@@ -190,12 +190,19 @@ export function explainPrice(book: PeriodBook, grid: GridTerms, result: PeriodRe
   const near = (a: number, b: number) => Math.abs(a - b) <= PRICE_TOL;
 
   /** The bound at the extreme of `candidates` (accepted blocks and possibly a grid order). */
-  const extreme = (role: PriceBound['role'], blocks: readonly BlockOrder[], side: 'supply' | 'demand', gridOrder: { kind: 'grid-import' | 'grid-export'; price: number } | null, pickMax: boolean, status: 'accepted' | 'rejected'): PriceBound => {
+  const extreme = (role: PriceBound['role'], orders: readonly BlockOrder[], f: Uint8Array, side: 'supply' | 'demand', gridOrder: { kind: 'grid-import' | 'grid-export'; price: number } | null, pickMax: boolean, status: 'accepted' | 'rejected'): PriceBound => {
+    // over the accepted blocks (flag 1) of `orders`, in book order
     let p: number | null = null;
-    for (const o of blocks) p = p === null ? o.priceEurPerKwh : pickMax ? Math.max(p, o.priceEurPerKwh) : Math.min(p, o.priceEurPerKwh);
+    for (let i = 0; i < orders.length; i++) {
+      if (f[i] !== 1) continue;
+      const q = orders[i].priceEurPerKwh;
+      p = p === null ? q : pickMax ? Math.max(p, q) : Math.min(p, q);
+    }
     if (gridOrder) p = p === null ? gridOrder.price : pickMax ? Math.max(p, gridOrder.price) : Math.min(p, gridOrder.price);
     if (p === null) return { role, priceEurPerKwh: null, grid: null, blocks: [], blockStatus: null };
-    const at = blocks.filter((o) => near(o.priceEurPerKwh, p!)).sort(byId).map((o) => asMarginal(o, side));
+    const tied: BlockOrder[] = [];
+    for (let i = 0; i < orders.length; i++) if (f[i] === 1 && near(orders[i].priceEurPerKwh, p)) tied.push(orders[i]);
+    const at = tied.sort(byId).map((o) => asMarginal(o, side));
     return { role, priceEurPerKwh: p, grid: gridOrder && near(gridOrder.price, p) ? gridOrder.kind : null, blocks: at, blockStatus: at.length > 0 ? status : null };
   };
 
@@ -203,15 +210,15 @@ export function explainPrice(book: PeriodBook, grid: GridTerms, result: PeriodRe
   let upper: PriceBound;
   let recomputed: number | null = null;
   let range: PriceExplanation['range'];
-  const traded = accS.length + accD.length > 0 || importing || exporting;
+  const traded = anyAccepted || importing || exporting;
   if (rule === 'midpoint') {
-    lower = extreme('producer', accS, 'supply', importing ? { kind: 'grid-import', price: grid.importPriceEurPerKwh } : null, true, 'accepted');
-    upper = extreme('consumer', accD, 'demand', exporting ? { kind: 'grid-export', price: grid.exportPriceEurPerKwh } : null, false, 'accepted');
+    lower = extreme('producer', supply, accFlagS, 'supply', importing ? { kind: 'grid-import', price: grid.importPriceEurPerKwh } : null, true, 'accepted');
+    upper = extreme('consumer', demand, accFlagD, 'demand', exporting ? { kind: 'grid-export', price: grid.exportPriceEurPerKwh } : null, false, 'accepted');
     if (traded && lower.priceEurPerKwh !== null && upper.priceEurPerKwh !== null) recomputed = (lower.priceEurPerKwh + upper.priceEurPerKwh) / 2;
   } else {
     // the supporting range of pricing.ts (`gridRange` + accepted blocks), with who sets each end
-    const lo = extreme('lower', accS, 'supply', importing ? { kind: 'grid-import', price: grid.importPriceEurPerKwh } : !atExportLimit ? { kind: 'grid-export', price: grid.exportPriceEurPerKwh } : null, true, 'accepted');
-    const hi = extreme('upper', accD, 'demand', exporting ? { kind: 'grid-export', price: grid.exportPriceEurPerKwh } : !atImportLimit ? { kind: 'grid-import', price: grid.importPriceEurPerKwh } : null, false, 'accepted');
+    const lo = extreme('lower', supply, accFlagS, 'supply', importing ? { kind: 'grid-import', price: grid.importPriceEurPerKwh } : !atExportLimit ? { kind: 'grid-export', price: grid.exportPriceEurPerKwh } : null, true, 'accepted');
+    const hi = extreme('upper', demand, accFlagD, 'demand', exporting ? { kind: 'grid-export', price: grid.exportPriceEurPerKwh } : !atImportLimit ? { kind: 'grid-import', price: grid.importPriceEurPerKwh } : null, false, 'accepted');
     range = { lo: lo.priceEurPerKwh, hi: hi.priceEurPerKwh };
     lower = lo;
     upper = hi;
@@ -256,18 +263,28 @@ export function explainPrice(book: PeriodBook, grid: GridTerms, result: PeriodRe
   const price = result.priceEurPerKwh;
   const consistent = price === null ? recomputed === null || !traded : recomputed !== null && Math.abs(recomputed - price) <= 1e-7;
 
-  const sum = (os: readonly BlockOrder[]) => os.reduce((s, o) => s + o.kw, 0);
+  // Σ kW of the accepted blocks, and how many rejected ones pass `when`, in book order
+  const sum = (os: readonly BlockOrder[], f: Uint8Array): number => {
+    let kw = 0;
+    for (let i = 0; i < os.length; i++) if (f[i] === 1) kw += os[i].kw;
+    return kw;
+  };
+  const countRejected = (os: readonly BlockOrder[], f: Uint8Array, when: (o: BlockOrder) => boolean): number => {
+    let n = 0;
+    for (let i = 0; i < os.length; i++) if (f[i] === 0 && when(os[i])) n++;
+    return n;
+  };
   const binds: string[] = [];
-  binds.push(`balance: accepted supply ${fmtKw(sum(accS))} kW + import ${fmtKw(result.importKw)} kW = accepted demand ${fmtKw(sum(accD))} kW + export ${fmtKw(result.exportKw)} kW`);
+  binds.push(`balance: accepted supply ${fmtKw(sum(supply, accFlagS))} kW + import ${fmtKw(result.importKw)} kW = accepted demand ${fmtKw(sum(demand, accFlagD))} kW + export ${fmtKw(result.exportKw)} kW`);
   if (exporting) binds.push(`the grid is the marginal buyer: it takes the ${fmtKw(result.exportKw)} kW surplus at its export price ${fmtP(grid.exportPriceEurPerKwh)} EUR/kWh`);
   if (importing) binds.push(`the grid is the marginal seller: it covers ${fmtKw(result.importKw)} kW at its import price ${fmtP(grid.importPriceEurPerKwh)} EUR/kWh`);
   const ref = price ?? (grid.importPriceEurPerKwh + grid.exportPriceEurPerKwh) / 2;
-  const wantMore = demand.filter((o, i) => accFlagD[i] === 0 && o.priceEurPerKwh > ref + PRICE_TOL);
-  const wantSell = supply.filter((o, i) => accFlagS[i] === 0 && o.priceEurPerKwh < ref - PRICE_TOL);
-  if (atImportLimit && wantMore.length > 0) {
-    binds.push(`the import limit binds: ${grid.maxImportKw === 0 ? 'no import is allowed (max_import_kw 0, a residual grid)' : `import is at max_import_kw ${fmtKw(grid.maxImportKw!)} kW`}, and ${wantMore.length} demand block(s) bidding above the price stay out`);
+  const wantMore = countRejected(demand, accFlagD, (o) => o.priceEurPerKwh > ref + PRICE_TOL);
+  const wantSell = countRejected(supply, accFlagS, (o) => o.priceEurPerKwh < ref - PRICE_TOL);
+  if (atImportLimit && wantMore > 0) {
+    binds.push(`the import limit binds: ${grid.maxImportKw === 0 ? 'no import is allowed (max_import_kw 0, a residual grid)' : `import is at max_import_kw ${fmtKw(grid.maxImportKw!)} kW`}, and ${wantMore} demand block(s) bidding above the price stay out`);
   }
-  if (atExportLimit && wantSell.length > 0) binds.push(`the export limit binds: export is at max_export_kw ${fmtKw(grid.maxExportKw!)} kW, and ${wantSell.length} supply block(s) below the price stay out`);
+  if (atExportLimit && wantSell > 0) binds.push(`the export limit binds: export is at max_export_kw ${fmtKw(grid.maxExportKw!)} kW, and ${wantSell} supply block(s) below the price stay out`);
   for (const side of ['supply', 'demand'] as const) {
     // the accepted blocks at a bound: a bound's blocks are all accepted or all rejected (`blockStatus`; ids are unique)
     const agents = new Set([lower, upper].flatMap((bound) => (bound.blockStatus === 'accepted' ? bound.blocks : [])).filter((b) => b.side === side).map((b) => b.agent));

@@ -185,3 +185,32 @@ describe('exact structured path, each repair method alone', () => {
     );
   });
 });
+
+describe('merit order', () => {
+  // the order every solution method reads: supply by price ascending, demand by price descending,
+  // equal prices (−0 and 0 too) by id — the comparator of the definition, against preparePeriod's sort
+  const reference = (orders: readonly { id: string; priceEurPerKwh: number }[], descending: boolean): number[] =>
+    orders
+      .map((_, i) => i)
+      .sort((i, j) => {
+        const pi = orders[i].priceEurPerKwh;
+        const pj = orders[j].priceEurPerKwh;
+        if (pi !== pj) return descending ? pj - pi : pi - pj;
+        return orders[i].id < orders[j].id ? -1 : orders[i].id > orders[j].id ? 1 : 0;
+      });
+  const price = fc.oneof(fc.constantFrom(0, -0, 0.05, 0.1, 0.025), fc.double({ min: -1, max: 1, noNaN: true }));
+  const sideArb = (tag: string) =>
+    fc.uniqueArray(fc.record({ n: fc.integer({ min: 0, max: 400 }), priceEurPerKwh: price }), { selector: (o) => o.n, maxLength: 200 }).map((os) => os.map((o) => ({ id: `${tag}${o.n}`, agent: `a${o.n % 7}`, kw: 0.5, priceEurPerKwh: o.priceEurPerKwh })));
+
+  it('is the comparator order, with heavy ties and signed zeros', async () => {
+    const { preparePeriod } = await import('../../../markets/auction/period-model.js');
+    fc.assert(
+      fc.property(sideArb('s'), sideArb('d'), (supply, demand) => {
+        const p = preparePeriod({ id: 'p', supply, demand }, { importPriceEurPerKwh: 0.1, exportPriceEurPerKwh: 0.05, maxImportKw: null, maxExportKw: null });
+        expect(Array.from(p.supply.order)).toEqual(reference(supply, false));
+        expect(Array.from(p.demand.order)).toEqual(reference(demand, true));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
