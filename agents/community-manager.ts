@@ -32,6 +32,10 @@ export interface CommunityManagerState extends CommunityManagerConfig {
   readonly id: string;
   /** members as a lookup table (plain data, O(1) per settlement) */
   readonly isMember: Readonly<Record<string, true>>;
+  /**
+   * members' bids this period: counted as they arrive when the manager bids (it bids once every
+   * member has); otherwise the members settled in the period's clearing (one row per bid)
+   */
   readonly bidsThisPeriod: number;
   readonly priceEurPerKwh: number | undefined;
   readonly periodWelfareEur: number;
@@ -141,15 +145,16 @@ function makeOffers(state: CommunityManagerState, world: World, periods: readonl
 }
 
 /** The community's welfare and net power after its members' settlements of the period (grid convention: consumed kW > 0). */
-function membersSettled(state: CommunityManagerState, dispatch: readonly Settled[]): Pick<CommunityManagerState, 'periodWelfareEur' | 'welfareEur' | 'netKwThisPeriod'> {
-  let { periodWelfareEur, welfareEur, netKwThisPeriod } = state;
+function membersSettled(state: CommunityManagerState, dispatch: readonly Settled[], countBids: boolean): Pick<CommunityManagerState, 'bidsThisPeriod' | 'periodWelfareEur' | 'welfareEur' | 'netKwThisPeriod'> {
+  let { bidsThisPeriod, periodWelfareEur, welfareEur, netKwThisPeriod } = state;
   for (const d of dispatch) {
     if (!Object.hasOwn(state.isMember, d.agent)) continue;
+    if (countBids) bidsThisPeriod++;
     periodWelfareEur += d.welfareEur;
     welfareEur += d.welfareEur;
     netKwThisPeriod += d.pKw;
   }
-  return { periodWelfareEur, welfareEur, netKwThisPeriod };
+  return { bidsThisPeriod, periodWelfareEur, welfareEur, netKwThisPeriod };
 }
 
 function dayAhead(world: World): boolean {
@@ -186,9 +191,11 @@ export const communityManagerKind: AgentKind<CommunityManagerState, CommunityMan
         return { state: { ...state, bidsThisPeriod: 0, periodWelfareEur: 0, netKwThisPeriod: 0, period: event.payload.period, memberAgents: null, offer: undefined } };
       case 'bid-submitted': {
         const p = event.payload;
-        if (p.community !== state.community || !Object.hasOwn(state.isMember, p.agent)) return { state };
+        // a manager that does not bid counts its members' bids from the clearing (no state copy per
+        // member bid: 10,000 a period)
+        if (!managersBid(world) || p.community !== state.community || !Object.hasOwn(state.isMember, p.agent)) return { state };
         const next = { ...state, bidsThisPeriod: state.bidsThisPeriod + 1 };
-        if (!managersBid(world) || p.bid.market !== 'community') return { state: next };
+        if (p.bid.market !== 'community') return { state: next };
         let memberAgents = state.memberAgents;
         for (const a of p.bid.agents) memberAgents = cons({ period: p.period, agent: a }, memberAgents);
         const collected = { ...next, memberAgents };
@@ -203,7 +210,7 @@ export const communityManagerKind: AgentKind<CommunityManagerState, CommunityMan
       case 'market-cleared': {
         const mine = event.payload.communities?.find((c) => c.community === state.community);
         const priceEurPerKwh = event.payload.prices[state.community] ?? event.payload.prices.market;
-        const settled = { ...state, ...membersSettled(state, event.payload.dispatch), priceEurPerKwh };
+        const settled = { ...state, ...membersSettled(state, event.payload.dispatch, !managersBid(world)), priceEurPerKwh };
         if (!mine) return { state: settled };
         const kept = state.history.length >= HISTORY_PERIODS ? state.history.slice(state.history.length - HISTORY_PERIODS + 1) : state.history;
         const { clearing: _c, membersWelfareEur: _w, ...outcome } = mine;

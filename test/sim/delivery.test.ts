@@ -62,6 +62,8 @@ describe('addressed events', () => {
     for (const c of cm) {
       const sum = members(c).reduce((s, p) => s + (p.state as { welfareEur: number }).welfareEur, 0);
       expect((c.state as { welfareEur: number }).welfareEur).toBeCloseTo(sum, 9);
+      // a manager that does not bid counts its members' bids from the clearing: one row per bid
+      expect((c.state as { bidsThisPeriod: number }).bidsThisPeriod).toBe(members(c).length);
     }
     expect(summaries[0].energyBalanceKwh.consumption).toBeGreaterThan(0);
   });
