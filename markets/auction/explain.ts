@@ -296,8 +296,11 @@ export function explainPrice(book: PeriodBook, grid: GridTerms, result: PeriodRe
       for (let i = 0; i < orders.length; i++) {
         const o = orders[i];
         if (!agents.has(o.agent)) continue;
-        const cur = offered.get(o.agent) ?? { kw: 0, all: true };
-        offered.set(o.agent, { kw: cur.kw + o.kw, all: cur.all && f[i] === 1 });
+        // a tally local to this call, updated in place (tens of thousands of blocks when peers tie)
+        let cur = offered.get(o.agent);
+        if (!cur) offered.set(o.agent, (cur = { kw: 0, all: true }));
+        cur.kw += o.kw;
+        cur.all = cur.all && f[i] === 1;
       }
     }
     const full = [...agents].filter((a) => offered.get(a)?.all).sort();
