@@ -165,8 +165,10 @@ export const batteryKind: AgentKind<BatteryState, BatteryConfig> = {
         const draft: AnyDraft = { type: 'bid-submitted', time: event.time, payload: { period: k, agent: state.id, community: state.community, bid } };
         return { state: { ...state, memory: r.memory }, emit: [draft] };
       }
-      case 'market-cleared':
-        return { state: { ...state, memory: rememberPrices(state.memory, event.payload.prices) } };
+      case 'market-cleared': {
+        const memory = rememberPrices(state.memory, event.payload.prices);
+        return memory === state.memory ? { state } : { state: { ...state, memory } };
+      }
       case 'dispatched': {
         const next = advanceSoc(state.params, state.soc, event.payload.pKw, h);
         return {

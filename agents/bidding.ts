@@ -175,9 +175,22 @@ export function rememberSettlement(memory: BidderMemory, d: EventPayloads['dispa
   return { ...memory, settlements: appendBounded(memory.settlements, s, HISTORY_PERIODS) };
 }
 
-/** The memory after a clearing: its prices. */
+/**
+ * The memory after a clearing: its prices. Prices equal to the last ones keep the memory as it is
+ * (as immer would: unchanged data, the same object), so a run of equal prices — a grid-bound
+ * market clears at the grid's price for hours — copies no agent's state.
+ */
 export function rememberPrices(memory: BidderMemory, prices: Readonly<Record<string, number>>): BidderMemory {
-  return prices === memory.lastPrices ? memory : { ...memory, lastPrices: prices };
+  return samePrices(prices, memory.lastPrices) ? memory : { ...memory, lastPrices: prices };
+}
+
+function samePrices(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  const other = Object.keys(b);
+  if (keys.length !== other.length) return false;
+  for (let i = 0; i < keys.length; i++) if (keys[i] !== other[i] || !Object.is(a[keys[i]], b[keys[i]])) return false;
+  return true;
 }
 
 /** The memory after a power flow: the voltage at the agent's bus (unchanged when none is known). */

@@ -118,8 +118,10 @@ export const prosumerKind: AgentKind<ProsumerState, ProsumerConfig> = {
         const emit = [bid(k)];
         return { state: { ...state, memory, nominalDemandKw: nominalAt(state, demandKw, k), pvAvailableKw: pvKw[k] }, emit };
       }
-      case 'market-cleared':
-        return { state: { ...state, memory: rememberPrices(state.memory, event.payload.prices) } };
+      case 'market-cleared': {
+        const memory = rememberPrices(state.memory, event.payload.prices);
+        return memory === state.memory ? { state } : { state: { ...state, memory } };
+      }
       case 'dispatched':
         return {
           state: {
