@@ -4,7 +4,7 @@
  * nodal admittance matrix as OpenDSS's.
  */
 import { DssError, type DssLocation } from '../../errors.js';
-import { type CMatrix, type Complex, cinvert, cmatrix, polar } from './complex.js';
+import { type CMatrix, type Complex, cinvert, cmatrix, packedMatrix, polar } from './complex.js';
 import { type LineState, defaultCapacitanceFactor } from './elements/line.js';
 import { perLengthMatrices } from './elements/linecode.js';
 import type { TransformerState } from './elements/transformer.js';
@@ -32,6 +32,21 @@ function stampSeries(out: CMatrix, y: CMatrix): void {
 }
 
 /**
+ * Reusable matrices by order and slot, for intermediate results used at once and never returned
+ * (a slot per simultaneous use). Every entry is overwritten by the user.
+ */
+const scratch: CMatrix[] = [];
+function scratchMatrix(n: number, slot = 0): CMatrix {
+  const key = 4 * n + slot;
+  let m = scratch[key];
+  if (m === undefined) {
+    m = cmatrix(n);
+    scratch[key] = m;
+  }
+  return m;
+}
+
+/**
  * Line: series Y = (Z_per_length · length)⁻¹ and half the shunt capacitance at each end (pi model).
  * The length is converted from the line's unit to the unit of its impedance data when both are set.
  */
@@ -46,7 +61,9 @@ export function lineYprim(
   let len: number;
   if (perMetre) {
     // geometry lines: constants per metre, length converted to metres ('none' taken as metres)
-    z = { n: perMetre.z.n, re: Float64Array.from(perMetre.z.re), im: Float64Array.from(perMetre.z.im) };
+    z = packedMatrix(perMetre.z.n);
+    z.re.set(perMetre.z.re);
+    z.im.set(perMetre.z.im);
     cNf = perMetre.cNf;
     len = s.length * LENGTH_UNITS_M[s.lengthUnits];
   } else {
@@ -61,13 +78,13 @@ export function lineYprim(
     z.re[k] *= len;
     z.im[k] *= len;
   }
-  const y = cinvert(z);
+  const y = cinvert(z, undefined, scratchMatrix(n));
   if (!y) throw new DssError(loc, `Line.${s.name}: its impedance matrix is singular (zero length or zero impedance?)`);
-  const out = cmatrix(2 * n);
+  const out = packedMatrix(2 * n);
   stampSeries(out, y);
   const w = 2 * Math.PI * frequencyHz;
   let shunt = false;
-  const end = cmatrix(n);
+  const end = packedMatrix(n);
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < n; c++) {
       const b = (w * cNf[r * n + c] * len * 1e-9) / 2;
@@ -169,7 +186,7 @@ export function transformerYprim(s: TransformerState, loc?: DssLocation): CMatri
 
   // ZB on a one-volt base
   const m = nw - 1;
-  const zb = cmatrix(m);
+  const zb = scratchMatrix(m, 1);
   for (let i = 0; i < m; i++) {
     zb.re[i * m + i] = (s.windings[0].rPu + s.windings[i + 1].rPu) * zBase;
     zb.im[i * m + i] = s.xsc[i] * zBase;
@@ -184,11 +201,11 @@ export function transformerYprim(s: TransformerState, loc?: DssLocation): CMatri
       k++;
     }
   }
-  const yb = cinvert(zb);
+  const yb = cinvert(zb, undefined, scratchMatrix(m, 2));
   if (!yb) throw new DssError(loc, `Transformer.${s.name}: singular short-circuit impedance matrix (zero %X?)`);
 
   // Y_1volt = Aᵀ YB A, A = [−1 | I]
-  const y1 = cmatrix(nw);
+  const y1 = scratchMatrix(nw, 1);
   const aCoef = (row: number, col: number): number => (col === 0 ? -1 : col === row + 1 ? 1 : 0);
   for (let r = 0; r < nw; r++) {
     for (let c = 0; c < nw; c++) {
@@ -214,7 +231,7 @@ export function transformerYprim(s: TransformerState, loc?: DssLocation): CMatri
 
   // terminal matrix (2N × 2N): winding k's ends 2k (+) and 2k+1 (−)
   const nt = 2 * nw;
-  const yt = cmatrix(nt);
+  const yt = scratchMatrix(nt, 3);
   const scale = (w: number): number => 1 / (vbase[w] * (s.windings[w].tap === 0 ? 0.0001 : s.windings[w].tap));
   for (let i = 0; i < nt; i++) {
     const wi = i >> 1;
@@ -265,7 +282,7 @@ export function transformerYprim(s: TransformerState, loc?: DssLocation): CMatri
   };
 
   const order = nw * nc;
-  const out = cmatrix(order);
+  const out = packedMatrix(order);
   for (let p = 0; p < np; p++) {
     for (let i = 0; i < nt; i++) {
       const ti = termRef(i, p);

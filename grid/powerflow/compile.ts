@@ -308,10 +308,14 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
       for (let q = 0; q < m; q++) {
         const yr = chains.yRe[chains.matOff[c] + r * m + q];
         const yi = chains.yIm[chains.matOff[c] + r * m + q];
-        for (const [dr, dq, sign] of [[0, 0, 1], [m, m, 1], [0, m, -1], [m, 0, -1]] as const) {
-          re[(r + dr) * 2 * m + q + dq] = sign * yr;
-          im[(r + dr) * 2 * m + q + dq] = sign * yi;
-        }
+        re[r * 2 * m + q] = yr;
+        im[r * 2 * m + q] = yi;
+        re[(r + m) * 2 * m + q + m] = yr;
+        im[(r + m) * 2 * m + q + m] = yi;
+        re[r * 2 * m + q + m] = -yr;
+        im[r * 2 * m + q + m] = -yi;
+        re[(r + m) * 2 * m + q] = -yr;
+        im[(r + m) * 2 * m + q] = -yi;
       }
     }
     stamp(nodes, re, im);
@@ -661,25 +665,37 @@ function holdFloatingParts(
     which.push(k);
   }
   if (candidates.length === 0) return;
-  const groups: number[][] = [];
-  network.branches.forEach((b, k) => {
-    if (chains.inChain[k]) return;
-    const rows = Array.from(branchNodes[k], red);
-    if (b.kind !== 'transformer') groups.push(rows);
-    else {
-      let at = 0;
-      for (const t of b.terminals) {
-        groups.push(rows.slice(at, at + t.nodes.length));
-        at += t.nodes.length;
+  const joinGroups = (join: (a: number, b: number) => void): void => {
+    // each element's conductors together, except that a transformer joins each winding's only
+    const joinRun = (nodes: Int32Array, from: number, to: number): void => {
+      let first = -1;
+      for (let q = from; q < to; q++) {
+        const r = red(nodes[q]);
+        if (r < 0) continue;
+        if (first < 0) first = r;
+        else join(first, r);
+      }
+    };
+    for (let k = 0; k < network.branches.length; k++) {
+      if (chains.inChain[k]) continue;
+      const b = network.branches[k];
+      const nodes = branchNodes[k];
+      if (b.kind !== 'transformer') joinRun(nodes, 0, nodes.length);
+      else {
+        let at = 0;
+        for (const t of b.terminals) {
+          joinRun(nodes, at, at + t.nodes.length);
+          at += t.nodes.length;
+        }
       }
     }
-  });
-  for (let c = 0; c < chains.count; c++) {
-    for (let q = chains.condOff[c]; q < chains.condOff[c] + chains.nc[c]; q++) groups.push([red(chains.endA[q]), red(chains.endB[q])]);
-  }
-  for (const nodes of sourceNodes) groups.push(Array.from(nodes, red));
-  for (let k = 0; k < brLoad.length; k++) if (brA[k] >= 0 && brB[k] >= 0) groups.push([red(brA[k]), red(brB[k])]);
-  const held = loadsHoldingGround(nk, y, groups, candidates);
+    for (let c = 0; c < chains.count; c++) {
+      for (let q = chains.condOff[c]; q < chains.condOff[c] + chains.nc[c]; q++) join(red(chains.endA[q]), red(chains.endB[q]));
+    }
+    for (const nodes of sourceNodes) joinRun(nodes, 0, nodes.length);
+    for (let k = 0; k < brLoad.length; k++) if (brA[k] >= 0 && brB[k] >= 0) join(red(brA[k]), red(brB[k]));
+  };
+  const held = loadsHoldingGround(nk, y, joinGroups, candidates);
   held.forEach((h, i) => {
     if (!h) return;
     const k = which[i];
@@ -761,10 +777,13 @@ function checkConnected(network: Network, n: number, nodeBus: number[], branchNo
   const nb = network.buses.length;
   const adj: number[][] = Array.from({ length: nb }, () => []);
   for (const b of network.branches) {
-    const buses = [...new Set(b.terminals.map((t) => t.bus))];
-    for (let i = 1; i < buses.length; i++) {
-      adj[buses[0]].push(buses[i]);
-      adj[buses[i]].push(buses[0]);
+    const t = b.terminals;
+    const b0 = t[0].bus;
+    for (let i = 1; i < t.length; i++) {
+      const bi = t[i].bus;
+      if (bi === b0) continue;
+      adj[b0].push(bi);
+      adj[bi].push(b0);
     }
   }
   const seen = new Uint8Array(nb);
