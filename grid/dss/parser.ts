@@ -157,16 +157,21 @@ function parseLines(text: string, file: string, dir: string, fs: DssFileSystem, 
       verb = 'more';
       rest = body.slice(1);
     } else {
-      const m = /^([^\s,=]+)\s*(.*)$/s.exec(body);
+      // the verb runs to the first blank, ',' or '=' (a scan, not a regular expression per line)
+      let e = 0;
+      while (e < body.length && !endsVerb(body.charCodeAt(e))) e++;
       // a line that opens with '=' or ',' names no command (the fuzz test found this one crashing)
-      if (!m) throw new DssError(loc, `expected a command, got '${body.slice(0, 40)}'`);
-      rest = m[2];
+      if (e === 0) throw new DssError(loc, `expected a command, got '${body.slice(0, 40)}'`);
+      let r = e;
+      while (r < body.length && isBlank(body.charCodeAt(r))) r++;
+      rest = body.slice(r);
       if (rest.startsWith('=')) {
         out(propertyAssignment(body, loc, dir));
         continue;
       }
       // OpenDSS resolves an abbreviated command to the first command it begins (`calcv`)
-      verb = canonicalCommand(m[1]) ?? m[1].toLowerCase();
+      const written = body.slice(0, e);
+      verb = canonicalCommand(written) ?? written.toLowerCase();
     }
     const args = tokenize(rest, loc);
     if (verb === 'redirect' || verb === 'compile') {
@@ -185,6 +190,16 @@ function parseLines(text: string, file: string, dir: string, fs: DssFileSystem, 
     }
     out({ verb, args, loc, dir });
   }
+}
+
+/** White space as a regular expression's `\s` (ASCII by code, the rest by the expression). */
+function isBlank(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return /\s/.test(String.fromCharCode(c));
+}
+
+function endsVerb(c: number): boolean {
+  return c === 44 || c === 61 || isBlank(c);
 }
 
 /**
