@@ -314,10 +314,11 @@ export class PowerFlowState {
         if (d > pqLo2[k] && d <= pqHi2[k]) {
           // the common case inline: a constant-power load inside its band, I = conj(S / V)
           // (branchCurrent's first model-1 case; nothing of it is in Y)
-          const p = pW[k];
-          const q = qVar[k];
-          cr = (p * br + q * bi) / d;
-          ci = (p * bi - q * br) / d;
+          const inv = 1 / d;
+          const p = pW[k] * inv;
+          const q = qVar[k] * inv;
+          cr = p * br + q * bi;
+          ci = p * bi - q * br;
         } else if (d > pqHi2[k]) {
           // the next (a lightly loaded feeder): above vmaxpu, the impedance of S at vmaxpu,
           // I = (p − jq)·v / (vmaxpu·Vbase)²
@@ -395,9 +396,12 @@ export class PowerFlowState {
     const sp = m.branchSpace;
     const w = m.lu.work;
     const g = this.gS;
+    const bvRe = this.bvRe;
+    const bvIm = this.bvIm;
+    const scale = sp.scale;
     for (let k = 0; k < m.nBr; k++) {
-      this.bvRe[k] = g[2 * k] * sp.scale[k];
-      this.bvIm[k] = g[2 * k + 1] * sp.scale[k];
+      bvRe[k] = g[2 * k] * scale[k];
+      bvIm[k] = g[2 * k + 1] * scale[k];
     }
     if (m.lowRank) {
       // the full vector holds the corrected reach rows; the others are zero after the forward
@@ -408,13 +412,19 @@ export class PowerFlowState {
     }
     const nodes = m.matrixNodes;
     const nodeRow = sp.nodeRow;
+    // fields in locals: stores into the typed arrays would otherwise reload them every node
+    const vRe = this.vRe;
+    const vIm = this.vIm;
+    const v0Re = m.v0Re;
+    const v0Im = m.v0Im;
+    const emf = this.emf;
     for (let i = 0; i < nodes.length; i++) {
       const k = nodes[i];
-      const r = nodeRow[k];
-      this.vRe[k] = this.emf * m.v0Re[k] - w[2 * r];
-      this.vIm[k] = this.emf * m.v0Im[k] - w[2 * r + 1];
+      const r = 2 * nodeRow[k];
+      vRe[k] = emf * v0Re[k] - w[r];
+      vIm[k] = emf * v0Im[k] - w[r + 1];
     }
-    expandChains(m.chains, this.vRe, this.vIm);
+    expandChains(m.chains, vRe, vIm);
   }
 }
 
@@ -718,6 +728,9 @@ function loadMultiplier(l: Load, mode: ShapeMode, loadMult: number): number {
 
 import { type LoadShapeState, shapeMultipliers } from '../model/elements/loadshape.js';
 
+/** The shapes' multipliers of one `setLoadPowersAt` call (cleared at each; one call at a time). */
+const shapeScratch = new Map<LoadShapeState, { p: number; q: number }>();
+
 /**
  * Sets every load branch's power for time `hour` (h) in `mode`: base kW/kvar × the circuit's load
  * multiplier × shape multipliers (or the shape's actual kW/kvar when it says useactual), split
@@ -726,7 +739,8 @@ import { type LoadShapeState, shapeMultipliers } from '../model/elements/loadsha
 export function setLoadPowersAt(m: SolverModel, hour: number, mode: ShapeMode, out: LoadPowers, options: ShapeOptions = {}): void {
   const loads = m.network.loads;
   // many loads share a shape (IEEE 8500 in a day: 1,177 loads, 100 shapes): evaluate each once
-  const byShape = new Map<LoadShapeState, { p: number; q: number }>();
+  const byShape = shapeScratch;
+  byShape.clear();
   for (let li = 0; li < loads.length; li++) {
     const l = loads[li];
     const shape = shapeFor(l, mode, options);
