@@ -46,6 +46,17 @@ function scratchMatrix(n: number, slot = 0): CMatrix {
   return m;
 }
 
+let vectorScratch = new Float64Array(8);
+function scratchVector(n: number): Float64Array {
+  if (vectorScratch.length < n) vectorScratch = new Float64Array(n);
+  return vectorScratch;
+}
+let indexScratch = new Int32Array(8);
+function scratchIndices(n: number): Int32Array {
+  if (indexScratch.length < n) indexScratch = new Int32Array(n);
+  return indexScratch;
+}
+
 /**
  * Line: series Y = (Z_per_length · length)⁻¹ and half the shunt capacitance at each end (pi model).
  * The length is converted from the line's unit to the unit of its impedance data when both are set.
@@ -204,49 +215,62 @@ export function transformerYprim(s: TransformerState, loc?: DssLocation): CMatri
   const yb = cinvert(zb, undefined, scratchMatrix(m, 2));
   if (!yb) throw new DssError(loc, `Transformer.${s.name}: singular short-circuit impedance matrix (zero %X?)`);
 
-  // Y_1volt = Aᵀ YB A, A = [−1 | I]
+  // Y_1volt = Aᵀ YB A, A = [−1 | I]: winding 1 row and column the negated sums of YB's, the rest YB
   const y1 = scratchMatrix(nw, 1);
-  const aCoef = (row: number, col: number): number => (col === 0 ? -1 : col === row + 1 ? 1 : 0);
-  for (let r = 0; r < nw; r++) {
-    for (let c = 0; c < nw; c++) {
-      let re = 0;
-      let im = 0;
-      for (let a = 0; a < m; a++) {
-        const ar = aCoef(a, r);
-        if (ar === 0) continue;
-        for (let b = 0; b < m; b++) {
-          const bc = aCoef(b, c);
-          if (bc === 0) continue;
-          re += ar * bc * yb.re[a * m + b];
-          im += ar * bc * yb.im[a * m + b];
-        }
-      }
-      y1.re[r * nw + c] = re;
-      y1.im[r * nw + c] = im;
+  let sumRe = 0;
+  let sumIm = 0;
+  for (let r = 0; r < m; r++) {
+    let rowRe = 0;
+    let rowIm = 0;
+    let colRe = 0;
+    let colIm = 0;
+    for (let c = 0; c < m; c++) {
+      const re = yb.re[r * m + c];
+      const im = yb.im[r * m + c];
+      y1.re[(r + 1) * nw + c + 1] = re;
+      y1.im[(r + 1) * nw + c + 1] = im;
+      rowRe += re;
+      rowIm += im;
+      colRe += yb.re[c * m + r];
+      colIm += yb.im[c * m + r];
     }
+    y1.re[(r + 1) * nw] = -rowRe;
+    y1.im[(r + 1) * nw] = -rowIm;
+    y1.re[r + 1] = -colRe;
+    y1.im[r + 1] = -colIm;
+    sumRe += rowRe;
+    sumIm += rowIm;
   }
+  y1.re[0] = sumRe;
+  y1.im[0] = sumIm;
   // no-load shunt on winding 2 ("closest to the core")
   const nlRe = s.noLoadLossPct / 100 / zBase;
   const nlIm = -s.imagPct / 100 / zBase;
 
-  // terminal matrix (2N × 2N): winding k's ends 2k (+) and 2k+1 (−)
+  // terminal matrix (2N × 2N): winding k's ends 2k (+) and 2k+1 (−), each end scaled by
+  // ±1/(VBase·tap) (computed once per end: this runs for every service transformer of a feeder,
+  // mostly JIT-cold, so the loops below do plain array arithmetic only)
   const nt = 2 * nw;
   const yt = scratchMatrix(nt, 3);
-  const scale = (w: number): number => 1 / (vbase[w] * (s.windings[w].tap === 0 ? 0.0001 : s.windings[w].tap));
+  const endScale = scratchVector(nt);
+  for (let i = 0; i < nt; i++) {
+    const wd = s.windings[i >> 1];
+    endScale[i] = (i & 1 ? -1 : 1) / (vbase[i >> 1] * (wd.tap === 0 ? 0.0001 : wd.tap));
+  }
   for (let i = 0; i < nt; i++) {
     const wi = i >> 1;
-    const si = (i & 1 ? -1 : 1) * scale(wi);
+    const si = endScale[i];
     for (let j = 0; j < nt; j++) {
       const wj = j >> 1;
-      const sj = (j & 1 ? -1 : 1) * scale(wj);
+      const f = si * endScale[j];
       let re = y1.re[wi * nw + wj];
       let im = y1.im[wi * nw + wj];
       if (wi === 1 && wj === 1) {
         re += nlRe;
         im += nlIm;
       }
-      yt.re[i * nt + j] = re * si * sj;
-      yt.im[i * nt + j] = im * si * sj;
+      yt.re[i * nt + j] = re * f;
+      yt.im[i * nt + j] = im * f;
     }
   }
   const ppm = s.ppmAntiFloat * 1e-6;
@@ -265,31 +289,28 @@ export function transformerYprim(s: TransformerState, loc?: DssLocation): CMatri
     if (s.windings[hv].conn === 'wye') dir = s.hvLeadsLv ? -1 : 1;
     else dir = s.hvLeadsLv ? 1 : -1;
   }
-  const rotate = (p: number): number => {
+
+  const order = nw * nc;
+  const out = packedMatrix(order);
+  // each phase stamps the terminal matrix through the winding-to-conductor map of its ends
+  const ref = scratchIndices(nt);
+  for (let p = 0; p < np; p++) {
     let q = p + dir;
     if (np > 2) {
       if (q > np - 1) q = 0;
       if (q < 0) q = np - 1;
     } else if (q < 0) q = 2;
-    return q;
-  };
-  const termRef = (i: number, p: number): number => {
-    const w = i >> 1;
-    const end = i & 1;
-    if (np === 1) return w * nc + (end === 0 ? 0 : nc - 1);
-    if (end === 0) return w * nc + p;
-    return w * nc + (s.windings[w].conn === 'wye' ? np : rotate(p));
-  };
-
-  const order = nw * nc;
-  const out = packedMatrix(order);
-  for (let p = 0; p < np; p++) {
     for (let i = 0; i < nt; i++) {
-      const ti = termRef(i, p);
+      const w = i >> 1;
+      if (np === 1) ref[i] = w * nc + ((i & 1) === 0 ? 0 : nc - 1);
+      else if ((i & 1) === 0) ref[i] = w * nc + p;
+      else ref[i] = w * nc + (s.windings[w].conn === 'wye' ? np : q);
+    }
+    for (let i = 0; i < nt; i++) {
+      const row = ref[i] * order;
       for (let j = 0; j < nt; j++) {
-        const tj = termRef(j, p);
-        out.re[ti * order + tj] += yt.re[i * nt + j];
-        out.im[ti * order + tj] += yt.im[i * nt + j];
+        out.re[row + ref[j]] += yt.re[i * nt + j];
+        out.im[row + ref[j]] += yt.im[i * nt + j];
       }
     }
   }
