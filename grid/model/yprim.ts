@@ -187,6 +187,75 @@ export function transformerYprimWithTaps(s: TransformerState, taps: readonly num
  * LeadLag=lead). Conductor order: winding by winding, (phases + 1) conductors each.
  */
 export function transformerYprim(s: TransformerState, loc?: DssLocation): CMatrix {
+  // a feeder repeats a few service-transformer designs over and over (IEEE 8500: 19 designs for
+  // 1,190 transformers): a design already computed is copied, not recomputed (JIT-cold on a load)
+  const kva = s.windings[0].kVA;
+  const bucket = yprimCache.get(kva);
+  if (bucket) {
+    for (const e of bucket) {
+      if (!sameDesign(e.design, s)) continue;
+      const out = packedMatrix(e.y.n);
+      out.re.set(e.y.re);
+      out.im.set(e.y.im);
+      return out;
+    }
+  }
+  const y = computeTransformerYprim(s, loc);
+  if (yprimCacheSize >= YPRIM_CACHE_MAX) {
+    yprimCache.clear();
+    yprimCacheSize = 0;
+  }
+  const copy = cmatrix(y.n);
+  copy.re.set(y.re);
+  copy.im.set(y.im);
+  const entry = { design: designOf(s), y: copy };
+  if (bucket) bucket.push(entry);
+  else yprimCache.set(kva, [entry]);
+  yprimCacheSize++;
+  return y;
+}
+
+/** What a transformer's Yprim depends on (every input `computeTransformerYprim` reads). */
+interface TransformerDesign {
+  readonly phases: number;
+  readonly windings: readonly { conn: string; kV: number; kVA: number; tap: number; rPu: number; rNeut: number; xNeut: number }[];
+  readonly xsc: readonly number[];
+  readonly noLoadLossPct: number;
+  readonly imagPct: number;
+  readonly ppmAntiFloat: number;
+  readonly hvLeadsLv: boolean;
+}
+
+function designOf(s: TransformerState): TransformerDesign {
+  return {
+    phases: s.phases,
+    windings: s.windings.map((w) => ({ conn: w.conn, kV: w.kV, kVA: w.kVA, tap: w.tap, rPu: w.rPu, rNeut: w.rNeut, xNeut: w.xNeut })),
+    xsc: [...s.xsc],
+    noLoadLossPct: s.noLoadLossPct,
+    imagPct: s.imagPct,
+    ppmAntiFloat: s.ppmAntiFloat,
+    hvLeadsLv: s.hvLeadsLv,
+  };
+}
+
+function sameDesign(d: TransformerDesign, s: TransformerState): boolean {
+  if (d.phases !== s.phases || d.windings.length !== s.windings.length || d.xsc.length !== s.xsc.length) return false;
+  if (d.noLoadLossPct !== s.noLoadLossPct || d.imagPct !== s.imagPct || d.ppmAntiFloat !== s.ppmAntiFloat || d.hvLeadsLv !== s.hvLeadsLv) return false;
+  for (let k = 0; k < d.xsc.length; k++) if (d.xsc[k] !== s.xsc[k]) return false;
+  for (let k = 0; k < d.windings.length; k++) {
+    const a = d.windings[k];
+    const b = s.windings[k];
+    if (a.conn !== b.conn || a.kV !== b.kV || a.kVA !== b.kVA || a.tap !== b.tap || a.rPu !== b.rPu || a.rNeut !== b.rNeut || a.xNeut !== b.xNeut) return false;
+  }
+  return true;
+}
+
+/** Designs kept, by winding 1's kVA (bounded: a sweep over many feeders does not grow it without end). */
+const yprimCache = new Map<number, { design: TransformerDesign; y: CMatrix }[]>();
+let yprimCacheSize = 0;
+const YPRIM_CACHE_MAX = 512;
+
+function computeTransformerYprim(s: TransformerState, loc?: DssLocation): CMatrix {
   const nw = s.windings.length;
   const np = s.phases;
   const nc = np + 1;
