@@ -261,7 +261,8 @@ function interpreter(file: string, fs: DssFileSystem): { execute: (st: DssStatem
   const apply = (cls: AnyClass, state: unknown, args: readonly DssToken[], st: DssStatement): void => {
     let positional = 0;
     let lastProp = -1;
-    for (const tok of args) {
+    for (let t = 0; t < args.length; t++) {
+      const tok = args[t];
       let prop;
       if (cls.acceptAny && (tok.name === undefined || tok.name.toLowerCase() !== 'like')) {
         cls.acceptAny(state, tok.name ?? `#${positional++}`, tok.value, context(st, tok.name ?? ''));

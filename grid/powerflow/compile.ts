@@ -198,12 +198,18 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
   // node numbering: per bus, every non-zero node number any terminal uses, increasing
   const used: Set<number>[] = network.buses.map(() => new Set<number>());
   const mark = (t: { bus: number; nodes: readonly number[] }): void => {
-    for (const n of t.nodes) if (n !== 0) used[t.bus].add(n);
+    // indexed loops on the load path: an array iterator allocates a result per step in JIT-cold code
+    const set = used[t.bus];
+    const nodes = t.nodes;
+    for (let q = 0; q < nodes.length; q++) if (nodes[q] !== 0) set.add(nodes[q]);
   };
-  for (const b of network.branches) b.terminals.forEach(mark);
-  for (const s of network.sources) s.terminals.forEach(mark);
-  for (const l of network.loads) mark(l.terminal);
-  for (const p of network.pces) mark(p.terminal);
+  const markAll = (terms: readonly { bus: number; nodes: readonly number[] }[]): void => {
+    for (let q = 0; q < terms.length; q++) mark(terms[q]);
+  };
+  for (let k = 0; k < network.branches.length; k++) markAll(network.branches[k].terminals);
+  for (let k = 0; k < network.sources.length; k++) markAll(network.sources[k].terminals);
+  for (let k = 0; k < network.loads.length; k++) mark(network.loads[k].terminal);
+  for (let k = 0; k < network.pces.length; k++) mark(network.pces[k].terminal);
   const busNodes: Int32Array[] = [];
   const nodeBusArr: number[] = [];
   const nodeNumArr: number[] = [];
@@ -226,17 +232,21 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
   };
   const conductorNodes = (terms: readonly { bus: number; nodes: readonly number[] }[]): Int32Array => {
     let count = 0;
-    for (const t of terms) count += t.nodes.length;
+    for (let q = 0; q < terms.length; q++) count += terms[q].nodes.length;
     const out = new Int32Array(count);
     let k = 0;
-    for (const t of terms) for (const num of t.nodes) out[k++] = nodeOf(t.bus, num);
+    for (let q = 0; q < terms.length; q++) {
+      const t = terms[q];
+      for (let c = 0; c < t.nodes.length; c++) out[k++] = nodeOf(t.bus, t.nodes[c]);
+    }
     return out;
   };
 
   const jumpers = Uint8Array.from(network.branches, (b) => (b.kind === 'line' && isJumper(b.y) ? 1 : 0));
   const chains = findSeriesChains(network, nodeOf, options.foldSeriesChains ?? true, jumpers);
   // union-find over nodes (index n = ground) joining the two ends of every jumper, conductor by conductor
-  const parent = Int32Array.from({ length: n + 1 }, (_v, k) => k);
+  const parent = new Int32Array(n + 1);
+  for (let k = 0; k <= n; k++) parent[k] = k;
   const find = (k: number): number => {
     while (parent[k] !== k) k = parent[k] = parent[parent[k]];
     return k;
@@ -458,7 +468,8 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
   lu.solve(iSrcRe, iSrcIm, xRe, xIm);
   const v0Re = new Float64Array(n);
   const v0Im = new Float64Array(n);
-  for (const k of matrixNodes) {
+  for (let q = 0; q < matrixNodes.length; q++) {
+    const k = matrixNodes[q];
     v0Re[k] = xRe[nodeMap[k]];
     v0Im[k] = xIm[nodeMap[k]];
   }
@@ -536,10 +547,11 @@ function chooseMethod(option: 'auto' | 'dense' | 'sparse', nBr: number, space: B
 /** Convergence scale of each node: the largest no-load voltage magnitude on its bus (V), else 1. */
 export function nodeVoltageScales(busNodes: readonly Int32Array[], v0Re: Float64Array, v0Im: Float64Array): Float64Array {
   const out = new Float64Array(v0Re.length);
-  for (const nodes of busNodes) {
+  for (let b = 0; b < busNodes.length; b++) {
+    const nodes = busNodes[b];
     let mx = 0;
-    for (const k of nodes) mx = Math.max(mx, Math.hypot(v0Re[k], v0Im[k]));
-    for (const k of nodes) out[k] = mx > 0 ? mx : 1;
+    for (let q = 0; q < nodes.length; q++) mx = Math.max(mx, Math.hypot(v0Re[nodes[q]], v0Im[nodes[q]]));
+    for (let q = 0; q < nodes.length; q++) out[nodes[q]] = mx > 0 ? mx : 1;
   }
   return out;
 }
@@ -548,7 +560,7 @@ export function nodeVoltageScales(busNodes: readonly Int32Array[], v0Re: Float64
 function branchSpaceOf(m: SolverModel): BranchSpace {
   const lu = m.lu;
   const nodeRow = new Int32Array(m.nNodes).fill(-1);
-  for (const k of m.matrixNodes) nodeRow[k] = lu.iperm[m.nodeMap[k]];
+  for (let q = 0; q < m.matrixNodes.length; q++) nodeRow[m.matrixNodes[q]] = lu.iperm[m.nodeMap[m.matrixNodes[q]]];
   const rowOf = (node: number): number => (node < 0 ? -1 : nodeRow[node]);
   const rowA = m.brA.map(rowOf);
   const rowB = m.brB.map(rowOf);
@@ -559,7 +571,7 @@ function branchSpaceOf(m: SolverModel): BranchSpace {
   }
   const reachRows = lu.reach(Int32Array.from(new Set(loadMatrixRows)));
   const inReach = new Uint8Array(lu.n);
-  for (const r of reachRows) inReach[r] = 1;
+  for (let q = 0; q < reachRows.length; q++) inReach[reachRows[q]] = 1;
   const rest: number[] = [];
   for (let r = 0; r < lu.n; r++) if (!inReach[r]) rest.push(r);
   const { v0Re, v0Im, scale } = branchVoltages(m);
@@ -752,17 +764,18 @@ function passThroughRows(network: Network, chains: SeriesChains, nodeBus: readon
     if (!eligible(v)) continue;
     removed[v] = 1;
     const nbrs = adj[v];
-    for (const x of nbrs) unlink(x, v);
+    for (let q = 0; q < nbrs.length; q++) unlink(nbrs[q], v);
     if (nbrs.length === 2) link(nbrs[0], nbrs[1]);
     adj[v] = [];
-    for (const x of nbrs) if (eligible(x)) stack.push(x);
+    for (let q = 0; q < nbrs.length; q++) if (eligible(nbrs[q])) stack.push(nbrs[q]);
   }
   // a row shared by several buses (a jumper) is eliminated first only when all of them are removed
   const first = new Uint8Array(nk).fill(1);
   const seen = new Uint8Array(nk);
   for (let b = 0; b < nb; b++) {
-    for (const k of busNodes[b]) {
-      const r = nodeMap[k];
+    const nodes = busNodes[b];
+    for (let q = 0; q < nodes.length; q++) {
+      const r = nodeMap[nodes[q]];
       if (r < 0) continue;
       seen[r] = 1;
       if (!removed[b]) first[r] = 0;
@@ -775,9 +788,10 @@ function passThroughRows(network: Network, chains: SeriesChains, nodeBus: readon
 /** Rejects buses that no source reaches through lines and transformers. */
 function checkConnected(network: Network, n: number, nodeBus: number[], branchNodes: Int32Array[], sourceNodes: Int32Array[]): void {
   const nb = network.buses.length;
-  const adj: number[][] = Array.from({ length: nb }, () => []);
-  for (const b of network.branches) {
-    const t = b.terminals;
+  const adj: number[][] = [];
+  for (let b = 0; b < nb; b++) adj.push([]);
+  for (let k = 0; k < network.branches.length; k++) {
+    const t = network.branches[k].terminals;
     const b0 = t[0].bus;
     for (let i = 1; i < t.length; i++) {
       const bi = t[i].bus;
@@ -791,7 +805,11 @@ function checkConnected(network: Network, n: number, nodeBus: number[], branchNo
   for (const s of network.sources) for (const t of s.terminals) if (!seen[t.bus]) (seen[t.bus] = 1), stack.push(t.bus);
   while (stack.length > 0) {
     const b = stack.pop()!;
-    for (const c of adj[b]) if (!seen[c]) (seen[c] = 1), stack.push(c);
+    const next = adj[b];
+    for (let q = 0; q < next.length; q++) {
+      const c = next[q];
+      if (!seen[c]) (seen[c] = 1), stack.push(c);
+    }
   }
   const isolated = network.buses.map((_b, k) => k).filter((k) => !seen[k]);
   if (isolated.length > 0) {

@@ -314,11 +314,10 @@ export class PowerFlowState {
         if (d > pqLo2[k] && d <= pqHi2[k]) {
           // the common case inline: a constant-power load inside its band, I = conj(S / V)
           // (branchCurrent's first model-1 case; nothing of it is in Y)
-          const inv = 1 / d;
-          const p = pW[k] * inv;
-          const q = qVar[k] * inv;
-          cr = p * br + q * bi;
-          ci = p * bi - q * br;
+          const p = pW[k];
+          const q = qVar[k];
+          cr = (p * br + q * bi) / d;
+          ci = (p * bi - q * br) / d;
         } else if (d > pqHi2[k]) {
           // the next (a lightly loaded feeder): above vmaxpu, the impedance of S at vmaxpu,
           // I = (p − jq)·v / (vmaxpu·Vbase)²
