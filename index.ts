@@ -12,7 +12,19 @@
 export { LEMSIM_VERSION } from './src/version.js';
 
 // ── errors (typed and located: every one carries what the CLI prints) ───────────────────────────
-export { DssError, LemsimError, NotConvergedError, ScenarioError, SolverError, UsageError } from './src/errors.js';
+export {
+  DssError,
+  GridError,
+  type InputError,
+  LemsimError,
+  MarketError,
+  NotConvergedError,
+  ProblemError,
+  ScenarioError,
+  SolverError,
+  UsageError,
+  isInputError,
+} from './src/errors.js';
 
 // ── scenarios and simulations ───────────────────────────────────────────────────────────────────
 export type { Scenario } from './scenarios/schema.js';

@@ -14,7 +14,7 @@ import { alignHours } from '../markets/community/day.js';
 import { clearCommunityFast, clearDayAheadQpWith, clearDayAheadWith, type CommunityAgent, type CommunityDay, type CommunityProblem, type CommunityResult, dayAheadKktResiduals, GRID_ID, type KktReport, validateProblem } from '../markets/community/index.js';
 import type { HighsModule } from '../markets/solvers/highs.js';
 import type { MilpSolver } from '../markets/solvers/milp.js';
-import { LemsimError, SolverError } from '../src/errors.js';
+import { LemsimError, SolverError, isInputError } from '../src/errors.js';
 import type { AnyDraft, Bid, CommunityTrade, MarketWhy } from '../src/kernel/events.js';
 import { clearByManagers, clearDayByManagersAt, communityTrades } from './manager-clearing.js';
 import { type PriceExplanation, acceptedIdsOf, explainPrice } from '../markets/auction/explain.js';
@@ -290,12 +290,12 @@ export function validateAuctionBids(world: World, period: number, bids: readonly
   try {
     validateBook(bookOf(bids));
   } catch (err) {
-    if (!(err instanceof LemsimError)) throw err;
+    if (!isInputError(err)) throw err;
     for (const b of bids) {
       try {
         validateBook(bookOf([b]), `bid of agent '${b.agent}'`);
       } catch (inner) {
-        if (inner instanceof LemsimError) throw new LemsimError(inner.message);
+        if (isInputError(inner)) throw new LemsimError(inner.message);
         throw inner;
       }
     }

@@ -4,7 +4,7 @@
  * gets the listed base nearest to its no-load voltage). Also the daily time-series driver shared by
  * the CLI, the grid-operator agent and the benchmark.
  */
-import { LemsimError } from '../errors.js';
+import { GridError } from './errors.js';
 import { type DssCircuit, loadDssCircuit } from './dss/interpreter.js';
 import { type DssFileSystem, nodeFileSystem } from './dss/parser.js';
 import { type Network, buildNetwork } from './model/network.js';
@@ -99,14 +99,14 @@ export function runTimeSeries(
   onStep: (step: StepResult) => void,
   options: SolveOptions & ShapeOptions & { mode?: ShapeMode; controls?: ControlOptions } = {},
 ): { steps: number; diverged: number; iterations: number; controlIterations: number; controlsUnsettled: number } {
-  if (!(range.stepMin > 0)) throw new LemsimError(`step must be positive, got ${range.stepMin} min`);
-  if (range.to < range.from) throw new LemsimError(`--to (${range.to}) is before --from (${range.from})`);
+  if (!(range.stepMin > 0)) throw new GridError(`step must be positive, got ${range.stepMin} min`);
+  if (range.to < range.from) throw new GridError(`--to (${range.to}) is before --from (${range.from})`);
   const powers = newLoadPowers(feeder.model);
   const mode = options.mode ?? 'daily';
   const controlled = hasControls(feeder.network.circuit) && options.controls?.mode !== 'off' ? startControls(feeder, options, options.controls) : undefined;
   if (controlled?.mode === 'event') {
     // OpenDSS then starts each step from the clock the actions moved; steps on fixed minutes cannot follow it
-    throw new LemsimError(`${feeder.network.file}: Set controlmode=event moves the solution clock to each control action; a time series on fixed steps runs controlmode=static or time`);
+    throw new GridError(`${feeder.network.file}: Set controlmode=event moves the solution clock to each control action; a time series on fixed steps runs controlmode=static or time`);
   }
   const plain = controlled ? undefined : new PowerFlowState(feeder.model);
   let steps = 0;

@@ -12,3 +12,4 @@ export { compile, type CompileOptions, type SolverModel } from './powerflow/comp
 export { type LoadPowers, newLoadPowers, PowerFlowState, setLoadPowersAt, type ShapeMode, type SolveOptions, type SolveStatus } from './powerflow/solve.js';
 export { addBranchFlows, type BranchFlows, type BranchStats, branchFlows, branchTerminalCurrents, checkBranchLosses, emptyBranchStats, newBranchFlows } from './powerflow/branch-flows.js';
 export { checkPowerBalance, GridMeter, type PowerBalance, type PowerFlowResult, powerBalance, snapshot, sourcePower } from './powerflow/result.js';
+export { DssError, type DssLocation, GridError } from './errors.js';

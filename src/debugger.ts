@@ -13,6 +13,7 @@ import { EVENT_PRIORITY } from './kernel/events.js';
 import type { Simulation } from './sim/simulation.js';
 import { type MarketOperatorState, type SubmittedBid, gridLimits, openBids } from '../agents/market-operator.js';
 import { type ExplainedBlock, blockStatuses } from '../markets/auction/explain.js';
+import type { BatteryAgent } from '../markets/community/model.js';
 
 type Op = '=' | '!=' | '<' | '<=' | '>' | '>=';
 
@@ -44,7 +45,8 @@ const HELP = `commands:
                            break market-cleared price>0.09, break violation-detected bus=w2, break dispatched agent=p-h7 time>=12:00)
   breaks / clear           list / remove breakpoints
   book                     the order book of the current (or last) gate closure in merit order, with each block
-                           marked accepted / rejected / paradoxically rejected or accepted, the marginal ones, and the grid's offers
+                           marked accepted / rejected / paradoxically rejected or accepted, the marginal ones, and the grid's offers;
+                           community market: each agent's bid, or each manager's offer (curve, terms, day-ahead storage banks)
   result [json]            the last clearing in brief (json: all of it)
   agent <id> / agents      an agent's state / every agent id
   voltages                 load-node voltages of the last power flow
@@ -161,6 +163,12 @@ const STATUS_MARK: Record<ExplainedBlock['status'], string> = {
   'paradoxically-rejected': 'PARADOXICALLY REJECTED',
   'paradoxically-accepted': 'PARADOXICALLY ACCEPTED',
 };
+
+/** One storage bank of a manager's day-ahead offer, as the debugger's `book` lists it. */
+function storageLine(s: BatteryAgent): string {
+  const floor = s.terminalSocMin === undefined ? '' : `, ends the day at soc ≥ ${s.terminalSocMin}`;
+  return `${s.id}: ${s.capacityKwh} kWh, ${s.powerKw} kW, soc ${s.soc} in [${s.socMin}, ${s.socMax}], η ${s.etaCh}/${s.etaDis}, self-discharge ${s.selfDischargePerPeriod} per period, wear ${s.aEurPerKwhPerKw} EUR/kWh per kW, stored kWh valued ${s.valueEurPerKwh} EUR/kWh${floor}`;
+}
 
 export class Debugger {
   private readonly breakpoints: Breakpoint[] = [];
@@ -465,6 +473,8 @@ export class Debugger {
         const o = b.bid.offer;
         const pts = o.curve.pricesEurPerKwh.map((p, k) => `${p.toFixed(4)}:${o.curve.lowKw[k] === o.curve.highKw[k] ? o.curve.lowKw[k].toFixed(3) : `[${o.curve.lowKw[k].toFixed(3)},${o.curve.highKw[k].toFixed(3)}]`}`);
         agents.push(`${b.community} ${b.agent} manager offer: margin ${o.exportMarginEurPerKwh} EUR/kWh, import cap ${o.maxGridImportKw ?? 'none'} kW, net import by price ${pts.join(' ')}`);
+        // day-ahead: the storage the offer carries, one bank of identical batteries per line
+        for (const s of o.storage ?? []) agents.push(`  storage ${storageLine(s)}`);
       } else {
         for (const a of b.bid.agents) agents.push(`${b.community} ${b.agent} ${JSON.stringify(a)}`);
       }

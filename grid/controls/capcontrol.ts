@@ -8,7 +8,7 @@
  * s of an opening waits the rest of the dead time. The action switches one step: add the next step,
  * or take off the last one (the bank opens when no step remains).
  */
-import { DssError, type DssLocation } from '../../errors.js';
+import { DssError, type DssLocation } from '../errors.js';
 import type { DssClass, SetContext } from '../dss/object-class.js';
 import { ignoredProperty } from '../dss/object-class.js';
 import { parseBoolean, parseInteger } from '../dss/values.js';

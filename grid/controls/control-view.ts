@@ -4,7 +4,7 @@
  * voltages, its conductor currents and its terminal powers exactly as OpenDSS's GetTermVoltages,
  * GetCurrents and Power[terminal] do (currents and powers flow INTO the element at that terminal).
  */
-import { DssError } from '../../errors.js';
+import { DssError } from '../errors.js';
 import type { SolverModel } from '../powerflow/compile.js';
 import { elementCurrents } from '../powerflow/result.js';
 

@@ -32,7 +32,7 @@
  * volt-var and volt-watt targets against the last time step's (CalcLPF, CalcRF; the step length h
  * is the runtime's, 1 ms in a snapshot as in OpenDSS).
  */
-import { DssError, type DssLocation } from '../../errors.js';
+import { DssError, type DssLocation } from '../errors.js';
 import type { DssClass } from '../dss/object-class.js';
 import { ignoredProperty } from '../dss/object-class.js';
 import { parseNumber, parseNumberArray, parseStringArray } from '../dss/values.js';

@@ -10,7 +10,7 @@
  * (reversible, revneutral, cogen) follows the same source: a reverse action after `revDelay` s flips
  * the mode, in which the reverse settings apply and the tap moves the other way (or to neutral).
  */
-import { DssError, type DssLocation } from '../../errors.js';
+import { DssError, type DssLocation } from '../errors.js';
 import type { DssClass, SetContext } from '../dss/object-class.js';
 import { ignoredProperty } from '../dss/object-class.js';
 import { parseBoolean, parseInteger } from '../dss/values.js';

@@ -16,7 +16,7 @@
  * the start (powerflow/incremental.ts), or, where that cannot be done, by compiling the network
  * again. The voltage bases stay where the script settled them and the node numbering stays.
  */
-import { DssError, LemsimError } from '../../errors.js';
+import { DssError, GridError } from '../errors.js';
 import type { DssCircuit } from '../dss/interpreter.js';
 import { type Feeder, feederFromCircuit } from '../feeder.js';
 import type { CapacitorState } from '../model/elements/capacitor.js';
@@ -125,7 +125,7 @@ export function controlSettings(c: DssCircuit, options: ControlOptions = {}): { 
   }
   const scriptMax = c.options.get('maxcontroliter');
   const max = options.maxControlIterations ?? (scriptMax !== undefined ? Number(scriptMax) : DEFAULT_MAX_CONTROL_ITERATIONS);
-  if (!Number.isInteger(max) || max < 1) throw new LemsimError(`maxcontroliter must be a whole number ≥ 1, got ${scriptMax ?? max}`);
+  if (!Number.isInteger(max) || max < 1) throw new GridError(`maxcontroliter must be a whole number ≥ 1, got ${scriptMax ?? max}`);
   return { mode: options.mode ?? mode, maxControlIterations: max };
 }
 

@@ -5,7 +5,7 @@
  * each, for `lemsim describe`). Unknown classes, unknown properties of known classes and malformed
  * values are DssErrors naming file:line.
  */
-import { DssError, type DssLocation, excerpt } from '../../errors.js';
+import { DssError, type DssLocation, excerpt } from '../errors.js';
 import { lineCodeClass } from '../model/elements/linecode.js';
 import { lineClass } from '../model/elements/line.js';
 import { loadClass } from '../model/elements/load.js';

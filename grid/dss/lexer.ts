@@ -5,7 +5,7 @@
  * group start a comment. The group's delimiters are stripped: `mult=(file=a.txt)` yields the value
  * `file=a.txt`, and `kvs=[11 .416]` yields `11 .416`, which the value parsers split further.
  */
-import { DssError, type DssLocation, excerpt } from '../../errors.js';
+import { DssError, type DssLocation, excerpt } from '../errors.js';
 
 /** One token: `name` is undefined for a positional value. */
 export interface DssToken {

@@ -5,7 +5,7 @@
  * in OpenDSS, e.g. `windings=` re-creating the winding list), and a state factory. Property names
  * match case-insensitively, and an abbreviation resolves as OpenDSS resolves it (first match in order).
  */
-import { DssError, type DssLocation } from '../../errors.js';
+import { DssError, type DssLocation } from '../errors.js';
 import type { CMatrix } from '../model/complex.js';
 import type { BusRef } from '../model/elements/common.js';
 import type { DssFileSystem } from './parser.js';

@@ -7,7 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { DssError, type DssLocation } from '../../errors.js';
+import { DssError, type DssLocation } from '../errors.js';
 import { canonicalCommand } from './commands.js';
 import { type DssToken, stripComment, tokenize } from './lexer.js';
 

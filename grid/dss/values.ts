@@ -4,7 +4,7 @@
  * `(file=… col=… header=…)` references to data files. Each failure is a DssError naming the
  * statement's file:line and the property.
  */
-import { DssError, type DssLocation } from '../../errors.js';
+import { DssError, type DssLocation } from '../errors.js';
 import { type DssFileSystem, resolveScriptPath } from './parser.js';
 
 /**

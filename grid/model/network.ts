@@ -4,7 +4,7 @@
  * Norton equivalents, and loads with their base power, voltage model and load shapes. Built from an
  * interpreted OpenDSS circuit; the power flow compiles it into index arrays (grid/powerflow).
  */
-import { DssError, type DssLocation, LemsimError } from '../../errors.js';
+import { DssError, type DssLocation, GridError } from '../errors.js';
 import { type DssCircuit, type IgnoredItem, modelledClass } from '../dss/interpreter.js';
 import type { BranchSpec } from '../dss/object-class.js';
 import type { CMatrix, Complex } from './complex.js';
@@ -330,11 +330,11 @@ export function withBranchAdmittances(n: Network, changes: ReadonlyMap<string, C
   const branches = [...n.branches];
   for (const [name, y] of changes) {
     const k = index.get(name.toLowerCase());
-    if (k === undefined) throw new LemsimError(`withBranchAdmittances: no branch '${name}' in ${n.file}`);
+    if (k === undefined) throw new GridError(`withBranchAdmittances: no branch '${name}' in ${n.file}`);
     const b = branches[k];
-    if (b.kind === 'line') throw new LemsimError(`withBranchAdmittances: ${name} is a line (its series impedance feeds series chains; rebuild the network instead)`);
+    if (b.kind === 'line') throw new GridError(`withBranchAdmittances: ${name} is a line (its series impedance feeds series chains; rebuild the network instead)`);
     const order = b.terminals.reduce((s, t) => s + t.nodes.length, 0);
-    if (y.n !== order) throw new LemsimError(`withBranchAdmittances: ${name} has ${order} conductors, the new admittance is ${y.n}×${y.n}`);
+    if (y.n !== order) throw new GridError(`withBranchAdmittances: ${name} has ${order} conductors, the new admittance is ${y.n}×${y.n}`);
     branches[k] = { ...b, y: b.open ? openConductors(y, b.open) : y };
   }
   return { ...n, branches };

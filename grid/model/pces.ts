@@ -8,7 +8,7 @@
  * Sign convention (grid layer, DESIGN rule 2): the element data below are OpenDSS's (generation
  * positive); the branches the solver sees carry consumption-positive power, i.e. minus these.
  */
-import { DssError } from '../../errors.js';
+import { DssError } from '../errors.js';
 import type { DssCircuit } from '../dss/interpreter.js';
 import type { BusRef } from './elements/common.js';
 import type { GeneratorModel, GeneratorState } from './elements/generator.js';

@@ -3,7 +3,7 @@
  * elements, computed as OpenDSS computes them, so that a network assembled from them has the same
  * nodal admittance matrix as OpenDSS's.
  */
-import { DssError, type DssLocation } from '../../errors.js';
+import { DssError, type DssLocation } from '../errors.js';
 import { type CMatrix, type Complex, cinvert, cmatrix, packedMatrix, polar } from './complex.js';
 import { type LineState, defaultCapacitanceFactor } from './elements/line.js';
 import { perLengthMatrices } from './elements/linecode.js';

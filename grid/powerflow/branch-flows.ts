@@ -10,7 +10,7 @@
  * current cannot be recovered from Yprim·V (1e10 S times rounding noise): its current is reported
  * as NaN (unknown), and its losses are those of its capacitance alone, as GridMeter counts them.
  */
-import { LemsimError } from '../../errors.js';
+import { GridError } from '../errors.js';
 import type { SolverModel } from './compile.js';
 import { elementCurrents } from './result.js';
 
@@ -70,7 +70,7 @@ export function newBranchFlows(m: SolverModel): BranchFlows {
  * (positive: consumed by the element).
  */
 export function branchFlows(m: SolverModel, vRe: Float64Array, vIm: Float64Array, out: BranchFlows = newBranchFlows(m)): BranchFlows {
-  if (out.model !== m) throw new LemsimError('branchFlows: the buffers were made for another model (make them with newBranchFlows of this one)');
+  if (out.model !== m) throw new GridError('branchFlows: the buffers were made for another model (make them with newBranchFlows of this one)');
   const { nodeAt, nodes, yAt, yRe, yIm, phaseConductors, terminalOneAmps, lossesW, lossesVar } = out;
   const nb = phaseConductors.length;
   for (let b = 0; b < nb; b++) {
@@ -256,6 +256,6 @@ export function checkBranchLosses(flows: BranchFlows, lossesKw: number, termsKva
   for (let b = 0; b < flows.lossesW.length; b++) sum += flows.lossesW[b];
   const limit = 1e-9 * termsKva * 1000 + 1e-3;
   if (!(Math.abs(sum - lossesKw * 1000) <= limit)) {
-    throw new LemsimError(`branch losses do not add up: Σ over branches ${(sum / 1000).toFixed(9)} kW, power balance ${lossesKw.toFixed(9)} kW (more than ${(limit / 1000).toExponential(2)} kW apart)`);
+    throw new GridError(`branch losses do not add up: Σ over branches ${(sum / 1000).toFixed(9)} kW, power balance ${lossesKw.toFixed(9)} kW (more than ${(limit / 1000).toExponential(2)} kW apart)`);
   }
 }

@@ -7,7 +7,7 @@
  * on which the dense iteration runs (a Thevenin/Kron reduction of the linear network onto the load
  * nodes: exact, because the network is linear outside the loads).
  */
-import { DssError } from '../../errors.js';
+import { DssError } from '../errors.js';
 import { elementAtBus, type Load, type Network } from '../model/network.js';
 import type { LowRankCorrection } from './incremental.js';
 import { type SeriesChains, expandChains, findSeriesChains } from './series-chains.js';
@@ -193,7 +193,7 @@ export interface CompileOptions {
   readonly method?: 'auto' | 'dense' | 'sparse';
 }
 
-/** Compiles a network; throws LemsimError for an island or a floating node. */
+/** Compiles a network; throws GridError for an island or a floating node. */
 export function compile(network: Network, options: CompileOptions = {}): SolverModel {
   // node numbering: per bus, every non-zero node number any terminal uses, increasing
   const used: Set<number>[] = network.buses.map(() => new Set<number>());

@@ -4,7 +4,7 @@
  * balance invariant (DESIGN rule 9): power delivered by the sources = power of the loads + losses.
  * Powers: W and var, positive into the element at that terminal.
  */
-import { LemsimError } from '../../errors.js';
+import { GridError } from '../errors.js';
 import type { SolverModel } from './compile.js';
 import { type LoadPowers, type SolveStatus, branchCurrent } from './solve.js';
 
@@ -143,7 +143,7 @@ export function powerBalanceLimitKva(b: PowerBalance, solveTolerance: number): n
 export function checkPowerBalance(b: PowerBalance, solveTolerance: number): void {
   const limit = powerBalanceLimitKva(b, solveTolerance);
   if (!(b.mismatchKva <= limit)) {
-    throw new LemsimError(
+    throw new GridError(
       `power balance violated: source − loads − losses is ${b.mismatchKva.toExponential(3)} kVA (${b.relativeMismatch.toExponential(2)} of the source power), more than the ${limit.toExponential(3)} kVA a solve to tolerance ${solveTolerance} explains`,
     );
   }

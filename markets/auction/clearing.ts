@@ -357,7 +357,7 @@ function relativeGap(bound: number, value: number): number {
 }
 
 /**
- * Clears every period of `book`: validates it (a `ScenarioError` naming period and order on bad
+ * Clears every period of `book`: validates it (a `ProblemError` naming period and order on bad
  * input), then clears each period independently. An empty period — or an empty book — clears to zero.
  */
 export function clear(book: AuctionBook, config: ClearingConfig): ClearingResult {

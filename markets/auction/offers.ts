@@ -21,7 +21,7 @@
  *        |  ▁▁▂▂▃▃▄▄▅▅██            supply: steps p_N·q/3 up to p_N at 3 kW
  *      0 +----------------- kW
  */
-import { ScenarioError } from '../../errors.js';
+import { ProblemError } from '../errors.js';
 import type { BlockOrder } from './orders.js';
 
 /** The block size of seed 004, kW. */
@@ -56,7 +56,7 @@ export function demandCurvePrice(qKw: number, nominalKw: number, nominalPriceEur
 }
 
 function check(agent: string, field: string, value: number, ok: boolean, want: string): void {
-  if (!ok) throw new ScenarioError(undefined, `offers.${agent}.${field}`, `must be ${want}, got ${String(value)}`);
+  if (!ok) throw new ProblemError(undefined, `offers.${agent}.${field}`, `must be ${want}, got ${String(value)}`);
 }
 
 /** Upper edges of the blocks cutting [0, qMaxKw]; the last block takes the remainder. */

@@ -11,7 +11,7 @@
  * agent later): it names the period and the order of the first problem it finds, using the field names
  * of the JSON file (`periods[2].supply[0].kw`) because that is what a user can fix.
  */
-import { ScenarioError } from '../../errors.js';
+import { ProblemError } from '../errors.js';
 
 /** One fill-or-kill block: `kw` > 0 for the whole period at a limit price (EUR/kWh, any sign). */
 export interface BlockOrder {
@@ -57,11 +57,11 @@ export const seed004Grid: GridTerms = {
 };
 
 function fail(file: string | undefined, path: string, detail: string): never {
-  throw new ScenarioError(file, path, detail);
+  throw new ProblemError(file, path, detail);
 }
 
 /**
- * Checks a book for everything the clearing cannot give a meaning to, and throws a `ScenarioError`
+ * Checks a book for everything the clearing cannot give a meaning to, and throws a `ProblemError`
  * naming the period and order of the first problem: duplicate period or order ids, non-positive or
  * non-finite quantities, non-finite prices, empty ids, an export price above the import price (that
  * would make unlimited grid arbitrage the optimum), a non-positive period length.

@@ -13,7 +13,7 @@
  * Arrays are typed (DESIGN rule 10) and agents are grouped by community so a community's members
  * are one contiguous run of `order`.
  */
-import { ScenarioError } from '../../errors.js';
+import { ProblemError } from '../errors.js';
 import { netChargeRangeKw } from './battery.js';
 import type { CommunityProblem } from './model.js';
 
@@ -41,7 +41,7 @@ export interface CanonicalMarket {
 }
 
 /**
- * Compiles a validated problem into the canonical arrays. Throws `ScenarioError` for an unknown
+ * Compiles a validated problem into the canonical arrays. Throws `ProblemError` for an unknown
  * community (the one check compiling needs; everything else is `validateProblem`'s job).
  */
 export function toCanonical(problem: CommunityProblem): CanonicalMarket {
@@ -61,7 +61,7 @@ export function toCanonical(problem: CommunityProblem): CanonicalMarket {
   for (let i = 0; i < n; i++) {
     const ag = problem.agents[i];
     const c = index.get(ag.community);
-    if (c === undefined) throw new ScenarioError(undefined, `agents[${i}] (${ag.id}).community`, `unknown community '${ag.community}'`);
+    if (c === undefined) throw new ProblemError(undefined, `agents[${i}] (${ag.id}).community`, `unknown community '${ag.community}'`);
     communityOf[i] = c;
     a[i] = ag.aEurPerKwhPerKw;
     switch (ag.kind) {

@@ -23,7 +23,7 @@
  *      can certify the intertemporal KKT conditions.
  * Exact up to HiGHS's feasibility tolerances (1e-10, no QP regularisation).
  */
-import { SolverError } from '../../errors.js';
+import { SolverError } from '../errors.js';
 import { type HighsModule, loadHighs, solveLpFormatWith } from '../solvers/highs.js';
 import { chargeLimitKw, dischargeLimitKw, energyFloorKwh } from './battery.js';
 import { type CanonicalMarket, pushKnots, responseHigh, responseLow, toCanonical } from './canonical.js';

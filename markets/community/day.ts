@@ -7,7 +7,7 @@
  * Every period in `day.hours` must list the same agents (ids, kinds, communities) in the same order;
  * battery soc is read from hour 0 only.
  */
-import { ScenarioError, SolverError } from '../../errors.js';
+import { ProblemError, SolverError } from '../errors.js';
 import { socAfter } from './battery.js';
 import { clearCommunityFast } from './fast-solver.js';
 import type { BatteryAgent, CommunityAgent, CommunityDay, CommunityProblem, CommunityResult, DayResult } from './model.js';
@@ -17,18 +17,18 @@ import { type HighsModule, loadHighs } from '../solvers/highs.js';
 import { toCanonical } from './canonical.js';
 import { type CanonicalSolution, infeasibleResult, settle } from './settle.js';
 
-/** Checks that every hour is valid and lists the same agents as hour 0. Throws `ScenarioError`. */
+/** Checks that every hour is valid and lists the same agents as hour 0. Throws `ProblemError`. */
 export function validateDay(day: CommunityDay): void {
-  if (day.hours.length === 0) throw new ScenarioError(undefined, 'hours', 'needs at least one hour');
+  if (day.hours.length === 0) throw new ProblemError(undefined, 'hours', 'needs at least one hour');
   const first = day.hours[0];
   day.hours.forEach((p, t) => {
     validateProblem(p);
-    if (p.agents.length !== first.agents.length) throw new ScenarioError(undefined, `hours[${t}].agents`, `has ${p.agents.length} agents, hour 0 has ${first.agents.length}`);
-    if (p.communities.length !== first.communities.length) throw new ScenarioError(undefined, `hours[${t}].communities`, 'differs from hour 0');
+    if (p.agents.length !== first.agents.length) throw new ProblemError(undefined, `hours[${t}].agents`, `has ${p.agents.length} agents, hour 0 has ${first.agents.length}`);
+    if (p.communities.length !== first.communities.length) throw new ProblemError(undefined, `hours[${t}].communities`, 'differs from hour 0');
     p.agents.forEach((ag, i) => {
       const f = first.agents[i];
       if (ag.id !== f.id || ag.kind !== f.kind || ag.community !== f.community) {
-        throw new ScenarioError(undefined, `hours[${t}].agents[${i}] (${ag.id})`, `must be agent ${f.id} (${f.kind} in ${f.community}) as in hour 0`);
+        throw new ProblemError(undefined, `hours[${t}].agents[${i}] (${ag.id})`, `must be agent ${f.id} (${f.kind} in ${f.community}) as in hour 0`);
       }
     });
   });

@@ -7,7 +7,7 @@
  * Also the cheap run-time invariants of DESIGN rule 9 (balance per agent and community, bounds),
  * which every clearing function checks before returning.
  */
-import { SolverError } from '../../errors.js';
+import { SolverError } from '../errors.js';
 import { chargeLimitKw, dischargeLimitKw } from './battery.js';
 import { type CanonicalMarket, toCanonical } from './canonical.js';
 import { type BatteryAgent, type CommunityDay, type CommunityProblem, type CommunityResult, type DayResult, GRID_ID } from './model.js';

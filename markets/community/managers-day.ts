@@ -51,7 +51,7 @@
  * with Eq. (3), Eq. (8), the upstream balance and the batteries' energy: `assertManagerInvariants`,
  * `assertStorageInvariants`).
  */
-import { SolverError } from '../../errors.js';
+import { SolverError } from '../errors.js';
 import type { HighsModule } from '../solvers/highs.js';
 import { solveLpFormatWith } from '../solvers/highs.js';
 import { chargeLimitKw, dischargeLimitKw, socAfter } from './battery.js';

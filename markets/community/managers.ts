@@ -28,7 +28,7 @@
  * π_exp. Its surplus (the markup on exports, plus the scarcity rent (λ_c − π_imp)·K_c of a binding
  * import cap) is the manager's margin; Σ members' welfare + Σ margins = welfare of Eq. (1).
  */
-import { SolverError } from '../../errors.js';
+import { SolverError } from '../errors.js';
 import { type CanonicalMarket, pushKnots, responseHigh, responseLow, toCanonical } from './canonical.js';
 import { respondAt, routeFlows, solveNonIncreasing, sortedUnique } from './fast-solver.js';
 import { primalResidualKw } from './kkt.js';

@@ -2,9 +2,9 @@
  * The community problem file (`lemsim clear-community problem.json`) and its result file: parsing an
  * already-read JSON value into a validated `CommunityProblem`, and the result back into JSON. No I/O
  * here — the CLI reads and writes the files. Field names are snake_case with units (DESIGN rule 1);
- * every error is a `ScenarioError` naming the agent and field, e.g. `agents[3] (bat1).soc`.
+ * every error is a `ProblemError` naming the agent and field, e.g. `agents[3] (bat1).soc`.
  */
-import { ScenarioError } from '../../errors.js';
+import { ProblemError } from '../errors.js';
 import { defaultStoredValueEurPerKwh, STANDARD_BATTERY_UNIT } from './battery.js';
 import { type CommunityAgent, type CommunityProblem, type CommunityResult, GRID_ID } from './model.js';
 
@@ -37,7 +37,7 @@ class Reader {
     return this;
   }
   fail(field: string, detail: string): never {
-    throw new ScenarioError(this.file, field ? `${this.path}${this.path ? '.' : ''}${field}` : this.path, detail);
+    throw new ProblemError(this.file, field ? `${this.path}${this.path ? '.' : ''}${field}` : this.path, detail);
   }
   number(field: string, fallback?: number): number {
     const v = Object.hasOwn(this.obj, field) ? this.obj[field] : undefined;
@@ -60,11 +60,11 @@ class Reader {
 
 /**
  * Parses and validates a problem (the JSON value of a problem file). `file` only decorates error
- * messages. Throws `ScenarioError` for missing fields, wrong types, unknown communities, p_min >
+ * messages. Throws `ProblemError` for missing fields, wrong types, unknown communities, p_min >
  * p_max, soc outside its bounds, a < 0 and the other checks of `validateProblem`.
  */
 export function parseCommunityProblem(json: unknown, file?: string): CommunityProblem {
-  if (!isObject(json)) throw new ScenarioError(file, '', 'expected a JSON object');
+  if (!isObject(json)) throw new ProblemError(file, '', 'expected a JSON object');
   const top = new Reader(file, '', json).only(['period_hours', 'grid', 'inter_community_fee', 'communities', 'agents']);
   const periodHours = top.number('period_hours');
   if (!isObject(json.grid)) top.fail('grid', json.grid === undefined ? 'missing field' : 'expected an object');
@@ -74,13 +74,13 @@ export function parseCommunityProblem(json: unknown, file?: string): CommunityPr
   const interCommunityFeeEurPerKwh = top.number('inter_community_fee', 0);
   if (!Array.isArray(json.communities)) top.fail('communities', json.communities === undefined ? 'missing field' : 'expected an array');
   const communities = (json.communities as unknown[]).map((c, k) => {
-    if (!isObject(c)) throw new ScenarioError(file, `communities[${k}]`, 'expected an object');
+    if (!isObject(c)) throw new ProblemError(file, `communities[${k}]`, 'expected an object');
     return { id: new Reader(file, `communities[${k}]`, c).only(['id']).string('id') };
   });
   if (!Array.isArray(json.agents)) top.fail('agents', json.agents === undefined ? 'missing field' : 'expected an array');
   const defaultValue = defaultStoredValueEurPerKwh(importPriceEurPerKwh, exportPriceEurPerKwh);
   const agents = (json.agents as unknown[]).map((raw, k): CommunityAgent => {
-    if (!isObject(raw)) throw new ScenarioError(file, `agents[${k}]`, 'expected an object');
+    if (!isObject(raw)) throw new ProblemError(file, `agents[${k}]`, 'expected an object');
     const idOk = typeof raw.id === 'string' && raw.id.length > 0;
     const r = new Reader(file, idOk ? `agents[${k}] (${raw.id as string})` : `agents[${k}]`, raw);
     const id = r.string('id');
@@ -141,11 +141,11 @@ export function parseCommunityProblem(json: unknown, file?: string): CommunityPr
 
 /**
  * Checks a problem built in code (the parser calls it too). Field names in messages are those of the
- * problem file. Throws `ScenarioError`.
+ * problem file. Throws `ProblemError`.
  */
 export function validateProblem(p: CommunityProblem, file?: string): void {
   const fail = (path: string, detail: string): never => {
-    throw new ScenarioError(file, path, detail);
+    throw new ProblemError(file, path, detail);
   };
   const finite = (v: number, path: string) => {
     if (!Number.isFinite(v)) fail(path, `expected a finite number, got ${v}`);

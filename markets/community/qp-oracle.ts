@@ -14,7 +14,7 @@
  * quadratic objective section `[ … ] / 2`; its failure (the issue saw error −1 at 2,720 agents)
  * comes back as a `SolverError`.
  */
-import { SolverError } from '../../errors.js';
+import { SolverError } from '../errors.js';
 import { type HighsModule, loadHighs, solveLpFormatWith } from '../solvers/highs.js';
 import { chargeLimitKw, dischargeLimitKw, energyFloorKwh } from './battery.js';
 import { toCanonical } from './canonical.js';

@@ -4,7 +4,7 @@
  * the independent QP oracle of the community market.
  */
 import { createRequire } from 'node:module';
-import { SolverError } from '../../errors.js';
+import { SolverError } from '../errors.js';
 
 /** What `highs.solve` returns, reduced to the fields lemsim reads. */
 export interface HighsSolution {

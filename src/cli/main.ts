@@ -4,7 +4,7 @@
  * (`LemsimError`) are printed as one message without a stack trace.
  */
 import { Command, CommanderError } from 'commander';
-import { LemsimError } from '../errors.js';
+import { isInputError } from '../errors.js';
 import { LEMSIM_VERSION } from '../version.js';
 import { commands } from './commands/index.js';
 import { type CliIo, processIo } from './io.js';
@@ -25,7 +25,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       // commander already printed its message (or the help text)
       return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
     }
-    if (err instanceof LemsimError) {
+    if (isInputError(err)) {
       io.err(`lemsim: ${err.message}\n`);
       // a bug wrapped as a located error (an agent's failure): its stack only when asked for
       if (err.exitCode === 70 && process.env.LEMSIM_DEBUG) io.err(`${(err.cause as Error | undefined)?.stack ?? ''}\n`);

@@ -20,7 +20,7 @@
  */
 import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { LemsimError } from '../errors.js';
+import { type InputError, LemsimError, isInputError } from '../errors.js';
 
 /** The marker file in every output folder: lemsim replaces only folders that hold it (or empty ones). */
 export const OUTPUT_MARKER = '.lemsim-output';
@@ -55,8 +55,8 @@ const CODE_TEXT: Record<string, string> = {
 };
 
 /** Converts a file-system error into an `OutputError` naming `path` and what was being done. */
-export function outputError(err: unknown, path: string, doing: string): LemsimError {
-  if (err instanceof LemsimError) return err;
+export function outputError(err: unknown, path: string, doing: string): InputError {
+  if (isInputError(err)) return err;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (!code) return err as LemsimError;
   return new OutputError(path, code, `cannot ${doing}: ${CODE_TEXT[code] ?? 'system error'} (${code})`);

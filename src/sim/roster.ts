@@ -10,7 +10,7 @@ import { type BatteryParams, scaleUnits } from '../../agents/battery.js';
 import type { DrivenElement } from '../../agents/grid-operator.js';
 import { loadNoiseFactors, pvSizes } from '../../agents/pv-placement.js';
 import type { Scenario } from '../../scenarios/schema.js';
-import { LemsimError } from '../errors.js';
+import { LemsimError, isInputError } from '../errors.js';
 import type { EventBus } from '../kernel/bus.js';
 import { clockLabel } from '../kernel/clock.js';
 import { type AnyEvent, type EventType, recipientOf } from '../kernel/events.js';
@@ -119,9 +119,9 @@ export class AgentError extends LemsimError {
     override readonly cause: unknown,
   ) {
     const inner = cause instanceof Error ? cause.message : String(cause);
-    super(`${cause instanceof LemsimError ? '' : 'internal error: '}agent '${agent}' (${agentKind}) failed on ${event.type} at ${clockLabel(event.time)} (iteration ${event.iteration}${'period' in event.payload ? `, period ${String(event.payload.period)}` : ''}): ${inner}`);
+    super(`${isInputError(cause) ? '' : 'internal error: '}agent '${agent}' (${agentKind}) failed on ${event.type} at ${clockLabel(event.time)} (iteration ${event.iteration}${'period' in event.payload ? `, period ${String(event.payload.period)}` : ''}): ${inner}`);
     this.name = 'AgentError';
-    this.exitCode = cause instanceof LemsimError ? cause.exitCode : 70;
+    this.exitCode = isInputError(cause) ? cause.exitCode : 70;
   }
 }
 

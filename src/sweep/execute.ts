@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify as yamlStringify } from 'yaml';
 import type { Scenario } from '../../scenarios/schema.js';
-import { LemsimError } from '../errors.js';
+import { isInputError } from '../errors.js';
 import { OUTPUT_MARKER, OutputSet } from '../io/atomic.js';
 import { CsvTable, parseCsv } from '../io/csv.js';
 import { RunRecorder, type RunSummaryJson, runSummary, writeRunSummary } from '../io/run-results.js';
@@ -195,7 +195,7 @@ export function accountFigures(sim: Simulation, sellers: ReadonlySet<string>, so
 
 /** Message of a failure, one line, without a stack (a bug's first line only). */
 function failureText(err: unknown): string {
-  if (err instanceof LemsimError) return err.message;
+  if (isInputError(err)) return err.message;
   const e = err as Error;
   return `internal error: ${e?.message ?? String(err)}`;
 }

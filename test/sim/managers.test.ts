@@ -240,6 +240,13 @@ describe('outputs of a day-ahead managers run', () => {
         reinforcement: { enabled: false, max_iterations: 1 },
       }),
     );
+    // the debugger's book lists each day offer's storage banks: c1 holds the 3-unit battery at c5,
+    // c2 the 1-unit one at c12 (the scenario's unit: 10.24 kWh, 2.56 kW), both at soc 0.5
+    let dbg = '';
+    const script = ['break market-cleared', 'continue', 'book', 'quit'].join('\n');
+    expect(await main(['debug', file], { out: (t: string) => void (dbg += t), err: (t: string) => void (dbg += t), input: Readable.from([`${script}\n`]) })).toBe(0);
+    const banks = [...dbg.matchAll(/^(c\d) cm-\1 manager offer: .*\n {2}storage (\S+): ([\d.]+) kWh, ([\d.]+) kW, soc ([\d.]+) in /gm)].map((m) => [m[1], m[2], Number(m[3]), Number(m[4]), Number(m[5])]);
+    expect(banks.sort((a, b) => (a[0] < b[0] ? -1 : 1)), dbg).toEqual([['c1', 'bat-c5:bat', 30.72, 7.68, 0.5], ['c2', 'bat-c12:bat', 10.24, 2.56, 0.5]]);
     let err = '';
     const code = await main(['run', file, '--out', join(dir, 'out'), '--log-level', 'silent', '--no-progress'], { out: () => undefined, err: (t: string) => void (err += t), input: undefined });
     expect(code, err).toBe(0);

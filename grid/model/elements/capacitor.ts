@@ -6,7 +6,7 @@
  * step states are the input a CapControl changes (`capacitorSteps` in grid/model/network.ts).
  * Going from one step to several splits the bank's rating evenly, as OpenDSS does.
  */
-import { DssError } from '../../../errors.js';
+import { DssError } from '../../errors.js';
 import type { DssClass, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseInteger, parseMatrix, parseNumberArray } from '../../dss/values.js';

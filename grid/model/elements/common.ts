@@ -2,7 +2,7 @@
  * Pieces shared by the element definitions: bus references (`bus.1.2.0`), numeric setters, and the
  * properties every circuit element accepts (`enabled`, `like` is handled by the interpreter).
  */
-import { DssError } from '../../../errors.js';
+import { DssError } from '../../errors.js';
 import type { PropertyDef, SetContext, Setter } from '../../dss/object-class.js';
 import { parseBoolean, parseNumber } from '../../dss/values.js';
 

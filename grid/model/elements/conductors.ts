@@ -5,7 +5,7 @@
  * built, as OpenDSS does (ConductorData.pas keeps raw values and unit codes). Unset units mean
  * metres ('none'); LineSpacing units default to ft and `nconds=` resets them, as in OpenDSS.
  */
-import { DssError, type DssLocation } from '../../../errors.js';
+import { DssError, type DssLocation } from '../../errors.js';
 import type { DssClass, PropertyDef, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { LENGTH_UNITS_M, parseBoolean, parseLengthUnit, parseNumberArray, parseStringArray } from '../../dss/values.js';

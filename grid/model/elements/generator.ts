@@ -14,7 +14,7 @@
  * multipliers in those modes; status=fixed ignores them. Model 6 (a user-written DLL that OpenDSS
  * loads through UserModel) and dispatch by load level or price are refused.
  */
-import { DssError } from '../../../errors.js';
+import { DssError } from '../../errors.js';
 import type { DssClass } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { type BusRef, type ElementBase, elementDefaults, enabledProperty, num, parseBusRef, text } from './common.js';

@@ -4,7 +4,7 @@
  * sequence or matrix values, or from a LineGeometry. Total impedance = per-length data × length,
  * converted from the line's length unit to the unit of the impedance data when both are given.
  */
-import { DssError } from '../../../errors.js';
+import { DssError } from '../../errors.js';
 import type { DssClass, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { LENGTH_UNITS_M, parseLengthUnit, parseStringArray } from '../../dss/values.js';

@@ -4,7 +4,7 @@
  * length) or as phase matrices (rmatrix/xmatrix Ω, cmatrix nF per unit length). OpenDSS defaults
  * (LineCode.pas): R1 = 0.058, X1 = 0.1206, R0 = 0.1784, X0 = 0.4047, C1 = 3.4, C0 = 1.6, units none.
  */
-import { DssError } from '../../../errors.js';
+import { DssError } from '../../errors.js';
 import type { DssClass, PropertyDef, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseLengthUnit, parseMatrix } from '../../dss/values.js';

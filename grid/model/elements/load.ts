@@ -10,7 +10,7 @@
  * is interpolated towards one below vminpu (down to vlowpu), exactly as OpenDSS does. `daily=`
  * also sets the yearly shape when none is set yet. Negative kW (PV entered as a load) is allowed.
  */
-import { DssError } from '../../../errors.js';
+import { DssError } from '../../errors.js';
 import type { DssClass } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseNumberArray } from '../../dss/values.js';

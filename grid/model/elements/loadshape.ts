@@ -5,7 +5,7 @@
  * LoadShape.GetMult: fixed interval → point round(t/interval) (1-based, banker's rounding as
  * Delphi's Round, wrapping past npts); `useactual` means the values are kW/kvar, not multipliers.
  */
-import { DssError } from '../../../errors.js';
+import { DssError } from '../../errors.js';
 import type { DssClass, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseBoolean, parseNumberArray } from '../../dss/values.js';

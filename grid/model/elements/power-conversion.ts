@@ -4,7 +4,7 @@
  * PVSystem.pas, Storage.pas: VBase is L-N for 2 and 3 phases and the given kV otherwise, and is
  * recomputed when kV or conn is written), and the load-shape name rule.
  */
-import { DssError } from '../../../errors.js';
+import { DssError } from '../../errors.js';
 import { type PropertyDef, type SetContext, ignoredProperty } from '../../dss/object-class.js';
 import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text } from './common.js';
 import { parseBoolean } from '../../dss/values.js';

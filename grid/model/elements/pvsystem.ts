@@ -9,7 +9,7 @@
  * whose current is capped at what the power needs at Vminpu (OpenDSS's current-limited model). The shape (daily/yearly/duty) scales the
  * irradiance; Tdaily/Tyearly/Tduty give the panel temperature, else `Temperature`.
  */
-import { DssError } from '../../../errors.js';
+import { DssError } from '../../errors.js';
 import type { DssClass } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { type BusRef, type ElementBase, elementDefaults, num, text } from './common.js';

@@ -5,7 +5,7 @@
  * `R`/`X` (Ω, in series; `Parallel=yes` puts `Rmatrix` and `Xmatrix` in parallel), `LmH` (X = ωL), sequence `Z1`/`Z0`
  * (Ω, complex `[r x]`), or `Rmatrix`/`Xmatrix`. `Rp` adds a parallel resistance.
  */
-import { DssError } from '../../../errors.js';
+import { DssError } from '../../errors.js';
 import type { DssClass, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseBoolean, parseMatrix, parseNumberArray } from '../../dss/values.js';

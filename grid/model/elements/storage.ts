@@ -12,7 +12,7 @@
  * (inverter efficiency against DC power per unit of kVA) turns the terminal power into the DC power
  * that is integrated (ComputeDCkW) and moves %cutin/%cutout to the AC side.
  */
-import { DssError } from '../../../errors.js';
+import { DssError } from '../../errors.js';
 import type { DssClass } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { type BusRef, type ElementBase, elementDefaults, num, text } from './common.js';

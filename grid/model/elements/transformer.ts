@@ -6,7 +6,7 @@
  * already connected and naming new terminals `<name>_<k>` (the quirk the Costa Rica substation
  * relies on); `%loadloss` splits into %R of windings 1 and 2.
  */
-import { DssError } from '../../../errors.js';
+import { DssError } from '../../errors.js';
 import type { DssClass, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseBoolean, parseInteger, parseNumberArray, parseStringArray } from '../../dss/values.js';

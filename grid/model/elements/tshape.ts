@@ -4,7 +4,7 @@
  * multipliers are (point round(t/interval), 1-based, wrapping; interpolated when the interval is
  * variable). PVSystem reads it through Tdaily/Tyearly/Tduty for its P-T curve.
  */
-import { DssError } from '../../../errors.js';
+import { DssError } from '../../errors.js';
 import type { DssClass, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseNumberArray } from '../../dss/values.js';

@@ -9,7 +9,7 @@ import type { DssClass } from '../../dss/object-class.js';
 import { ignoredProperty, notAppliedProperty } from '../../dss/object-class.js';
 import { parseNumberArray } from '../../dss/values.js';
 import { type BusRef, type ElementBase, enabledProperty, num, parseBusRef, text, MAX_PHASES } from './common.js';
-import { DssError } from '../../../errors.js';
+import { DssError } from '../../errors.js';
 
 /** Highest source `pu` accepted (see the `pu` setter for why). */
 export const MAX_SOURCE_PU = 2;

@@ -5,7 +5,7 @@
  * point's own y when x is within 1e-5 of it. OpenDSS's GetYValue does not apply Xshift/Yshift/
  * Xscale/Yscale (they only scale the `x`/`y` utility properties), so neither does lemsim.
  */
-import { DssError } from '../../../errors.js';
+import { DssError } from '../../errors.js';
 import type { DssClass, SetContext } from '../../dss/object-class.js';
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseNumberArray } from '../../dss/values.js';

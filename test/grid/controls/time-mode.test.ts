@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { ControlledPowerFlow, controlSettings, startControls } from '../../../grid/controls/static-control.js';
 import { loadFeeder, runTimeSeries } from '../../../grid/feeder.js';
 import { newLoadPowers, setLoadPowersAt } from '../../../grid/powerflow/solve.js';
-import { DssError } from '../../../errors.js';
+import { DssError } from '../../../src/errors.js';
 import { tempScripts } from '../../helpers/dss.js';
 import { compareNodes, describeWithOpenDss } from '../../helpers/oracle.js';
 import { openDssCommands, runOpenDssControlled } from '../../helpers/opendss-oracle.js';

@@ -8,7 +8,7 @@ import {
   resolveWireData,
   tsShieldEquivalent,
 } from '../../../grid/line-constants/index.js';
-import { LemsimError } from '../../../src/errors.js';
+import { GridError } from '../../../grid/errors.js';
 
 const FT = 0.3048;
 const IN = 0.0254;
@@ -36,12 +36,12 @@ describe('resolveWireData (OpenDSS ConductorData defaults)', () => {
     expect([w.rdcOhmPerM, w.racOhmPerM, w.gmrM, w.radiusM, w.capRadiusM, w.normAmps, w.emergAmps]).toEqual([1e-4, 1.1e-4, 0.008, 0.01, 0.05, -1, -1]);
   });
 
-  it('rejects missing resistance, missing GMR/radius and zero sizes with a LemsimError', () => {
+  it('rejects missing resistance, missing GMR/radius and zero sizes with a GridError', () => {
     expect(() => resolveWireData({ radiusM: 0.01 }, 'WireData.x')).toThrow(/WireData.x: needs Rdc or Rac/);
     expect(() => resolveWireData({ racOhmPerM: 1e-4 })).toThrow(/needs GMRac or radius/);
     expect(() => resolveWireData({ racOhmPerM: 1e-4, radiusM: 0 })).toThrow(LineConstantsError);
     expect(() => resolveWireData({ racOhmPerM: 0, radiusM: 0.01 })).toThrow(/R(dc|ac) must be a positive/);
-    expect(() => resolveWireData({ racOhmPerM: 1e-4, gmrM: 0 })).toThrow(LemsimError);
+    expect(() => resolveWireData({ racOhmPerM: 1e-4, gmrM: 0 })).toThrow(GridError);
   });
 });
 

@@ -14,7 +14,7 @@ import {
   tsShieldEquivalent,
   cnNeutralEquivalent,
 } from '../../../grid/line-constants/index.js';
-import { LemsimError } from '../../../src/errors.js';
+import { GridError } from '../../../grid/errors.js';
 import { COSTA_RICA_GEOMETRIES, CU_500_37STR_35KV_100N_EPR } from './costa-rica-geometries.js';
 
 const DERI: LineConstantsOptions = { frequencyHz: 60, earthResistivityOhmM: 100, earthModel: 'deri' };
@@ -224,7 +224,7 @@ describe('impossible input', () => {
     ],
   });
 
-  it('throws LineConstantsError (a LemsimError) with a clear message', () => {
+  it('throws LineConstantsError (a GridError) with a clear message', () => {
     expect(() => lineConstants({ ...two([0, 10], [1, 10]), nconds: 3 })).toThrow(/nconds=3 but 2 conductors/);
     expect(() => lineConstants({ ...two([0, 10], [1, 10]), nphases: 3 })).toThrow(/nphases=3 must be between 1 and nconds=2/);
     expect(() => lineConstants(two([0, 10], [0, 10]))).toThrow(/conductors 1 and 2 occupy the same space/);
@@ -233,7 +233,7 @@ describe('impossible input', () => {
     expect(() => lineConstants({ nphases: 1, reduce: false, conductors: [] })).toThrow(/no conductors/);
     expect(() => lineConstants(two([0, 10], [1, 10]), { ...DERI, frequencyHz: 0 })).toThrow(/frequency/);
     expect(() => lineConstants({ ...two([0, 10], [1, 10]), name: 'G' })).not.toThrow();
-    expect(() => lineConstants(two([0, 10], [0, 10]))).toThrow(LemsimError);
+    expect(() => lineConstants(two([0, 10], [0, 10]))).toThrow(GridError);
   });
 
   it('rejects cable geometries OpenDSS cannot represent', () => {

@@ -3,7 +3,7 @@
  * line of the statement and a reason (issue 12: nothing that changes the physics is ignored).
  */
 import { expect, it } from 'vitest';
-import { DssError } from '../../../errors.js';
+import { DssError } from '../../../src/errors.js';
 import { ControlledPowerFlow } from '../../../grid/controls/static-control.js';
 import { feederFromText } from '../../helpers/dss.js';
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { clear } from '../../../markets/auction/clearing.js';
 import { type AuctionBook, type BlockOrder, type GridTerms, type PeriodBook, seed004Grid } from '../../../markets/auction/orders.js';
 import type { MilpSolver } from '../../../markets/solvers/milp.js';
-import { ScenarioError } from '../../../src/errors.js';
+import { ProblemError } from '../../../markets/errors.js';
 
 const o = (id: string, kw: number, price: number, agent = `agent-${id}`): BlockOrder => ({ id, agent, kw, priceEurPerKwh: price });
 const book = (periods: PeriodBook[], grid: GridTerms = seed004Grid): AuctionBook => ({ periodHours: 1, grid, periods });
@@ -175,9 +175,9 @@ describe('bad books are rejected with the period and order named', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(ScenarioError);
-    expect((err as ScenarioError).fieldPath).toBe(path);
-    expect((err as ScenarioError).message).toMatch(text);
+    expect(err).toBeInstanceOf(ProblemError);
+    expect((err as ProblemError).fieldPath).toBe(path);
+    expect((err as ProblemError).message).toMatch(text);
   };
   it('duplicate order ids (across sides too)', () => {
     expectError(one([o('x', 1, 0.01)], [o('x', 1, 0.2)]), 'periods[0].demand[0].id', /period 'p1', order 'x': duplicate order id/);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { demandBlocks, demandCurvePrice, demandMaxKw, supplyBlocks, supplyCurvePrice } from '../../../markets/auction/offers.js';
-import { LemsimError } from '../../../src/errors.js';
+import { MarketError } from '../../../markets/errors.js';
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
@@ -50,7 +50,7 @@ describe('seed 004 Figure 2: demand curves (Eq. 6), p_N = 0.100 EUR/kWh at q_N =
     });
   }
   it('rejects a negative elasticity factor naming the agent', () => {
-    expect(() => demandBlocks({ agent: 'load7', nominalKw: 1, nominalPriceEurPerKwh: 0.1, elasticityK: -2 })).toThrow(LemsimError);
+    expect(() => demandBlocks({ agent: 'load7', nominalKw: 1, nominalPriceEurPerKwh: 0.1, elasticityK: -2 })).toThrow(MarketError);
     expect(() => demandBlocks({ agent: 'load7', nominalKw: 1, nominalPriceEurPerKwh: 0.1, elasticityK: -2 })).toThrow(/load7/);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCommunityProblem } from '../../../markets/community/problem-json.js';
 import { main } from '../../../src/cli/main.js';
-import { ScenarioError } from '../../../src/errors.js';
+import { ProblemError } from '../../../markets/errors.js';
 import { ISSUE_EXAMPLE } from './helpers.js';
 
 function capture() {
@@ -117,6 +117,6 @@ describe('lemsim clear-community', () => {
     expect(b.capacityKwh).toBeCloseTo(30.72, 12);
     expect(b.soc).toBe(0.3);
     expect(b.valueEurPerKwh).toBeCloseTo(0.075, 12); // default: midpoint of export and import prices
-    expect(() => parseCommunityProblem({ ...ISSUE_EXAMPLE, agents: [{ id: 'b', community: 'c1', kind: 'battery', units: 2.5 }] })).toThrow(ScenarioError);
+    expect(() => parseCommunityProblem({ ...ISSUE_EXAMPLE, agents: [{ id: 'b', community: 'c1', kind: 'battery', units: 2.5 }] })).toThrow(ProblemError);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseCommunityProblem } from '../../../markets/community/problem-json.js';
-import { ScenarioError } from '../../../src/errors.js';
+import { ProblemError } from '../../../markets/errors.js';
 import { ISSUE_EXAMPLE } from './helpers.js';
 
 type P = Record<string, any>;
@@ -49,7 +49,7 @@ describe('clear-community input', () => {
   it('rejects absurd magnitudes at input (1e296 would overflow the result to null)', () => {
     const p = clone();
     p.agents[0].b = 1e296;
-    expect(() => parseCommunityProblem(p, 'problem.json')).toThrow(ScenarioError);
+    expect(() => parseCommunityProblem(p, 'problem.json')).toThrow(ProblemError);
     expect(() => parseCommunityProblem(p, 'problem.json')).toThrow(/load53\)\.b: 1e\+296 is beyond ±1000000000/);
   });
 });
