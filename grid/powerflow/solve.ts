@@ -727,8 +727,53 @@ function loadMultiplier(l: Load, mode: ShapeMode, loadMult: number): number {
 
 import { type LoadShapeState, shapeMultipliers } from '../model/elements/loadshape.js';
 
-/** The shapes' multipliers of one `setLoadPowersAt` call (cleared at each; one call at a time). */
-const shapeScratch = new Map<LoadShapeState, { p: number; q: number }>();
+/**
+ * What `setLoadPowersAt` needs of each load in one mode, resolved once per model and mode: its shape
+ * (an index into the distinct shapes, −1 for none) and its load multiplier. Many loads share a shape
+ * (IEEE 8500 in a day: 1,177 loads, 100 shapes): each shape is evaluated once per call.
+ */
+interface LoadPlan {
+  readonly shapes: readonly LoadShapeState[];
+  readonly shapeOf: Int32Array;
+  readonly factor: Float64Array;
+  readonly mp: Float64Array;
+  readonly mq: Float64Array;
+}
+
+const plans = new WeakMap<SolverModel, Map<string, LoadPlan>>();
+
+function loadPlan(m: SolverModel, mode: ShapeMode, options: ShapeOptions): LoadPlan {
+  let byMode = plans.get(m);
+  if (!byMode) {
+    byMode = new Map();
+    plans.set(m, byMode);
+  }
+  const key = `${mode}|${options.yearlyShapesInDaily === true}`;
+  let plan = byMode.get(key);
+  if (plan) return plan;
+  const loads = m.network.loads;
+  const shapes: LoadShapeState[] = [];
+  const index = new Map<LoadShapeState, number>();
+  const shapeOf = new Int32Array(loads.length);
+  const factor = new Float64Array(loads.length);
+  for (let li = 0; li < loads.length; li++) {
+    const shape = shapeFor(loads[li], mode, options);
+    let k = -1;
+    if (shape) {
+      k = index.get(shape) ?? -1;
+      if (k < 0) {
+        k = shapes.length;
+        shapes.push(shape);
+        index.set(shape, k);
+      }
+    }
+    shapeOf[li] = k;
+    factor[li] = loadMultiplier(loads[li], mode, m.network.loadMult);
+  }
+  plan = { shapes, shapeOf, factor, mp: new Float64Array(shapes.length), mq: new Float64Array(shapes.length) };
+  byMode.set(key, plan);
+  return plan;
+}
 
 /**
  * Sets every load branch's power for time `hour` (h) in `mode`: base kW/kvar × the circuit's load
@@ -737,34 +782,36 @@ const shapeScratch = new Map<LoadShapeState, { p: number; q: number }>();
  */
 export function setLoadPowersAt(m: SolverModel, hour: number, mode: ShapeMode, out: LoadPowers, options: ShapeOptions = {}): void {
   const loads = m.network.loads;
-  // many loads share a shape (IEEE 8500 in a day: 1,177 loads, 100 shapes): evaluate each once
-  const byShape = shapeScratch;
-  byShape.clear();
+  const plan = loadPlan(m, mode, options);
+  const { shapes, shapeOf, factor, mp, mq } = plan;
+  for (let k = 0; k < shapes.length; k++) {
+    const mult = shapeMultipliers(shapes[k], hour);
+    mp[k] = mult.p;
+    mq[k] = mult.q;
+  }
+  const brStart = m.loadBrStart;
+  const pW = out.pW;
+  const qVar = out.qVar;
   for (let li = 0; li < loads.length; li++) {
     const l = loads[li];
-    const shape = shapeFor(l, mode, options);
-    const factor = loadMultiplier(l, mode, m.network.loadMult);
-    let pKw = l.kW * factor;
-    let qKvar = l.kvar * factor;
-    if (shape) {
-      let mult = byShape.get(shape);
-      if (mult === undefined) {
-        mult = shapeMultipliers(shape, hour);
-        byShape.set(shape, mult);
-      }
+    let pKw = l.kW * factor[li];
+    let qKvar = l.kvar * factor[li];
+    const k = shapeOf[li];
+    if (k >= 0) {
+      const shape = shapes[k];
       if (shape.useActual) {
-        pKw = mult.p;
-        qKvar = shape.qmult ? mult.q : l.kW !== 0 ? mult.p * (l.kvar / l.kW) : 0;
+        pKw = mp[k];
+        qKvar = shape.qmult ? mq[k] : l.kW !== 0 ? mp[k] * (l.kvar / l.kW) : 0;
       } else {
-        pKw *= mult.p;
-        qKvar *= mult.q;
+        pKw *= mp[k];
+        qKvar *= mq[k];
       }
     }
     const pPh = (pKw * 1000) / l.phases;
     const qPh = (qKvar * 1000) / l.phases;
-    for (let k = m.loadBrStart[li]; k < m.loadBrStart[li + 1]; k++) {
-      out.pW[k] = pPh;
-      out.qVar[k] = qPh;
+    for (let b = brStart[li]; b < brStart[li + 1]; b++) {
+      pW[b] = pPh;
+      qVar[b] = qPh;
     }
   }
   if (m.network.pces.length > 0) setPcePowersAt(m, hour, mode, out, out.pce ?? newPceRuntime(m.network.pces));
