@@ -258,10 +258,11 @@ function interpreter(file: string, fs: DssFileSystem): { execute: (st: DssStatem
     return shared;
   };
 
-  const apply = (cls: AnyClass, state: unknown, args: readonly DssToken[], st: DssStatement): void => {
+  // args from index `from` (a New/Edit's first token names the object): no rest array per statement
+  const apply = (cls: AnyClass, state: unknown, args: readonly DssToken[], st: DssStatement, from = 0): void => {
     let positional = 0;
     let lastProp = -1;
-    for (let t = 0; t < args.length; t++) {
+    for (let t = from; t < args.length; t++) {
       const tok = args[t];
       let prop;
       if (cls.acceptAny && (tok.name === undefined || tok.name.toLowerCase() !== 'like')) {
@@ -300,7 +301,7 @@ function interpreter(file: string, fs: DssFileSystem): { execute: (st: DssStatem
         break;
       case 'new':
       case 'edit': {
-        const [target, ...rest] = st.args;
+        const target = st.args[0];
         if (!target) throw new DssError(st.loc, `${st.verb} needs Class.name`);
         const ref = target.name?.toLowerCase() === 'object' ? target.value : target.name === undefined ? target.value : undefined;
         if (!ref) throw new DssError(st.loc, `${st.verb}: expected Class.name, got '${target.name}=${target.value}'`);
@@ -347,7 +348,7 @@ function interpreter(file: string, fs: DssFileSystem): { execute: (st: DssStatem
           circuit.definedAt.set(`${cls.name}.${objName}`, st.loc);
         }
         last = { cls, state };
-        apply(cls, state, rest, st);
+        apply(cls, state, st.args, st, 1);
         break;
       }
       case 'more':
@@ -356,7 +357,7 @@ function interpreter(file: string, fs: DssFileSystem): { execute: (st: DssStatem
         apply(last.cls, last.state, st.args, st);
         break;
       case 'batchedit': {
-        const [target, ...rest] = st.args;
+        const target = st.args[0];
         if (!target || target.name !== undefined) throw new DssError(st.loc, 'batchedit needs Class.pattern');
         const dot = target.value.indexOf('.');
         if (dot <= 0) throw new DssError(st.loc, `batchedit: expected Class.pattern, got '${target.value}'`);
@@ -372,7 +373,7 @@ function interpreter(file: string, fs: DssFileSystem): { execute: (st: DssStatem
         for (const [name, state] of circuit.objects.get(cls.name) ?? []) {
           if (re.test(name)) {
             last = { cls, state };
-            apply(cls, state, rest, st);
+            apply(cls, state, st.args, st, 1);
           }
         }
         break;

@@ -44,6 +44,12 @@ export function loadsHoldingGround(nRows: number, y: TripletMatrix, joinGroups: 
     const rb = find(b);
     if (ra !== rb) parent[rb] = ra;
   });
+  // every row's part once, and only the parts holding a candidate summed (a feeder has tens of
+  // thousands of matrix entries, visited JIT-cold on a first load)
+  const root = new Int32Array(nRows);
+  for (let k = 0; k < nRows; k++) root[k] = find(k);
+  const wanted = new Uint8Array(nRows);
+  for (let c = 0; c < candidates.length; c++) wanted[root[candidates[c].row]] = 1;
   const cmRe = new Float64Array(nRows);
   const cmIm = new Float64Array(nRows);
   const rows = y.rows;
@@ -51,8 +57,8 @@ export function loadsHoldingGround(nRows: number, y: TripletMatrix, joinGroups: 
   const re = y.re;
   const im = y.im;
   for (let t = 0; t < rows.length; t++) {
-    const p = find(rows[t]);
-    if (p !== find(cols[t])) continue;
+    const p = root[rows[t]];
+    if (wanted[p] === 0 || p !== root[cols[t]]) continue;
     cmRe[p] += re[t];
     cmIm[p] += im[t];
   }
