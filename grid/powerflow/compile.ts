@@ -195,13 +195,22 @@ export interface CompileOptions {
 
 /** Compiles a network; throws GridError for an island or a floating node. */
 export function compile(network: Network, options: CompileOptions = {}): SolverModel {
-  // node numbering: per bus, every non-zero node number any terminal uses, increasing
-  const used: Set<number>[] = network.buses.map(() => new Set<number>());
+  // node numbering: per bus, every non-zero node number any terminal uses, increasing (a bus has a
+  // handful: short lists, kept sorted by insertion, no Set or sort per bus)
+  const used: number[][] = [];
+  for (let b = 0; b < network.buses.length; b++) used.push([]);
   const mark = (t: { bus: number; nodes: readonly number[] }): void => {
     // indexed loops on the load path: an array iterator allocates a result per step in JIT-cold code
-    const set = used[t.bus];
+    const list = used[t.bus];
     const nodes = t.nodes;
-    for (let q = 0; q < nodes.length; q++) if (nodes[q] !== 0) set.add(nodes[q]);
+    for (let q = 0; q < nodes.length; q++) {
+      const num = nodes[q];
+      if (num === 0) continue;
+      let at = list.length;
+      while (at > 0 && list[at - 1] > num) at--;
+      if (at > 0 && list[at - 1] === num) continue;
+      list.splice(at, 0, num);
+    }
   };
   const markAll = (terms: readonly { bus: number; nodes: readonly number[] }[]): void => {
     for (let q = 0; q < terms.length; q++) mark(terms[q]);
@@ -214,13 +223,13 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
   const nodeBusArr: number[] = [];
   const nodeNumArr: number[] = [];
   for (let b = 0; b < network.buses.length; b++) {
-    const nums = [...used[b]].sort((x, y) => x - y);
+    const nums = used[b];
     const idx = new Int32Array(nums.length);
-    nums.forEach((num, k) => {
+    for (let k = 0; k < nums.length; k++) {
       idx[k] = nodeBusArr.length;
       nodeBusArr.push(b);
-      nodeNumArr.push(num);
-    });
+      nodeNumArr.push(nums[k]);
+    }
     busNodes.push(idx);
   }
   const n = nodeBusArr.length;
