@@ -2,9 +2,10 @@
  * Grid operator: maps every agent's dispatch onto its feeder element (a prosumer onto its load, a
  * battery onto its injection load at its bus; other loads follow their own load shapes), runs one
  * power flow per sub-step of the period (warm-started), checks limits — bus voltages within
- * [v_min, v_max] pu (EN 50160's ±10 % by default) and line currents within their normamps (or the
- * scenario's `line_amps`) — and publishes `grid-solved` per sub-step and one `violation-detected`
- * per element and sub-step. Each sub-step also meters every branch (grid/powerflow/branch-flows.ts:
+ * [v_min, v_max] pu (EN 50160's ±10 % by default), line currents within their normamps (or the
+ * scenario's `line_amps`) and transformer loading within NormAmps (OpenDSS's %Normal; counted only
+ * under `limits.transformer_overloads: reinforce`, reported always) — and publishes `grid-solved` per
+ * sub-step and one `violation-detected` per element and sub-step. Each sub-step also meters every branch (grid/powerflow/branch-flows.ts:
  * terminal-1 current and losses, checked to add up to the power balance's losses) into the running
  * loading and loss statistics of branches.csv. The power-flow state is the agent's physics, kept between periods.
  * A feeder with regulators or capacitor controls is solved in OpenDSS's static control mode
@@ -14,7 +15,7 @@ import { ControlledPowerFlow, hasControls } from '../grid/controls/static-contro
 import { LemsimError } from '../src/errors.js';
 import type { SolverModel } from '../grid/powerflow/compile.js';
 import { GridMeter, checkPowerBalance } from '../grid/powerflow/result.js';
-import { type BranchFlows, type BranchStats, addBranchFlows, branchFlows, checkBranchLosses, cloneBranchStats, emptyBranchStats, newBranchFlows } from '../grid/powerflow/branch-flows.js';
+import { type BranchFlows, type BranchStats, addBranchFlows, branchFlows, checkBranchLosses, cloneBranchStats, emptyBranchStats, loadingPct, newBranchFlows, transformerOverloads } from '../grid/powerflow/branch-flows.js';
 import { type LoadPowers, PowerFlowState, newLoadPowers, setLoadPowersAt } from '../grid/powerflow/solve.js';
 import type { AnyDraft } from '../src/kernel/events.js';
 import type { AgentKind, World } from './agent.js';
@@ -344,7 +345,7 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
         emit.push({
           type: 'violation-detected',
           time: t,
-          payload: { period: state.period, element: `bus.${network.buses[b].name}`, bus: network.buses[b].name, kind: under ? 'undervoltage' : 'overvoltage', value: round(worstPu, 6), limit: under ? lim.v_min_pu : lim.v_max_pu },
+          payload: { period: state.period, element: `bus.${network.buses[b].name}`, bus: network.buses[b].name, kind: under ? 'undervoltage' : 'overvoltage', value: round(worstPu, 6), limit: under ? lim.v_min_pu : lim.v_max_pu, elementKind: 'bus', counted: true },
         });
       }
     }
@@ -362,10 +363,23 @@ function solvePeriod(world: World, state: GridOperatorState, startS: number): { 
             type: 'violation-detected',
             time: t,
             // reinforcement relieves an overloaded line at its receiving end
-            payload: { period: state.period, element: br.name, bus: network.buses[br.terminals[br.terminals.length - 1].bus].name, kind: 'overcurrent', value: round(worst, 3), limit },
+            payload: { period: state.period, element: br.name, bus: network.buses[br.terminals[br.terminals.length - 1].bus].name, kind: 'overcurrent', value: round(worst, 3), limit, elementKind: 'line', loadingPct: round(loadingPct(worst, limit), 4), counted: true },
           });
         }
       }
+    }
+    // transformers above NormAmps (OpenDSS's %Normal, from this sub-step's branch flows): always
+    // reported; counted, and so answered by the planner at the secondary bus, only under
+    // limits.transformer_overloads: reinforce
+    const countTransformers = lim.transformer_overloads === 'reinforce';
+    for (const o of transformerOverloads(engine.flows)) {
+      const br = network.branches[o.branch];
+      if (countTransformers) violations++;
+      emit.push({
+        type: 'violation-detected',
+        time: t,
+        payload: { period: state.period, element: br.name, bus: network.buses[br.terminals[br.terminals.length - 1].bus].name, kind: 'overcurrent', value: round(o.amps, 6), limit: round(o.normAmps, 6), elementKind: 'transformer', loadingPct: round(o.loadingPct, 4), counted: countTransformers },
+      });
     }
     const loadVPu = world.loadNodes.map(([, , , k]) => {
       const kv = world.busKvBaseLn[model.nodeBus[k]];

@@ -47,7 +47,8 @@ export function voltageBases(network: Network, model: SolverModel): (number | un
     const kvLL = (Math.hypot(model.v0Re[k], model.v0Im[k]) * Math.sqrt(3)) / 1000;
     let best: number | undefined;
     let bestErr = Infinity;
-    for (const base of bases) {
+    for (let q = 0; q < bases.length; q++) {
+      const base = bases[q];
       const err = Math.abs(Math.log(kvLL / base));
       if (err < bestErr) {
         bestErr = err;

@@ -25,7 +25,7 @@ import { capControlClass } from '../controls/capcontrol.js';
 import { regControlClass } from '../controls/regcontrol.js';
 import { invControlClass } from '../controls/invcontrol.js';
 import { type DssClass, type SetContext, findProperty } from './object-class.js';
-import { type DssFileSystem, type DssStatement, nodeFileSystem, parseDssFile, resolveScriptPath } from './parser.js';
+import { type DssFileSystem, type DssStatement, nodeFileSystem, resolveScriptPath, streamDssFile } from './parser.js';
 import { parseInteger, parseNumber, parseNumberArray } from './values.js';
 import { type DssToken, stripComment } from './lexer.js';
 
@@ -185,13 +185,26 @@ function opaqueClass(name: string): DssClass<OpaqueState> {
   };
 }
 
-/** Reads a script file and everything it redirects to into a circuit definition. */
+/**
+ * Reads a script file and everything it redirects to into a circuit definition. Each statement is
+ * executed as it is read, so the tokens of a 1 MB feeder never all live at once (they would survive
+ * the young-generation collections and be copied; on IEEE 8500 that was a fifth of the load time).
+ */
 export function loadDssCircuit(path: string, fs: DssFileSystem = nodeFileSystem): DssCircuit {
-  return interpret(parseDssFile(path, fs), path, fs);
+  const run = interpreter(path, fs);
+  streamDssFile(path, run.execute, fs);
+  return run.circuit();
 }
 
 /** Executes statements (from `parseDssFile`/`parseDssText`). */
 export function interpret(statements: readonly DssStatement[], file: string, fs: DssFileSystem = nodeFileSystem): DssCircuit {
+  const run = interpreter(file, fs);
+  for (const st of statements) run.execute(st);
+  return run.circuit();
+}
+
+/** The statement executor: `execute` one statement after another, then take the `circuit`. */
+function interpreter(file: string, fs: DssFileSystem): { execute: (st: DssStatement) => void; circuit: () => DssCircuit } {
   let circuit = emptyCircuit(file);
   const ignoredSeen = new Set<string>();
   let last: { cls: AnyClass; state: unknown } | undefined;
@@ -210,8 +223,8 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
     circuit.notApplied.push({ what, loc });
   };
 
-  // one context per property written (≈50,000 on IEEE 8500): a plain object whose functions are
-  // shared, not three new closures each
+  // one context for every property written (≈50,000 on IEEE 8500), its fields set before each
+  // setter runs: setters read it while they run and keep none of it but `loc`
   const find = <T>(cls: string, name: string) => circuit.objects.get(cls)?.get(name.toLowerCase()) as T | undefined;
   const ignoredAt = (what: string, loc: DssLocation): void => ignore(`${last ? last.cls.name : ''}.${what}`, loc);
   const notAppliedAt = (what: string, loc: DssLocation): void => {
@@ -219,12 +232,10 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
     notApplied(`${obj} ${what}`, loc);
   };
   class StatementContext implements SetContext {
-    constructor(
-      readonly loc: DssLocation,
-      readonly prop: string,
-      readonly dir: string,
-      readonly baseFrequencyHz: number,
-    ) {}
+    loc: DssLocation = { file, line: 0 };
+    prop = '';
+    dir = '';
+    baseFrequencyHz = 60;
     get fs(): DssFileSystem {
       return fs;
     }
@@ -238,12 +249,21 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
       notAppliedAt(what, this.loc);
     }
   }
-  const context = (st: DssStatement, prop: string): SetContext => new StatementContext(st.loc, prop, st.dir, circuit.baseFrequencyHz);
+  const shared = new StatementContext();
+  const context = (st: DssStatement, prop: string): SetContext => {
+    shared.loc = st.loc;
+    shared.prop = prop;
+    shared.dir = st.dir;
+    shared.baseFrequencyHz = circuit.baseFrequencyHz;
+    return shared;
+  };
 
-  const apply = (cls: AnyClass, state: unknown, args: readonly DssToken[], st: DssStatement): void => {
+  // args from index `from` (a New/Edit's first token names the object): no rest array per statement
+  const apply = (cls: AnyClass, state: unknown, args: readonly DssToken[], st: DssStatement, from = 0): void => {
     let positional = 0;
     let lastProp = -1;
-    for (const tok of args) {
+    for (let t = from; t < args.length; t++) {
+      const tok = args[t];
       let prop;
       if (cls.acceptAny && (tok.name === undefined || tok.name.toLowerCase() !== 'like')) {
         cls.acceptAny(state, tok.name ?? `#${positional++}`, tok.value, context(st, tok.name ?? ''));
@@ -271,7 +291,7 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
     cls.finish?.(state, context(st, ''));
   };
 
-  for (const st of statements) {
+  const execute = (st: DssStatement): void => {
     switch (st.verb) {
       case 'clear':
       case 'clearall':
@@ -281,7 +301,7 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
         break;
       case 'new':
       case 'edit': {
-        const [target, ...rest] = st.args;
+        const target = st.args[0];
         if (!target) throw new DssError(st.loc, `${st.verb} needs Class.name`);
         const ref = target.name?.toLowerCase() === 'object' ? target.value : target.name === undefined ? target.value : undefined;
         if (!ref) throw new DssError(st.loc, `${st.verb}: expected Class.name, got '${target.name}=${target.value}'`);
@@ -328,7 +348,7 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
           circuit.definedAt.set(`${cls.name}.${objName}`, st.loc);
         }
         last = { cls, state };
-        apply(cls, state, rest, st);
+        apply(cls, state, st.args, st, 1);
         break;
       }
       case 'more':
@@ -337,7 +357,7 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
         apply(last.cls, last.state, st.args, st);
         break;
       case 'batchedit': {
-        const [target, ...rest] = st.args;
+        const target = st.args[0];
         if (!target || target.name !== undefined) throw new DssError(st.loc, 'batchedit needs Class.pattern');
         const dot = target.value.indexOf('.');
         if (dot <= 0) throw new DssError(st.loc, `batchedit: expected Class.pattern, got '${target.value}'`);
@@ -353,7 +373,7 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
         for (const [name, state] of circuit.objects.get(cls.name) ?? []) {
           if (re.test(name)) {
             last = { cls, state };
-            apply(cls, state, rest, st);
+            apply(cls, state, st.args, st, 1);
           }
         }
         break;
@@ -414,8 +434,8 @@ export function interpret(statements: readonly DssStatement[], file: string, fs:
         }
         throw new DssError(st.loc, `unknown or unsupported OpenDSS command '${excerpt(st.verb, 20)}'`);
     }
-  }
-  return circuit;
+  };
+  return { execute, circuit: () => circuit };
 }
 
 /** OpenDSS's general (non-circuit-element) classes: their objects outlive `New Circuit`. */
@@ -531,12 +551,11 @@ function setOption(circuit: DssCircuit, tok: DssToken, st: DssStatement, ignore:
 }
 
 function readBusCoords(text: string, path: string, circuit: DssCircuit): void {
-  for (const [bus, xy] of parseBusCoords(text, path)) circuit.busCoords.set(bus, xy);
+  parseBusCoords(text, path, circuit.busCoords);
 }
 
 /** Parses a bus-coordinates file (`bus, x, y` per line, as OpenDSS's Buscoords reads; `!` and `//` comments); names lower case. */
-export function parseBusCoords(text: string, path: string): Map<string, { x: number; y: number }> {
-  const out = new Map<string, { x: number; y: number }>();
+export function parseBusCoords(text: string, path: string, out = new Map<string, { x: number; y: number }>()): Map<string, { x: number; y: number }> {
   const lines = text.split('\n');
   for (let k = 0; k < lines.length; k++) {
     // `!` and `//` start comments, as in scripts

@@ -15,8 +15,6 @@ export interface DssToken {
   readonly group: string;
 }
 
-const CLOSERS: Record<string, string> = { '"': '"', "'": "'", '(': ')', '[': ']', '{': '}' };
-
 /** White space by character code (space, \t \n \v \f \r): the hot loops scan codes, not one-letter strings. */
 function isBlankCode(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
@@ -65,53 +63,53 @@ export function stripComment(line: string): string {
 
 /**
  * Splits a comment-free line into tokens. Throws a DssError at `loc` for an unclosed group.
+ * (One flat loop without closures or per-value objects: it runs once per line of a feeder, JIT-cold
+ * on the first load.)
  */
 export function tokenize(text: string, loc: DssLocation): DssToken[] {
   const tokens: DssToken[] = [];
   let i = 0;
   const n = text.length;
-
-  const skipBlanks = (): void => {
-    while (i < n && isBlankCode(text.charCodeAt(i))) i++;
-  };
-
-  /** Reads a bare word or a grouped value starting at i. */
-  const readValue = (): { value: string; group: string } => {
-    const c = text[i];
-    const closer = CLOSERS[c];
-    if (closer) {
-      const end = text.indexOf(closer, i + 1);
-      if (end < 0) throw new DssError(loc, `unclosed ${c}…${closer} in "${excerpt(text.trim(), 40)}"`);
-      const value = text.slice(i + 1, end);
-      i = end + 1;
-      return { value, group: c };
-    }
-    const start = i;
-    for (let c = text.charCodeAt(i); i < n && !isBlankCode(c) && c !== 44 && c !== 61; c = text.charCodeAt(++i));
-    return { value: text.slice(start, i), group: '' };
-  };
-
+  let name: string | undefined;
   while (true) {
-    skipBlanks();
-    while (i < n && text[i] === ',') {
-      i++;
-      skipBlanks();
+    let c = 0;
+    while (i < n && (isBlankCode((c = text.charCodeAt(i))) || c === 44)) i++;
+    if (i >= n) {
+      if (name !== undefined) tokens.push({ name, value: '', group: '' });
+      break;
     }
-    if (i >= n) break;
-    const first = readValue();
-    skipBlanks();
-    if (first.group === '' && text[i] === '=') {
+    // a bare word or a grouped value starting at i
+    let value: string;
+    let group = '';
+    const closer = closerCode(c);
+    if (closer) {
+      const end = text.indexOf(String.fromCharCode(closer), i + 1);
+      if (end < 0) throw new DssError(loc, `unclosed ${text[i]}…${String.fromCharCode(closer)} in "${excerpt(text.trim(), 40)}"`);
+      value = text.slice(i + 1, end);
+      group = text[i];
+      i = end + 1;
+    } else {
+      const start = i;
+      while (i < n && !isBlankCode((c = text.charCodeAt(i))) && c !== 44 && c !== 61) i++;
+      value = text.slice(start, i);
+    }
+    if (name !== undefined) {
+      tokens.push({ name, value, group });
+      name = undefined;
+      continue;
+    }
+    while (i < n && isBlankCode(text.charCodeAt(i))) i++;
+    if (group === '' && i < n && text.charCodeAt(i) === 61) {
       i++;
-      skipBlanks();
-      if (i >= n || text[i] === ',') {
-        tokens.push({ name: first.value, value: '', group: '' });
+      while (i < n && isBlankCode(text.charCodeAt(i))) i++;
+      if (i >= n || text.charCodeAt(i) === 44) {
+        tokens.push({ name: value, value: '', group: '' });
         continue;
       }
-      const v = readValue();
-      tokens.push({ name: first.value, value: v.value, group: v.group });
-    } else {
-      tokens.push({ name: undefined, value: first.value, group: first.group });
+      name = value;
+      continue;
     }
+    tokens.push({ name: undefined, value, group });
   }
   return tokens;
 }

@@ -90,24 +90,35 @@ function caseInsensitive(fs: DssFileSystem, path: string): string | undefined {
  * @param path file to read (absolute or relative to the working directory)
  */
 export function parseDssFile(path: string, fs: DssFileSystem = nodeFileSystem): DssStatement[] {
+  const out: DssStatement[] = [];
+  streamDssFile(path, (st) => out.push(st), fs);
+  return out;
+}
+
+/** Consumes one statement as soon as it is read (the interpreter: no list of every token kept alive). */
+export type StatementSink = (st: DssStatement) => void;
+
+/**
+ * Parses a script file and everything it redirects to, handing each statement to `sink` in script
+ * order as it is read; a sink that throws stops the parse there (as OpenDSS stops at the first error).
+ */
+export function streamDssFile(path: string, sink: StatementSink, fs: DssFileSystem = nodeFileSystem): void {
   const abs = resolve(path);
   if (!fs.exists(abs)) throw new DssError(undefined, `cannot open OpenDSS script '${path}': no such file`);
-  const out: DssStatement[] = [];
-  parseInto(abs, fs, out, []);
-  return out;
+  parseInto(abs, fs, sink, []);
 }
 
 /** Parses script text given in memory (its relative paths resolve against `dir`). */
 export function parseDssText(text: string, file: string, dir: string, fs: DssFileSystem = nodeFileSystem): DssStatement[] {
   const out: DssStatement[] = [];
-  parseLines(text, file, dir, fs, out, [file]);
+  parseLines(text, file, dir, fs, (st) => out.push(st), [file]);
   return out;
 }
 
 /** Redirect/Compile nesting lemsim follows (a deeper chain is an error, not a stack overflow). */
 export const MAX_REDIRECT_DEPTH = 64;
 
-function parseInto(abs: string, fs: DssFileSystem, out: DssStatement[], stack: string[]): void {
+function parseInto(abs: string, fs: DssFileSystem, out: StatementSink, stack: string[]): void {
   if (stack.length >= MAX_REDIRECT_DEPTH) throw new DssError(undefined, `Redirect nested deeper than ${MAX_REDIRECT_DEPTH} files (a chain this deep is a generated or broken script)`);
   if (stack.includes(abs)) {
     const chain = [...stack.slice(stack.indexOf(abs)), abs].map((p) => basename(p)).join(' → ');
@@ -117,7 +128,7 @@ function parseInto(abs: string, fs: DssFileSystem, out: DssStatement[], stack: s
   parseLines(text, abs, dirname(abs), fs, out, [...stack, abs]);
 }
 
-function parseLines(text: string, file: string, dir: string, fs: DssFileSystem, out: DssStatement[], stack: string[]): void {
+function parseLines(text: string, file: string, dir: string, fs: DssFileSystem, out: StatementSink, stack: string[]): void {
   const lines = text.split('\n');
   let inBlock = false;
   for (let ln = 0; ln < lines.length; ln++) {
@@ -146,16 +157,21 @@ function parseLines(text: string, file: string, dir: string, fs: DssFileSystem, 
       verb = 'more';
       rest = body.slice(1);
     } else {
-      const m = /^([^\s,=]+)\s*(.*)$/s.exec(body);
+      // the verb runs to the first blank, ',' or '=' (a scan, not a regular expression per line)
+      let e = 0;
+      while (e < body.length && !endsVerb(body.charCodeAt(e))) e++;
       // a line that opens with '=' or ',' names no command (the fuzz test found this one crashing)
-      if (!m) throw new DssError(loc, `expected a command, got '${body.slice(0, 40)}'`);
-      rest = m[2];
+      if (e === 0) throw new DssError(loc, `expected a command, got '${body.slice(0, 40)}'`);
+      let r = e;
+      while (r < body.length && isBlank(body.charCodeAt(r))) r++;
+      rest = body.slice(r);
       if (rest.startsWith('=')) {
-        out.push(propertyAssignment(body, loc, dir));
+        out(propertyAssignment(body, loc, dir));
         continue;
       }
       // OpenDSS resolves an abbreviated command to the first command it begins (`calcv`)
-      verb = canonicalCommand(m[1]) ?? m[1].toLowerCase();
+      const written = body.slice(0, e);
+      verb = canonicalCommand(written) ?? written.toLowerCase();
     }
     const args = tokenize(rest, loc);
     if (verb === 'redirect' || verb === 'compile') {
@@ -172,8 +188,18 @@ function parseLines(text: string, file: string, dir: string, fs: DssFileSystem, 
       }
       continue;
     }
-    out.push({ verb, args, loc, dir });
+    out({ verb, args, loc, dir });
   }
+}
+
+/** White space as a regular expression's `\s` (ASCII by code, the rest by the expression). */
+function isBlank(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return /\s/.test(String.fromCharCode(c));
+}
+
+function endsVerb(c: number): boolean {
+  return c === 44 || c === 61 || isBlank(c);
 }
 
 /**

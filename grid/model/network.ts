@@ -12,7 +12,7 @@ import { type BusRef, terminalNodes } from './elements/common.js';
 import type { LineState } from './elements/line.js';
 import { type LoadModel, type LoadState, loadBasePower } from './elements/load.js';
 import { type LoadShapeState, defaultLoadShape } from './elements/loadshape.js';
-import { type TransformerState, transformerNormAmps } from './elements/transformer.js';
+import { type TransformerState, transformerEmergAmps, transformerNormAmps } from './elements/transformer.js';
 import type { VsourceState } from './elements/vsource.js';
 import { lineYprim, openConductors, transformerYprim, vsourceNorton } from './yprim.js';
 import { type LineGeometryState, type ObjectLookup, geometrySpec, resolveConductor } from './elements/conductors.js';
@@ -42,7 +42,7 @@ export interface Branch {
   /** Siemens; order = Σ conductors of the terminals. */
   readonly y: CMatrix;
   readonly phases: number;
-  /** Line current ratings in A (lines only; 0 when unknown). */
+  /** Current ratings in A: a line's NormAmps/EmergAmps, a transformer's from NormHkVA/EmergHkVA (0 when unknown). */
   readonly normAmps: number;
   readonly emergAmps: number;
   /** Transformer flagged `sub=y`. */
@@ -202,7 +202,7 @@ export function buildNetwork(c: DssCircuit): Network {
       y: transformerYprim(t, c.definedAt.get(`transformer.${t.name}`)),
       phases: t.phases,
       normAmps: transformerNormAmps(t),
-      emergAmps: 0,
+      emergAmps: transformerEmergAmps(t),
       substation: t.sub,
       seriesZ: undefined,
       shunt: true,

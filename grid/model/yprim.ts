@@ -4,7 +4,7 @@
  * nodal admittance matrix as OpenDSS's.
  */
 import { DssError, type DssLocation } from '../errors.js';
-import { type CMatrix, type Complex, cinvert, cmatrix, polar } from './complex.js';
+import { type CMatrix, type Complex, cinvert, cmatrix, packedMatrix, polar } from './complex.js';
 import { type LineState, defaultCapacitanceFactor } from './elements/line.js';
 import { perLengthMatrices } from './elements/linecode.js';
 import type { TransformerState } from './elements/transformer.js';
@@ -32,6 +32,32 @@ function stampSeries(out: CMatrix, y: CMatrix): void {
 }
 
 /**
+ * Reusable matrices by order and slot, for intermediate results used at once and never returned
+ * (a slot per simultaneous use). Every entry is overwritten by the user.
+ */
+const scratch: CMatrix[] = [];
+function scratchMatrix(n: number, slot = 0): CMatrix {
+  const key = 4 * n + slot;
+  let m = scratch[key];
+  if (m === undefined) {
+    m = cmatrix(n);
+    scratch[key] = m;
+  }
+  return m;
+}
+
+let vectorScratch = new Float64Array(8);
+function scratchVector(n: number): Float64Array {
+  if (vectorScratch.length < n) vectorScratch = new Float64Array(n);
+  return vectorScratch;
+}
+let indexScratch = new Int32Array(8);
+function scratchIndices(n: number): Int32Array {
+  if (indexScratch.length < n) indexScratch = new Int32Array(n);
+  return indexScratch;
+}
+
+/**
  * Line: series Y = (Z_per_length · length)⁻¹ and half the shunt capacitance at each end (pi model).
  * The length is converted from the line's unit to the unit of its impedance data when both are set.
  */
@@ -46,7 +72,9 @@ export function lineYprim(
   let len: number;
   if (perMetre) {
     // geometry lines: constants per metre, length converted to metres ('none' taken as metres)
-    z = { n: perMetre.z.n, re: Float64Array.from(perMetre.z.re), im: Float64Array.from(perMetre.z.im) };
+    z = packedMatrix(perMetre.z.n);
+    z.re.set(perMetre.z.re);
+    z.im.set(perMetre.z.im);
     cNf = perMetre.cNf;
     len = s.length * LENGTH_UNITS_M[s.lengthUnits];
   } else {
@@ -61,13 +89,13 @@ export function lineYprim(
     z.re[k] *= len;
     z.im[k] *= len;
   }
-  const y = cinvert(z);
+  const y = cinvert(z, undefined, scratchMatrix(n));
   if (!y) throw new DssError(loc, `Line.${s.name}: its impedance matrix is singular (zero length or zero impedance?)`);
-  const out = cmatrix(2 * n);
+  const out = packedMatrix(2 * n);
   stampSeries(out, y);
   const w = 2 * Math.PI * frequencyHz;
   let shunt = false;
-  const end = cmatrix(n);
+  const end = packedMatrix(n);
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < n; c++) {
       const b = (w * cNf[r * n + c] * len * 1e-9) / 2;
@@ -159,6 +187,75 @@ export function transformerYprimWithTaps(s: TransformerState, taps: readonly num
  * LeadLag=lead). Conductor order: winding by winding, (phases + 1) conductors each.
  */
 export function transformerYprim(s: TransformerState, loc?: DssLocation): CMatrix {
+  // a feeder repeats a few service-transformer designs over and over (IEEE 8500: 19 designs for
+  // 1,190 transformers): a design already computed is copied, not recomputed (JIT-cold on a load)
+  const kva = s.windings[0].kVA;
+  const bucket = yprimCache.get(kva);
+  if (bucket) {
+    for (const e of bucket) {
+      if (!sameDesign(e.design, s)) continue;
+      const out = packedMatrix(e.y.n);
+      out.re.set(e.y.re);
+      out.im.set(e.y.im);
+      return out;
+    }
+  }
+  const y = computeTransformerYprim(s, loc);
+  if (yprimCacheSize >= YPRIM_CACHE_MAX) {
+    yprimCache.clear();
+    yprimCacheSize = 0;
+  }
+  const copy = cmatrix(y.n);
+  copy.re.set(y.re);
+  copy.im.set(y.im);
+  const entry = { design: designOf(s), y: copy };
+  if (bucket) bucket.push(entry);
+  else yprimCache.set(kva, [entry]);
+  yprimCacheSize++;
+  return y;
+}
+
+/** What a transformer's Yprim depends on (every input `computeTransformerYprim` reads). */
+interface TransformerDesign {
+  readonly phases: number;
+  readonly windings: readonly { conn: string; kV: number; kVA: number; tap: number; rPu: number; rNeut: number; xNeut: number }[];
+  readonly xsc: readonly number[];
+  readonly noLoadLossPct: number;
+  readonly imagPct: number;
+  readonly ppmAntiFloat: number;
+  readonly hvLeadsLv: boolean;
+}
+
+function designOf(s: TransformerState): TransformerDesign {
+  return {
+    phases: s.phases,
+    windings: s.windings.map((w) => ({ conn: w.conn, kV: w.kV, kVA: w.kVA, tap: w.tap, rPu: w.rPu, rNeut: w.rNeut, xNeut: w.xNeut })),
+    xsc: [...s.xsc],
+    noLoadLossPct: s.noLoadLossPct,
+    imagPct: s.imagPct,
+    ppmAntiFloat: s.ppmAntiFloat,
+    hvLeadsLv: s.hvLeadsLv,
+  };
+}
+
+function sameDesign(d: TransformerDesign, s: TransformerState): boolean {
+  if (d.phases !== s.phases || d.windings.length !== s.windings.length || d.xsc.length !== s.xsc.length) return false;
+  if (d.noLoadLossPct !== s.noLoadLossPct || d.imagPct !== s.imagPct || d.ppmAntiFloat !== s.ppmAntiFloat || d.hvLeadsLv !== s.hvLeadsLv) return false;
+  for (let k = 0; k < d.xsc.length; k++) if (d.xsc[k] !== s.xsc[k]) return false;
+  for (let k = 0; k < d.windings.length; k++) {
+    const a = d.windings[k];
+    const b = s.windings[k];
+    if (a.conn !== b.conn || a.kV !== b.kV || a.kVA !== b.kVA || a.tap !== b.tap || a.rPu !== b.rPu || a.rNeut !== b.rNeut || a.xNeut !== b.xNeut) return false;
+  }
+  return true;
+}
+
+/** Designs kept, by winding 1's kVA (bounded: a sweep over many feeders does not grow it without end). */
+const yprimCache = new Map<number, { design: TransformerDesign; y: CMatrix }[]>();
+let yprimCacheSize = 0;
+const YPRIM_CACHE_MAX = 512;
+
+function computeTransformerYprim(s: TransformerState, loc?: DssLocation): CMatrix {
   const nw = s.windings.length;
   const np = s.phases;
   const nc = np + 1;
@@ -169,7 +266,7 @@ export function transformerYprim(s: TransformerState, loc?: DssLocation): CMatri
 
   // ZB on a one-volt base
   const m = nw - 1;
-  const zb = cmatrix(m);
+  const zb = scratchMatrix(m, 1);
   for (let i = 0; i < m; i++) {
     zb.re[i * m + i] = (s.windings[0].rPu + s.windings[i + 1].rPu) * zBase;
     zb.im[i * m + i] = s.xsc[i] * zBase;
@@ -184,52 +281,65 @@ export function transformerYprim(s: TransformerState, loc?: DssLocation): CMatri
       k++;
     }
   }
-  const yb = cinvert(zb);
+  const yb = cinvert(zb, undefined, scratchMatrix(m, 2));
   if (!yb) throw new DssError(loc, `Transformer.${s.name}: singular short-circuit impedance matrix (zero %X?)`);
 
-  // Y_1volt = Aᵀ YB A, A = [−1 | I]
-  const y1 = cmatrix(nw);
-  const aCoef = (row: number, col: number): number => (col === 0 ? -1 : col === row + 1 ? 1 : 0);
-  for (let r = 0; r < nw; r++) {
-    for (let c = 0; c < nw; c++) {
-      let re = 0;
-      let im = 0;
-      for (let a = 0; a < m; a++) {
-        const ar = aCoef(a, r);
-        if (ar === 0) continue;
-        for (let b = 0; b < m; b++) {
-          const bc = aCoef(b, c);
-          if (bc === 0) continue;
-          re += ar * bc * yb.re[a * m + b];
-          im += ar * bc * yb.im[a * m + b];
-        }
-      }
-      y1.re[r * nw + c] = re;
-      y1.im[r * nw + c] = im;
+  // Y_1volt = Aᵀ YB A, A = [−1 | I]: winding 1 row and column the negated sums of YB's, the rest YB
+  const y1 = scratchMatrix(nw, 1);
+  let sumRe = 0;
+  let sumIm = 0;
+  for (let r = 0; r < m; r++) {
+    let rowRe = 0;
+    let rowIm = 0;
+    let colRe = 0;
+    let colIm = 0;
+    for (let c = 0; c < m; c++) {
+      const re = yb.re[r * m + c];
+      const im = yb.im[r * m + c];
+      y1.re[(r + 1) * nw + c + 1] = re;
+      y1.im[(r + 1) * nw + c + 1] = im;
+      rowRe += re;
+      rowIm += im;
+      colRe += yb.re[c * m + r];
+      colIm += yb.im[c * m + r];
     }
+    y1.re[(r + 1) * nw] = -rowRe;
+    y1.im[(r + 1) * nw] = -rowIm;
+    y1.re[r + 1] = -colRe;
+    y1.im[r + 1] = -colIm;
+    sumRe += rowRe;
+    sumIm += rowIm;
   }
+  y1.re[0] = sumRe;
+  y1.im[0] = sumIm;
   // no-load shunt on winding 2 ("closest to the core")
   const nlRe = s.noLoadLossPct / 100 / zBase;
   const nlIm = -s.imagPct / 100 / zBase;
 
-  // terminal matrix (2N × 2N): winding k's ends 2k (+) and 2k+1 (−)
+  // terminal matrix (2N × 2N): winding k's ends 2k (+) and 2k+1 (−), each end scaled by
+  // ±1/(VBase·tap) (computed once per end: this runs for every service transformer of a feeder,
+  // mostly JIT-cold, so the loops below do plain array arithmetic only)
   const nt = 2 * nw;
-  const yt = cmatrix(nt);
-  const scale = (w: number): number => 1 / (vbase[w] * (s.windings[w].tap === 0 ? 0.0001 : s.windings[w].tap));
+  const yt = scratchMatrix(nt, 3);
+  const endScale = scratchVector(nt);
+  for (let i = 0; i < nt; i++) {
+    const wd = s.windings[i >> 1];
+    endScale[i] = (i & 1 ? -1 : 1) / (vbase[i >> 1] * (wd.tap === 0 ? 0.0001 : wd.tap));
+  }
   for (let i = 0; i < nt; i++) {
     const wi = i >> 1;
-    const si = (i & 1 ? -1 : 1) * scale(wi);
+    const si = endScale[i];
     for (let j = 0; j < nt; j++) {
       const wj = j >> 1;
-      const sj = (j & 1 ? -1 : 1) * scale(wj);
+      const f = si * endScale[j];
       let re = y1.re[wi * nw + wj];
       let im = y1.im[wi * nw + wj];
       if (wi === 1 && wj === 1) {
         re += nlRe;
         im += nlIm;
       }
-      yt.re[i * nt + j] = re * si * sj;
-      yt.im[i * nt + j] = im * si * sj;
+      yt.re[i * nt + j] = re * f;
+      yt.im[i * nt + j] = im * f;
     }
   }
   const ppm = s.ppmAntiFloat * 1e-6;
@@ -248,31 +358,28 @@ export function transformerYprim(s: TransformerState, loc?: DssLocation): CMatri
     if (s.windings[hv].conn === 'wye') dir = s.hvLeadsLv ? -1 : 1;
     else dir = s.hvLeadsLv ? 1 : -1;
   }
-  const rotate = (p: number): number => {
+
+  const order = nw * nc;
+  const out = packedMatrix(order);
+  // each phase stamps the terminal matrix through the winding-to-conductor map of its ends
+  const ref = scratchIndices(nt);
+  for (let p = 0; p < np; p++) {
     let q = p + dir;
     if (np > 2) {
       if (q > np - 1) q = 0;
       if (q < 0) q = np - 1;
     } else if (q < 0) q = 2;
-    return q;
-  };
-  const termRef = (i: number, p: number): number => {
-    const w = i >> 1;
-    const end = i & 1;
-    if (np === 1) return w * nc + (end === 0 ? 0 : nc - 1);
-    if (end === 0) return w * nc + p;
-    return w * nc + (s.windings[w].conn === 'wye' ? np : rotate(p));
-  };
-
-  const order = nw * nc;
-  const out = cmatrix(order);
-  for (let p = 0; p < np; p++) {
     for (let i = 0; i < nt; i++) {
-      const ti = termRef(i, p);
+      const w = i >> 1;
+      if (np === 1) ref[i] = w * nc + ((i & 1) === 0 ? 0 : nc - 1);
+      else if ((i & 1) === 0) ref[i] = w * nc + p;
+      else ref[i] = w * nc + (s.windings[w].conn === 'wye' ? np : q);
+    }
+    for (let i = 0; i < nt; i++) {
+      const row = ref[i] * order;
       for (let j = 0; j < nt; j++) {
-        const tj = termRef(j, p);
-        out.re[ti * order + tj] += yt.re[i * nt + j];
-        out.im[ti * order + tj] += yt.im[i * nt + j];
+        out.re[row + ref[j]] += yt.re[i * nt + j];
+        out.im[row + ref[j]] += yt.im[i * nt + j];
       }
     }
   }

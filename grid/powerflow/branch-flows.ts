@@ -150,6 +150,48 @@ export function branchTerminalCurrents(m: SolverModel, b: number, vRe: Float64Ar
 }
 
 /**
+ * A branch's loading as OpenDSS's %Normal (`Export Overloads`): its largest phase-conductor current
+ * at terminal 1 (A) over its NormAmps (A), in %; 0 for an unrated branch (NormAmps 0), NaN for an
+ * unknown current. The one definition of loading (branches.csv, the grid operator's checks).
+ */
+export function loadingPct(amps: number, normAmps: number): number {
+  return normAmps > 0 ? (100 * amps) / normAmps : 0;
+}
+
+/** A transformer loaded above its NormAmps in one solution. */
+export interface TransformerOverload {
+  /** index into network.branches */
+  readonly branch: number;
+  /** terminal-1 current (largest phase conductor), A */
+  readonly amps: number;
+  /** OpenDSS NormAmps (from NormHkVA) and EmergAmps (from EmergHkVA), A */
+  readonly normAmps: number;
+  readonly emergAmps: number;
+  /** OpenDSS's %Normal and %Emergency */
+  readonly loadingPct: number;
+  readonly emergencyPct: number;
+}
+
+/**
+ * The transformers of solution `flows` loaded above 100 % of NormAmps, in branch order: the
+ * transformer rows of OpenDSS's `Export Overloads` (its NormHkVA is 110 % of winding 1's kVA unless
+ * set, EmergHkVA 150 %; see transformerNormAmps). Allocates only for the overloaded ones.
+ */
+export function transformerOverloads(flows: BranchFlows): TransformerOverload[] {
+  const branches = flows.model.network.branches;
+  const out: TransformerOverload[] = [];
+  for (let b = 0; b < branches.length; b++) {
+    const br = branches[b];
+    if (br.kind !== 'transformer' || !(br.normAmps > 0)) continue;
+    const amps = flows.terminalOneAmps[b];
+    const pct = loadingPct(amps, br.normAmps);
+    if (!(pct > 100)) continue;
+    out.push({ branch: b, amps, normAmps: br.normAmps, emergAmps: br.emergAmps, loadingPct: pct, emergencyPct: loadingPct(amps, br.emergAmps) });
+  }
+  return out;
+}
+
+/**
  * Loading and losses of every branch accumulated over a time series (plain typed arrays, indexed
  * like `network.branches`): peak and mean loading in % of NormAmps, the minute of the peak, the
  * hours above 100 %, energy lost (kWh) and the peak loss (kW). `samples` counts the solutions added (converged ones only).
@@ -185,8 +227,7 @@ export function addBranchFlows(stats: BranchStats, flows: BranchFlows, normAmps:
   const n = stats.peakPct.length;
   for (let b = 0; b < n; b++) {
     const amps = flows.terminalOneAmps[b];
-    const rating = normAmps[b];
-    const pct = rating > 0 ? (100 * amps) / rating : 0;
+    const pct = loadingPct(amps, normAmps[b]);
     if (Number.isNaN(amps)) {
       stats.peakAmps[b] = Number.NaN;
       stats.peakPct[b] = Number.NaN;

@@ -195,26 +195,41 @@ export interface CompileOptions {
 
 /** Compiles a network; throws GridError for an island or a floating node. */
 export function compile(network: Network, options: CompileOptions = {}): SolverModel {
-  // node numbering: per bus, every non-zero node number any terminal uses, increasing
-  const used: Set<number>[] = network.buses.map(() => new Set<number>());
+  // node numbering: per bus, every non-zero node number any terminal uses, increasing (a bus has a
+  // handful: short lists, kept sorted by insertion, no Set or sort per bus)
+  const used: number[][] = [];
+  for (let b = 0; b < network.buses.length; b++) used.push([]);
   const mark = (t: { bus: number; nodes: readonly number[] }): void => {
-    for (const n of t.nodes) if (n !== 0) used[t.bus].add(n);
+    // indexed loops on the load path: an array iterator allocates a result per step in JIT-cold code
+    const list = used[t.bus];
+    const nodes = t.nodes;
+    for (let q = 0; q < nodes.length; q++) {
+      const num = nodes[q];
+      if (num === 0) continue;
+      let at = list.length;
+      while (at > 0 && list[at - 1] > num) at--;
+      if (at > 0 && list[at - 1] === num) continue;
+      list.splice(at, 0, num);
+    }
   };
-  for (const b of network.branches) b.terminals.forEach(mark);
-  for (const s of network.sources) s.terminals.forEach(mark);
-  for (const l of network.loads) mark(l.terminal);
-  for (const p of network.pces) mark(p.terminal);
+  const markAll = (terms: readonly { bus: number; nodes: readonly number[] }[]): void => {
+    for (let q = 0; q < terms.length; q++) mark(terms[q]);
+  };
+  for (let k = 0; k < network.branches.length; k++) markAll(network.branches[k].terminals);
+  for (let k = 0; k < network.sources.length; k++) markAll(network.sources[k].terminals);
+  for (let k = 0; k < network.loads.length; k++) mark(network.loads[k].terminal);
+  for (let k = 0; k < network.pces.length; k++) mark(network.pces[k].terminal);
   const busNodes: Int32Array[] = [];
   const nodeBusArr: number[] = [];
   const nodeNumArr: number[] = [];
   for (let b = 0; b < network.buses.length; b++) {
-    const nums = [...used[b]].sort((x, y) => x - y);
+    const nums = used[b];
     const idx = new Int32Array(nums.length);
-    nums.forEach((num, k) => {
+    for (let k = 0; k < nums.length; k++) {
       idx[k] = nodeBusArr.length;
       nodeBusArr.push(b);
-      nodeNumArr.push(num);
-    });
+      nodeNumArr.push(nums[k]);
+    }
     busNodes.push(idx);
   }
   const n = nodeBusArr.length;
@@ -226,17 +241,21 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
   };
   const conductorNodes = (terms: readonly { bus: number; nodes: readonly number[] }[]): Int32Array => {
     let count = 0;
-    for (const t of terms) count += t.nodes.length;
+    for (let q = 0; q < terms.length; q++) count += terms[q].nodes.length;
     const out = new Int32Array(count);
     let k = 0;
-    for (const t of terms) for (const num of t.nodes) out[k++] = nodeOf(t.bus, num);
+    for (let q = 0; q < terms.length; q++) {
+      const t = terms[q];
+      for (let c = 0; c < t.nodes.length; c++) out[k++] = nodeOf(t.bus, t.nodes[c]);
+    }
     return out;
   };
 
   const jumpers = Uint8Array.from(network.branches, (b) => (b.kind === 'line' && isJumper(b.y) ? 1 : 0));
   const chains = findSeriesChains(network, nodeOf, options.foldSeriesChains ?? true, jumpers);
   // union-find over nodes (index n = ground) joining the two ends of every jumper, conductor by conductor
-  const parent = Int32Array.from({ length: n + 1 }, (_v, k) => k);
+  const parent = new Int32Array(n + 1);
+  for (let k = 0; k <= n; k++) parent[k] = k;
   const find = (k: number): number => {
     while (parent[k] !== k) k = parent[k] = parent[parent[k]];
     return k;
@@ -308,10 +327,14 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
       for (let q = 0; q < m; q++) {
         const yr = chains.yRe[chains.matOff[c] + r * m + q];
         const yi = chains.yIm[chains.matOff[c] + r * m + q];
-        for (const [dr, dq, sign] of [[0, 0, 1], [m, m, 1], [0, m, -1], [m, 0, -1]] as const) {
-          re[(r + dr) * 2 * m + q + dq] = sign * yr;
-          im[(r + dr) * 2 * m + q + dq] = sign * yi;
-        }
+        re[r * 2 * m + q] = yr;
+        im[r * 2 * m + q] = yi;
+        re[(r + m) * 2 * m + q + m] = yr;
+        im[(r + m) * 2 * m + q + m] = yi;
+        re[r * 2 * m + q + m] = -yr;
+        im[r * 2 * m + q + m] = -yi;
+        re[(r + m) * 2 * m + q] = -yr;
+        im[(r + m) * 2 * m + q] = -yi;
       }
     }
     stamp(nodes, re, im);
@@ -454,7 +477,8 @@ export function compile(network: Network, options: CompileOptions = {}): SolverM
   lu.solve(iSrcRe, iSrcIm, xRe, xIm);
   const v0Re = new Float64Array(n);
   const v0Im = new Float64Array(n);
-  for (const k of matrixNodes) {
+  for (let q = 0; q < matrixNodes.length; q++) {
+    const k = matrixNodes[q];
     v0Re[k] = xRe[nodeMap[k]];
     v0Im[k] = xIm[nodeMap[k]];
   }
@@ -532,10 +556,11 @@ function chooseMethod(option: 'auto' | 'dense' | 'sparse', nBr: number, space: B
 /** Convergence scale of each node: the largest no-load voltage magnitude on its bus (V), else 1. */
 export function nodeVoltageScales(busNodes: readonly Int32Array[], v0Re: Float64Array, v0Im: Float64Array): Float64Array {
   const out = new Float64Array(v0Re.length);
-  for (const nodes of busNodes) {
+  for (let b = 0; b < busNodes.length; b++) {
+    const nodes = busNodes[b];
     let mx = 0;
-    for (const k of nodes) mx = Math.max(mx, Math.hypot(v0Re[k], v0Im[k]));
-    for (const k of nodes) out[k] = mx > 0 ? mx : 1;
+    for (let q = 0; q < nodes.length; q++) mx = Math.max(mx, Math.hypot(v0Re[nodes[q]], v0Im[nodes[q]]));
+    for (let q = 0; q < nodes.length; q++) out[nodes[q]] = mx > 0 ? mx : 1;
   }
   return out;
 }
@@ -544,7 +569,7 @@ export function nodeVoltageScales(busNodes: readonly Int32Array[], v0Re: Float64
 function branchSpaceOf(m: SolverModel): BranchSpace {
   const lu = m.lu;
   const nodeRow = new Int32Array(m.nNodes).fill(-1);
-  for (const k of m.matrixNodes) nodeRow[k] = lu.iperm[m.nodeMap[k]];
+  for (let q = 0; q < m.matrixNodes.length; q++) nodeRow[m.matrixNodes[q]] = lu.iperm[m.nodeMap[m.matrixNodes[q]]];
   const rowOf = (node: number): number => (node < 0 ? -1 : nodeRow[node]);
   const rowA = m.brA.map(rowOf);
   const rowB = m.brB.map(rowOf);
@@ -555,7 +580,7 @@ function branchSpaceOf(m: SolverModel): BranchSpace {
   }
   const reachRows = lu.reach(Int32Array.from(new Set(loadMatrixRows)));
   const inReach = new Uint8Array(lu.n);
-  for (const r of reachRows) inReach[r] = 1;
+  for (let q = 0; q < reachRows.length; q++) inReach[reachRows[q]] = 1;
   const rest: number[] = [];
   for (let r = 0; r < lu.n; r++) if (!inReach[r]) rest.push(r);
   const { v0Re, v0Im, scale } = branchVoltages(m);
@@ -661,25 +686,37 @@ function holdFloatingParts(
     which.push(k);
   }
   if (candidates.length === 0) return;
-  const groups: number[][] = [];
-  network.branches.forEach((b, k) => {
-    if (chains.inChain[k]) return;
-    const rows = Array.from(branchNodes[k], red);
-    if (b.kind !== 'transformer') groups.push(rows);
-    else {
-      let at = 0;
-      for (const t of b.terminals) {
-        groups.push(rows.slice(at, at + t.nodes.length));
-        at += t.nodes.length;
+  const joinGroups = (join: (a: number, b: number) => void): void => {
+    // each element's conductors together, except that a transformer joins each winding's only
+    const joinRun = (nodes: Int32Array, from: number, to: number): void => {
+      let first = -1;
+      for (let q = from; q < to; q++) {
+        const r = red(nodes[q]);
+        if (r < 0) continue;
+        if (first < 0) first = r;
+        else join(first, r);
+      }
+    };
+    for (let k = 0; k < network.branches.length; k++) {
+      if (chains.inChain[k]) continue;
+      const b = network.branches[k];
+      const nodes = branchNodes[k];
+      if (b.kind !== 'transformer') joinRun(nodes, 0, nodes.length);
+      else {
+        let at = 0;
+        for (const t of b.terminals) {
+          joinRun(nodes, at, at + t.nodes.length);
+          at += t.nodes.length;
+        }
       }
     }
-  });
-  for (let c = 0; c < chains.count; c++) {
-    for (let q = chains.condOff[c]; q < chains.condOff[c] + chains.nc[c]; q++) groups.push([red(chains.endA[q]), red(chains.endB[q])]);
-  }
-  for (const nodes of sourceNodes) groups.push(Array.from(nodes, red));
-  for (let k = 0; k < brLoad.length; k++) if (brA[k] >= 0 && brB[k] >= 0) groups.push([red(brA[k]), red(brB[k])]);
-  const held = loadsHoldingGround(nk, y, groups, candidates);
+    for (let c = 0; c < chains.count; c++) {
+      for (let q = chains.condOff[c]; q < chains.condOff[c] + chains.nc[c]; q++) join(red(chains.endA[q]), red(chains.endB[q]));
+    }
+    for (const nodes of sourceNodes) joinRun(nodes, 0, nodes.length);
+    for (let k = 0; k < brLoad.length; k++) if (brA[k] >= 0 && brB[k] >= 0) join(red(brA[k]), red(brB[k]));
+  };
+  const held = loadsHoldingGround(nk, y, joinGroups, candidates);
   held.forEach((h, i) => {
     if (!h) return;
     const k = which[i];
@@ -736,17 +773,18 @@ function passThroughRows(network: Network, chains: SeriesChains, nodeBus: readon
     if (!eligible(v)) continue;
     removed[v] = 1;
     const nbrs = adj[v];
-    for (const x of nbrs) unlink(x, v);
+    for (let q = 0; q < nbrs.length; q++) unlink(nbrs[q], v);
     if (nbrs.length === 2) link(nbrs[0], nbrs[1]);
     adj[v] = [];
-    for (const x of nbrs) if (eligible(x)) stack.push(x);
+    for (let q = 0; q < nbrs.length; q++) if (eligible(nbrs[q])) stack.push(nbrs[q]);
   }
   // a row shared by several buses (a jumper) is eliminated first only when all of them are removed
   const first = new Uint8Array(nk).fill(1);
   const seen = new Uint8Array(nk);
   for (let b = 0; b < nb; b++) {
-    for (const k of busNodes[b]) {
-      const r = nodeMap[k];
+    const nodes = busNodes[b];
+    for (let q = 0; q < nodes.length; q++) {
+      const r = nodeMap[nodes[q]];
       if (r < 0) continue;
       seen[r] = 1;
       if (!removed[b]) first[r] = 0;
@@ -759,12 +797,16 @@ function passThroughRows(network: Network, chains: SeriesChains, nodeBus: readon
 /** Rejects buses that no source reaches through lines and transformers. */
 function checkConnected(network: Network, n: number, nodeBus: number[], branchNodes: Int32Array[], sourceNodes: Int32Array[]): void {
   const nb = network.buses.length;
-  const adj: number[][] = Array.from({ length: nb }, () => []);
-  for (const b of network.branches) {
-    const buses = [...new Set(b.terminals.map((t) => t.bus))];
-    for (let i = 1; i < buses.length; i++) {
-      adj[buses[0]].push(buses[i]);
-      adj[buses[i]].push(buses[0]);
+  const adj: number[][] = [];
+  for (let b = 0; b < nb; b++) adj.push([]);
+  for (let k = 0; k < network.branches.length; k++) {
+    const t = network.branches[k].terminals;
+    const b0 = t[0].bus;
+    for (let i = 1; i < t.length; i++) {
+      const bi = t[i].bus;
+      if (bi === b0) continue;
+      adj[b0].push(bi);
+      adj[bi].push(b0);
     }
   }
   const seen = new Uint8Array(nb);
@@ -772,7 +814,11 @@ function checkConnected(network: Network, n: number, nodeBus: number[], branchNo
   for (const s of network.sources) for (const t of s.terminals) if (!seen[t.bus]) (seen[t.bus] = 1), stack.push(t.bus);
   while (stack.length > 0) {
     const b = stack.pop()!;
-    for (const c of adj[b]) if (!seen[c]) (seen[c] = 1), stack.push(c);
+    const next = adj[b];
+    for (let q = 0; q < next.length; q++) {
+      const c = next[q];
+      if (!seen[c]) (seen[c] = 1), stack.push(c);
+    }
   }
   const isolated = network.buses.map((_b, k) => k).filter((k) => !seen[k]);
   if (isolated.length > 0) {

@@ -72,7 +72,8 @@ function proportion(z: CMatrix, total: CMatrix): number {
  */
 export function findSeriesChains(network: Network, nodeOf: (bus: number, num: number) => number, enabled = true, excluded?: Uint8Array): SeriesChains {
   const nb = network.buses.length;
-  const uses: { branch: number; terminal: number }[][] = Array.from({ length: nb }, () => []);
+  const uses: { branch: number; terminal: number }[][] = [];
+  for (let b = 0; b < nb; b++) uses.push([]);
   const other = new Uint8Array(nb);
   network.branches.forEach((br, b) =>
     br.terminals.forEach((t, ti) => {

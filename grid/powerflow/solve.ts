@@ -395,9 +395,12 @@ export class PowerFlowState {
     const sp = m.branchSpace;
     const w = m.lu.work;
     const g = this.gS;
+    const bvRe = this.bvRe;
+    const bvIm = this.bvIm;
+    const scale = sp.scale;
     for (let k = 0; k < m.nBr; k++) {
-      this.bvRe[k] = g[2 * k] * sp.scale[k];
-      this.bvIm[k] = g[2 * k + 1] * sp.scale[k];
+      bvRe[k] = g[2 * k] * scale[k];
+      bvIm[k] = g[2 * k + 1] * scale[k];
     }
     if (m.lowRank) {
       // the full vector holds the corrected reach rows; the others are zero after the forward
@@ -408,13 +411,19 @@ export class PowerFlowState {
     }
     const nodes = m.matrixNodes;
     const nodeRow = sp.nodeRow;
+    // fields in locals: stores into the typed arrays would otherwise reload them every node
+    const vRe = this.vRe;
+    const vIm = this.vIm;
+    const v0Re = m.v0Re;
+    const v0Im = m.v0Im;
+    const emf = this.emf;
     for (let i = 0; i < nodes.length; i++) {
       const k = nodes[i];
-      const r = nodeRow[k];
-      this.vRe[k] = this.emf * m.v0Re[k] - w[2 * r];
-      this.vIm[k] = this.emf * m.v0Im[k] - w[2 * r + 1];
+      const r = 2 * nodeRow[k];
+      vRe[k] = emf * v0Re[k] - w[r];
+      vIm[k] = emf * v0Im[k] - w[r + 1];
     }
-    expandChains(m.chains, this.vRe, this.vIm);
+    expandChains(m.chains, vRe, vIm);
   }
 }
 
@@ -719,39 +728,90 @@ function loadMultiplier(l: Load, mode: ShapeMode, loadMult: number): number {
 import { type LoadShapeState, shapeMultipliers } from '../model/elements/loadshape.js';
 
 /**
+ * What `setLoadPowersAt` needs of each load in one mode, resolved once per model and mode: its shape
+ * (an index into the distinct shapes, −1 for none) and its load multiplier. Many loads share a shape
+ * (IEEE 8500 in a day: 1,177 loads, 100 shapes): each shape is evaluated once per call.
+ */
+interface LoadPlan {
+  readonly shapes: readonly LoadShapeState[];
+  readonly shapeOf: Int32Array;
+  readonly factor: Float64Array;
+  readonly mp: Float64Array;
+  readonly mq: Float64Array;
+}
+
+const plans = new WeakMap<SolverModel, Map<string, LoadPlan>>();
+
+function loadPlan(m: SolverModel, mode: ShapeMode, options: ShapeOptions): LoadPlan {
+  let byMode = plans.get(m);
+  if (!byMode) {
+    byMode = new Map();
+    plans.set(m, byMode);
+  }
+  const key = `${mode}|${options.yearlyShapesInDaily === true}`;
+  let plan = byMode.get(key);
+  if (plan) return plan;
+  const loads = m.network.loads;
+  const shapes: LoadShapeState[] = [];
+  const index = new Map<LoadShapeState, number>();
+  const shapeOf = new Int32Array(loads.length);
+  const factor = new Float64Array(loads.length);
+  for (let li = 0; li < loads.length; li++) {
+    const shape = shapeFor(loads[li], mode, options);
+    let k = -1;
+    if (shape) {
+      k = index.get(shape) ?? -1;
+      if (k < 0) {
+        k = shapes.length;
+        shapes.push(shape);
+        index.set(shape, k);
+      }
+    }
+    shapeOf[li] = k;
+    factor[li] = loadMultiplier(loads[li], mode, m.network.loadMult);
+  }
+  plan = { shapes, shapeOf, factor, mp: new Float64Array(shapes.length), mq: new Float64Array(shapes.length) };
+  byMode.set(key, plan);
+  return plan;
+}
+
+/**
  * Sets every load branch's power for time `hour` (h) in `mode`: base kW/kvar × the circuit's load
  * multiplier × shape multipliers (or the shape's actual kW/kvar when it says useactual), split
  * equally over the load's phases.
  */
 export function setLoadPowersAt(m: SolverModel, hour: number, mode: ShapeMode, out: LoadPowers, options: ShapeOptions = {}): void {
   const loads = m.network.loads;
-  // many loads share a shape (IEEE 8500 in a day: 1,177 loads, 100 shapes): evaluate each once
-  const byShape = new Map<LoadShapeState, { p: number; q: number }>();
+  const plan = loadPlan(m, mode, options);
+  const { shapes, shapeOf, factor, mp, mq } = plan;
+  for (let k = 0; k < shapes.length; k++) {
+    const mult = shapeMultipliers(shapes[k], hour);
+    mp[k] = mult.p;
+    mq[k] = mult.q;
+  }
+  const brStart = m.loadBrStart;
+  const pW = out.pW;
+  const qVar = out.qVar;
   for (let li = 0; li < loads.length; li++) {
     const l = loads[li];
-    const shape = shapeFor(l, mode, options);
-    const factor = loadMultiplier(l, mode, m.network.loadMult);
-    let pKw = l.kW * factor;
-    let qKvar = l.kvar * factor;
-    if (shape) {
-      let mult = byShape.get(shape);
-      if (mult === undefined) {
-        mult = shapeMultipliers(shape, hour);
-        byShape.set(shape, mult);
-      }
+    let pKw = l.kW * factor[li];
+    let qKvar = l.kvar * factor[li];
+    const k = shapeOf[li];
+    if (k >= 0) {
+      const shape = shapes[k];
       if (shape.useActual) {
-        pKw = mult.p;
-        qKvar = shape.qmult ? mult.q : l.kW !== 0 ? mult.p * (l.kvar / l.kW) : 0;
+        pKw = mp[k];
+        qKvar = shape.qmult ? mq[k] : l.kW !== 0 ? mp[k] * (l.kvar / l.kW) : 0;
       } else {
-        pKw *= mult.p;
-        qKvar *= mult.q;
+        pKw *= mp[k];
+        qKvar *= mq[k];
       }
     }
     const pPh = (pKw * 1000) / l.phases;
     const qPh = (qKvar * 1000) / l.phases;
-    for (let k = m.loadBrStart[li]; k < m.loadBrStart[li + 1]; k++) {
-      out.pW[k] = pPh;
-      out.qVar[k] = qPh;
+    for (let b = brStart[li]; b < brStart[li + 1]; b++) {
+      pW[b] = pPh;
+      qVar[b] = qPh;
     }
   }
   if (m.network.pces.length > 0) setPcePowersAt(m, hour, mode, out, out.pce ?? newPceRuntime(m.network.pces));

@@ -161,8 +161,8 @@ function minimumDegree(n: number, adj: number[][], first?: Uint8Array): { perm: 
     perm[k++] = v;
     const nb = sortSmall(adj[v]);
     fill[v] = nb;
-    for (const a of nb) {
-      const list = adj[a];
+    for (let x = 0; x < nb.length; x++) {
+      const list = adj[nb[x]];
       const at = list.indexOf(v);
       list[at] = list[list.length - 1];
       list.pop();
@@ -180,7 +180,7 @@ function minimumDegree(n: number, adj: number[][], first?: Uint8Array): { perm: 
         }
       }
     }
-    for (const a of nb) push(key(a), a);
+    for (let x = 0; x < nb.length; x++) push(key(nb[x]), nb[x]);
   }
   return { perm, fill };
 }
@@ -211,7 +211,8 @@ export class SparseLU {
     const colsT = a.cols;
     const reT = a.re;
     const imT = a.im;
-    const adj: number[][] = Array.from({ length: n }, () => []);
+    const adj: number[][] = [];
+    for (let v = 0; v < n; v++) adj.push([]);
     for (let t = 0; t < rowsT.length; t++) {
       const i = rowsT[t];
       const j = colsT[t];
@@ -435,7 +436,8 @@ export class SparseLU {
   reach(nodes: Int32Array): Int32Array {
     const n = this.n;
     const inReach = new Uint8Array(n);
-    for (const o of nodes) {
+    for (let q = 0; q < nodes.length; q++) {
+      const o = nodes[q];
       // the parent of row k in the elimination tree is the first column of U row k
       for (let k = this.iperm[o]; k >= 0 && !inReach[k]; ) {
         inReach[k] = 1;

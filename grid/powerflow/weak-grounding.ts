@@ -25,29 +25,31 @@ export interface GroundCandidate {
 }
 
 /**
- * Which candidates hold their part of the network to ground (see the module comment). `groups`
- * lists matrix rows that are joined galvanically (each group is one element's conductors, or one
- * winding's); `y` is the nodal matrix without the candidates' admittance.
+ * Which candidates hold their part of the network to ground (see the module comment). `joinGroups`
+ * calls `join(a, b)` for matrix rows joined galvanically (within one element's conductors, or one
+ * winding's; a row −1 is ground and joins nothing); `y` is the nodal matrix without the candidates'
+ * admittance.
  */
-export function loadsHoldingGround(nRows: number, y: TripletMatrix, groups: Iterable<ArrayLike<number>>, candidates: readonly GroundCandidate[]): boolean[] {
+export function loadsHoldingGround(nRows: number, y: TripletMatrix, joinGroups: (join: (a: number, b: number) => void) => void, candidates: readonly GroundCandidate[]): boolean[] {
   if (candidates.length === 0) return [];
-  const parent = Int32Array.from({ length: nRows }, (_v, k) => k);
+  const parent = new Int32Array(nRows);
+  for (let k = 0; k < nRows; k++) parent[k] = k;
   const find = (k: number): number => {
     while (parent[k] !== k) k = parent[k] = parent[parent[k]];
     return k;
   };
-  for (const g of groups) {
-    let first = -1;
-    for (let i = 0; i < g.length; i++) {
-      const r = g[i];
-      if (r < 0) continue;
-      if (first < 0) first = find(r);
-      else {
-        const o = find(r);
-        if (o !== first) parent[o] = first;
-      }
-    }
-  }
+  joinGroups((a, b) => {
+    if (a < 0 || b < 0) return;
+    const ra = find(a);
+    const rb = find(b);
+    if (ra !== rb) parent[rb] = ra;
+  });
+  // every row's part once, and only the parts holding a candidate summed (a feeder has tens of
+  // thousands of matrix entries, visited JIT-cold on a first load)
+  const root = new Int32Array(nRows);
+  for (let k = 0; k < nRows; k++) root[k] = find(k);
+  const wanted = new Uint8Array(nRows);
+  for (let c = 0; c < candidates.length; c++) wanted[root[candidates[c].row]] = 1;
   const cmRe = new Float64Array(nRows);
   const cmIm = new Float64Array(nRows);
   const rows = y.rows;
@@ -55,8 +57,8 @@ export function loadsHoldingGround(nRows: number, y: TripletMatrix, groups: Iter
   const re = y.re;
   const im = y.im;
   for (let t = 0; t < rows.length; t++) {
-    const p = find(rows[t]);
-    if (p !== find(cols[t])) continue;
+    const p = root[rows[t]];
+    if (wanted[p] === 0 || p !== root[cols[t]]) continue;
     cmRe[p] += re[t];
     cmIm[p] += im[t];
   }

@@ -41,7 +41,15 @@ function communitiesTable(ids: readonly string[]): CsvTable {
     ...ids.map((id) => [`net_from_${id}_kw`, 'number'] as const), ['members_welfare_eur', 'number'], ['manager_margin_eur', 'number'],
   ]);
 }
-const VIOLATIONS = new CsvTable([['iteration', 'number'], ['minute', 'number'], ['element', 'text'], ['bus', 'text'], ['kind', 'text'], ['value', 'number'], ['limit', 'number'], ['deviation', 'number']]);
+/**
+ * violations.csv: one row per violating element and sub-step; `element_kind` (bus, line, transformer),
+ * `loading_pct` (OpenDSS's %Normal, overcurrents) and `counted` (false: reported only, see
+ * `limits.transformer_overloads`) follow the original columns
+ */
+const VIOLATIONS = new CsvTable([
+  ['iteration', 'number'], ['minute', 'number'], ['element', 'text'], ['bus', 'text'], ['kind', 'text'], ['value', 'number'], ['limit', 'number'], ['deviation', 'number'],
+  ['element_kind', 'text'], ['loading_pct', 'number'], ['counted', 'text'],
+]);
 /** per agent and iteration: what it traded and paid, against trading with the grid only (issue 14) */
 const AGENTS = new CsvTable([
   ['iteration', 'number'], ['agent', 'text'], ['kind', 'text'], ['community', 'text'], ['bought_kwh', 'number'], ['sold_kwh', 'number'], ['payment_eur', 'number'],
@@ -339,7 +347,11 @@ export class RunRecorder {
     switch (e.type) {
       case 'violation-detected': {
         const p = e.payload;
-        this.violations.write(VIOLATIONS.line([e.iteration, minute(e.time), p.element, p.bus, p.kind, p.value, p.limit, fixed(violationDeviation(p), 6)]));
+        this.violations.write(
+          VIOLATIONS.line([e.iteration, minute(e.time), p.element, p.bus, p.kind, p.value, p.limit, fixed(violationDeviation(p), 6), p.elementKind ?? '', p.loadingPct ?? '', p.counted === false ? 'false' : 'true']),
+        );
+        // reported only: not an episode, not a counted violation of its element
+        if (p.counted === false) break;
         const tracker = this.episodes.get(e.iteration) ?? new EpisodeTracker();
         tracker.add(p);
         this.episodes.set(e.iteration, tracker);
@@ -406,6 +418,8 @@ export interface RunSummaryJson {
     passive_demand_cap_value_eur: number;
     welfare_elastic_eur: number;
     violations: number;
+    /** reported in violations.csv but not counted (transformer overloads under `limits.transformer_overloads: report`) */
+    uncounted_violations: number;
     /** issue 10: element × market period (bus-hour with an hourly market) */
     violation_episodes: number;
     /** issue 10: the battery sizes installed, as Tables IV/V name a configuration */
@@ -463,6 +477,7 @@ export function runSummary(sim: Simulation, summaries: readonly IterationSummary
     passive_demand_cap_value_eur: s.passiveDemand.capValueEur,
     welfare_elastic_eur: welfareElastic(s),
     violations: s.violations,
+    uncounted_violations: s.uncountedViolations,
     violation_episodes: s.violationCounts.violation_episodes,
     configuration: s.configuration,
     violation_counts: s.violationCounts,

@@ -131,6 +131,15 @@ export interface EventPayloads {
     readonly kind: 'undervoltage' | 'overvoltage' | 'overcurrent';
     readonly value: number;
     readonly limit: number;
+    /** what the element is (a transformer's overcurrent is its overload: terminal-1 current over NormAmps) */
+    readonly elementKind?: 'bus' | 'line' | 'transformer';
+    /** loading as OpenDSS's %Normal (overcurrents) */
+    readonly loadingPct?: number;
+    /**
+     * false: reported only, not counted as a violation and not answered by the DSO planner
+     * (transformer overloads under `limits.transformer_overloads: report`); absent or true: counted
+     */
+    readonly counted?: boolean;
   };
   /** a power flow of one sub-step that did not converge: its voltages are unknown (issue 11, item 1) */
   'power-flow-not-converged': { readonly period: number; readonly iterations: number; readonly lastChangePu: number | null };

@@ -35,6 +35,8 @@ export interface IterationSummary {
   readonly iteration: number;
   readonly welfareEur: number;
   readonly violations: number;
+  /** violations reported but not counted (transformer overloads under `limits.transformer_overloads: report`) */
+  readonly uncountedViolations: number;
   readonly violatingBuses: readonly string[];
   readonly batteries: readonly { readonly bus: string; readonly units: number }[];
   readonly decision: string | undefined;
@@ -72,6 +74,8 @@ export interface FinalStates {
 /** Counts of one iteration, fed every dispatched event. */
 export class IterationAccounts {
   violations = 0;
+  /** violations reported but not counted (`violation-detected` with counted: false) */
+  uncountedViolations = 0;
   nonConverged = 0;
   marketFailures = 0;
   readonly episodes = new EpisodeTracker();
@@ -83,6 +87,11 @@ export class IterationAccounts {
     if (e.type === 'market-cleared') {
       if (!clearingSucceeded(e.payload.status)) this.marketFailures++;
     } else if (e.type === 'violation-detected') {
+      // a violation reported only (a transformer overload the scenario does not enforce) is not counted
+      if (e.payload.counted === false) {
+        this.uncountedViolations++;
+        return;
+      }
       this.violations++;
       this.episodes.add(e.payload);
       this.violatingBuses.add(e.payload.bus);
@@ -108,6 +117,7 @@ export class IterationAccounts {
       iteration,
       welfareEur: Number(ledger.welfareEur.toFixed(6)),
       violations: this.violations,
+      uncountedViolations: this.uncountedViolations,
       violatingBuses: this.buses(),
       batteries: world.batteries.map((b) => ({ bus: b.bus, units: b.units })),
       decision: final.dsoDecision,

@@ -68,7 +68,7 @@ describe('simulation on example-small', () => {
     expect(readdirSync(join(b, 'figures')).sort()).toEqual(figures);
     for (const f of [...files.filter((x) => x !== 'timing.json' && x !== 'figures'), ...figures.map((x) => `figures/${x}`)]) expect(readFileSync(join(a, f), 'utf8'), f).toBe(readFileSync(join(b, f), 'utf8'));
     expect(readFileSync(join(a, 'market.csv'), 'utf8').split('\n')[0]).toBe('iteration,period,time,agent,community,bid_supply_kw,bid_demand_kw,bought_kw,sold_kw,dispatch_kw,price_eur_per_kwh,welfare_eur,price_set_by');
-    expect(readFileSync(join(a, 'violations.csv'), 'utf8').split('\n')[0]).toBe('iteration,minute,element,bus,kind,value,limit,deviation');
+    expect(readFileSync(join(a, 'violations.csv'), 'utf8').split('\n')[0]).toBe('iteration,minute,element,bus,kind,value,limit,deviation,element_kind,loading_pct,counted');
     expect(readFileSync(join(a, 'voltages.csv'), 'utf8').split('\n')[0]).toBe('iteration,minute,load,bus,node,v_pu');
     // events.jsonl replays: every line an event with type, time (s), iteration, seq and payload, and
     // the minute every other file counts in (from midnight of the first day: summary.json time_origin)

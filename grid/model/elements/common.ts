@@ -17,14 +17,19 @@ export interface BusRef {
 export function parseBusRef(text: string, ctx: SetContext): BusRef {
   const t = text.trim();
   if (t === '') throw new DssError(ctx.loc, `${ctx.prop}: empty bus name`);
-  const parts = t.split('.');
-  const bus = parts[0].toLowerCase();
-  if (parts.length === 1) return { bus, nodes: undefined };
-  const nodes = parts.slice(1).map((p) => {
+  // scanned, not split: every terminal of a feeder passes here, JIT-cold on the first load
+  let dot = t.indexOf('.');
+  const bus = (dot < 0 ? t : t.slice(0, dot)).toLowerCase();
+  if (dot < 0) return { bus, nodes: undefined };
+  const nodes: number[] = [];
+  while (dot >= 0) {
+    const next = t.indexOf('.', dot + 1);
+    const p = next < 0 ? t.slice(dot + 1) : t.slice(dot + 1, next);
     const n = Number(p);
     if (p === '' || !Number.isInteger(n) || n < 0) throw new DssError(ctx.loc, `${ctx.prop}: bad node number '${p}' in bus '${text}'`);
-    return n;
-  });
+    nodes.push(n);
+    dot = next;
+  }
   return { bus, nodes };
 }
 

@@ -9,7 +9,7 @@ import type { DssClass, PropertyDef, SetContext } from '../../dss/object-class.j
 import { ignoredProperty } from '../../dss/object-class.js';
 import { parseLengthUnit, parseMatrix } from '../../dss/values.js';
 import { kronReduce } from '../../line-constants/index.js';
-import { type CMatrix, cmatrix } from '../complex.js';
+import { type CMatrix, cmatrix, packedMatrix } from '../complex.js';
 import { bool, num, text, MAX_PHASES } from './common.js';
 
 /** Per-length impedance data, in the unit `units` of length. */
@@ -162,16 +162,23 @@ function dropLast(m: Float64Array, n: number): Float64Array {
   return out;
 }
 
+let cScratch = new Float64Array(16);
+function capacitanceScratch(size: number): Float64Array {
+  if (cScratch.length < size) cScratch = new Float64Array(size);
+  return cScratch.subarray(0, size);
+}
+
 /**
  * Per-length series impedance (Ω) and shunt capacitance (nF) matrices of `nphases` order from
  * impedance data. Sequence data: Zs = (2·Z1 + Z0)/3 on the diagonal, Zm = (Z0 − Z1)/3 off it; a
  * one-phase element takes Z1 and C1 alone (OpenDSS's Line and LineCode set Z0 := Z1, C0 := C1 when
- * nphases = 1, so its Zs is Z1).
+ * nphases = 1, so its Zs is Z1). `cNf` is valid until the next call (the line's Yprim uses it at once).
  */
 export function perLengthMatrices(d: ImpedanceData, nphases: number): { z: CMatrix; cNf: Float64Array } {
   const n = nphases;
-  const z = cmatrix(n);
-  const c = new Float64Array(n * n);
+  // a line keeps z (its series impedance) and nothing of c: z packed, c a scratch
+  const z = packedMatrix(n);
+  const c = capacitanceScratch(n * n);
   if (d.kind === 'matrix' && d.rmatrix && d.xmatrix) {
     const m = d.nphases;
     for (let r = 0; r < n; r++) {

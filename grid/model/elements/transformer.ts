@@ -111,8 +111,16 @@ function setRatingsFromKva(s: TransformerState): void {
  * kV/√3 for more), A.
  */
 export function transformerNormAmps(s: TransformerState): number {
+  return ratingAmps(s, s.normHkVA);
+}
+
+/** Emergency current rating as OpenDSS's EmergAmps: EmergHkVA (150 % of winding 1's kVA unless set), as NormAmps, A. */
+export function transformerEmergAmps(s: TransformerState): number {
+  return ratingAmps(s, s.emergHkVA);
+}
+
+function ratingAmps(s: TransformerState, kva: number): number {
   const w = s.windings[0];
-  const kva = s.normHkVA;
   const kvPhase = s.phases > 1 ? w.kV / Math.sqrt(3) : w.kV;
   return kva / s.phases / kvPhase;
 }
