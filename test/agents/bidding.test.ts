@@ -15,7 +15,8 @@ describe('rememberPrices', () => {
   });
 
   it('makes a new memory for other prices, other communities or other keys, leaving the old one', () => {
-    for (const prices of [{ market: 0.075 }, {}, { c1: 0.1 }, { market: 0.1, c2: 0.08 }, { market: -0 }]) {
+    const cases: Record<string, number>[] = [{ market: 0.075 }, {}, { c1: 0.1 }, { market: 0.1, c2: 0.08 }, { market: -0 }];
+    for (const prices of cases) {
       const next = rememberPrices(memory, prices);
       expect(next).not.toBe(memory);
       expect(next.lastPrices).toBe(prices);
